@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device.h - frame transports: how a VM's Ethernet frames reach natd.
+ *
+ * One public API over several backends, chosen once from the attach spec
+ * (INTERFACE.md "Attach specs"):
+ *   tap:IFNAME                 open (or create) a tap in natd's namespace
+ *   fd:N                       an inherited file descriptor: one frame per read()
+ *   stream:PATH                listen on a UNIX stream socket, QEMU -netdev
+ *                              stream framing (4-byte big-endian length, frame);
+ *                              one VM at a time, the next one accepted when it
+ *                              goes away
+ *   stream-connect:PATH        connect to such a socket; reconnect (1 s) when
+ *                              it is absent or goes away
+ *   dgram:LADDR:LPORT,RADDR:RPORT  UDP, one frame per datagram (QEMU -netdev
+ *                              dgram); addresses IPv4 or [IPv6]
+ * All I/O is non-blocking on the caller's libuv loop. Every wake-up drains
+ * every ready frame before returning to the loop.
+ */
+#ifndef NATD_DEVICE_H
+#define NATD_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <uv.h>
+
+/* Largest Ethernet frame natd exchanges: MTU 65520 + 14 header, rounded. */
+#define DEVICE_MAX_FRAME 65550
+
+struct device;
+
+struct device_handler {
+	/* One frame from the VM. The bytes are valid only during the call. */
+	void (*frame)(void *opaque, const uint8_t *frame, size_t len);
+	/* After a wake-up that delivered one or more frames. May be NULL. */
+	void (*batch_end)(void *opaque);
+	/* A VM attached (true) or went away (false). May be NULL. tap, fd and
+	 * dgram report "up" once, right after device_open(). */
+	void (*link)(void *opaque, bool up);
+	void *opaque;
+};
+
+struct device_stats {
+	uint64_t rx_frames, rx_bytes;
+	uint64_t tx_frames, tx_bytes;
+	uint64_t tx_dropped;   /* transport full or no VM attached */
+	uint64_t rx_errors;    /* bad framing, oversize frames, read errors */
+	uint64_t connects;     /* stream: VMs accepted/connected so far */
+};
+
+/*
+ * Checks an attach spec without opening anything. Returns 0, or -EINVAL with
+ * a one-line reason in err (e.g. "dgram: missing remote port").
+ */
+int device_spec_check(const char *spec, char *err, size_t errlen);
+
+/*
+ * Opens the transport described by spec on loop and starts delivering frames
+ * to h. Returns 0 and *devp, or a negative errno with a one-line reason in
+ * err (e.g. "tap:foo: open /dev/net/tun: Operation not permitted").
+ */
+int device_open(uv_loop_t *loop, const char *spec, const struct device_handler *h,
+		struct device **devp, char *err, size_t errlen);
+
+/*
+ * Sends one frame to the VM; never blocks. Returns 0 when sent or queued,
+ * -ENOTCONN when no VM is attached, -EAGAIN when the transport is full (the
+ * frame is dropped, as a NIC would), -EMSGSIZE when len > DEVICE_MAX_FRAME.
+ * device_sendv() does the same for a frame given in pieces.
+ */
+int device_send(struct device *dev, const uint8_t *frame, size_t len);
+int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt);
+
+/* True while a VM is attached (always true for tap, fd and dgram). */
+bool device_connected(const struct device *dev);
+/* The spec the device was opened with. */
+const char *device_spec(const struct device *dev);
+void device_get_stats(const struct device *dev, struct device_stats *st);
+
+/*
+ * Stops the device and closes its handles (libuv two-phase close); dev is
+ * freed and then closed(opaque) is called from the loop. closed may be NULL.
+ */
+void device_close(struct device *dev, void (*closed)(void *opaque), void *opaque);
+
+#endif

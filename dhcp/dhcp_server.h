@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dhcp_server.h - natd's DHCPv4 server (RFC 2131/2132), protocol logic only.
+ *
+ * Pure: takes the bytes of a BOOTP message a client sent to port 67 and
+ * builds the reply bytes; it opens no socket and knows nothing of lwIP (the
+ * glue in stack/ does the UDP/IP part). Leases live in a table sized at
+ * creation, one slot per address of the range.
+ *
+ * Messages: DISCOVER -> OFFER, REQUEST -> ACK or NAK (selecting, init-reboot,
+ * renewing, rebinding), RELEASE, DECLINE, INFORM -> ACK (no lease).
+ * Options sent: 53, 54, 1 mask, 3 router, 6 DNS, 15 domain name, 119 domain
+ * search, 28 broadcast, 51 lease time, 58 T1, 59 T2, 26 MTU (when not 1500),
+ * 12 is never sent; 66/67 and siaddr/file when a boot file is configured.
+ * The parameter request list (55) is honoured as RFC 2132 allows, but the
+ * options above are always included, as slirp and VirtualBox do.
+ */
+#ifndef NATD_DHCP_SERVER_H
+#define NATD_DHCP_SERVER_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DHCP_MAX_DNS     4
+#define DHCP_MAX_SEARCH  6
+#define DHCP_SERVER_PORT 67
+#define DHCP_CLIENT_PORT 68
+/* Largest reply the server builds (fits any MTU >= 576). */
+#define DHCP_REPLY_MAX   576
+
+/* All addresses in network byte order. */
+struct dhcp_server_config {
+	struct in_addr network;        /* 10.0.2.0 */
+	struct in_addr netmask;        /* 255.255.255.0 */
+	struct in_addr server_id;      /* option 54, source of replies (10.0.2.2) */
+	struct in_addr router;         /* option 3 (10.0.2.2) */
+	struct in_addr dns[DHCP_MAX_DNS];
+	unsigned n_dns;                /* option 6 (10.0.2.3) */
+	struct in_addr range_first;    /* 10.0.2.15 */
+	struct in_addr range_last;     /* 10.0.2.254 */
+	uint32_t lease_time;           /* seconds; 0 means the default, 86400 */
+	uint16_t mtu;                  /* option 26 when set and != 1500 */
+	char domain[256];              /* option 15; "" for none */
+	char search[DHCP_MAX_SEARCH][256];
+	unsigned n_search;             /* option 119 (RFC 3397 encoding) */
+	struct in_addr next_server;    /* siaddr and option 66, with boot_file */
+	char boot_file[128];           /* file and option 67; "" for none */
+};
+
+enum dhcp_lease_event_kind {
+	DHCP_EV_BOUND,     /* ACK sent for a new or renewed lease */
+	DHCP_EV_RELEASED,  /* RELEASE */
+	DHCP_EV_DECLINED,  /* DECLINE: address marked unusable */
+	DHCP_EV_EXPIRED,   /* lease ran out (noticed lazily) */
+};
+
+struct dhcp_lease_info {
+	struct in_addr addr;
+	uint8_t mac[6];
+	char hostname[64];     /* option 12 from the client, "" if none */
+	uint64_t expires_ms;   /* in the server's clock (the now_ms it is given) */
+	bool bound;            /* false: only offered */
+};
+
+typedef void (*dhcp_lease_cb)(void *opaque, enum dhcp_lease_event_kind ev,
+			      const struct dhcp_lease_info *lease);
+
+/* Where the glue must send a reply. */
+struct dhcp_reply_dest {
+	struct in_addr ip;     /* 255.255.255.255 or a unicast address */
+	uint8_t mac[6];        /* the client's hardware address (chaddr) */
+	bool broadcast;        /* IP and Ethernet broadcast */
+	bool to_chaddr;        /* unicast to ip at mac, without ARP (the client
+				  has no address yet: ciaddr 0, broadcast flag clear) */
+};
+
+struct dhcp_counters {
+	uint64_t received, malformed, ignored;
+	uint64_t discovers, requests, releases, declines, informs;
+	uint64_t offers, acks, naks;
+	uint64_t pool_exhausted;
+};
+
+struct dhcp_server;
+
+/* Returns NULL when the configuration is inconsistent or memory is short. */
+struct dhcp_server *dhcp_server_new(const struct dhcp_server_config *cfg);
+void dhcp_server_free(struct dhcp_server *s);
+
+/* Replaces the options handed out (DNS, domain, MTU, boot file...); leases stay. */
+int dhcp_server_reconfigure(struct dhcp_server *s, const struct dhcp_server_config *cfg);
+
+void dhcp_server_set_lease_cb(struct dhcp_server *s, dhcp_lease_cb cb, void *opaque);
+
+/*
+ * Handles one message sent by a client to port 67. now_ms is a monotonic
+ * clock in milliseconds. Returns the reply's length (> 0) with the reply in
+ * out and its destination in *dest; 0 when there is nothing to send; a
+ * negative errno (-EINVAL, -EPROTO) for a malformed message, which is counted
+ * and otherwise ignored. Never reads outside pkt[0..len).
+ */
+int dhcp_server_input(struct dhcp_server *s, const uint8_t *pkt, size_t len,
+		      uint64_t now_ms, uint8_t *out, size_t outcap,
+		      struct dhcp_reply_dest *dest);
+
+/* The address leased (bound, not expired) to mac, or 0 when none. */
+int dhcp_server_lease_by_mac(const struct dhcp_server *s, const uint8_t mac[6],
+			     uint64_t now_ms, struct dhcp_lease_info *out);
+
+/* Calls fn for every offered or bound lease; stops early when fn returns non-zero. */
+int dhcp_server_foreach_lease(const struct dhcp_server *s,
+			      int (*fn)(void *opaque, const struct dhcp_lease_info *l),
+			      void *opaque);
+
+/* Adds a bound lease (e.g. restored from disk). -EEXIST, -ERANGE on failure. */
+int dhcp_server_add_lease(struct dhcp_server *s, const struct dhcp_lease_info *l);
+
+void dhcp_server_get_counters(const struct dhcp_server *s, struct dhcp_counters *c);
+
+#endif

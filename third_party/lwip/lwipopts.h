@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lwipopts.h - natd's configuration of lwIP 2.1.3.
+ *
+ * lwIP runs with NO_SYS=1 (raw API only, no threads): natd's libuv loop feeds
+ * it frames and drives its timers (stack/stack.c). Memory comes from the C
+ * heap (MEM_LIBC_MALLOC, MEMP_MEM_MALLOC) so that pool sizes are limits, not
+ * preallocated arrays, and large TCP windows cost memory only while data is
+ * actually queued. Windows and MSS are sized for MTUs up to 65520.
+ */
+#ifndef NATD_LWIPOPTS_H
+#define NATD_LWIPOPTS_H
+
+#define NO_SYS                      1
+#define SYS_LIGHTWEIGHT_PROT        0
+#define LWIP_SOCKET                 0
+#define LWIP_NETCONN                0
+#define LWIP_NETIF_API              0
+
+/* Memory: the C heap. */
+#define MEM_LIBC_MALLOC             1
+#define MEMP_MEM_MALLOC             1
+#define MEM_ALIGNMENT               8
+#define MEM_SIZE                    (16 * 1024 * 1024)
+#define MEMP_NUM_PBUF               4096
+#define MEMP_NUM_RAW_PCB            64
+#define MEMP_NUM_UDP_PCB            4096
+#define MEMP_NUM_TCP_PCB            16384
+#define MEMP_NUM_TCP_PCB_LISTEN     256
+#define MEMP_NUM_TCP_SEG            65535
+#define MEMP_NUM_REASSDATA          64
+#define MEMP_NUM_FRAG_PBUF          256
+#define MEMP_NUM_ARP_QUEUE          256
+#define MEMP_NUM_ND6_QUEUE          256
+#define PBUF_POOL_SIZE              1024
+#define PBUF_POOL_BUFSIZE           1536
+
+/* Protocols. */
+#define LWIP_ARP                    1
+#define LWIP_ETHERNET               1
+#define ARP_TABLE_SIZE              64
+#define ARP_QUEUEING                1
+#define ETHARP_SUPPORT_STATIC_ENTRIES 1
+#define LWIP_IPV4                   1
+#define LWIP_IPV6                   1
+#define LWIP_ICMP                   1
+#define LWIP_RAW                    1
+#define LWIP_UDP                    1
+#define LWIP_TCP                    1
+#define LWIP_DHCP                   0 /* natd is the DHCP *server* (dhcp/) */
+#define LWIP_AUTOIP                 0
+#define LWIP_IGMP                   0
+#define LWIP_DNS                    0
+#define LWIP_IPV6_DHCP6             0
+#define LWIP_IPV6_MLD               0
+#define LWIP_IPV6_AUTOCONFIG        0
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
+#define LWIP_IPV6_REASS             1
+#define LWIP_IPV6_FRAG              1
+#define IP_REASSEMBLY               1
+#define IP_FRAG                     1
+#define IP_SOF_BROADCAST            1
+#define IP_SOF_BROADCAST_RECV       0
+#define LWIP_BROADCAST_PING         0
+#define LWIP_NETIF_STATUS_CALLBACK  1
+#define LWIP_NETIF_LINK_CALLBACK    1
+#define LWIP_SINGLE_NETIF           0
+#define LWIP_NUM_NETIF_CLIENT_DATA  1
+#define LWIP_CHECKSUM_ON_COPY       1
+
+/* TCP, sized for throughput: window scaling, MSS up to MTU 65520. */
+#define TCP_MSS                     65480
+#define LWIP_WND_SCALE              1
+#define TCP_RCV_SCALE               7
+#define TCP_WND                     (4 * 1024 * 1024)
+#define TCP_SND_BUF                 (4 * 1024 * 1024)
+#define TCP_SND_QUEUELEN            16384
+#define TCP_SNDLOWAT                (TCP_SND_BUF / 4)
+#define TCP_SNDQUEUELOWAT           (TCP_SND_QUEUELEN / 2)
+#define TCP_OVERSIZE                TCP_MSS
+#define TCP_QUEUE_OOSEQ             1
+#define TCP_CALCULATE_EFF_SEND_MSS  1
+#define LWIP_TCP_SACK_OUT           0
+#define LWIP_TCP_TIMESTAMPS         0
+#define TCP_LISTEN_BACKLOG          0
+#define LWIP_TCP_KEEPALIVE          1
+#define LWIP_TCP_PCB_NUM_EXT_ARGS   1
+
+/* Statistics are kept by natd itself; lwIP's are off. */
+#define LWIP_STATS                  0
+#define LWIP_STATS_DISPLAY          0
+
+/* Checksums: generated and checked in software. */
+#define CHECKSUM_GEN_IP             1
+#define CHECKSUM_GEN_UDP            1
+#define CHECKSUM_GEN_TCP            1
+#define CHECKSUM_GEN_ICMP           1
+#define CHECKSUM_GEN_ICMP6          1
+#define CHECKSUM_CHECK_IP           1
+#define CHECKSUM_CHECK_UDP          1
+#define CHECKSUM_CHECK_TCP          1
+#define CHECKSUM_CHECK_ICMP         1
+#define CHECKSUM_CHECK_ICMP6        1
+
+#define LWIP_RAND()                 (natd_lwip_rand())
+
+#endif
