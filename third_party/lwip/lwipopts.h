@@ -60,6 +60,8 @@
 #define IP_REASSEMBLY               1
 #define IP_FRAG                     1
 #define IP_SOF_BROADCAST            1
+/* Let DHCP DISCOVERs (source 0.0.0.0) through to natd's DHCP server pcb. */
+#define LWIP_IP_ACCEPT_UDP_PORT(port) ((port) == PP_NTOHS(67))
 #define IP_SOF_BROADCAST_RECV       0
 #define LWIP_BROADCAST_PING         0
 #define LWIP_NETIF_STATUS_CALLBACK  1
@@ -85,6 +87,11 @@
 #define TCP_LISTEN_BACKLOG          0
 #define LWIP_TCP_KEEPALIVE          1
 #define LWIP_TCP_PCB_NUM_EXT_ARGS   1
+/* init.c's "TCP_SNDLOWAT must be 4*MSS below u16_t overflow" dates from a
+ * 16-bit snd_buf; with LWIP_WND_SCALE, snd_buf and the windows are 32-bit
+ * (tcpwnd_size_t), so the check cannot hold for an MSS near 64 KiB and does
+ * not apply. The other sanity checks hold for the values above. */
+#define LWIP_DISABLE_TCP_SANITY_CHECKS 1
 
 /* Statistics are kept by natd itself; lwIP's are off. */
 #define LWIP_STATS                  0

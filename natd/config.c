@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - parsing and validation of `natd run` options (see config.h).
+ *
+ * Per-NIC options are looked up in one table (nic_opts) by their name without
+ * the trailing adapter number; each entry has a parser that checks the value
+ * and stores it. Nothing here opens a file or a socket: config_finish() only
+ * derives and checks, so a bad command line changes nothing on the host.
+ */
+#include "natd/config.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "devices/device.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const mode_names[] = {
+	[NIC_MODE_NONE] = "none",         [NIC_MODE_NULL] = "null",
+	[NIC_MODE_NAT] = "nat",           [NIC_MODE_NATNETWORK] = "natnetwork",
+	[NIC_MODE_BRIDGED] = "bridged",   [NIC_MODE_INTNET] = "intnet",
+	[NIC_MODE_HOSTONLY] = "hostonly", [NIC_MODE_GENERIC] = "generic",
+};
+static_assert(ARRAY_SIZE(mode_names) == NIC_MODE_COUNT, "mode_names");
+
+static const char *const type_names[] = {
+	[NIC_TYPE_AM79C970A] = "Am79C970A", [NIC_TYPE_AM79C973] = "Am79C973",
+	[NIC_TYPE_82540EM] = "82540EM",     [NIC_TYPE_82543GC] = "82543GC",
+	[NIC_TYPE_82545EM] = "82545EM",     [NIC_TYPE_VIRTIO] = "virtio",
+};
+static_assert(ARRAY_SIZE(type_names) == NIC_TYPE_COUNT, "type_names");
+
+/* QEMU's closest device model for each VirtualBox NIC type. */
+static const char *const type_qemu[] = {
+	[NIC_TYPE_AM79C970A] = "pcnet",     [NIC_TYPE_AM79C973] = "pcnet",
+	[NIC_TYPE_82540EM] = "e1000",       [NIC_TYPE_82543GC] = "e1000-82544gc",
+	[NIC_TYPE_82545EM] = "e1000-82545em", [NIC_TYPE_VIRTIO] = "virtio-net-pci",
+};
+static_assert(ARRAY_SIZE(type_qemu) == NIC_TYPE_COUNT, "type_qemu");
+
+static const char *const promisc_names[] = {
+	[NIC_PROMISC_DENY] = "deny", [NIC_PROMISC_ALLOW_VMS] = "allow-vms",
+	[NIC_PROMISC_ALLOW_ALL] = "allow-all",
+};
+static_assert(ARRAY_SIZE(promisc_names) == NIC_PROMISC_COUNT, "promisc_names");
+
+const char *config_mode_name(enum nic_mode m)
+{
+	return (unsigned)m < NIC_MODE_COUNT ? mode_names[m] : "?";
+}
+
+const char *config_nic_type_name(enum nic_type t)
+{
+	return (unsigned)t < NIC_TYPE_COUNT ? type_names[t] : "?";
+}
+
+const char *config_nic_type_qemu_model(enum nic_type t)
+{
+	return (unsigned)t < NIC_TYPE_COUNT ? type_qemu[t] : "virtio-net-pci";
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void config_default_home(char *out, size_t outlen)
+{
+	const char *env = getenv("NATD_HOME");
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+
+	if (env && *env)
+		snprintf(out, outlen, "%s", env);
+	else if (xdg && *xdg)
+		snprintf(out, outlen, "%s/natd", xdg);
+	else if (geteuid() == 0)
+		snprintf(out, outlen, "/var/lib/natd");
+	else
+		snprintf(out, outlen, "%s/.local/state/natd", home && *home ? home : ".");
+}
+
+void config_init(struct natd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->name, sizeof(cfg->name), "default");
+	config_default_home(cfg->home, sizeof(cfg->home));
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		struct nic_config *n = &cfg->nic[i];
+
+		n->mode = NIC_MODE_NONE;
+		n->dns_proxy = true;
+		n->ipv6_default = TRI_DEFAULT;
+		n->mtu = 1500;
+		n->type = NIC_TYPE_AM79C973;
+		n->cable_connected = true;
+		n->promisc = NIC_PROMISC_DENY;
+	}
+}
+
+void config_free(struct natd_config *cfg)
+{
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		struct nic_config *n = &cfg->nic[i];
+
+		for (unsigned j = 0; j < n->n_natpf; j++)
+			free(n->natpf[j]);
+		for (unsigned j = 0; j < n->n_props; j++)
+			free(n->props[j]);
+		n->n_natpf = n->n_props = 0;
+	}
+}
+
+int config_parse_cidr(const char *s, struct in_addr *net, unsigned *prefixlen)
+{
+	char buf[INET_ADDRSTRLEN + 4];
+	const char *slash = strchr(s, '/');
+	char *end;
+	unsigned long len;
+	size_t alen;
+
+	if (!slash)
+		return -EINVAL;
+	alen = (size_t)(slash - s);
+	if (alen == 0 || alen >= INET_ADDRSTRLEN)
+		return -EINVAL;
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, net) != 1)
+		return -EINVAL;
+	if (!isdigit((unsigned char)slash[1]))
+		return -EINVAL;
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (errno || *end || len > 32)
+		return -EINVAL;
+	*prefixlen = (unsigned)len;
+	return 0;
+}
+
+int config_parse_mac(const char *s, uint8_t mac[6])
+{
+	size_t n = strlen(s);
+	unsigned v[6];
+
+	if (n == 12) {
+		for (size_t i = 0; i < 12; i++)
+			if (!isxdigit((unsigned char)s[i]))
+				return -EINVAL;
+		for (int i = 0; i < 6; i++) {
+			char b[3] = { s[2 * i], s[2 * i + 1], 0 };
+
+			mac[i] = (uint8_t)strtoul(b, NULL, 16);
+		}
+	} else if (n == 17) {
+		char sep = s[2];
+
+		if (sep != ':' && sep != '-')
+			return -EINVAL;
+		for (int i = 0; i < 6; i++) {
+			const char *p = s + 3 * i;
+
+			if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+			    (i < 5 && p[2] != sep))
+				return -EINVAL;
+			sscanf(p, "%2x", &v[i]);
+			mac[i] = (uint8_t)v[i];
+		}
+	} else {
+		return -EINVAL;
+	}
+	if (mac[0] & 1)
+		return -EINVAL; /* multicast bit: not a NIC address */
+	return 0;
+}
+
+static int parse_onoff(const char *v, bool *out)
+{
+	if (!strcmp(v, "on")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(v, "off")) {
+		*out = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_ipv4(const char *v, struct in_addr *out)
+{
+	return inet_pton(AF_INET, v, out) == 1 ? 0 : -EINVAL;
+}
+
+static int copy_str(char *dst, size_t dstlen, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n >= dstlen)
+		return -EINVAL;
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+/* One per-NIC option. `opt` is the full name the user typed, for messages. */
+typedef int (*nic_opt_parse)(struct nic_config *n, const char *opt, const char *v,
+			     char *err, size_t errlen);
+
+static int opt_nic(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	for (unsigned m = 0; m < NIC_MODE_COUNT; m++)
+		if (!strcmp(v, mode_names[m])) {
+			n->mode = (enum nic_mode)m;
+			return 0;
+		}
+	return fail(err, errlen, "%s: unknown mode '%s' (none, null, nat, natnetwork, "
+		    "bridged, intnet, hostonly, generic)", opt, v);
+}
+
+static int opt_attach(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (device_spec_check(v, why, sizeof(why)) < 0)
+		return fail(err, errlen, "%s: %s", opt, why);
+	if (copy_str(n->attach, sizeof(n->attach), v) < 0)
+		return fail(err, errlen, "%s: attach spec too long", opt);
+	return 0;
+}
+
+static int opt_natnet(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	struct in_addr net;
+	unsigned len;
+	uint32_t mask;
+
+	if (config_parse_cidr(v, &net, &len) < 0)
+		return fail(err, errlen, "%s: '%s' is not an IPv4 network like 10.0.2.0/24", opt, v);
+	if (len < 8 || len > 27)
+		return fail(err, errlen, "%s: prefix /%u out of range: natd needs /8 to /27 "
+			    "(gateway .2, DNS .3, TFTP .4, guests from .15)", opt, len);
+	mask = htonl(len ? 0xffffffffu << (32 - len) : 0);
+	if (net.s_addr & ~mask)
+		return fail(err, errlen, "%s: '%s' has host bits set (did you mean %s/%u?)",
+			    opt, v, inet_ntoa((struct in_addr){ net.s_addr & mask }), len);
+	n->natnet_set = true;
+	n->network = net;
+	n->prefixlen = len;
+	return 0;
+}
+
+static int opt_natpf(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	if (n->n_natpf >= NATD_MAX_NATPF)
+		return fail(err, errlen, "%s: at most %d rules per adapter", opt, NATD_MAX_NATPF);
+	if (!*v)
+		return fail(err, errlen, "%s: empty rule (expected name,proto,hostip,hostport,"
+			    "guestip,guestport)", opt);
+	n->natpf[n->n_natpf] = strdup(v);
+	if (!n->natpf[n->n_natpf])
+		return fail(err, errlen, "%s: out of memory", opt);
+	n->n_natpf++;
+	return 0;
+}
+
+static int opt_tftpprefix(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	if (copy_str(n->tftp_prefix, sizeof(n->tftp_prefix), v) < 0)
+		return fail(err, errlen, "%s: expected a directory", opt);
+	return 0;
+}
+
+static int opt_tftpfile(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	if (copy_str(n->tftp_file, sizeof(n->tftp_file), v) < 0 || strlen(v) > 127)
+		return fail(err, errlen, "%s: expected a file name of 1 to 127 bytes", opt);
+	return 0;
+}
+
+static int opt_tftpserver(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	if (parse_ipv4(v, &n->tftp_server) < 0)
+		return fail(err, errlen, "%s: '%s' is not an IPv4 address", opt, v);
+	n->tftp_server_set = true;
+	return 0;
+}
+
+#define ONOFF_OPT(fn, field) \
+static int fn(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen) \
+{ \
+	if (parse_onoff(v, &n->field) < 0) \
+		return fail(err, errlen, "%s: expected on or off, not '%s'", opt, v); \
+	return 0; \
+}
+ONOFF_OPT(opt_dnsproxy, dns_proxy)
+ONOFF_OPT(opt_dnshostresolver, dns_host_resolver)
+ONOFF_OPT(opt_localhostreachable, localhost_reachable)
+ONOFF_OPT(opt_cableconnected, cable_connected)
+ONOFF_OPT(opt_nictrace, trace)
+
+static int opt_bindip(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	if (parse_ipv4(v, &n->bind_ip) < 0)
+		return fail(err, errlen, "%s: '%s' is not an IPv4 address", opt, v);
+	n->bind_ip_set = true;
+	return 0;
+}
+
+static int opt_ipv6default(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	bool on;
+
+	if (parse_onoff(v, &on) < 0)
+		return fail(err, errlen, "%s: expected on or off, not '%s'", opt, v);
+	n->ipv6_default = on ? TRI_ON : TRI_OFF;
+	return 0;
+}
+
+/* "mtu,socksnd,sockrcv,tcpsnd,tcprcv": empty or 0 fields keep the default. */
+static int opt_natsettings(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	static const char *const names[] = { "mtu", "socksnd", "sockrcv", "tcpsnd", "tcprcv" };
+	unsigned vals[5] = { 0 };
+	const char *p = v;
+
+	for (unsigned i = 0; i < 5; i++) {
+		char *end;
+		unsigned long x = 0;
+
+		if (*p && *p != ',') {
+			if (!isdigit((unsigned char)*p))
+				return fail(err, errlen, "%s: %s must be a number", opt, names[i]);
+			errno = 0;
+			x = strtoul(p, &end, 10);
+			if (errno || x > 1024 * 1024)
+				return fail(err, errlen, "%s: %s out of range", opt, names[i]);
+			p = end;
+		}
+		vals[i] = (unsigned)x;
+		if (*p == ',') {
+			if (i == 4)
+				return fail(err, errlen, "%s: too many fields (mtu,socksnd,sockrcv,"
+					    "tcpsnd,tcprcv)", opt);
+			p++;
+		} else if (*p) {
+			return fail(err, errlen, "%s: %s must be a number", opt, names[i]);
+		} else {
+			break;
+		}
+	}
+	if (vals[0] && (vals[0] < 576 || vals[0] > 65520))
+		return fail(err, errlen, "%s: mtu %u out of range (576 to 65520)", opt, vals[0]);
+	n->mtu = vals[0] ? vals[0] : 1500;
+	n->sock_snd = vals[1];
+	n->sock_rcv = vals[2];
+	n->tcp_snd = vals[3];
+	n->tcp_rcv = vals[4];
+	return 0;
+}
+
+#define NAME_OPT(fn, field) \
+static int fn(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen) \
+{ \
+	if (copy_str(n->field, sizeof(n->field), v) < 0) \
+		return fail(err, errlen, "%s: expected a name of 1 to %zu bytes", opt, \
+			    sizeof(n->field) - 1); \
+	return 0; \
+}
+NAME_OPT(opt_natnetwork, nat_network)
+NAME_OPT(opt_intnet, intnet)
+NAME_OPT(opt_bridgeadapter, bridge_adapter)
+NAME_OPT(opt_hostonlyadapter, hostonly_adapter)
+NAME_OPT(opt_bwgroup, bandwidth_group)
+
+static int opt_genericdrv(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "UDPTunnel") && strcmp(v, "VDE"))
+		return fail(err, errlen, "%s: unknown driver '%s' (UDPTunnel or VDE)", opt, v);
+	snprintf(n->generic_drv, sizeof(n->generic_drv), "%s", v);
+	return 0;
+}
+
+static int opt_property(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	const char *eq = strchr(v, '=');
+
+	if (!eq || eq == v)
+		return fail(err, errlen, "%s: expected key=value, not '%s'", opt, v);
+	if (n->n_props >= NATD_MAX_PROPS)
+		return fail(err, errlen, "%s: at most %d properties", opt, NATD_MAX_PROPS);
+	n->props[n->n_props] = strdup(v);
+	if (!n->props[n->n_props])
+		return fail(err, errlen, "%s: out of memory", opt);
+	n->n_props++;
+	return 0;
+}
+
+static int opt_nictype(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	for (unsigned t = 0; t < NIC_TYPE_COUNT; t++)
+		if (!strcasecmp(v, type_names[t])) {
+			n->type = (enum nic_type)t;
+			return 0;
+		}
+	return fail(err, errlen, "%s: unknown NIC type '%s' (Am79C970A, Am79C973, 82540EM, "
+		    "82543GC, 82545EM, virtio)", opt, v);
+}
+
+static int opt_macaddress(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	if (!strcmp(v, "auto")) {
+		n->mac_set = false;
+		return 0;
+	}
+	if (config_parse_mac(v, n->mac) < 0)
+		return fail(err, errlen, "%s: '%s' is not a unicast MAC address "
+			    "(080027AABBCC or 08:00:27:aa:bb:cc)", opt, v);
+	n->mac_set = true;
+	return 0;
+}
+
+static int opt_nicpromisc(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	for (unsigned p = 0; p < NIC_PROMISC_COUNT; p++)
+		if (!strcmp(v, promisc_names[p])) {
+			n->promisc = (enum nic_promisc)p;
+			return 0;
+		}
+	return fail(err, errlen, "%s: expected deny, allow-vms or allow-all, not '%s'", opt, v);
+}
+
+static int opt_nictracefile(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	if (copy_str(n->trace_file, sizeof(n->trace_file), v) < 0)
+		return fail(err, errlen, "%s: expected a file name", opt);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	nic_opt_parse parse;
+} nic_opts[] = {
+	{ "nic", opt_nic },
+	{ "attach", opt_attach },
+	{ "natnet", opt_natnet },
+	{ "natpf", opt_natpf },
+	{ "nattftpprefix", opt_tftpprefix },
+	{ "nattftpfile", opt_tftpfile },
+	{ "nattftpserver", opt_tftpserver },
+	{ "natdnsproxy", opt_dnsproxy },
+	{ "natdnshostresolver", opt_dnshostresolver },
+	{ "natbindip", opt_bindip },
+	{ "natlocalhostreachable", opt_localhostreachable },
+	{ "natipv6default", opt_ipv6default },
+	{ "natsettings", opt_natsettings },
+	{ "nat-network", opt_natnetwork },
+	{ "intnet", opt_intnet },
+	{ "bridgeadapter", opt_bridgeadapter },
+	{ "hostonlyadapter", opt_hostonlyadapter },
+	{ "nicgenericdrv", opt_genericdrv },
+	{ "nicproperty", opt_property },
+	{ "nictype", opt_nictype },
+	{ "cableconnected", opt_cableconnected },
+	{ "macaddress", opt_macaddress },
+	{ "nicpromisc", opt_nicpromisc },
+	{ "nictrace", opt_nictrace },
+	{ "nictracefile", opt_nictracefile },
+	{ "nicbandwidthgroup", opt_bwgroup },
+};
+
+static bool valid_vm_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= NATD_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
+int config_parse_run(struct natd_config *cfg, int argc, char **argv,
+		     char *err, size_t errlen)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		char name[64];
+		const char *value, *eq;
+		size_t nlen, dpos;
+		unsigned adapter;
+		bool found = false;
+
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
+			return 1;
+		if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+			cfg->verbosity++;
+			continue;
+		}
+		if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) {
+			cfg->verbosity = -1;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) != 0)
+			return fail(err, errlen, "unexpected argument '%s' (options start with --; "
+				    "see natd run --help)", arg);
+		eq = strchr(arg, '=');
+		nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+		if (nlen - 2 >= sizeof(name))
+			return fail(err, errlen, "unknown option '%.*s'", (int)nlen, arg);
+		memcpy(name, arg + 2, nlen - 2);
+		name[nlen - 2] = '\0';
+
+		if (eq) {
+			value = eq + 1;
+		} else if (i + 1 < argc) {
+			value = argv[++i];
+		} else {
+			return fail(err, errlen, "%s: missing value", arg);
+		}
+
+		if (!strcmp(name, "name")) {
+			if (!valid_vm_name(value))
+				return fail(err, errlen, "--name: '%s' is not a valid VM name (letters, "
+					    "digits, '.', '_', '-'; up to %d bytes)", value,
+					    NATD_NAME_MAX - 1);
+			snprintf(cfg->name, sizeof(cfg->name), "%s", value);
+			continue;
+		}
+
+		/* Per-NIC: NAME<x>, x = 1..8. */
+		dpos = strlen(name);
+		while (dpos > 0 && isdigit((unsigned char)name[dpos - 1]))
+			dpos--;
+		for (size_t k = 0; k < ARRAY_SIZE(nic_opts); k++) {
+			if (strlen(nic_opts[k].name) != dpos || strncmp(name, nic_opts[k].name, dpos))
+				continue;
+			found = true;
+			break;
+		}
+		if (!found)
+			return fail(err, errlen, "unknown option '--%s' (see natd run --help)", name);
+		if (name[dpos] == '\0')
+			return fail(err, errlen, "--%s needs an adapter number 1-%d, as in --%s1",
+				    name, NATD_MAX_NICS, name);
+		if (strlen(name + dpos) > 1 || name[dpos] < '1' || name[dpos] > '0' + NATD_MAX_NICS)
+			return fail(err, errlen, "--%s: adapter number must be 1 to %d", name,
+				    NATD_MAX_NICS);
+		adapter = (unsigned)(name[dpos] - '0');
+		for (size_t k = 0; k < ARRAY_SIZE(nic_opts); k++) {
+			char opt[80];
+			int rc;
+
+			if (strlen(nic_opts[k].name) != dpos || strncmp(name, nic_opts[k].name, dpos))
+				continue;
+			snprintf(opt, sizeof(opt), "--%s", name);
+			rc = nic_opts[k].parse(&cfg->nic[adapter - 1], opt, value, err, errlen);
+			if (rc < 0)
+				return rc;
+			cfg->nic[adapter - 1].configured = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+static struct in_addr host_at(struct in_addr net, uint32_t host)
+{
+	return (struct in_addr){ htonl(ntohl(net.s_addr) + host) };
+}
+
+/* Derives the NAT addresses of one adapter from its network. */
+static void derive_nat_addresses(struct nic_config *n, unsigned adapter)
+{
+	uint32_t mask;
+
+	if (!n->natnet_set) {
+		n->network.s_addr = htonl((10u << 24) | ((adapter + 1) << 8));
+		n->prefixlen = 24;
+	}
+	mask = n->prefixlen ? 0xffffffffu << (32 - n->prefixlen) : 0;
+	n->netmask.s_addr = htonl(mask);
+	n->gateway = host_at(n->network, 2);
+	n->dns = host_at(n->network, 3);
+	n->tftp = host_at(n->network, 4);
+	n->guest_first = host_at(n->network, 15);
+	n->broadcast.s_addr = n->network.s_addr | ~n->netmask.s_addr;
+	n->guest_last = (struct in_addr){ htonl(ntohl(n->broadcast.s_addr) - 1) };
+}
+
+/* What this build cannot do yet: refuse clearly rather than start half-configured. */
+static int check_supported(const struct nic_config *n, unsigned x, char *err, size_t errlen)
+{
+	switch (n->mode) {
+	case NIC_MODE_NONE:
+	case NIC_MODE_NULL:
+	case NIC_MODE_NAT:
+		break;
+	default:
+		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
+			    "(supported: nat, null, none)", x, mode_names[n->mode]);
+	}
+	if (n->n_natpf)
+		return fail(err, errlen, "--natpf%u: port forwarding is not supported yet", x);
+	if (n->tftp_prefix[0] || n->tftp_file[0] || n->tftp_server_set)
+		return fail(err, errlen, "--nattftp*%u: the TFTP server is not supported yet", x);
+	if (n->dns_host_resolver)
+		return fail(err, errlen, "--natdnshostresolver%u on: not supported yet", x);
+	if (n->bind_ip_set)
+		return fail(err, errlen, "--natbindip%u: not supported yet", x);
+	if (n->localhost_reachable)
+		return fail(err, errlen, "--natlocalhostreachable%u on: not supported yet", x);
+	if (n->ipv6_default == TRI_ON)
+		return fail(err, errlen, "--natipv6default%u on: IPv6 is not supported yet", x);
+	if (n->trace)
+		return fail(err, errlen, "--nictrace%u on: packet capture is not supported yet", x);
+	if (n->bandwidth_group[0] && strcmp(n->bandwidth_group, "none"))
+		return fail(err, errlen, "--nicbandwidthgroup%u: bandwidth groups are not "
+			    "supported yet", x);
+	return 0;
+}
+
+int config_finish(struct natd_config *cfg, char *err, size_t errlen)
+{
+	bool any = false;
+	int rc;
+
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+		if (cfg->nic[i].configured)
+			any = true;
+	if (!any) {
+		/* The embedded default: VM's NIC 1 on NAT, waiting for QEMU. */
+		cfg->nic[0].configured = true;
+		cfg->nic[0].mode = NIC_MODE_NAT;
+	}
+
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		struct nic_config *n = &cfg->nic[i];
+		unsigned x = i + 1;
+
+		if (!n->configured)
+			continue;
+		if (n->mode == NIC_MODE_NONE) {
+			if (n->attach[0])
+				return fail(err, errlen, "--attach%u given but --nic%u is none "
+					    "(add --nic%u nat)", x, x, x);
+			continue;
+		}
+		rc = check_supported(n, x, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (!n->attach[0]) {
+			int w;
+
+			if (x == 1)
+				w = snprintf(n->attach, sizeof(n->attach), "stream:%s/run/%s.sock",
+					     cfg->home, cfg->name);
+			else
+				w = snprintf(n->attach, sizeof(n->attach), "stream:%s/run/%s-nic%u.sock",
+					     cfg->home, cfg->name, x);
+			if (w < 0 || (size_t)w >= sizeof(n->attach) || strlen(n->attach) > 107)
+				return fail(err, errlen, "--attach%u: the default socket path under "
+					    "NATD_HOME is too long for a UNIX socket; give --attach%u", x, x);
+		}
+		derive_nat_addresses(n, x);
+		if (n->mtu > 1500 && n->mtu > 65520)
+			return fail(err, errlen, "--natsettings%u: mtu out of range", x);
+	}
+
+	/* Two adapters on one network would make routing ambiguous. */
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		const struct nic_config *a = &cfg->nic[i];
+
+		if (a->mode != NIC_MODE_NAT)
+			continue;
+		for (unsigned j = i + 1; j < NATD_MAX_NICS; j++) {
+			const struct nic_config *b = &cfg->nic[j];
+			uint32_t m;
+
+			if (b->mode != NIC_MODE_NAT)
+				continue;
+			m = a->netmask.s_addr & b->netmask.s_addr;
+			if ((a->network.s_addr & m) == (b->network.s_addr & m))
+				return fail(err, errlen, "--natnet%u and --natnet%u overlap; give "
+					    "each NAT adapter its own network", i + 1, j + 1);
+			if (!strcmp(a->attach, b->attach))
+				return fail(err, errlen, "--attach%u and --attach%u are the same (%s)",
+					    i + 1, j + 1, a->attach);
+		}
+	}
+	return 0;
+}
+
+const char config_run_help[] =
+"Usage: natd run [--name VM] [per-NIC options] [-v|-q]\n"
+"\n"
+"Runs the NAT engine for one VM in the foreground until SIGINT or SIGTERM.\n"
+"Each per-NIC option ends in the adapter number x = 1..8, as in\n"
+"VBoxManage modifyvm. With no NIC option at all, natd serves NIC 1 in NAT\n"
+"mode on stream:$NATD_HOME/run/VM.sock and prints the QEMU arguments that\n"
+"attach a VM to it.\n"
+"\n"
+"General:\n"
+"  --name VM                    the VM's name (default: default); names the\n"
+"                               control socket $NATD_HOME/run/VM.ctl\n"
+"  -v, --verbose                more log lines (twice: debug)\n"
+"  -q, --quiet                  errors and warnings only\n"
+"  -h, --help                   this text\n"
+"\n"
+"Adapter x:\n"
+"  --nic<x> MODE                none (no adapter), null (cable pulled), nat;\n"
+"                               natnetwork, bridged, intnet, hostonly, generic\n"
+"                               are recognised but not supported yet\n"
+"  --attach<x> SPEC             where the VM's frames come from:\n"
+"                                 tap:IFNAME     a tap in natd's namespace\n"
+"                                                (created if missing)\n"
+"                                 fd:N           an inherited tap fd or socket\n"
+"                                 stream:PATH    listen on a UNIX socket, QEMU\n"
+"                                                -netdev stream framing\n"
+"                                 stream-connect:PATH  connect to one\n"
+"                                 dgram:LADDR:LPORT,RADDR:RPORT  QEMU -netdev dgram\n"
+"                               default: stream:$NATD_HOME/run/VM.sock (x=1),\n"
+"                               stream:$NATD_HOME/run/VM-nic<x>.sock\n"
+"  --natnet<x> CIDR             NAT network (default 10.0.<x+1>.0/24, /8 to /27):\n"
+"                               gateway .2, DNS .3, TFTP .4, guests from .15\n"
+"  --natsettings<x> mtu,socksnd,sockrcv,tcpsnd,tcprcv\n"
+"                               as in VirtualBox; mtu 576..65520 (default 1500),\n"
+"                               handed to the guest by DHCP (option 26)\n"
+"  --natdnsproxy<x> on|off      on (default): DHCP names the proxy at .3;\n"
+"                               off: DHCP hands out the host's nameservers\n"
+"                               from NATD_RESOLV_CONF, leaving out 127.0.0.0/8\n"
+"  --cableconnected<x> on|off   link state (default on); off drops all frames\n"
+"  --macaddress<x> MAC|auto     the VM NIC's MAC, used in the QEMU arguments\n"
+"  --nictype<x> TYPE            Am79C970A, Am79C973 (default), 82540EM,\n"
+"                               82543GC, 82545EM, virtio: picks the QEMU device\n"
+"                               model in the printed QEMU arguments\n"
+"  --nicpromisc<x> deny|allow-vms|allow-all\n"
+"\n"
+"Recognised, not supported yet (natd refuses to start rather than ignore them):\n"
+"  --natpf<x> RULE, --nattftpprefix<x> DIR, --nattftpfile<x> FILE,\n"
+"  --nattftpserver<x> IP, --natdnshostresolver<x> on, --natbindip<x> IP,\n"
+"  --natlocalhostreachable<x> on, --natipv6default<x> on, --nictrace<x> on,\n"
+"  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME, --nat-network<x>,\n"
+"  --intnet<x>, --bridgeadapter<x>, --hostonlyadapter<x>, --nicgenericdrv<x>,\n"
+"  --nicproperty<x>\n"
+"\n"
+"Environment:\n"
+"  NATD_HOME         state directory (default $XDG_STATE_HOME/natd, or\n"
+"                    /var/lib/natd as root)\n"
+"  NATD_RESOLV_CONF  the host resolver file (default /etc/resolv.conf)\n"
+"\n"
+"Exit status: 0 after a clean shutdown, 1 when start-up failed, 2 for bad\n"
+"options.\n";

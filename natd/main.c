@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the natd command: subcommand dispatch and `natd run`.
+ *
+ * `natd run` parses and validates every option first (natd/config.c), then
+ * creates $NATD_HOME/run, starts lwIP on a libuv loop and one NIC per
+ * configured adapter, and runs until SIGINT or SIGTERM, when it closes every
+ * transport and handle before exiting 0. A failure at start-up undoes nothing
+ * on the host because nothing was changed before it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#include "natd/config.h"
+#include "natd/log.h"
+#include "stack/nic.h"
+#include "stack/stack.h"
+
+#define NATD_VERSION "0.1.0"
+
+static const char main_help[] =
+"Usage: natd COMMAND [ARGS]\n"
+"\n"
+"natd is a userspace NAT engine for virtual machines: it terminates a VM's\n"
+"TCP/IP in a user-mode stack (lwIP) and re-originates it on the host's\n"
+"sockets, with a DHCP server, as VirtualBox's NAT mode does.\n"
+"\n"
+"Commands:\n"
+"  run [--name VM] [OPTIONS]   serve a VM's network adapters in the foreground\n"
+"                              (natd run --help lists the options)\n"
+"  showvminfo VM               (not supported yet)\n"
+"  controlvm VM ...            (not supported yet)\n"
+"  natnetwork ...              (not supported yet)\n"
+"  bandwidthctl VM ...         (not supported yet)\n"
+"  help, --help                this text\n"
+"  version, --version          natd's version\n"
+"\n"
+"Environment: NATD_HOME (state directory), NATD_RESOLV_CONF (resolver file).\n";
+
+static struct {
+	uv_loop_t *loop;
+	struct natd_config cfg;
+	struct nic *nics[NATD_MAX_NICS];
+	unsigned open_nics;
+	uv_signal_t sig_int, sig_term;
+	bool stopping;
+} app;
+
+/* mkdir -p with mode 0700 for the directories natd creates. */
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void app_signals_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void app_stack_closed(void *opaque)
+{
+	(void)opaque;
+	uv_close((uv_handle_t *)&app.sig_int, app_signals_closed);
+	uv_close((uv_handle_t *)&app.sig_term, app_signals_closed);
+}
+
+static void app_nic_closed(void *opaque)
+{
+	(void)opaque;
+	if (--app.open_nics == 0)
+		stack_shutdown(app_stack_closed, NULL);
+}
+
+static void app_stop(void)
+{
+	if (app.stopping)
+		return;
+	app.stopping = true;
+	if (app.open_nics == 0) {
+		stack_shutdown(app_stack_closed, NULL);
+		return;
+	}
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+		if (app.nics[i]) {
+			nic_stop(app.nics[i], app_nic_closed, NULL);
+			app.nics[i] = NULL;
+		}
+}
+
+static void app_signal(uv_signal_t *h, int signum)
+{
+	(void)h;
+	if (app.stopping) {
+		log_warn("second %s: exiting at once", strsignal(signum));
+		exit(1);
+	}
+	log_info("%s: shutting down", strsignal(signum));
+	app_stop();
+}
+
+/* What a user needs to know to attach a VM to adapter x. */
+static void print_attach_help(unsigned x, const struct nic_config *n)
+{
+	char mac[40] = "";
+	const char *model = config_nic_type_qemu_model(n->type);
+	const char *spec = n->attach;
+
+	if (n->mac_set)
+		snprintf(mac, sizeof(mac), ",mac=%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
+			 n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+	if (!strncmp(spec, "stream:", 7)) {
+		log_info("nic%u: waiting for a VM on %s; attach QEMU with:", x, spec + 7);
+		fprintf(stderr, "  -netdev stream,id=nic%u,server=off,addr.type=unix,addr.path=%s "
+			"-device %s,netdev=nic%u%s\n", x, spec + 7, model, x, mac);
+	} else if (!strncmp(spec, "stream-connect:", 15)) {
+		log_info("nic%u: connecting to %s; start QEMU with:", x, spec + 15);
+		fprintf(stderr, "  -netdev stream,id=nic%u,server=on,addr.type=unix,addr.path=%s "
+			"-device %s,netdev=nic%u%s\n", x, spec + 15, model, x, mac);
+	} else if (!strncmp(spec, "dgram:", 6)) {
+		log_info("nic%u: exchanging frames over UDP (%s); QEMU's -netdev dgram takes "
+			 "the two addresses swapped", x, spec + 6);
+	} else {
+		log_info("nic%u: attached to %s", x, spec);
+	}
+	if (n->mtu > 1500 && (n->type == NIC_TYPE_AM79C970A || n->type == NIC_TYPE_AM79C973))
+		log_warn("nic%u: MTU %u with an AMD PCnet NIC: jumbo frames need virtio or an "
+			 "Intel NIC type (--nictype%u virtio)", x, n->mtu, x);
+}
+
+static void print_nic_summary(unsigned x, const struct nic_config *n)
+{
+	char net[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], dns[INET_ADDRSTRLEN];
+	char first[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &n->network, net, sizeof(net));
+	inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
+	inet_ntop(AF_INET, &n->dns, dns, sizeof(dns));
+	inet_ntop(AF_INET, &n->guest_first, first, sizeof(first));
+	if (n->mode == NIC_MODE_NULL) {
+		log_info("nic%u: not attached (cable pulled); frames are dropped", x);
+		return;
+	}
+	log_info("nic%u: NAT %s/%u, gateway %s, DNS %s, guests from %s, MTU %u%s", x, net,
+		 n->prefixlen, gw, dns, first, n->mtu,
+		 n->cable_connected ? "" : ", cable disconnected");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	char err[512], run_dir[PATH_MAX];
+	struct natd_config *cfg = &app.cfg;
+	int rc;
+
+	config_init(cfg);
+	rc = config_parse_run(cfg, argc, argv, err, sizeof(err));
+	if (rc == 1) {
+		fputs(config_run_help, stdout);
+		config_free(cfg);
+		return 0;
+	}
+	if (rc == 0)
+		rc = config_finish(cfg, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "natd run: %s\n", err);
+		config_free(cfg);
+		return 2;
+	}
+	if (cfg->verbosity < 0)
+		log_set_level(LOG_LVL_WARN);
+	else if (cfg->verbosity > 1)
+		log_set_level(LOG_LVL_DEBUG);
+	log_set_prefix(cfg->name);
+
+	snprintf(run_dir, sizeof(run_dir), "%s/run", cfg->home);
+	rc = mkdir_p(run_dir);
+	if (rc < 0) {
+		log_err("cannot create %s: %s (set NATD_HOME to a writable directory)",
+			run_dir, strerror(-rc));
+		config_free(cfg);
+		return 1;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	app.loop = uv_default_loop();
+	rc = stack_init(app.loop);
+	if (rc < 0) {
+		log_err("cannot start the stack: %s", uv_strerror(rc));
+		config_free(cfg);
+		return 1;
+	}
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		const struct nic_config *n = &cfg->nic[i];
+
+		if (!n->configured || n->mode == NIC_MODE_NONE)
+			continue;
+		rc = nic_start(app.loop, i + 1, n, &app.nics[i], err, sizeof(err));
+		if (rc < 0) {
+			log_err("nic%u: %s", i + 1, err);
+			app_stop();
+			break;
+		}
+		app.open_nics++;
+		print_nic_summary(i + 1, n);
+		print_attach_help(i + 1, n);
+	}
+	uv_signal_init(app.loop, &app.sig_int);
+	uv_signal_init(app.loop, &app.sig_term);
+	if (!app.stopping) {
+		uv_signal_start(&app.sig_int, app_signal, SIGINT);
+		uv_signal_start(&app.sig_term, app_signal, SIGTERM);
+		log_info("running (%u adapter%s)", app.open_nics, app.open_nics == 1 ? "" : "s");
+	}
+	uv_run(app.loop, UV_RUN_DEFAULT);
+	uv_loop_close(app.loop);
+	config_free(cfg);
+	if (rc < 0)
+		return 1;
+	log_info("stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(main_help, cmd ? stdout : stderr);
+		return cmd ? 0 : 2;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("natd %s (lwIP 2.1.3, libuv %s)\n", NATD_VERSION, uv_version_string());
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "showvminfo") || !strcmp(cmd, "controlvm") ||
+	    !strcmp(cmd, "natnetwork") || !strcmp(cmd, "bandwidthctl")) {
+		fprintf(stderr, "natd %s: not supported yet\n", cmd);
+		return 2;
+	}
+	fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);
+	return 2;
+}

@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nic.c - one NAT adapter: device <-> lwIP netif, plus natd's services on it.
+ *
+ * Frames from the VM are copied once into a pbuf and handed to lwIP's
+ * ethernet_input(); frames lwIP emits go straight to the device as an iovec
+ * of the pbuf chain. The netif owns the gateway address (10.0.x.2) and its
+ * MAC (52:55:0a:00:x:02), so lwIP answers ARP and ICMP echo for the gateway.
+ * The other service addresses (DNS .3, TFTP .4) are not netif addresses;
+ * nic.c answers ARP for them itself so guests can reach them.
+ *
+ * DHCP: an lwIP UDP pcb on port 67, bound to this netif, hands messages to
+ * the protocol logic in dhcp/ and sends its replies. A reply the client must
+ * receive before it has an address (RFC 2131 4.1, broadcast flag clear) is
+ * sent to its hardware address through a momentary static ARP entry.
+ */
+#include "stack/nic.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/device.h"
+#include "dhcp/dhcp_server.h"
+#include "lwip/etharp.h"
+#include "lwip/ip4_addr.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/udp.h"
+#include "natd/log.h"
+#include "natd/resolvconf.h"
+#include "netif/ethernet.h"
+#include "stack/stack.h"
+
+#define NIC_MAX_IOV 64
+
+struct nic {
+	unsigned adapter;
+	const struct nic_config *cfg;
+	struct netif netif;
+	bool netif_added;
+	struct device *dev;
+	bool cable;
+	struct dhcp_server *dhcp;
+	struct udp_pcb *dhcp_pcb;
+	struct nic_counters ctr;
+	struct log_ratelimit rl_drop;
+	void (*closed)(void *opaque);
+	void *closed_opaque;
+};
+
+void nic_gateway_mac(const struct nic_config *cfg, uint8_t mac[6])
+{
+	const uint8_t *ip = (const uint8_t *)&cfg->gateway.s_addr;
+
+	mac[0] = 0x52;
+	mac[1] = 0x55;
+	memcpy(mac + 2, ip, 4);
+}
+
+static const char *fmt_mac(const uint8_t m[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+/* lwIP -> VM. */
+static err_t nic_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct nic *nic = netif->state;
+	struct iovec iov[NIC_MAX_IOV];
+	int n = 0, rc;
+
+	if (!nic->cable) {
+		nic->ctr.tx_dropped++;
+		return ERR_OK;
+	}
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (n == NIC_MAX_IOV) {
+			nic->ctr.tx_dropped++;
+			return ERR_OK;
+		}
+		iov[n].iov_base = q->payload;
+		iov[n].iov_len = q->len;
+		n++;
+		if (q->tot_len == q->len)
+			break;
+	}
+	rc = device_sendv(nic->dev, iov, n);
+	if (rc < 0) {
+		nic->ctr.tx_dropped++;
+		return ERR_OK; /* a full or absent transport drops, as a wire would */
+	}
+	nic->ctr.tx_frames++;
+	return ERR_OK;
+}
+
+/*
+ * ARP for natd's service addresses other than the gateway (which lwIP owns).
+ * Returns true when a reply was sent.
+ */
+static bool nic_arp_alias(struct nic *nic, const uint8_t *f, size_t len)
+{
+	uint8_t reply[42];
+	const uint8_t *arp = f + 14;
+	struct in_addr tpa;
+	uint8_t gw_mac[6];
+
+	if (len < 42 || f[12] != 0x08 || f[13] != 0x06)
+		return false;
+	/* Ethernet/IPv4 request */
+	if (arp[0] != 0 || arp[1] != 1 || arp[2] != 0x08 || arp[3] != 0x00 ||
+	    arp[4] != 6 || arp[5] != 4 || arp[6] != 0 || arp[7] != 1)
+		return false;
+	memcpy(&tpa, arp + 24, 4);
+	if (tpa.s_addr != nic->cfg->dns.s_addr && tpa.s_addr != nic->cfg->tftp.s_addr)
+		return false;
+	nic_gateway_mac(nic->cfg, gw_mac);
+	memcpy(reply, arp + 8, 6);          /* to the sender's MAC */
+	memcpy(reply + 6, gw_mac, 6);
+	reply[12] = 0x08;
+	reply[13] = 0x06;
+	memcpy(reply + 14, arp, 6);         /* htype, ptype, hlen, plen */
+	reply[20] = 0;
+	reply[21] = 2;                      /* reply */
+	memcpy(reply + 22, gw_mac, 6);      /* sha */
+	memcpy(reply + 28, &tpa, 4);        /* spa: the asked-for address */
+	memcpy(reply + 32, arp + 8, 10);    /* tha, tpa: the requester */
+	if (device_send(nic->dev, reply, sizeof(reply)) == 0) {
+		nic->ctr.arp_alias_replies++;
+		nic->ctr.tx_frames++;
+	}
+	return true;
+}
+
+/* VM -> lwIP. */
+static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
+{
+	struct nic *nic = opaque;
+	struct pbuf *p;
+
+	nic->ctr.rx_frames++;
+	if (!nic->cable) {
+		nic->ctr.rx_dropped_link++;
+		return;
+	}
+	nic_arp_alias(nic, frame, len);
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	if (!p) {
+		nic->ctr.rx_dropped_nomem++;
+		log_ratelimited(&nic->rl_drop, LOG_LVL_WARN, "nic%u: out of memory, frame dropped",
+				nic->adapter);
+		return;
+	}
+	pbuf_take(p, frame, (u16_t)len);
+	if (nic->netif.input(p, &nic->netif) != ERR_OK)
+		pbuf_free(p);
+}
+
+static void nic_batch_end(void *opaque)
+{
+	(void)opaque;
+	stack_kick();
+}
+
+static void nic_link(void *opaque, bool up)
+{
+	struct nic *nic = opaque;
+
+	/* May run inside device_open(), before nic->dev is set. */
+	log_info("nic%u: VM %s (%s)", nic->adapter, up ? "attached" : "detached",
+		 nic->cfg->attach);
+	/* Another VM may come with another MAC: forget what we learnt. */
+	etharp_cleanup_netif(&nic->netif);
+}
+
+static err_t nic_netif_init(struct netif *netif)
+{
+	struct nic *nic = netif->state;
+
+	netif->name[0] = 'n';
+	netif->name[1] = (char)('0' + nic->adapter);
+	netif->output = etharp_output;
+	netif->linkoutput = nic_linkoutput;
+	netif->mtu = (u16_t)nic->cfg->mtu;
+	netif->hwaddr_len = 6;
+	nic_gateway_mac(nic->cfg, netif->hwaddr);
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	return ERR_OK;
+}
+
+static void nic_lease_event(void *opaque, enum dhcp_lease_event_kind ev,
+			    const struct dhcp_lease_info *l)
+{
+	struct nic *nic = opaque;
+	char mac[18], ip[INET_ADDRSTRLEN];
+	static const char *const what[] = {
+		[DHCP_EV_BOUND] = "leased", [DHCP_EV_RELEASED] = "released",
+		[DHCP_EV_DECLINED] = "declined", [DHCP_EV_EXPIRED] = "expired",
+	};
+
+	inet_ntop(AF_INET, &l->addr, ip, sizeof(ip));
+	fmt_mac(l->mac, mac);
+	if (ev == DHCP_EV_BOUND)
+		log_info("nic%u: DHCP leased %s to %s%s%s for %us", nic->adapter, ip, mac,
+			 l->hostname[0] ? " " : "", l->hostname,
+			 (unsigned)((l->expires_ms - stack_now_ms() + 500) / 1000));
+	else
+		log_info("nic%u: DHCP %s %s (%s)", nic->adapter, what[ev], ip, mac);
+}
+
+static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+			  const ip_addr_t *addr, u16_t port)
+{
+	static uint8_t in[DEVICE_MAX_FRAME];
+	uint8_t out[DHCP_REPLY_MAX];
+	struct nic *nic = arg;
+	struct dhcp_reply_dest dest;
+	ip4_addr_t dst, src;
+	struct pbuf *q;
+	u16_t len;
+	int rc;
+	err_t e;
+
+	(void)addr;
+	(void)port;
+	len = pbuf_copy_partial(p, in, sizeof(in), 0);
+	pbuf_free(p);
+	rc = dhcp_server_input(nic->dhcp, in, len, stack_now_ms(), out, sizeof(out), &dest);
+	if (rc <= 0)
+		return;
+	q = pbuf_alloc(PBUF_TRANSPORT, (u16_t)rc, PBUF_RAM);
+	if (!q) {
+		nic->ctr.dhcp_send_errors++;
+		return;
+	}
+	pbuf_take(q, out, (u16_t)rc);
+	ip4_addr_set_u32(&src, nic->cfg->gateway.s_addr);
+	if (dest.broadcast) {
+		ip4_addr_set_u32(&dst, IPADDR_BROADCAST);
+		e = udp_sendto_if_src(pcb, q, &dst, DHCP_CLIENT_PORT, &nic->netif, &src);
+	} else {
+		ip4_addr_set_u32(&dst, dest.ip.s_addr);
+		if (dest.to_chaddr) {
+			/* No ARP: the client has no address yet (RFC 2131 4.1). */
+			etharp_add_static_entry(&dst, (struct eth_addr *)dest.mac);
+			e = udp_sendto_if_src(pcb, q, &dst, DHCP_CLIENT_PORT, &nic->netif, &src);
+			etharp_remove_static_entry(&dst);
+		} else {
+			e = udp_sendto_if_src(pcb, q, &dst, DHCP_CLIENT_PORT, &nic->netif, &src);
+		}
+	}
+	pbuf_free(q);
+	if (e == ERR_OK)
+		nic->ctr.dhcp_sent++;
+	else
+		nic->ctr.dhcp_send_errors++;
+}
+
+/* The DHCP options of this adapter, from its config and the host's resolv.conf. */
+static void nic_dhcp_config(const struct nic_config *cfg, struct dhcp_server_config *dc)
+{
+	struct resolvconf rc;
+	bool have_rc;
+
+	memset(dc, 0, sizeof(*dc));
+	dc->network = cfg->network;
+	dc->netmask = cfg->netmask;
+	dc->server_id = cfg->gateway;
+	dc->router = cfg->gateway;
+	dc->range_first = cfg->guest_first;
+	dc->range_last = cfg->guest_last;
+	dc->lease_time = 86400;
+	dc->mtu = (uint16_t)cfg->mtu;
+
+	have_rc = resolvconf_load(resolvconf_path(), &rc) == 0;
+	if (cfg->dns_proxy || !have_rc) {
+		dc->dns[0] = cfg->dns;
+		dc->n_dns = 1;
+	} else {
+		dc->n_dns = resolvconf_dhcp_nameservers(&rc, dc->dns, DHCP_MAX_DNS, cfg->dns);
+	}
+	if (have_rc) {
+		snprintf(dc->domain, sizeof(dc->domain), "%s", rc.domain);
+		for (unsigned i = 0; i < rc.n_search && i < DHCP_MAX_SEARCH; i++)
+			snprintf(dc->search[dc->n_search++], sizeof(dc->search[0]), "%s",
+				 rc.search[i]);
+	}
+}
+
+int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
+	      struct nic **nicp, char *err, size_t errlen)
+{
+	struct device_handler h;
+	struct dhcp_server_config dc;
+	ip4_addr_t ip, mask, gw;
+	struct nic *nic;
+	int rc;
+
+	nic = calloc(1, sizeof(*nic));
+	if (!nic) {
+		snprintf(err, errlen, "nic%u: out of memory", adapter);
+		return -ENOMEM;
+	}
+	nic->adapter = adapter;
+	nic->cfg = cfg;
+	nic->cable = cfg->cable_connected && cfg->mode == NIC_MODE_NAT;
+
+	ip4_addr_set_u32(&ip, cfg->gateway.s_addr);
+	ip4_addr_set_u32(&mask, cfg->netmask.s_addr);
+	ip4_addr_set_zero(&gw);
+	if (!netif_add(&nic->netif, &ip, &mask, &gw, nic, nic_netif_init, ethernet_input)) {
+		snprintf(err, errlen, "nic%u: lwIP refused the interface", adapter);
+		rc = -ENOMEM;
+		goto out;
+	}
+	nic->netif_added = true;
+	netif_set_up(&nic->netif);
+	if (nic->cable)
+		netif_set_link_up(&nic->netif);
+
+	nic_dhcp_config(cfg, &dc);
+	nic->dhcp = dhcp_server_new(&dc);
+	if (!nic->dhcp) {
+		snprintf(err, errlen, "nic%u: could not create the DHCP server", adapter);
+		rc = -ENOMEM;
+		goto out;
+	}
+	dhcp_server_set_lease_cb(nic->dhcp, nic_lease_event, nic);
+	nic->dhcp_pcb = udp_new();
+	if (!nic->dhcp_pcb) {
+		snprintf(err, errlen, "nic%u: out of memory", adapter);
+		rc = -ENOMEM;
+		goto out;
+	}
+	ip_set_option(nic->dhcp_pcb, SOF_BROADCAST);
+	udp_bind_netif(nic->dhcp_pcb, &nic->netif);
+	if (udp_bind(nic->dhcp_pcb, IP4_ADDR_ANY, DHCP_SERVER_PORT) != ERR_OK) {
+		snprintf(err, errlen, "nic%u: could not bind the DHCP server", adapter);
+		rc = -EADDRINUSE;
+		goto out;
+	}
+	udp_recv(nic->dhcp_pcb, nic_dhcp_recv, nic);
+
+	h = (struct device_handler){ .frame = nic_frame, .batch_end = nic_batch_end,
+				     .link = nic_link, .opaque = nic };
+	rc = device_open(loop, cfg->attach, &h, &nic->dev, err, errlen);
+	if (rc < 0)
+		goto out;
+	*nicp = nic;
+	return 0;
+out:
+	if (nic->dhcp_pcb)
+		udp_remove(nic->dhcp_pcb);
+	if (nic->dhcp)
+		dhcp_server_free(nic->dhcp);
+	if (nic->netif_added)
+		netif_remove(&nic->netif);
+	free(nic);
+	return rc;
+}
+
+void nic_set_cable(struct nic *nic, bool connected)
+{
+	nic->cable = connected && nic->cfg->mode == NIC_MODE_NAT;
+	if (nic->cable) {
+		netif_set_link_up(&nic->netif);
+	} else {
+		netif_set_link_down(&nic->netif);
+		etharp_cleanup_netif(&nic->netif);
+	}
+}
+
+void nic_get_counters(const struct nic *nic, struct nic_counters *c)
+{
+	*c = nic->ctr;
+}
+
+static void nic_dev_closed(void *opaque)
+{
+	struct nic *nic = opaque;
+	void (*closed)(void *) = nic->closed;
+	void *closed_opaque = nic->closed_opaque;
+
+	free(nic);
+	if (closed)
+		closed(closed_opaque);
+}
+
+void nic_stop(struct nic *nic, void (*closed)(void *opaque), void *opaque)
+{
+	nic->closed = closed;
+	nic->closed_opaque = opaque;
+	udp_remove(nic->dhcp_pcb);
+	nic->dhcp_pcb = NULL;
+	dhcp_server_free(nic->dhcp);
+	nic->dhcp = NULL;
+	netif_remove(&nic->netif);
+	device_close(nic->dev, nic_dev_closed, nic);
+}

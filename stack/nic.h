@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nic.h - one VM network adapter in NAT mode: a frame transport (devices/),
+ * an lwIP netif holding the gateway address, and the services natd offers on
+ * that network (DHCP now; DNS, TFTP and the NAT proxies later).
+ */
+#ifndef NATD_NIC_H
+#define NATD_NIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "natd/config.h"
+
+struct nic;
+
+struct nic_counters {
+	uint64_t rx_frames, rx_dropped_link, rx_dropped_nomem;
+	uint64_t tx_frames, tx_dropped;
+	uint64_t arp_alias_replies;
+	uint64_t dhcp_sent, dhcp_send_errors;
+};
+
+/*
+ * Starts adapter `adapter` (1..8) as configured by cfg (which must outlive the
+ * NIC). Returns 0 and *nicp, or a negative errno with a one-line reason in err.
+ */
+int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
+	      struct nic **nicp, char *err, size_t errlen);
+
+/* Cable connected or pulled at run time (setlinkstate). */
+void nic_set_cable(struct nic *nic, bool connected);
+
+/* The gateway's MAC on this adapter: 52:55 followed by the gateway's IPv4. */
+void nic_gateway_mac(const struct nic_config *cfg, uint8_t mac[6]);
+
+void nic_get_counters(const struct nic *nic, struct nic_counters *c);
+
+/* Stops the adapter; closed(opaque) once every handle is closed and nic freed. */
+void nic_stop(struct nic *nic, void (*closed)(void *opaque), void *opaque);
+
+#endif

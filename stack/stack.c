@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stack.c - lwIP initialisation, clock, randomness and timers (see stack.h).
+ *
+ * lwIP's timeouts (TCP fast/slow timers, ARP and reassembly ageing) are kept
+ * by lwIP itself in sys_timeouts; one one-shot uv_timer is armed for
+ * sys_timeouts_sleeptime() and re-armed after every run, so an idle natd
+ * wakes only when lwIP has something to do.
+ */
+#include "stack/stack.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "lwip/init.h"
+#include "lwip/sys.h"
+#include "lwip/timeouts.h"
+#include "natd/log.h"
+
+static uv_timer_t stack_timer;
+static int stack_running;
+static void (*stack_closed_cb)(void *opaque);
+static void *stack_closed_opaque;
+
+uint64_t stack_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* lwIP's clock (NO_SYS port). */
+u32_t sys_now(void)
+{
+	return (u32_t)stack_now_ms();
+}
+
+/* lwIP's LWIP_RAND(): initial sequence numbers, ports, IP ids. */
+uint32_t natd_lwip_rand(void)
+{
+	return arc4random();
+}
+
+static void stack_timer_cb(uv_timer_t *t)
+{
+	(void)t;
+	stack_kick();
+}
+
+void stack_kick(void)
+{
+	u32_t sleep;
+
+	if (!stack_running)
+		return;
+	sys_check_timeouts();
+	sleep = sys_timeouts_sleeptime();
+	if (sleep == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		uv_timer_stop(&stack_timer);
+	else
+		uv_timer_start(&stack_timer, stack_timer_cb, sleep ? sleep : 1, 0);
+}
+
+int stack_init(uv_loop_t *loop)
+{
+	int rc;
+
+	lwip_init();
+	rc = uv_timer_init(loop, &stack_timer);
+	if (rc < 0)
+		return rc;
+	stack_running = 1;
+	stack_kick();
+	return 0;
+}
+
+static void stack_timer_closed(uv_handle_t *h)
+{
+	(void)h;
+	if (stack_closed_cb)
+		stack_closed_cb(stack_closed_opaque);
+}
+
+void stack_shutdown(void (*closed)(void *opaque), void *opaque)
+{
+	stack_running = 0;
+	stack_closed_cb = closed;
+	stack_closed_opaque = opaque;
+	uv_close((uv_handle_t *)&stack_timer, stack_timer_closed);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stack.h - lwIP on natd's libuv loop.
+ *
+ * lwIP runs with NO_SYS=1: it is only ever entered from the loop's thread,
+ * from frame input (stack/nic.c) and from one uv_timer that fires when lwIP's
+ * next timeout is due. There are no threads and no locks.
+ */
+#ifndef NATD_STACK_H
+#define NATD_STACK_H
+
+#include <stdint.h>
+#include <uv.h>
+
+/* Initialises lwIP and the timer. Call once, before any NIC is created. */
+int stack_init(uv_loop_t *loop);
+
+/*
+ * Runs lwIP's due timeouts and re-arms the timer for the next one. Call after
+ * feeding lwIP a batch of input (cheap when nothing is due).
+ */
+void stack_kick(void);
+
+/* Stops the timer; closed() is called once its handle is closed. */
+void stack_shutdown(void (*closed)(void *opaque), void *opaque);
+
+/* Monotonic milliseconds (64-bit; lwIP's sys_now() is its low 32 bits). */
+uint64_t stack_now_ms(void);
+
+#endif

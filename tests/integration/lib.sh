@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: MIT
+#
+# lib.sh - natd's integration harness, sourced by every tests/integration/t_*.sh.
+#
+# A test builds its own little world and tears it down whatever happens:
+#   - natd runs on the host (root namespace) on a tap it creates;
+#   - the tap is moved into a fresh "guest" network namespace (natd's fd keeps
+#     working), where the Linux kernel's stack and real clients (udhcpc,
+#     dhclient, ping, curl...) play the VM;
+#   - later tests add a "remote" namespace on a veth pair with documentation
+#     addresses (198.51.100.0/24, 2001:db8::/32) for servers.
+# Everything created is registered and removed by one EXIT trap. Every wait is
+# bounded. DHCP clients run with our own scripts and lease files under the
+# test's temporary directory, so nothing on the host (/etc/resolv.conf
+# included) is ever rewritten.
+#
+# Results: each check prints "ok - ..." or "not ok - ..."; the script exits
+# non-zero on the first failure after dumping natd's log.
+
+set -euo pipefail
+
+NATD_BIN=${NATD_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/natd}
+NATD_SRC=${NATD_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+NATD_TEST_BIN=${NATD_TEST_BIN:-$(dirname "$NATD_BIN")/tests}
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: integration tests need root (namespaces, taps)"; exit 77; }
+[ -x "$NATD_BIN" ] || { echo "not ok - natd binary $NATD_BIN missing (build first)"; exit 1; }
+
+T=$(mktemp -d /tmp/natd-it.XXXXXX)
+# A short id for interface and namespace names (IFNAMSIZ is 16).
+ID=$(printf '%04x' $(( $$ % 65536 )))
+export NATD_HOME="$T/home"
+export NATD_RESOLV_CONF="$T/resolv.conf"
+printf 'nameserver 127.0.0.53\nsearch test.example\n' > "$NATD_RESOLV_CONF"
+
+_namespaces=()
+_links=()
+_pids=()
+_natd_pids=()
+_failed=0
+_checks=0
+
+log() { echo "# $*"; }
+
+_cleanup() {
+	local rc=$?
+	local p ns l
+	set +e
+	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${_natd_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${_pids[@]}" "${_natd_pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for ns in "${_namespaces[@]}"; do
+		# kill anything still running inside
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	for l in "${_links[@]}"; do ip link del "$l" 2>/dev/null; done
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+		for f in "$T"/natd*.log; do
+			[ -f "$f" ] || continue
+			echo "# ---- $f"
+			sed 's/^/#   /' "$f" | tail -n 60
+		done
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { _checks=$((_checks + 1)); echo "ok $_checks - $*"; }
+fail() {
+	_checks=$((_checks + 1))
+	echo "not ok $_checks - $*"
+	exit 1
+}
+# check DESCRIPTION COMMAND...: runs the command, ok if it succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what (command: $*)"; fi
+}
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+# wait_for SECONDS COMMAND...: polls every 0.1 s until the command succeeds.
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# new_netns NAME: a namespace with lo up, removed at exit. Prints its name.
+new_netns() {
+	local ns="natd-$1-$ID"
+	ip netns add "$ns"
+	_namespaces+=("$ns")
+	ip -n "$ns" link set lo up
+	echo "$ns"
+}
+
+# natd_start LOGNAME ARGS...: starts `natd run ARGS` in the background, logging
+# to $T/LOGNAME.log, and waits (10 s at most) until it says it is running.
+# Sets NATD_PID.
+natd_start() {
+	local logname=$1
+	shift
+	"$NATD_BIN" run "$@" > "$T/$logname.log" 2>&1 &
+	NATD_PID=$!
+	_natd_pids+=("$NATD_PID")
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q ': running (' "$T/$logname.log" && return 0
+		kill -0 "$NATD_PID" 2>/dev/null || { cat "$T/$logname.log"; fail "natd exited at start-up"; }
+		sleep 0.1
+	done
+	fail "natd did not report running within 10 s"
+}
+
+# natd_stop PID: SIGTERM, waits (10 s) and expects exit status 0.
+natd_stop() {
+	local pid=$1 i rc
+	kill -TERM "$pid"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && fail "natd did not exit within 10 s of SIGTERM"
+	set +e
+	wait "$pid"
+	rc=$?
+	set -e
+	expect_eq "natd exits 0 after SIGTERM" 0 "$rc"
+}
+
+# tap_into_ns TAP NS: moves natd's tap into the guest namespace and brings it up.
+tap_into_ns() {
+	local tap=$1 ns=$2
+	wait_for 5 ip link show "$tap" >/dev/null || fail "tap $tap was not created"
+	ip link set "$tap" netns "$ns"
+	ip -n "$ns" link set "$tap" up
+}
+
+# udhcpc_lease NS IFACE [extra udhcpc args]: runs busybox udhcpc once in NS;
+# prints the variables of the lease (ip=, router=, dns=, ...) and configures
+# the interface. Fails when no lease came within 10 s.
+udhcpc_lease() {
+	local ns=$1 ifc=$2
+	shift 2
+	local script="$T/udhcpc.script" out="$T/udhcpc.$ifc.env"
+	cat > "$script" <<-'EOF'
+	#!/bin/sh
+	# natd test script: record the lease, configure the interface; never
+	# touches /etc/resolv.conf.
+	case "$1" in
+	deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
+	bound|renew)
+		{ for v in ip subnet router dns domain search mtu broadcast lease serverid siaddr boot_file; do
+			eval "echo $v=\${$v:-}"
+		done; } > "$UDHCPC_OUT"
+		ip addr flush dev "$interface"
+		ip addr add "$ip/${mask:-24}" broadcast "${broadcast:-+}" dev "$interface"
+		[ -n "${mtu:-}" ] && ip link set "$interface" mtu "$mtu"
+		for r in $router; do ip route replace default via "$r" dev "$interface"; break; done
+		;;
+	esac
+	exit 0
+	EOF
+	chmod +x "$script"
+	rm -f "$out"
+	UDHCPC_OUT="$out" timeout 15 ip netns exec "$ns" busybox udhcpc -f -q -n -i "$ifc" \
+		-s "$script" -t 5 -T 2 -O mtu -O search "$@" > "$T/udhcpc.$ifc.log" 2>&1 ||
+		{ cat "$T/udhcpc.$ifc.log"; fail "udhcpc got no lease on $ifc"; }
+	[ -s "$out" ] || fail "udhcpc script recorded no lease"
+	cat "$out"
+}
+
+# dhclient_lease NS IFACE: ISC dhclient, once, with our own config, script,
+# lease and pid files. Prints new_* variables of the lease.
+dhclient_lease() {
+	local ns=$1 ifc=$2
+	local script="$T/dhclient.script" out="$T/dhclient.$ifc.env"
+	cat > "$T/dhclient.conf" <<-'EOF'
+	request subnet-mask, broadcast-address, routers, domain-name,
+		domain-name-servers, domain-search, interface-mtu, host-name;
+	EOF
+	cat > "$script" <<-'EOF'
+	#!/bin/sh
+	# natd test script: record the lease, configure the interface; never
+	# touches /etc/resolv.conf.
+	case "$reason" in
+	PREINIT) ip link set "$interface" up ;;
+	BOUND|RENEW|REBIND|REBOOT)
+		set | grep '^new_' > "$DHCLIENT_OUT"
+		ip addr flush dev "$interface"
+		ip addr add "$new_ip_address/$new_subnet_mask" dev "$interface"
+		for r in $new_routers; do ip route replace default via "$r" dev "$interface"; break; done
+		;;
+	esac
+	exit 0
+	EOF
+	chmod +x "$script"
+	rm -f "$out"
+	DHCLIENT_OUT="$out" timeout 20 ip netns exec "$ns" dhclient -1 -v -cf "$T/dhclient.conf" \
+		-sf "$script" -lf "$T/dhclient.$ifc.leases" -pf "$T/dhclient.$ifc.pid" "$ifc" \
+		> "$T/dhclient.$ifc.log" 2>&1 ||
+		{ cat "$T/dhclient.$ifc.log"; fail "dhclient got no lease on $ifc"; }
+	# dhclient daemonises after binding; stop it (it is in the netns anyway).
+	[ -f "$T/dhclient.$ifc.pid" ] && kill "$(cat "$T/dhclient.$ifc.pid")" 2>/dev/null || true
+	[ -s "$out" ] || fail "dhclient script recorded no lease"
+	cat "$out"
+}
+
+# lease_var FILE NAME: the value of NAME=... in a recorded lease.
+lease_var() {
+	sed -n "s/^$2=//p" "$1" | tr -d "'" | head -n1
+}
+
+done_testing() {
+	echo "# $_checks checks passed"
+}

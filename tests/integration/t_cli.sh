@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Bad command lines: one clear message naming the option, exit status 2,
+# nothing created on the host.
+. "$(dirname "$0")/lib.sh"
+
+# expect_refusal PATTERN ARGS...: natd run ARGS exits 2 with PATTERN on stderr.
+expect_refusal() {
+	local pattern=$1 rc
+	shift
+	set +e
+	"$NATD_BIN" run "$@" > "$T/out" 2> "$T/err"
+	rc=$?
+	set -e
+	[ "$rc" = 2 ] || fail "natd run $* exited $rc, expected 2 ($(cat "$T/err"))"
+	grep -q -- "$pattern" "$T/err" || fail "natd run $*: expected '$pattern', got '$(cat "$T/err")'"
+	ok "refused: natd run $* -> $(head -n1 "$T/err")"
+}
+
+expect_refusal "unknown option '--bogus1'" --bogus1 x
+expect_refusal "adapter number must be 1 to 8" --nic9 nat
+expect_refusal "--nic needs an adapter number" --nic nat
+expect_refusal "--nic1: unknown mode 'natt'" --nic1 natt
+expect_refusal "--attach1: " --nic1 nat --attach1 nowhere:x
+expect_refusal "--natnet1: '10.0.2.1/24' has host bits set" --nic1 nat --natnet1 10.0.2.1/24
+expect_refusal "--natnet1: prefix /30 out of range" --nic1 nat --natnet1 10.0.2.0/30
+expect_refusal "--natsettings1: mtu 70000 out of range" --nic1 nat --natsettings1 70000
+expect_refusal "--macaddress1: 'zz' is not a unicast MAC" --nic1 nat --macaddress1 zz
+expect_refusal "--natdnsproxy1: expected on or off" --nic1 nat --natdnsproxy1 maybe
+expect_refusal "--natpf1: port forwarding is not supported yet" --nic1 nat --natpf1 "ssh,tcp,,2222,,22"
+expect_refusal "--nic1 bridged: this attachment mode is not supported yet" --nic1 bridged
+expect_refusal "--natnet1 and --natnet2 overlap" --nic1 nat --nic2 nat --natnet2 10.0.2.0/24
+expect_refusal "--name: '../x' is not a valid VM name" --name ../x
+expect_refusal "--nic1: missing value" --nic1
+check "nothing was created in NATD_HOME" test ! -e "$NATD_HOME"
+
+"$NATD_BIN" run --help > "$T/help"
+check "run --help documents --natsettings<x>" grep -q -- '--natsettings<x> mtu,socksnd' "$T/help"
+"$NATD_BIN" --help > "$T/help"
+check "natd --help lists run" grep -q '^  run ' "$T/help"
+set +e; "$NATD_BIN" frobnicate 2> "$T/err"; rc=$?; set -e
+expect_eq "unknown command exits 2" 2 "$rc"
+
+# A transport that cannot be opened: exit 1 with the reason, not a crash.
+set +e
+"$NATD_BIN" run --nic1 nat --attach1 "stream:$T/no/such/dir/x.sock" > "$T/out" 2> "$T/err"
+rc=$?
+set -e
+expect_eq "unopenable transport exits 1" 1 "$rc"
+check "reason names the path" grep -q "$T/no/such/dir/x.sock" "$T/err"
+done_testing

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# A kernel guest on natd's tap gets its lease from busybox udhcpc, with the
+# addresses VirtualBox's NAT hands out, and pings the gateway.
+. "$(dirname "$0")/lib.sh"
+
+tap="nt$ID"
+ns=$(new_netns guest)
+natd_start natd --name vm1 --nic1 nat --attach1 "tap:$tap"
+tap_into_ns "$tap" "$ns"
+
+udhcpc_lease "$ns" "$tap" > "$T/lease"
+expect_eq "leased address" 10.0.2.15 "$(lease_var "$T/lease" ip)"
+expect_eq "subnet mask" 255.255.255.0 "$(lease_var "$T/lease" subnet)"
+expect_eq "router" 10.0.2.2 "$(lease_var "$T/lease" router)"
+expect_eq "DNS server" 10.0.2.3 "$(lease_var "$T/lease" dns)"
+expect_eq "server id" 10.0.2.2 "$(lease_var "$T/lease" serverid)"
+expect_eq "lease time" 86400 "$(lease_var "$T/lease" lease)"
+expect_eq "broadcast" 10.0.2.255 "$(lease_var "$T/lease" broadcast)"
+expect_eq "search domain from NATD_RESOLV_CONF" test.example "$(lease_var "$T/lease" search)"
+expect_eq "no MTU option at 1500" "" "$(lease_var "$T/lease" mtu)"
+check "natd logs the lease" grep -q 'nic1: DHCP leased 10.0.2.15 to ' "$T/natd.log"
+
+check "guest address configured" ip -n "$ns" -4 addr show dev "$tap" | grep -q '10.0.2.15/24'
+check "ping the gateway 10.0.2.2" ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.0.2.2
+# The guest resolves the DNS proxy's address (10.0.2.3) to the gateway's MAC.
+ip netns exec "$ns" ping -c 1 -W 1 10.0.2.3 >/dev/null 2>&1 || true
+neigh_of_dns() { ip -n "$ns" neigh show 10.0.2.3 | grep -q 'lladdr 52:55:0a:00:02:02'; }
+check "ARP for 10.0.2.3 answered with the gateway's MAC" wait_for 3 neigh_of_dns
+
+# A second DISCOVER from the same client gets the same address back.
+udhcpc_lease "$ns" "$tap" > "$T/lease2"
+expect_eq "same client, same address" 10.0.2.15 "$(lease_var "$T/lease2" ip)"
+
+natd_stop "$NATD_PID"
+check "natd logs a clean stop" grep -q 'vm1: stopped' "$T/natd.log"
+done_testing

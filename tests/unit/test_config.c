@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for natd/config.c: option parsing, defaults, derived addresses. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "natd/config.h"
+
+static struct natd_config cfg;
+static char err[512];
+
+static void setup(void)
+{
+	setenv("NATD_HOME", "/tmp/natd-unit-home", 1);
+	config_init(&cfg);
+	err[0] = '\0';
+}
+
+static void teardown(void)
+{
+	config_free(&cfg);
+}
+
+TestSuite(config, .init = setup, .fini = teardown);
+
+/* Runs config_parse_run + config_finish on a NULL-terminated argument list. */
+static int run_args(const char *first, ...)
+{
+	char *argv[64];
+	int argc = 0, rc;
+	va_list ap;
+
+	argv[argc++] = (char *)"run";
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	rc = config_parse_run(&cfg, argc, argv, err, sizeof(err));
+	if (rc == 0)
+		rc = config_finish(&cfg, err, sizeof(err));
+	return rc;
+}
+
+static const char *ip(struct in_addr a)
+{
+	static char buf[4][INET_ADDRSTRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
+}
+
+Test(config, embedded_default)
+{
+	cr_assert_eq(run_args(NULL), 0, "%s", err);
+	cr_assert_str_eq(cfg.name, "default");
+	cr_assert_eq(cfg.nic[0].mode, NIC_MODE_NAT);
+	cr_assert_str_eq(cfg.nic[0].attach, "stream:/tmp/natd-unit-home/run/default.sock");
+	cr_assert_str_eq(ip(cfg.nic[0].network), "10.0.2.0");
+	cr_assert_str_eq(ip(cfg.nic[0].gateway), "10.0.2.2");
+	cr_assert_str_eq(ip(cfg.nic[0].dns), "10.0.2.3");
+	cr_assert_str_eq(ip(cfg.nic[0].tftp), "10.0.2.4");
+	cr_assert_str_eq(ip(cfg.nic[0].guest_first), "10.0.2.15");
+	cr_assert_str_eq(ip(cfg.nic[0].guest_last), "10.0.2.254");
+	cr_assert_eq(cfg.nic[0].mtu, 1500);
+	cr_assert_eq(cfg.nic[1].mode, NIC_MODE_NONE);
+}
+
+Test(config, second_nic_network_and_default_socket)
+{
+	cr_assert_eq(run_args("--name", "vm1", "--nic2", "nat", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.nic[0].configured, false);
+	cr_assert_str_eq(ip(cfg.nic[1].network), "10.0.3.0");
+	cr_assert_str_eq(ip(cfg.nic[1].gateway), "10.0.3.2");
+	cr_assert_str_eq(cfg.nic[1].attach, "stream:/tmp/natd-unit-home/run/vm1-nic2.sock");
+}
+
+Test(config, natnet_and_equals_form)
+{
+	cr_assert_eq(run_args("--nic1=nat", "--natnet1=192.168.50.0/23", NULL), 0, "%s", err);
+	cr_assert_str_eq(ip(cfg.nic[0].gateway), "192.168.50.2");
+	cr_assert_str_eq(ip(cfg.nic[0].guest_last), "192.168.51.254");
+	cr_assert_str_eq(ip(cfg.nic[0].netmask), "255.255.254.0");
+}
+
+Test(config, natsettings_fields)
+{
+	cr_assert_eq(run_args("--nic1", "nat", "--natsettings1", "9000,64,128,,256", NULL), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.nic[0].mtu, 9000);
+	cr_assert_eq(cfg.nic[0].sock_snd, 64);
+	cr_assert_eq(cfg.nic[0].sock_rcv, 128);
+	cr_assert_eq(cfg.nic[0].tcp_snd, 0);
+	cr_assert_eq(cfg.nic[0].tcp_rcv, 256);
+}
+
+Test(config, natsettings_rejects)
+{
+	cr_assert_lt(run_args("--nic1", "nat", "--natsettings1", "100", NULL), 0);
+	cr_assert(strstr(err, "mtu 100 out of range"), "%s", err);
+	setup();
+	cr_assert_lt(run_args("--nic1", "nat", "--natsettings1", "1500,x", NULL), 0);
+	cr_assert(strstr(err, "socksnd must be a number"), "%s", err);
+	setup();
+	cr_assert_lt(run_args("--nic1", "nat", "--natsettings1", "1,2,3,4,5,6", NULL), 0);
+	cr_assert(strstr(err, "too many fields"), "%s", err);
+}
+
+Test(config, mac_forms)
+{
+	uint8_t m[6];
+
+	cr_assert_eq(config_parse_mac("080027AABBCC", m), 0);
+	cr_assert_eq(m[0], 0x08);
+	cr_assert_eq(m[5], 0xcc);
+	cr_assert_eq(config_parse_mac("52:54:00:12:34:56", m), 0);
+	cr_assert_eq(m[4], 0x34);
+	cr_assert_eq(config_parse_mac("52-54-00-12-34-57", m), 0);
+	cr_assert_eq(m[5], 0x57);
+	cr_assert_lt(config_parse_mac("01:00:5e:00:00:01", m), 0, "multicast");
+	cr_assert_lt(config_parse_mac("52:54:00:12:34", m), 0);
+	cr_assert_lt(config_parse_mac("52:54:00:12:34:5g", m), 0);
+	cr_assert_lt(config_parse_mac("52:54-00:12:34:56", m), 0);
+}
+
+Test(config, cidr)
+{
+	struct in_addr a;
+	unsigned len;
+
+	cr_assert_eq(config_parse_cidr("10.0.2.0/24", &a, &len), 0);
+	cr_assert_eq(len, 24);
+	cr_assert_lt(config_parse_cidr("10.0.2.0", &a, &len), 0);
+	cr_assert_lt(config_parse_cidr("10.0.2.0/33", &a, &len), 0);
+	cr_assert_lt(config_parse_cidr("10.0.2.0/", &a, &len), 0);
+	cr_assert_lt(config_parse_cidr("10.0.2.0/-1", &a, &len), 0);
+	cr_assert_lt(config_parse_cidr("/24", &a, &len), 0);
+	cr_assert_lt(config_parse_cidr("10.0.2.0/24x", &a, &len), 0);
+}
+
+Test(config, refusals_name_the_option)
+{
+	static const struct { const char *a, *b, *msg; } cases[] = {
+		{ "--nic1", "bogus", "--nic1: unknown mode 'bogus'" },
+		{ "--nic0", "nat", "adapter number must be 1 to 8" },
+		{ "--nictype1", "rtl8139", "--nictype1: unknown NIC type" },
+		{ "--nicpromisc1", "some", "--nicpromisc1: expected deny" },
+		{ "--cableconnected1", "yes", "--cableconnected1: expected on or off" },
+		{ "--nattftpserver1", "1.2.3", "--nattftpserver1: '1.2.3' is not an IPv4" },
+		{ "--nicgenericdrv1", "Foo", "--nicgenericdrv1: unknown driver" },
+		{ "--nicproperty1", "novalue", "--nicproperty1: expected key=value" },
+		{ "--frob", "x", "unknown option '--frob'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup();
+		cr_assert_lt(run_args(cases[i].a, cases[i].b, NULL), 0, "%s accepted", cases[i].a);
+		cr_assert(strstr(err, cases[i].msg), "%s: got '%s'", cases[i].a, err);
+		teardown();
+	}
+}
+
+Test(config, not_supported_yet_is_refused)
+{
+	cr_assert_lt(run_args("--nic1", "nat", "--natpf1", "web,tcp,,8080,,80", NULL), 0);
+	cr_assert(strstr(err, "not supported yet"), "%s", err);
+	cr_assert_eq(cfg.nic[0].n_natpf, 1, "the rule was parsed and kept");
+}
+
+Test(config, null_mode_and_cable)
+{
+	cr_assert_eq(run_args("--nic1", "null", "--nic2", "nat", "--cableconnected2", "off", NULL),
+		     0, "%s", err);
+	cr_assert_eq(cfg.nic[0].mode, NIC_MODE_NULL);
+	cr_assert_eq(cfg.nic[1].cable_connected, false);
+}
+
+Test(config, help_returns_one)
+{
+	cr_assert_eq(run_args("--nic1", "nat", "--help", NULL), 1);
+}
+
+Test(config, qemu_models)
+{
+	cr_assert_str_eq(config_nic_type_qemu_model(NIC_TYPE_VIRTIO), "virtio-net-pci");
+	cr_assert_str_eq(config_nic_type_qemu_model(NIC_TYPE_82540EM), "e1000");
+	cr_assert_str_eq(config_nic_type_qemu_model(NIC_TYPE_AM79C973), "pcnet");
+}
