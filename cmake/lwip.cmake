@@ -30,7 +30,7 @@ endif()
 if(NOT EXISTS ${stamp} OR NOT old_hash STREQUAL patch_hash)
   file(REMOVE_RECURSE ${LWIP_DIR})
   file(MAKE_DIRECTORY ${LWIP_DIR})
-  file(COPY ${LWIP_PRISTINE}/src DESTINATION ${LWIP_DIR})
+  file(COPY ${LWIP_PRISTINE}/src ${LWIP_PRISTINE}/doc DESTINATION ${LWIP_DIR})
   foreach(p ${LWIP_PATCHES})
     execute_process(COMMAND patch -p1 --forward --batch -i ${p}
       WORKING_DIRECTORY ${LWIP_DIR} RESULT_VARIABLE prc OUTPUT_VARIABLE pout
