@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device.c - the public device API (device.h): spec parsing, the one place
+ * where an attach spec picks its backend's ops, the libuv plumbing all
+ * backends share (data-fd poll, listening-socket poll, timer, two-phase
+ * close), frame sanity checks and statistics. tap.c, stream.c and dgram.c
+ * implement the ops (device_internal.h).
+ */
+#include "devices/device_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The only place an attach spec is mapped to a backend. */
+static const struct device_ops *const device_backends[] = {
+	&tap_ops,
+	&tap_fd_ops,
+	&stream_listen_ops,
+	&stream_connect_ops,
+	&dgram_ops,
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void device_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Finds the backend for spec; *arg points after "type:". */
+static const struct device_ops *device_lookup(const char *spec, const char **arg,
+					      char *err, size_t errlen)
+{
+	const char *colon;
+	size_t tlen, i;
+
+	if (!spec || !*spec) {
+		device_seterr(err, errlen, "empty attach spec");
+		return NULL;
+	}
+	colon = strchr(spec, ':');
+	if (!colon) {
+		device_seterr(err, errlen, "%s: expected TYPE:ARGUMENT "
+			      "(tap:, fd:, stream:, stream-connect:, dgram:)", spec);
+		return NULL;
+	}
+	tlen = (size_t)(colon - spec);
+	for (i = 0; i < ARRAY_SIZE(device_backends); i++) {
+		const char *t = device_backends[i]->type;
+
+		if (strlen(t) == tlen && memcmp(t, spec, tlen) == 0) {
+			*arg = colon + 1;
+			return device_backends[i];
+		}
+	}
+	device_seterr(err, errlen, "%.*s: unknown attach type "
+		      "(want tap:, fd:, stream:, stream-connect:, dgram:)",
+		      (int)(tlen > 64 ? 64 : tlen), spec);
+	return NULL;
+}
+
+int device_spec_check(const char *spec, char *err, size_t errlen)
+{
+	const struct device_ops *ops;
+	const char *arg;
+
+	ops = device_lookup(spec, &arg, err, errlen);
+	if (!ops)
+		return -EINVAL;
+	return ops->check(arg, err, errlen);
+}
+
+void device_link(struct device *dev, bool up)
+{
+	if (dev->connected == up || dev->closing)
+		return;
+	dev->connected = up;
+	if (dev->h.link)
+		dev->h.link(dev->h.opaque, up);
+}
+
+bool device_deliver(struct device *dev, const uint8_t *frame, size_t len)
+{
+	if (len < 14 || len > DEVICE_MAX_FRAME) {
+		dev->st.rx_errors++;
+		log_ratelimited(&dev->rl, LOG_LVL_WARN,
+				"%s: dropping a %zu-byte frame from the VM", dev->spec, len);
+		return false;
+	}
+	dev->st.rx_frames++;
+	dev->st.rx_bytes += len;
+	dev->h.frame(dev->h.opaque, frame, len);
+	return true;
+}
+
+/* --- closing ------------------------------------------------------------ */
+
+static void device_free(struct device *dev)
+{
+	void (*cb)(void *) = dev->closed_cb;
+	void *opaque = dev->closed_opaque;
+
+	free(dev->rxbuf);
+	free(dev->obuf);
+	free(dev->spec);
+	free(dev);
+	if (cb)
+		cb(opaque);
+}
+
+static void device_handle_closed(uv_handle_t *handle)
+{
+	struct device *dev = handle->data;
+
+	if (handle == (uv_handle_t *)&dev->io) {
+		dev->io_init = false;
+		dev->io_closing = false;
+	}
+	dev->closes_pending--;
+	if (dev->closing) {
+		if (dev->closes_pending == 0)
+			device_free(dev);
+		return;
+	}
+	if (handle == (uv_handle_t *)&dev->io && dev->ops->io_closed)
+		dev->ops->io_closed(dev);
+}
+
+static void device_handle_close(struct device *dev, uv_handle_t *handle)
+{
+	dev->closes_pending++;
+	uv_close(handle, device_handle_closed);
+}
+
+void device_close(struct device *dev, void (*closed)(void *opaque), void *opaque)
+{
+	if (!dev || dev->closing)
+		return;
+	dev->closing = true;
+	dev->connected = false;
+	dev->closed_cb = closed;
+	dev->closed_opaque = opaque;
+	if (dev->ops->close)
+		dev->ops->close(dev);
+	if (dev->io_init && !dev->io_closing)
+		device_io_release(dev);
+	if (dev->listen_init) {
+		uv_poll_stop(&dev->listen);
+		close(dev->listen_fd);
+		dev->listen_fd = -1;
+		dev->listen_init = false;
+		device_handle_close(dev, (uv_handle_t *)&dev->listen);
+	}
+	uv_timer_stop(&dev->timer);
+	device_handle_close(dev, (uv_handle_t *)&dev->timer);
+}
+
+/* --- the data fd -------------------------------------------------------- */
+
+static void device_io_cb(uv_poll_t *p, int status, int events)
+{
+	struct device *dev = p->data;
+
+	if (dev->closing || dev->io_closing)
+		return;
+	dev->ops->io(dev, status, events);
+}
+
+int device_io_start(struct device *dev, int fd, int events)
+{
+	int r;
+
+	if (dev->io_init) {
+		close(fd);
+		return -EBUSY;
+	}
+	r = uv_poll_init(dev->loop, &dev->io, fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	dev->io.data = dev;
+	dev->io_fd = fd;
+	dev->io_init = true;
+	dev->io_events = events;
+	r = uv_poll_start(&dev->io, events, device_io_cb);
+	if (r < 0) {
+		/* The handle exists now: release it the two-phase way. */
+		device_io_release(dev);
+		return r;
+	}
+	return 0;
+}
+
+void device_io_events(struct device *dev, int events)
+{
+	if (!dev->io_init || dev->io_closing || dev->io_events == events)
+		return;
+	dev->io_events = events;
+	if (uv_poll_start(&dev->io, events, device_io_cb) < 0)
+		log_ratelimited(&dev->rl, LOG_LVL_ERR, "%s: uv_poll_start failed",
+				dev->spec);
+}
+
+void device_io_release(struct device *dev)
+{
+	if (!dev->io_init || dev->io_closing)
+		return;
+	uv_poll_stop(&dev->io);
+	close(dev->io_fd);
+	dev->io_fd = -1;
+	dev->io_closing = true;
+	device_handle_close(dev, (uv_handle_t *)&dev->io);
+}
+
+/* --- packet fds: tap, fd, dgram ---------------------------------------- */
+
+static bool device_read_fatal(int e)
+{
+	switch (e) {
+	case EBADF: case EBADFD: case ENXIO: case ENODEV: case EIO:
+	case EINVAL: case EFAULT: case ENOTCONN: case EPIPE: case ECONNRESET:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Stops a packet device for good after a fatal error or EOF. */
+static void device_pkt_stop(struct device *dev)
+{
+	uv_poll_stop(&dev->io);
+	device_link(dev, false);
+}
+
+void device_pkt_io(struct device *dev, int status, int events)
+{
+	unsigned int frames = 0;
+	ssize_t n;
+
+	(void)events;
+	if (status < 0) {
+		log_err("%s: poll: %s; device stopped", dev->spec, uv_strerror(status));
+		dev->st.rx_errors++;
+		device_pkt_stop(dev);
+		return;
+	}
+	while (frames < DEVICE_BATCH) {
+		n = read(dev->io_fd, dev->rxbuf, dev->rxcap);
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			if (e == EAGAIN || e == EWOULDBLOCK)
+				break;
+			dev->st.rx_errors++;
+			if (device_read_fatal(e) && dev->sotype != SOCK_DGRAM) {
+				log_err("%s: read: %s; device stopped", dev->spec,
+					strerror(e));
+				device_pkt_stop(dev);
+				break;
+			}
+			log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: read: %s",
+					dev->spec, strerror(e));
+			break;
+		}
+		if (n == 0 && dev->sotype == SOCK_SEQPACKET) {
+			log_info("%s: peer closed the socket", dev->spec);
+			device_pkt_stop(dev);
+			break;
+		}
+		frames++;
+		/* rxcap is DEVICE_MAX_FRAME + 1: a longer frame shows up as that. */
+		device_deliver(dev, dev->rxbuf, (size_t)n);
+		if (dev->closing)
+			return;
+	}
+	if (frames && dev->h.batch_end && !dev->closing)
+		dev->h.batch_end(dev->h.opaque);
+}
+
+void device_timer_link_up(struct device *dev)
+{
+	device_link(dev, true);
+}
+
+/* --- open / send / accessors --------------------------------------------- */
+
+static void device_timer_cb(uv_timer_t *t)
+{
+	struct device *dev = t->data;
+
+	if (!dev->closing)
+		dev->ops->timer(dev);
+}
+
+void device_timer_arm(struct device *dev, uint64_t ms)
+{
+	if (!dev->closing)
+		uv_timer_start(&dev->timer, device_timer_cb, ms, 0);
+}
+
+static void device_listen_cb(uv_poll_t *p, int status, int events)
+{
+	struct device *dev = p->data;
+
+	(void)events;
+	if (!dev->closing && dev->ops->listen)
+		dev->ops->listen(dev, status);
+}
+
+void device_listen_pause(struct device *dev)
+{
+	if (dev->listen_init)
+		uv_poll_stop(&dev->listen);
+}
+
+void device_listen_resume(struct device *dev)
+{
+	if (dev->listen_init && !dev->closing &&
+	    uv_poll_start(&dev->listen, UV_READABLE, device_listen_cb) < 0)
+		log_err("%s: cannot watch the listening socket", dev->spec);
+}
+
+int device_open(uv_loop_t *loop, const char *spec, const struct device_handler *h,
+		struct device **devp, char *err, size_t errlen)
+{
+	const struct device_ops *ops;
+	struct device *dev = NULL;
+	const char *arg;
+	int r;
+
+	*devp = NULL;
+	if (!h || !h->frame) {
+		device_seterr(err, errlen, "%s: no frame handler", spec ? spec : "");
+		return -EINVAL;
+	}
+	r = device_spec_check(spec, err, errlen);
+	if (r < 0)
+		return r;
+	ops = device_lookup(spec, &arg, err, errlen);
+	dev = calloc(1, sizeof(*dev));
+	if (!dev || !(dev->spec = strdup(spec))) {
+		device_seterr(err, errlen, "%s: out of memory", spec);
+		r = -ENOMEM;
+		goto out;
+	}
+	dev->loop = loop;
+	dev->ops = ops;
+	dev->h = *h;
+	dev->arg = dev->spec + (arg - spec);
+	dev->io_fd = -1;
+	dev->listen_fd = -1;
+	r = ops->open(dev, dev->arg, err, errlen);
+	if (r < 0)
+		goto out;
+
+	/* From here on failures release libuv handles the two-phase way. */
+	uv_timer_init(loop, &dev->timer);
+	dev->timer.data = dev;
+	if (dev->listen_fd >= 0) {
+		r = uv_poll_init(loop, &dev->listen, dev->listen_fd);
+		if (r < 0) {
+			device_seterr(err, errlen, "%s: uv_poll_init: %s", spec,
+				      uv_strerror(r));
+			goto out_close;
+		}
+		dev->listen.data = dev;
+		dev->listen_init = true;
+		r = uv_poll_start(&dev->listen, UV_READABLE, device_listen_cb);
+		if (r < 0) {
+			device_seterr(err, errlen, "%s: uv_poll_start: %s", spec,
+				      uv_strerror(r));
+			goto out_close;
+		}
+	}
+	if (dev->io_fd >= 0) {
+		int fd = dev->io_fd;
+
+		dev->io_fd = -1;
+		r = device_io_start(dev, fd, dev->io_events);
+		if (r < 0) {
+			device_seterr(err, errlen, "%s: cannot watch fd: %s", spec,
+				      uv_strerror(r));
+			goto out_close;
+		}
+	}
+	device_timer_arm(dev, 0);
+	*devp = dev;
+	return 0;
+
+out_close:
+	/* Handles exist: close them; the loop frees dev. */
+	device_close(dev, NULL, NULL);
+	return r;
+out:
+	if (dev) {
+		if (dev->io_fd >= 0)
+			close(dev->io_fd);
+		if (dev->listen_fd >= 0)
+			close(dev->listen_fd);
+		free(dev->rxbuf);
+		free(dev->obuf);
+		free(dev->spec);
+		free(dev);
+	}
+	return r;
+}
+
+int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt)
+{
+	size_t len = 0;
+	int i, r;
+
+	if (dev->closing || !dev->connected) {
+		dev->st.tx_dropped++;
+		return -ENOTCONN;
+	}
+	if (iovcnt < 0 || iovcnt > DEVICE_IOV_MAX)
+		return -EINVAL;
+	for (i = 0; i < iovcnt; i++) {
+		len += iov[i].iov_len;
+		if (len > DEVICE_MAX_FRAME) {
+			dev->st.tx_dropped++;
+			return -EMSGSIZE;
+		}
+	}
+	if (len == 0)
+		return -EINVAL;
+	r = dev->ops->send(dev, iov, iovcnt, len);
+	if (r < 0) {
+		dev->st.tx_dropped++;
+		return r;
+	}
+	dev->st.tx_frames++;
+	dev->st.tx_bytes += len;
+	return 0;
+}
+
+int device_send(struct device *dev, const uint8_t *frame, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)frame, .iov_len = len };
+
+	if (len > DEVICE_MAX_FRAME) {
+		dev->st.tx_dropped++;
+		return -EMSGSIZE;
+	}
+	return device_sendv(dev, &iov, 1);
+}
+
+bool device_connected(const struct device *dev)
+{
+	return dev->connected && !dev->closing;
+}
+
+const char *device_spec(const struct device *dev)
+{
+	return dev->spec;
+}
+
+void device_get_stats(const struct device *dev, struct device_stats *st)
+{
+	*st = dev->st;
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device_internal.h - what device.c shares with its backends (tap.c, stream.c,
+ * dgram.c): the ops table every backend implements, the device structure,
+ * and the common libuv plumbing (one uv_poll_t for the data fd, one for a
+ * listening socket, one timer).
+ *
+ * Theory of operation
+ * -------------------
+ * device_open() checks the spec, picks the ops (device.c, one table), lets
+ * ops->open() do the system calls (no libuv handle yet, so a failure just
+ * closes fds and frees), then starts the polls and a 0 ms timer whose
+ * ops->timer() reports link up (tap, fd, dgram) or makes the first connect
+ * attempt (stream-connect).
+ *
+ * The data fd (io_fd) is watched by dev->io. A stream connection that goes
+ * away is released with device_io_release(): the poll is stopped, the fd
+ * closed, the handle closed; when its close_cb runs, ops->io_closed() lets
+ * the backend accept or reconnect (the uv_poll_t is only re-initialised
+ * after that close_cb). device_close() closes every initialised handle and
+ * counts them in closes_pending; the last close_cb frees the device and calls
+ * the user's closed callback.
+ */
+#ifndef NATD_DEVICE_INTERNAL_H
+#define NATD_DEVICE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <uv.h>
+
+#include "devices/device.h"
+#include "natd/log.h"
+
+/* Frames drained per wake-up before going back to the loop. */
+#define DEVICE_BATCH 256
+/* Most iovec pieces device_sendv() accepts. */
+#define DEVICE_IOV_MAX 64
+/* stream: bytes queued towards the VM before frames are dropped. */
+#define DEVICE_STREAM_OBUF (4u << 20)
+/* stream: reassembly buffer. */
+#define DEVICE_STREAM_RXBUF (2u * DEVICE_MAX_FRAME + 4u + 4096u)
+
+struct device_ops {
+	const char *type; /* "tap", before the ':' in the spec */
+	/* Checks the part after "type:"; -EINVAL and err ("type: reason"). */
+	int (*check)(const char *arg, char *err, size_t errlen);
+	/* System calls only: set dev->io_fd and/or dev->listen_fd. */
+	int (*open)(struct device *dev, const char *arg, char *err, size_t errlen);
+	/* The 0 ms start timer (and later retry timers) fired. */
+	void (*timer)(struct device *dev);
+	/* dev->io reported readable / writable / hung up, or status < 0. */
+	void (*io)(struct device *dev, int status, int events);
+	/* dev->listen reported readable. May be NULL. */
+	void (*listen)(struct device *dev, int status);
+	/* dev->io's close_cb ran (and the device is not closing). May be NULL. */
+	void (*io_closed)(struct device *dev);
+	/* Sends one frame of len bytes (0 < len <= DEVICE_MAX_FRAME). */
+	int (*send)(struct device *dev, const struct iovec *iov, int iovcnt, size_t len);
+	/* device_close(): release backend state; handles are closed by device.c. */
+	void (*close)(struct device *dev);
+};
+
+struct device {
+	uv_loop_t *loop;
+	const struct device_ops *ops;
+	struct device_handler h;
+	struct device_stats st;
+	char *spec;		/* copy of the spec */
+	const char *arg;	/* inside spec, after "type:" */
+	bool connected;
+	bool closing;
+	unsigned int closes_pending;
+	void (*closed_cb)(void *opaque);
+	void *closed_opaque;
+
+	uv_timer_t timer;	/* always initialised */
+	uv_poll_t io;		/* watches io_fd while io_init */
+	int io_fd;
+	int io_events;
+	bool io_init;
+	bool io_closing;
+	uv_poll_t listen;	/* stream: the listening socket */
+	int listen_fd;
+	bool listen_init;
+
+	int sotype;		/* fd: SO_TYPE, 0 for a character device */
+	uint8_t *rxbuf;		/* allocated once at open */
+	size_t rxcap, rxlen;
+	uint8_t *obuf;		/* stream: output ring, allocated once */
+	size_t ocap, ohead, olen;
+	struct sockaddr_storage raddr; /* dgram: where frames go */
+	socklen_t raddrlen;
+	bool retry_logged;	/* stream-connect: failure already logged */
+	bool sock_created;	/* stream: we bound the socket file */
+	dev_t sock_dev;
+	ino_t sock_ino;
+	struct log_ratelimit rl;
+};
+
+/* Backends (one ops table each). */
+extern const struct device_ops tap_ops;
+extern const struct device_ops tap_fd_ops;
+extern const struct device_ops stream_listen_ops;
+extern const struct device_ops stream_connect_ops;
+extern const struct device_ops dgram_ops;
+
+/* snprintf into err (if any); returns err for convenience. */
+void device_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reports the link state to the handler (only on a change). */
+void device_link(struct device *dev, bool up);
+/*
+ * Hands one received frame to the handler after the sanity check (14 bytes
+ * to DEVICE_MAX_FRAME, else rx_errors). Returns true when it was delivered.
+ */
+bool device_deliver(struct device *dev, const uint8_t *frame, size_t len);
+
+/* Starts watching fd (owned by dev from now on) with events. 0 or -errno;
+ * on failure fd is closed. */
+int device_io_start(struct device *dev, int fd, int events);
+/* Changes the watched events of dev->io. */
+void device_io_events(struct device *dev, int events);
+/* Stops watching and closes io_fd; ops->io_closed() follows from the loop. */
+void device_io_release(struct device *dev);
+
+/*
+ * tap and fd: drains up to DEVICE_BATCH frames, one per read(), then calls
+ * batch_end. A read error other than EAGAIN/EINTR/ENOBUFS stops the device
+ * (link down); so does EOF on a SEQPACKET socket.
+ */
+void device_pkt_io(struct device *dev, int status, int events);
+/* stream: stop / restart accepting on dev->listen. */
+void device_listen_pause(struct device *dev);
+void device_listen_resume(struct device *dev);
+/* (Re)starts dev->timer: ops->timer() runs in ms milliseconds. */
+void device_timer_arm(struct device *dev, uint64_t ms);
+/* tap, fd, dgram: the 0 ms start timer reports link up. */
+void device_timer_link_up(struct device *dev);
+
+#endif

@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stream.c - QEMU "-netdev stream" transports on UNIX stream sockets:
+ * "stream:PATH" listens and serves one VM at a time (a second connection is
+ * accepted and closed at once; the next VM is accepted when the current one
+ * goes away), "stream-connect:PATH" connects and reconnects every second
+ * while the socket is absent or after it went away.
+ *
+ * Framing (stream_framing.h): 4-byte big-endian length, then the frame.
+ * Receiving reassembles in one buffer per device (2 * DEVICE_MAX_FRAME + 4
+ * and some, allocated at open); every whole frame in it is delivered, then
+ * the remainder moves to the front. Sending writes header and frame with one
+ * sendmsg(); whatever the socket does not take goes, whole frames only, into
+ * a 4 MiB output ring (allocated at open) drained when the socket becomes
+ * writable. When the ring cannot take a whole frame, the frame is dropped
+ * (-EAGAIN), so a frame is never cut or interleaved with another.
+ */
+#include "devices/device_internal.h"
+#include "devices/stream_framing.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int stream_frame_parse(const uint8_t *buf, size_t len, size_t *frame_off,
+		       size_t *frame_len)
+{
+	uint32_t flen;
+
+	if (len < STREAM_HDR_LEN)
+		return 0;
+	flen = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+	       (uint32_t)buf[2] << 8 | (uint32_t)buf[3];
+	if (flen == 0 || flen > DEVICE_MAX_FRAME)
+		return -EPROTO;
+	if (len - STREAM_HDR_LEN < flen)
+		return 0;
+	*frame_off = STREAM_HDR_LEN;
+	*frame_len = flen;
+	return 1;
+}
+
+void stream_frame_header(uint8_t hdr[STREAM_HDR_LEN], uint32_t len)
+{
+	hdr[0] = (uint8_t)(len >> 24);
+	hdr[1] = (uint8_t)(len >> 16);
+	hdr[2] = (uint8_t)(len >> 8);
+	hdr[3] = (uint8_t)len;
+}
+
+/* --- spec ---------------------------------------------------------------- */
+
+static int stream_check_path(const char *type, const char *arg, char *err,
+			     size_t errlen)
+{
+	struct sockaddr_un sa;
+
+	if (!*arg) {
+		device_seterr(err, errlen, "%s: missing socket path", type);
+		return -EINVAL;
+	}
+	if (strlen(arg) >= sizeof(sa.sun_path)) {
+		device_seterr(err, errlen, "%s: socket path longer than %zu bytes",
+			      type, sizeof(sa.sun_path) - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int stream_listen_check(const char *arg, char *err, size_t errlen)
+{
+	return stream_check_path("stream", arg, err, errlen);
+}
+
+static int stream_connect_check(const char *arg, char *err, size_t errlen)
+{
+	return stream_check_path("stream-connect", arg, err, errlen);
+}
+
+static socklen_t stream_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, path, strlen(path)); /* length checked by the spec */
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+}
+
+static int stream_alloc(struct device *dev, char *err, size_t errlen)
+{
+	dev->rxcap = DEVICE_STREAM_RXBUF;
+	dev->rxbuf = malloc(dev->rxcap);
+	dev->ocap = DEVICE_STREAM_OBUF;
+	dev->obuf = malloc(dev->ocap);
+	if (!dev->rxbuf || !dev->obuf) {
+		device_seterr(err, errlen, "%s: out of memory", dev->spec);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --- the connection ------------------------------------------------------ */
+
+static void stream_set_events(struct device *dev)
+{
+	device_io_events(dev, UV_READABLE | UV_DISCONNECT |
+			 (dev->olen ? UV_WRITABLE : 0));
+}
+
+/* Adopts a connected socket as the VM's connection. */
+static void stream_attach(struct device *dev, int fd)
+{
+	int r;
+
+	dev->rxlen = 0;
+	dev->ohead = 0;
+	dev->olen = 0;
+	r = device_io_start(dev, fd, UV_READABLE | UV_DISCONNECT);
+	if (r < 0) {
+		log_err("%s: cannot watch the connection: %s", dev->spec, uv_strerror(r));
+		return;
+	}
+	dev->st.connects++;
+	log_info("%s: VM connected", dev->spec);
+	device_link(dev, true);
+}
+
+/* The VM went away or broke the framing: close, report, wait for the next. */
+static void stream_drop(struct device *dev, const char *why)
+{
+	log_info("%s: VM disconnected (%s)", dev->spec, why);
+	device_listen_pause(dev); /* resumed in stream_listen_io_closed() */
+	device_io_release(dev);
+	dev->rxlen = 0;
+	dev->olen = 0;
+	dev->ohead = 0;
+	device_link(dev, false);
+}
+
+/* Appends n bytes to the output ring (the caller checked the room). */
+static void stream_oput(struct device *dev, const uint8_t *p, size_t n)
+{
+	size_t tail = (dev->ohead + dev->olen) % dev->ocap;
+	size_t first = n < dev->ocap - tail ? n : dev->ocap - tail;
+
+	memcpy(dev->obuf + tail, p, first);
+	memcpy(dev->obuf, p + first, n - first);
+	dev->olen += n;
+}
+
+/* Writes as much of the output ring as the socket takes. 0 or -errno. */
+static int stream_flush(struct device *dev)
+{
+	while (dev->olen) {
+		size_t first = dev->ocap - dev->ohead;
+		struct iovec v[2];
+		struct msghdr m = { .msg_iov = v, .msg_iovlen = 1 };
+		ssize_t n;
+
+		if (first > dev->olen)
+			first = dev->olen;
+		v[0].iov_base = dev->obuf + dev->ohead;
+		v[0].iov_len = first;
+		if (first < dev->olen) {
+			v[1].iov_base = dev->obuf;
+			v[1].iov_len = dev->olen - first;
+			m.msg_iovlen = 2;
+		}
+		n = sendmsg(dev->io_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -errno;
+		}
+		dev->ohead = (dev->ohead + (size_t)n) % dev->ocap;
+		dev->olen -= (size_t)n;
+	}
+	if (dev->olen == 0)
+		dev->ohead = 0;
+	stream_set_events(dev);
+	return 0;
+}
+
+/* Reads and delivers; returns a reason when the connection must go. */
+static const char *stream_read(struct device *dev, unsigned int *framesp)
+{
+	unsigned int frames = 0;
+	const char *why = NULL;
+	size_t off, foff, flen;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		off = 0;
+		while ((r = stream_frame_parse(dev->rxbuf + off, dev->rxlen - off,
+					       &foff, &flen)) == 1) {
+			device_deliver(dev, dev->rxbuf + off + foff, flen);
+			frames++;
+			off += foff + flen;
+			if (dev->closing)
+				goto out;
+		}
+		if (r < 0) {
+			dev->st.rx_errors++;
+			why = "bad frame length";
+			goto out;
+		}
+		if (off) {
+			memmove(dev->rxbuf, dev->rxbuf + off, dev->rxlen - off);
+			dev->rxlen -= off;
+		}
+		if (frames >= DEVICE_BATCH)
+			break; /* level-triggered poll brings us back */
+		n = recv(dev->io_fd, dev->rxbuf + dev->rxlen, dev->rxcap - dev->rxlen,
+			 MSG_DONTWAIT);
+		if (n > 0) {
+			dev->rxlen += (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			why = "end of stream";
+			break;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		why = strerror(errno);
+		if (errno != ECONNRESET)
+			dev->st.rx_errors++;
+		break;
+	}
+out:
+	*framesp = frames;
+	return why;
+}
+
+static void stream_io(struct device *dev, int status, int events)
+{
+	unsigned int frames = 0;
+	const char *why = NULL;
+	int r;
+
+	if (status < 0) {
+		stream_drop(dev, uv_strerror(status));
+		return;
+	}
+	if (events & UV_WRITABLE) {
+		r = stream_flush(dev);
+		if (r < 0) {
+			stream_drop(dev, strerror(-r));
+			return;
+		}
+	}
+	if (events & (UV_READABLE | UV_DISCONNECT))
+		why = stream_read(dev, &frames);
+	if (dev->closing)
+		return;
+	if (frames && dev->h.batch_end)
+		dev->h.batch_end(dev->h.opaque);
+	if (why && !dev->closing && dev->io_init && !dev->io_closing)
+		stream_drop(dev, why);
+}
+
+static int stream_send(struct device *dev, const struct iovec *iov, int iovcnt,
+		       size_t len)
+{
+	struct iovec v[DEVICE_IOV_MAX + 1];
+	uint8_t hdr[STREAM_HDR_LEN];
+	size_t total = STREAM_HDR_LEN + len, skip;
+	struct msghdr m = { .msg_iov = v };
+	ssize_t n;
+	int i;
+
+	if (!dev->io_init || dev->io_closing)
+		return -ENOTCONN;
+	stream_frame_header(hdr, (uint32_t)len);
+	if (dev->olen) {
+		/* Behind queued bytes: queue the whole frame or drop it. */
+		if (dev->ocap - dev->olen < total)
+			return -EAGAIN;
+		stream_oput(dev, hdr, sizeof(hdr));
+		for (i = 0; i < iovcnt; i++)
+			stream_oput(dev, iov[i].iov_base, iov[i].iov_len);
+		return 0;
+	}
+	v[0].iov_base = hdr;
+	v[0].iov_len = sizeof(hdr);
+	for (i = 0; i < iovcnt; i++)
+		v[i + 1] = iov[i];
+	m.msg_iovlen = (size_t)iovcnt + 1;
+	do {
+		n = sendmsg(dev->io_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			/* The read side notices the hang-up and drops the VM. */
+			log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: send: %s",
+					dev->spec, strerror(errno));
+			return -ENOTCONN;
+		}
+		n = 0;
+	}
+	if ((size_t)n == total)
+		return 0;
+	/* Queue the rest; an empty ring always has room for one frame. */
+	skip = (size_t)n;
+	for (i = 0; i < iovcnt + 1; i++) {
+		if (skip >= v[i].iov_len) {
+			skip -= v[i].iov_len;
+			continue;
+		}
+		stream_oput(dev, (const uint8_t *)v[i].iov_base + skip,
+			    v[i].iov_len - skip);
+		skip = 0;
+	}
+	stream_set_events(dev);
+	return 0;
+}
+
+/* --- stream: listen ------------------------------------------------------ */
+
+/* Binds fd to path, replacing a stale socket file nobody listens on. */
+static int stream_bind(struct device *dev, int fd, const char *path,
+		       char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	socklen_t sl = stream_addr(path, &sa);
+	struct stat st;
+	int probe, r, e;
+
+	if (bind(fd, (struct sockaddr *)&sa, sl) == 0)
+		return 0;
+	if (errno != EADDRINUSE)
+		goto fail;
+	if (lstat(path, &st) < 0)
+		goto fail_addrinuse;
+	if (!S_ISSOCK(st.st_mode)) {
+		device_seterr(err, errlen, "%s: %s exists and is not a socket",
+			      dev->spec, path);
+		return -EEXIST;
+	}
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (probe < 0)
+		goto fail;
+	r = connect(probe, (struct sockaddr *)&sa, sl);
+	e = errno;
+	close(probe);
+	if (r == 0 || e == EAGAIN) {
+		device_seterr(err, errlen, "%s: another process is listening on %s",
+			      dev->spec, path);
+		return -EADDRINUSE;
+	}
+	if (e != ECONNREFUSED && e != ENOENT)
+		goto fail_addrinuse;
+	log_info("%s: removing stale socket %s", dev->spec, path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&sa, sl) == 0)
+		return 0;
+fail:
+	e = errno;
+	device_seterr(err, errlen, "%s: bind: %s", dev->spec, strerror(e));
+	return -e;
+fail_addrinuse:
+	device_seterr(err, errlen, "%s: bind: %s", dev->spec, strerror(EADDRINUSE));
+	return -EADDRINUSE;
+}
+
+static int stream_listen_open(struct device *dev, const char *path, char *err,
+			      size_t errlen)
+{
+	struct stat st;
+	int fd = -1, r;
+
+	r = stream_alloc(dev, err, errlen);
+	if (r < 0)
+		goto out;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		device_seterr(err, errlen, "%s: socket: %s", dev->spec, strerror(errno));
+		goto out;
+	}
+	r = stream_bind(dev, fd, path, err, errlen);
+	if (r < 0)
+		goto out;
+	if (stat(path, &st) == 0) {
+		dev->sock_created = true;
+		dev->sock_dev = st.st_dev;
+		dev->sock_ino = st.st_ino;
+	}
+	if (chmod(path, 0600) < 0 || listen(fd, 4) < 0) {
+		r = -errno;
+		device_seterr(err, errlen, "%s: %s", dev->spec, strerror(errno));
+		unlink(path);
+		goto out;
+	}
+	dev->listen_fd = fd;
+	fd = -1;
+	log_info("%s: waiting for a VM on %s", dev->spec, path);
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static void stream_listen_ready(struct device *dev, int status)
+{
+	int fd;
+
+	if (status < 0) {
+		log_ratelimited(&dev->rl, LOG_LVL_ERR, "%s: poll: %s", dev->spec,
+				uv_strerror(status));
+		return;
+	}
+	for (;;) {
+		fd = accept4(dev->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: accept: %s",
+						dev->spec, strerror(errno));
+			return;
+		}
+		if (dev->io_init) {
+			log_warn("%s: a VM is already attached; closing a second connection",
+				 dev->spec);
+			close(fd);
+			continue;
+		}
+		stream_attach(dev, fd);
+	}
+}
+
+static void stream_listen_timer(struct device *dev)
+{
+	(void)dev; /* link goes up on accept */
+}
+
+static void stream_listen_io_closed(struct device *dev)
+{
+	if (dev->listen_init)
+		device_listen_resume(dev);
+}
+
+static void stream_listen_close(struct device *dev)
+{
+	struct stat st;
+	const char *path = dev->arg;
+
+	/* Remove the socket file only if it still is the one we bound. */
+	if (dev->sock_created && stat(path, &st) == 0 &&
+	    st.st_dev == dev->sock_dev && st.st_ino == dev->sock_ino)
+		unlink(path);
+	dev->sock_created = false;
+}
+
+/* --- stream-connect ------------------------------------------------------ */
+
+static int stream_connect_open(struct device *dev, const char *path, char *err,
+			       size_t errlen)
+{
+	(void)path;
+	return stream_alloc(dev, err, errlen); /* first attempt from the timer */
+}
+
+static void stream_connect_timer(struct device *dev)
+{
+	struct sockaddr_un sa;
+	socklen_t sl = stream_addr(dev->arg, &sa);
+	int fd, e;
+
+	if (dev->io_init)
+		return;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		e = errno;
+		goto retry;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sl) == 0) {
+		dev->retry_logged = false;
+		stream_attach(dev, fd);
+		if (!dev->io_init)
+			device_timer_arm(dev, 1000);
+		return;
+	}
+	e = errno;
+	close(fd);
+retry:
+	if (!dev->retry_logged)
+		log_warn("%s: connect: %s; retrying every second", dev->spec, strerror(e));
+	dev->retry_logged = true;
+	device_timer_arm(dev, 1000);
+}
+
+static void stream_connect_io_closed(struct device *dev)
+{
+	device_timer_arm(dev, 1000);
+}
+
+const struct device_ops stream_listen_ops = {
+	.type = "stream",
+	.check = stream_listen_check,
+	.open = stream_listen_open,
+	.timer = stream_listen_timer,
+	.io = stream_io,
+	.listen = stream_listen_ready,
+	.io_closed = stream_listen_io_closed,
+	.send = stream_send,
+	.close = stream_listen_close,
+};
+
+const struct device_ops stream_connect_ops = {
+	.type = "stream-connect",
+	.check = stream_connect_check,
+	.open = stream_connect_open,
+	.timer = stream_connect_timer,
+	.io = stream_io,
+	.send = stream_send,
+	.io_closed = stream_connect_io_closed,
+};
