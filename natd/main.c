@@ -193,8 +193,11 @@ static int cmd_run(int argc, char **argv)
 		log_set_level(LOG_LVL_DEBUG);
 	log_set_prefix(cfg->name);
 
-	snprintf(run_dir, sizeof(run_dir), "%s/run", cfg->home);
-	rc = mkdir_p(run_dir);
+	if ((size_t)snprintf(run_dir, sizeof(run_dir), "%.*s/run", PATH_MAX - 8, cfg->home) >=
+	    sizeof(run_dir))
+		rc = -ENAMETOOLONG;
+	else
+		rc = mkdir_p(run_dir);
 	if (rc < 0) {
 		log_err("cannot create %s: %s (set NATD_HOME to a writable directory)",
 			run_dir, strerror(-rc));

@@ -73,7 +73,7 @@ static err_t nic_linkoutput(struct netif *netif, struct pbuf *p)
 	struct iovec iov[NIC_MAX_IOV];
 	int n = 0, rc;
 
-	if (!nic->cable) {
+	if (!nic->cable || !nic->dev) {
 		nic->ctr.tx_dropped++;
 		return ERR_OK;
 	}
@@ -214,11 +214,12 @@ static void nic_lease_event(void *opaque, enum dhcp_lease_event_kind ev,
 static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 			  const ip_addr_t *addr, u16_t port)
 {
-	static uint8_t in[DEVICE_MAX_FRAME];
+	static uint8_t in[0xffff];
 	uint8_t out[DHCP_REPLY_MAX];
 	struct nic *nic = arg;
 	struct dhcp_reply_dest dest;
-	ip4_addr_t dst, src;
+	ip_addr_t dst, src;
+	ip4_addr_t dst4;
 	struct pbuf *q;
 	u16_t len;
 	int rc;
@@ -237,17 +238,18 @@ static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 		return;
 	}
 	pbuf_take(q, out, (u16_t)rc);
-	ip4_addr_set_u32(&src, nic->cfg->gateway.s_addr);
+	ip_addr_set_ip4_u32_val(src, nic->cfg->gateway.s_addr);
 	if (dest.broadcast) {
-		ip4_addr_set_u32(&dst, IPADDR_BROADCAST);
+		ip_addr_set_ip4_u32_val(dst, IPADDR_BROADCAST);
 		e = udp_sendto_if_src(pcb, q, &dst, DHCP_CLIENT_PORT, &nic->netif, &src);
 	} else {
-		ip4_addr_set_u32(&dst, dest.ip.s_addr);
+		ip_addr_set_ip4_u32_val(dst, dest.ip.s_addr);
 		if (dest.to_chaddr) {
 			/* No ARP: the client has no address yet (RFC 2131 4.1). */
-			etharp_add_static_entry(&dst, (struct eth_addr *)dest.mac);
+			ip4_addr_set_u32(&dst4, dest.ip.s_addr);
+			etharp_add_static_entry(&dst4, (struct eth_addr *)dest.mac);
 			e = udp_sendto_if_src(pcb, q, &dst, DHCP_CLIENT_PORT, &nic->netif, &src);
-			etharp_remove_static_entry(&dst);
+			etharp_remove_static_entry(&dst4);
 		} else {
 			e = udp_sendto_if_src(pcb, q, &dst, DHCP_CLIENT_PORT, &nic->netif, &src);
 		}
@@ -301,7 +303,7 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 
 	nic = calloc(1, sizeof(*nic));
 	if (!nic) {
-		snprintf(err, errlen, "nic%u: out of memory", adapter);
+		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	nic->adapter = adapter;
@@ -312,33 +314,33 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	ip4_addr_set_u32(&mask, cfg->netmask.s_addr);
 	ip4_addr_set_zero(&gw);
 	if (!netif_add(&nic->netif, &ip, &mask, &gw, nic, nic_netif_init, ethernet_input)) {
-		snprintf(err, errlen, "nic%u: lwIP refused the interface", adapter);
+		snprintf(err, errlen, "lwIP refused the interface");
 		rc = -ENOMEM;
 		goto out;
 	}
 	nic->netif_added = true;
 	netif_set_up(&nic->netif);
-	if (nic->cable)
-		netif_set_link_up(&nic->netif);
 
 	nic_dhcp_config(cfg, &dc);
 	nic->dhcp = dhcp_server_new(&dc);
 	if (!nic->dhcp) {
-		snprintf(err, errlen, "nic%u: could not create the DHCP server", adapter);
+		snprintf(err, errlen, "could not create the DHCP server");
 		rc = -ENOMEM;
 		goto out;
 	}
 	dhcp_server_set_lease_cb(nic->dhcp, nic_lease_event, nic);
 	nic->dhcp_pcb = udp_new();
 	if (!nic->dhcp_pcb) {
-		snprintf(err, errlen, "nic%u: out of memory", adapter);
+		snprintf(err, errlen, "out of memory");
 		rc = -ENOMEM;
 		goto out;
 	}
 	ip_set_option(nic->dhcp_pcb, SOF_BROADCAST);
+	/* Bound to the gateway address (not ANY, so that every adapter has its
+	 * own pcb on port 67); lwIP still delivers 255.255.255.255 to it. */
 	udp_bind_netif(nic->dhcp_pcb, &nic->netif);
-	if (udp_bind(nic->dhcp_pcb, IP4_ADDR_ANY, DHCP_SERVER_PORT) != ERR_OK) {
-		snprintf(err, errlen, "nic%u: could not bind the DHCP server", adapter);
+	if (udp_bind(nic->dhcp_pcb, &nic->netif.ip_addr, DHCP_SERVER_PORT) != ERR_OK) {
+		snprintf(err, errlen, "could not bind the DHCP server");
 		rc = -EADDRINUSE;
 		goto out;
 	}
@@ -349,6 +351,8 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	rc = device_open(loop, cfg->attach, &h, &nic->dev, err, errlen);
 	if (rc < 0)
 		goto out;
+	if (nic->cable)
+		netif_set_link_up(&nic->netif);
 	*nicp = nic;
 	return 0;
 out:

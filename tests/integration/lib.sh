@@ -63,7 +63,7 @@ _cleanup() {
 			[ -f "$f" ] || continue
 			echo "# ---- $f"
 			sed 's/^/#   /' "$f" | tail -n 60
-		done
+		done >&2
 	fi
 	rm -rf "$T"
 	exit "$rc"
@@ -72,9 +72,10 @@ trap _cleanup EXIT
 trap 'exit 130' INT TERM
 
 ok() { _checks=$((_checks + 1)); echo "ok $_checks - $*"; }
+# Failures go to stderr: a helper's stdout may be redirected to a file.
 fail() {
 	_checks=$((_checks + 1))
-	echo "not ok $_checks - $*"
+	echo "not ok $_checks - $*" >&2
 	exit 1
 }
 # check DESCRIPTION COMMAND...: runs the command, ok if it succeeds.
@@ -119,7 +120,7 @@ natd_start() {
 	local i
 	for ((i = 0; i < 100; i++)); do
 		grep -q ': running (' "$T/$logname.log" && return 0
-		kill -0 "$NATD_PID" 2>/dev/null || { cat "$T/$logname.log"; fail "natd exited at start-up"; }
+		kill -0 "$NATD_PID" 2>/dev/null || { cat "$T/$logname.log" >&2; fail "natd exited at start-up"; }
 		sleep 0.1
 	done
 	fail "natd did not report running within 10 s"
@@ -178,7 +179,7 @@ udhcpc_lease() {
 	rm -f "$out"
 	UDHCPC_OUT="$out" timeout 15 ip netns exec "$ns" busybox udhcpc -f -q -n -i "$ifc" \
 		-s "$script" -t 5 -T 2 -O mtu -O search "$@" > "$T/udhcpc.$ifc.log" 2>&1 ||
-		{ cat "$T/udhcpc.$ifc.log"; fail "udhcpc got no lease on $ifc"; }
+		{ cat "$T/udhcpc.$ifc.log" >&2; fail "udhcpc got no lease on $ifc"; }
 	[ -s "$out" ] || fail "udhcpc script recorded no lease"
 	cat "$out"
 }
@@ -199,7 +200,7 @@ dhclient_lease() {
 	case "$reason" in
 	PREINIT) ip link set "$interface" up ;;
 	BOUND|RENEW|REBIND|REBOOT)
-		set | grep '^new_' > "$DHCLIENT_OUT"
+		set | grep '^new_' > "@OUT@"
 		ip addr flush dev "$interface"
 		ip addr add "$new_ip_address/$new_subnet_mask" dev "$interface"
 		for r in $new_routers; do ip route replace default via "$r" dev "$interface"; break; done
@@ -207,12 +208,14 @@ dhclient_lease() {
 	esac
 	exit 0
 	EOF
+	# dhclient runs its script with an environment of its own: bake the path in.
+	sed -i "s|@OUT@|$out|" "$script"
 	chmod +x "$script"
 	rm -f "$out"
-	DHCLIENT_OUT="$out" timeout 20 ip netns exec "$ns" dhclient -1 -v -cf "$T/dhclient.conf" \
+	timeout 20 ip netns exec "$ns" dhclient -1 -v -cf "$T/dhclient.conf" \
 		-sf "$script" -lf "$T/dhclient.$ifc.leases" -pf "$T/dhclient.$ifc.pid" "$ifc" \
 		> "$T/dhclient.$ifc.log" 2>&1 ||
-		{ cat "$T/dhclient.$ifc.log"; fail "dhclient got no lease on $ifc"; }
+		{ cat "$T/dhclient.$ifc.log" >&2; fail "dhclient got no lease on $ifc"; }
 	# dhclient daemonises after binding; stop it (it is in the netns anyway).
 	[ -f "$T/dhclient.$ifc.pid" ] && kill "$(cat "$T/dhclient.$ifc.pid")" 2>/dev/null || true
 	[ -s "$out" ] || fail "dhclient script recorded no lease"

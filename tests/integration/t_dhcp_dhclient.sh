@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# ISC dhclient in a kernel guest gets 10.0.2.15 with router and DNS, then
-# renews; the guest pings the gateway.
+# ISC dhclient in a kernel guest gets 10.0.2.15 with router and DNS, and gets
+# it again after a restart (INIT-REBOOT); the guest pings the gateway.
 . "$(dirname "$0")/lib.sh"
 
 command -v dhclient >/dev/null || { echo "SKIP: dhclient (isc-dhcp-client) missing"; exit 77; }
@@ -18,7 +18,7 @@ expect_eq "DNS server" 10.0.2.3 "$(lease_var "$T/lease" new_domain_name_servers)
 expect_eq "search list" test.example "$(lease_var "$T/lease" new_domain_search | sed 's/\.$//')"
 check "ping the gateway 10.0.2.2" ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.0.2.2
 
-# Renewal: a REQUEST from the bound client (ciaddr set) is ACKed by unicast.
+# A restarted dhclient asks for its recorded lease again (INIT-REBOOT REQUEST).
 dhclient_lease "$ns" "$tap" > "$T/lease2"
 expect_eq "renewed address" 10.0.2.15 "$(lease_var "$T/lease2" new_ip_address)"
 check "natd logged both ACKs" test "$(grep -c 'DHCP leased 10.0.2.15' "$T/natd.log")" -ge 2

@@ -21,7 +21,8 @@ expect_eq "search domain from NATD_RESOLV_CONF" test.example "$(lease_var "$T/le
 expect_eq "no MTU option at 1500" "" "$(lease_var "$T/lease" mtu)"
 check "natd logs the lease" grep -q 'nic1: DHCP leased 10.0.2.15 to ' "$T/natd.log"
 
-check "guest address configured" ip -n "$ns" -4 addr show dev "$tap" | grep -q '10.0.2.15/24'
+guest_has_address() { ip -n "$ns" -4 addr show dev "$tap" | grep -q '10.0.2.15/24'; }
+check "guest address configured" guest_has_address
 check "ping the gateway 10.0.2.2" ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 10.0.2.2
 # The guest resolves the DNS proxy's address (10.0.2.3) to the gateway's MAC.
 ip netns exec "$ns" ping -c 1 -W 1 10.0.2.3 >/dev/null 2>&1 || true

@@ -57,6 +57,8 @@
 #define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
 #define LWIP_IPV6_REASS             1
 #define LWIP_IPV6_FRAG              1
+/* Required where pointers are 8 bytes (ip6_frag.c asserts it at run time). */
+#define IPV6_FRAG_COPYHEADER        1
 #define IP_REASSEMBLY               1
 #define IP_FRAG                     1
 #define IP_SOF_BROADCAST            1
