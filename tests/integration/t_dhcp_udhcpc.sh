@@ -33,6 +33,25 @@ check "ARP for 10.0.2.3 answered with the gateway's MAC" wait_for 3 neigh_of_dns
 udhcpc_lease "$ns" "$tap" > "$T/lease2"
 expect_eq "same client, same address" 10.0.2.15 "$(lease_var "$T/lease2" ip)"
 
+# RENEWING: a bound udhcpc told to renew (SIGUSR1) unicasts a REQUEST with
+# ciaddr set; natd ACKs it and the lease goes on.
+cat > "$T/renew.script" <<EOF2
+#!/bin/sh
+echo "\$1 \${ip:-}" >> "$T/renew.events"
+exit 0
+EOF2
+chmod +x "$T/renew.script"
+ip netns exec "$ns" busybox udhcpc -f -i "$tap" -s "$T/renew.script" -r 10.0.2.15 -t 5 -T 2 \
+	> "$T/udhcpc-renew.log" 2>&1 &
+_pids+=("$!")
+bound_seen() { grep -q '^bound 10.0.2.15' "$T/renew.events"; }
+check "udhcpc bound in the background" wait_for 10 bound_seen
+acks_before=$(grep -c 'DHCP leased 10.0.2.15' "$T/natd.log")
+kill -USR1 "${_pids[-1]}"
+renew_seen() { grep -q '^renew 10.0.2.15' "$T/renew.events"; }
+check "renewal ACKed (udhcpc ran its renew hook)" wait_for 10 renew_seen
+check "natd logged the renewal" test "$(grep -c 'DHCP leased 10.0.2.15' "$T/natd.log")" -gt "$acks_before"
+
 natd_stop "$NATD_PID"
 check "natd logs a clean stop" grep -q 'vm1: stopped' "$T/natd.log"
 done_testing
