@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctl.h - the control socket of a running natd ($NATD_HOME/run/VM.ctl) and
+ * its client side, used by `natd showvminfo` and `natd controlvm`.
+ *
+ * Protocol (versioned, small, so that other tools can speak it): one JSON
+ * object per line ('\n'-terminated, at most CTL_MAX_MESSAGE bytes) each way.
+ *   request:  {"version": 1, "command": "showvminfo", "args": {...}}
+ *   response: {"version": 1, "ok": true, "result": {...}}
+ *         or  {"version": 1, "ok": false, "error": "one line"}
+ * A connection may carry several requests, answered in order. The socket is
+ * mode 0600 and the server also checks the peer's credentials (SO_PEERCRED):
+ * only natd's own user and root may talk to it.
+ */
+#ifndef NATD_CTL_H
+#define NATD_CTL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <uv.h>
+
+#define CTL_PROTOCOL_VERSION 1
+#define CTL_MAX_MESSAGE (64 * 1024)
+
+struct ctl_server;
+
+/*
+ * A command's handler. Returns the result (a new reference, owned by the
+ * caller), or NULL with a one-line reason in err. args may be NULL.
+ */
+typedef json_t *(*ctl_handler)(void *opaque, json_t *args, char *err, size_t errlen);
+
+/*
+ * Listens on path (a stale socket file nobody listens on is replaced; a live
+ * one is an error: another natd with the same VM name runs). Returns 0 or a
+ * negative errno with a one-line reason in err.
+ */
+int ctl_server_start(uv_loop_t *loop, const char *path, struct ctl_server **out,
+		     char *err, size_t errlen);
+
+/* Adds a command. -EEXIST if already registered. */
+int ctl_server_register(struct ctl_server *s, const char *command, ctl_handler fn,
+			void *opaque);
+
+/* Closes the listener and every connection, unlinks the socket file, frees s,
+ * then calls closed(opaque) (may be NULL). */
+void ctl_server_close(struct ctl_server *s, void (*closed)(void *opaque), void *opaque);
+
+/*
+ * Client: connects to path, sends {"version":1,"command":command,"args":args}
+ * (args may be NULL; the reference is not stolen) and waits (timeout_ms) for
+ * the response. Returns 0 and *result (new reference) when ok is true;
+ * -EREMOTEIO with the server's error in err when ok is false; another
+ * negative errno with a reason in err (e.g. "no natd runs VM 'x' (no
+ * /path/x.ctl)") on connection or protocol failure.
+ */
+int ctl_call(const char *path, const char *command, json_t *args, int timeout_ms,
+	     json_t **result, char *err, size_t errlen);
+
+/*
+ * Prints a result for people (nested "Key: value" lines, arrays numbered)
+ * or, with machine_readable, as VBoxManage --machinereadable does: one
+ * key="value" per line, nested keys joined with '_' and array items
+ * numbered from 1 (nics_1_flows_2_state="established"). Strings are
+ * escaped so that every line stays one line.
+ */
+void ctl_print_result(FILE *out, json_t *result, int machine_readable);
+
+#endif
