@@ -37,11 +37,14 @@ struct ctx {
 	int batches;
 	int ups, downs;
 	bool closed;
+	bool close_in_frame;	/* device_close() from inside the frame callback */
 	char dir[64];
 	char path[128];
 };
 
 static struct ctx *C;
+
+static void on_closed(void *opaque);
 
 static void on_frame(void *opaque, const uint8_t *f, size_t len)
 {
@@ -53,6 +56,10 @@ static void on_frame(void *opaque, const uint8_t *f, size_t len)
 	if (c->frames < 64)
 		c->frame_lens[c->frames] = len;
 	c->frames++;
+	if (c->close_in_frame && !c->closed) {
+		c->close_in_frame = false;
+		device_close(c->dev, on_closed, c);
+	}
 }
 
 static void on_batch(void *opaque)
@@ -654,4 +661,46 @@ Test(device_io, fd_errors)
 	cr_assert(strstr(err, "a stream socket"), "%s", err);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+static void close_in_frame_case(const char *type, int sv1_is_stream)
+{
+	uint8_t f[4 + 60];
+	char s[160];
+	int sv[2], c = -1, i;
+
+	if (sv1_is_stream) {
+		open_dev(spec(type, C->path));
+		c = unix_connect(C->path);
+		WAIT_UPS(1);
+	} else {
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+		snprintf(s, sizeof(s), "fd:%d", sv[0]);
+		open_dev(s);
+		c = sv[1];
+	}
+	stream_frame_header(f, 60);
+	memset(f + 4, 1, 60);
+	C->close_in_frame = true;
+	for (i = 0; i < 3; i++) {
+		if (sv1_is_stream)
+			xwrite(c, f, sizeof(f));
+		else
+			xwrite(c, f + 4, 60);
+	}
+	cr_assert(run_until(is_closed, NULL));
+	cr_assert_eq(C->frames, 1, "no frame after device_close()");
+	cr_assert_eq(C->batches, 0, "no batch_end after device_close()");
+	C->dev = NULL;
+	close(c);
+}
+
+Test(device_io, close_from_frame_callback_fd)
+{
+	close_in_frame_case("fd", 0);
+}
+
+Test(device_io, close_from_frame_callback_stream)
+{
+	close_in_frame_case("stream", 1);
 }
