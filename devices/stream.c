@@ -420,7 +420,7 @@ static void stream_listen_ready(struct device *dev, int status)
 				uv_strerror(status));
 		return;
 	}
-	for (;;) {
+	while (!dev->closing) { /* the link callback may close the device */
 		fd = accept4(dev->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
