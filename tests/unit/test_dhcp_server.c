@@ -549,6 +549,20 @@ Test(dhcp, init_reboot)
 	msg_end(&m);
 	send_msg(&m, 10 * SEC, &r);
 	cr_assert_eq(rtype(&r), DHCPNAK);
+
+	/* in our network but not ours to give (outside the range, or the
+	 * router): NAK, since natd is the only server on the link */
+	msg_init(&m, DHCPREQUEST, MAC_B, 10);
+	msg_opt_ip(&m, DHO_REQUESTED_ADDR, "10.0.2.5");
+	msg_end(&m);
+	send_msg(&m, 10 * SEC, &r);
+	cr_assert_eq(rtype(&r), DHCPNAK);
+	msg_init(&m, DHCPREQUEST, MAC_B, 11);
+	msg_opt_ip(&m, DHO_REQUESTED_ADDR, "10.0.2.2");
+	msg_end(&m);
+	send_msg(&m, 10 * SEC, &r);
+	cr_assert_eq(rtype(&r), DHCPNAK);
+	cr_assert_eq(dhcp_server_lease_by_mac(srv, MAC_B, 10 * SEC, NULL), 0);
 }
 
 Test(dhcp, renew_is_acked_by_unicast)
