@@ -28,8 +28,6 @@
 #define BOOTP_OFF_COOKIE  236
 #define BOOTP_OFF_OPTIONS 240
 #define BOOTP_MIN_LEN     300 /* RFC 951 size; replies are padded to it */
-/* Largest DHCP payload every client accepts: 576-byte IP datagram - 28. */
-#define DHCP_PORTABLE_MAX 548
 
 #define BOOTREQUEST 1
 #define BOOTREPLY   2

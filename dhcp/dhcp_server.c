@@ -146,8 +146,10 @@ static struct in_addr dhcp_next_server(const struct dhcp_server_config *c)
 }
 
 /*
- * Checks cfg and returns the worst-case size of the options of an ACK (so
- * that it can be bounded), or -EINVAL.
+ * Checks cfg and returns the worst-case size of the options of an ACK, or
+ * -EINVAL. Whole replies must fit DHCP_REPLY_MAX (576) bytes; note that
+ * RFC 2131 only promises 548 (a 576-byte IP datagram), which a typical
+ * configuration (a few DNS servers and search domains) stays well below.
  */
 static int cfg_validate(const struct dhcp_server_config *c)
 {
@@ -198,7 +200,7 @@ static int cfg_validate(const struct dhcp_server_config *c)
 		opts += search_len + 2 * ((search_len + 254) / 255);
 	if (c->boot_file[0])
 		opts += 2 + INET_ADDRSTRLEN + 2 + strlen(c->boot_file);
-	if (BOOTP_OFF_OPTIONS + opts > DHCP_PORTABLE_MAX)
+	if (BOOTP_OFF_OPTIONS + opts > DHCP_REPLY_MAX)
 		goto out;
 	rc = (int)opts;
 out:

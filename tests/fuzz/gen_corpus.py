@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+#
+# gen_corpus.py - writes the seed corpora of fuzz_dhcp_server and
+# fuzz_resolvconf (run once; the files are committed):
+#   python3 tests/fuzz/gen_corpus.py tests/fuzz/corpus
+import os
+import socket
+import struct
+import sys
+
+MAC = bytes.fromhex("525400123456")
+
+
+def ip(s):
+    return socket.inet_aton(s)
+
+
+def bootp(mtype, opts=b"", ciaddr="0.0.0.0", flags=0, giaddr="0.0.0.0",
+          op=1, htype=1, hlen=6, cookie=b"\x63\x82\x53\x63", mac=MAC, end=True,
+          pad=True):
+    hdr = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", op, htype, hlen, 0,
+                      0x12345678, 0, flags, ip(ciaddr), b"\0" * 4, b"\0" * 4,
+                      ip(giaddr), mac.ljust(16, b"\0"), b"", b"")
+    body = hdr + cookie
+    if mtype is not None:
+        body += bytes([53, 1, mtype])
+    body += opts
+    if end:
+        body += b"\xff"
+    if pad and len(body) < 300:
+        body = body.ljust(300, b"\0")
+    return body
+
+
+def opt(code, data):
+    return bytes([code, len(data)]) + data
+
+
+def dhcp_seeds():
+    prl = opt(55, bytes([1, 3, 6, 15, 26, 28, 51, 58, 59, 119, 66, 67]))
+    host = opt(12, b"guest")
+    cid = opt(61, b"\x01" + MAC)
+    sid = opt(54, ip("10.0.2.2"))
+    return {
+        "discover": bootp(1, prl + host),
+        "discover_cid_reqip": bootp(1, cid + opt(50, ip("10.0.2.20")) + prl),
+        "discover_bcast": bootp(1, prl, flags=0x8000),
+        "request_selecting": bootp(3, sid + opt(50, ip("10.0.2.15")) + host),
+        "request_other_server": bootp(3, opt(54, ip("10.0.2.99")) + opt(50, ip("10.0.2.15"))),
+        "request_init_reboot": bootp(3, opt(50, ip("10.0.2.15"))),
+        "request_init_reboot_foreign": bootp(3, opt(50, ip("192.168.1.10"))),
+        "request_renew": bootp(3, b"", ciaddr="10.0.2.15"),
+        "release": bootp(7, sid, ciaddr="10.0.2.15"),
+        "decline": bootp(4, sid + opt(50, ip("10.0.2.15"))),
+        "inform": bootp(8, prl, ciaddr="10.0.2.99"),
+        "relayed": bootp(1, b"", giaddr="10.9.9.1"),
+        "overload": bootp(1, opt(52, b"\x03")),
+        "long_cid": bootp(1, opt(61, bytes(range(200)))),
+        "bad_truncated": bootp(1)[:100],
+        "bad_cookie": bootp(1, cookie=b"\x63\x82\x53\x62"),
+        "bad_optlen": bootp(1, bytes([12, 200]) + b"host", end=False, pad=False),
+        "bad_no_type": bootp(None, opt(50, ip("10.0.2.20"))),
+        "bad_hlen16": bootp(1, hlen=16),
+        "bad_reply": bootp(2, op=2),
+        "empty": b"",
+    }
+
+
+RESOLV = {
+    "systemd": b"nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n",
+    "mixed": (b"# generated\ndomain corp.example\nnameserver 192.0.2.1\n"
+              b"nameserver 2001:db8::1\nnameserver fe80::1%1\n"
+              b"search a.example b.example ; comment\n"),
+    "garbage": b"nameserver\nsearch\n\x00nameserver 1.2.3.4\r\n;x\n" + b"z" * 600,
+}
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else "corpus"
+    for sub, seeds in (("fuzz_dhcp_server", dhcp_seeds()), ("fuzz_resolvconf", RESOLV)):
+        d = os.path.join(root, sub)
+        os.makedirs(d, exist_ok=True)
+        for name, data in seeds.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
