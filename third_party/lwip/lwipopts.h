@@ -111,6 +111,12 @@
 #define CHECKSUM_CHECK_ICMP         1
 #define CHECKSUM_CHECK_ICMP6        1
 
+/* natd's hooks (patches/README.md, forwarders/nat.c). */
+#define LWIP_HOOK_FILENAME "natd_lwip_hooks.h"
+#define LWIP_HOOK_IP4_ACCEPT(netif, dest) natd_hook_ip4_accept(netif, dest)
+#define LWIP_HOOK_TCP_INPUT_NOLISTEN(p, hdr, flags, lpcb) \
+	natd_hook_tcp_nolisten(p, hdr, flags, lpcb)
+
 #define LWIP_RAND()                 (natd_lwip_rand())
 
 #endif

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * natd_lwip_hooks.h - prototypes of the hooks natd's lwIP patch calls
+ * (patches/README.md); included by lwIP's sources through LWIP_HOOK_FILENAME.
+ * Implemented in forwarders/nat.c.
+ */
+#ifndef NATD_LWIP_HOOKS_H
+#define NATD_LWIP_HOOKS_H
+
+#include "lwip/arch.h"
+
+struct netif;
+struct pbuf;
+struct tcp_hdr;
+struct tcp_pcb_listen;
+struct ip4_addr;
+
+int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest);
+int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
+			   struct tcp_pcb_listen **lpcb);
+
+#endif
