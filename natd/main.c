@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "natd/config.h"
+#include "forwarders/nat.h"
 #include "natd/log.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
@@ -50,6 +51,7 @@ static struct {
 	unsigned open_nics;
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
+	bool nat_started;
 } app;
 
 /* mkdir -p with mode 0700 for the directories natd creates. */
@@ -93,11 +95,9 @@ static void app_nic_closed(void *opaque)
 		stack_shutdown(app_stack_closed, NULL);
 }
 
-static void app_stop(void)
+static void app_nat_closed(void *opaque)
 {
-	if (app.stopping)
-		return;
-	app.stopping = true;
+	(void)opaque;
 	if (app.open_nics == 0) {
 		stack_shutdown(app_stack_closed, NULL);
 		return;
@@ -107,6 +107,18 @@ static void app_stop(void)
 			nic_stop(app.nics[i], app_nic_closed, NULL);
 			app.nics[i] = NULL;
 		}
+}
+
+/* Shutdown order: flows (host sockets) first, then adapters, then lwIP. */
+static void app_stop(void)
+{
+	if (app.stopping)
+		return;
+	app.stopping = true;
+	if (app.nat_started)
+		nat_shutdown(app_nat_closed, NULL);
+	else
+		app_nat_closed(NULL);
 }
 
 static void app_signal(uv_signal_t *h, int signum)
@@ -213,7 +225,14 @@ static int cmd_run(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+	rc = nat_init(app.loop, err, sizeof(err));
+	if (rc < 0) {
+		log_err("cannot start the NAT engine: %s", err);
+		app_stop();
+	} else {
+		app.nat_started = true;
+	}
+	for (unsigned i = 0; i < NATD_MAX_NICS && !app.stopping; i++) {
 		const struct nic_config *n = &cfg->nic[i];
 
 		if (!n->configured || n->mode == NIC_MODE_NONE)

@@ -382,6 +382,26 @@ void nic_get_counters(const struct nic *nic, struct nic_counters *c)
 	*c = nic->ctr;
 }
 
+unsigned nic_adapter(const struct nic *nic)
+{
+	return nic->adapter;
+}
+
+const struct nic_config *nic_config(const struct nic *nic)
+{
+	return nic->cfg;
+}
+
+struct netif *nic_netif(struct nic *nic)
+{
+	return &nic->netif;
+}
+
+bool nic_cable(const struct nic *nic)
+{
+	return nic->cable;
+}
+
 static void nic_dev_closed(void *opaque)
 {
 	struct nic *nic = opaque;

@@ -38,6 +38,12 @@ void nic_gateway_mac(const struct nic_config *cfg, uint8_t mac[6]);
 
 void nic_get_counters(const struct nic *nic, struct nic_counters *c);
 
+/* The adapter behind an lwIP netif (netif->state), its number and config. */
+unsigned nic_adapter(const struct nic *nic);
+const struct nic_config *nic_config(const struct nic *nic);
+struct netif *nic_netif(struct nic *nic);
+bool nic_cable(const struct nic *nic);
+
 /* Stops the adapter; closed(opaque) once every handle is closed and nic freed. */
 void nic_stop(struct nic *nic, void (*closed)(void *opaque), void *opaque);
 

@@ -35,6 +35,7 @@ printf 'nameserver 127.0.0.53\nsearch test.example\n' > "$NATD_RESOLV_CONF"
 
 _namespaces=()
 _links=()
+_routes=()
 _pids=()
 _natd_pids=()
 _failed=0
@@ -58,6 +59,7 @@ _cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	for l in "${_links[@]}"; do ip link del "$l" 2>/dev/null; done
+	for r in "${_routes[@]}"; do ip route del $r 2>/dev/null; done
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
 		for f in "$T"/natd*.log; do
 			[ -f "$f" ] || continue
@@ -106,6 +108,42 @@ new_netns() {
 	_namespaces+=("$ns")
 	ip -n "$ns" link set lo up
 	echo "$ns"
+}
+
+# new_remote: a "remote" host: namespace REMOTE_NS on a veth pair, with
+# 198.51.100.1/24 (and 2001:db8:100::1/64) there and 198.51.100.2/24 (and
+# 2001:db8:100::2/64) on the host end, so host sockets reach it directly.
+new_remote() {
+	local h="vh$ID" r="vr$ID"
+	REMOTE_NS=$(new_netns remote)
+	ip link add "$h" type veth peer name "$r"
+	_links+=("$h")
+	ip link set "$r" netns "$REMOTE_NS"
+	ip addr add 198.51.100.2/24 dev "$h"
+	ip -6 addr add 2001:db8:100::2/64 dev "$h" nodad 2>/dev/null || true
+	ip link set "$h" up
+	ip -n "$REMOTE_NS" addr add 198.51.100.1/24 dev "$r"
+	ip -n "$REMOTE_NS" -6 addr add 2001:db8:100::1/64 dev "$r" nodad 2>/dev/null || true
+	ip -n "$REMOTE_NS" link set "$r" up
+	wait_for 5 ping -c 1 -W 1 198.51.100.1 >/dev/null || fail "remote namespace unreachable from the host"
+}
+
+# host_route ROUTE...: adds a route in the host namespace, removed at exit.
+host_route() {
+	ip route add "$@"
+	_routes+=("$*")
+}
+
+# bg COMMAND...: runs a command in the background, killed at exit.
+bg() {
+	"$@" &
+	_pids+=("$!")
+}
+
+# guest_up NS TAP: lease over DHCP and configure the guest (default route via
+# the gateway).
+guest_up() {
+	udhcpc_lease "$1" "$2" > "$T/lease.$2" || fail "no lease"
 }
 
 # natd_start LOGNAME ARGS...: starts `natd run ARGS` in the background, logging

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nat.h - natd's NAT engine: terminates the guest's TCP, UDP and ICMP echo
+ * in lwIP and re-originates them on host sockets.
+ *
+ * One engine per process (lwIP itself is a singleton): it owns the flow
+ * table shared by every adapter, lwIP's proxy listener and the hooks of
+ * natd's lwIP patch. The protocol proxies live in fwd_tcp.c, fwd_udp.c and
+ * fwd_icmp.c and share the internals in nat_internal.h.
+ */
+#ifndef NATD_NAT_H
+#define NATD_NAT_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "forwarders/flow.h"
+
+enum nat_drop {
+	NAT_DROP_FLOWS_FULL,     /* new flow refused: the table is full */
+	NAT_DROP_CONNECT_REFUSED,/* host connect() refused: RST to the guest */
+	NAT_DROP_UNREACHABLE,    /* host connect() unreachable or timed out */
+	NAT_DROP_SOCKET,         /* socket() or bind() failed */
+	NAT_DROP_BROADCAST,      /* guest broadcast/multicast not forwarded */
+	NAT_DROP_COUNT
+};
+
+struct nat_counters {
+	uint64_t drops[NAT_DROP_COUNT];
+	struct flow_table_stats flows;
+};
+
+/* Starts the engine (after stack_init). Returns 0 or -errno with err. */
+int nat_init(uv_loop_t *loop, char *err, size_t errlen);
+
+/* Closes every flow and its host sockets; closed(opaque) when all are gone. */
+void nat_shutdown(void (*closed)(void *opaque), void *opaque);
+
+void nat_get_counters(struct nat_counters *c);
+const char *nat_drop_name(enum nat_drop d);
+
+/* Calls fn for each flow (see flow_foreach). */
+int nat_foreach_flow(int (*fn)(void *opaque, struct flow *f), void *opaque);
+/* A flow's state for display ("connecting", "established", ...). */
+const char *nat_flow_state_name(const struct flow *f);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nat_internal.h - what the NAT engine (nat.c) shares with its protocol
+ * proxies (fwd_tcp.c, ...). Not for use outside forwarders/.
+ */
+#ifndef NATD_NAT_INTERNAL_H
+#define NATD_NAT_INTERNAL_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "forwarders/flow.h"
+#include "forwarders/nat.h"
+#include "lwip/ip_addr.h"
+#include "lwip/netif.h"
+
+struct nic;
+struct tcp_pcb_listen;
+
+struct nat {
+	uv_loop_t *loop;
+	struct flow_table *flows;
+	struct tcp_pcb_listen *tcp_listener;  /* takes SYNs the hook approves */
+	uint8_t tcp_ext_id;
+	uint64_t drops[NAT_DROP_COUNT];
+	unsigned closing;                     /* flows still closing at shutdown */
+	bool shutting_down;
+	void (*closed)(void *opaque);
+	void *closed_opaque;
+};
+
+extern struct nat nat;
+
+/* The adapter of a netif, or NULL when it is not one of natd's NAT NICs. */
+struct nic *nat_nic_of(struct netif *netif);
+
+/* True when dest (network order) is in the adapter's own network: the
+ * gateway and service addresses, which are never proxied to the host. */
+bool nat_is_local(const struct nic *nic, uint32_t dest);
+
+/* Fills a flow key for an IPv4 guest flow (ports in network order). */
+void nat_key4(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
+	      const ip4_addr_t *gaddr, uint16_t gport, const ip4_addr_t *raddr,
+	      uint16_t rport);
+
+/* A flow finished closing (its handles are closed): frees it. */
+void nat_flow_closed(struct flow *f);
+
+/* Tracks outstanding closes during shutdown. */
+void nat_close_begin(void);
+void nat_close_end(void);
+
+/* TCP proxy (fwd_tcp.c). */
+int fwd_tcp_init(char *err, size_t errlen);
+void fwd_tcp_shutdown_all(void);
+const char *fwd_tcp_state_name(uint8_t state);
+
+#endif
