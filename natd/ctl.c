@@ -398,7 +398,8 @@ static bool peer_allowed(struct ctl_conn *c)
 	}
 	if (cred.uid == geteuid() || cred.uid == 0)
 		return true;
-	log_warn("control socket: refusing pid %ld uid %lu (only uid %lu and root may connect)",
+	log_warn("control socket: refusing pid %ld uid %lu (only natd's user, uid "
+		 "%lu, and root may connect)",
 		 (long)cred.pid, (unsigned long)cred.uid, (unsigned long)geteuid());
 	return false;
 }
@@ -887,13 +888,14 @@ static void print_human_children(FILE *out, const char *name, json_t *v, int dep
 
 static void print_human(FILE *out, const char *name, json_t *v, int depth)
 {
+	if (json_is_array(v) && json_array_size(v) > 0) {
+		/* Items are numbered siblings: "flows[1]:", "flows[2]:". */
+		print_human_children(out, name, v, depth);
+		return;
+	}
 	fprintf(out, "%*s", depth * 2, "");
 	put_escaped(out, name, strlen(name), false);
 	if (json_is_object(v) && json_object_size(v) > 0) {
-		fputs(":\n", out);
-		print_human_children(out, name, v, depth + 1);
-	} else if (json_is_array(v) && json_array_size(v) > 0) {
-		/* Items are numbered siblings: "flows[1]:", "flows[2]:". */
 		fputs(":\n", out);
 		print_human_children(out, name, v, depth + 1);
 	} else if (json_is_object(v) || json_is_array(v)) {
@@ -929,8 +931,9 @@ static void print_machine(FILE *out, const char *prefix, json_t *v)
 			print_machine(out, sub, item);
 		}
 	} else {
-		put_escaped(out, prefix[0] ? prefix : "value", strlen(prefix[0] ? prefix : "value"),
-			    false);
+		const char *name = prefix[0] ? prefix : "value"; /* a bare scalar */
+
+		put_escaped(out, name, strlen(name), false);
 		fputc('=', out);
 		put_scalar(out, v, true);
 		fputc('\n', out);
@@ -945,9 +948,7 @@ void ctl_print_result(FILE *out, json_t *result, int machine_readable)
 		print_machine(out, "", result);
 		return;
 	}
-	if (json_is_object(result)) {
-		print_human_children(out, "", result, 0);
-	} else if (json_is_array(result)) {
+	if (json_is_object(result) || json_is_array(result)) {
 		print_human_children(out, "", result, 0);
 	} else {
 		put_scalar(out, result, false);
