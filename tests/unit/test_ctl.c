@@ -5,9 +5,12 @@
  * test thread. Handlers "echo" (returns args) and "fail" (error) stand in for
  * natd's. Every wait is bounded (poll timeouts, a timed join of the loop
  * thread, which is stopped through a uv_async_t that closes the server).
- * ctl_print_result() is checked byte for byte against a fixed object.
+ * ctl_print_result() is checked byte for byte against a fixed object, and
+ * `natd showvminfo` / `natd controlvm` (natd/cmd_ctl.c) against the same
+ * server under a temporary NATD_HOME.
  */
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "natd/cmd_ctl.h"
 #include "natd/ctl.h"
 
 #define TIMEOUT_MS 5000
@@ -32,6 +36,7 @@ struct srv {
 	pthread_t thread;
 	bool running;
 	bool closed;
+	bool cli_handlers;	/* also register showvminfo and controlvm */
 	char dir[64];
 	char path[128];
 };
@@ -66,6 +71,9 @@ static json_t *h_big(void *opaque, json_t *args, char *err, size_t errlen)
 	free(text);
 	return r;
 }
+
+static json_t *h_showvminfo(void *opaque, json_t *args, char *err, size_t errlen);
+static json_t *h_controlvm(void *opaque, json_t *args, char *err, size_t errlen);
 
 static void on_closed(void *opaque)
 {
@@ -112,6 +120,10 @@ static void srv_start(void)
 	cr_assert_eq(ctl_server_register(S.s, "fail", h_fail, NULL), 0);
 	cr_assert_eq(ctl_server_register(S.s, "big", h_big, NULL), 0);
 	cr_assert_eq(ctl_server_register(S.s, "echo", h_echo, NULL), -EEXIST);
+	if (S.cli_handlers) {
+		cr_assert_eq(ctl_server_register(S.s, "showvminfo", h_showvminfo, NULL), 0);
+		cr_assert_eq(ctl_server_register(S.s, "controlvm", h_controlvm, NULL), 0);
+	}
 	cr_assert_eq(pthread_create(&S.thread, NULL, loop_main, &S), 0);
 	S.running = true;
 }
@@ -141,8 +153,12 @@ static void setup(void)
 
 static void teardown(void)
 {
+	char run[96];
+
 	srv_stop();
 	unlink(S.path);
+	snprintf(run, sizeof(run), "%s/run", S.dir);
+	rmdir(run);
 	rmdir(S.dir);
 }
 
@@ -715,4 +731,144 @@ Test(ctl_print, scalars_and_empty)
 	cr_assert_str_eq(out, "");
 	free(out);
 	json_decref(v);
+}
+
+/* --- natd showvminfo / controlvm ----------------------------------------- */
+
+static json_t *h_showvminfo(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	(void)opaque, (void)args, (void)err, (void)errlen;
+	return json_pack("{s:s,s:[{s:i,s:s}]}", "name", "vm1", "nics", "slot", 1, "attach",
+			 "stream:/x");
+}
+
+/* Answers with a message naming what it was asked, or fails on "bad". */
+static json_t *h_controlvm(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	const char *sub = json_string_value(json_object_get(args, "subcommand"));
+	json_t *argv = json_object_get(args, "argv");
+	char msg[256];
+
+	(void)opaque;
+	if (!sub || !json_is_array(argv)) {
+		snprintf(err, errlen, "bad args");
+		return NULL;
+	}
+	if (!strcmp(sub, "bad")) {
+		snprintf(err, errlen, "natpf1: no rule named 'x'");
+		return NULL;
+	}
+	if (!strcmp(sub, "quiet"))
+		return json_object();
+	snprintf(msg, sizeof(msg), "%s with %zu args, first '%s'", sub, json_array_size(argv),
+		 json_array_size(argv) ? json_string_value(json_array_get(argv, 0)) : "");
+	return json_pack("{s:s}", "message", msg);
+}
+
+static void setup_cmd(void)
+{
+	char run[96];
+
+	setup();
+	snprintf(run, sizeof(run), "%s/run", S.dir);
+	cr_assert_eq(mkdir(run, 0700), 0);
+	snprintf(S.path, sizeof(S.path), "%s/vm1.ctl", run);
+	setenv("NATD_HOME", S.dir, 1);
+	cr_redirect_stdout();
+	cr_redirect_stderr();
+}
+
+TestSuite(cmd, .init = setup_cmd, .fini = teardown, .timeout = 60);
+
+static void start_with_cli_handlers(void)
+{
+	S.cli_handlers = true;
+	srv_start();
+}
+
+Test(cmd, showvminfo_prints_both_forms)
+{
+	char *a1[] = { "showvminfo", "vm1", NULL };
+	char *a2[] = { "showvminfo", "--machinereadable", "vm1", NULL };
+
+	start_with_cli_handlers();
+	cr_assert_eq(cmd_showvminfo(2, a1), 0);
+	cr_assert_eq(cmd_showvminfo(3, a2), 0);
+	fflush(stdout);
+	cr_assert_stdout_eq_str("name: vm1\n"
+				"nics[1]:\n"
+				"  slot: 1\n"
+				"  attach: stream:/x\n"
+				"name=\"vm1\"\n"
+				"nics_1_slot=1\n"
+				"nics_1_attach=\"stream:/x\"\n");
+}
+
+Test(cmd, showvminfo_without_natd)
+{
+	char *a[] = { "showvminfo", "vm2", NULL };
+	char want[300];
+
+	cr_assert_eq(cmd_showvminfo(2, a), 1);
+	fflush(stderr);
+	snprintf(want, sizeof(want), "natd showvminfo: no natd is running VM 'vm2' (no %s/run/vm2.ctl)\n",
+		 S.dir);
+	cr_assert_stderr_eq_str(want);
+}
+
+Test(cmd, showvminfo_usage)
+{
+	char *none[] = { "showvminfo", NULL };
+	char *two[] = { "showvminfo", "a", "b", NULL };
+	char *opt[] = { "showvminfo", "vm1", "--details", NULL };
+	char *bad[] = { "showvminfo", "../etc", NULL };
+	char *help[] = { "showvminfo", "--help", NULL };
+
+	cr_assert_eq(cmd_showvminfo(1, none), 2);
+	cr_assert_eq(cmd_showvminfo(3, two), 2);
+	cr_assert_eq(cmd_showvminfo(3, opt), 2);
+	cr_assert_eq(cmd_showvminfo(2, bad), 2);
+	cr_assert_eq(cmd_showvminfo(2, help), 0);
+	fflush(stdout);
+	cr_assert_stdout_eq_str(
+		"Usage: natd showvminfo VM [--machinereadable]\n"
+		"\n"
+		"Shows what the natd running VM is doing: NICs, leases, port-forwarding\n"
+		"rules, flow and drop counters. It asks over $NATD_HOME/run/VM.ctl.\n"
+		"\n"
+		"  --machinereadable   one key=\"value\" per line (nested keys joined with '_',\n"
+		"                      list items numbered from 1), as VBoxManage prints\n"
+		"  -h, --help          this text\n"
+		"\n"
+		"Exit status: 0 done, 1 natd not running or refused, 2 usage error.\n");
+}
+
+Test(cmd, controlvm_sends_subcommand_and_argv)
+{
+	char *ok[] = { "controlvm", "vm1", "natpf1", "web,tcp,,8080,,80", NULL };
+	char *quiet[] = { "controlvm", "vm1", "quiet", NULL };
+	char *bad[] = { "controlvm", "vm1", "bad", "x", NULL };
+	char *usage[] = { "controlvm", "vm1", NULL };
+
+	start_with_cli_handlers();
+	cr_assert_eq(cmd_controlvm(4, ok), 0);
+	cr_assert_eq(cmd_controlvm(3, quiet), 0);
+	cr_assert_eq(cmd_controlvm(4, bad), 1);
+	cr_assert_eq(cmd_controlvm(2, usage), 2);
+	fflush(stdout);
+	fflush(stderr);
+	cr_assert_stdout_eq_str("natpf1 with 1 args, first 'web,tcp,,8080,,80'\n");
+	cr_assert_stderr_eq_str("natd controlvm: natpf1: no rule named 'x'\n"
+				"natd controlvm: expected a VM and a subcommand (usage: natd "
+				"controlvm VM SUBCOMMAND [ARGS...])\n");
+}
+
+Test(cmd, controlvm_on_a_natd_without_handler)
+{
+	char *a[] = { "controlvm", "vm1", "setlinkstate1", "off", NULL };
+
+	srv_start();
+	cr_assert_eq(cmd_controlvm(4, a), 1);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("natd controlvm: unknown command 'controlvm'\n");
 }
