@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <uv.h>
 
+#include "natd/cmd_ctl.h"
 #include "natd/config.h"
 #include "forwarders/nat.h"
 #include "natd/log.h"
@@ -35,8 +36,10 @@ static const char main_help[] =
 "Commands:\n"
 "  run [--name VM] [OPTIONS]   serve a VM's network adapters in the foreground\n"
 "                              (natd run --help lists the options)\n"
-"  showvminfo VM               (not supported yet)\n"
-"  controlvm VM ...            (not supported yet)\n"
+"  showvminfo VM [--machinereadable]\n"
+"                              show a running VM's NICs, leases, rules, flows\n"
+"  controlvm VM SUBCOMMAND ... change a running VM's NAT (natpf<x>,\n"
+"                              setlinkstate<x>, nictrace<x>)\n"
 "  natnetwork ...              (not supported yet)\n"
 "  bandwidthctl VM ...         (not supported yet)\n"
 "  help, --help                this text\n"
@@ -277,8 +280,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "showvminfo") || !strcmp(cmd, "controlvm") ||
-	    !strcmp(cmd, "natnetwork") || !strcmp(cmd, "bandwidthctl")) {
+	if (!strcmp(cmd, "showvminfo"))
+		return cmd_showvminfo(argc - 1, argv + 1);
+	if (!strcmp(cmd, "controlvm"))
+		return cmd_controlvm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "natnetwork") || !strcmp(cmd, "bandwidthctl")) {
 		fprintf(stderr, "natd %s: not supported yet\n", cmd);
 		return 2;
 	}

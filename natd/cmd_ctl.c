@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_ctl.c - `natd showvminfo` and `natd controlvm`: parse the command line,
+ * send one request to the running natd of the VM over its control socket
+ * ($NATD_HOME/run/VM.ctl) with ctl_call(), and print the answer. The natd
+ * side of these commands is registered with ctl_server_register() by
+ * `natd run`.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "natd/cmd_ctl.h"
+#include "natd/config.h"
+#include "natd/ctl.h"
+
+#define CMD_CTL_TIMEOUT_MS 5000
+
+static const char showvminfo_help[] =
+"Usage: natd showvminfo VM [--machinereadable]\n"
+"\n"
+"Shows what the natd running VM is doing: NICs, leases, port-forwarding\n"
+"rules, flow and drop counters. It asks over $NATD_HOME/run/VM.ctl.\n"
+"\n"
+"  --machinereadable   one key=\"value\" per line (nested keys joined with '_',\n"
+"                      list items numbered from 1), as VBoxManage prints\n"
+"  -h, --help          this text\n"
+"\n"
+"Exit status: 0 done, 1 natd not running or refused, 2 usage error.\n";
+
+static const char controlvm_help[] =
+"Usage: natd controlvm VM SUBCOMMAND [ARGS...]\n"
+"\n"
+"Changes the running natd of VM (over $NATD_HOME/run/VM.ctl). Subcommands:\n"
+"  natpf<x> NAME,PROTO,HOSTIP,HOSTPORT,GUESTIP,GUESTPORT   add a port forward\n"
+"  natpf<x> delete NAME                                    remove one\n"
+"  setlinkstate<x> on|off                                  plug/unplug the cable\n"
+"  nictrace<x> on|off                                      capture frames\n"
+"\n"
+"Nothing is printed on success. Exit status: 0 done, 1 natd not running or\n"
+"refused the change (nothing applied), 2 usage error.\n";
+
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+/* Same rule as `natd run --name`: the name becomes a file name. */
+static bool valid_vm_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= NATD_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* $NATD_HOME/run/VM.ctl. Returns 0 or -ENAMETOOLONG. */
+static int ctl_path(const char *vm, char *out, size_t outlen)
+{
+	char home[PATH_MAX];
+
+	config_default_home(home, sizeof(home));
+	if ((size_t)snprintf(out, outlen, "%s/run/%s.ctl", home, vm) >= outlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Sends command to VM's natd; on success *result is a new reference. */
+static int call_vm(const char *prog, const char *vm, const char *command, json_t *args,
+		   json_t **result)
+{
+	char path[PATH_MAX], err[512];
+	int r;
+
+	if (ctl_path(vm, path, sizeof(path)) < 0) {
+		fprintf(stderr, "natd %s: control socket path too long (NATD_HOME)\n", prog);
+		return 1;
+	}
+	r = ctl_call(path, command, args, CMD_CTL_TIMEOUT_MS, result, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "natd %s: %s\n", prog, err);
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_showvminfo(int argc, char **argv)
+{
+	const char *vm = NULL;
+	json_t *result = NULL;
+	bool machine = false;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (is_help(a)) {
+			fputs(showvminfo_help, stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--machinereadable")) {
+			machine = true;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "natd showvminfo: unknown option '%s' "
+				"(see natd showvminfo --help)\n", a);
+			return 2;
+		} else if (!vm) {
+			vm = a;
+		} else {
+			fprintf(stderr, "natd showvminfo: unexpected argument '%s'\n", a);
+			return 2;
+		}
+	}
+	if (!vm) {
+		fputs("natd showvminfo: which VM? (usage: natd showvminfo VM "
+		      "[--machinereadable])\n", stderr);
+		return 2;
+	}
+	if (!valid_vm_name(vm)) {
+		fprintf(stderr, "natd showvminfo: '%s' is not a valid VM name\n", vm);
+		return 2;
+	}
+	rc = call_vm("showvminfo", vm, "showvminfo", NULL, &result);
+	if (rc == 0)
+		ctl_print_result(stdout, result, machine);
+	json_decref(result);
+	return rc;
+}
+
+int cmd_controlvm(int argc, char **argv)
+{
+	json_t *args = NULL, *list, *result = NULL, *msg;
+	int rc;
+
+	if (argc > 1 && is_help(argv[1])) {
+		fputs(controlvm_help, stdout);
+		return 0;
+	}
+	if (argc < 3) {
+		fputs("natd controlvm: expected a VM and a subcommand (usage: natd controlvm "
+		      "VM SUBCOMMAND [ARGS...])\n", stderr);
+		return 2;
+	}
+	if (!valid_vm_name(argv[1])) {
+		fprintf(stderr, "natd controlvm: '%s' is not a valid VM name\n", argv[1]);
+		return 2;
+	}
+	list = json_array();
+	args = json_pack("{s:s,s:o}", "subcommand", argv[2], "argv", list);
+	if (!args) {
+		fputs("natd controlvm: out of memory\n", stderr);
+		return 1;
+	}
+	for (int i = 3; i < argc; i++) {
+		if (json_array_append_new(list, json_string(argv[i])) < 0) {
+			fprintf(stderr, "natd controlvm: argument %d is not valid UTF-8\n", i);
+			rc = 2;
+			goto out;
+		}
+	}
+	rc = call_vm("controlvm", argv[1], "controlvm", args, &result);
+	if (rc == 0) {
+		msg = json_object_get(result, "message");
+		if (json_is_string(msg))
+			printf("%s\n", json_string_value(msg));
+	}
+out:
+	json_decref(result);
+	json_decref(args);
+	return rc;
+}
