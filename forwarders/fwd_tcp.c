@@ -142,6 +142,16 @@ static void conn_close(struct tcp_conn *c, bool abort_pcb)
 {
 	if (conn_state(c) == TS_CLOSING)
 		return;
+	if (log_get_level() >= LOG_LVL_DEBUG) {
+		char g[64], r[64];
+
+		log_debug("tcp: %s -> %s: closed (%s, %llu bytes out, %llu in)%s",
+			  flow_key_format_side(&c->flow->key, true, g, sizeof(g)),
+			  flow_key_format_side(&c->flow->key, false, r, sizeof(r)),
+			  fwd_tcp_state_name(c->flow->state),
+			  (unsigned long long)c->flow->bytes_g2h,
+			  (unsigned long long)c->flow->bytes_h2g, abort_pcb ? " reset" : "");
+	}
 	conn_set_state(c, TS_CLOSING);
 	if (c->pcb) {
 		struct tcp_pcb *pcb = c->pcb;
@@ -420,10 +430,11 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events)
 		int error = 0;
 		socklen_t len = sizeof(error);
 
-		if (status < 0)
-			error = -status;
-		else if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
+		/* libuv reports POLLERR as UV_EBADF: the real error is SO_ERROR. */
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
 			error = errno;
+		else if (error == 0 && status < 0)
+			error = -status;
 		conn_connect_done(c, error);
 		return;
 	}
@@ -663,6 +674,12 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	th->ackno = lwip_htonl(hdr->ackno);
 	th->wnd = lwip_htons(hdr->wnd);
 
+	if (log_get_level() >= LOG_LVL_DEBUG) {
+		char g[64], r[64];
+
+		log_debug("tcp: %s -> %s: SYN, connecting", flow_key_format_side(&key, true, g, sizeof(g)),
+			  flow_key_format_side(&key, false, r, sizeof(r)));
+	}
 	c->flow = f;
 	c->nic = nic;
 	c->fd = -1;
