@@ -11,12 +11,19 @@
 #include "forwarders/nat.h"
 
 #include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "forwarders/nat_internal.h"
+#include "lwip/icmp.h"
+#include "lwip/inet_chksum.h"
 #include "lwip/ip4_addr.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/raw.h"
 #include "natd/log.h"
 #include "natd_lwip_hooks.h"
 #include "stack/nic.h"
@@ -124,6 +131,113 @@ void nat_flow_closed(struct flow *f)
 	flow_remove(nat.flows, f);
 }
 
+int nat_output4(struct nic *nic, struct pbuf *p, uint8_t proto, uint32_t src, uint32_t dst)
+{
+	struct raw_pcb *pcb = proto == IP_PROTO_UDP ? nat.raw_udp : nat.raw_icmp;
+	ip_addr_t s4, d4;
+	err_t e;
+
+	if (!pcb || !nic_cable(nic))
+		return -ENETDOWN;
+	ip_addr_set_ip4_u32_val(s4, src);
+	ip_addr_set_ip4_u32_val(d4, dst);
+	e = raw_sendto_if_src(pcb, p, &d4, nic_netif(nic), &s4);
+	stack_kick();
+	return e == ERR_OK ? 0 : -EIO;
+}
+
+void nat_icmp4_error(struct nic *nic, uint8_t type, uint8_t code, uint16_t mtu,
+		     uint32_t from, const struct flow_key *k, uint8_t ip_proto,
+		     const uint8_t *l4, size_t l4len, uint16_t orig_len)
+{
+	struct pbuf *p;
+	uint8_t *b;
+	struct ip_hdr *iph;
+	uint32_t gaddr, raddr;
+
+	if (l4len > 8)
+		l4len = 8;
+	p = pbuf_alloc(PBUF_IP, (u16_t)(8 + IP_HLEN + l4len), PBUF_RAM);
+	if (!p)
+		return;
+	b = p->payload;
+	memset(b, 0, 8 + IP_HLEN);
+	b[0] = type;
+	b[1] = code;
+	if (type == ICMP_DUR && code == ICMP_DUR_FRAG) {
+		b[6] = (uint8_t)(mtu >> 8);
+		b[7] = (uint8_t)mtu;
+	}
+	/* The guest's packet as it left the guest. */
+	memcpy(&gaddr, k->gaddr, 4);
+	memcpy(&raddr, k->raddr, 4);
+	iph = (struct ip_hdr *)(b + 8);
+	IPH_VHL_SET(iph, 4, IP_HLEN / 4);
+	IPH_LEN_SET(iph, lwip_htons(orig_len));
+	IPH_TTL_SET(iph, 1);
+	IPH_PROTO_SET(iph, ip_proto);
+	iph->src.addr = gaddr;
+	iph->dest.addr = raddr;
+	IPH_CHKSUM_SET(iph, inet_chksum(iph, IP_HLEN));
+	memcpy(b + 8 + IP_HLEN, l4, l4len);
+	((struct icmp_echo_hdr *)b)->chksum = inet_chksum(b, (u16_t)(8 + IP_HLEN + l4len));
+	nat_output4(nic, p, IP_PROTO_ICMP, from, gaddr);
+	pbuf_free(p);
+}
+
+int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_t ip_proto,
+		       const uint8_t *l4, size_t l4len, uint16_t orig_len)
+{
+	int relayed = 0;
+
+	for (int i = 0; i < 16; i++) {
+		uint8_t data[64], ctl[512];
+		struct iovec iov = { data, sizeof(data) };
+		struct sockaddr_in from;
+		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
+				      .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+
+		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			const struct sock_extended_err *ee;
+			const struct sockaddr_in *off;
+
+			if (cm->cmsg_level != IPPROTO_IP || cm->cmsg_type != IP_RECVERR)
+				continue;
+			ee = (const struct sock_extended_err *)CMSG_DATA(cm);
+			if (ee->ee_origin != SO_EE_ORIGIN_ICMP)
+				continue;
+			off = (const struct sockaddr_in *)SO_EE_OFFENDER(ee);
+			if (off->sin_family != AF_INET)
+				continue;
+			nat_icmp4_error(nic, ee->ee_type, ee->ee_code, (uint16_t)ee->ee_info,
+					off->sin_addr.s_addr, k, ip_proto, l4, l4len, orig_len);
+			relayed++;
+		}
+	}
+	return relayed;
+}
+
+/* Every second: expire idle UDP and ICMP flows. */
+static int nat_sweep_one(void *opaque, struct flow *f)
+{
+	uint64_t now = *(uint64_t *)opaque;
+
+	if (f->key.proto == FLOW_PROTO_UDP || f->key.proto == FLOW_PROTO_ICMP)
+		fwd_dgram_expire(f, now);
+	return 0;
+}
+
+static void nat_sweep_cb(uv_timer_t *t)
+{
+	uint64_t now = stack_now_ms();
+
+	(void)t;
+	flow_foreach(nat.flows, nat_sweep_one, &now);
+}
+
 int nat_init(uv_loop_t *loop, char *err, size_t errlen)
 {
 	struct flow_limits lim = { .max = { 16384, 4096, 256 } };
@@ -131,17 +245,32 @@ int nat_init(uv_loop_t *loop, char *err, size_t errlen)
 
 	memset(&nat, 0, sizeof(nat));
 	nat.loop = loop;
+	nat.udp_timeout_ms = 60000;
+	nat.dns_timeout_ms = 10000;
+	nat.icmp_timeout_ms = 10000;
 	nat.flows = flow_table_new(&lim);
 	if (!nat.flows) {
 		snprintf(err, errlen, "flow table: %s", strerror(errno));
 		return -errno;
 	}
 	rc = fwd_tcp_init(err, errlen);
+	if (rc == 0)
+		rc = fwd_dgram_init(err, errlen);
 	if (rc < 0) {
 		flow_table_free(nat.flows);
 		nat.flows = NULL;
+		return rc;
 	}
-	return rc;
+	uv_timer_init(loop, &nat.sweep);
+	uv_timer_start(&nat.sweep, nat_sweep_cb, 1000, 1000);
+	nat.sweep_started = true;
+	return 0;
+}
+
+static void nat_sweep_closed(uv_handle_t *h)
+{
+	(void)h;
+	nat_close_end();
 }
 
 void nat_shutdown(void (*closed)(void *opaque), void *opaque)
@@ -150,7 +279,13 @@ void nat_shutdown(void (*closed)(void *opaque), void *opaque)
 	nat.closed = closed;
 	nat.closed_opaque = opaque;
 	nat_close_begin(); /* held until every flow below has started closing */
+	if (nat.sweep_started) {
+		nat_close_begin();
+		uv_close((uv_handle_t *)&nat.sweep, nat_sweep_closed);
+		nat.sweep_started = false;
+	}
 	fwd_tcp_shutdown_all();
+	fwd_dgram_shutdown_all();
 	nat_close_end();
 }
 
@@ -174,6 +309,6 @@ const char *nat_flow_state_name(const struct flow *f)
 	case FLOW_PROTO_TCP:
 		return fwd_tcp_state_name(f->state);
 	default:
-		return "active";
+		return f->state ? "closing" : "active";
 	}
 }

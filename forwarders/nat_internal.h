@@ -16,12 +16,19 @@
 
 struct nic;
 struct tcp_pcb_listen;
+struct raw_pcb;
+struct pbuf;
 
 struct nat {
 	uv_loop_t *loop;
 	struct flow_table *flows;
 	struct tcp_pcb_listen *tcp_listener;  /* takes SYNs the hook approves */
 	uint8_t tcp_ext_id;
+	struct raw_pcb *raw_udp;              /* guest UDP in, replies out */
+	struct raw_pcb *raw_icmp;             /* guest echo in, replies and errors out */
+	uv_timer_t sweep;                     /* idle expiry of UDP and ICMP flows */
+	bool sweep_started;
+	unsigned udp_timeout_ms, dns_timeout_ms, icmp_timeout_ms;
 	uint64_t drops[NAT_DROP_COUNT];
 	unsigned closing;                     /* flows still closing at shutdown */
 	bool shutting_down;
@@ -49,6 +56,31 @@ void nat_flow_closed(struct flow *f);
 /* Tracks outstanding closes during shutdown. */
 void nat_close_begin(void);
 void nat_close_end(void);
+
+/*
+ * Sends an IPv4 payload (p->payload at the transport header, checksums
+ * done) from src to the guest at dst on nic. p stays the caller's.
+ */
+int nat_output4(struct nic *nic, struct pbuf *p, uint8_t proto, uint32_t src, uint32_t dst);
+
+/*
+ * Sends the guest an ICMP error (type, code; mtu for "fragmentation needed")
+ * from `from` about a packet of flow k that it sent: the embedded packet is
+ * rebuilt from the flow (IP header + l4 header bytes, at most 8 used).
+ */
+void nat_icmp4_error(struct nic *nic, uint8_t type, uint8_t code, uint16_t mtu,
+		     uint32_t from, const struct flow_key *k, uint8_t ip_proto,
+		     const uint8_t *l4, size_t l4len, uint16_t orig_len);
+
+/* UDP and ICMP echo proxies (fwd_dgram.c). */
+int fwd_dgram_init(char *err, size_t errlen);
+void fwd_dgram_expire(struct flow *f, uint64_t now_ms);
+void fwd_dgram_shutdown_all(void);
+
+/* Reads a socket's error queue (IP_RECVERR) and relays each ICMP error to
+ * the guest as if about flow k. Returns how many were relayed. */
+int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_t ip_proto,
+		       const uint8_t *l4, size_t l4len, uint16_t orig_len);
 
 /* TCP proxy (fwd_tcp.c). */
 int fwd_tcp_init(char *err, size_t errlen);

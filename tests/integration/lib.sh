@@ -157,7 +157,7 @@ natd_start() {
 	_natd_pids+=("$NATD_PID")
 	local i
 	for ((i = 0; i < 100; i++)); do
-		grep -q ': running (' "$T/$logname.log" && return 0
+		grep -q ': running (' "$T/$logname.log" 2>/dev/null && return 0
 		kill -0 "$NATD_PID" 2>/dev/null || { cat "$T/$logname.log" >&2; fail "natd exited at start-up"; }
 		sleep 0.1
 	done

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fwd_dgram.c - the UDP and ICMP echo proxies: one connected host socket
+ * per guest flow.
+ *
+ * Guest packets for remote addresses are taken by two lwIP raw pcbs (UDP,
+ * ICMP) before lwIP's own protocol input, so lwIP never answers them itself.
+ *   UDP  (guest address, port) -> (remote address, port): a connected
+ *        SOCK_DGRAM socket; the payload is sent as is, with the guest's TTL
+ *        and TOS copied onto the socket.
+ *   ICMP echo (guest address, id) -> remote address: an unprivileged ICMP
+ *        "ping" socket (SOCK_DGRAM, IPPROTO_ICMP); the kernel chooses the id
+ *        on the wire and natd puts the guest's id back into replies. As
+ *        root, natd widens net.ipv4.ping_group_range to include its group if
+ *        needed.
+ * Replies are rebuilt as UDP or ICMP from the remote address and sent to the
+ * guest through the raw pcbs. Every socket has IP_RECVERR: ICMP errors the
+ * host receives (port unreachable, TTL exceeded, fragmentation needed...)
+ * are relayed to the guest from the address that sent them, with the
+ * guest's own packet embedded, so UDP traceroute and ECONNREFUSED on
+ * connected UDP sockets work in the guest.
+ *
+ * A guest packet with TTL 1 would expire at natd, the guest's first hop: it
+ * is answered with ICMP time exceeded from the gateway, as a router would.
+ *
+ * Flows expire when idle (nat.udp_timeout_ms; DNS, port 53, and echo flows
+ * sooner). Broadcast and multicast UDP from the guest is never forwarded
+ * (the DHCP server handles the limited broadcast to port 67).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "forwarders/nat_internal.h"
+#include "lwip/icmp.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/ip.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/prot/udp.h"
+#include "lwip/raw.h"
+#include "natd/log.h"
+#include "stack/nic.h"
+#include "stack/stack.h"
+
+#define DGRAM_READS_PER_WAKE 64
+
+struct dgram_conn {
+	struct flow *flow;
+	struct nic *nic;
+	int fd;
+	uv_poll_t poll;
+	uint8_t ttl, tos;        /* applied to the host socket */
+	uint8_t l4[8];           /* the guest's last transport header */
+	uint16_t ip_len;         /* and its IP packet's length */
+};
+
+static uint8_t dgram_buf[65536];
+static uint8_t dgram_in[65536];   /* a reassembled (chained) guest packet, flattened */
+static struct log_ratelimit rl_dgram = LOG_RATELIMIT_INIT;
+
+static bool flow_is_udp(const struct flow *f)
+{
+	return f->key.proto == FLOW_PROTO_UDP;
+}
+
+static void dgram_closed(uv_handle_t *h)
+{
+	struct dgram_conn *c = h->data;
+
+	close(c->fd);
+	nat_flow_closed(c->flow);
+	free(c);
+	nat_close_end();
+}
+
+static void dgram_close(struct dgram_conn *c)
+{
+	if (c->flow->state)
+		return;
+	c->flow->state = 1; /* closing */
+	nat_close_begin();
+	uv_close((uv_handle_t *)&c->poll, dgram_closed);
+}
+
+void fwd_dgram_expire(struct flow *f, uint64_t now_ms)
+{
+	struct dgram_conn *c = f->owner;
+	unsigned timeout = nat.udp_timeout_ms;
+
+	if (!c || f->state)
+		return;
+	if (!flow_is_udp(f))
+		timeout = nat.icmp_timeout_ms;
+	else if (f->key.rport == PP_HTONS(53))
+		timeout = nat.dns_timeout_ms;
+	if (now_ms - f->last_ms >= timeout)
+		dgram_close(c);
+}
+
+static int dgram_shutdown_one(void *opaque, struct flow *f)
+{
+	(void)opaque;
+	if ((f->key.proto == FLOW_PROTO_UDP || f->key.proto == FLOW_PROTO_ICMP) && f->owner)
+		dgram_close(f->owner);
+	return 0;
+}
+
+void fwd_dgram_shutdown_all(void)
+{
+	flow_foreach(nat.flows, dgram_shutdown_one, NULL);
+	if (nat.raw_udp) {
+		raw_remove(nat.raw_udp);
+		nat.raw_udp = NULL;
+	}
+	if (nat.raw_icmp) {
+		raw_remove(nat.raw_icmp);
+		nat.raw_icmp = NULL;
+	}
+}
+
+/* One datagram from the host, rebuilt for the guest. */
+static void dgram_to_guest(struct dgram_conn *c, const uint8_t *data, size_t n)
+{
+	const struct flow_key *k = &c->flow->key;
+	uint32_t gaddr, raddr;
+	struct pbuf *p;
+
+	memcpy(&gaddr, k->gaddr, 4);
+	memcpy(&raddr, k->raddr, 4);
+	if (flow_is_udp(c->flow)) {
+		struct udp_hdr *uh;
+		ip_addr_t s, d;
+		u16_t sum;
+
+		if (n > 0xffff - UDP_HLEN - IP_HLEN)
+			return;
+		p = pbuf_alloc(PBUF_IP, (u16_t)(UDP_HLEN + n), PBUF_RAM);
+		if (!p)
+			return;
+		uh = p->payload;
+		uh->src = k->rport;
+		uh->dest = k->gport;
+		uh->len = lwip_htons((u16_t)(UDP_HLEN + n));
+		uh->chksum = 0;
+		memcpy((uint8_t *)p->payload + UDP_HLEN, data, n);
+		ip_addr_set_ip4_u32_val(s, raddr);
+		ip_addr_set_ip4_u32_val(d, gaddr);
+		sum = ip_chksum_pseudo(p, IP_PROTO_UDP, p->tot_len, &s, &d);
+		uh->chksum = sum ? sum : 0xffff;
+		nat_output4(c->nic, p, IP_PROTO_UDP, raddr, gaddr);
+	} else {
+		struct icmp_echo_hdr *eh;
+
+		if (n < sizeof(*eh) || n > 0xffff - IP_HLEN)
+			return;
+		p = pbuf_alloc(PBUF_IP, (u16_t)n, PBUF_RAM);
+		if (!p)
+			return;
+		memcpy(p->payload, data, n);
+		eh = p->payload;
+		if (eh->type != ICMP_ER) {
+			pbuf_free(p);
+			return;
+		}
+		eh->id = k->gport; /* the guest's id back in place of the kernel's */
+		eh->chksum = 0;
+		eh->chksum = inet_chksum(p->payload, p->len);
+		nat_output4(c->nic, p, IP_PROTO_ICMP, raddr, gaddr);
+	}
+	pbuf_free(p);
+	c->flow->bytes_h2g += n;
+	c->flow->last_ms = stack_now_ms();
+}
+
+static void dgram_poll_cb(uv_poll_t *h, int status, int events);
+
+static void dgram_relay_errors(struct dgram_conn *c)
+{
+	nat_relay_errqueue(c->fd, c->nic, &c->flow->key,
+			   flow_is_udp(c->flow) ? IP_PROTO_UDP : IP_PROTO_ICMP,
+			   c->l4, sizeof(c->l4), c->ip_len);
+}
+
+static void dgram_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct dgram_conn *c = h->data;
+
+	(void)events;
+	if (c->flow->state)
+		return;
+	if (status < 0) {
+		/* POLLERR (libuv says UV_EBADF): ICMP errors wait in the queue. libuv
+		 * stopped the handle; start it again. */
+		dgram_relay_errors(c);
+		uv_poll_start(&c->poll, UV_READABLE, dgram_poll_cb);
+		return;
+	}
+	for (int i = 0; i < DGRAM_READS_PER_WAKE; i++) {
+		ssize_t n = recv(c->fd, dgram_buf, sizeof(dgram_buf), MSG_DONTWAIT);
+
+		if (n >= 0) {
+			dgram_to_guest(c, dgram_buf, (size_t)n);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			break;
+		if (errno == EINTR)
+			continue;
+		dgram_relay_errors(c);
+		break;
+	}
+}
+
+static int dgram_open_host(struct dgram_conn *c, const struct nic_config *cfg)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	bool udp = flow_is_udp(c->flow);
+	int one = 1, fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    udp ? IPPROTO_UDP : IPPROTO_ICMP);
+	if (fd < 0)
+		return -errno;
+	c->fd = fd;
+	setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	if (cfg->sock_snd) {
+		int v = (int)cfg->sock_snd * 1024;
+
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	}
+	if (cfg->sock_rcv) {
+		int v = (int)cfg->sock_rcv * 1024;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	}
+	memcpy(&sa.sin_addr, c->flow->key.raddr, 4);
+	sa.sin_port = udp ? c->flow->key.rport : 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A new flow for a guest packet; NULL when refused (counted). */
+static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key)
+{
+	struct dgram_conn *c;
+	struct flow *f;
+	int rc;
+
+	f = flow_insert(nat.flows, key, stack_now_ms());
+	if (!f) {
+		if (errno == ENOSPC)
+			nat.drops[NAT_DROP_FLOWS_FULL]++;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		flow_remove(nat.flows, f);
+		return NULL;
+	}
+	c->flow = f;
+	c->nic = nic;
+	c->fd = -1;
+	f->owner = c;
+	rc = dgram_open_host(c, nic_config(nic));
+	if (rc < 0 || uv_poll_init(nat.loop, &c->poll, c->fd) < 0) {
+		char r[64];
+
+		log_ratelimited(&rl_dgram, LOG_LVL_WARN, "%s: host socket for %s: %s",
+				flow_proto_name((enum flow_proto)key->proto),
+				flow_key_format_side(key, false, r, sizeof(r)), strerror(-rc));
+		nat.drops[NAT_DROP_SOCKET]++;
+		if (c->fd >= 0)
+			close(c->fd);
+		free(c);
+		flow_remove(nat.flows, f);
+		return NULL;
+	}
+	c->poll.data = c;
+	uv_poll_start(&c->poll, UV_READABLE, dgram_poll_cb);
+	return c;
+}
+
+/* Copies the guest's TTL and TOS to the host socket when they change. */
+static void dgram_apply_ip_fields(struct dgram_conn *c, uint8_t ttl, uint8_t tos)
+{
+	if (ttl != c->ttl) {
+		int v = ttl;
+
+		setsockopt(c->fd, IPPROTO_IP, IP_TTL, &v, sizeof(v));
+		c->ttl = ttl;
+	}
+	if (tos != c->tos) {
+		int v = tos;
+
+		setsockopt(c->fd, IPPROTO_IP, IP_TOS, &v, sizeof(v));
+		c->tos = tos;
+	}
+}
+
+/*
+ * lwIP raw input for UDP and ICMP: takes (returns 1, frees p) the guest's
+ * datagrams and echo requests for remote addresses; leaves everything else
+ * (returns 0) to lwIP: DHCP, natd's services, packets for the gateway.
+ */
+static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	struct nic *nic = nat_nic_of(ip_current_input_netif());
+	bool udp = pcb == nat.raw_udp;
+	const struct ip_hdr *iph;
+	const uint8_t *l4;
+	struct flow_key key;
+	struct flow *f;
+	struct dgram_conn *c;
+	size_t hl, iplen, plen;
+	const uint8_t *payload;
+	uint32_t src, dst;
+	uint16_t gport, rport;
+
+	(void)arg;
+	(void)addr;
+	if (!nic || nat.shutting_down || ip_current_is_v6() || p->len < IP_HLEN)
+		return 0;
+	iph = p->payload;
+	hl = IPH_HL_BYTES(iph);
+	iplen = lwip_ntohs(IPH_LEN(iph));
+	if (hl < IP_HLEN || iplen < hl + 8 || iplen > p->tot_len || hl > p->len)
+		return 0;
+	if (p->next) {
+		/* reassembled from fragments: one flat copy */
+		pbuf_copy_partial(p, dgram_in, (u16_t)iplen, 0);
+		iph = (const struct ip_hdr *)dgram_in;
+	}
+	src = iph->src.addr;
+	dst = iph->dest.addr;
+	if (nat_is_local(nic, dst) || ip4_addr_isbroadcast_u32(dst, ip_current_input_netif()) ||
+	    ip4_addr_ismulticast(&iph->dest)) {
+		const struct udp_hdr *bh = (const struct udp_hdr *)((const uint8_t *)iph + hl);
+
+		/* Not forwarded (documented); DHCP's broadcasts are lwIP's. */
+		if (udp && !nat_is_local(nic, dst) && bh->dest != PP_HTONS(67))
+			nat.drops[NAT_DROP_BROADCAST]++;
+		return 0;
+	}
+	l4 = (const uint8_t *)iph + hl;
+	if (udp) {
+		const struct udp_hdr *uh = (const struct udp_hdr *)l4;
+		size_t ulen = lwip_ntohs(uh->len);
+
+		if (ulen < UDP_HLEN || ulen > iplen - hl)
+			goto drop;
+		if (uh->chksum != 0) {
+			ip_addr_t s, d;
+			u16_t sum;
+
+			ip_addr_set_ip4_u32_val(s, src);
+			ip_addr_set_ip4_u32_val(d, dst);
+			pbuf_remove_header(p, (u16_t)hl);
+			sum = ip_chksum_pseudo(p, IP_PROTO_UDP, (u16_t)ulen, &s, &d);
+			pbuf_add_header_force(p, (u16_t)hl);
+			if (sum != 0)
+				goto drop;
+		}
+		gport = uh->src;
+		rport = uh->dest;
+		payload = l4 + UDP_HLEN;
+		plen = ulen - UDP_HLEN;
+	} else {
+		const struct icmp_echo_hdr *eh = (const struct icmp_echo_hdr *)l4;
+
+		if (eh->type != ICMP_ECHO)
+			return 0; /* lwIP's business */
+		if (inet_chksum(l4, (u16_t)(iplen - hl)) != 0)
+			goto drop;
+		gport = eh->id;
+		rport = 0;
+		payload = l4;
+		plen = iplen - hl;
+	}
+
+	if (IPH_TTL(iph) <= 1) {
+		struct flow_key k;
+		ip4_addr_t g, r;
+
+		ip4_addr_set_u32(&g, src);
+		ip4_addr_set_u32(&r, dst);
+		nat_key4(&k, udp ? FLOW_PROTO_UDP : FLOW_PROTO_ICMP, nic, &g, gport, &r, rport);
+		nat_icmp4_error(nic, ICMP_TE, ICMP_TE_TTL, 0, nic_config(nic)->gateway.s_addr, &k,
+				udp ? IP_PROTO_UDP : IP_PROTO_ICMP, l4, 8, (uint16_t)iplen);
+		goto drop;
+	}
+
+	{
+		ip4_addr_t g, r;
+
+		ip4_addr_set_u32(&g, src);
+		ip4_addr_set_u32(&r, dst);
+		nat_key4(&key, udp ? FLOW_PROTO_UDP : FLOW_PROTO_ICMP, nic, &g, gport, &r, rport);
+	}
+	f = flow_lookup(nat.flows, &key);
+	c = f ? f->owner : dgram_new(nic, &key);
+	if (!c) {
+		if (udp)
+			return 0; /* lwIP answers port unreachable: refused cleanly */
+		goto drop;
+	}
+	if (c->flow->state)
+		goto drop; /* closing */
+	dgram_apply_ip_fields(c, IPH_TTL(iph), IPH_TOS(iph));
+	memcpy(c->l4, l4, 8);
+	c->ip_len = (uint16_t)iplen;
+	if (send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	    errno != EAGAIN && errno != EWOULDBLOCK)
+		dgram_relay_errors(c);
+	c->flow->bytes_g2h += plen;
+	c->flow->last_ms = stack_now_ms();
+drop:
+	pbuf_free(p);
+	return 1;
+}
+
+/* As root, lets natd's group open ICMP "ping" sockets. */
+static void dgram_widen_ping_range(void)
+{
+	const char *path = "/proc/sys/net/ipv4/ping_group_range";
+	unsigned long lo = 1, hi = 0, gid = (unsigned long)getegid();
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (fp) {
+		if (fscanf(fp, "%lu %lu", &lo, &hi) != 2)
+			lo = 1, hi = 0;
+		fclose(fp);
+	}
+	if (lo <= gid && gid <= hi)
+		return;
+	if (geteuid() != 0) {
+		log_warn("icmp: %s excludes group %lu: guest pings will fail", path, gid);
+		return;
+	}
+	if (lo > hi) {
+		lo = gid;
+		hi = gid;
+	} else {
+		lo = gid < lo ? gid : lo;
+		hi = gid > hi ? gid : hi;
+	}
+	fp = fopen(path, "w");
+	if (!fp || fprintf(fp, "%lu %lu\n", lo, hi) < 0 || fclose(fp) != 0) {
+		log_warn("icmp: cannot widen %s: guest pings will fail", path);
+		return;
+	}
+	log_info("icmp: widened %s to %lu %lu for guest pings", path, lo, hi);
+}
+
+int fwd_dgram_init(char *err, size_t errlen)
+{
+	nat.raw_udp = raw_new(IP_PROTO_UDP);
+	nat.raw_icmp = raw_new(IP_PROTO_ICMP);
+	if (!nat.raw_udp || !nat.raw_icmp) {
+		snprintf(err, errlen, "udp/icmp: out of memory");
+		return -ENOMEM;
+	}
+	raw_recv(nat.raw_udp, dgram_raw_recv, NULL);
+	raw_recv(nat.raw_icmp, dgram_raw_recv, NULL);
+	nat.raw_udp->ttl = 64;
+	nat.raw_icmp->ttl = 64;
+	dgram_widen_ping_range();
+	return 0;
+}
