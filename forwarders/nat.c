@@ -238,11 +238,13 @@ static void nat_sweep_cb(uv_timer_t *t)
 	flow_foreach(nat.flows, nat_sweep_one, &now);
 }
 
-int nat_init(uv_loop_t *loop, char *err, size_t errlen)
+int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT], char *err,
+	     size_t errlen)
 {
-	struct flow_limits lim = { .max = { 16384, 4096, 256 } };
+	struct flow_limits lim;
 	int rc;
 
+	memcpy(lim.max, max_flows, sizeof(lim.max));
 	memset(&nat, 0, sizeof(nat));
 	nat.loop = loop;
 	nat.udp_timeout_ms = 60000;

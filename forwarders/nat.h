@@ -31,7 +31,8 @@ struct nat_counters {
 };
 
 /* Starts the engine (after stack_init). Returns 0 or -errno with err. */
-int nat_init(uv_loop_t *loop, char *err, size_t errlen);
+int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT], char *err,
+	     size_t errlen);
 
 /* Closes every flow and its host sockets; closed(opaque) when all are gone. */
 void nat_shutdown(void (*closed)(void *opaque), void *opaque);

@@ -102,6 +102,9 @@ void config_init(struct natd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->name, sizeof(cfg->name), "default");
 	config_default_home(cfg->home, sizeof(cfg->home));
+	cfg->max_flows[0] = 16384;
+	cfg->max_flows[1] = 4096;
+	cfg->max_flows[2] = 256;
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		struct nic_config *n = &cfg->nic[i];
 
@@ -536,6 +539,20 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 			return fail(err, errlen, "%s: missing value", arg);
 		}
 
+		if (!strcmp(name, "max-tcp-flows") || !strcmp(name, "max-udp-flows") ||
+		    !strcmp(name, "max-icmp-flows")) {
+			unsigned idx = name[4] == 't' ? 0 : name[4] == 'u' ? 1 : 2;
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(value, &end, 10);
+			if (errno || *end || !isdigit((unsigned char)*value) || v < 1 || v > 1000000)
+				return fail(err, errlen, "--%s: expected a number from 1 to 1000000, "
+					    "not '%s'", name, value);
+			cfg->max_flows[idx] = (unsigned)v;
+			continue;
+		}
 		if (!strcmp(name, "name")) {
 			if (!valid_vm_name(value))
 				return fail(err, errlen, "--name: '%s' is not a valid VM name (letters, "
@@ -720,6 +737,11 @@ const char config_run_help[] =
 "General:\n"
 "  --name VM                    the VM's name (default: default); names the\n"
 "                               control socket $NATD_HOME/run/VM.ctl\n"
+"  --max-tcp-flows N            at most N proxied TCP connections (default\n"
+"                               16384); beyond it new ones are reset\n"
+"  --max-udp-flows N            UDP flows (default 4096); beyond it, ICMP port\n"
+"                               unreachable\n"
+"  --max-icmp-flows N           ICMP echo flows (default 256)\n"
 "  -v, --verbose                more log lines (twice: debug)\n"
 "  -q, --quiet                  errors and warnings only\n"
 "  -h, --help                   this text\n"

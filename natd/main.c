@@ -19,6 +19,8 @@
 
 #include "natd/cmd_ctl.h"
 #include "natd/config.h"
+#include "natd/ctl.h"
+#include "natd/vminfo.h"
 #include "forwarders/nat.h"
 #include "natd/log.h"
 #include "stack/nic.h"
@@ -55,6 +57,8 @@ static struct {
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
 	bool nat_started;
+	struct ctl_server *ctl;
+	uint64_t started_ms;
 } app;
 
 /* mkdir -p with mode 0700 for the directories natd creates. */
@@ -118,10 +122,41 @@ static void app_stop(void)
 	if (app.stopping)
 		return;
 	app.stopping = true;
+	if (app.ctl) {
+		ctl_server_close(app.ctl, NULL, NULL);
+		app.ctl = NULL;
+	}
 	if (app.nat_started)
 		nat_shutdown(app_nat_closed, NULL);
 	else
 		app_nat_closed(NULL);
+}
+
+static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	(void)opaque;
+	(void)args;
+	(void)err;
+	(void)errlen;
+	return vminfo_json(&app.cfg, app.nics, app.started_ms);
+}
+
+/* The control socket $NATD_HOME/run/VM.ctl (natd/ctl.h). */
+static int app_start_ctl(const char *run_dir)
+{
+	char path[PATH_MAX], err[512];
+	int rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.ctl", run_dir, app.cfg.name) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	rc = ctl_server_start(app.loop, path, &app.ctl, err, sizeof(err));
+	if (rc < 0) {
+		log_err("control socket: %s", err);
+		return rc;
+	}
+	ctl_server_register(app.ctl, "showvminfo", app_showvminfo, NULL);
+	return 0;
 }
 
 static void app_signal(uv_signal_t *h, int signum)
@@ -228,11 +263,16 @@ static int cmd_run(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
-	rc = nat_init(app.loop, err, sizeof(err));
-	if (rc < 0) {
+	app.started_ms = stack_now_ms();
+	rc = app_start_ctl(run_dir);
+	if (rc < 0)
+		app_stop();
+	else
+		rc = nat_init(app.loop, app.cfg.max_flows, err, sizeof(err));
+	if (rc < 0 && !app.stopping) {
 		log_err("cannot start the NAT engine: %s", err);
 		app_stop();
-	} else {
+	} else if (rc == 0) {
 		app.nat_started = true;
 	}
 	for (unsigned i = 0; i < NATD_MAX_NICS && !app.stopping; i++) {

@@ -402,6 +402,17 @@ bool nic_cable(const struct nic *nic)
 	return nic->cable;
 }
 
+bool nic_vm_attached(const struct nic *nic)
+{
+	return nic->dev && device_connected(nic->dev);
+}
+
+int nic_foreach_lease(const struct nic *nic,
+		      int (*fn)(void *opaque, const struct dhcp_lease_info *l), void *opaque)
+{
+	return nic->dhcp ? dhcp_server_foreach_lease(nic->dhcp, fn, opaque) : 0;
+}
+
 static void nic_dev_closed(void *opaque)
 {
 	struct nic *nic = opaque;

@@ -43,6 +43,13 @@ unsigned nic_adapter(const struct nic *nic);
 const struct nic_config *nic_config(const struct nic *nic);
 struct netif *nic_netif(struct nic *nic);
 bool nic_cable(const struct nic *nic);
+/* True while a VM is attached to the transport. */
+bool nic_vm_attached(const struct nic *nic);
+
+struct dhcp_lease_info;
+/* Calls fn for each DHCP lease of the adapter (see dhcp_server_foreach_lease). */
+int nic_foreach_lease(const struct nic *nic,
+		      int (*fn)(void *opaque, const struct dhcp_lease_info *l), void *opaque);
 
 /* Stops the adapter; closed(opaque) once every handle is closed and nic freed. */
 void nic_stop(struct nic *nic, void (*closed)(void *opaque), void *opaque);

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vminfo.c - the result of the control socket's "showvminfo" command: what a
+ * running natd knows about its VM's adapters, leases, flows and counters,
+ * as JSON (printed by `natd showvminfo`, natd/cmd_ctl.c).
+ */
+#include "natd/vminfo.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dhcp/dhcp_server.h"
+#include "forwarders/nat.h"
+#include "stack/nic.h"
+#include "stack/stack.h"
+
+#define VMINFO_MAX_FLOWS_PER_NIC 200
+
+static json_t *ip_json(struct in_addr a)
+{
+	char buf[INET_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET, &a, buf, sizeof(buf)));
+}
+
+struct lease_ctx {
+	json_t *arr;
+	uint64_t now;
+};
+
+static int lease_to_json(void *opaque, const struct dhcp_lease_info *l)
+{
+	struct lease_ctx *ctx = opaque;
+	char mac[18];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1],
+		 l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
+	json_array_append_new(ctx->arr, json_pack("{s:o, s:s, s:s, s:s, s:I}",
+		"ip", ip_json(l->addr), "mac", mac, "hostname", l->hostname,
+		"state", l->bound ? "bound" : "offered",
+		"expires_in", (json_int_t)(l->expires_ms > ctx->now ?
+					   (l->expires_ms - ctx->now) / 1000 : 0)));
+	return 0;
+}
+
+struct flow_ctx {
+	json_t *arr;
+	unsigned adapter;
+	unsigned total;
+	uint64_t now;
+};
+
+static int flow_to_json(void *opaque, struct flow *f)
+{
+	struct flow_ctx *ctx = opaque;
+	char g[64], r[64];
+
+	if (f->key.nic != ctx->adapter)
+		return 0;
+	ctx->total++;
+	if (json_array_size(ctx->arr) >= VMINFO_MAX_FLOWS_PER_NIC)
+		return 0;
+	json_array_append_new(ctx->arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}",
+		"proto", flow_proto_name((enum flow_proto)f->key.proto),
+		"guest", flow_key_format_side(&f->key, true, g, sizeof(g)),
+		"remote", flow_key_format_side(&f->key, false, r, sizeof(r)),
+		"state", nat_flow_state_name(f),
+		"bytes_out", (json_int_t)f->bytes_g2h,
+		"bytes_in", (json_int_t)f->bytes_h2g,
+		"idle", (json_int_t)((ctx->now - f->last_ms) / 1000)));
+	return 0;
+}
+
+static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic *nic)
+{
+	struct lease_ctx lc = { json_array(), stack_now_ms() };
+	struct flow_ctx fc = { json_array(), x, 0, stack_now_ms() };
+	struct nic_counters c;
+	char net[INET_ADDRSTRLEN + 4];
+	json_t *o;
+
+	nic_get_counters(nic, &c);
+	nic_foreach_lease(nic, lease_to_json, &lc);
+	nat_foreach_flow(flow_to_json, &fc);
+	inet_ntop(AF_INET, &n->network, net, INET_ADDRSTRLEN);
+	snprintf(net + strlen(net), 4, "/%u", n->prefixlen);
+	o = json_pack("{s:I, s:s, s:s, s:b, s:b, s:s, s:o, s:o, s:I}",
+		"adapter", (json_int_t)x, "mode", config_mode_name(n->mode), "attach", n->attach,
+		"vm_attached", nic_vm_attached(nic), "cable", nic_cable(nic),
+		"network", net, "gateway", ip_json(n->gateway), "dns", ip_json(n->dns),
+		"mtu", (json_int_t)n->mtu);
+	json_object_set_new(o, "leases", lc.arr);
+	json_object_set_new(o, "counters", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+		"rx_frames", (json_int_t)c.rx_frames, "tx_frames", (json_int_t)c.tx_frames,
+		"tx_dropped", (json_int_t)c.tx_dropped,
+		"rx_dropped_link_down", (json_int_t)c.rx_dropped_link,
+		"rx_dropped_no_memory", (json_int_t)c.rx_dropped_nomem,
+		"dhcp_replies", (json_int_t)c.dhcp_sent));
+	json_object_set_new(o, "flows_total", json_integer(fc.total));
+	json_object_set_new(o, "flows", fc.arr);
+	return o;
+}
+
+json_t *vminfo_json(const struct natd_config *cfg, struct nic *const nics[NATD_MAX_NICS],
+		    uint64_t started_ms)
+{
+	struct nat_counters nc;
+	json_t *root, *arr = json_array(), *fl = json_object(), *drops = json_object();
+
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+		if (nics[i])
+			json_array_append_new(arr, nic_json(i + 1, &cfg->nic[i], nics[i]));
+	nat_get_counters(&nc);
+	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++)
+		json_object_set_new(fl, flow_proto_name((enum flow_proto)p), json_pack(
+			"{s:I, s:I, s:I, s:I}", "active", (json_int_t)nc.flows.active[p],
+			"max", (json_int_t)nc.flows.max[p],
+			"opened", (json_int_t)nc.flows.inserted[p],
+			"refused_table_full", (json_int_t)nc.flows.refused_full[p]));
+	for (unsigned d = 0; d < NAT_DROP_COUNT; d++)
+		json_object_set_new(drops, nat_drop_name((enum nat_drop)d),
+				    json_integer((json_int_t)nc.drops[d]));
+	root = json_pack("{s:s, s:I, s:I}", "name", cfg->name, "pid", (json_int_t)getpid(),
+			 "uptime", (json_int_t)((stack_now_ms() - started_ms) / 1000));
+	json_object_set_new(root, "nics", arr);
+	json_object_set_new(root, "flow_counters", fl);
+	json_object_set_new(root, "drops", drops);
+	return root;
+}
