@@ -218,9 +218,9 @@ static void dgram_poll_cb(uv_poll_t *h, int status, int events)
 
 static int dgram_open_host(struct dgram_conn *c, const struct nic_config *cfg)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa;
 	bool udp = flow_is_udp(c->flow);
-	int one = 1, fd;
+	int one = 1, fd, rc;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    udp ? IPPROTO_UDP : IPPROTO_ICMP);
@@ -238,8 +238,9 @@ static int dgram_open_host(struct dgram_conn *c, const struct nic_config *cfg)
 
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	}
-	memcpy(&sa.sin_addr, c->flow->key.raddr, 4);
-	sa.sin_port = udp ? c->flow->key.rport : 0;
+	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa);
+	if (rc < 0)
+		return rc;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
 	return 0;
@@ -338,7 +339,12 @@ static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const
 	}
 	src = iph->src.addr;
 	dst = iph->dest.addr;
-	if (nat_is_local(nic, dst) || ip4_addr_isbroadcast_u32(dst, ip_current_input_netif()) ||
+	/* The gateway alias covers UDP only, and never natd's own DHCP server:
+	 * pings to the gateway are lwIP's to answer. */
+	if ((nat_is_local(nic, dst) &&
+	     !(udp && nat_is_host_alias(nic, dst) &&
+	       ((const struct udp_hdr *)((const uint8_t *)iph + hl))->dest != PP_HTONS(67))) ||
+	    ip4_addr_isbroadcast_u32(dst, ip_current_input_netif()) ||
 	    ip4_addr_ismulticast(&iph->dest)) {
 		const struct udp_hdr *bh = (const struct udp_hdr *)((const uint8_t *)iph + hl);
 

@@ -575,8 +575,8 @@ static const struct tcp_ext_arg_callbacks listener_ext = {
 /* The host side of a new flow: a non-blocking connect to the guest's target. */
 static int conn_open_host(struct tcp_conn *c, const struct nic_config *cfg)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int one = 1, fd;
+	struct sockaddr_in sa;
+	int one = 1, fd, rc;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -600,9 +600,10 @@ static int conn_open_host(struct tcp_conn *c, const struct nic_config *cfg)
 
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	}
-	memcpy(&sa.sin_addr, c->flow->key.raddr, 4);
-	sa.sin_port = c->flow->key.rport;
 	c->fd = fd;
+	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa);
+	if (rc < 0)
+		return rc;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)
 		return -errno;
 	return 0;
@@ -625,7 +626,8 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 		return 0;
 	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
 		return 0; /* lwIP answers a RST, as a closed port would */
-	if (nat_is_local(nic, ip4_addr_get_u32(ip4_current_dest_addr())))
+	if (nat_is_local(nic, ip4_addr_get_u32(ip4_current_dest_addr())) &&
+	    !nat_is_host_alias(nic, ip4_addr_get_u32(ip4_current_dest_addr())))
 		return 0;
 	nat_key4(&key, FLOW_PROTO_TCP, nic, ip4_current_src_addr(), lwip_htons(hdr->src),
 		 ip4_current_dest_addr(), lwip_htons(hdr->dest));

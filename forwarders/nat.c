@@ -66,6 +66,37 @@ bool nat_is_local(const struct nic *nic, uint32_t dest)
 	return (dest & c->netmask.s_addr) == c->network.s_addr;
 }
 
+bool nat_is_host_alias(const struct nic *nic, uint32_t dest)
+{
+	const struct nic_config *c = nic_config(nic);
+
+	return c->localhost_reachable && dest == c->gateway.s_addr;
+}
+
+int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
+		      struct sockaddr_in *sa)
+{
+	const struct nic_config *c = nic_config(nic);
+	uint32_t r;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	memcpy(&r, k->raddr, 4);
+	if (nat_is_host_alias(nic, r)) {
+		sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		sa->sin_addr.s_addr = r;
+		if (c->bind_ip_set) {
+			struct sockaddr_in b = { .sin_family = AF_INET, .sin_addr = c->bind_ip };
+
+			if (bind(fd, (struct sockaddr *)&b, sizeof(b)) < 0)
+				return -errno;
+		}
+	}
+	sa->sin_port = k->proto == FLOW_PROTO_ICMP ? 0 : k->rport;
+	return 0;
+}
+
 /* Destinations a NAT must never re-originate, whatever the netmask. */
 static bool nat_dest_forbidden(uint32_t dest)
 {

@@ -45,6 +45,19 @@ struct nic *nat_nic_of(struct netif *netif);
  * gateway and service addresses, which are never proxied to the host. */
 bool nat_is_local(const struct nic *nic, uint32_t dest);
 
+/* The guest may reach this local address through the host: with
+ * --natlocalhostreachable, the gateway stands for host 127.0.0.1. */
+bool nat_is_host_alias(const struct nic *nic, uint32_t dest);
+
+struct sockaddr_in;
+/*
+ * The host side of flow k: where to connect (the remote address, or
+ * 127.0.0.1 for the gateway alias) and, with --natbindip, binds fd to the
+ * adapter's source address. Returns 0 or -errno.
+ */
+int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
+		      struct sockaddr_in *sa);
+
 /* Fills a flow key for an IPv4 guest flow (ports in network order). */
 void nat_key4(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
 	      const ip4_addr_t *gaddr, uint16_t gport, const ip4_addr_t *raddr,

@@ -640,10 +640,6 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		return fail(err, errlen, "--nattftp*%u: the TFTP server is not supported yet", x);
 	if (n->dns_host_resolver)
 		return fail(err, errlen, "--natdnshostresolver%u on: not supported yet", x);
-	if (n->bind_ip_set)
-		return fail(err, errlen, "--natbindip%u: not supported yet", x);
-	if (n->localhost_reachable)
-		return fail(err, errlen, "--natlocalhostreachable%u on: not supported yet", x);
 	if (n->ipv6_default == TRI_ON)
 		return fail(err, errlen, "--natipv6default%u on: IPv6 is not supported yet", x);
 	if (n->trace)
@@ -775,10 +771,19 @@ const char config_run_help[] =
 "                               model in the printed QEMU arguments\n"
 "  --nicpromisc<x> deny|allow-vms|allow-all\n"
 "\n"
+"  --natbindip<x> IP            source address of natd's host sockets (must be\n"
+"                               an address of the host)\n"
+"  --natlocalhostreachable<x> on|off\n"
+"                               off (default): the gateway address is only the\n"
+"                               router. on: TCP and UDP to the gateway reach\n"
+"                               services on host 127.0.0.1; every local-only\n"
+"                               service of the host becomes reachable by the\n"
+"                               guest, so turn it on only for guests you trust\n"
+"\n"
 "Recognised, not supported yet (natd refuses to start rather than ignore them):\n"
 "  --natpf<x> RULE, --nattftpprefix<x> DIR, --nattftpfile<x> FILE,\n"
-"  --nattftpserver<x> IP, --natdnshostresolver<x> on, --natbindip<x> IP,\n"
-"  --natlocalhostreachable<x> on, --natipv6default<x> on, --nictrace<x> on,\n"
+"  --nattftpserver<x> IP, --natdnshostresolver<x> on,\n"
+"  --natipv6default<x> on, --nictrace<x> on,\n"
 "  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME, --nat-network<x>,\n"
 "  --intnet<x>, --bridgeadapter<x>, --hostonlyadapter<x>, --nicgenericdrv<x>,\n"
 "  --nicproperty<x>\n"
