@@ -121,10 +121,15 @@ printf 'nameserver 198.51.100.53\n' > "$NATD_RESOLV_CONF"	# unreachable by desig
 
 _pids=()
 _namespaces=()
+# The original stdout/stderr: a signal can arrive while a redirected command
+# (fg ... > file) runs, and the trap would otherwise write into that file.
+exec {STDOUT_FD}>&1 {STDERR_FD}>&2
 _cleanup() {
 	local rc=$? p ns
 	set +e
 	trap - INT TERM
+	exec 1>&"$STDOUT_FD" 2>&"$STDERR_FD"
+	[ "$rc" != 0 ] && say "exit status $rc: stopping everything"
 	for p in "${_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${_pids[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -165,10 +170,29 @@ netns_del() {
 # stop PID: SIGTERM, 10 s, then SIGKILL.
 stop() {
 	local p=$1 i
-	kill -TERM "$p" 2>/dev/null || return 0
-	for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$p" 2>/dev/null || true
+	if kill -TERM "$p" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null || true
+	fi
 	wait "$p" 2>/dev/null || true
+	_forget "$p"
+}
+# fg COMMAND...: runs COMMAND in the background and waits for it, so that a
+# SIGINT/SIGTERM to the benchmark is handled at once (bash runs traps only
+# between foreground commands). Returns COMMAND's exit status.
+fg() {
+	"$@" &
+	local p=$! rc=0
+	_pids+=("$p")
+	wait "$p" || rc=$?
+	_forget "$p"
+	return "$rc"
+}
+# _forget PID: PID has been reaped; never signal it (or its reuse) again.
+_forget() {
+	local p keep=()
+	for p in "${_pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	_pids=("${keep[@]}")
 }
 rec() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$SAMPLES"; say "[$2] $1: $3"; }
 rec_na() { printf '%s\t%s\tNA\t%s\n' "$1" "$2" "$3" >> "$SAMPLES"; say "[$2] $1: n/a ($3)"; }
@@ -266,7 +290,7 @@ start_natd() {
 	exit 0
 	EOF
 	chmod +x "$T/udhcpc.sh"
-	if ! timeout 15 ip netns exec "$g" busybox udhcpc -f -q -n -i nb-tap -s "$T/udhcpc.sh" \
+	if ! fg timeout 15 ip netns exec "$g" busybox udhcpc -f -q -n -i nb-tap -s "$T/udhcpc.sh" \
 		-t 3 -T 2 >> "$T/udhcpc.log" 2>&1; then
 		say "[natd] no DHCP lease; configuring 10.0.2.15/24 statically"
 		ip -n "$g" addr replace 10.0.2.15/24 dev nb-tap
@@ -303,7 +327,7 @@ precheck() {
 	local s=$1 g=NS_GUEST_$1 i rc=0 gw
 	for ((i = 0; i < 3; i++)); do
 		rc=0
-		ip netns exec "${!g}" curl -sf -m 3 -o /dev/null http://$REMOTE/small || rc=$?
+		fg ip netns exec "${!g}" curl -sf -m 3 -o /dev/null http://$REMOTE/small || rc=$?
 		[ "$rc" = 0 ] && return 0
 		sleep 0.5
 	done
@@ -365,7 +389,7 @@ iperf() {
 		{ rec_na "$row" "$s" "iperf3 server did not start"; stop "$spid"; return 0; }
 	out=$T/iperf3-$s-$row.json
 	c0=$(cpu_ticks "${PID[$s]}")
-	timeout $((DUR + 20)) ip netns exec "${!g}" iperf3 -c $REMOTE -p 5201 -t "$DUR" -P "$p" \
+	fg timeout $((DUR + 20)) ip netns exec "${!g}" iperf3 -c $REMOTE -p 5201 -t "$DUR" -P "$p" \
 		"${rflag[@]}" -J > "$out" 2>> "$T/iperf3-client.log" || rc=$?
 	c1=$(cpu_ticks "${PID[$s]}" 2>/dev/null || echo "$c0")
 	stop "$spid"
@@ -405,7 +429,7 @@ wrk_run() {
 		return 0
 	fi
 	out=$T/wrk-$s-$mode.log
-	timeout $((DUR + 20)) ip netns exec "${!g}" wrk "${args[@]}" -d"${DUR}s" \
+	fg timeout $((DUR + 20)) ip netns exec "${!g}" wrk "${args[@]}" -d"${DUR}s" \
 		-s "$BENCH/wrk.lua" http://$REMOTE/small >> "$out" 2>&1 || true
 	line=$(grep '^WRK ' "$out" | tail -n1)
 	: > "$out.last"; echo "$line" >> "$out.last"
