@@ -6,7 +6,7 @@
       accept connections and hold them open (reading until EOF) for at most
       MAX_SECONDS (default 900), then exit.
   idle.py client ADDR PORT N [MAX_SECONDS]
-      open N connections (at most 256 connecting at a time, 5 s per connect),
+      open N connections (at most 64 connecting at a time, 30 s per connect),
       print "opened K failed F" on one line, then hold them open until
       killed or MAX_SECONDS (default 120) have passed.
 
@@ -40,7 +40,7 @@ async def server(addr, port, max_s):
 
 
 async def client(addr, port, n, max_s):
-    sem = asyncio.Semaphore(256)
+    sem = asyncio.Semaphore(64)
     conns = []
     failed = 0
 
@@ -48,7 +48,7 @@ async def client(addr, port, n, max_s):
         nonlocal failed
         async with sem:
             try:
-                r, w = await asyncio.wait_for(asyncio.open_connection(addr, port), 5)
+                r, w = await asyncio.wait_for(asyncio.open_connection(addr, port), 30)
                 conns.append(w)
             except (OSError, asyncio.TimeoutError):
                 failed += 1
