@@ -40,8 +40,8 @@ static const char main_help[] =
 "                              (natd run --help lists the options)\n"
 "  showvminfo VM [--machinereadable]\n"
 "                              show a running VM's NICs, leases, rules, flows\n"
-"  controlvm VM SUBCOMMAND ... change a running VM's NAT (natpf<x>,\n"
-"                              setlinkstate<x>, nictrace<x>)\n"
+"  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
+"                              (natpf<x> and nictrace<x>: not supported yet)\n"
 "  natnetwork ...              (not supported yet)\n"
 "  bandwidthctl VM ...         (not supported yet)\n"
 "  help, --help                this text\n"
@@ -141,6 +141,42 @@ static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errl
 	return vminfo_json(&app.cfg, app.nics, app.started_ms);
 }
 
+/* controlvm: {"subcommand": "setlinkstate1", "argv": ["off"]}. */
+static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	const char *sub = json_string_value(json_object_get(args, "subcommand"));
+	json_t *argv = json_object_get(args, "argv");
+	const char *v = json_string_value(json_array_get(argv, 0));
+	unsigned x;
+	char extra;
+
+	(void)opaque;
+	if (!sub) {
+		snprintf(err, errlen, "controlvm: missing subcommand");
+		return NULL;
+	}
+	if (sscanf(sub, "setlinkstate%u%c", &x, &extra) == 1) {
+		if (x < 1 || x > NATD_MAX_NICS || !app.nics[x - 1]) {
+			snprintf(err, errlen, "%s: VM '%s' has no adapter %u", sub, app.cfg.name, x);
+			return NULL;
+		}
+		if (!v || json_array_size(argv) != 1 || (strcmp(v, "on") && strcmp(v, "off"))) {
+			snprintf(err, errlen, "%s: expected on or off", sub);
+			return NULL;
+		}
+		nic_set_cable(app.nics[x - 1], !strcmp(v, "on"));
+		log_info("nic%u: cable %s (controlvm)", x, !strcmp(v, "on") ? "connected" :
+			 "disconnected");
+		return json_object();
+	}
+	if (!strncmp(sub, "natpf", 5) || !strncmp(sub, "nictrace", 8)) {
+		snprintf(err, errlen, "%s: not supported yet", sub);
+		return NULL;
+	}
+	snprintf(err, errlen, "unknown controlvm subcommand '%s' (setlinkstate<x>)", sub);
+	return NULL;
+}
+
 /* The control socket $NATD_HOME/run/VM.ctl (natd/ctl.h). */
 static int app_start_ctl(const char *run_dir)
 {
@@ -156,6 +192,7 @@ static int app_start_ctl(const char *run_dir)
 		return rc;
 	}
 	ctl_server_register(app.ctl, "showvminfo", app_showvminfo, NULL);
+	ctl_server_register(app.ctl, "controlvm", app_controlvm, NULL);
 	return 0;
 }
 

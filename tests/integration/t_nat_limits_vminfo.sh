@@ -42,6 +42,21 @@ check "a closed connection leaves the table" wait_for 10 two_left
 got=$(echo ping-after-free | ip netns exec "$ns" timeout 10 socat -t 2 - TCP:198.51.100.1:9100)
 expect_eq "a new connection works once a slot is free" ping-after-free "$got"
 
+# controlvm setlinkstate: the cable pulled and plugged back at run time.
+check "controlvm setlinkstate1 off" "$NATD_BIN" controlvm vmlim setlinkstate1 off
+if ip netns exec "$ns" ping -c 2 -i 0.3 -W 1 10.0.2.2 > /dev/null 2>&1; then
+	fail "the gateway still answers with the cable pulled"
+fi
+ok "no answer from the gateway with the cable pulled"
+check "controlvm setlinkstate1 on" "$NATD_BIN" controlvm vmlim setlinkstate1 on
+check "the gateway answers again" ip netns exec "$ns" ping -c 2 -i 0.3 -W 2 10.0.2.2
+set +e
+"$NATD_BIN" controlvm vmlim natpf1 "web,tcp,,8080,,80" 2> "$T/err"
+rc=$?
+set -e
+expect_eq "controlvm natpf1 (not built yet) exits 1" 1 "$rc"
+check "and says so" grep -q "not supported yet" "$T/err"
+
 set +e
 "$NATD_BIN" showvminfo no-such-vm 2> "$T/err"
 rc=$?
