@@ -39,6 +39,7 @@ static const char *const drop_names[] = {
 	[NAT_DROP_UNREACHABLE] = "unreachable",
 	[NAT_DROP_SOCKET] = "host_socket_error",
 	[NAT_DROP_BROADCAST] = "broadcast",
+	[NAT_DROP_PROTOCOL] = "unsupported_protocol",
 };
 _Static_assert(ARRAY_SIZE(drop_names) == NAT_DROP_COUNT, "drop_names");
 
@@ -104,6 +105,17 @@ static bool nat_dest_forbidden(uint32_t dest)
 	uint8_t a = (uint8_t)(h >> 24);
 
 	return a == 0 || a == 127 || a >= 224;
+}
+
+int natd_hook_ip4_input(struct pbuf *p, struct netif *inp)
+{
+	const uint8_t *b = p->payload;
+
+	/* Only the version is checked yet: look at whole headers only. */
+	if (p->len >= IP_HLEN && nat_nic_of(inp) && b[9] != IP_PROTO_TCP &&
+	    b[9] != IP_PROTO_UDP && b[9] != IP_PROTO_ICMP)
+		nat.drops[NAT_DROP_PROTOCOL]++;
+	return 0;
 }
 
 int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest)
@@ -269,8 +281,8 @@ static void nat_sweep_cb(uv_timer_t *t)
 	flow_foreach(nat.flows, nat_sweep_one, &now);
 }
 
-int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT], char *err,
-	     size_t errlen)
+int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT],
+	     unsigned udp_timeout_s, char *err, size_t errlen)
 {
 	struct flow_limits lim;
 	int rc;
@@ -278,8 +290,8 @@ int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT], char *
 	memcpy(lim.max, max_flows, sizeof(lim.max));
 	memset(&nat, 0, sizeof(nat));
 	nat.loop = loop;
-	nat.udp_timeout_ms = 60000;
-	nat.dns_timeout_ms = 10000;
+	nat.udp_timeout_ms = udp_timeout_s * 1000;
+	nat.dns_timeout_ms = udp_timeout_s < 10 ? udp_timeout_s * 1000 : 10000;
 	nat.icmp_timeout_ms = 10000;
 	nat.flows = flow_table_new(&lim);
 	if (!nat.flows) {

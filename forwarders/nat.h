@@ -22,6 +22,7 @@ enum nat_drop {
 	NAT_DROP_UNREACHABLE,    /* host connect() unreachable or timed out */
 	NAT_DROP_SOCKET,         /* socket() or bind() failed */
 	NAT_DROP_BROADCAST,      /* guest broadcast/multicast not forwarded */
+	NAT_DROP_PROTOCOL,       /* not TCP/UDP/ICMP: ICMP protocol unreachable */
 	NAT_DROP_COUNT
 };
 
@@ -31,8 +32,9 @@ struct nat_counters {
 };
 
 /* Starts the engine (after stack_init). Returns 0 or -errno with err. */
-int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT], char *err,
-	     size_t errlen);
+/* udp_timeout_s: idle expiry of UDP flows (DNS flows: 10 s, or less). */
+int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT],
+	     unsigned udp_timeout_s, char *err, size_t errlen);
 
 /* Closes every flow and its host sockets; closed(opaque) when all are gone. */
 void nat_shutdown(void (*closed)(void *opaque), void *opaque);

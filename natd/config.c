@@ -105,6 +105,7 @@ void config_init(struct natd_config *cfg)
 	cfg->max_flows[0] = 16384;
 	cfg->max_flows[1] = 4096;
 	cfg->max_flows[2] = 256;
+	cfg->udp_timeout = 60;
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		struct nic_config *n = &cfg->nic[i];
 
@@ -553,6 +554,18 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 			cfg->max_flows[idx] = (unsigned)v;
 			continue;
 		}
+		if (!strcmp(name, "udp-timeout")) {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(value, &end, 10);
+			if (errno || *end || !isdigit((unsigned char)*value) || v < 1 || v > 86400)
+				return fail(err, errlen, "--udp-timeout: expected seconds from 1 to "
+					    "86400, not '%s'", value);
+			cfg->udp_timeout = (unsigned)v;
+			continue;
+		}
 		if (!strcmp(name, "name")) {
 			if (!valid_vm_name(value))
 				return fail(err, errlen, "--name: '%s' is not a valid VM name (letters, "
@@ -738,6 +751,8 @@ const char config_run_help[] =
 "  --max-udp-flows N            UDP flows (default 4096); beyond it, ICMP port\n"
 "                               unreachable\n"
 "  --max-icmp-flows N           ICMP echo flows (default 256)\n"
+"  --udp-timeout SECONDS        a UDP flow idle this long is closed (default\n"
+"                               60; DNS flows, port 53: 10 or less)\n"
 "  -v, --verbose                more log lines (twice: debug)\n"
 "  -q, --quiet                  errors and warnings only\n"
 "  -h, --help                   this text\n"

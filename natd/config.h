@@ -95,6 +95,7 @@ struct natd_config {
 	char home[PATH_MAX];          /* NATD_HOME */
 	int verbosity;                /* 0 normal, 1 -v, 2 -vv; -1 -q */
 	unsigned max_flows[3];        /* TCP, UDP, ICMP flows per VM */
+	unsigned udp_timeout;         /* seconds a UDP flow may stay idle */
 	struct nic_config nic[NATD_MAX_NICS]; /* nic[0] is adapter 1 */
 };
 

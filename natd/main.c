@@ -305,7 +305,8 @@ static int cmd_run(int argc, char **argv)
 	if (rc < 0)
 		app_stop();
 	else
-		rc = nat_init(app.loop, app.cfg.max_flows, err, sizeof(err));
+		rc = nat_init(app.loop, app.cfg.max_flows, app.cfg.udp_timeout, err,
+				      sizeof(err));
 	if (rc < 0 && !app.stopping) {
 		log_err("cannot start the NAT engine: %s", err);
 		app_stop();

@@ -8,7 +8,7 @@
 tap="nt$ID"
 ns=$(new_netns guest)
 new_remote
-natd_start natd --name vmudp --nic1 nat --attach1 "tap:$tap"
+natd_start natd --name vmudp --udp-timeout 3 --nic1 nat --attach1 "tap:$tap"
 tap_into_ns "$tap" "$ns"
 guest_up "$ns" "$tap"
 
@@ -34,6 +34,16 @@ ip netns exec "$ns" timeout 30 traceroute -n -q 1 -w 2 -m 4 198.51.100.1 > "$T/t
 cat "$T/trace"
 check "traceroute hop 1 is natd's gateway" grep -Eq '^ *1 +10\.0\.2\.2 ' "$T/trace"
 check "traceroute reaches the remote host" grep -Eq '^ *2 +198\.51\.100\.1 ' "$T/trace"
+
+# Idle UDP flows expire (--udp-timeout 3).
+udp_flows() { "$NATD_BIN" showvminfo vmudp --machinereadable | sed -n 's/^flow_counters_udp_active=//p'; }
+no_udp_flows() { [ "$(udp_flows)" = 0 ]; }
+check "idle UDP flows expire after --udp-timeout" wait_for 10 no_udp_flows
+
+# Another IP protocol (GRE, 47): not proxied, counted, answered by lwIP.
+echo gre | ip netns exec "$ns" socat -u - IP4-SENDTO:198.51.100.1:47 || true
+gre_counted() { "$NATD_BIN" showvminfo vmudp --machinereadable | grep -q '^drops_unsupported_protocol=[1-9]'; }
+check "a GRE packet is counted as an unsupported protocol" wait_for 5 gre_counted
 
 natd_stop "$NATD_PID"
 done_testing

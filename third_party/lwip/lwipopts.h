@@ -116,6 +116,9 @@
 #define LWIP_HOOK_IP4_ACCEPT(netif, dest) natd_hook_ip4_accept(netif, dest)
 #define LWIP_HOOK_TCP_INPUT_NOLISTEN(p, hdr, flags, lpcb) \
 	natd_hook_tcp_nolisten(p, hdr, flags, lpcb)
+/* lwIP's own hook: natd only counts protocols it does not proxy (lwIP then
+ * answers them with ICMP protocol unreachable); never consumes. */
+#define LWIP_HOOK_IP4_INPUT(p, inp) natd_hook_ip4_input(p, inp)
 
 #define LWIP_RAND()                 (natd_lwip_rand())
 
