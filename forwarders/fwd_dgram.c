@@ -216,7 +216,7 @@ static void dgram_poll_cb(uv_poll_t *h, int status, int events)
 	}
 }
 
-static int dgram_open_host(struct dgram_conn *c, const struct nic_config *cfg)
+static int dgram_open_host(struct dgram_conn *c)
 {
 	struct sockaddr_in sa;
 	bool udp = flow_is_udp(c->flow);
@@ -228,16 +228,6 @@ static int dgram_open_host(struct dgram_conn *c, const struct nic_config *cfg)
 		return -errno;
 	c->fd = fd;
 	setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
-	if (cfg->sock_snd) {
-		int v = (int)cfg->sock_snd * 1024;
-
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-	}
-	if (cfg->sock_rcv) {
-		int v = (int)cfg->sock_rcv * 1024;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
-	}
 	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa);
 	if (rc < 0)
 		return rc;
@@ -268,7 +258,7 @@ static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key)
 	c->nic = nic;
 	c->fd = -1;
 	f->owner = c;
-	rc = dgram_open_host(c, nic_config(nic));
+	rc = dgram_open_host(c);
 	if (rc < 0 || uv_poll_init(nat.loop, &c->poll, c->fd) < 0) {
 		char r[64];
 

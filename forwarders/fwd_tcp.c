@@ -482,10 +482,7 @@ static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 		return ERR_ABRT;
 	}
 	conn_update_poll(c);
-	if (c->guest_fin && c->host_shut && c->host_eof) {
-		conn_close(c, false);
-		return ERR_OK;
-	}
+	conn_maybe_finish(c);
 	return ERR_OK;
 }
 
@@ -504,10 +501,7 @@ static err_t conn_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 			return ERR_ABRT;
 		}
 		conn_update_poll(c);
-		if (c->guest_fin && c->host_shut && c->host_eof) {
-			conn_close(c, false);
-			return ERR_OK;
-		}
+		conn_maybe_finish(c);
 	}
 	return ERR_OK;
 }
@@ -573,7 +567,7 @@ static const struct tcp_ext_arg_callbacks listener_ext = {
 };
 
 /* The host side of a new flow: a non-blocking connect to the guest's target. */
-static int conn_open_host(struct tcp_conn *c, const struct nic_config *cfg)
+static int conn_open_host(struct tcp_conn *c)
 {
 	struct sockaddr_in sa;
 	int one = 1, fd, rc;
@@ -589,16 +583,6 @@ static int conn_open_host(struct tcp_conn *c, const struct nic_config *cfg)
 		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
 		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
 		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-	}
-	if (cfg->sock_snd) {
-		int v = (int)cfg->sock_snd * 1024;
-
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-	}
-	if (cfg->sock_rcv) {
-		int v = (int)cfg->sock_rcv * 1024;
-
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	}
 	c->fd = fd;
 	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa);
@@ -687,7 +671,7 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	c->fd = -1;
 	f->owner = c;
 	conn_set_state(c, TS_CONNECTING);
-	rc = conn_open_host(c, nic_config(nic));
+	rc = conn_open_host(c);
 	if (rc < 0 || uv_poll_init(nat.loop, &c->poll, c->fd) < 0) {
 		/* No socket: answer as if the host refused or was unreachable. */
 		nat.drops[NAT_DROP_SOCKET]++;

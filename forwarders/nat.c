@@ -80,6 +80,17 @@ int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
 	const struct nic_config *c = nic_config(nic);
 	uint32_t r;
 
+	/* --natsettings<x> socksnd,sockrcv (KiB) */
+	if (c->sock_snd) {
+		int v = (int)c->sock_snd * 1024;
+
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	}
+	if (c->sock_rcv) {
+		int v = (int)c->sock_rcv * 1024;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	}
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
 	memcpy(&r, k->raddr, 4);

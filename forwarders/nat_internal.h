@@ -52,8 +52,9 @@ bool nat_is_host_alias(const struct nic *nic, uint32_t dest);
 struct sockaddr_in;
 /*
  * The host side of flow k: where to connect (the remote address, or
- * 127.0.0.1 for the gateway alias) and, with --natbindip, binds fd to the
- * adapter's source address. Returns 0 or -errno.
+ * 127.0.0.1 for the gateway alias). Applies the adapter's settings to fd:
+ * socket buffer sizes (--natsettings) and, with --natbindip, the source
+ * address. Returns 0 or -errno.
  */
 int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
 		      struct sockaddr_in *sa);

@@ -17,7 +17,8 @@ bg ip netns exec "$REMOTE_NS" socat TCP-LISTEN:9100,bind=198.51.100.1,reuseaddr,
 sleep 0.3
 holders=()
 for i in 1 2 3; do
-	sleep 60 | ip netns exec "$ns" socat - TCP:198.51.100.1:9100 &
+	# an idle connection: socat only reads from it, the server never writes
+	ip netns exec "$ns" socat -u TCP:198.51.100.1:9100 OPEN:/dev/null > /dev/null 2>&1 &
 	_pids+=("$!")
 	holders+=("$!")
 done
