@@ -21,6 +21,7 @@
 #include "natd/config.h"
 #include "natd/ctl.h"
 #include "natd/vminfo.h"
+#include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "natd/log.h"
 #include "stack/nic.h"
@@ -57,6 +58,7 @@ static struct {
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
 	bool nat_started;
+	bool dns_started;
 	struct ctl_server *ctl;
 	uint64_t started_ms;
 } app;
@@ -116,7 +118,17 @@ static void app_nat_closed(void *opaque)
 		}
 }
 
-/* Shutdown order: flows (host sockets) first, then adapters, then lwIP. */
+static void app_dns_closed(void *opaque)
+{
+	(void)opaque;
+	if (app.nat_started)
+		nat_shutdown(app_nat_closed, NULL);
+	else
+		app_nat_closed(NULL);
+}
+
+/* Shutdown order: DNS queries and flows (host sockets) first, then adapters,
+ * then lwIP. */
 static void app_stop(void)
 {
 	if (app.stopping)
@@ -126,10 +138,10 @@ static void app_stop(void)
 		ctl_server_close(app.ctl, NULL, NULL);
 		app.ctl = NULL;
 	}
-	if (app.nat_started)
-		nat_shutdown(app_nat_closed, NULL);
+	if (app.dns_started)
+		dns_shutdown(app_dns_closed, NULL);
 	else
-		app_nat_closed(NULL);
+		app_dns_closed(NULL);
 }
 
 static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errlen)
@@ -312,6 +324,13 @@ static int cmd_run(int argc, char **argv)
 		app_stop();
 	} else if (rc == 0) {
 		app.nat_started = true;
+		rc = dns_init(app.loop, err, sizeof(err));
+		if (rc < 0) {
+			log_err("cannot start the DNS proxy: %s", err);
+			app_stop();
+		} else {
+			app.dns_started = true;
+		}
 	}
 	for (unsigned i = 0; i < NATD_MAX_NICS && !app.stopping; i++) {
 		const struct nic_config *n = &cfg->nic[i];
@@ -325,6 +344,14 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 		app.open_nics++;
+		if (n->mode == NIC_MODE_NAT) {
+			rc = dns_nic_start(app.nics[i], err, sizeof(err));
+			if (rc < 0) {
+				log_err("nic%u: %s", i + 1, err);
+				app_stop();
+				break;
+			}
+		}
 		print_nic_summary(i + 1, n);
 		print_attach_help(i + 1, n);
 	}

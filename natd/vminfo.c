@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dhcp/dhcp_server.h"
+#include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
@@ -127,5 +128,15 @@ json_t *vminfo_json(const struct natd_config *cfg, struct nic *const nics[NATD_M
 	json_object_set_new(root, "nics", arr);
 	json_object_set_new(root, "flow_counters", fl);
 	json_object_set_new(root, "drops", drops);
+	{
+		struct dns_counters dc;
+
+		dns_get_counters(&dc);
+		json_object_set_new(root, "dns", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			"queries", (json_int_t)dc.queries, "answered", (json_int_t)dc.answered,
+			"servfail", (json_int_t)dc.servfail, "malformed", (json_int_t)dc.malformed,
+			"tcp_connections", (json_int_t)dc.tcp_connections,
+			"resolver_reloads", (json_int_t)dc.reloads));
+	}
 	return root;
 }

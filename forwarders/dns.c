@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dns.c - the DNS proxy on each NAT adapter's DNS address (10.0.x.3), UDP
+ * and TCP port 53, relaying the guest's queries to the host's nameservers
+ * with c-ares.
+ *
+ * Theory of operation
+ *
+ * The guest's query bytes go upstream unchanged (every record type, EDNS)
+ * with ares_send(); c-ares picks the server, rotates on failure, times out
+ * and retries. Its answer goes back with the guest's own query id. Two
+ * c-ares channels:
+ *   udp: queries the guest sent over UDP; ARES_FLAG_IGNTC, so a truncated
+ *        answer is relayed as it is and the guest retries over TCP;
+ *   tcp: queries the guest sent over TCP (ARES_FLAG_USEVC), answered over
+ *        the same guest connection, length-prefixed, in completion order.
+ * c-ares runs on natd's libuv loop: its sockets are watched by uv_poll
+ * handles it asks for through the sock_state callback, and one uv_timer
+ * follows ares_timeout(). Nothing blocks: a slow upstream delays only its
+ * own queries.
+ *
+ * The nameservers are read with natd's resolv.conf parser from
+ * NATD_RESOLV_CONF (default /etc/resolv.conf) and watched with uv_fs_poll:
+ * an edit (a VPN coming up, NetworkManager) takes effect within a second
+ * without restarting natd. Loopback resolvers (127.0.0.53) are fine here:
+ * natd runs on the host.
+ *
+ * A query that fails dns_query_check() gets FORMERR (or is dropped when not
+ * even a header); when every server failed, the guest gets SERVFAIL.
+ */
+#include "forwarders/dns.h"
+
+#include <ares.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forwarders/dns_msg.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
+#include "natd/log.h"
+#include "natd/resolvconf.h"
+#include "stack/nic.h"
+#include "stack/stack.h"
+
+#define DNS_PORT 53
+#define DNS_TCP_MAX_PENDING 32          /* queries in flight per guest connection */
+#define DNS_TCP_BUF (2 + 65535)
+
+struct dns_chan;
+
+struct dns_watch {
+	struct dns_watch *next;
+	struct dns_chan *ch;
+	ares_socket_t fd;
+	uv_poll_t poll;
+	bool closing;
+};
+
+struct dns_chan {
+	ares_channel channel;
+	uv_timer_t timer;
+	struct dns_watch *watches;
+	bool tcp;
+};
+
+struct dns_tcp_conn {
+	struct tcp_pcb *pcb;
+	struct nic *nic;
+	uint8_t buf[DNS_TCP_BUF];
+	size_t have;
+	unsigned pending;       /* queries in flight */
+	bool dead;              /* the guest side is gone */
+	bool guest_fin;
+};
+
+struct dns_query {
+	struct nic *nic;
+	struct dns_tcp_conn *conn;   /* TCP; NULL for UDP */
+	ip_addr_t guest;             /* UDP: where to answer */
+	u16_t guest_port;
+	uint16_t len;
+	uint8_t q[];                 /* the guest's query (for its id and errors) */
+};
+
+struct dns_nic {
+	struct nic *nic;
+	struct udp_pcb *udp;
+	struct tcp_pcb *listen;
+};
+
+static struct {
+	uv_loop_t *loop;
+	struct dns_chan udp, tcp;
+	uv_fs_poll_t watch;
+	bool watching;
+	struct dns_nic nics[NATD_MAX_NICS];
+	char servers[1024];          /* as given to c-ares, for the log */
+	struct dns_counters ctr;
+	unsigned closing;
+	bool shutting_down;
+	void (*closed)(void *opaque);
+	void *closed_opaque;
+} dns;
+
+static struct log_ratelimit rl_dns = LOG_RATELIMIT_INIT;
+
+void dns_get_counters(struct dns_counters *c)
+{
+	*c = dns.ctr;
+}
+
+static void dns_close_end(void)
+{
+	if (--dns.closing == 0 && dns.shutting_down && dns.closed) {
+		void (*cb)(void *) = dns.closed;
+
+		dns.closed = NULL;
+		cb(dns.closed_opaque);
+	}
+}
+
+/* c-ares on libuv. */
+static void dns_rearm(struct dns_chan *ch);
+
+static void dns_timer_cb(uv_timer_t *t)
+{
+	struct dns_chan *ch = t->data;
+
+	ares_process_fd(ch->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	dns_rearm(ch);
+}
+
+static void dns_rearm(struct dns_chan *ch)
+{
+	struct timeval tv, *t;
+
+	if (dns.shutting_down)
+		return;
+	t = ares_timeout(ch->channel, NULL, &tv);
+	if (t)
+		uv_timer_start(&ch->timer, dns_timer_cb,
+			       (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000 + 1, 0);
+	else
+		uv_timer_stop(&ch->timer);
+}
+
+static void dns_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct dns_watch *w = h->data;
+	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
+
+	if (status < 0 || (events & UV_READABLE))
+		rfd = w->fd;
+	if (status < 0 || (events & UV_WRITABLE))
+		wfd = w->fd;
+	ares_process_fd(w->ch->channel, rfd, wfd);
+	dns_rearm(w->ch);
+}
+
+static void dns_watch_closed(uv_handle_t *h)
+{
+	free(h->data);
+	dns_close_end();
+}
+
+static void dns_sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct dns_chan *ch = data;
+	struct dns_watch **pp, *w = NULL;
+
+	for (pp = &ch->watches; *pp; pp = &(*pp)->next)
+		if ((*pp)->fd == fd && !(*pp)->closing) {
+			w = *pp;
+			break;
+		}
+	if (!readable && !writable) {
+		if (!w)
+			return;
+		*pp = w->next;
+		w->closing = true;
+		dns.closing++;
+		uv_close((uv_handle_t *)&w->poll, dns_watch_closed);
+		return;
+	}
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return;
+		w->ch = ch;
+		w->fd = fd;
+		if (uv_poll_init_socket(dns.loop, &w->poll, fd) < 0) {
+			free(w);
+			return;
+		}
+		w->poll.data = w;
+		w->next = ch->watches;
+		ch->watches = w;
+	}
+	uv_poll_start(&w->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0),
+		      dns_poll_cb);
+}
+
+/* Loads the nameservers of NATD_RESOLV_CONF into both channels. */
+static void dns_load_servers(void)
+{
+	struct resolvconf rc;
+	char csv[1024] = "";
+	size_t n = 0;
+	int e;
+
+	e = resolvconf_load(resolvconf_path(), &rc);
+	if (e < 0) {
+		log_warn("dns: cannot read %s: %s; queries will fail until it exists",
+			 resolvconf_path(), strerror(-e));
+		rc.n_ns = 0;
+	}
+	for (unsigned i = 0; i < rc.n_ns; i++) {
+		char a[INET6_ADDRSTRLEN];
+		const struct sockaddr_storage *ss = &rc.ns[i];
+		int w;
+
+		if (ss->ss_family == AF_INET) {
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof(a));
+			w = snprintf(csv + n, sizeof(csv) - n, "%s%s:53", n ? "," : "", a);
+		} else {
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
+			w = snprintf(csv + n, sizeof(csv) - n, "%s[%s]:53", n ? "," : "", a);
+		}
+		if (w < 0 || (size_t)w >= sizeof(csv) - n)
+			break;
+		n += (size_t)w;
+	}
+	if (strcmp(csv, dns.servers) != 0 || n == 0)
+		log_info("dns: upstream nameservers from %s: %s", resolvconf_path(),
+			 n ? csv : "(none)");
+	snprintf(dns.servers, sizeof(dns.servers), "%s", csv);
+	ares_set_servers_ports_csv(dns.udp.channel, csv);
+	ares_set_servers_ports_csv(dns.tcp.channel, csv);
+}
+
+static void dns_watch_cb(uv_fs_poll_t *h, int status, const uv_stat_t *prev,
+			 const uv_stat_t *curr)
+{
+	(void)h;
+	(void)prev;
+	(void)curr;
+	(void)status;
+	dns_load_servers();
+	dns.ctr.reloads++;
+}
+
+/* Answers to the guest. */
+static void dns_send_udp(struct dns_query *dq, const uint8_t *a, size_t alen)
+{
+	struct dns_nic *dn = &dns.nics[nic_adapter(dq->nic) - 1];
+	struct pbuf *p;
+	ip_addr_t src;
+
+	if (!dn->udp || alen > 0xffff - 28)
+		return;
+	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)alen, PBUF_RAM);
+	if (!p)
+		return;
+	pbuf_take(p, a, (u16_t)alen);
+	/* _if_src: the DNS address is not the netif's own (the gateway is), so
+	 * plain udp_sendto() would refuse it as a stale source (ERR_RTE). */
+	ip_addr_set_ip4_u32_val(src, nic_config(dq->nic)->dns.s_addr);
+	udp_sendto_if_src(dn->udp, p, &dq->guest, dq->guest_port, nic_netif(dq->nic), &src);
+	pbuf_free(p);
+	stack_kick();
+}
+
+static void dns_tcp_release(struct dns_tcp_conn *c);
+
+static void dns_send_tcp(struct dns_query *dq, const uint8_t *a, size_t alen)
+{
+	struct dns_tcp_conn *c = dq->conn;
+	uint8_t len[2] = { (uint8_t)(alen >> 8), (uint8_t)alen };
+
+	if (c->dead || !c->pcb || alen > 0xffff || tcp_sndbuf(c->pcb) < alen + 2)
+		return;
+	tcp_write(c->pcb, len, 2, TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE);
+	tcp_write(c->pcb, a, (u16_t)alen, TCP_WRITE_FLAG_COPY);
+	tcp_output(c->pcb);
+	stack_kick();
+}
+
+static void dns_answer(struct dns_query *dq, const uint8_t *a, size_t alen)
+{
+	if (dq->conn)
+		dns_send_tcp(dq, a, alen);
+	else
+		dns_send_udp(dq, a, alen);
+}
+
+static void dns_reply_error(struct dns_query *dq, unsigned rcode)
+{
+	uint8_t out[512];
+	size_t n = dns_error_answer(dq->q, dq->len, rcode, out, sizeof(out));
+
+	dns_answer(dq, out, n);
+}
+
+static void dns_query_done(struct dns_query *dq)
+{
+	if (dq->conn) {
+		dq->conn->pending--;
+		dns_tcp_release(dq->conn);
+	}
+	free(dq);
+}
+
+static void dns_ares_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_query *dq = arg;
+
+	(void)timeouts;
+	if (status == ARES_EDESTRUCTION || dns.shutting_down) {
+		dns_query_done(dq);
+		return;
+	}
+	if (status == ARES_SUCCESS && abuf && alen >= DNS_HDR_LEN) {
+		abuf[0] = dq->q[0]; /* the guest's query id */
+		abuf[1] = dq->q[1];
+		dns_answer(dq, abuf, (size_t)alen);
+		dns.ctr.answered++;
+	} else {
+		log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: no answer from %s: %s",
+				dns.servers[0] ? dns.servers : "(no nameservers)",
+				ares_strerror(status));
+		dns_reply_error(dq, DNS_RCODE_SERVFAIL);
+		dns.ctr.servfail++;
+	}
+	dns_query_done(dq);
+}
+
+/* A guest query: check it, then relay it or answer FORMERR. */
+static void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *guest,
+		      u16_t port, const uint8_t *q, size_t len)
+{
+	struct dns_chan *ch = conn ? &dns.tcp : &dns.udp;
+	struct dns_query *dq;
+	int rc;
+
+	dns.ctr.queries++;
+	rc = dns_query_check(q, len);
+	if (rc == -EINVAL || len > 0xffff) {
+		dns.ctr.malformed++;
+		return;
+	}
+	dq = malloc(sizeof(*dq) + len);
+	if (!dq)
+		return;
+	dq->nic = nic;
+	dq->conn = conn;
+	if (guest)
+		ip_addr_copy(dq->guest, *guest);
+	dq->guest_port = port;
+	dq->len = (uint16_t)len;
+	memcpy(dq->q, q, len);
+	if (conn)
+		conn->pending++;
+	if (rc < 0) {
+		dns.ctr.malformed++;
+		dns_reply_error(dq, DNS_RCODE_FORMERR);
+		dns_query_done(dq);
+		return;
+	}
+	ares_send(ch->channel, q, (int)len, dns_ares_cb, dq);
+	dns_rearm(ch);
+}
+
+static void dns_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+			 u16_t port)
+{
+	static uint8_t buf[65535];
+	struct dns_nic *dn = arg;
+	u16_t len;
+
+	(void)pcb;
+	len = pbuf_copy_partial(p, buf, sizeof(buf), 0);
+	pbuf_free(p);
+	dns_query(dn->nic, NULL, addr, port, buf, len);
+}
+
+/* Guest TCP connections to port 53. */
+static void dns_tcp_release(struct dns_tcp_conn *c)
+{
+	if (c->dead && c->pending == 0)
+		free(c);
+}
+
+static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb)
+{
+	if (c->pcb) {
+		struct tcp_pcb *pcb = c->pcb;
+
+		c->pcb = NULL;
+		tcp_arg(pcb, NULL);
+		tcp_recv(pcb, NULL);
+		tcp_err(pcb, NULL);
+		if (abort_pcb || tcp_close(pcb) != ERR_OK)
+			tcp_abort(pcb);
+	}
+	c->dead = true;
+	dns_tcp_release(c);
+}
+
+static err_t dns_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct dns_tcp_conn *c = arg;
+	size_t off = 0;
+
+	(void)err;
+	if (!c) {
+		if (p)
+			pbuf_free(p);
+		return ERR_OK;
+	}
+	if (!p) {
+		/* The guest is done asking; answers still in flight are dropped. */
+		dns_tcp_kill(c, false);
+		return ERR_OK;
+	}
+	if (c->have + p->tot_len > sizeof(c->buf)) {
+		pbuf_free(p);
+		dns.ctr.malformed++;
+		dns_tcp_kill(c, true);
+		return ERR_ABRT;
+	}
+	pbuf_copy_partial(p, c->buf + c->have, p->tot_len, 0);
+	c->have += p->tot_len;
+	tcp_recved(pcb, p->tot_len);
+	pbuf_free(p);
+	while (c->have - off >= 2) {
+		size_t mlen = (size_t)c->buf[off] << 8 | c->buf[off + 1];
+
+		if (c->have - off - 2 < mlen)
+			break;
+		if (c->pending >= DNS_TCP_MAX_PENDING)
+			break; /* read on when answers came back */
+		dns_query(c->nic, c, NULL, 0, c->buf + off + 2, mlen);
+		off += 2 + mlen;
+		if (c->dead)
+			return ERR_OK;
+	}
+	memmove(c->buf, c->buf + off, c->have - off);
+	c->have -= off;
+	return ERR_OK;
+}
+
+static void dns_tcp_err(void *arg, err_t err)
+{
+	struct dns_tcp_conn *c = arg;
+
+	(void)err;
+	if (!c)
+		return;
+	c->pcb = NULL;
+	c->dead = true;
+	dns_tcp_release(c);
+}
+
+static err_t dns_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct dns_nic *dn = arg;
+	struct dns_tcp_conn *c;
+
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return ERR_MEM;
+	c->pcb = pcb;
+	c->nic = dn->nic;
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, dns_tcp_recv);
+	tcp_err(pcb, dns_tcp_err);
+	dns.ctr.tcp_connections++;
+	return ERR_OK;
+}
+
+static int dns_chan_init(struct dns_chan *ch, bool tcp, char *err, size_t errlen)
+{
+	struct ares_options o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = tcp ? ARES_FLAG_USEVC : ARES_FLAG_IGNTC;
+	o.timeout = 2000;
+	o.tries = 3;
+	o.sock_state_cb = dns_sock_state;
+	o.sock_state_cb_data = ch;
+	/* resolv.conf is ours to read (NATD_RESOLV_CONF): c-ares must not. */
+	o.lookups = (char *)"b";
+	rc = ares_init_options(&ch->channel, &o, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS |
+			       ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS |
+			       ARES_OPT_ROTATE);
+	if (rc != ARES_SUCCESS) {
+		snprintf(err, errlen, "dns: c-ares: %s", ares_strerror(rc));
+		return -ENOMEM;
+	}
+	ch->tcp = tcp;
+	uv_timer_init(dns.loop, &ch->timer);
+	ch->timer.data = ch;
+	return 0;
+}
+
+int dns_init(uv_loop_t *loop, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(&dns, 0, sizeof(dns));
+	dns.loop = loop;
+	rc = ares_library_init(ARES_LIB_INIT_ALL);
+	if (rc != ARES_SUCCESS) {
+		snprintf(err, errlen, "dns: c-ares: %s", ares_strerror(rc));
+		return -EIO;
+	}
+	rc = dns_chan_init(&dns.udp, false, err, errlen);
+	if (rc == 0)
+		rc = dns_chan_init(&dns.tcp, true, err, errlen);
+	if (rc < 0)
+		return rc;
+	dns_load_servers();
+	uv_fs_poll_init(loop, &dns.watch);
+	if (uv_fs_poll_start(&dns.watch, dns_watch_cb, resolvconf_path(), 1000) == 0)
+		dns.watching = true;
+	return 0;
+}
+
+int dns_nic_start(struct nic *nic, char *err, size_t errlen)
+{
+	const struct nic_config *cfg = nic_config(nic);
+	struct dns_nic *dn = &dns.nics[nic_adapter(nic) - 1];
+	struct tcp_pcb *pcb;
+	ip_addr_t a;
+
+	dn->nic = nic;
+	ip_addr_set_ip4_u32_val(a, cfg->dns.s_addr);
+	dn->udp = udp_new();
+	pcb = tcp_new();
+	if (!dn->udp || !pcb) {
+		snprintf(err, errlen, "dns: out of memory");
+		return -ENOMEM;
+	}
+	udp_bind_netif(dn->udp, nic_netif(nic));
+	tcp_bind_netif(pcb, nic_netif(nic));
+	if (udp_bind(dn->udp, &a, DNS_PORT) != ERR_OK || tcp_bind(pcb, &a, DNS_PORT) != ERR_OK) {
+		tcp_abort(pcb);
+		snprintf(err, errlen, "dns: cannot bind port 53 on the DNS address");
+		return -EADDRINUSE;
+	}
+	udp_recv(dn->udp, dns_udp_recv, dn);
+	dn->listen = tcp_listen(pcb);
+	if (!dn->listen) {
+		snprintf(err, errlen, "dns: cannot listen on TCP port 53");
+		return -ENOMEM;
+	}
+	tcp_arg(dn->listen, dn);
+	tcp_accept(dn->listen, dns_tcp_accept);
+	return 0;
+}
+
+static void dns_handle_closed(uv_handle_t *h)
+{
+	(void)h;
+	dns_close_end();
+}
+
+void dns_shutdown(void (*closed)(void *opaque), void *opaque)
+{
+	dns.shutting_down = true;
+	dns.closed = closed;
+	dns.closed_opaque = opaque;
+	dns.closing++; /* held while closing starts */
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		struct dns_nic *dn = &dns.nics[i];
+
+		if (dn->udp)
+			udp_remove(dn->udp);
+		if (dn->listen)
+			tcp_close(dn->listen);
+		dn->udp = NULL;
+		dn->listen = NULL;
+	}
+	if (dns.udp.channel) {
+		/* Cancels queries (ARES_EDESTRUCTION) and closes c-ares's sockets,
+		 * which removes their watches through dns_sock_state(). */
+		ares_destroy(dns.udp.channel);
+		ares_destroy(dns.tcp.channel);
+		dns.udp.channel = dns.tcp.channel = NULL;
+		dns.closing += 2;
+		uv_close((uv_handle_t *)&dns.udp.timer, dns_handle_closed);
+		uv_close((uv_handle_t *)&dns.tcp.timer, dns_handle_closed);
+		ares_library_cleanup();
+	}
+	if (dns.watching) {
+		dns.closing++;
+		uv_close((uv_handle_t *)&dns.watch, dns_handle_closed);
+		dns.watching = false;
+	}
+	dns_close_end();
+}

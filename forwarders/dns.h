@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dns.h - the DNS proxy on each NAT adapter's DNS address (10.0.x.3),
+ * relaying to the host's nameservers with c-ares (dns.c).
+ */
+#ifndef NATD_DNS_H
+#define NATD_DNS_H
+
+#include <stdint.h>
+#include <uv.h>
+
+struct nic;
+
+struct dns_counters {
+	uint64_t queries, answered, servfail, malformed;
+	uint64_t tcp_connections, reloads;
+};
+
+/* Starts c-ares on loop and reads NATD_RESOLV_CONF. */
+int dns_init(uv_loop_t *loop, char *err, size_t errlen);
+/* Serves UDP and TCP port 53 on nic's DNS address. */
+int dns_nic_start(struct nic *nic, char *err, size_t errlen);
+/* Cancels queries, closes sockets and handles; then closed(opaque). */
+void dns_shutdown(void (*closed)(void *opaque), void *opaque);
+void dns_get_counters(struct dns_counters *c);
+
+#endif
