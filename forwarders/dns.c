@@ -27,6 +27,13 @@
  *
  * A query that fails dns_query_check() gets FORMERR (or is dropped when not
  * even a header); when every server failed, the guest gets SERVFAIL.
+ *
+ * Host resolver mode (--natdnshostresolver<x> on): A and AAAA questions of
+ * class IN are answered from the host's own resolver instead, through a third
+ * channel that looks in /etc/hosts first and then asks the same nameservers
+ * (c-ares ares_getaddrinfo(), lookups "fb"); natd builds the reply (TTL from
+ * the resolver, at most 32 addresses). Every other question (MX, TXT, PTR,
+ * SRV...) is relayed as in proxy mode.
  */
 #include "forwarders/dns.h"
 
@@ -78,6 +85,8 @@ struct dns_tcp_conn {
 
 struct dns_query {
 	struct nic *nic;
+	uint16_t qtype;              /* host resolver mode: A or AAAA */
+	uint16_t qend;               /* and where the question ends */
 	struct dns_tcp_conn *conn;   /* TCP; NULL for UDP */
 	ip_addr_t guest;             /* UDP: where to answer */
 	u16_t guest_port;
@@ -93,7 +102,7 @@ struct dns_nic {
 
 static struct {
 	uv_loop_t *loop;
-	struct dns_chan udp, tcp;
+	struct dns_chan udp, tcp, host;
 	uv_fs_poll_t watch;
 	bool watching;
 	struct dns_nic nics[NATD_MAX_NICS];
@@ -239,6 +248,7 @@ static void dns_load_servers(void)
 	snprintf(dns.servers, sizeof(dns.servers), "%s", csv);
 	ares_set_servers_ports_csv(dns.udp.channel, csv);
 	ares_set_servers_ports_csv(dns.tcp.channel, csv);
+	ares_set_servers_ports_csv(dns.host.channel, csv);
 }
 
 static void dns_watch_cb(uv_fs_poll_t *h, int status, const uv_stat_t *prev,
@@ -337,6 +347,50 @@ static void dns_ares_cb(void *arg, int status, int timeouts, unsigned char *abuf
 	dns_query_done(dq);
 }
 
+/* Host resolver mode: the addresses of the question's name. */
+static void dns_gai_cb(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	struct dns_query *dq = arg;
+	uint8_t addrs[32][16], out[1024];
+	unsigned n = 0, rcode = 0;
+	uint32_t ttl = 0;
+	size_t len;
+
+	(void)timeouts;
+	if (status == ARES_EDESTRUCTION || dns.shutting_down) {
+		if (res)
+			ares_freeaddrinfo(res);
+		dns_query_done(dq);
+		return;
+	}
+	if (status == ARES_SUCCESS && res) {
+		for (struct ares_addrinfo_node *a = res->nodes; a && n < 32; a = a->ai_next) {
+			if (dq->qtype == DNS_TYPE_A && a->ai_family == AF_INET)
+				memcpy(addrs[n], &((struct sockaddr_in *)a->ai_addr)->sin_addr, 4);
+			else if (dq->qtype == DNS_TYPE_AAAA && a->ai_family == AF_INET6)
+				memcpy(addrs[n], &((struct sockaddr_in6 *)a->ai_addr)->sin6_addr, 16);
+			else
+				continue;
+			if (n == 0 || (uint32_t)a->ai_ttl < ttl)
+				ttl = a->ai_ttl > 0 ? (uint32_t)a->ai_ttl : 0;
+			n++;
+		}
+	} else if (status == ARES_ENOTFOUND) {
+		rcode = DNS_RCODE_NXDOMAIN;
+	} else if (status != ARES_ENODATA) {
+		rcode = DNS_RCODE_SERVFAIL;
+	}
+	if (res)
+		ares_freeaddrinfo(res);
+	len = dns_address_answer(dq->q, dq->qend, dq->qtype, rcode,
+				 (const uint8_t (*)[16])addrs, n, ttl ? ttl : 60, out, sizeof(out));
+	if (len) {
+		dns_answer(dq, out, len);
+		dns.ctr.answered++;
+	}
+	dns_query_done(dq);
+}
+
 /* A guest query: check it, then relay it or answer FORMERR. */
 static void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *guest,
 		      u16_t port, const uint8_t *q, size_t len)
@@ -368,6 +422,25 @@ static void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_
 		dns_reply_error(dq, DNS_RCODE_FORMERR);
 		dns_query_done(dq);
 		return;
+	}
+	if (nic_config(nic)->dns_host_resolver) {
+		char name[256];
+		uint16_t qtype, qclass;
+		size_t qend;
+
+		if (dns_first_question(q, len, name, sizeof(name), &qtype, &qclass, &qend) == 0 &&
+		    qclass == DNS_CLASS_IN && (qtype == DNS_TYPE_A || qtype == DNS_TYPE_AAAA)) {
+			struct ares_addrinfo_hints hints = {
+				.ai_family = qtype == DNS_TYPE_A ? AF_INET : AF_INET6,
+			};
+
+			dq->qtype = qtype;
+			dq->qend = (uint16_t)qend;
+			dns.ctr.host_resolver++;
+			ares_getaddrinfo(dns.host.channel, name, NULL, &hints, dns_gai_cb, dq);
+			dns_rearm(&dns.host);
+			return;
+		}
 	}
 	ares_send(ch->channel, q, (int)len, dns_ares_cb, dq);
 	dns_rearm(ch);
@@ -483,27 +556,33 @@ static err_t dns_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-static int dns_chan_init(struct dns_chan *ch, bool tcp, char *err, size_t errlen)
+/* kind: 'u' relay over UDP, 't' relay over TCP, 'h' host resolver. */
+static int dns_chan_init(struct dns_chan *ch, char kind, char *err, size_t errlen)
 {
 	struct ares_options o;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	o.flags = tcp ? ARES_FLAG_USEVC : ARES_FLAG_IGNTC;
+	o.flags = kind == 't' ? ARES_FLAG_USEVC : kind == 'u' ? ARES_FLAG_IGNTC : 0;
 	o.timeout = 2000;
 	o.tries = 3;
 	o.sock_state_cb = dns_sock_state;
 	o.sock_state_cb_data = ch;
-	/* resolv.conf is ours to read (NATD_RESOLV_CONF): c-ares must not. */
-	o.lookups = (char *)"b";
+	/* Names come from the guest as they are: no search list, no ndots. */
+	o.ndots = 1;
+	o.domains = NULL;
+	o.ndomains = 0;
+	/* The host resolver looks in /etc/hosts first; the relays only ask DNS
+	 * (the nameservers come from NATD_RESOLV_CONF, read by natd). */
+	o.lookups = (char *)(kind == 'h' ? "fb" : "b");
 	rc = ares_init_options(&ch->channel, &o, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS |
 			       ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB | ARES_OPT_LOOKUPS |
-			       ARES_OPT_ROTATE);
+			       ARES_OPT_ROTATE | ARES_OPT_NDOTS | ARES_OPT_DOMAINS);
 	if (rc != ARES_SUCCESS) {
 		snprintf(err, errlen, "dns: c-ares: %s", ares_strerror(rc));
 		return -ENOMEM;
 	}
-	ch->tcp = tcp;
+	ch->tcp = kind == 't';
 	uv_timer_init(dns.loop, &ch->timer);
 	ch->timer.data = ch;
 	return 0;
@@ -520,9 +599,11 @@ int dns_init(uv_loop_t *loop, char *err, size_t errlen)
 		snprintf(err, errlen, "dns: c-ares: %s", ares_strerror(rc));
 		return -EIO;
 	}
-	rc = dns_chan_init(&dns.udp, false, err, errlen);
+	rc = dns_chan_init(&dns.udp, 'u', err, errlen);
 	if (rc == 0)
-		rc = dns_chan_init(&dns.tcp, true, err, errlen);
+		rc = dns_chan_init(&dns.tcp, 't', err, errlen);
+	if (rc == 0)
+		rc = dns_chan_init(&dns.host, 'h', err, errlen);
 	if (rc < 0)
 		return rc;
 	dns_load_servers();
@@ -592,10 +673,12 @@ void dns_shutdown(void (*closed)(void *opaque), void *opaque)
 		 * which removes their watches through dns_sock_state(). */
 		ares_destroy(dns.udp.channel);
 		ares_destroy(dns.tcp.channel);
-		dns.udp.channel = dns.tcp.channel = NULL;
-		dns.closing += 2;
+		ares_destroy(dns.host.channel);
+		dns.udp.channel = dns.tcp.channel = dns.host.channel = NULL;
+		dns.closing += 3;
 		uv_close((uv_handle_t *)&dns.udp.timer, dns_handle_closed);
 		uv_close((uv_handle_t *)&dns.tcp.timer, dns_handle_closed);
+		uv_close((uv_handle_t *)&dns.host.timer, dns_handle_closed);
 		ares_library_cleanup();
 	}
 	if (dns.watching) {

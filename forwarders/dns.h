@@ -14,6 +14,7 @@ struct nic;
 struct dns_counters {
 	uint64_t queries, answered, servfail, malformed;
 	uint64_t tcp_connections, reloads;
+	uint64_t host_resolver;       /* questions answered from the host resolver */
 };
 
 /* Starts c-ares on loop and reads NATD_RESOLV_CONF. */

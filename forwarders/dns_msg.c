@@ -112,3 +112,77 @@ size_t dns_error_answer(const uint8_t *q, size_t len, unsigned rcode, uint8_t *o
 	}
 	return n;
 }
+
+int dns_first_question(const uint8_t *q, size_t len, char *name, size_t namecap,
+		       uint16_t *qtype, uint16_t *qclass, size_t *qend)
+{
+	size_t pos = DNS_HDR_LEN, n = 0;
+
+	if (len < DNS_HDR_LEN || namecap == 0)
+		return -EINVAL;
+	for (;;) {
+		uint8_t l;
+
+		if (pos >= len)
+			return -EINVAL;
+		l = q[pos++];
+		if (l == 0)
+			break;
+		if (l > 63 || pos + l > len || n + l + 2 > namecap)
+			return -EINVAL;
+		if (n)
+			name[n++] = '.';
+		for (uint8_t i = 0; i < l; i++) {
+			uint8_t c = q[pos + i];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+				return -EINVAL;
+			name[n++] = (char)c;
+		}
+		pos += l;
+	}
+	if (n == 0 || pos + 4 > len)
+		return -EINVAL;
+	name[n] = '\0';
+	*qtype = rd16(q + pos);
+	*qclass = rd16(q + pos + 2);
+	*qend = pos + 4;
+	return 0;
+}
+
+size_t dns_address_answer(const uint8_t *q, size_t qend, uint16_t qtype, unsigned rcode,
+			  const uint8_t (*addrs)[16], unsigned n, uint32_t ttl,
+			  uint8_t *out, size_t cap)
+{
+	size_t alen = qtype == DNS_TYPE_A ? 4 : 16, rr = 12 + alen, o;
+
+	if (qend < DNS_HDR_LEN || qend + n * rr > cap || n > 0xffff)
+		return 0;
+	memcpy(out, q, qend);
+	out[2] = (uint8_t)(0x80 | (q[2] & 0x79));         /* QR, opcode, RD */
+	out[3] = (uint8_t)(0x80 | (rcode & 0x0f));       /* RA */
+	out[4] = 0;
+	out[5] = 1;
+	out[6] = (uint8_t)(n >> 8);
+	out[7] = (uint8_t)n;
+	memset(out + 8, 0, 4);
+	o = qend;
+	for (unsigned i = 0; i < n; i++) {
+		out[o++] = 0xc0;             /* the question's name */
+		out[o++] = DNS_HDR_LEN;
+		out[o++] = (uint8_t)(qtype >> 8);
+		out[o++] = (uint8_t)qtype;
+		out[o++] = 0;
+		out[o++] = DNS_CLASS_IN;
+		out[o++] = (uint8_t)(ttl >> 24);
+		out[o++] = (uint8_t)(ttl >> 16);
+		out[o++] = (uint8_t)(ttl >> 8);
+		out[o++] = (uint8_t)ttl;
+		out[o++] = 0;
+		out[o++] = (uint8_t)alen;
+		memcpy(out + o, addrs[i], alen);
+		o += alen;
+	}
+	return o;
+}

@@ -34,4 +34,27 @@ int dns_query_check(const uint8_t *q, size_t len);
 size_t dns_error_answer(const uint8_t *q, size_t len, unsigned rcode, uint8_t *out,
 			size_t outcap);
 
+/*
+ * The first question of a checked query as a dotted name (no trailing dot),
+ * its type and class, and the offset just after it. Returns 0, or -EINVAL
+ * when the name is compressed or has bytes a host resolver cannot take
+ * (anything but letters, digits, '-' and '_'), or does not fit namecap.
+ */
+int dns_first_question(const uint8_t *q, size_t len, char *name, size_t namecap,
+		       uint16_t *qtype, uint16_t *qclass, size_t *qend);
+
+/*
+ * An answer to query q (first question ending at qend) with n addresses of
+ * qtype (A: 4 bytes each, AAAA: 16) and the given TTL, or with rcode and no
+ * records when n is 0. Returns its length, or 0 when it would not fit cap.
+ */
+size_t dns_address_answer(const uint8_t *q, size_t qend, uint16_t qtype, unsigned rcode,
+			  const uint8_t (*addrs)[16], unsigned n, uint32_t ttl,
+			  uint8_t *out, size_t cap);
+
+#define DNS_TYPE_A     1
+#define DNS_TYPE_AAAA  28
+#define DNS_CLASS_IN   1
+#define DNS_RCODE_NXDOMAIN 3
+
 #endif

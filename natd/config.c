@@ -651,8 +651,6 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		return fail(err, errlen, "--natpf%u: port forwarding is not supported yet", x);
 	if (n->tftp_prefix[0] || n->tftp_file[0] || n->tftp_server_set)
 		return fail(err, errlen, "--nattftp*%u: the TFTP server is not supported yet", x);
-	if (n->dns_host_resolver)
-		return fail(err, errlen, "--natdnshostresolver%u on: not supported yet", x);
 	if (n->ipv6_default == TRI_ON)
 		return fail(err, errlen, "--natipv6default%u on: IPv6 is not supported yet", x);
 	if (n->trace)
@@ -779,6 +777,10 @@ const char config_run_help[] =
 "  --natdnsproxy<x> on|off      on (default): DHCP names the proxy at .3;\n"
 "                               off: DHCP hands out the host's nameservers\n"
 "                               from NATD_RESOLV_CONF, leaving out 127.0.0.0/8\n"
+"  --natdnshostresolver<x> on|off\n"
+"                               on: the proxy answers A and AAAA questions from\n"
+"                               the host's own resolver (/etc/hosts first, then\n"
+"                               the nameservers); other types are relayed\n"
 "  --cableconnected<x> on|off   link state (default on); off drops all frames\n"
 "  --macaddress<x> MAC|auto     the VM NIC's MAC, used in the QEMU arguments\n"
 "  --nictype<x> TYPE            Am79C970A, Am79C973 (default), 82540EM,\n"
@@ -797,7 +799,7 @@ const char config_run_help[] =
 "\n"
 "Recognised, not supported yet (natd refuses to start rather than ignore them):\n"
 "  --natpf<x> RULE, --nattftpprefix<x> DIR, --nattftpfile<x> FILE,\n"
-"  --nattftpserver<x> IP, --natdnshostresolver<x> on,\n"
+"  --nattftpserver<x> IP,\n"
 "  --natipv6default<x> on, --nictrace<x> on,\n"
 "  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME, --nat-network<x>,\n"
 "  --intnet<x>, --bridgeadapter<x>, --hostonlyadapter<x>, --nicgenericdrv<x>,\n"

@@ -132,11 +132,12 @@ json_t *vminfo_json(const struct natd_config *cfg, struct nic *const nics[NATD_M
 		struct dns_counters dc;
 
 		dns_get_counters(&dc);
-		json_object_set_new(root, "dns", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+		json_object_set_new(root, "dns", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"queries", (json_int_t)dc.queries, "answered", (json_int_t)dc.answered,
 			"servfail", (json_int_t)dc.servfail, "malformed", (json_int_t)dc.malformed,
 			"tcp_connections", (json_int_t)dc.tcp_connections,
-			"resolver_reloads", (json_int_t)dc.reloads));
+			"resolver_reloads", (json_int_t)dc.reloads,
+			"host_resolver", (json_int_t)dc.host_resolver));
 	}
 	return root;
 }

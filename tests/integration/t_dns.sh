@@ -80,4 +80,24 @@ fi
 "$NATD_BIN" showvminfo vmdns --machinereadable > "$T/info"
 check "showvminfo counts the malformed queries" grep -Eq '^dns_malformed=[2-9]' "$T/info"
 natd_stop "$NATD_PID"
+
+# Host resolver mode: A/AAAA from the host's resolver (its /etc/hosts first,
+# then the nameservers), other types relayed.
+printf 'nameserver 198.51.100.1
+' > "$NATD_RESOLV_CONF"
+tap="nh$ID"
+natd_start natd2 --name vmdns2 --nic1 nat --attach1 "tap:$tap" --natdnshostresolver1 on
+tap_into_ns "$tap" "$ns"
+guest_up "$ns" "$tap"
+if grep -Eq '^127\.0\.0\.1[[:space:]].*\blocalhost\b' /etc/hosts; then
+	expect_eq "host resolver: localhost from the host's /etc/hosts" 127.0.0.1 \
+		"$(q +short localhost A)"
+fi
+expect_eq "host resolver: A through the host's nameserver" 192.0.2.11 "$(q +short h.example.test A)"
+expect_eq "host resolver: AAAA" 2001:db8::11 "$(q +short h.example.test AAAA)"
+check "host resolver: NXDOMAIN" sh -c "ip netns exec $ns dig @10.0.2.3 +time=3 nosuch.example.test A | grep -q 'status: NXDOMAIN'"
+expect_eq "host resolver: MX relayed" "10 mail.example.test." "$(q +short example.test MX)"
+"$NATD_BIN" showvminfo vmdns2 --machinereadable > "$T/info"
+check "questions counted as answered by the host resolver" grep -Eq '^dns_host_resolver=[3-9]' "$T/info"
+natd_stop "$NATD_PID"
 done_testing

@@ -111,3 +111,57 @@ Test(dns_msg, error_answer_without_question)
 	n = dns_error_answer(good, sizeof(good), DNS_RCODE_FORMERR, out, 20);
 	cr_assert_eq(n, 12, "question does not fit: header only");
 }
+
+Test(dns_msg, first_question)
+{
+	char name[256];
+	uint16_t t, c;
+	size_t end;
+
+	cr_assert_eq(dns_first_question(good, sizeof(good), name, sizeof(name), &t, &c, &end), 0);
+	cr_assert_str_eq(name, "h.example.test");
+	cr_assert_eq(t, DNS_TYPE_A);
+	cr_assert_eq(c, DNS_CLASS_IN);
+	cr_assert_eq(end, sizeof(good));
+	cr_assert_lt(dns_first_question(good, sizeof(good), name, 5, &t, &c, &end), 0, "too long");
+}
+
+Test(dns_msg, first_question_refuses_odd_bytes)
+{
+	uint8_t q[sizeof(good)];
+	char name[256];
+	uint16_t t, c;
+	size_t end;
+
+	memcpy(q, good, sizeof(q));
+	q[13] = '.'; /* a dot inside a label */
+	cr_assert_lt(dns_first_question(q, sizeof(q), name, sizeof(name), &t, &c, &end), 0);
+	q[13] = 0;
+	cr_assert_lt(dns_first_question(q, sizeof(q), name, sizeof(name), &t, &c, &end), 0);
+}
+
+Test(dns_msg, address_answer)
+{
+	uint8_t addrs[2][16] = { { 192, 0, 2, 1 }, { 192, 0, 2, 2 } };
+	uint8_t out[512];
+	size_t n = dns_address_answer(good, sizeof(good), DNS_TYPE_A, 0,
+				      (const uint8_t (*)[16])addrs, 2, 60, out, sizeof(out));
+
+	cr_assert_eq(n, sizeof(good) + 2 * 16);
+	cr_assert_eq(out[0], 0xbe);
+	cr_assert_eq(out[2], 0x81);
+	cr_assert_eq(out[3], 0x80, "RA, NOERROR");
+	cr_assert_eq(out[7], 2, "two answers");
+	cr_assert_eq(out[sizeof(good)], 0xc0);
+	cr_assert_eq(out[sizeof(good) + 1], 12);
+	cr_assert_eq(out[sizeof(good) + 9], 60, "TTL");
+	cr_assert_eq(out[sizeof(good) + 11], 4, "rdlength");
+	cr_assert_eq(memcmp(out + sizeof(good) + 12, addrs[0], 4), 0);
+	cr_assert_eq(memcmp(out + sizeof(good) + 28, addrs[1], 4), 0);
+	n = dns_address_answer(good, sizeof(good), DNS_TYPE_A, DNS_RCODE_NXDOMAIN, NULL, 0, 0,
+			       out, sizeof(out));
+	cr_assert_eq(n, sizeof(good));
+	cr_assert_eq(out[3], 0x83);
+	cr_assert_eq(dns_address_answer(good, sizeof(good), DNS_TYPE_AAAA, 0,
+					(const uint8_t (*)[16])addrs, 2, 60, out, 40), 0, "no room");
+}
