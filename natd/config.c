@@ -704,8 +704,6 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 					    "NATD_HOME is too long for a UNIX socket; give --attach%u", x, x);
 		}
 		derive_nat_addresses(n, x);
-		if (n->mtu > 1500 && n->mtu > 65520)
-			return fail(err, errlen, "--natsettings%u: mtu out of range", x);
 	}
 
 	/* Two adapters on one network would make routing ambiguous. */

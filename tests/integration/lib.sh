@@ -128,6 +128,18 @@ new_remote() {
 	wait_for 5 ping -c 1 -W 1 198.51.100.1 >/dev/null || fail "remote namespace unreachable from the host"
 }
 
+# listening NS tcp|udp ADDR:PORT: true once a socket listens there ("-" for
+# the host's own namespace). Use with wait_for instead of sleeping.
+listening() {
+	local ns=$1 proto=$2 addr=$3 opt=-ltn
+	[ "$proto" = udp ] && opt=-lun
+	if [ "$ns" = - ]; then
+		ss -H $opt "src $addr" | grep -q .
+	else
+		ip netns exec "$ns" ss -H $opt "src $addr" | grep -q .
+	fi
+}
+
 # host_route ROUTE...: adds a route in the host namespace, removed at exit.
 host_route() {
 	ip route add "$@"

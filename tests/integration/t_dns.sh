@@ -28,7 +28,8 @@ EOF2
 sed -e 's/198.51.100.1/198.51.100.4/' -e 's/192.0.2.11/192.0.2.99/' "$T/dnsmasq1.conf" > "$T/dnsmasq2.conf"
 bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq1.conf" --pid-file="$T/d1.pid" --user=root
 bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq2.conf" --pid-file="$T/d2.pid" --user=root
-sleep 0.5
+wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:53 || fail "dnsmasq 1 did not start"
+wait_for 10 listening "$REMOTE_NS" udp 198.51.100.4:53 || fail "dnsmasq 2 did not start"
 
 printf 'nameserver 198.51.100.1\nsearch example.test\n' > "$NATD_RESOLV_CONF"
 natd_start natd --name vmdns --nic1 nat --attach1 "tap:$tap"

@@ -16,7 +16,9 @@ bg socat UDP-RECVFROM:9301,bind=127.0.0.1,fork PIPE
 # A remote service that tells the client its address.
 bg ip netns exec "$REMOTE_NS" socat TCP-LISTEN:9302,bind=198.51.100.1,reuseaddr,fork \
 	SYSTEM:'echo \$SOCAT_PEERADDR'
-sleep 0.3
+wait_for 10 listening - tcp 127.0.0.1:9300 || fail "loopback TCP server did not start"
+wait_for 10 listening - udp 127.0.0.1:9301 || fail "loopback UDP server did not start"
+wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9302 || fail "remote server did not start"
 
 natd_start natd --name vmopt1 --nic1 nat --attach1 "tap:$tap"
 tap_into_ns "$tap" "$ns"

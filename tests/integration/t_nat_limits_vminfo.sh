@@ -14,7 +14,7 @@ guest_up "$ns" "$tap"
 check "control socket is owner-only" test "$(stat -c %a "$NATD_HOME/run/vmlim.ctl")" = 600
 
 bg ip netns exec "$REMOTE_NS" socat TCP-LISTEN:9100,bind=198.51.100.1,reuseaddr,fork PIPE
-sleep 0.3
+wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9100 || fail "echo server did not start"
 holders=()
 for i in 1 2 3; do
 	# an idle connection: socat only reads from it, the server never writes

@@ -19,8 +19,7 @@ mkdir -p "$T/www"
 head -c 8388608 /dev/urandom > "$T/www/big.bin"
 echo hello > "$T/www/small.txt"
 bg ip netns exec "$REMOTE_NS" busybox httpd -f -p 198.51.100.1:8080 -h "$T/www"
-wait_for 5 ip netns exec "$REMOTE_NS" sh -c 'exec 3<>/dev/tcp/198.51.100.1/8080' ||
-	wait_for 5 curl -s -o /dev/null http://198.51.100.1:8080/small.txt || fail "httpd did not start"
+wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:8080 || fail "httpd did not start"
 
 # Download: 8 MiB, byte-exact.
 ip netns exec "$ns" curl -sS --max-time 60 -o "$T/dl.bin" http://198.51.100.1:8080/big.bin ||
@@ -30,7 +29,7 @@ expect_eq "8 MiB download is byte-exact" "$(sha256sum < "$T/www/big.bin")" "$(sh
 # Upload: raw TCP, 8 MiB, byte-exact (the server writes what it receives).
 bg ip netns exec "$REMOTE_NS" socat -u TCP-LISTEN:9000,bind=198.51.100.1,reuseaddr CREATE:"$T/up.bin"
 up_pid=${_pids[-1]}
-sleep 0.3
+wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9000 || fail "upload server did not start"
 ip netns exec "$ns" timeout 60 socat -u FILE:"$T/www/big.bin" TCP:198.51.100.1:9000 ||
 	fail "upload through natd"
 for _ in $(seq 100); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
@@ -39,7 +38,7 @@ expect_eq "8 MiB upload is byte-exact" "$(sha256sum < "$T/www/big.bin")" "$(sha2
 # Half-close: the client shuts its write side and still gets the full answer
 # the server sends only after reading to EOF.
 bg ip netns exec "$REMOTE_NS" socat TCP-LISTEN:9001,bind=198.51.100.1,reuseaddr SYSTEM:'wc -c'
-sleep 0.3
+wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9001 || fail "half-close server did not start"
 got=$(head -c 100000 /dev/zero | ip netns exec "$ns" timeout 20 socat -t 10 - TCP:198.51.100.1:9001 | tr -d ' ')
 expect_eq "half-closed client receives the reply" 100000 "$got"
 

@@ -14,7 +14,7 @@ guest_up "$ns" "$tap"
 
 # UDP echo server in the remote namespace.
 bg ip netns exec "$REMOTE_NS" socat UDP-RECVFROM:7000,bind=198.51.100.1,fork PIPE
-sleep 0.3
+wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:7000 || fail "UDP echo server did not start"
 got=$(echo "hello over udp" | ip netns exec "$ns" timeout 10 socat -t 2 - UDP:198.51.100.1:7000)
 expect_eq "UDP echo through natd" "hello over udp" "$got"
 big=$(head -c 6000 /dev/urandom | base64 -w0)
