@@ -472,11 +472,7 @@ static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb)
 		struct tcp_pcb *pcb = c->pcb;
 
 		c->pcb = NULL;
-		tcp_arg(pcb, NULL);
-		tcp_recv(pcb, NULL);
-		tcp_err(pcb, NULL);
-		if (abort_pcb || tcp_close(pcb) != ERR_OK)
-			tcp_abort(pcb);
+		stack_tcp_release(pcb, abort_pcb);
 	}
 	c->dead = true;
 	dns_tcp_release(c);

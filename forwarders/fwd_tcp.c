@@ -157,12 +157,7 @@ static void conn_close(struct tcp_conn *c, bool abort_pcb)
 		struct tcp_pcb *pcb = c->pcb;
 
 		c->pcb = NULL;
-		tcp_arg(pcb, NULL);
-		tcp_recv(pcb, NULL);
-		tcp_sent(pcb, NULL);
-		tcp_err(pcb, NULL);
-		if (abort_pcb || tcp_close(pcb) != ERR_OK)
-			tcp_abort(pcb);
+		stack_tcp_release(pcb, abort_pcb);
 	}
 	if (c->g2h) {
 		pbuf_free(c->g2h);

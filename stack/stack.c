@@ -14,6 +14,7 @@
 
 #include "lwip/init.h"
 #include "lwip/sys.h"
+#include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "natd/log.h"
 
@@ -73,6 +74,16 @@ int stack_init(uv_loop_t *loop)
 	stack_running = 1;
 	stack_kick();
 	return 0;
+}
+
+void stack_tcp_release(struct tcp_pcb *pcb, int abort_pcb)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	if (abort_pcb || tcp_close(pcb) != ERR_OK)
+		tcp_abort(pcb);
 }
 
 static void stack_timer_closed(uv_handle_t *h)

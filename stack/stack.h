@@ -24,6 +24,16 @@ void stack_kick(void);
 /* Stops the timer; closed() is called once its handle is closed. */
 void stack_shutdown(void (*closed)(void *opaque), void *opaque);
 
+struct tcp_pcb;
+
+/*
+ * Lets go of a pcb natd owns: clears its callbacks and argument, then closes
+ * it (lwIP finishes the handshake on its own) or, when abort_pcb or the
+ * close fails, aborts it with a RST. From inside the pcb's own callbacks,
+ * return ERR_ABRT after an abort.
+ */
+void stack_tcp_release(struct tcp_pcb *pcb, int abort_pcb);
+
 /* Monotonic milliseconds (64-bit; lwIP's sys_now() is its low 32 bits). */
 uint64_t stack_now_ms(void);
 
