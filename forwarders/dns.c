@@ -47,6 +47,7 @@
 #include "forwarders/dns_msg.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
+#include "natd/closer.h"
 #include "natd/log.h"
 #include "natd/resolvconf.h"
 #include "stack/nic.h"
@@ -108,10 +109,8 @@ static struct {
 	struct dns_nic nics[NATD_MAX_NICS];
 	char servers[1024];          /* as given to c-ares, for the log */
 	struct dns_counters ctr;
-	unsigned closing;
+	struct closer closer;        /* handles still closing */
 	bool shutting_down;
-	void (*closed)(void *opaque);
-	void *closed_opaque;
 } dns;
 
 static struct log_ratelimit rl_dns = LOG_RATELIMIT_INIT;
@@ -119,16 +118,6 @@ static struct log_ratelimit rl_dns = LOG_RATELIMIT_INIT;
 void dns_get_counters(struct dns_counters *c)
 {
 	*c = dns.ctr;
-}
-
-static void dns_close_end(void)
-{
-	if (--dns.closing == 0 && dns.shutting_down && dns.closed) {
-		void (*cb)(void *) = dns.closed;
-
-		dns.closed = NULL;
-		cb(dns.closed_opaque);
-	}
 }
 
 /* c-ares on libuv. */
@@ -172,7 +161,7 @@ static void dns_poll_cb(uv_poll_t *h, int status, int events)
 static void dns_watch_closed(uv_handle_t *h)
 {
 	free(h->data);
-	dns_close_end();
+	closer_release(&dns.closer);
 }
 
 static void dns_sock_state(void *data, ares_socket_t fd, int readable, int writable)
@@ -190,7 +179,7 @@ static void dns_sock_state(void *data, ares_socket_t fd, int readable, int writa
 			return;
 		*pp = w->next;
 		w->closing = true;
-		dns.closing++;
+		closer_hold(&dns.closer);
 		uv_close((uv_handle_t *)&w->poll, dns_watch_closed);
 		return;
 	}
@@ -645,15 +634,13 @@ int dns_nic_start(struct nic *nic, char *err, size_t errlen)
 static void dns_handle_closed(uv_handle_t *h)
 {
 	(void)h;
-	dns_close_end();
+	closer_release(&dns.closer);
 }
 
 void dns_shutdown(void (*closed)(void *opaque), void *opaque)
 {
 	dns.shutting_down = true;
-	dns.closed = closed;
-	dns.closed_opaque = opaque;
-	dns.closing++; /* held while closing starts */
+	closer_arm(&dns.closer, closed, opaque);
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		struct dns_nic *dn = &dns.nics[i];
 
@@ -671,16 +658,18 @@ void dns_shutdown(void (*closed)(void *opaque), void *opaque)
 		ares_destroy(dns.tcp.channel);
 		ares_destroy(dns.host.channel);
 		dns.udp.channel = dns.tcp.channel = dns.host.channel = NULL;
-		dns.closing += 3;
+		closer_hold(&dns.closer);
+		closer_hold(&dns.closer);
+		closer_hold(&dns.closer);
 		uv_close((uv_handle_t *)&dns.udp.timer, dns_handle_closed);
 		uv_close((uv_handle_t *)&dns.tcp.timer, dns_handle_closed);
 		uv_close((uv_handle_t *)&dns.host.timer, dns_handle_closed);
 		ares_library_cleanup();
 	}
 	if (dns.watching) {
-		dns.closing++;
+		closer_hold(&dns.closer);
 		uv_close((uv_handle_t *)&dns.watch, dns_handle_closed);
 		dns.watching = false;
 	}
-	dns_close_end();
+	closer_release(&dns.closer);
 }

@@ -75,7 +75,7 @@ static void dgram_closed(uv_handle_t *h)
 	close(c->fd);
 	nat_flow_closed(c->flow);
 	free(c);
-	nat_close_end();
+	closer_release(&nat.closer);
 }
 
 static void dgram_close(struct dgram_conn *c)
@@ -83,7 +83,7 @@ static void dgram_close(struct dgram_conn *c)
 	if (c->flow->state)
 		return;
 	c->flow->state = 1; /* closing */
-	nat_close_begin();
+	closer_hold(&nat.closer);
 	uv_close((uv_handle_t *)&c->poll, dgram_closed);
 }
 

@@ -130,7 +130,7 @@ static void conn_handle_closed(uv_handle_t *h)
 	free(c->syn);
 	nat_flow_closed(c->flow);
 	free(c);
-	nat_close_end();
+	closer_release(&nat.closer);
 }
 
 /*
@@ -168,7 +168,7 @@ static void conn_close(struct tcp_conn *c, bool abort_pcb)
 
 		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
-	nat_close_begin();
+	closer_hold(&nat.closer);
 	uv_close((uv_handle_t *)&c->poll, conn_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
 	stack_kick();

@@ -163,21 +163,14 @@ void nat_key4(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
 	memcpy(k->raddr, &r, 4);
 }
 
-void nat_close_begin(void)
+/* Every flow and handle is closed: free the table, tell the caller. */
+static void nat_all_closed(void *opaque)
 {
-	nat.closing++;
-}
-
-void nat_close_end(void)
-{
-	if (--nat.closing == 0 && nat.shutting_down && nat.closed) {
-		void (*cb)(void *) = nat.closed;
-
-		nat.closed = NULL;
-		flow_table_free(nat.flows);
-		nat.flows = NULL;
-		cb(nat.closed_opaque);
-	}
+	(void)opaque;
+	flow_table_free(nat.flows);
+	nat.flows = NULL;
+	if (nat.closed)
+		nat.closed(nat.closed_opaque);
 }
 
 void nat_flow_closed(struct flow *f)
@@ -326,7 +319,7 @@ int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT],
 static void nat_sweep_closed(uv_handle_t *h)
 {
 	(void)h;
-	nat_close_end();
+	closer_release(&nat.closer);
 }
 
 void nat_shutdown(void (*closed)(void *opaque), void *opaque)
@@ -334,15 +327,15 @@ void nat_shutdown(void (*closed)(void *opaque), void *opaque)
 	nat.shutting_down = true;
 	nat.closed = closed;
 	nat.closed_opaque = opaque;
-	nat_close_begin(); /* held until every flow below has started closing */
+	closer_arm(&nat.closer, nat_all_closed, NULL);
 	if (nat.sweep_started) {
-		nat_close_begin();
+		closer_hold(&nat.closer);
 		uv_close((uv_handle_t *)&nat.sweep, nat_sweep_closed);
 		nat.sweep_started = false;
 	}
 	fwd_tcp_shutdown_all();
 	fwd_dgram_shutdown_all();
-	nat_close_end();
+	closer_release(&nat.closer);
 }
 
 void nat_get_counters(struct nat_counters *c)

@@ -13,6 +13,7 @@
 #include "forwarders/nat.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
+#include "natd/closer.h"
 
 struct nic;
 struct tcp_pcb_listen;
@@ -30,9 +31,9 @@ struct nat {
 	bool sweep_started;
 	unsigned udp_timeout_ms, dns_timeout_ms, icmp_timeout_ms;
 	uint64_t drops[NAT_DROP_COUNT];
-	unsigned closing;                     /* flows still closing at shutdown */
+	struct closer closer;                 /* flows and handles still closing */
 	bool shutting_down;
-	void (*closed)(void *opaque);
+	void (*closed)(void *opaque);         /* nat_shutdown()'s caller */
 	void *closed_opaque;
 };
 
@@ -67,9 +68,6 @@ void nat_key4(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
 /* A flow finished closing (its handles are closed): frees it. */
 void nat_flow_closed(struct flow *f);
 
-/* Tracks outstanding closes during shutdown. */
-void nat_close_begin(void);
-void nat_close_end(void);
 
 /*
  * Sends an IPv4 payload (p->payload at the transport header, checksums
