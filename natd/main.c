@@ -40,7 +40,7 @@ static const char main_help[] =
 "  run [--name VM] [OPTIONS]   serve a VM's network adapters in the foreground\n"
 "                              (natd run --help lists the options)\n"
 "  showvminfo VM [--machinereadable]\n"
-"                              show a running VM's NICs, leases, rules, flows\n"
+"                              show a running VM's NICs, leases, flows, counters\n"
 "  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
 "                              (natpf<x> and nictrace<x>: not supported yet)\n"
 "  natnetwork ...              (not supported yet)\n"
