@@ -3,7 +3,8 @@
 # lib.sh - natd's integration harness, sourced by every tests/integration/t_*.sh.
 #
 # A test builds its own little world and tears it down whatever happens:
-#   - natd runs on the host (root namespace) on a tap it creates;
+#   - natd runs on "the host" (the test's own network namespace, see below)
+#     on a tap it creates;
 #   - the tap is moved into a fresh "guest" network namespace (natd's fd keeps
 #     working), where the Linux kernel's stack and real clients (udhcpc,
 #     dhclient, ping, curl...) play the VM;
@@ -24,6 +25,16 @@ NATD_SRC=${NATD_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 NATD_TEST_BIN=${NATD_TEST_BIN:-$(dirname "$NATD_BIN")/tests}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: integration tests need root (namespaces, taps)"; exit 77; }
+
+# Each test runs in a network namespace of its own (unnamed, made by
+# unshare), which plays "the host": natd, its taps, the host end of veths and
+# host-side servers live there. Tests therefore never touch the machine's own
+# addresses, routes or sysctls, and several may run at once.
+if [ -z "${NATD_IT_PRIVATE_NET:-}" ]; then
+	export NATD_IT_PRIVATE_NET=1
+	exec unshare --net -- bash "${BASH_SOURCE[1]}" "$@"
+fi
+ip link set lo up
 [ -x "$NATD_BIN" ] || { echo "not ok - natd binary $NATD_BIN missing (build first)"; exit 1; }
 
 T=$(mktemp -d /tmp/natd-it.XXXXXX)
