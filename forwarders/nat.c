@@ -67,11 +67,21 @@ bool nat_is_local(const struct nic *nic, uint32_t dest)
 	return (dest & c->netmask.s_addr) == c->network.s_addr;
 }
 
-bool nat_is_host_alias(const struct nic *nic, uint32_t dest)
+uint32_t nat_host_alias(const struct nic *nic, uint32_t dest)
 {
 	const struct nic_config *c = nic_config(nic);
 
-	return c->localhost_reachable && dest == c->gateway.s_addr;
+	for (unsigned i = 0; i < c->n_loopback; i++)
+		if (dest == c->loopback_net[i].s_addr)
+			return c->loopback_host[i].s_addr;
+	if (c->localhost_reachable && dest == c->gateway.s_addr)
+		return htonl(INADDR_LOOPBACK);
+	return 0;
+}
+
+bool nat_is_host_alias(const struct nic *nic, uint32_t dest)
+{
+	return nat_host_alias(nic, dest) != 0;
 }
 
 int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
@@ -95,7 +105,7 @@ int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
 	sa->sin_family = AF_INET;
 	memcpy(&r, k->raddr, 4);
 	if (nat_is_host_alias(nic, r)) {
-		sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa->sin_addr.s_addr = nat_host_alias(nic, r);
 	} else {
 		sa->sin_addr.s_addr = r;
 		if (c->bind_ip_set) {
@@ -141,8 +151,10 @@ int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest)
 	if (nat_is_local(nic, d)) {
 		const struct nic_config *c = nic_config(nic);
 
-		/* natd's own service addresses (DNS proxy, TFTP) */
-		return d == c->dns.s_addr || d == c->tftp.s_addr;
+		/* natd's own service addresses (DNS proxy, TFTP; in a NAT network
+		 * the DHCP server and the host loopback mappings) */
+		return d == c->dns.s_addr || d == c->tftp.s_addr ||
+		       d == c->dhcp_server.s_addr || nat_is_host_alias(nic, d);
 	}
 	return 1;
 }

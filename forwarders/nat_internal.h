@@ -47,8 +47,11 @@ struct nic *nat_nic_of(struct netif *netif);
 bool nat_is_local(const struct nic *nic, uint32_t dest);
 
 /* The guest may reach this local address through the host: with
- * --natlocalhostreachable, the gateway stands for host 127.0.0.1. */
+ * --natlocalhostreachable, the gateway stands for host 127.0.0.1; in a NAT
+ * network, each --loopback-4 address for its host loopback address. */
 bool nat_is_host_alias(const struct nic *nic, uint32_t dest);
+/* The host address such an alias reaches (network order), or 0. */
+uint32_t nat_host_alias(const struct nic *nic, uint32_t dest);
 
 struct sockaddr_in;
 /*

@@ -21,6 +21,7 @@
 #define NATD_MAX_NATPF     64
 #define NATD_MAX_PROPS     8
 #define NATD_NAME_MAX      64
+#define NATD_MAX_LOOPBACK  4
 
 enum nic_mode {
 	NIC_MODE_NONE = 0,  /* no such adapter */
@@ -69,6 +70,12 @@ struct nic_config {
 	enum tristate ipv6_default;
 	unsigned mtu;                 /* 1500 unless --natsettings */
 	unsigned sock_snd, sock_rcv, tcp_snd, tcp_rcv; /* KiB, 0 = default */
+	/* Set only by the NAT-network service (natd/natnet_service.c). */
+	struct in_addr dhcp_server;   /* DHCP server identifier; 0: the gateway */
+	bool dhcp_disabled;           /* --dhcp off: requests are ignored */
+	struct in_addr loopback_net[NATD_MAX_LOOPBACK];  /* --loopback-4: these */
+	struct in_addr loopback_host[NATD_MAX_LOOPBACK]; /* reach these on the host */
+	unsigned n_loopback;
 
 	/* Other modes. */
 	char nat_network[NATD_NAME_MAX];
