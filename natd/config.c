@@ -643,9 +643,25 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 	case NIC_MODE_NULL:
 	case NIC_MODE_NAT:
 		break;
+	case NIC_MODE_NATNETWORK:
+		/* The network's service does NAT, DHCP and forwarding. */
+		if (!n->nat_network[0])
+			return fail(err, errlen, "--nic%u natnetwork needs --nat-network%u NAME "
+				    "(natd natnetwork list shows the networks)", x, x);
+		if (!valid_vm_name(n->nat_network))
+			return fail(err, errlen, "--nat-network%u: '%s' is not a valid NAT network "
+				    "name", x, n->nat_network);
+		if (n->n_natpf)
+			return fail(err, errlen, "--natpf%u: a NAT network's port forwards belong "
+				    "to the network (natd natnetwork modify --netname %s "
+				    "--port-forward-4 RULE)", x, n->nat_network);
+		if (n->natnet_set)
+			return fail(err, errlen, "--natnet%u: a NAT network's addresses are the "
+				    "network's (natd natnetwork add --network)", x);
+		break;
 	default:
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
-			    "(supported: nat, null, none)", x, mode_names[n->mode]);
+			    "(supported: nat, natnetwork, null, none)", x, mode_names[n->mode]);
 	}
 	if (n->n_natpf)
 		return fail(err, errlen, "--natpf%u: port forwarding is not supported yet", x);
@@ -754,9 +770,16 @@ const char config_run_help[] =
 "  -h, --help                   this text\n"
 "\n"
 "Adapter x:\n"
-"  --nic<x> MODE                none (no adapter), null (cable pulled), nat;\n"
-"                               natnetwork, bridged, intnet, hostonly, generic\n"
+"  --nic<x> MODE                none (no adapter), null (cable pulled), nat,\n"
+"                               natnetwork; bridged, intnet, hostonly, generic\n"
 "                               are recognised but not supported yet\n"
+"  --nat-network<x> NAME        with --nic<x> natnetwork: join NAT network NAME\n"
+"                               (natd natnetwork --help). natd relays the VM's\n"
+"                               frames to the network's switch socket\n"
+"                               $NATD_HOME/run/natnet-NAME.sock; the network\n"
+"                               must be defined and enabled, and while it is\n"
+"                               stopped the VM's link stays up and natd\n"
+"                               reconnects every second\n"
 "  --attach<x> SPEC             where the VM's frames come from:\n"
 "                                 tap:IFNAME     a tap in natd's namespace\n"
 "                                                (created if missing)\n"
@@ -799,7 +822,7 @@ const char config_run_help[] =
 "  --natpf<x> RULE, --nattftpprefix<x> DIR, --nattftpfile<x> FILE,\n"
 "  --nattftpserver<x> IP,\n"
 "  --natipv6default<x> on, --nictrace<x> on,\n"
-"  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME, --nat-network<x>,\n"
+"  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME,\n"
 "  --intnet<x>, --bridgeadapter<x>, --hostonlyadapter<x>, --nicgenericdrv<x>,\n"
 "  --nicproperty<x>\n"
 "\n"

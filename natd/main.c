@@ -18,12 +18,14 @@
 #include <uv.h>
 
 #include "natd/cmd_ctl.h"
+#include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
 #include "natd/vminfo.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "natd/log.h"
+#include "natd/natnet_link.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
 
@@ -43,7 +45,9 @@ static const char main_help[] =
 "                              show a running VM's NICs, leases, flows, counters\n"
 "  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
 "                              (natpf<x> and nictrace<x>: not supported yet)\n"
-"  natnetwork ...              (not supported yet)\n"
+"  natnetwork add|modify|start|stop|remove|list ...\n"
+"                              NAT networks shared by several VMs\n"
+"                              (natd natnetwork --help)\n"
 "  bandwidthctl VM ...         (not supported yet)\n"
 "  help, --help                this text\n"
 "  version, --version          natd's version\n"
@@ -54,6 +58,7 @@ static struct {
 	uv_loop_t *loop;
 	struct natd_config cfg;
 	struct nic *nics[NATD_MAX_NICS];
+	struct natnet_link *links[NATD_MAX_NICS]; /* --nic<x> natnetwork */
 	unsigned open_nics;
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
@@ -111,11 +116,16 @@ static void app_nat_closed(void *opaque)
 		stack_shutdown(app_stack_closed, NULL);
 		return;
 	}
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		if (app.nics[i]) {
 			nic_stop(app.nics[i], app_nic_closed, NULL);
 			app.nics[i] = NULL;
 		}
+		if (app.links[i]) {
+			natnet_link_stop(app.links[i], app_nic_closed, NULL);
+			app.links[i] = NULL;
+		}
+	}
 }
 
 static void app_dns_closed(void *opaque)
@@ -168,7 +178,7 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 		return NULL;
 	}
 	if (sscanf(sub, "setlinkstate%u%c", &x, &extra) == 1) {
-		if (x < 1 || x > NATD_MAX_NICS || !app.nics[x - 1]) {
+		if (x < 1 || x > NATD_MAX_NICS || (!app.nics[x - 1] && !app.links[x - 1])) {
 			snprintf(err, errlen, "%s: VM '%s' has no adapter %u", sub, app.cfg.name, x);
 			return NULL;
 		}
@@ -176,7 +186,10 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 			snprintf(err, errlen, "%s: expected on or off", sub);
 			return NULL;
 		}
-		nic_set_cable(app.nics[x - 1], !strcmp(v, "on"));
+		if (app.links[x - 1])
+			natnet_link_set_cable(app.links[x - 1], !strcmp(v, "on"));
+		else
+			nic_set_cable(app.nics[x - 1], !strcmp(v, "on"));
 		log_info("nic%u: cable %s (controlvm)", x, !strcmp(v, "on") ? "connected" :
 			 "disconnected");
 		return json_object();
@@ -337,6 +350,19 @@ static int cmd_run(int argc, char **argv)
 
 		if (!n->configured || n->mode == NIC_MODE_NONE)
 			continue;
+		if (n->mode == NIC_MODE_NATNETWORK) {
+			rc = natnet_link_start(app.loop, i + 1, n, cfg->home, &app.links[i], err,
+					       sizeof(err));
+			if (rc < 0) {
+				log_err("nic%u: %s", i + 1, err);
+				app_stop();
+				break;
+			}
+			app.open_nics++;
+			log_info("nic%u: NAT network %s", i + 1, n->nat_network);
+			print_attach_help(i + 1, n);
+			continue;
+		}
 		rc = nic_start(app.loop, i + 1, n, &app.nics[i], err, sizeof(err));
 		if (rc < 0) {
 			log_err("nic%u: %s", i + 1, err);
@@ -389,7 +415,9 @@ int main(int argc, char **argv)
 		return cmd_showvminfo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "controlvm"))
 		return cmd_controlvm(argc - 1, argv + 1);
-	if (!strcmp(cmd, "natnetwork") || !strcmp(cmd, "bandwidthctl")) {
+	if (!strcmp(cmd, "natnetwork"))
+		return cmd_natnetwork(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bandwidthctl")) {
 		fprintf(stderr, "natd %s: not supported yet\n", cmd);
 		return 2;
 	}
