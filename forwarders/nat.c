@@ -84,11 +84,9 @@ bool nat_is_host_alias(const struct nic *nic, uint32_t dest)
 	return nat_host_alias(nic, dest) != 0;
 }
 
-int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
-		      struct sockaddr_in *sa)
+void nat_host_buffers(int fd, const struct nic *nic)
 {
 	const struct nic_config *c = nic_config(nic);
-	uint32_t r;
 
 	/* --natsettings<x> socksnd,sockrcv (KiB) */
 	if (c->sock_snd) {
@@ -101,6 +99,15 @@ int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
 
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	}
+}
+
+int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
+		      struct sockaddr_in *sa)
+{
+	const struct nic_config *c = nic_config(nic);
+	uint32_t r;
+
+	nat_host_buffers(fd, nic);
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
 	memcpy(&r, k->raddr, 4);
@@ -345,6 +352,7 @@ void nat_shutdown(void (*closed)(void *opaque), void *opaque)
 		uv_close((uv_handle_t *)&nat.sweep, nat_sweep_closed);
 		nat.sweep_started = false;
 	}
+	portfwd_shutdown_all();
 	fwd_tcp_shutdown_all();
 	fwd_dgram_shutdown_all();
 	closer_release(&nat.closer);

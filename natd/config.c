@@ -124,8 +124,6 @@ void config_free(struct natd_config *cfg)
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		struct nic_config *n = &cfg->nic[i];
 
-		for (unsigned j = 0; j < n->n_natpf; j++)
-			free(n->natpf[j]);
 		for (unsigned j = 0; j < n->n_props; j++)
 			free(n->props[j]);
 		n->n_natpf = n->n_props = 0;
@@ -274,12 +272,18 @@ static int opt_natpf(struct nic_config *n, const char *opt, const char *v, char 
 {
 	if (n->n_natpf >= NATD_MAX_NATPF)
 		return fail(err, errlen, "%s: at most %d rules per adapter", opt, NATD_MAX_NATPF);
+	struct pfrule *r = &n->natpf[n->n_natpf];
+	char why[256];
+
 	if (!*v)
 		return fail(err, errlen, "%s: empty rule (expected name,proto,hostip,hostport,"
 			    "guestip,guestport)", opt);
-	n->natpf[n->n_natpf] = strdup(v);
-	if (!n->natpf[n->n_natpf])
-		return fail(err, errlen, "%s: out of memory", opt);
+	if (pfrule_parse(v, PFRULE_SYNTAX_VBOX, AF_UNSPEC, r, why, sizeof(why)) < 0 ||
+	    pfrule_set_check_add(n->natpf, n->n_natpf, r, why, sizeof(why)) < 0)
+		return fail(err, errlen, "%s \"%s\": %s", opt, v, why);
+	if (r->guest.family == AF_INET6)
+		return fail(err, errlen, "%s \"%s\": forwarding to a guest IPv6 address is not "
+			    "supported yet", opt, v);
 	n->n_natpf++;
 	return 0;
 }
@@ -663,8 +667,13 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
 			    "(supported: nat, natnetwork, null, none)", x, mode_names[n->mode]);
 	}
-	if (n->n_natpf)
-		return fail(err, errlen, "--natpf%u: port forwarding is not supported yet", x);
+	for (unsigned j = 0; j < n->n_natpf; j++) {
+		char why[384];
+
+		if (n->mode == NIC_MODE_NAT &&
+		    pfrule_check_privileged(&n->natpf[j], why, sizeof(why)) < 0)
+			return fail(err, errlen, "--natpf%u: %s", x, why);
+	}
 	if (n->tftp_prefix[0] || n->tftp_file[0] || n->tftp_server_set)
 		return fail(err, errlen, "--nattftp*%u: the TFTP server is not supported yet", x);
 	if (n->ipv6_default == TRI_ON)

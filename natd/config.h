@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forwarders/pfrule.h"
+
 #define NATD_MAX_NICS      8
 #define NATD_MAX_NATPF     64
 #define NATD_MAX_PROPS     8
@@ -56,7 +58,7 @@ struct nic_config {
 	struct in_addr network, netmask;
 	unsigned prefixlen;
 	struct in_addr gateway, dns, tftp, guest_first, guest_last, broadcast;
-	char *natpf[NATD_MAX_NATPF];  /* rules as given, parsed by the forwarding module */
+	struct pfrule natpf[NATD_MAX_NATPF]; /* parsed; empty names already generated */
 	unsigned n_natpf;
 	char tftp_prefix[PATH_MAX];
 	char tftp_file[256];

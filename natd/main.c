@@ -24,6 +24,7 @@
 #include "natd/vminfo.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
+#include "forwarders/portfwd.h"
 #include "natd/log.h"
 #include "natd/natnet_link.h"
 #include "stack/nic.h"
@@ -44,7 +45,8 @@ static const char main_help[] =
 "  showvminfo VM [--machinereadable]\n"
 "                              show a running VM's NICs, leases, flows, counters\n"
 "  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
-"                              (natpf<x> and nictrace<x>: not supported yet)\n"
+"                              natpf<x> RULE, natpf<x> delete NAME\n"
+"                              (nictrace<x>: not supported yet)\n"
 "  natnetwork add|modify|start|stop|remove|list ...\n"
 "                              NAT networks shared by several VMs\n"
 "                              (natd natnetwork --help)\n"
@@ -163,6 +165,43 @@ static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errl
 	return vminfo_json(&app.cfg, app.nics, app.started_ms);
 }
 
+/*
+ * controlvm natpf<x> RULE | natpf<x> delete NAME. An added rule is bound
+ * before it is listed; on failure nothing changes.
+ */
+static json_t *app_natpf(const char *sub, unsigned x, json_t *argv, char *err, size_t errlen)
+{
+	const char *a0 = json_string_value(json_array_get(argv, 0));
+	const char *a1 = json_string_value(json_array_get(argv, 1));
+	size_t argc = json_array_size(argv);
+	struct nic *nic = x >= 1 && x <= NATD_MAX_NICS ? app.nics[x - 1] : NULL;
+	struct pfrule r;
+	char why[384];
+
+	if (!nic || app.cfg.nic[x - 1].mode != NIC_MODE_NAT) {
+		snprintf(err, errlen, "%s: VM '%s' has no NAT adapter %u", sub, app.cfg.name, x);
+		return NULL;
+	}
+	if (argc == 2 && a0 && a1 && !strcmp(a0, "delete")) {
+		if (portfwd_delete(nic, a1, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s delete: %s", sub, why);
+			return NULL;
+		}
+		return json_object();
+	}
+	if (argc != 1 || !a0) {
+		snprintf(err, errlen, "%s: expected a rule (name,proto,hostip,hostport,guestip,"
+			 "guestport) or delete NAME", sub);
+		return NULL;
+	}
+	if (pfrule_parse(a0, PFRULE_SYNTAX_VBOX, AF_UNSPEC, &r, why, sizeof(why)) < 0 ||
+	    portfwd_add(nic, &r, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s \"%s\": %s", sub, a0, why);
+		return NULL;
+	}
+	return json_pack("{s:s}", "name", r.name);
+}
+
 /* controlvm: {"subcommand": "setlinkstate1", "argv": ["off"]}. */
 static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errlen)
 {
@@ -194,11 +233,14 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 			 "disconnected");
 		return json_object();
 	}
-	if (!strncmp(sub, "natpf", 5) || !strncmp(sub, "nictrace", 8)) {
+	if (sscanf(sub, "natpf%u%c", &x, &extra) == 1)
+		return app_natpf(sub, x, argv, err, errlen);
+	if (!strncmp(sub, "nictrace", 8)) {
 		snprintf(err, errlen, "%s: not supported yet", sub);
 		return NULL;
 	}
-	snprintf(err, errlen, "unknown controlvm subcommand '%s' (setlinkstate<x>)", sub);
+	snprintf(err, errlen, "unknown controlvm subcommand '%s' (natpf<x>, setlinkstate<x>)",
+		 sub);
 	return NULL;
 }
 
@@ -372,6 +414,11 @@ static int cmd_run(int argc, char **argv)
 		app.open_nics++;
 		if (n->mode == NIC_MODE_NAT) {
 			rc = dns_nic_start(app.nics[i], err, sizeof(err));
+			for (unsigned j = 0; rc == 0 && j < n->n_natpf; j++) {
+				struct pfrule r = n->natpf[j];
+
+				rc = portfwd_add(app.nics[i], &r, err, sizeof(err));
+			}
 			if (rc < 0) {
 				log_err("nic%u: %s", i + 1, err);
 				app_stop();
