@@ -54,6 +54,7 @@
 #include "devices/switch.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
+#include "forwarders/portfwd.h"
 #include "natd/ctl.h"
 #include "natd/log.h"
 #include "stack/nic.h"
@@ -259,23 +260,46 @@ static void svc_restore_leases(void)
 /* --- port forwarding ------------------------------------------------------ */
 
 /*
- * WIRING POINT for port forwarding (forwarders/portfwd.h, the lead's module,
- * not on this branch yet): svc_rules_apply() must close the listeners of the
- * rules in `del` and open those in `add`, all or nothing, through
- * portfwd_delete(svc.nic, name, ...) and portfwd_add(svc.nic, rule, ...).
- * Until then a network with IPv4 rules refuses to start, and `modify` refuses
- * to add rules to a running network, rather than pretend to forward.
+ * Closes the host sockets of the rules in del, then opens those in add
+ * (forwarders/portfwd.c); all or nothing: when a rule cannot be added (its
+ * host port is taken, or privileged), the ones added are removed and the
+ * deleted ones put back. Changed rules are in both lists.
  */
 static int svc_rules_apply(const struct pfrule *del, unsigned n_del,
 			   const struct pfrule *add, unsigned n_add, char *err, size_t errlen)
 {
-	(void)del;
-	(void)n_del;
-	(void)add;
-	if (n_add)
-		return seterr(err, errlen, -ENOTSUP, "port forwarding is not in this build "
-			      "yet (rule '%s')", add[0].name);
-	return 0;
+	char why[256];
+	unsigned i, j;
+	int rc = 0;
+
+	for (i = 0; i < n_del; i++)
+		portfwd_delete(svc.nic, del[i].name, why, sizeof(why));
+	for (i = 0; i < n_add; i++) {
+		struct pfrule r = add[i];
+
+		rc = portfwd_add(svc.nic, &r, why, sizeof(why));
+		if (rc < 0) {
+			seterr(err, errlen, rc, "rule '%s': %s", add[i].name, why);
+			break;
+		}
+		log_info("port forward %s:%s:%u -> %s:%u", r.name, pfrule_proto_name(r.proto),
+			 r.host_port, inet_ntoa(r.guest.u.v4), r.guest_port);
+	}
+	if (rc == 0) {
+		for (j = 0; j < n_del; j++)
+			if (pfrule_set_find(add, n_add, del[j].name) < 0)
+				log_info("port forward %s removed", del[j].name);
+		return 0;
+	}
+	while (i-- > 0)
+		portfwd_delete(svc.nic, add[i].name, why, sizeof(why));
+	for (j = 0; j < n_del; j++) {
+		struct pfrule r = del[j];
+
+		if (portfwd_add(svc.nic, &r, why, sizeof(why)) < 0)
+			log_err("rule '%s' could not be restored: %s", r.name, why);
+	}
+	return rc;
 }
 
 /* Rules of old that new lacks or changed (del) and rules of new that old
@@ -363,11 +387,7 @@ static void svc_stop(void)
 		ctl_server_close(svc.ctl, NULL, NULL);
 		svc.ctl = NULL;
 	}
-	if (svc.nic) {
-		struct pfrule none[1];
-
-		svc_rules_apply(svc.def.rules4, svc.def.n_rules4, none, 0, NULL, 0);
-	}
+	/* The rules' host sockets close with the NAT engine (portfwd.c). */
 	if (svc.dns_started)
 		dns_shutdown(svc_dns_closed, NULL);
 	else

@@ -3,8 +3,10 @@
 # NAT networks: three kernel guests join one network through `natd run
 # --nic1 natnetwork` sidecars on taps. Leases .4/.5/.6, VM<->VM ping and TCP,
 # each guest reaches the remote namespace, nameservers in 127/8 never handed
-# out, stop cuts the guests off (their sidecars keep the links up), start
-# brings the same guests back without DHCP, leases survive restarts; a
+# out, port forwards from the host (added live, client address kept,
+# busy ports refused), stop cuts the guests off and closes the forwards
+# (the sidecars keep the links up), start brings the rules and the same
+# guests back without DHCP, leases survive restarts; a
 # second network is isolated from the first; remove of a running network
 # is refused.
 . "$(dirname "$0")/lib.sh"
@@ -106,6 +108,32 @@ wait_for 10 listening - tcp 127.0.0.1:8002 || fail "host loopback server did not
 expect_eq "192.168.15.2 reaches the host's 127.0.0.1" host-loopback \
 	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 - TCP:192.168.15.2:8002 </dev/null)"
 
+# Port forwarding into vmb (.5), rules added to the running network.
+bg ip netns exec "${NS[vmb]}" socat TCP-LISTEN:22,bind=192.168.15.5,reuseaddr,fork SYSTEM:'echo "ssh-from=$SOCAT_PEERADDR"'
+bg ip netns exec "${NS[vmb]}" socat UDP-RECVFROM:7,bind=192.168.15.5,fork SYSTEM:'echo "udp-from=$SOCAT_PEERADDR"'
+wait_for 10 listening "${NS[vmb]}" tcp 192.168.15.5:22 || fail "vmb's ssh stand-in did not start"
+check "modify adds a TCP forward to the running network" \
+	"$N" natnetwork modify --netname natnet1 --port-forward-4 "ssh:tcp:[]:1022:[192.168.15.5]:22"
+check "  ... and a UDP one" \
+	"$N" natnetwork modify --netname natnet1 --port-forward-4 "echo:udp:[]:1053:[192.168.15.5]:7"
+check "the forwarded host port listens" listening - tcp "*:1022"
+expect_eq "host -> guest forward keeps the client's address (from the remote namespace)" \
+	"ssh-from=198.51.100.1" \
+	"$(ip netns exec "$REMOTE_NS" timeout 10 socat -T 5 - TCP:198.51.100.2:1022 </dev/null)"
+expect_eq "UDP forward" "udp-from=198.51.100.1" \
+	"$(echo hi | ip netns exec "$REMOTE_NS" timeout 10 socat -T 3 - UDP:198.51.100.2:1053)"
+check "the rules are in natd.json" grep -q 'ssh:tcp:\[\]:1022:\[192.168.15.5\]:22' "$NATD_HOME/natd.json"
+# A rule whose host port another program holds: refused, nothing changed.
+bg socat TCP-LISTEN:1099,reuseaddr,fork SYSTEM:true
+wait_for 10 listening - tcp "*:1099" || fail "port holder did not start"
+cp "$NATD_HOME/natd.json" "$T/before.json"
+check "a rule on a busy host port is refused" sh -c \
+	"! '$N' natnetwork modify --netname natnet1 --port-forward-4 'busy:tcp:[]:1099:[192.168.15.5]:22' 2>$T/busy.err"
+check "  ... naming the reason" grep -q "in use" "$T/busy.err"
+check "  ... and natd.json unchanged" cmp -s "$T/before.json" "$NATD_HOME/natd.json"
+check "a rule for a guest outside the network is refused" sh -c \
+	"! '$N' natnetwork modify --netname natnet1 --port-forward-4 'x:tcp:[]:1100:[10.9.9.9]:22' 2>/dev/null"
+
 check "list shows three VMs attached" sh -c "'$N' natnetwork list | grep -q '3 VMs attached'"
 check "remove of a running network is refused" sh -c "! '$N' natnetwork remove --netname natnet1 2>$T/rm.err"
 check "  ... saying why" grep -q "is running" "$T/rm.err"
@@ -115,6 +143,9 @@ check "stop natnet1" "$N" natnetwork stop --netname natnet1
 check "stopped: no service, no switch socket" sh -c "! test -e '$NATD_HOME/run/natnet-natnet1.sock' && '$N' natnetwork list | grep -q 'Running:      No'"
 check "stopped: vma cannot reach the remote namespace" sh -c "! ip netns exec ${NS[vma]} ping -c 1 -W 1 198.51.100.1 >/dev/null"
 check "stopped: vma cannot reach vmb" sh -c "! ip netns exec ${NS[vma]} ping -c 1 -W 1 192.168.15.5 >/dev/null"
+check "stopped: the forwarded port is closed" sh -c "! ss -Hltn 'sport = :1022' | grep -q ."
+check "stopped: connecting to it is refused" sh -c \
+	"! ip netns exec $REMOTE_NS timeout 5 socat -T 2 - TCP:198.51.100.2:1022 </dev/null 2>/dev/null"
 for vm in vma vmb vmc; do
 	check "stopped: sidecar $vm still runs" sh -c "grep -q 'went away' $T/natd-$vm.log"
 done
@@ -130,6 +161,13 @@ for vm in vma vmb vmc; do
 	expect_eq "after restart, $vm reaches the remote namespace without new DHCP" remote-ok \
 		"$(ip netns exec "${NS[$vm]}" timeout 10 socat -T 5 - TCP:198.51.100.1:8000 </dev/null)"
 done
+check "after restart, the persisted forward listens again" listening - tcp "*:1022"
+expect_eq "after restart, the forward reaches vmb again" "ssh-from=198.51.100.1" \
+	"$(ip netns exec "$REMOTE_NS" timeout 10 socat -T 5 - TCP:198.51.100.2:1022 </dev/null)"
+check "modify deletes a rule of the running network" \
+	"$N" natnetwork modify --netname natnet1 --port-forward-4 delete ssh
+check "  ... and its port closes at once" sh -c "! ss -Hltn 'sport = :1022' | grep -q ."
+check "  ... and natd.json no longer has it" sh -c "! grep -q 'ssh:tcp' $NATD_HOME/natd.json"
 check "after restart, vma pings vmc" sh -c "ip netns exec ${NS[vma]} ping -c 1 -W 2 192.168.15.6 >/dev/null"
 check "leases restored from disk" grep -q 'restored 3 DHCP leases' "$NATD_HOME/run/natnet-natnet1.log"
 # A guest that does run DHCP again keeps its address (leases kept per MAC).
