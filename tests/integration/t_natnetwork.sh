@@ -50,6 +50,15 @@ natnet_start() {
 	ln -sf "$NATD_HOME/run/natnet-$1.log" "$T/natd-svc-$1.log"
 }
 
+# natnet_stop NAME: `natd natnetwork stop`; the service's log must end with a
+# clean stop and hold no sanitizer report.
+natnet_stop() {
+	local log="$NATD_HOME/run/natnet-$1.log"
+	"$N" natnetwork stop --netname "$1" || return 1
+	tail -n 1 "$log" | grep -q ': stopped$' || { tail -n 20 "$log" >&2; return 1; }
+	! grep -Eq 'Sanitizer|runtime error' "$log" || { grep -E -A20 'Sanitizer|runtime error' "$log" >&2; return 1; }
+}
+
 check "add natnet1" "$N" natnetwork add --netname natnet1 --network 192.168.15.0/24 --enable --dhcp on
 check "start natnet1" natnet_start natnet1
 check "the switch socket exists" test -S "$NATD_HOME/run/natnet-natnet1.sock"
@@ -139,7 +148,7 @@ check "remove of a running network is refused" sh -c "! '$N' natnetwork remove -
 check "  ... saying why" grep -q "is running" "$T/rm.err"
 
 # Stop: the guests lose the outside and each other; their sidecars stay.
-check "stop natnet1" "$N" natnetwork stop --netname natnet1
+check "stop natnet1" natnet_stop natnet1
 check "stopped: no service, no switch socket" sh -c "! test -e '$NATD_HOME/run/natnet-natnet1.sock' && '$N' natnetwork list | grep -q 'Running:      No'"
 check "stopped: vma cannot reach the remote namespace" sh -c "! ip netns exec ${NS[vma]} ping -c 1 -W 1 198.51.100.1 >/dev/null"
 check "stopped: vma cannot reach vmb" sh -c "! ip netns exec ${NS[vma]} ping -c 1 -W 1 192.168.15.5 >/dev/null"
@@ -194,8 +203,8 @@ check "natnet1 cannot reach natnet2's guest" sh -c "! ip netns exec ${NS[vma]} p
 check "natnet1's guests never hear natnet2's broadcasts" sh -c \
 	"! ip netns exec ${NS[vma]} ip neigh show | grep -q 10.20.30"
 
-check "stop natnet2" "$N" natnetwork stop --netname natnet2
-check "stop natnet1" "$N" natnetwork stop --netname natnet1
+check "stop natnet2" natnet_stop natnet2
+check "stop natnet1" natnet_stop natnet1
 check "remove natnet2" "$N" natnetwork remove --netname natnet2
 check "natnet2's leases file removed" test ! -e "$NATD_HOME/natnet-natnet2.leases.json"
 for pid in "${_natd_pids[@]}"; do

@@ -145,6 +145,8 @@ expect_eq "natd run joining a disabled network: start-up failure" 1 "$rc4"
 check "  ... saying so" grep -q "is disabled" "$T/run4.out"
 
 check "stop n1" "$N" natnetwork stop --netname n1
+check "  ... its log ends with a clean stop" sh -c "tail -n 1 '$NATD_HOME/run/natnet-n1.log' | grep -q ': stopped\$'"
+check "  ... and holds no sanitizer report" sh -c "! grep -Eq 'Sanitizer|runtime error' '$NATD_HOME/run/natnet-n1.log'"
 refused "stop of a stopped network" "not running" 1 natnetwork stop --netname n1
 check "remove n1" "$N" natnetwork remove --netname n1
 check "remove tiny" "$N" natnetwork remove --netname tiny
