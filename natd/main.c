@@ -158,11 +158,29 @@ static void app_stop(void)
 
 static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errlen)
 {
+	json_t *r, *nics;
+
 	(void)opaque;
 	(void)args;
 	(void)err;
 	(void)errlen;
-	return vminfo_json(&app.cfg, app.nics, app.started_ms);
+	r = vminfo_json(&app.cfg, app.nics, app.started_ms);
+	nics = json_object_get(r, "nics");
+	for (unsigned i = 0; i < NATD_MAX_NICS && json_is_array(nics); i++) {
+		struct natnet_link_stats st;
+
+		if (!app.links[i])
+			continue;
+		natnet_link_get_stats(app.links[i], &st);
+		json_array_append_new(nics, json_pack("{s:I, s:s, s:s, s:s, s:b, s:b, s:I, s:I, "
+			"s:I, s:I}", "adapter", (json_int_t)i + 1, "mode", "natnetwork",
+			"nat_network", app.cfg.nic[i].nat_network, "attach", app.cfg.nic[i].attach,
+			"vm_attached", st.vm_attached, "joined", st.joined,
+			"frames_to_network", (json_int_t)st.to_network,
+			"frames_from_network", (json_int_t)st.from_network,
+			"frames_dropped", (json_int_t)st.dropped, "joins", (json_int_t)st.joins));
+	}
+	return r;
 }
 
 /*

@@ -93,6 +93,10 @@ expect_eq "DNS: the host's nameserver, the 127/8 one left out" 198.51.100.1 \
 expect_eq "the guest resolves through the nameserver it was given" 192.0.2.1 \
 	"$(ip netns exec "${NS[vma]}" dig @198.51.100.1 +time=3 +tries=2 +short h.natnet.test A)"
 
+check "showvminfo shows the sidecar's NAT network adapter" sh -c \
+	"'$N' showvminfo vma --machinereadable | grep -q '^nics_1_nat_network=\"natnet1\"'"
+check "  ... joined" sh -c "'$N' showvminfo vma --machinereadable | grep -q '^nics_1_joined=\"true\"'"
+
 # VM <-> VM
 check "vma pings vmb" sh -c "ip netns exec ${NS[vma]} ping -c 1 -W 2 192.168.15.5 >/dev/null"
 check "vmc pings vma" sh -c "ip netns exec ${NS[vmc]} ping -c 1 -W 2 192.168.15.4 >/dev/null"
