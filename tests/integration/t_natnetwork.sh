@@ -147,6 +147,16 @@ check "  ... and natd.json unchanged" cmp -s "$T/before.json" "$NATD_HOME/natd.j
 check "a rule for a guest outside the network is refused" sh -c \
 	"! '$N' natnetwork modify --netname natnet1 --port-forward-4 'x:tcp:[]:1100:[10.9.9.9]:22' 2>/dev/null"
 
+# Loopback mappings change live: without 127.0.0.1=2, .2 reaches nothing.
+check "modify --loopback-4 127.0.0.1=0 removes the mapping" \
+	"$N" natnetwork modify --netname natnet1 --loopback-4 127.0.0.1=0
+check "  ... .2 no longer reaches the host's loopback" sh -c \
+	"! ip netns exec ${NS[vma]} timeout 5 socat -T 2 - TCP:192.168.15.2:8002,connect-timeout=2 </dev/null 2>/dev/null | grep -q host-loopback"
+check "modify --loopback-4 127.0.0.1=2 puts it back" \
+	"$N" natnetwork modify --netname natnet1 --loopback-4 127.0.0.1=2
+expect_eq "  ... .2 reaches it again" host-loopback \
+	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 - TCP:192.168.15.2:8002 </dev/null)"
+
 check "list shows three VMs attached" sh -c "'$N' natnetwork list | grep -q '3 VMs attached'"
 check "remove of a running network is refused" sh -c "! '$N' natnetwork remove --netname natnet1 2>$T/rm.err"
 check "  ... saying why" grep -q "is running" "$T/rm.err"
@@ -201,6 +211,12 @@ expect_eq "only a 127/8 nameserver: DHCP hands out the gateway" 10.20.30.1 \
 	"$(lease_var "$T/lease.vmd" dns)"
 expect_eq "the gateway proxies DNS to the host's 127.0.0.53" 192.0.2.53 \
 	"$(ip netns exec "${NS[vmd]}" dig @10.20.30.1 +time=3 +tries=2 +short h.natnet.test A)"
+# --dhcp off and on again, live.
+check "modify --dhcp off on the running natnet2" "$N" natnetwork modify --netname natnet2 --dhcp off
+check "  ... DHCP goes unanswered" sh -c "! timeout 10 ip netns exec ${NS[vmd]} busybox udhcpc -f -q -n -i nn3$ID -s /bin/true -t 2 -T 1 >/dev/null 2>&1"
+check "modify --dhcp on again" "$N" natnetwork modify --netname natnet2 --dhcp on
+udhcpc_lease "${NS[vmd]}" "nn3$ID" > "$T/lease2.vmd"
+expect_eq "  ... and the guest gets its lease back" 10.20.30.4 "$(lease_var "$T/lease2.vmd" ip)"
 check "natnet2's guest reaches the remote namespace" sh -c "ip netns exec ${NS[vmd]} ping -c 1 -W 2 198.51.100.1 >/dev/null"
 check "natnet2 cannot reach natnet1's guests" sh -c "! ip netns exec ${NS[vmd]} ping -c 1 -W 1 192.168.15.4 >/dev/null"
 check "natnet1 cannot reach natnet2's guest" sh -c "! ip netns exec ${NS[vma]} ping -c 1 -W 1 10.20.30.4 >/dev/null"

@@ -144,6 +144,15 @@ set -e
 expect_eq "natd run joining a disabled network: start-up failure" 1 "$rc4"
 check "  ... saying so" grep -q "is disabled" "$T/run4.out"
 
+# A service killed outright leaves a stale pid file: "not running", and start
+# works again (stale sockets replaced).
+kill -KILL "$(cat "$NATD_HOME/run/natnet-n1.pid")"
+wait_for 10 sh -c "'$N' natnetwork list n1 | grep -q 'Running:      No'" || fail "killed service still listed as running"
+ok "a killed service is listed as not running"
+check "start after a crash" "$N" natnetwork start --netname n1
+_pids+=("$(cat "$NATD_HOME/run/natnet-n1.pid")")
+check "  ... the switch answers again" sh -c \
+	"'$NATD_TEST_BIN/stream_peer' '$NATD_HOME/run/natnet-n1.sock' 10.2.0.1 >/dev/null"
 check "stop n1" "$N" natnetwork stop --netname n1
 check "  ... its log ends with a clean stop" sh -c "tail -n 1 '$NATD_HOME/run/natnet-n1.log' | grep -q ': stopped\$'"
 check "  ... and holds no sanitizer report" sh -c "! grep -Eq 'Sanitizer|runtime error' '$NATD_HOME/run/natnet-n1.log'"
