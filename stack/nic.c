@@ -71,8 +71,8 @@ static struct in_addr nic_dhcp_server_id(const struct nic_config *cfg)
 /* True for the addresses besides the gateway that nic.c answers ARP for. */
 static bool nic_is_alias(const struct nic_config *cfg, uint32_t a)
 {
-	if (a == cfg->gateway.s_addr)
-		return false; /* lwIP's own */
+	if (a == 0 || a == cfg->gateway.s_addr)
+		return false; /* unset fields; the gateway is lwIP's own */
 	if (a == cfg->dns.s_addr || a == cfg->tftp.s_addr || a == cfg->dhcp_server.s_addr)
 		return true;
 	for (unsigned i = 0; i < cfg->n_loopback; i++)
