@@ -62,52 +62,70 @@ static const char natnetwork_help[] =
 "\n"
 "Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage error.\n";
 
+/* The options add and modify share. */
+#define DEF_OPTIONS \
+"  --network CIDR            IPv4 network, /8 to /30, host bits clear, not\n" \
+"                            overlapping another NAT network\n" \
+"                            (e.g. 192.168.15.0/24)\n" \
+"  --enable | --disable      whether the network may start and VMs may join\n" \
+"                            it (default: enabled)\n" \
+"  --dhcp on|off             DHCP server at .3, leases from .4 (default on;\n" \
+"                            needs /29 or shorter). It hands out the host's\n" \
+"                            nameservers (NATD_RESOLV_CONF) except those in\n" \
+"                            127.0.0.0/8; when none remain, the gateway .1,\n" \
+"                            which proxies DNS\n" \
+"  --ipv6 on|off             IPv6 router advertisements (default off;\n" \
+"                            recorded, but `start` refuses it until natd\n" \
+"                            supports IPv6)\n" \
+"  --ipv6-default on|off     advertise an IPv6 default route (default off)\n" \
+"  --port-forward-4 RULE     forward a host port to a guest, repeatable:\n" \
+"                              name:proto:[hostip]:hostport:[guestip]:guestport\n" \
+"                            e.g. \"ssh:tcp:[]:1022:[192.168.15.5]:22\"; proto\n" \
+"                            tcp or udp; name, ports and guest address (in\n" \
+"                            the network) required; an empty host address\n" \
+"                            means every address of the host. The guest sees\n" \
+"                            the client's own address. Host ports below\n" \
+"                            net.ipv4.ip_unprivileged_port_start need\n" \
+"                            CAP_NET_BIND_SERVICE when the network starts\n" \
+"  --port-forward-6 RULE     the same for IPv6 (addresses in brackets);\n" \
+"                            used only with --ipv6 on\n" \
+"  --loopback-4 ADDR=OFFSET  network address N+OFFSET reaches the host's\n" \
+"                            ADDR in 127.0.0.0/8 (TCP and UDP); the default\n" \
+"                            mapping is 127.0.0.1=2 (N.2 is the host's\n" \
+"                            127.0.0.1); OFFSET 0 removes the mapping of ADDR\n"
+
 static const char add_help[] =
 "Usage: natd natnetwork add --netname NAME --network CIDR [OPTIONS]\n"
 "\n"
-"Defines a NAT network. It does not start it (natd natnetwork start).\n"
+"Defines a NAT network in $NATD_HOME/natd.json. It does not start it\n"
+"(natd natnetwork start). Options may also be written --option=VALUE.\n"
 "\n"
-"  --netname NAME            letters, digits, '.', '_', '-' (not first)\n"
-"  --network CIDR            IPv4 network, /8 to /30, host bits clear, not\n"
-"                            overlapping another NAT network\n"
-"                            (e.g. 192.168.15.0/24)\n"
-"  --enable | --disable      whether the network may run and VMs may join\n"
-"                            (default: enabled)\n"
-"  --dhcp on|off             DHCP server at .3, leases from .4 (default on;\n"
-"                            needs /29 or shorter). It hands out the host's\n"
-"                            nameservers (NATD_RESOLV_CONF) except those in\n"
-"                            127.0.0.0/8; when none remain, the gateway .1,\n"
-"                            which proxies DNS\n"
-"  --ipv6 on|off             IPv6 router advertisements (default off;\n"
-"                            recorded, but `start` refuses it until natd\n"
-"                            supports IPv6)\n"
-"  --ipv6-default on|off     advertise an IPv6 default route (default off)\n"
-"  --port-forward-4 RULE     forward a host port to a guest, repeatable:\n"
-"                              name:proto:[hostip]:hostport:[guestip]:guestport\n"
-"                            e.g. \"ssh:tcp:[]:1022:[192.168.15.5]:22\"; name,\n"
-"                            ports and guest address required; an empty host\n"
-"                            address means every address of the host\n"
-"  --port-forward-6 RULE     the same for IPv6 (addresses in brackets);\n"
-"                            used only with --ipv6 on\n"
-"  --loopback-4 ADDR=OFFSET  network address N+OFFSET reaches the host's\n"
-"                            ADDR in 127.0.0.0/8 (TCP and UDP); the default\n"
-"                            mapping is 127.0.0.1=2; OFFSET 0 removes the\n"
-"                            mapping of ADDR\n"
-"  -h, --help                this text\n";
+"  --netname NAME            letters, digits, '.', '_', '-' (not first),\n"
+"                            up to 63 bytes\n"
+DEF_OPTIONS
+"  -h, --help                this text\n"
+"\n"
+"Exit status: 0 done, 1 refused (nothing written), 2 usage error.\n";
 
 static const char modify_help[] =
 "Usage: natd natnetwork modify --netname NAME [OPTIONS]\n"
 "\n"
-"Changes a NAT network. Options as for add (natd natnetwork add --help),\n"
-"applied in the order given, plus:\n"
-"  --port-forward-4 delete RULENAME   remove an IPv4 rule\n"
-"  --port-forward-6 delete RULENAME   remove an IPv6 rule\n"
-"  --loopback-4 ADDR=0                remove the mapping of ADDR\n"
+"Changes a NAT network; the options apply in the order given, and the\n"
+"result is checked as a whole before anything is written.\n"
 "\n"
-"On a running network, rules are added and removed at once (a new rule's\n"
-"host socket must open, or nothing changes), as are loopback mappings and\n"
-"--dhcp; --network needs the network stopped; --enable/--disable take\n"
-"effect at the next start.\n";
+DEF_OPTIONS
+"  --port-forward-4 delete RULENAME\n"
+"                            remove an IPv4 rule\n"
+"  --port-forward-6 delete RULENAME\n"
+"                            remove an IPv6 rule\n"
+"  -h, --help                this text\n"
+"\n"
+"On a running network, rules are added and removed at once, all or nothing\n"
+"(a new rule's host socket must open, or nothing changes and natd.json is\n"
+"left alone), as are loopback mappings and --dhcp; --network needs the\n"
+"network stopped; --enable/--disable take effect at the next start.\n"
+"\n"
+"Exit status: 0 done, 1 refused (nothing changed), 2 usage error.\n";
 
 static const char start_help[] =
 "Usage: natd natnetwork start --netname NAME\n"
@@ -116,27 +134,40 @@ static const char start_help[] =
 "$NATD_HOME/run/natnet-NAME.sock, the gateway, DHCP and DNS, and its\n"
 "port-forwarding rules. Returns once the service is ready, or fails with\n"
 "the reason (log: $NATD_HOME/run/natnet-NAME.log). DHCP leases of an\n"
-"earlier run are restored, so VMs keep their addresses.\n";
+"earlier run are restored, so VMs keep their addresses.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
+"error.\n";
 
 static const char stop_help[] =
 "Usage: natd natnetwork stop --netname NAME\n"
 "\n"
 "Stops the network's service and waits until it has exited: forwarded host\n"
 "ports close, VMs lose the outside and each other. `natd run` sidecars keep\n"
-"their VMs' links up and reconnect when the network starts again.\n";
+"their VMs' links up and reconnect when the network starts again.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
+"error.\n";
 
 static const char remove_help[] =
 "Usage: natd natnetwork remove --netname NAME\n"
 "\n"
 "Deletes a stopped NAT network and its saved leases. A running network is\n"
-"refused: stop it first.\n";
+"refused: stop it first.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
+"error.\n";
 
 static const char list_help[] =
 "Usage: natd natnetwork list [PATTERN]\n"
 "\n"
 "Shows every NAT network (or those whose name matches the shell PATTERN):\n"
 "network, gateway, DHCP, IPv6, rules, loopback mappings, whether it is\n"
-"enabled and whether its service runs (with its pid and attached VMs).\n";
+"enabled and whether its service runs (with its pid, attached VMs and\n"
+"DHCP leases), in VBoxManage list natnetworks' layout.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
+"error.\n";
 
 enum op_kind { OP_NETWORK, OP_ENABLE, OP_DHCP, OP_IPV6, OP_IPV6_DEFAULT, OP_PF_ADD,
 	       OP_PF_DEL, OP_LOOPBACK };
