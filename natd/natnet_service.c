@@ -407,12 +407,16 @@ static void svc_signal(uv_signal_t *h, int signum)
 
 /* --- control socket ------------------------------------------------------- */
 
+/* At most this many leases in a status answer (the control protocol caps a
+ * message at CTL_MAX_MESSAGE bytes); "leases_total" counts them all. */
+#define SVC_STATUS_MAX_LEASES 256
+
 static int svc_lease_json(void *opaque, const struct dhcp_lease_info *l)
 {
 	json_t *arr = opaque;
 	char ip[INET_ADDRSTRLEN], mac[18];
 
-	if (!l->bound)
+	if (!l->bound || json_array_size(arr) >= SVC_STATUS_MAX_LEASES)
 		return 0;
 	inet_ntop(AF_INET, &l->addr, ip, sizeof(ip));
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1],
@@ -421,6 +425,21 @@ static int svc_lease_json(void *opaque, const struct dhcp_lease_info *l)
 					     "hostname", l->hostname, "expires_in",
 					     (json_int_t)((l->expires_ms - stack_now_ms()) / 1000)));
 	return 0;
+}
+
+static int svc_count_one(void *opaque, const struct dhcp_lease_info *l)
+{
+	*(size_t *)opaque += l->bound;
+	return 0;
+}
+
+static size_t svc_count_leases(void)
+{
+	size_t n = 0;
+
+	if (svc.nic)
+		nic_foreach_lease(svc.nic, svc_count_one, &n);
+	return n;
 }
 
 static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errlen)
@@ -446,6 +465,7 @@ static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 		      "frames_flooded", (json_int_t)ss.flooded,
 		      "frames_dropped", (json_int_t)ss.dropped);
 	json_object_set_new(r, "leases", leases);
+	json_object_set_new(r, "leases_total", json_integer((json_int_t)svc_count_leases()));
 	json_object_set_new(r, "definition", natnet_def_to_json(&svc.def));
 	return r;
 }
