@@ -720,6 +720,10 @@ static void print_def(const char *home, const struct natnet_def *d)
 			       json_string_value(json_object_get(l, "hostname")) &&
 			       *json_string_value(json_object_get(l, "hostname")) ? " " : "",
 			       json_string_value(json_object_get(l, "hostname")) ?: "");
+		if (json_integer_value(json_object_get(status, "leases_total")) >
+		    (json_int_t)json_array_size(leases))
+			printf("        ... %lld in all\n", (long long)json_integer_value(
+			       json_object_get(status, "leases_total")));
 	}
 	json_decref(status);
 	printf("\n");
