@@ -263,6 +263,7 @@ int pfrule_parse(const char *text, enum pfrule_syntax syntax, int family,
 	    (rc = parse_addr("guest", f[4], family, true, &out->guest, err, errlen)) < 0 ||
 	    (rc = parse_port("guest", f[5], &out->guest_port, err, errlen)) < 0)
 		return rc;
+	out->family = family;
 	if (syntax == PFRULE_SYNTAX_NATNET && out->name[0] == '\0') {
 		seterr(err, errlen, "rule name missing");
 		return -EINVAL;
@@ -301,15 +302,21 @@ static bool addr_is_any(const struct pfrule_addr *a)
 	return IN6_IS_ADDR_UNSPECIFIED(&a->u.v6);
 }
 
+int pfrule_host_family(const struct pfrule *r)
+{
+	return r->host.family != AF_UNSPEC ? r->host.family : r->family;
+}
+
 bool pfrule_host_conflict(const struct pfrule *a, const struct pfrule *b)
 {
 	const struct pfrule_addr *x = &a->host, *y = &b->host;
+	int fx = pfrule_host_family(a), fy = pfrule_host_family(b);
 
 	if (a->proto != b->proto || a->host_port != b->host_port)
 		return false;
-	if (x->family == AF_UNSPEC || y->family == AF_UNSPEC)
+	if (fx == AF_UNSPEC || fy == AF_UNSPEC)
 		return true; /* the dual-stack socket takes every address */
-	if (x->family != y->family)
+	if (fx != fy)
 		return false;
 	if (addr_is_any(x) || addr_is_any(y))
 		return true;

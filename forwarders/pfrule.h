@@ -44,6 +44,9 @@ struct pfrule_addr {
 
 struct pfrule {
 	char name[PFRULE_NAME_MAX];
+	int family;                /* NAT-network rules: AF_INET (-4) or AF_INET6
+				      (-6), which an empty host address means;
+				      VirtualBox syntax: AF_UNSPEC (both) */
 	enum pfrule_proto proto;
 	struct pfrule_addr host;   /* AF_UNSPEC: every host address */
 	uint16_t host_port;        /* host order, 1..65535 */
@@ -69,6 +72,10 @@ const char *pfrule_proto_name(enum pfrule_proto p);
 
 /* Formats an address ("" for AF_UNSPEC). */
 const char *pfrule_addr_format(const struct pfrule_addr *a, char *buf, size_t len);
+
+/* The family of r's host socket: its host address's, else the rule's
+ * (AF_UNSPEC: a dual-stack socket for every address). */
+int pfrule_host_family(const struct pfrule *r);
 
 /*
  * True when two rules would need the same host socket: same protocol and

@@ -7,7 +7,8 @@
  *
  * Host address. An empty host address means every address of the host, IPv4
  * and IPv6: one dual-stack IPv6 socket (IPV6_V6ONLY off), or an IPv4 one when
- * the host has no IPv6. A given IPv4 or IPv6 address gets a socket of its own
+ * the host has no IPv6; for a NAT network's --port-forward-4 (-6) rule, every
+ * IPv4 (IPv6) address only. A given IPv4 or IPv6 address gets a socket of its own
  * family (IPv6 only, for an IPv6 address).
  *
  * Guest address. The rule's guest address, or else the address the DHCP
@@ -288,7 +289,7 @@ static int pf_open(const struct pfrule *r, char *bound, size_t boundlen, char *e
 
 	memset(&ss, 0, sizeof(ss));
 	fd = -1;
-	if (r->host.family != AF_INET) {
+	if (pfrule_host_family(r) != AF_INET) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 		fd = socket(AF_INET6, type, 0);
@@ -298,9 +299,9 @@ static int pf_open(const struct pfrule *r, char *bound, size_t boundlen, char *e
 			if (r->host.family == AF_INET6)
 				s6->sin6_addr = r->host.u.v6;
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
-				   r->host.family == AF_INET6 ? &one : &zero, sizeof(int));
+				   pfrule_host_family(r) == AF_INET6 ? &one : &zero, sizeof(int));
 			sl = sizeof(*s6);
-		} else if (r->host.family == AF_INET6 || errno != EAFNOSUPPORT) {
+		} else if (pfrule_host_family(r) == AF_INET6 || errno != EAFNOSUPPORT) {
 			e = errno;
 			seterr(err, errlen, "rule '%s': IPv6 socket: %s", r->name, strerror(e));
 			return -e;

@@ -184,6 +184,22 @@ Test(pfrule, set_names_and_conflicts)
 	cr_assert_eq(pfrule_set_find(set, n, "nope"), -1);
 }
 
+Test(pfrule, natnet_families_do_not_conflict)
+{
+	struct pfrule a, b;
+
+	cr_assert_eq(pfrule_parse("a:tcp:[]:1022:[10.0.0.4]:22", PFRULE_SYNTAX_NATNET, AF_INET,
+				  &a, err, sizeof(err)), 0);
+	cr_assert_eq(pfrule_parse("b:tcp:[]:1022:[fd00::4]:22", PFRULE_SYNTAX_NATNET, AF_INET6,
+				  &b, err, sizeof(err)), 0);
+	cr_assert_eq(pfrule_host_family(&a), AF_INET);
+	cr_assert_eq(pfrule_host_family(&b), AF_INET6);
+	cr_assert(!pfrule_host_conflict(&a, &b), "-4 and -6 rules on one port");
+	b = vbox("c,tcp,,1022,,22");
+	cr_assert_eq(pfrule_host_family(&b), AF_UNSPEC);
+	cr_assert(pfrule_host_conflict(&a, &b), "dual-stack takes IPv4 too");
+}
+
 Test(pfrule, privileged_unprivileged_port)
 {
 	struct pfrule r = vbox("hi,tcp,,60000,,80");
