@@ -670,6 +670,7 @@ enum tftp_xfer_status tftp_xfer_input(struct tftp_xfer *x, const uint8_t *pkt, s
 		snprintf(x->st.client_err, sizeof(x->st.client_err), "%u \"%s\"", w, msg);
 		x->st.why = w == TFTP_EOPTNEG ? "the client refused the options" :
 			    "the client sent an error";
+		x->st.ended_at_oack = x->oack_pending;
 		x->status = TFTP_XFER_FAILED;
 		return x->status;
 	}

@@ -159,6 +159,9 @@ struct tftp_xfer_stats {
 	uint64_t bytes_sent;       /* DATA payload sent, retransmissions included */
 	uint64_t blocks_sent, retransmits, dup_acks;
 	const char *why;           /* reason of a failure, else NULL */
+	bool ended_at_oack;        /* the client answered the OACK with an ERROR:
+				      a size query (EDK2 asks tsize, then aborts)
+				      or options it refuses, not a failed transfer */
 	char client_err[96];       /* an ERROR the client sent, printable */
 };
 

@@ -169,6 +169,10 @@ static void xfer_finish(struct tftp_transfer *t, enum tftp_xfer_status st, const
 			 (unsigned long long)xs.bytes_acked, (unsigned long long)(ms / 1000),
 			 (unsigned long long)(ms % 1000), t->p.blksize, t->p.windowsize,
 			 (unsigned long long)xs.retransmits);
+	} else if (xs.ended_at_oack) {
+		/* EDK2 asks for tsize and aborts, then asks again for the file */
+		log_debug("nic%u: tftp: %s ended the transfer of '%s' after the OACK: %s",
+			  s->adapter, who, t->name, xs.client_err);
 	} else {
 		s->ctr.failed++;
 		log_ratelimited(&s->rl, LOG_LVL_WARN, "nic%u: tftp: transfer of '%s' to %s "

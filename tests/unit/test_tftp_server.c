@@ -740,6 +740,7 @@ Test(tftp_xfer, client_error_ends_the_transfer)
 	tftp_xfer_get_stats(x, &st);
 	cr_assert_str_eq(st.why, "the client refused the options");
 	cr_assert_str_eq(st.client_err, "8 \"options refused?\"");
+	cr_assert(st.ended_at_oack);
 	tftp_xfer_free(x);
 	free(content);
 }
@@ -819,4 +820,25 @@ Test(tftp_xfer, netascii_across_block_edges_and_resends)
 	cr_assert_eq(gn, wn);
 	cr_assert_eq(memcmp(got, want, wn), 0, "netascii stream differs");
 	tftp_xfer_free(x);
+}
+
+Test(tftp_xfer, client_error_mid_transfer_is_a_failure)
+{
+	static const uint8_t err0[] = "\0\5\0\0disk full";
+	static struct wire w;
+	struct tftp_params p = params(512, 1);
+	struct tftp_xfer_stats st;
+	uint8_t *content;
+	struct tftp_xfer *x = tftp_xfer_new(data_file(3000, &content), &p, wire_send, &w);
+
+	tftp_xfer_start(x, 0);
+	ack(x, 1, 5);
+	cr_assert_eq(tftp_xfer_input(x, err0, sizeof(err0) - 1, 6), TFTP_XFER_FAILED);
+	tftp_xfer_get_stats(x, &st);
+	cr_assert(!st.ended_at_oack);
+	cr_assert_str_eq(st.why, "the client sent an error");
+	cr_assert_str_eq(st.client_err, "0 \"disk full\"");
+	cr_assert_eq(st.bytes_acked, 512);
+	tftp_xfer_free(x);
+	free(content);
 }
