@@ -47,6 +47,7 @@ enum dhcp_opt {
 	DHO_DOMAIN_NAME = 15,
 	DHO_MTU = 26,
 	DHO_BROADCAST = 28,
+	DHO_VENDOR_OPTS = 43,      /* PXE: encapsulated vendor options */
 	DHO_REQUESTED_ADDR = 50,
 	DHO_LEASE_TIME = 51,
 	DHO_OVERLOAD = 52,
@@ -55,12 +56,21 @@ enum dhcp_opt {
 	DHO_PARAM_REQ = 55,
 	DHO_T1 = 58,
 	DHO_T2 = 59,
+	DHO_VENDOR_CLASS = 60,     /* "PXEClient:Arch:00000:UNDI:002001" */
 	DHO_CLIENT_ID = 61,
 	DHO_TFTP_SERVER = 66,
 	DHO_BOOTFILE = 67,
+	DHO_CLIENT_ARCH = 93,      /* RFC 4578 client system architecture */
+	DHO_CLIENT_UUID = 97,      /* RFC 4578 client machine identifier */
 	DHO_DOMAIN_SEARCH = 119,
 	DHO_END = 255,
 };
+
+/* PXE 2.1 vendor option (inside option 43): discovery control, and its bit
+ * "download the boot file named in the offer, no boot server discovery". */
+#define PXE_DISCOVERY_CONTROL 6
+#define PXE_DISCOVERY_BOOTFILE_ONLY 0x08
+#define PXE_VENDOR_CLASS "PXEClient"
 
 enum dhcp_msg_type {
 	DHCPDISCOVER = 1,

@@ -33,6 +33,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,7 +82,7 @@ struct dhcp_server {
 	dhcp_lease_cb cb;
 	void *cb_opaque;
 	struct dhcp_counters ctr;
-	struct log_ratelimit rl;
+	struct log_ratelimit rl, rl_pxe;
 	uint32_t n_restored;      /* slots with restored set */
 	struct dhcp_slot slots[];
 };
@@ -97,6 +98,11 @@ struct dhcp_req {
 	struct in_addr reqip, sid;
 	struct client_key key;
 	char hostname[64];
+	bool pxe;                 /* option 60 starts with "PXEClient" */
+	bool has_arch;
+	uint16_t arch;            /* option 93, first entry */
+	uint8_t uuid_len;         /* option 97, echoed to PXE clients */
+	uint8_t uuid[17];
 };
 
 /* ---- configuration ------------------------------------------------------ */
@@ -180,7 +186,8 @@ static int cfg_validate(const struct dhcp_server_config *c)
 	if (c->n_dns > DHCP_MAX_DNS || c->n_search > DHCP_MAX_SEARCH)
 		goto out;
 	if (!str_terminated(c->domain, sizeof(c->domain)) ||
-	    !str_terminated(c->boot_file, sizeof(c->boot_file)))
+	    !str_terminated(c->boot_file, sizeof(c->boot_file)) ||
+	    !str_terminated(c->boot_file_efi, sizeof(c->boot_file_efi)))
 		goto out;
 	for (i = 0; i < c->n_search; i++) {
 		int n;
@@ -201,8 +208,13 @@ static int cfg_validate(const struct dhcp_server_config *c)
 		opts += 2 + strlen(c->domain);
 	if (search_len)
 		opts += search_len + 2 * ((search_len + 254) / 255);
-	if (c->boot_file[0])
-		opts += 2 + INET_ADDRSTRLEN + 2 + strlen(c->boot_file);
+	if (c->boot_file[0]) {
+		size_t bf = strlen(c->boot_file), ef = strlen(c->boot_file_efi);
+
+		/* 66, 67, and for PXE clients 60, 43 and 97 */
+		opts += 2 + INET_ADDRSTRLEN + 2 + (ef > bf ? ef : bf);
+		opts += 2 + strlen(PXE_VENDOR_CLASS) + 2 + 4 + 2 + 17;
+	}
 	if (BOOTP_OFF_OPTIONS + opts > DHCP_REPLY_MAX)
 		goto out;
 	rc = (int)opts;
@@ -637,6 +649,23 @@ static int dhcp_parse(const uint8_t *pkt, size_t len, struct dhcp_req *r)
 		case DHO_HOSTNAME:
 			set_hostname(r->hostname, sizeof(r->hostname), v, olen);
 			break;
+		/* PXE options are hints: malformed ones are ignored, not fatal. */
+		case DHO_VENDOR_CLASS:
+			r->pxe = olen >= strlen(PXE_VENDOR_CLASS) &&
+				 memcmp(v, PXE_VENDOR_CLASS, strlen(PXE_VENDOR_CLASS)) == 0;
+			break;
+		case DHO_CLIENT_ARCH:
+			if (olen >= 2 && olen % 2 == 0) {
+				r->has_arch = true;
+				r->arch = (uint16_t)(v[0] << 8 | v[1]);
+			}
+			break;
+		case DHO_CLIENT_UUID:
+			if (olen <= sizeof(r->uuid)) {
+				memcpy(r->uuid, v, olen);
+				r->uuid_len = olen;
+			}
+			break;
 		default:
 			/* 52 (overload) included: sname/file are not read. */
 			break;
@@ -667,6 +696,61 @@ static int dhcp_parse(const uint8_t *pkt, size_t len, struct dhcp_req *r)
 	rc = 0;
 out:
 	return rc;
+}
+
+/* ---- PXE ---------------------------------------------------------------- */
+
+/* IANA "Processor Architecture Types" (RFC 4578, RFC 5970). */
+static const struct {
+	uint16_t arch;
+	bool uefi;        /* UEFI firmware booting over TFTP */
+	const char *name;
+} dhcp_archs[] = {
+	{ 0, false, "x86 BIOS" },         { 1, false, "NEC/PC98" },
+	{ 2, true, "Itanium EFI" },       { 3, false, "DEC Alpha" },
+	{ 4, false, "Arc x86" },          { 5, false, "Intel Lean Client" },
+	{ 6, true, "x86 UEFI" },          { 7, true, "x64 UEFI" },
+	{ 8, true, "Xscale EFI" },        { 9, true, "x64 UEFI" },
+	{ 10, true, "ARM32 UEFI" },       { 11, true, "ARM64 UEFI" },
+	{ 12, false, "PowerPC Open Firmware" }, { 13, false, "PowerPC ePAPR" },
+	{ 14, false, "POWER OPAL" },      { 15, false, "x86 UEFI HTTP" },
+	{ 16, false, "x64 UEFI HTTP" },   { 17, false, "EBC UEFI HTTP" },
+	{ 18, false, "ARM32 UEFI HTTP" }, { 19, false, "ARM64 UEFI HTTP" },
+	{ 20, false, "x86 BIOS HTTP" },   { 21, false, "ARM32 U-Boot" },
+	{ 22, false, "ARM64 U-Boot" },    { 23, false, "ARM32 U-Boot HTTP" },
+	{ 24, false, "ARM64 U-Boot HTTP" }, { 25, true, "RISC-V 32 UEFI" },
+	{ 26, false, "RISC-V 32 UEFI HTTP" }, { 27, true, "RISC-V 64 UEFI" },
+	{ 28, false, "RISC-V 64 UEFI HTTP" }, { 29, true, "RISC-V 128 UEFI" },
+	{ 30, false, "RISC-V 128 UEFI HTTP" }, { 31, false, "s390 Basic" },
+	{ 32, false, "s390 Extended" },   { 33, true, "MIPS32 UEFI" },
+	{ 34, true, "MIPS64 UEFI" },      { 35, true, "Sunway 32 UEFI" },
+	{ 36, true, "Sunway 64 UEFI" },   { 37, true, "LoongArch32 UEFI" },
+	{ 38, false, "LoongArch32 UEFI HTTP" }, { 39, true, "LoongArch64 UEFI" },
+	{ 40, false, "LoongArch64 UEFI HTTP" },
+};
+
+const char *dhcp_arch_name(uint16_t arch)
+{
+	for (size_t i = 0; i < sizeof(dhcp_archs) / sizeof(dhcp_archs[0]); i++)
+		if (dhcp_archs[i].arch == arch)
+			return dhcp_archs[i].name;
+	return "unknown";
+}
+
+bool dhcp_arch_is_uefi(uint16_t arch)
+{
+	for (size_t i = 0; i < sizeof(dhcp_archs) / sizeof(dhcp_archs[0]); i++)
+		if (dhcp_archs[i].arch == arch)
+			return dhcp_archs[i].uefi;
+	return false;
+}
+
+/* The boot file for this client: the UEFI one when it is UEFI and one is set. */
+static const char *boot_file_for(const struct dhcp_server_config *c, const struct dhcp_req *r)
+{
+	if (r->has_arch && dhcp_arch_is_uefi(r->arch) && c->boot_file_efi[0])
+		return c->boot_file_efi;
+	return c->boot_file;
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -743,6 +827,7 @@ static int build_reply(const struct dhcp_server *s, const struct dhcp_req *r,
 	struct wbuf w = { out, 0, outcap < DHCP_REPLY_MAX ? outcap : DHCP_REPLY_MAX, false };
 	uint8_t hdr[BOOTP_OFF_OPTIONS];
 	bool boot = c->boot_file[0] && type != DHCPNAK;
+	const char *file = boot_file_for(c, r);
 	int rc = -ENOSPC;
 
 	memset(hdr, 0, sizeof(hdr));
@@ -759,7 +844,7 @@ static int build_reply(const struct dhcp_server *s, const struct dhcp_req *r,
 		struct in_addr ns = dhcp_next_server(c);
 
 		memcpy(hdr + BOOTP_OFF_SIADDR, &ns, 4);
-		memcpy(hdr + BOOTP_OFF_FILE, c->boot_file, strlen(c->boot_file));
+		memcpy(hdr + BOOTP_OFF_FILE, file, strlen(file));
 	}
 	memcpy(hdr + BOOTP_OFF_GIADDR, &r->giaddr, 4);
 	memcpy(hdr + BOOTP_OFF_CHADDR, r->chaddr, sizeof(r->chaddr));
@@ -800,7 +885,17 @@ static int build_reply(const struct dhcp_server *s, const struct dhcp_req *r,
 
 			inet_ntop(AF_INET, &nsa, ns, sizeof(ns));
 			put_opt(&w, DHO_TFTP_SERVER, ns, strlen(ns));
-			put_opt(&w, DHO_BOOTFILE, c->boot_file, strlen(c->boot_file));
+			put_opt(&w, DHO_BOOTFILE, file, strlen(file));
+		}
+		if (boot && r->pxe) {
+			static const uint8_t pxe_opts[] = {
+				PXE_DISCOVERY_CONTROL, 1, PXE_DISCOVERY_BOOTFILE_ONLY, DHO_END
+			};
+
+			put_opt(&w, DHO_VENDOR_CLASS, PXE_VENDOR_CLASS, strlen(PXE_VENDOR_CLASS));
+			put_opt(&w, DHO_VENDOR_OPTS, pxe_opts, sizeof(pxe_opts));
+			if (r->uuid_len)
+				put_opt(&w, DHO_CLIENT_UUID, r->uuid, r->uuid_len);
 		}
 	}
 	put(&w, (const uint8_t[]){ DHO_END }, 1);
@@ -992,6 +1087,8 @@ int dhcp_server_input(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 	expire_scan(s, now_ms);
 	if (s->n_restored)
 		adopt_restored(s, &r);
+	if (r.pxe)
+		s->ctr.pxe_clients++;
 
 	switch (r.type) {
 	case DHCPDISCOVER:
@@ -1021,6 +1118,21 @@ int dhcp_server_input(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 	if (rc < 0)
 		goto out;
 	set_dest(&r, v.type, v.yiaddr, dest);
+	if (s->cfg.boot_file[0] && (r.pxe || r.has_arch) &&
+	    (v.type == DHCPOFFER || v.type == DHCPACK)) {
+		char sid[INET_ADDRSTRLEN], arch[48];
+
+		inet_ntop(AF_INET, &s->cfg.server_id, sid, sizeof(sid));
+		if (r.has_arch)
+			snprintf(arch, sizeof(arch), "%u (%s)", r.arch, dhcp_arch_name(r.arch));
+		else
+			snprintf(arch, sizeof(arch), "not sent");
+		log_ratelimited(&s->rl_pxe, LOG_LVL_INFO, "dhcp %s: %s to PXE client "
+				"%02x:%02x:%02x:%02x:%02x:%02x, architecture %s: boot file %s",
+				sid, v.type == DHCPOFFER ? "OFFER" : "ACK", r.chaddr[0],
+				r.chaddr[1], r.chaddr[2], r.chaddr[3], r.chaddr[4], r.chaddr[5],
+				arch, boot_file_for(&s->cfg, &r));
+	}
 	switch (v.type) {
 	case DHCPOFFER:
 		s->ctr.offers++;

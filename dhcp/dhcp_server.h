@@ -12,6 +12,12 @@
  * Options sent: 53, 54, 1 mask, 3 router, 6 DNS, 15 domain name, 119 domain
  * search, 28 broadcast, 51 lease time, 58 T1, 59 T2, 26 MTU (when not 1500),
  * 12 is never sent; 66/67 and siaddr/file when a boot file is configured.
+ * PXE (a client whose option 60 starts with "PXEClient"): the reply names
+ * itself "PXEClient" too (option 60), tells the client to fetch the boot file
+ * without boot server discovery (option 43, PXE discovery control 8) and
+ * echoes the client's machine identifier (option 97), so that UEFI firmware
+ * (EDK2), which ignores plain DHCP offers, boots from it. A client whose
+ * architecture (option 93, logged) is UEFI gets boot_file_efi when set.
  * The parameter request list (55) is honoured as RFC 2132 allows, but the
  * options above are always included, as slirp and VirtualBox do.
  */
@@ -47,6 +53,7 @@ struct dhcp_server_config {
 	unsigned n_search;             /* option 119 (RFC 3397 encoding) */
 	struct in_addr next_server;    /* siaddr and option 66, with boot_file */
 	char boot_file[128];           /* file and option 67; "" for none */
+	char boot_file_efi[128];       /* instead, for UEFI clients; "" for none */
 };
 
 enum dhcp_lease_event_kind {
@@ -81,6 +88,7 @@ struct dhcp_counters {
 	uint64_t discovers, requests, releases, declines, informs;
 	uint64_t offers, acks, naks;
 	uint64_t pool_exhausted;
+	uint64_t pxe_clients;          /* messages from PXE clients (option 60) */
 };
 
 struct dhcp_server;
@@ -118,5 +126,11 @@ int dhcp_server_foreach_lease(const struct dhcp_server *s,
 int dhcp_server_add_lease(struct dhcp_server *s, const struct dhcp_lease_info *l);
 
 void dhcp_server_get_counters(const struct dhcp_server *s, struct dhcp_counters *c);
+
+/* RFC 4578 / IANA processor architecture types (option 93): a short name
+ * ("x86 BIOS", "x64 UEFI"...; "unknown" otherwise), and whether it is a UEFI
+ * firmware that boots over TFTP. */
+const char *dhcp_arch_name(uint16_t arch);
+bool dhcp_arch_is_uefi(uint16_t arch);
 
 #endif

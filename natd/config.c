@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices/device.h"
@@ -288,24 +289,46 @@ static int opt_natpf(struct nic_config *n, const char *opt, const char *v, char 
 	return 0;
 }
 
+/* The TFTP root must be a directory now: a typo should not go unnoticed
+ * until a guest fails to boot. */
 static int opt_tftpprefix(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
+	struct stat st;
+
 	if (copy_str(n->tftp_prefix, sizeof(n->tftp_prefix), v) < 0)
 		return fail(err, errlen, "%s: expected a directory", opt);
+	if (stat(v, &st) < 0)
+		return fail(err, errlen, "%s: %s: %s", opt, v, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(err, errlen, "%s: %s is not a directory", opt, v);
+	n->tftp_prefix_set = true;
 	return 0;
 }
 
+/* DHCP's file field holds 127 bytes and a NUL. */
 static int opt_tftpfile(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
 	if (copy_str(n->tftp_file, sizeof(n->tftp_file), v) < 0 || strlen(v) > 127)
 		return fail(err, errlen, "%s: expected a file name of 1 to 127 bytes", opt);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return fail(err, errlen, "%s: control characters in the file name", opt);
+	n->tftp_file_set = true;
 	return 0;
 }
 
 static int opt_tftpserver(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
+	uint32_t h;
+
 	if (parse_ipv4(v, &n->tftp_server) < 0)
 		return fail(err, errlen, "%s: '%s' is not an IPv4 address", opt, v);
+	h = ntohl(n->tftp_server.s_addr);
+	if (h == 0 || (h >> 24) == 0 || (h >> 28) >= 14)
+		return fail(err, errlen, "%s: %s is not a unicast address", opt, v);
+	if ((h >> 24) == 127)
+		return fail(err, errlen, "%s: a guest cannot reach the host's loopback %s; natd's "
+			    "own TFTP server is at 10.0.<x+1>.4 (the default)", opt, v);
 	n->tftp_server_set = true;
 	return 0;
 }
@@ -639,6 +662,37 @@ static void derive_nat_addresses(struct nic_config *n, unsigned adapter)
 	n->guest_last = (struct in_addr){ htonl(ntohl(n->broadcast.s_addr) - 1) };
 }
 
+/*
+ * TFTP and PXE defaults, as VirtualBox has them: the root is $NATD_HOME/TFTP
+ * (used when it exists), the boot file VM.pxe, the next-server the adapter's
+ * TFTP address. A next-server inside the NAT network can only be natd's own.
+ */
+static int finish_tftp(const struct natd_config *cfg, struct nic_config *n, unsigned x,
+		       char *err, size_t errlen)
+{
+	int w;
+
+	if (!n->tftp_prefix_set) {
+		w = snprintf(n->tftp_prefix, sizeof(n->tftp_prefix), "%s/TFTP", cfg->home);
+		if (w < 0 || (size_t)w >= sizeof(n->tftp_prefix))
+			return fail(err, errlen, "--nattftpprefix%u: NATD_HOME is too long for the "
+				    "default TFTP root; give --nattftpprefix%u", x, x);
+	}
+	if (!n->tftp_file_set)
+		snprintf(n->tftp_file, sizeof(n->tftp_file), "%s.pxe", cfg->name);
+	if (!n->tftp_server_set) {
+		n->tftp_server = n->tftp;
+	} else if ((n->tftp_server.s_addr & n->netmask.s_addr) == n->network.s_addr &&
+		   n->tftp_server.s_addr != n->tftp.s_addr) {
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &n->tftp, ip, sizeof(ip));
+		return fail(err, errlen, "--nattftpserver%u: inside the NAT network only natd's "
+			    "TFTP address %s serves TFTP", x, ip);
+	}
+	return 0;
+}
+
 /* What this build cannot do yet: refuse clearly rather than start half-configured. */
 static int check_supported(const struct nic_config *n, unsigned x, char *err, size_t errlen)
 {
@@ -674,8 +728,6 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		    pfrule_check_privileged(&n->natpf[j], why, sizeof(why)) < 0)
 			return fail(err, errlen, "--natpf%u: %s", x, why);
 	}
-	if (n->tftp_prefix[0] || n->tftp_file[0] || n->tftp_server_set)
-		return fail(err, errlen, "--nattftp*%u: the TFTP server is not supported yet", x);
 	if (n->ipv6_default == TRI_ON)
 		return fail(err, errlen, "--natipv6default%u on: IPv6 is not supported yet", x);
 	if (n->trace)
@@ -729,6 +781,9 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 					    "NATD_HOME is too long for a UNIX socket; give --attach%u", x, x);
 		}
 		derive_nat_addresses(n, x);
+		rc = finish_tftp(cfg, n, x, err, errlen);
+		if (rc < 0)
+			return rc;
 	}
 
 	/* Two adapters on one network would make routing ambiguous. */
@@ -831,6 +886,32 @@ const char config_run_help[] =
 "                               model in the printed QEMU arguments\n"
 "  --nicpromisc<x> deny|allow-vms|allow-all\n"
 "\n"
+"TFTP and PXE (adapter x):\n"
+"  natd serves TFTP read-only at 10.0.<x+1>.4 (RFC 1350 with blksize, tsize,\n"
+"  timeout and windowsize options; octet and netascii). Names are confined\n"
+"  to the root: '..', symlinks that are absolute or lead out, and control\n"
+"  bytes are refused; an absolute name is read from the root; write\n"
+"  requests are refused.\n"
+"  --nattftpprefix<x> DIR       the TFTP root (default $NATD_HOME/TFTP); when\n"
+"                               given it must exist. While the root exists\n"
+"                               (looked at on every DHCP request), DHCP offers\n"
+"                               the boot file: siaddr/file and options 66/67;\n"
+"                               PXE clients (option 60 PXEClient) also get\n"
+"                               PXEClient, PXE discovery control 8 and their\n"
+"                               option 97 back\n"
+"  --nattftpfile<x> FILE        boot file (default VM.pxe, VM being --name);\n"
+"                               UEFI clients (option 93) get FILE with .efi\n"
+"                               for .pxe (or .efi appended) when that file is\n"
+"                               in the root. Giving it offers it even without\n"
+"                               a root\n"
+"  --nattftpserver<x> IP        next-server handed out by DHCP (default\n"
+"                               10.0.<x+1>.4, natd's own); another host is\n"
+"                               reached through the NAT, where natd has no\n"
+"                               TFTP helper: its server must answer from\n"
+"                               port 69\n"
+"  natd used only as a TFTP server for another tool: natd run --name NAME\n"
+"  --nic1 nat --attach1 stream:SOCK --nattftpprefix1 DIR\n"
+"\n"
 "  --natbindip<x> IP            source address of natd's host sockets (must be\n"
 "                               an address of the host)\n"
 "  --natlocalhostreachable<x> on|off\n"
@@ -841,7 +922,6 @@ const char config_run_help[] =
 "                               guest, so turn it on only for guests you trust\n"
 "\n"
 "Recognised, not supported yet (natd refuses to start rather than ignore them):\n"
-"  --nattftpprefix<x> DIR, --nattftpfile<x> FILE, --nattftpserver<x> IP,\n"
 "  --natipv6default<x> on, --nictrace<x> on,\n"
 "  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME,\n"
 "  --intnet<x>, --bridgeadapter<x>, --hostonlyadapter<x>, --nicgenericdrv<x>,\n"

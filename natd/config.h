@@ -60,10 +60,11 @@ struct nic_config {
 	struct in_addr gateway, dns, tftp, guest_first, guest_last, broadcast;
 	struct pfrule natpf[NATD_MAX_NATPF]; /* parsed; empty names already generated */
 	unsigned n_natpf;
-	char tftp_prefix[PATH_MAX];
-	char tftp_file[256];
+	char tftp_prefix[PATH_MAX];   /* TFTP root; config_finish: $NATD_HOME/TFTP */
+	char tftp_file[256];          /* boot file; config_finish: VM.pxe */
+	bool tftp_prefix_set, tftp_file_set; /* given on the command line */
 	bool tftp_server_set;
-	struct in_addr tftp_server;
+	struct in_addr tftp_server;   /* DHCP next-server; config_finish: .4 */
 	bool dns_proxy;               /* default on */
 	bool dns_host_resolver;       /* default off */
 	bool bind_ip_set;

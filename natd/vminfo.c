@@ -17,6 +17,7 @@
 #include "forwarders/portfwd.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
+#include "tftp/tftp_service.h"
 
 #define VMINFO_MAX_FLOWS_PER_NIC 200
 
@@ -123,6 +124,19 @@ static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic
 		"rx_dropped_link_down", (json_int_t)c.rx_dropped_link,
 		"rx_dropped_no_memory", (json_int_t)c.rx_dropped_nomem,
 		"dhcp_replies", (json_int_t)c.dhcp_sent));
+	if (nic_tftp(nic)) {
+		struct tftp_service_counters tc;
+
+		tftp_service_get_counters(nic_tftp(nic), &tc);
+		json_object_set_new(o, "tftp", json_pack("{s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"server", ip_json(n->tftp), "root", n->tftp_prefix,
+			"transfers_active", (json_int_t)tc.active,
+			"transfers_done", (json_int_t)tc.done,
+			"transfers_failed", (json_int_t)tc.failed,
+			"requests_refused", (json_int_t)tc.refused,
+			"bytes", (json_int_t)tc.bytes,
+			"blocks_resent", (json_int_t)tc.retransmits));
+	}
 	json_object_set_new(o, "flows_total", json_integer(fc.total));
 	json_object_set_new(o, "flows", fc.arr);
 	return o;

@@ -13,6 +13,10 @@
  * the protocol logic in dhcp/ and sends its replies. A reply the client must
  * receive before it has an address (RFC 2131 4.1, broadcast flag clear) is
  * sent to its hardware address through a momentary static ARP entry.
+ *
+ * TFTP (tftp/) serves the adapter's TFTP address. Whether DHCP offers a PXE
+ * boot file depends on the TFTP root existing, which is looked at again on
+ * every DHCP message, so a root created while natd runs is used at once.
  */
 #include "stack/nic.h"
 
@@ -33,6 +37,7 @@
 #include "natd/resolvconf.h"
 #include "netif/ethernet.h"
 #include "stack/stack.h"
+#include "tftp/tftp_service.h"
 
 #define NIC_MAX_IOV 64
 
@@ -44,7 +49,9 @@ struct nic {
 	struct device *dev;
 	bool cable;
 	struct dhcp_server *dhcp;
+	struct dhcp_server_config dhcp_cfg;  /* as the server has it */
 	struct udp_pcb *dhcp_pcb;
+	struct tftp_service *tftp;
 	struct nic_counters ctr;
 	struct log_ratelimit rl_drop;
 	dhcp_lease_cb lease_cb;         /* nic_set_lease_observer() */
@@ -234,6 +241,33 @@ static void nic_lease_event(void *opaque, enum dhcp_lease_event_kind ev,
 		nic->lease_cb(nic->lease_opaque, ev, l);
 }
 
+/* The PXE boot files DHCP offers, as the TFTP root is now. */
+static void nic_dhcp_boot(struct nic *nic)
+{
+	struct dhcp_server_config dc = nic->dhcp_cfg;
+	char ns[INET_ADDRSTRLEN];
+
+	tftp_service_boot_files(nic->cfg, dc.boot_file, dc.boot_file_efi);
+	if (!strcmp(dc.boot_file, nic->dhcp_cfg.boot_file) &&
+	    !strcmp(dc.boot_file_efi, nic->dhcp_cfg.boot_file_efi))
+		return;
+	if (dhcp_server_reconfigure(nic->dhcp, &dc) < 0) {
+		log_ratelimited(&nic->rl_drop, LOG_LVL_WARN, "nic%u: PXE boot file %s not "
+				"offered: it does not fit into a DHCP reply with the other "
+				"options", nic->adapter, dc.boot_file);
+		return;
+	}
+	nic->dhcp_cfg = dc;
+	inet_ntop(AF_INET, &dc.next_server, ns, sizeof(ns));
+	if (dc.boot_file[0])
+		log_info("nic%u: PXE: DHCP offers boot file %s%s%s from %s", nic->adapter,
+			 dc.boot_file, dc.boot_file_efi[0] ? ", for UEFI " : "",
+			 dc.boot_file_efi, ns);
+	else
+		log_info("nic%u: PXE: no boot file offered (no TFTP root %s)", nic->adapter,
+			 nic->cfg->tftp_prefix);
+}
+
 static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 			  const ip_addr_t *addr, u16_t port)
 {
@@ -254,6 +288,7 @@ static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	pbuf_free(p);
 	if (nic->cfg->dhcp_disabled)
 		return; /* NAT network with --dhcp off (changeable at run time) */
+	nic_dhcp_boot(nic);
 	rc = dhcp_server_input(nic->dhcp, in, len, stack_now_ms(), out, sizeof(out), &dest);
 	if (rc <= 0)
 		return;
@@ -301,6 +336,7 @@ static void nic_dhcp_config(const struct nic_config *cfg, struct dhcp_server_con
 	dc->range_last = cfg->guest_last;
 	dc->lease_time = 86400;
 	dc->mtu = (uint16_t)cfg->mtu;
+	dc->next_server = cfg->tftp_server; /* the boot file: nic_dhcp_boot() */
 
 	have_rc = resolvconf_load(resolvconf_path(), &rc) == 0;
 	if (cfg->dns_proxy || !have_rc) {
@@ -354,7 +390,17 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 		rc = -ENOMEM;
 		goto out;
 	}
+	nic->dhcp_cfg = dc;
 	dhcp_server_set_lease_cb(nic->dhcp, nic_lease_event, nic);
+	nic_dhcp_boot(nic);
+	{
+		struct tftp_service_config tc = { .root = cfg->tftp_prefix, .addr = cfg->tftp,
+						  .mtu = cfg->mtu, .adapter = adapter };
+
+		rc = tftp_service_start(loop, &nic->netif, &tc, &nic->tftp, err, errlen);
+		if (rc < 0)
+			goto out;
+	}
 	nic->dhcp_pcb = udp_new();
 	if (!nic->dhcp_pcb) {
 		snprintf(err, errlen, "out of memory");
@@ -384,6 +430,7 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	*nicp = nic;
 	return 0;
 out:
+	tftp_service_stop(nic->tftp);
 	if (nic->dhcp_pcb)
 		udp_remove(nic->dhcp_pcb);
 	if (nic->dhcp)
@@ -430,6 +477,11 @@ bool nic_cable(const struct nic *nic)
 	return nic->cable;
 }
 
+const struct tftp_service *nic_tftp(const struct nic *nic)
+{
+	return nic->tftp;
+}
+
 bool nic_vm_attached(const struct nic *nic)
 {
 	return nic->dev && device_connected(nic->dev);
@@ -467,6 +519,8 @@ void nic_stop(struct nic *nic, void (*closed)(void *opaque), void *opaque)
 {
 	nic->closed = closed;
 	nic->closed_opaque = opaque;
+	tftp_service_stop(nic->tftp);
+	nic->tftp = NULL;
 	udp_remove(nic->dhcp_pcb);
 	nic->dhcp_pcb = NULL;
 	dhcp_server_free(nic->dhcp);

@@ -2,7 +2,7 @@
 /*
  * nic.h - one VM network adapter in NAT mode: a frame transport (devices/),
  * an lwIP netif holding the gateway address, and the services natd offers on
- * that network (DHCP now; DNS, TFTP and the NAT proxies later).
+ * that network (DHCP, TFTP; the DNS proxy and NAT attach to it).
  */
 #ifndef NATD_NIC_H
 #define NATD_NIC_H
@@ -16,6 +16,7 @@
 #include "natd/config.h"
 
 struct nic;
+struct tftp_service;
 
 struct nic_counters {
 	uint64_t rx_frames, rx_dropped_link, rx_dropped_nomem;
@@ -44,6 +45,8 @@ unsigned nic_adapter(const struct nic *nic);
 const struct nic_config *nic_config(const struct nic *nic);
 struct netif *nic_netif(struct nic *nic);
 bool nic_cable(const struct nic *nic);
+/* The adapter's TFTP server (tftp/tftp_service.h). */
+const struct tftp_service *nic_tftp(const struct nic *nic);
 /* True while a VM is attached to the transport. */
 bool nic_vm_attached(const struct nic *nic);
 

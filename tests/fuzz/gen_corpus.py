@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 #
-# gen_corpus.py - writes the seed corpora of fuzz_dhcp_server and
-# fuzz_resolvconf (run once; the files are committed):
+# gen_corpus.py - writes the seed corpora of fuzz_dhcp_server,
+# fuzz_resolvconf and fuzz_tftp_request (run once; the files are committed):
 #   python3 tests/fuzz/gen_corpus.py tests/fuzz/corpus
 import os
 import socket
@@ -57,6 +57,9 @@ def dhcp_seeds():
         "relayed": bootp(1, b"", giaddr="10.9.9.1"),
         "overload": bootp(1, opt(52, b"\x03")),
         "long_cid": bootp(1, opt(61, bytes(range(200)))),
+        "discover_pxe": bootp(1, opt(60, b"PXEClient:Arch:00000:UNDI:002001") +
+                             opt(93, b"\x00\x07") + opt(97, b"\x00" + bytes(range(16))) + prl),
+        "discover_pxe_bad": bootp(1, opt(60, b"PXE") + opt(93, b"\x00") + opt(97, bytes(40))),
         "bad_truncated": bootp(1)[:100],
         "bad_cookie": bootp(1, cookie=b"\x63\x82\x53\x62"),
         "bad_optlen": bootp(1, bytes([12, 200]) + b"host", end=False, pad=False),
@@ -76,9 +79,57 @@ RESOLV = {
 }
 
 
+def tftp_req(op, name, mode, *opts):
+    b = struct.pack("!H", op) + name + b"\0" + mode + b"\0"
+    for k, v in opts:
+        b += k + b"\0" + v + b"\0"
+    return b
+
+
+def tftp_seed(req, *records):
+    # fuzz_tftp_request: length, request, then (kind, len, bytes) records
+    b = struct.pack("!H", len(req)) + req
+    for kind, data in records:
+        b += bytes([kind, len(data)]) + data
+    return b
+
+
+def ack(n):
+    return (2, struct.pack("!H", n & 0xffff))
+
+
+def tftp_seeds():
+    opts = ((b"blksize", b"1468"), (b"tsize", b"0"), (b"windowsize", b"16"),
+            (b"timeout", b"2"))
+    return {
+        "rrq_octet": tftp_seed(tftp_req(1, b"boot.bin", b"octet"),
+                               *[ack(i) for i in range(1, 8)]),
+        "rrq_options": tftp_seed(tftp_req(1, b"/pxe/vm.pxe", b"octet", *opts),
+                                 ack(0), ack(16), ack(16), ack(30), (0, b""), ack(40)),
+        "rrq_netascii": tftp_seed(tftp_req(1, b"text.txt", b"NETASCII",
+                                           (b"blksize", b"10"), (b"windowsize", b"3")),
+                                  ack(0), ack(3), (0, b""), ack(5), ack(9)),
+        "rrq_timeouts": tftp_seed(tftp_req(1, b"f", b"octet"), *[(0, b"")] * 7),
+        "client_error": tftp_seed(tftp_req(1, b"f", b"octet", (b"blksize", b"512")),
+                                  (1, b"\0\5\0\10refused\0")),
+        "ack_wrap": tftp_seed(tftp_req(1, b"f", b"octet", (b"blksize", b"8")),
+                              ack(0), ack(65535), ack(0), ack(1)),
+        "wrq": tftp_req(2, b"upload", b"octet"),
+        "traversal": tftp_seed(tftp_req(1, b"../../etc/passwd", b"octet")),
+        "control_bytes": tftp_seed(tftp_req(1, b"a\tb", b"octet")),
+        "mail_mode": tftp_seed(tftp_req(1, b"x", b"mail")),
+        "long_name": tftp_seed(tftp_req(1, b"n" * 300, b"octet")),
+        "bad_options": tftp_seed(tftp_req(1, b"x", b"octet", (b"blksize", b"7"),
+                                          (b"windowsize", b"99999999999999999999999"),
+                                          (b"tsize", b"x")) + b"dangling"),
+        "truncated": tftp_seed(tftp_req(1, b"x", b"octet")[:5]),
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "corpus"
-    for sub, seeds in (("fuzz_dhcp_server", dhcp_seeds()), ("fuzz_resolvconf", RESOLV)):
+    for sub, seeds in (("fuzz_dhcp_server", dhcp_seeds()), ("fuzz_resolvconf", RESOLV),
+                       ("fuzz_tftp_request", tftp_seeds())):
         d = os.path.join(root, sub)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

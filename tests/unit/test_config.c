@@ -220,3 +220,53 @@ Test(config, qemu_models)
 	cr_assert_str_eq(config_nic_type_qemu_model(NIC_TYPE_82540EM), "e1000");
 	cr_assert_str_eq(config_nic_type_qemu_model(NIC_TYPE_AM79C973), "pcnet");
 }
+
+Test(config, tftp_defaults_follow_home_name_and_network)
+{
+	cr_assert_eq(run_args("--name", "vm7", "--nic2", "nat", NULL), 0, "%s", err);
+	cr_assert_str_eq(cfg.nic[1].tftp_prefix, "/tmp/natd-unit-home/TFTP");
+	cr_assert_str_eq(cfg.nic[1].tftp_file, "vm7.pxe");
+	cr_assert_str_eq(ip(cfg.nic[1].tftp_server), "10.0.3.4");
+	cr_assert(!cfg.nic[1].tftp_prefix_set && !cfg.nic[1].tftp_file_set &&
+		  !cfg.nic[1].tftp_server_set);
+}
+
+Test(config, tftp_options)
+{
+	cr_assert_eq(run_args("--nic1", "nat", "--nattftpprefix1", "/tmp", "--nattftpfile1",
+			      "pxelinux.0", "--nattftpserver1", "192.0.2.69", NULL), 0, "%s", err);
+	cr_assert_str_eq(cfg.nic[0].tftp_prefix, "/tmp");
+	cr_assert_str_eq(cfg.nic[0].tftp_file, "pxelinux.0");
+	cr_assert_str_eq(ip(cfg.nic[0].tftp_server), "192.0.2.69");
+	cr_assert(cfg.nic[0].tftp_prefix_set && cfg.nic[0].tftp_file_set &&
+		  cfg.nic[0].tftp_server_set);
+	setup();
+	cr_assert_eq(run_args("--natnet1", "10.9.0.0/16", "--nattftpserver1", "10.9.0.4", NULL),
+		     0, "natd's own TFTP address: %s", err);
+}
+
+Test(config, tftp_refusals)
+{
+	static char longname[200];
+	static const struct { const char *a, *b, *msg; } cases[] = {
+		{ "--nattftpprefix1", "/nonexistent/tftp", "--nattftpprefix1: /nonexistent/tftp: "
+		  "No such file or directory" },
+		{ "--nattftpprefix1", "/etc/passwd", "is not a directory" },
+		{ "--nattftpserver1", "127.0.0.1", "cannot reach the host's loopback" },
+		{ "--nattftpserver1", "224.0.0.1", "not a unicast address" },
+		{ "--nattftpserver1", "0.0.0.0", "not a unicast address" },
+		{ "--nattftpserver1", "10.0.2.9", "only natd's TFTP address 10.0.2.4" },
+		{ "--nattftpserver1", "10.0.2.255", "only natd's TFTP address" },
+		{ "--nattftpfile1", "a\tb", "control characters" },
+		{ "--nattftpfile1", longname, "1 to 127 bytes" },
+	};
+
+	memset(longname, 'f', 128);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup();
+		cr_assert_lt(run_args("--nic1", "nat", cases[i].a, cases[i].b, NULL), 0,
+			     "%s %s accepted", cases[i].a, cases[i].b);
+		cr_assert(strstr(err, cases[i].msg), "%s: got '%s'", cases[i].a, err);
+		teardown();
+	}
+}
