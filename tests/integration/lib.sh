@@ -64,6 +64,7 @@ _cleanup() {
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null
 	done
+	[ -f "$T/.namespaces" ] && mapfile -t -O "${#_namespaces[@]}" _namespaces < "$T/.namespaces"
 	for ns in "${_namespaces[@]}"; do
 		# kill anything still running inside
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
@@ -113,10 +114,15 @@ wait_for() {
 }
 
 # new_netns NAME: a namespace with lo up, removed at exit. Prints its name.
+# Called as ns=$(new_netns x), i.e. in a subshell: the name is recorded in a
+# file, not only in _namespaces, so that the EXIT trap finds it.
 new_netns() {
 	local ns="natd-$1-$ID"
+	# a stale one of a dead test with the same id would be reused silently
+	ip netns del "$ns" 2>/dev/null || true
 	ip netns add "$ns"
 	_namespaces+=("$ns")
+	echo "$ns" >> "$T/.namespaces"
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
