@@ -619,6 +619,7 @@ static struct in_addr host_at(struct in_addr net, uint32_t host)
 /* Derives the NAT addresses of one adapter from its network. */
 static void derive_nat_addresses(struct nic_config *n, unsigned adapter)
 {
+	static const uint8_t ula[6] = { 0xfd, 0x17, 0x62, 0x5c, 0xf0, 0x37 };
 	uint32_t mask;
 
 	if (!n->natnet_set) {
@@ -633,6 +634,15 @@ static void derive_nat_addresses(struct nic_config *n, unsigned adapter)
 	n->guest_first = host_at(n->network, 15);
 	n->broadcast.s_addr = n->network.s_addr | ~n->netmask.s_addr;
 	n->guest_last = (struct in_addr){ htonl(ntohl(n->broadcast.s_addr) - 1) };
+
+	/* fd17:625c:f037:<third octet>::/64, as VirtualBox derives it */
+	memset(&n->prefix6, 0, sizeof(n->prefix6));
+	memcpy(n->prefix6.s6_addr, ula, sizeof(ula));
+	n->prefix6.s6_addr[7] = ((const uint8_t *)&n->network.s_addr)[2];
+	n->gateway6 = n->prefix6;
+	n->gateway6.s6_addr[15] = 2;
+	n->dns6 = n->prefix6;
+	n->dns6.s6_addr[15] = 3;
 }
 
 /* What this build cannot do yet: refuse clearly rather than start half-configured. */
@@ -651,8 +661,6 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		return fail(err, errlen, "--natpf%u: port forwarding is not supported yet", x);
 	if (n->tftp_prefix[0] || n->tftp_file[0] || n->tftp_server_set)
 		return fail(err, errlen, "--nattftp*%u: the TFTP server is not supported yet", x);
-	if (n->ipv6_default == TRI_ON)
-		return fail(err, errlen, "--natipv6default%u on: IPv6 is not supported yet", x);
 	if (n->trace)
 		return fail(err, errlen, "--nictrace%u on: packet capture is not supported yet", x);
 	if (n->bandwidth_group[0] && strcmp(n->bandwidth_group, "none"))
@@ -722,6 +730,14 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 			if ((a->network.s_addr & m) == (b->network.s_addr & m))
 				return fail(err, errlen, "--natnet%u and --natnet%u overlap; give "
 					    "each NAT adapter its own network", i + 1, j + 1);
+			if (!memcmp(&a->prefix6, &b->prefix6, sizeof(a->prefix6))) {
+				char p6[INET6_ADDRSTRLEN];
+
+				inet_ntop(AF_INET6, &a->prefix6, p6, sizeof(p6));
+				return fail(err, errlen, "--natnet%u and --natnet%u give the same "
+					    "IPv6 prefix %s/64 (from the third octet); give each NAT "
+					    "adapter a network with another third octet", i + 1, j + 1, p6);
+			}
 			if (!strcmp(a->attach, b->attach))
 				return fail(err, errlen, "--attach%u and --attach%u are the same (%s)",
 					    i + 1, j + 1, a->attach);
@@ -768,7 +784,12 @@ const char config_run_help[] =
 "                               default: stream:$NATD_HOME/run/VM.sock (x=1),\n"
 "                               stream:$NATD_HOME/run/VM-nic<x>.sock\n"
 "  --natnet<x> CIDR             NAT network (default 10.0.<x+1>.0/24, /8 to /27):\n"
-"                               gateway .2, DNS .3, TFTP .4, guests from .15\n"
+"                               gateway .2, DNS .3, TFTP .4, guests from .15.\n"
+"                               IPv6: prefix fd17:625c:f037:N::/64, N the\n"
+"                               third octet of CIDR (10.0.2.0/24: group 2),\n"
+"                               by router advertisement (SLAAC); gateway ::2\n"
+"                               (router fe80::2), DNS proxy ::3; stateless\n"
+"                               DHCPv6 hands out the same DNS settings\n"
 "  --natsettings<x> mtu,socksnd,sockrcv,tcpsnd,tcprcv\n"
 "                               as in VirtualBox; mtu 576..65520 (default 1500),\n"
 "                               handed to the guest by DHCP (option 26)\n"
@@ -794,11 +815,18 @@ const char config_run_help[] =
 "                               services on host 127.0.0.1; every local-only\n"
 "                               service of the host becomes reachable by the\n"
 "                               guest, so turn it on only for guests you trust\n"
+"  --natipv6default<x> on|off   whether router advertisements make natd the\n"
+"                               guest's IPv6 default router (router lifetime\n"
+"                               1800 s) or only announce the prefix (0).\n"
+"                               Default: on while the host has a global IPv6\n"
+"                               address (not loopback, link-local or unique\n"
+"                               local fc00::/7), re-checked when the host's\n"
+"                               addresses change\n"
 "\n"
 "Recognised, not supported yet (natd refuses to start rather than ignore them):\n"
 "  --natpf<x> RULE, --nattftpprefix<x> DIR, --nattftpfile<x> FILE,\n"
 "  --nattftpserver<x> IP,\n"
-"  --natipv6default<x> on, --nictrace<x> on,\n"
+"  --nictrace<x> on,\n"
 "  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME, --nat-network<x>,\n"
 "  --intnet<x>, --bridgeadapter<x>, --hostonlyadapter<x>, --nicgenericdrv<x>,\n"
 "  --nicproperty<x>\n"
