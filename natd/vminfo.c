@@ -15,6 +15,7 @@
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "stack/nic.h"
+#include "stack/nic6.h"
 #include "stack/stack.h"
 
 #define VMINFO_MAX_FLOWS_PER_NIC 200
@@ -74,6 +75,53 @@ static int flow_to_json(void *opaque, struct flow *f)
 	return 0;
 }
 
+static json_t *ip6_json(const void *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET6, a, buf, sizeof(buf)));
+}
+
+/* The adapter's IPv6: prefix, addresses, the guest's, router counters. */
+static json_t *nic_ip6_json(const struct nic_config *n, const struct nic *nic)
+{
+	struct nic6 *n6 = nic_ip6(nic);
+	struct nic6_guest_addr g[NIC6_MAX_GUEST_ADDRS];
+	struct nic6_counters c;
+	char pfx[INET6_ADDRSTRLEN + 4];
+	uint64_t now = stack_now_ms();
+	json_t *o, *addrs = json_array();
+	int count;
+
+	if (!n6)
+		return json_null();
+	nic6_get_counters(n6, &c);
+	count = nic6_guest_addrs(n6, g, NIC6_MAX_GUEST_ADDRS);
+	for (int i = 0; i < count; i++)
+		json_array_append_new(addrs, json_pack("{s:o, s:s, s:I}",
+			"ip", ip6_json(g[i].addr.addr),
+			"state", g[i].confirmed ? "active" : "tentative",
+			"idle", (json_int_t)((now - g[i].last_ms) / 1000)));
+	inet_ntop(AF_INET6, &n->prefix6, pfx, INET6_ADDRSTRLEN);
+	strcat(pfx, "/64");
+	o = json_pack("{s:s, s:o, s:s, s:o, s:b}", "prefix", pfx,
+		"gateway", ip6_json(&n->gateway6), "router", "fe80::2", "dns", ip6_json(&n->dns6),
+		"default_route", nic6_default_route(n6));
+	json_object_set_new(o, "guest_addresses", addrs);
+	json_object_set_new(o, "counters", json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"router_advertisements", (json_int_t)c.ra_sent,
+		"router_solicitations", (json_int_t)c.rs_received,
+		"dhcp6_replies", (json_int_t)c.dhcp6_replies,
+		"dhcp6_ignored", (json_int_t)c.dhcp6_ignored,
+		"guest_ra_redirect_ignored", (json_int_t)c.ndp_from_guest_ignored,
+		"dropped_malformed_ip6", (json_int_t)c.dropped[NDP_BAD_IP6],
+		"dropped_malformed_exthdr", (json_int_t)c.dropped[NDP_BAD_EXTHDR],
+		"dropped_malformed_icmp6", (json_int_t)c.dropped[NDP_BAD_ICMP6],
+		"dropped_malformed_ndp", (json_int_t)c.dropped[NDP_BAD_NDP]));
+	return o;
+}
+
 static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic *nic)
 {
 	struct lease_ctx lc = { json_array(), stack_now_ms() };
@@ -93,6 +141,7 @@ static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic
 		"network", net, "gateway", ip_json(n->gateway), "dns", ip_json(n->dns),
 		"mtu", (json_int_t)n->mtu);
 	json_object_set_new(o, "leases", lc.arr);
+	json_object_set_new(o, "ipv6", nic_ip6_json(n, nic));
 	json_object_set_new(o, "counters", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
 		"rx_frames", (json_int_t)c.rx_frames, "tx_frames", (json_int_t)c.tx_frames,
 		"tx_dropped", (json_int_t)c.tx_dropped,

@@ -13,6 +13,9 @@
  * the protocol logic in dhcp/ and sends its replies. A reply the client must
  * receive before it has an address (RFC 2131 4.1, broadcast flag clear) is
  * sent to its hardware address through a momentary static ARP entry.
+ *
+ * IPv6 (router advertisements, stateless DHCPv6, the guest's addresses) is
+ * nic6.c's; nic.c starts it and tells it when a VM comes or goes.
  */
 #include "stack/nic.h"
 
@@ -26,12 +29,14 @@
 #include "dhcp/dhcp_server.h"
 #include "lwip/etharp.h"
 #include "lwip/ip4_addr.h"
+#include "lwip/nd6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 #include "natd/log.h"
 #include "natd/resolvconf.h"
 #include "netif/ethernet.h"
+#include "stack/nic6.h"
 #include "stack/stack.h"
 
 #define NIC_MAX_IOV 64
@@ -45,6 +50,7 @@ struct nic {
 	bool cable;
 	struct dhcp_server *dhcp;
 	struct udp_pcb *dhcp_pcb;
+	struct nic6 *ip6;
 	struct nic_counters ctr;
 	struct log_ratelimit rl_drop;
 	void (*closed)(void *opaque);
@@ -174,6 +180,8 @@ static void nic_link(void *opaque, bool up)
 		 nic->cfg->attach);
 	/* Another VM may come with another MAC: forget what we learnt. */
 	etharp_cleanup_netif(&nic->netif);
+	if (nic->ip6)
+		nic6_link(nic->ip6, up && nic->cable);
 }
 
 static err_t nic_netif_init(struct netif *netif)
@@ -320,6 +328,9 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	}
 	nic->netif_added = true;
 	netif_set_up(&nic->netif);
+	rc = nic6_start(loop, &nic->netif, adapter, cfg, &nic->ip6, err, errlen);
+	if (rc < 0)
+		goto out;
 
 	nic_dhcp_config(cfg, &dc);
 	nic->dhcp = dhcp_server_new(&dc);
@@ -360,6 +371,8 @@ out:
 		udp_remove(nic->dhcp_pcb);
 	if (nic->dhcp)
 		dhcp_server_free(nic->dhcp);
+	if (nic->ip6)
+		nic6_stop(nic->ip6);
 	if (nic->netif_added)
 		netif_remove(&nic->netif);
 	free(nic);
@@ -375,6 +388,7 @@ void nic_set_cable(struct nic *nic, bool connected)
 		netif_set_link_down(&nic->netif);
 		etharp_cleanup_netif(&nic->netif);
 	}
+	nic6_link(nic->ip6, nic->cable && nic_vm_attached(nic));
 }
 
 void nic_get_counters(const struct nic *nic, struct nic_counters *c)
@@ -407,6 +421,24 @@ bool nic_vm_attached(const struct nic *nic)
 	return nic->dev && device_connected(nic->dev);
 }
 
+int nic_guest_ip6(const struct nic *nic, ip6_addr_t *out, int max)
+{
+	struct nic6_guest_addr g[NIC6_MAX_GUEST_ADDRS];
+	int n;
+
+	if (!nic->ip6)
+		return 0;
+	n = nic6_guest_addrs(nic->ip6, g, max < NIC6_MAX_GUEST_ADDRS ? max : NIC6_MAX_GUEST_ADDRS);
+	for (int i = 0; i < n; i++)
+		out[i] = g[i].addr;
+	return n;
+}
+
+struct nic6 *nic_ip6(const struct nic *nic)
+{
+	return nic->ip6;
+}
+
 int nic_foreach_lease(const struct nic *nic,
 		      int (*fn)(void *opaque, const struct dhcp_lease_info *l), void *opaque)
 {
@@ -432,6 +464,8 @@ void nic_stop(struct nic *nic, void (*closed)(void *opaque), void *opaque)
 	nic->dhcp_pcb = NULL;
 	dhcp_server_free(nic->dhcp);
 	nic->dhcp = NULL;
+	nic6_stop(nic->ip6);
+	nic->ip6 = NULL;
 	netif_remove(&nic->netif);
 	device_close(nic->dev, nic_dev_closed, nic);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nic.h - one VM network adapter in NAT mode: a frame transport (devices/),
- * an lwIP netif holding the gateway address, and the services natd offers on
- * that network (DHCP now; DNS, TFTP and the NAT proxies later).
+ * an lwIP netif holding the gateway addresses (IPv4, and IPv6 through
+ * nic6.h), and the services natd offers on that network (DHCP now; DNS, TFTP
+ * and the NAT proxies later).
  */
 #ifndef NATD_NIC_H
 #define NATD_NIC_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "lwip/ip6_addr.h"
 #include "natd/config.h"
 
 struct nic;
@@ -45,6 +47,18 @@ struct netif *nic_netif(struct nic *nic);
 bool nic_cable(const struct nic *nic);
 /* True while a VM is attached to the transport. */
 bool nic_vm_attached(const struct nic *nic);
+
+/*
+ * The guest's IPv6 addresses in the adapter's prefix that natd has seen
+ * (as the source of its packets, or probed by duplicate address detection),
+ * most recently seen first, into out[0..max). Returns how many. Port
+ * forwards into the guest's IPv6 use the first.
+ */
+int nic_guest_ip6(const struct nic *nic, ip6_addr_t *out, int max);
+
+struct nic6;
+/* The adapter's IPv6 side (stack/nic6.h): counters, default route. */
+struct nic6 *nic_ip6(const struct nic *nic);
 
 struct dhcp_lease_info;
 /* Calls fn for each DHCP lease of the adapter (see dhcp_server_foreach_lease). */
