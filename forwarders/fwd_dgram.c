@@ -537,8 +537,12 @@ static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, cons
 	if (!nic || nat.shutting_down || !ip_current_is_v6())
 		return 0;
 	if (p->next) {
-		/* reassembled from fragments: one flat copy */
+		/* Reassembled from fragments: one flat copy. lwIP 2.1.3's ip6_reass()
+		 * with IPV6_FRAG_COPYHEADER leaves a payload length 8 bytes short
+		 * (its own protocols go by the pbuf's length): use that too. */
 		pbuf_copy_partial(p, dgram_in, p->tot_len, 0);
+		dgram_in[4] = (uint8_t)((p->tot_len - IP6_HLEN) >> 8);
+		dgram_in[5] = (uint8_t)(p->tot_len - IP6_HLEN);
 		pkt = dgram_in;
 	}
 	if (ndp_parse_ip6(pkt, p->tot_len, &info) < 0 ||

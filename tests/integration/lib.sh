@@ -289,6 +289,29 @@ dhclient_lease() {
 	cat "$out"
 }
 
+# guest6_sysctls NS: IPv6 defaults in the guest namespace for interfaces moved
+# in afterwards: accept router advertisements (accept_ra=2, as for a host that
+# might forward), one DAD probe, router solicitation without the initial
+# random delay. DAD stays on (natd must answer it correctly).
+guest6_sysctls() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_ra=2 \
+		net.ipv6.conf.default.dad_transmits=1 \
+		net.ipv6.conf.default.router_solicitation_delay=0
+}
+
+# guest6_addr NS IFACE: waits (15 s at most) until IFACE has a global address
+# (SLAAC from natd's RAs) that passed DAD, and prints it.
+guest6_addr() {
+	local i a
+	for ((i = 0; i < 150; i++)); do
+		a=$(ip -n "$1" -6 -o addr show dev "$2" scope global -tentative -dadfailed |
+			awk '{ sub("/.*", "", $4); print $4; exit }')
+		[ -n "$a" ] && { echo "$a"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 # lease_var FILE NAME: the value of NAME=... in a recorded lease.
 lease_var() {
 	sed -n "s/^$2=//p" "$1" | tr -d "'" | head -n1
