@@ -40,6 +40,7 @@
 #include "stack/stack.h"
 
 #define NIC_MAX_IOV 64
+#define NIC_MIN_FRAME 60   /* Ethernet's minimum, without the FCS */
 
 struct nic {
 	unsigned adapter;
@@ -153,13 +154,18 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 		return;
 	}
 	nic_arp_alias(nic, frame, len);
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	/* A runt (taps and sockets need not pad to Ethernet's minimum) is padded
+	 * with zeros as on a wire: lwIP reads IP header fields before it checks
+	 * lengths, and must not read past the frame. IP trims the padding. */
+	p = pbuf_alloc(PBUF_RAW, (u16_t)(len < NIC_MIN_FRAME ? NIC_MIN_FRAME : len), PBUF_RAM);
 	if (!p) {
 		nic->ctr.rx_dropped_nomem++;
 		log_ratelimited(&nic->rl_drop, LOG_LVL_WARN, "nic%u: out of memory, frame dropped",
 				nic->adapter);
 		return;
 	}
+	if (len < NIC_MIN_FRAME)
+		memset(p->payload, 0, NIC_MIN_FRAME);
 	pbuf_take(p, frame, (u16_t)len);
 	if (nic->netif.input(p, &nic->netif) != ERR_OK)
 		pbuf_free(p);
