@@ -5,7 +5,7 @@
 #
 # Installs the missing Debian packages (build: compiler, CMake, libuv, c-ares,
 # jansson, Criterion, dpkg-dev; with --tests also the real peers the tests
-# drive: busybox udhcpc, ISC dhclient, iproute2, ping, socat), then
+# drive: busybox udhcpc, ISC dhclient, iproute2, ping, socat, rdisc6...), then
 # configures and builds build/natd. CMake's configure step fetches lwIP 2.1.3
 # from Debian's source package (third_party/fetch-lwip.sh). Idempotent: a
 # second run installs nothing and rebuilds only what changed.
@@ -18,7 +18,7 @@ pkgs=(build-essential cmake pkg-config dpkg-dev patch xz-utils
       libuv1-dev libc-ares-dev libjansson-dev libcriterion-dev)
 if [ "${1:-}" = "--tests" ]; then
 	pkgs+=(iproute2 busybox isc-dhcp-client iputils-ping socat procps curl traceroute
-	      dnsmasq-base bind9-dnsutils)
+	      dnsmasq-base bind9-dnsutils ndisc6)
 fi
 
 missing=()

@@ -86,13 +86,20 @@ check "DHCPv6: server id is natd's DUID-LL" \
 	grep -q "new_dhcp6_server_id='0:3:0:1:52:55:a:0:2:2'" "$T/dh6.env"
 
 # --natipv6default1 on: a default route even without global IPv6 on the host.
+# And --natdnsproxy1 off: RDNSS names the host's IPv6 nameservers a guest can
+# reach (not ::1).
+printf 'nameserver 127.0.0.53\nnameserver ::1\nnameserver 2001:db8::53\nsearch test.example\n' \
+	> "$NATD_RESOLV_CONF"
 tap2="no$ID"
 ns2=$(new_netns guest2)
 guest6_sysctls "$ns2"
-natd_start natd2 --name vm6on --nic1 nat --attach1 "tap:$tap2" --natipv6default1 on
+natd_start natd2 --name vm6on --nic1 nat --attach1 "tap:$tap2" --natipv6default1 on \
+	--natdnsproxy1 off
 tap_into_ns "$tap2" "$ns2"
 ra "$ns2" "$tap2" > "$T/ra2" || fail "rdisc6 (natd2) got no router advertisement"
 check "--natipv6default1 on: router lifetime 1800" grep -Eq 'Router lifetime +: +1800 ' "$T/ra2"
+expect_eq "--natdnsproxy1 off: RDNSS is the host's IPv6 nameserver" 2001:db8::53 \
+	"$(sed -n 's/^ Recursive DNS server *: //p' "$T/ra2" | tr '\n' ' ' | sed 's/ $//')"
 natd_stop "$NATD_PID"
 
 # The host gains a global address (the remote's veth): natd notices at once
