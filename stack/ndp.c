@@ -11,7 +11,8 @@
  *     exactly, at most one fragment header, at most NDP_MAX_EXTHDRS headers,
  *     and a first fragment carrying the whole header chain up to the
  *     upper-layer header (RFC 7112);
- *   - ICMPv6: at least its 4-byte header;
+ *   - ICMPv6: at least its 4-byte header (8 for error messages); "packet too
+ *     big" not below 1280 bytes;
  *   - Neighbour Discovery (RFC 4861 6.1.1, 7.1.1, 7.1.2, 8.1): not
  *     fragmented (RFC 6980), hop limit 255, code 0, a correct checksum, the
  *     message's fixed part present, every option of non-zero length and
@@ -293,6 +294,14 @@ int ndp_parse_ip6(const uint8_t *pkt, size_t len, struct ndp_ip6_info *info)
 			goto bad;
 		info->icmp_type = m[0];
 		info->icmp_code = m[1];
+		/* Error messages carry 4 more bytes; a "packet too big" below the
+		 * IPv6 minimum MTU is bogus (RFC 8201 4) and would make lwIP
+		 * fragment into pieces of nothing. */
+		if (info->icmp_type < 128 && info->l4_len < 8)
+			goto bad;
+		if (info->icmp_type == NDP_ICMP6_PACKET_TOO_BIG &&
+		    ((uint32_t)m[4] << 24 | (uint32_t)m[5] << 16 | (uint32_t)m[6] << 8 | m[7]) < 1280)
+			goto bad;
 		if (info->icmp_type >= NDP_ICMP6_RS && info->icmp_type <= NDP_ICMP6_REDIRECT &&
 		    ndp_check_nd(m, info->l4_len, info) < 0)
 			return -EBADMSG;

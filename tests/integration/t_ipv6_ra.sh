@@ -122,6 +122,18 @@ check "--natipv6default1 off: router lifetime 0" grep -Eq 'Router lifetime +: +0
 natd_stop "$NATD_PID"
 
 # Malformed packets from the guest are dropped and counted; natd carries on.
+# ip6_hex ADDR: ADDR's 16 bytes as printf escapes.
+ip6_hex() {
+	local a=$1 h t g hex="" i
+	local -a hg=() tg=()
+	if [[ $a == *::* ]]; then h=${a%%::*}; t=${a#*::}; else h=$a; t=""; fi
+	[ -n "$h" ] && IFS=: read -ra hg <<< "$h"
+	[ -n "$t" ] && IFS=: read -ra tg <<< "$t"
+	for g in "${hg[@]}"; do hex+=$(printf '%04x' $((16#$g))); done
+	for ((i = ${#hg[@]} + ${#tg[@]}; i < 8; i++)); do hex+=0000; done
+	for g in "${tg[@]}"; do hex+=$(printf '%04x' $((16#$g))); done
+	sed 's/../\\x&/g' <<< "$hex"
+}
 send6() { ip netns exec "$ns" socat -u - "IP6-SENDTO:$1"; }
 # a neighbour solicitation with hop limit 64 (must be 255)
 printf '\x87\x00\x00\x00\x00\x00\x00\x00\xfd\x17\x62\x5c\xf0\x37\x00\x02\x00\x00\x00\x00\x00\x00\x00\x02' |
@@ -133,14 +145,21 @@ printf '\x85\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00' |
 	send6 "[ff02::2%$tap]:58,setsockopt-int=41:18:255"
 # a destination options header whose PadN option runs past its end
 printf '\x11\x00\x01\x0a\x00\x00\x00\x00' | send6 "[fd17:625c:f037:2::2]:60"
+# "packet too big" with MTU 50 about natd's packets to the guest: lwIP would
+# cut everything for the guest into empty fragments, for ever
+printf "\x02\x00\x00\x00\x00\x00\x00\x32\x60\x00\x00\x00\x00\x08\x3a\x40$(ip6_hex fd17:625c:f037:2::2)$(ip6_hex "$addr")\x81\x00\x00\x00\x00\x01\x00\x01" |
+	send6 "[fd17:625c:f037:2::2]:58"
 counted() {
 	info vm6ra > "$T/info2"
 	grep -Eq '^nics_1_ipv6_counters_dropped_malformed_ndp=[3-9]' "$T/info2" &&
-		grep -Eq '^nics_1_ipv6_counters_dropped_malformed_exthdr=[1-9]' "$T/info2"
+		grep -Eq '^nics_1_ipv6_counters_dropped_malformed_exthdr=[1-9]' "$T/info2" &&
+		grep -Eq '^nics_1_ipv6_counters_dropped_malformed_icmp6=[1-9]' "$T/info2"
 }
-check "malformed NDP and extension headers counted in showvminfo" wait_for 5 counted
+check "malformed NDP, ICMPv6 and extension headers counted in showvminfo" wait_for 5 counted
 check "natd still answers after malformed packets" \
 	ip netns exec "$ns" ping -6 -c 1 -W 2 fd17:625c:f037:2::2
+check "and a 3000-byte ping (replies fragmented at the real MTU)" \
+	ip netns exec "$ns" ping -6 -c 1 -W 2 -s 3000 fd17:625c:f037:2::2
 check "router solicitations counted" grep -Eq '^nics_1_ipv6_counters_router_solicitations=[1-9]' "$T/info2"
 
 natd_stop "$pid1"

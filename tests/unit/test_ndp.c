@@ -189,6 +189,19 @@ Test(ndp, icmp6_too_short)
 	cr_assert_eq(i.bad, NDP_BAD_ICMP6);
 }
 
+Test(ndp, packet_too_big_below_minimum_mtu)
+{
+	struct ndp_ip6_info i;
+	uint8_t m[8 + 48] = { 2, 0, 0, 0, 0, 0, 0x05, 0x00 }; /* MTU 1280 */
+
+	m[8] = 0x60;
+	cr_assert_eq(parse(mk_icmp(64, guest, gw, m, sizeof(m)), &i), 0);
+	m[6] = 0x04; /* 1024 */
+	cr_assert_eq(parse(mk_icmp(64, guest, gw, m, sizeof(m)), &i), -EBADMSG);
+	cr_assert_eq(i.bad, NDP_BAD_ICMP6);
+	cr_assert_eq(parse(mk_icmp(64, guest, gw, m, 6), &i), -EBADMSG, "error message cut short");
+}
+
 Test(ndp, ipv6_header)
 {
 	struct ndp_ip6_info i;
