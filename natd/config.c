@@ -811,7 +811,7 @@ const char config_run_help[] =
 "  --nicpromisc<x> deny|allow-vms|allow-all\n"
 "\n"
 "  --natbindip<x> IP            source address of natd's host sockets (must be\n"
-"                               an address of the host)\n"
+"                               an address of the host; IPv4 flows)\n"
 "  --natlocalhostreachable<x> on|off\n"
 "                               off (default): the gateway address is only the\n"
 "                               router. on: TCP and UDP to the gateway reach\n"
