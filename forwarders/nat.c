@@ -23,7 +23,6 @@
 
 #include "forwarders/nat_internal.h"
 #include "lwip/icmp.h"
-#include "lwip/icmp6.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/ip6.h"

@@ -29,7 +29,6 @@
 #include "dhcp/dhcp_server.h"
 #include "lwip/etharp.h"
 #include "lwip/ip4_addr.h"
-#include "lwip/nd6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
