@@ -213,10 +213,11 @@ static void nic6_saw_guest(struct nic6 *n, const uint8_t *a, bool confirmed)
 {
 	static const uint8_t zero[8];
 	struct nic6_guest_addr *slot = NULL;
-	uint64_t now = stack_now_ms();
+	uint64_t now;
 
 	if (!nic6_in_prefix(n, a) || nic6_is_own(n, a) || !memcmp(a + 8, zero, 8))
 		return; /* not the guest's (prefix::, the subnet-router anycast, neither) */
+	now = stack_now_ms();
 	for (int i = 0; i < NIC6_MAX_GUEST_ADDRS; i++) {
 		struct nic6_guest_addr *g = &n->guests[i];
 
