@@ -22,6 +22,9 @@ static const struct device_ops *const device_backends[] = {
 	&stream_listen_ops,
 	&stream_connect_ops,
 	&dgram_ops,
+	/* natd-internal: the NAT-network switch's ports (switch.c) */
+	&stream_fd_ops,
+	&inproc_ops,
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

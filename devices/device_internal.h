@@ -99,6 +99,7 @@ struct device {
 	dev_t sock_dev;
 	ino_t sock_ino;
 	struct log_ratelimit rl;
+	void *priv;		/* inproc: its endpoint */
 };
 
 /* Backends (one ops table each). */
@@ -107,6 +108,8 @@ extern const struct device_ops tap_fd_ops;
 extern const struct device_ops stream_listen_ops;
 extern const struct device_ops stream_connect_ops;
 extern const struct device_ops dgram_ops;
+extern const struct device_ops stream_fd_ops;
+extern const struct device_ops inproc_ops;
 
 /* snprintf into err (if any); returns err for convenience. */
 void device_seterr(char *err, size_t errlen, const char *fmt, ...)

@@ -506,6 +506,72 @@ static void stream_connect_io_closed(struct device *dev)
 	device_timer_arm(dev, 1000);
 }
 
+/* --- stream-fd: an accepted connection ----------------------------------- */
+
+/*
+ * "stream-fd:N": a connected UNIX stream socket natd already holds (the
+ * NAT-network switch's accepted ports), QEMU framing. Link up at start, down
+ * for good when the peer goes away; the owner then closes the device.
+ */
+static int stream_fd_check(const char *arg, char *err, size_t errlen)
+{
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || fd < 0 || fd > INT32_MAX) {
+		device_seterr(err, errlen, "stream-fd: '%s' is not a file descriptor number", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The device owns fd from here on, whether opening succeeds or not. */
+static int stream_fd_open(struct device *dev, const char *arg, char *err, size_t errlen)
+{
+	int fd = (int)strtol(arg, NULL, 10), type = 0, fl, r;
+	socklen_t sl = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) < 0 || type != SOCK_STREAM) {
+		device_seterr(err, errlen, "%s: not a stream socket", dev->spec);
+		r = -ENOTSOCK;
+		goto fail;
+	}
+	r = stream_alloc(dev, err, errlen);
+	if (r < 0)
+		goto fail;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		r = -errno;
+		device_seterr(err, errlen, "%s: fcntl: %s", dev->spec, strerror(errno));
+		goto fail;
+	}
+	dev->io_fd = fd;
+	dev->io_events = UV_READABLE | UV_DISCONNECT;
+	return 0;
+fail:
+	close(fd);
+	return r;
+}
+
+static void stream_fd_timer(struct device *dev)
+{
+	if (!dev->io_init || dev->io_closing)
+		return;
+	dev->st.connects++;
+	device_link(dev, true);
+}
+
+const struct device_ops stream_fd_ops = {
+	.type = "stream-fd",
+	.check = stream_fd_check,
+	.open = stream_fd_open,
+	.timer = stream_fd_timer,
+	.io = stream_io,
+	.send = stream_send,
+};
+
 const struct device_ops stream_listen_ops = {
 	.type = "stream",
 	.check = stream_listen_check,

@@ -68,6 +68,8 @@ struct dhcp_slot {
 	uint8_t mac[6];
 	char hostname[64];
 	uint64_t expires_ms;
+	bool restored;            /* added by dhcp_server_add_lease(): keyed by MAC
+				     until the client's first message */
 };
 
 struct dhcp_server {
@@ -80,6 +82,7 @@ struct dhcp_server {
 	void *cb_opaque;
 	struct dhcp_counters ctr;
 	struct log_ratelimit rl;
+	uint32_t n_restored;      /* slots with restored set */
 	struct dhcp_slot slots[];
 };
 
@@ -509,9 +512,29 @@ int dhcp_server_add_lease(struct dhcp_server *s, const struct dhcp_lease_info *l
 	memcpy(sl->hostname, l->hostname, sizeof(sl->hostname));
 	sl->hostname[sizeof(sl->hostname) - 1] = '\0';
 	sl->expires_ms = l->expires_ms;
+	sl->restored = true;
+	s->n_restored++;
 	rc = 0;
 out:
 	return rc;
+}
+
+/*
+ * A lease restored from disk knows only the client's MAC, but the client may
+ * identify itself by option 61: the first message from that MAC tells which
+ * key it really uses, and the slot takes it.
+ */
+static void adopt_restored(struct dhcp_server *s, const struct dhcp_req *r)
+{
+	for (uint32_t i = 0; s->n_restored && i < s->n_slots; i++) {
+		struct dhcp_slot *sl = &s->slots[i];
+
+		if (!sl->restored || memcmp(sl->mac, r->chaddr, 6) != 0)
+			continue;
+		sl->restored = false;
+		s->n_restored--;
+		sl->key = r->key;
+	}
 }
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -967,6 +990,8 @@ int dhcp_server_input(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		goto out;
 	}
 	expire_scan(s, now_ms);
+	if (s->n_restored)
+		adopt_restored(s, &r);
 
 	switch (r.type) {
 	case DHCPDISCOVER:

@@ -654,7 +654,7 @@ int dns_nic_start(struct nic *nic, char *err, size_t errlen)
 	dn->nic = nic;
 	ip_addr_set_ip4_u32_val(a, cfg->dns.s_addr);
 	rc = dns_listen(dn, &a, &dn->udp, &dn->listen, err, errlen);
-	if (rc < 0)
+	if (rc < 0 || !cfg->ipv6)
 		return rc;
 	/* <prefix>::3, an address of the netif (stack/nic6.c) */
 	dns_addr6(&a, &cfg->dns6);

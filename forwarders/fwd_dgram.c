@@ -23,6 +23,12 @@
  * A guest packet with TTL 1 would expire at natd, the guest's first hop: it
  * is answered with ICMP time exceeded from the gateway, as a router would.
  *
+ * Port forwards (fwd_dgram_inbound(), from portfwd.c) make UDP flows the
+ * other way round: a datagram from a host peer on a rule's socket becomes a
+ * flow whose "remote" side is the peer as the guest sees it; the guest's
+ * replies go back to the peer through the rule's socket, which the flows
+ * share (they own no handle, so they close at once).
+ *
  * Flows expire when idle (nat.udp_timeout_ms; DNS, port 53, and echo flows
  * sooner). Broadcast and multicast UDP from the guest is never forwarded
  * (the DHCP server handles the limited broadcast to port 67).
@@ -70,6 +76,9 @@ struct dgram_conn {
 	uint8_t ttl, tos;        /* applied to the host socket */
 	uint8_t l4[8];           /* the guest's last transport header */
 	uint16_t ip_len;         /* and its IP packet's length */
+	const void *tag;         /* port forward: the rule; fd is the rule's */
+	struct sockaddr_storage peer;  /* port forward: where replies go */
+	socklen_t peerlen;
 };
 
 static uint8_t dgram_buf[65536];
@@ -101,6 +110,12 @@ static void dgram_close(struct dgram_conn *c)
 	if (c->flow->state)
 		return;
 	c->flow->state = 1; /* closing */
+	if (c->tag) {
+		/* the rule's socket stays; no handle of our own */
+		nat_flow_closed(c->flow);
+		free(c);
+		return;
+	}
 	closer_hold(&nat.closer);
 	uv_close((uv_handle_t *)&c->poll, dgram_closed);
 }
@@ -316,13 +331,11 @@ static int dgram_open_host(struct dgram_conn *c)
 	return 0;
 }
 
-/* A new flow for a guest packet; NULL when refused (counted), with the
- * reason in *err (-errno) when err is given. */
-static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key, int *err)
+/* A flow and its state, not yet with a socket; NULL when refused (counted). */
+static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key)
 {
 	struct dgram_conn *c;
 	struct flow *f;
-	int rc;
 
 	f = flow_insert(nat.flows, key, stack_now_ms());
 	if (!f) {
@@ -339,6 +352,20 @@ static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key,
 	c->nic = nic;
 	c->fd = -1;
 	f->owner = c;
+	return c;
+}
+
+/* A new flow for a guest packet; NULL when refused (counted), with the
+ * reason in *err (-errno) when err is given. */
+static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key, int *err)
+{
+	struct dgram_conn *c = dgram_alloc(nic, key);
+	struct flow *f;
+	int rc;
+
+	if (!c)
+		return NULL;
+	f = c->flow;
 	rc = dgram_open_host(c);
 	if (rc < 0 || uv_poll_init(nat.loop, &c->poll, c->fd) < 0) {
 		char r[64];
@@ -385,6 +412,23 @@ static void dgram_apply_ip_fields(struct dgram_conn *c, uint8_t ttl, uint8_t tos
 	}
 }
 
+/* A guest UDP packet to a local address that answers a port forward. */
+static bool dgram_is_forward_reply(struct nic *nic, const struct ip_hdr *iph, size_t hl)
+{
+	const struct udp_hdr *uh = (const struct udp_hdr *)((const uint8_t *)iph + hl);
+	struct flow_key k;
+	struct flow *f;
+	ip4_addr_t g, r;
+
+	if (iph->dest.addr != nic_config(nic)->gateway.s_addr)
+		return false;
+	ip4_addr_copy(g, iph->src);
+	ip4_addr_copy(r, iph->dest);
+	nat_key4(&k, FLOW_PROTO_UDP, nic, &g, uh->src, &r, uh->dest);
+	f = flow_lookup(nat.flows, &k);
+	return f && f->owner && ((struct dgram_conn *)f->owner)->tag;
+}
+
 /*
  * lwIP raw input for UDP and ICMP: takes (returns 1, frees p) the guest's
  * datagrams and echo requests for remote addresses; leaves everything else
@@ -421,8 +465,9 @@ static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const
 	src = iph->src.addr;
 	dst = iph->dest.addr;
 	/* The gateway alias covers UDP only, and never natd's own DHCP server:
-	 * pings to the gateway are lwIP's to answer. */
-	if ((nat_is_local(nic, dst) &&
+	 * pings to the gateway are lwIP's to answer. Replies to port forwards
+	 * whose peer is shown as the gateway are ours. */
+	if ((nat_is_local(nic, dst) && !(udp && dgram_is_forward_reply(nic, iph, hl)) &&
 	     !(udp && nat_is_host_alias(nic, dst) &&
 	       ((const struct udp_hdr *)((const uint8_t *)iph + hl))->dest != PP_HTONS(67))) ||
 	    ip4_addr_isbroadcast_u32(dst, ip_current_input_netif()) ||
@@ -498,6 +543,15 @@ static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const
 	}
 	if (c->flow->state)
 		goto drop; /* closing */
+	if (c->tag) {
+		/* a port forward's reply: through the rule's socket to the peer */
+		if (udp)
+			sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
+			       (const struct sockaddr *)&c->peer, c->peerlen);
+		c->flow->bytes_g2h += plen;
+		c->flow->last_ms = stack_now_ms();
+		goto drop;
+	}
 	dgram_apply_ip_fields(c, IPH_TTL(iph), IPH_TOS(iph));
 	memcpy(c->l4, l4, 8);
 	c->ip_len = (uint16_t)iplen;
@@ -609,6 +663,15 @@ static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, cons
 	}
 	if (c->flow->state)
 		goto drop; /* closing */
+	if (c->tag) {
+		/* a port forward's reply: through the rule's socket to the peer */
+		if (udp)
+			sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
+			       (const struct sockaddr *)&c->peer, c->peerlen);
+		c->flow->bytes_g2h += plen;
+		c->flow->last_ms = stack_now_ms();
+		goto drop;
+	}
 	dgram_apply_ip_fields(c, info.hop_limit, info.tclass);
 	memcpy(c->l4, l4, 8);
 	c->ip_len = (uint16_t)info.total_len;
@@ -620,6 +683,49 @@ static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, cons
 drop:
 	pbuf_free(p);
 	return 1;
+}
+
+int fwd_dgram_inbound(struct nic *nic, int fd, const struct sockaddr *peer,
+		      unsigned peerlen, const struct flow_key *key, const void *tag,
+		      const uint8_t *data, size_t n)
+{
+	struct flow *f;
+	struct dgram_conn *c;
+
+	if (nat.flows == NULL || nat.shutting_down || peerlen > sizeof(c->peer))
+		return -ENETDOWN;
+	f = flow_lookup(nat.flows, key);
+	if (f) {
+		c = f->owner;
+		if (!c || c->tag != tag || c->flow->state)
+			return -EADDRINUSE; /* the guest's own flow, or closing */
+	} else {
+		c = dgram_alloc(nic, key);
+		if (!c)
+			return -ENOSPC;
+		c->fd = fd;
+		c->tag = tag;
+	}
+	/* the latest peer behind this presented address gets the replies */
+	memcpy(&c->peer, peer, peerlen);
+	c->peerlen = (socklen_t)peerlen;
+	dgram_to_guest(c, data, n);
+	return 0;
+}
+
+static int dgram_close_tag_one(void *opaque, struct flow *f)
+{
+	struct dgram_conn *c = f->owner;
+
+	if (f->key.proto == FLOW_PROTO_UDP && c && c->tag == opaque)
+		dgram_close(c);
+	return 0;
+}
+
+void fwd_dgram_close_tag(const void *tag)
+{
+	if (nat.flows)
+		flow_foreach(nat.flows, dgram_close_tag_one, (void *)tag);
 }
 
 /* As root, lets natd's group open ICMP "ping" sockets. */

@@ -40,6 +40,15 @@
  *   SO_LINGER 0 (a RST); a reset from the host aborts the pcb (a RST).
  * A flow is freed only after its uv_poll and uv_timer handles have reported
  * their close callbacks.
+ *
+ * Port forwards run the other way (fwd_tcp_inbound(), called by portfwd.c
+ * with a connection accepted on a rule's host listener): natd opens an lwIP
+ * connection to the guest whose source is the client as the guest should
+ * see it (its real address, or the gateway for clients the guest could not
+ * answer directly), state GUEST_CONNECTING with the host socket not read.
+ * lwIP's connected callback makes it ESTABLISHED and the same splice runs;
+ * a RST from the guest, or no answer within FWD_TCP_CONNECT_TIMEOUT_MS,
+ * resets the host client.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -74,13 +83,14 @@ enum conn_state {
 	TS_SYN_RCVD,    /* lwIP answered SYN-ACK; waiting for the guest's ACK */
 	TS_ESTABLISHED,
 	TS_CLOSING,     /* handles closing */
+	TS_GUEST_CONNECTING, /* port forward: lwIP's SYN sent to the guest */
 	TS_COUNT
 };
 
 static const char *const tcp_state_names[] = {
 	[TS_CONNECTING] = "connecting", [TS_READY] = "connected-host",
 	[TS_SYN_RCVD] = "syn-received", [TS_ESTABLISHED] = "established",
-	[TS_CLOSING] = "closing",
+	[TS_CLOSING] = "closing", [TS_GUEST_CONNECTING] = "connecting-guest",
 };
 _Static_assert(sizeof(tcp_state_names) / sizeof(tcp_state_names[0]) == TS_COUNT,
 	       "tcp_state_names");
@@ -488,8 +498,14 @@ static void conn_timer_cb(uv_timer_t *t)
 {
 	struct tcp_conn *c = t->data;
 
-	if (conn_state(c) == TS_CONNECTING)
+	if (conn_state(c) == TS_CONNECTING) {
 		conn_connect_done(c, ETIMEDOUT);
+	} else if (conn_state(c) == TS_GUEST_CONNECTING) {
+		/* The guest never answered the forward's SYN: reset the client. */
+		log_debug("tcp: port forward to the guest timed out");
+		c->rst_host = true;
+		conn_close(c, true);
+	}
 }
 
 /* lwIP callbacks of an attached pcb. */
@@ -574,6 +590,30 @@ static err_t conn_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
+static void conn_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, c);
+	tcp_recv(pcb, conn_recv);
+	tcp_sent(pcb, conn_sent);
+	tcp_err(pcb, conn_err);
+	tcp_nagle_disable(pcb);
+	ip_set_option(pcb, SOF_KEEPALIVE);
+	pcb->keep_idle = 120000;
+	pcb->keep_intvl = 10000;
+	pcb->keep_cnt = 9;
+}
+
+static void conn_host_sockopts(int fd)
+{
+	int one = 1, idle = 120, intvl = 10, cnt = 9;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 /* The proxy listener created a pcb for the SYN being re-injected. */
 static err_t conn_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_pcb *cpcb)
 {
@@ -586,15 +626,7 @@ static err_t conn_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_
 		return ERR_VAL; /* not ours: lwIP drops the pcb */
 	c->pcb = cpcb;
 	conn_set_state(c, TS_SYN_RCVD);
-	tcp_arg(cpcb, c);
-	tcp_recv(cpcb, conn_recv);
-	tcp_sent(cpcb, conn_sent);
-	tcp_err(cpcb, conn_err);
-	tcp_nagle_disable(cpcb);
-	ip_set_option(cpcb, SOF_KEEPALIVE);
-	cpcb->keep_idle = 120000;
-	cpcb->keep_intvl = 10000;
-	cpcb->keep_cnt = 9;
+	conn_setup_pcb(c, cpcb);
 	return ERR_OK;
 }
 
@@ -608,20 +640,12 @@ static int conn_open_host(struct tcp_conn *c)
 {
 	struct sockaddr_storage sa;
 	socklen_t salen;
-	int one = 1, fd, rc;
+	int fd, rc;
 
 	fd = socket(c->flow->key.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	{
-		int idle = 120, intvl = 10, cnt = 9;
-
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-	}
+	conn_host_sockopts(fd);
 	c->fd = fd;
 	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa, &salen);
 	if (rc < 0)
@@ -740,6 +764,113 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	uv_timer_start(&c->timer, conn_timer_cb, FWD_TCP_CONNECT_TIMEOUT_MS, 0);
 	conn_update_poll(c);
 	return 1;
+}
+
+/* lwIP finished the handshake of a port forward with the guest. */
+static err_t conn_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct tcp_conn *c = arg;
+
+	(void)pcb;
+	if (!c || conn_state(c) != TS_GUEST_CONNECTING)
+		return ERR_OK;
+	if (err != ERR_OK) {
+		c->rst_host = true;
+		conn_close(c, true);
+		return ERR_ABRT;
+	}
+	uv_timer_stop(&c->timer);
+	conn_set_state(c, TS_ESTABLISHED);
+	conn_update_poll(c);
+	return ERR_OK;
+}
+
+/* Closes an accepted host connection with a RST (the forward failed). */
+static void conn_reset_fd(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+int fwd_tcp_inbound(struct nic *nic, int fd, const ip4_addr_t *src, uint16_t sport,
+		    const ip4_addr_t *guest, uint16_t gport)
+{
+	struct flow_key key;
+	struct tcp_pcb *pcb;
+	struct tcp_conn *c;
+	struct flow *f;
+	ip_addr_t lip, gip;
+	err_t e;
+
+	if (nat.flows == NULL || nat.shutting_down || !nic_cable(nic)) {
+		conn_reset_fd(fd);
+		return -ENETDOWN;
+	}
+	pcb = tcp_new();
+	if (!pcb) {
+		conn_reset_fd(fd);
+		return -ENOMEM;
+	}
+	ip_addr_copy_from_ip4(lip, *src);
+	ip_addr_copy_from_ip4(gip, *guest);
+	tcp_bind_netif(pcb, nic_netif(nic));
+	/* The client's own port; another client shown with the same address
+	 * (several host addresses presented as the gateway) gets a fresh one. */
+	e = tcp_bind(pcb, &lip, sport);
+	if (e == ERR_USE)
+		e = tcp_bind(pcb, &lip, 0);
+	if (e != ERR_OK) {
+		tcp_abort(pcb);
+		conn_reset_fd(fd);
+		return -EADDRINUSE;
+	}
+	nat_key4(&key, FLOW_PROTO_TCP, nic, guest, lwip_htons(gport), src,
+		 lwip_htons(pcb->local_port));
+	f = flow_insert(nat.flows, &key, stack_now_ms());
+	c = f ? calloc(1, sizeof(*c)) : NULL;
+	if (!c || uv_poll_init(nat.loop, &c->poll, fd) < 0) {
+		int rc = !f && errno == ENOSPC ? -ENOSPC : -ENOMEM;
+
+		if (rc == -ENOSPC)
+			nat.drops[NAT_DROP_FLOWS_FULL]++;
+		if (f)
+			flow_remove(nat.flows, f);
+		free(c);
+		tcp_abort(pcb);
+		conn_reset_fd(fd);
+		return rc;
+	}
+	conn_host_sockopts(fd);
+	nat_host_buffers(fd, nic);
+	c->flow = f;
+	c->nic = nic;
+	c->fd = fd;
+	c->pcb = pcb;
+	f->owner = c;
+	c->poll.data = c;
+	uv_timer_init(nat.loop, &c->timer);
+	c->timer.data = c;
+	c->handles_open = 2;
+	conn_set_state(c, TS_GUEST_CONNECTING);
+	conn_setup_pcb(c, pcb);
+	if (log_get_level() >= LOG_LVL_DEBUG) {
+		char g[64], r[64];
+
+		log_debug("tcp: forward %s -> %s: connecting to the guest",
+			  flow_key_format_side(&key, false, r, sizeof(r)),
+			  flow_key_format_side(&key, true, g, sizeof(g)));
+	}
+	e = tcp_connect(pcb, &gip, gport, conn_connected);
+	if (e != ERR_OK) {
+		c->rst_host = true;
+		conn_close(c, true);
+		return -EIO;
+	}
+	uv_timer_start(&c->timer, conn_timer_cb, FWD_TCP_CONNECT_TIMEOUT_MS, 0);
+	stack_kick();
+	return 0;
 }
 
 int fwd_tcp_init(char *err, size_t errlen)

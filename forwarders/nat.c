@@ -76,11 +76,21 @@ bool nat_is_local(const struct nic *nic, uint32_t dest)
 	return (dest & c->netmask.s_addr) == c->network.s_addr;
 }
 
-bool nat_is_host_alias(const struct nic *nic, uint32_t dest)
+uint32_t nat_host_alias(const struct nic *nic, uint32_t dest)
 {
 	const struct nic_config *c = nic_config(nic);
 
-	return c->localhost_reachable && dest == c->gateway.s_addr;
+	for (unsigned i = 0; i < c->n_loopback; i++)
+		if (dest == c->loopback_net[i].s_addr)
+			return c->loopback_host[i].s_addr;
+	if (c->localhost_reachable && dest == c->gateway.s_addr)
+		return htonl(INADDR_LOOPBACK);
+	return 0;
+}
+
+bool nat_is_host_alias(const struct nic *nic, uint32_t dest)
+{
+	return nat_host_alias(nic, dest) != 0;
 }
 
 bool nat_is_local6(const struct nic *nic, const ip6_addr_t *dest)
@@ -89,12 +99,9 @@ bool nat_is_local6(const struct nic *nic, const ip6_addr_t *dest)
 	       memcmp(dest->addr, nic_config(nic)->prefix6.s6_addr, 8) == 0;
 }
 
-int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
-		      struct sockaddr_storage *ss, socklen_t *sslen)
+void nat_host_buffers(int fd, const struct nic *nic)
 {
 	const struct nic_config *c = nic_config(nic);
-	struct sockaddr_in *sa = (struct sockaddr_in *)ss;
-	uint32_t r;
 
 	/* --natsettings<x> socksnd,sockrcv (KiB) */
 	if (c->sock_snd) {
@@ -107,6 +114,16 @@ int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
 
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	}
+}
+
+int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
+		      struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	const struct nic_config *c = nic_config(nic);
+	struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+	uint32_t r;
+
+	nat_host_buffers(fd, nic);
 	memset(ss, 0, sizeof(*ss));
 	if (k->family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
@@ -121,7 +138,7 @@ int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
 	sa->sin_family = AF_INET;
 	memcpy(&r, k->raddr, 4);
 	if (nat_is_host_alias(nic, r)) {
-		sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa->sin_addr.s_addr = nat_host_alias(nic, r);
 	} else {
 		sa->sin_addr.s_addr = r;
 		if (c->bind_ip_set) {
@@ -167,8 +184,10 @@ int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest)
 	if (nat_is_local(nic, d)) {
 		const struct nic_config *c = nic_config(nic);
 
-		/* natd's own service addresses (DNS proxy, TFTP) */
-		return d == c->dns.s_addr || d == c->tftp.s_addr;
+		/* natd's own service addresses (DNS proxy, TFTP; in a NAT network
+		 * the DHCP server and the host loopback mappings) */
+		return d == c->dns.s_addr || d == c->tftp.s_addr ||
+		       d == c->dhcp_server.s_addr || nat_is_host_alias(nic, d);
 	}
 	return 1;
 }
@@ -203,8 +222,9 @@ int natd_hook_ip6_accept(struct netif *netif, const struct ip6_addr *dest)
 	struct nic *nic = nat_nic_of(netif);
 	const ip6_addr_t *src = ip6_current_src_addr();
 
-	/* Only on the netif the packet came in on (lwIP asks the others too). */
-	if (!nic || netif != ip_current_input_netif() || nat.flows == NULL ||
+	/* Only on the netif the packet came in on (lwIP asks the others too),
+	 * and only where IPv6 is on. */
+	if (!nic || !nic_ip6(nic) || netif != ip_current_input_netif() || nat.flows == NULL ||
 	    nat.shutting_down || !nic_cable(nic))
 		return 0;
 	if (nat_dest6_forbidden(dest) || nat_is_local6(nic, dest))
@@ -500,6 +520,7 @@ void nat_shutdown(void (*closed)(void *opaque), void *opaque)
 		uv_close((uv_handle_t *)&nat.sweep, nat_sweep_closed);
 		nat.sweep_started = false;
 	}
+	portfwd_shutdown_all();
 	fwd_tcp_shutdown_all();
 	fwd_dgram_shutdown_all();
 	closer_release(&nat.closer);

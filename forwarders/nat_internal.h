@@ -50,8 +50,11 @@ struct nic *nat_nic_of(struct netif *netif);
 bool nat_is_local(const struct nic *nic, uint32_t dest);
 
 /* The guest may reach this local address through the host: with
- * --natlocalhostreachable, the gateway stands for host 127.0.0.1. */
+ * --natlocalhostreachable, the gateway stands for host 127.0.0.1; in a NAT
+ * network, each --loopback-4 address for its host loopback address. */
 bool nat_is_host_alias(const struct nic *nic, uint32_t dest);
+/* The host address such an alias reaches (network order), or 0. */
+uint32_t nat_host_alias(const struct nic *nic, uint32_t dest);
 
 /* IPv6: true when dest is the adapter's own (its prefix, or link-local),
  * never proxied to the host. */
@@ -67,6 +70,9 @@ struct sockaddr_storage;
  */
 int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
 		      struct sockaddr_storage *ss, socklen_t *sslen);
+
+/* Applies the adapter's socket buffer sizes (--natsettings) to fd. */
+void nat_host_buffers(int fd, const struct nic *nic);
 
 /* Fills a flow key for an IPv4 guest flow (ports in network order). */
 void nat_key4(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
@@ -130,6 +136,31 @@ void fwd_dgram_shutdown_all(void);
  * were relayed. */
 int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_t ip_proto,
 		       const uint8_t *l4, size_t l4len, uint16_t orig_len);
+
+/*
+ * Port forwarding (portfwd.c) into the guest, IPv4.
+ *
+ * fwd_tcp_inbound: fd is a host connection accepted on a rule's listener
+ * (taken: closed, with a RST, on failure). natd connects to guest:gport
+ * from src:sport (the client as the guest will see it; ports in host order;
+ * another source port is used when that one is taken). Returns 0 or -errno.
+ *
+ * fwd_dgram_inbound: a datagram from a host peer arrived on a rule's socket
+ * fd (shared by the rule's flows, not taken). The flow (key: the guest side,
+ * and the peer as the guest sees it) is found or made, remembering peer as
+ * where replies go; data is sent to the guest. tag names the rule, for
+ * fwd_dgram_close_tag() when the rule is deleted. Returns 0 or -errno.
+ */
+int fwd_tcp_inbound(struct nic *nic, int fd, const ip4_addr_t *src, uint16_t sport,
+		    const ip4_addr_t *guest, uint16_t gport);
+struct sockaddr;
+int fwd_dgram_inbound(struct nic *nic, int fd, const struct sockaddr *peer,
+		      unsigned peerlen, const struct flow_key *key, const void *tag,
+		      const uint8_t *data, size_t n);
+void fwd_dgram_close_tag(const void *tag);
+
+/* Closes every rule's host socket (portfwd.c). */
+void portfwd_shutdown_all(void);
 
 /* TCP proxy (fwd_tcp.c). */
 int fwd_tcp_init(char *err, size_t errlen);

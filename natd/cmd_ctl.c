@@ -21,8 +21,9 @@
 static const char showvminfo_help[] =
 "Usage: natd showvminfo VM [--machinereadable]\n"
 "\n"
-"Shows what the natd running VM is doing: NICs, leases, flows, DNS and\n"
-"drop counters. It asks over $NATD_HOME/run/VM.ctl.\n"
+"Shows what the natd running VM is doing: NICs, leases, port-forwarding\n"
+"rules (with connections forwarded and refused), flows, DNS and drop\n"
+"counters. It asks over $NATD_HOME/run/VM.ctl.\n"
 "\n"
 "  --machinereadable   one key=\"value\" per line (nested keys joined with '_',\n"
 "                      list items numbered from 1), as VBoxManage prints\n"

@@ -124,8 +124,6 @@ void config_free(struct natd_config *cfg)
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		struct nic_config *n = &cfg->nic[i];
 
-		for (unsigned j = 0; j < n->n_natpf; j++)
-			free(n->natpf[j]);
 		for (unsigned j = 0; j < n->n_props; j++)
 			free(n->props[j]);
 		n->n_natpf = n->n_props = 0;
@@ -274,12 +272,18 @@ static int opt_natpf(struct nic_config *n, const char *opt, const char *v, char 
 {
 	if (n->n_natpf >= NATD_MAX_NATPF)
 		return fail(err, errlen, "%s: at most %d rules per adapter", opt, NATD_MAX_NATPF);
+	struct pfrule *r = &n->natpf[n->n_natpf];
+	char why[256];
+
 	if (!*v)
 		return fail(err, errlen, "%s: empty rule (expected name,proto,hostip,hostport,"
 			    "guestip,guestport)", opt);
-	n->natpf[n->n_natpf] = strdup(v);
-	if (!n->natpf[n->n_natpf])
-		return fail(err, errlen, "%s: out of memory", opt);
+	if (pfrule_parse(v, PFRULE_SYNTAX_VBOX, AF_UNSPEC, r, why, sizeof(why)) < 0 ||
+	    pfrule_set_check_add(n->natpf, n->n_natpf, r, why, sizeof(why)) < 0)
+		return fail(err, errlen, "%s \"%s\": %s", opt, v, why);
+	if (r->guest.family == AF_INET6)
+		return fail(err, errlen, "%s \"%s\": forwarding to a guest IPv6 address is not "
+			    "supported yet", opt, v);
 	n->n_natpf++;
 	return 0;
 }
@@ -636,6 +640,7 @@ static void derive_nat_addresses(struct nic_config *n, unsigned adapter)
 	n->guest_last = (struct in_addr){ htonl(ntohl(n->broadcast.s_addr) - 1) };
 
 	/* fd17:625c:f037:<third octet>::/64, as VirtualBox derives it */
+	n->ipv6 = true;
 	memset(&n->prefix6, 0, sizeof(n->prefix6));
 	memcpy(n->prefix6.s6_addr, ula, sizeof(ula));
 	n->prefix6.s6_addr[7] = ((const uint8_t *)&n->network.s_addr)[2];
@@ -653,12 +658,33 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 	case NIC_MODE_NULL:
 	case NIC_MODE_NAT:
 		break;
+	case NIC_MODE_NATNETWORK:
+		/* The network's service does NAT, DHCP and forwarding. */
+		if (!n->nat_network[0])
+			return fail(err, errlen, "--nic%u natnetwork needs --nat-network%u NAME "
+				    "(natd natnetwork list shows the networks)", x, x);
+		if (!valid_vm_name(n->nat_network))
+			return fail(err, errlen, "--nat-network%u: '%s' is not a valid NAT network "
+				    "name", x, n->nat_network);
+		if (n->n_natpf)
+			return fail(err, errlen, "--natpf%u: a NAT network's port forwards belong "
+				    "to the network (natd natnetwork modify --netname %s "
+				    "--port-forward-4 RULE)", x, n->nat_network);
+		if (n->natnet_set)
+			return fail(err, errlen, "--natnet%u: a NAT network's addresses are the "
+				    "network's (natd natnetwork add --network)", x);
+		break;
 	default:
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
-			    "(supported: nat, null, none)", x, mode_names[n->mode]);
+			    "(supported: nat, natnetwork, null, none)", x, mode_names[n->mode]);
 	}
-	if (n->n_natpf)
-		return fail(err, errlen, "--natpf%u: port forwarding is not supported yet", x);
+	for (unsigned j = 0; j < n->n_natpf; j++) {
+		char why[384];
+
+		if (n->mode == NIC_MODE_NAT &&
+		    pfrule_check_privileged(&n->natpf[j], why, sizeof(why)) < 0)
+			return fail(err, errlen, "--natpf%u: %s", x, why);
+	}
 	if (n->tftp_prefix[0] || n->tftp_file[0] || n->tftp_server_set)
 		return fail(err, errlen, "--nattftp*%u: the TFTP server is not supported yet", x);
 	if (n->trace)
@@ -770,9 +796,16 @@ const char config_run_help[] =
 "  -h, --help                   this text\n"
 "\n"
 "Adapter x:\n"
-"  --nic<x> MODE                none (no adapter), null (cable pulled), nat;\n"
-"                               natnetwork, bridged, intnet, hostonly, generic\n"
+"  --nic<x> MODE                none (no adapter), null (cable pulled), nat,\n"
+"                               natnetwork; bridged, intnet, hostonly, generic\n"
 "                               are recognised but not supported yet\n"
+"  --nat-network<x> NAME        with --nic<x> natnetwork: join NAT network NAME\n"
+"                               (natd natnetwork --help). natd relays the VM's\n"
+"                               frames to the network's switch socket\n"
+"                               $NATD_HOME/run/natnet-NAME.sock; the network\n"
+"                               must be defined and enabled, and while it is\n"
+"                               stopped the VM's link stays up and natd\n"
+"                               reconnects every second\n"
 "  --attach<x> SPEC             where the VM's frames come from:\n"
 "                                 tap:IFNAME     a tap in natd's namespace\n"
 "                                                (created if missing)\n"
@@ -790,6 +823,19 @@ const char config_run_help[] =
 "                               by router advertisement (SLAAC); gateway ::2\n"
 "                               (router fe80::2), DNS proxy ::3; stateless\n"
 "                               DHCPv6 hands out the same DNS settings\n"
+"  --natpf<x> \"NAME,PROTO,HOSTIP,HOSTPORT,GUESTIP,GUESTPORT\"\n"
+"                               port forward (repeatable), as in VirtualBox:\n"
+"                               PROTO tcp or udp; empty NAME: generated\n"
+"                               (tcp-8080); empty HOSTIP: every host address,\n"
+"                               IPv4 and IPv6 (HOSTIP may be IPv6, e.g. ::1);\n"
+"                               empty GUESTIP: the address DHCP leased to the\n"
+"                               guest. The guest sees the client's own address\n"
+"                               (host loopback and IPv6 clients: the gateway).\n"
+"                               A HOSTPORT below\n"
+"                               net.ipv4.ip_unprivileged_port_start (1024)\n"
+"                               needs CAP_NET_BIND_SERVICE, else natd refuses\n"
+"                               to start. Change at run time with\n"
+"                               natd controlvm VM natpf<x> RULE|delete NAME\n"
 "  --natsettings<x> mtu,socksnd,sockrcv,tcpsnd,tcprcv\n"
 "                               as in VirtualBox; mtu 576..65520 (default 1500),\n"
 "                               handed to the guest by DHCP (option 26)\n"
@@ -827,10 +873,9 @@ const char config_run_help[] =
 "                               addresses change\n"
 "\n"
 "Recognised, not supported yet (natd refuses to start rather than ignore them):\n"
-"  --natpf<x> RULE, --nattftpprefix<x> DIR, --nattftpfile<x> FILE,\n"
-"  --nattftpserver<x> IP,\n"
+"  --nattftpprefix<x> DIR, --nattftpfile<x> FILE, --nattftpserver<x> IP,\n"
 "  --nictrace<x> on,\n"
-"  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME, --nat-network<x>,\n"
+"  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME,\n"
 "  --intnet<x>, --bridgeadapter<x>, --hostonlyadapter<x>, --nicgenericdrv<x>,\n"
 "  --nicproperty<x>\n"
 "\n"

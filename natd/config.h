@@ -17,10 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "forwarders/pfrule.h"
+
 #define NATD_MAX_NICS      8
 #define NATD_MAX_NATPF     64
 #define NATD_MAX_PROPS     8
 #define NATD_NAME_MAX      64
+#define NATD_MAX_LOOPBACK  4
 
 enum nic_mode {
 	NIC_MODE_NONE = 0,  /* no such adapter */
@@ -55,10 +58,12 @@ struct nic_config {
 	struct in_addr network, netmask;
 	unsigned prefixlen;
 	struct in_addr gateway, dns, tftp, guest_first, guest_last, broadcast;
-	/* IPv6: the /64 fd17:625c:f037:<third octet of network>::, its ::2
-	 * (gateway) and ::3 (DNS proxy); the router's link-local is fe80::2. */
+	/* IPv6 (when ipv6): the /64 fd17:625c:f037:<third octet of network>::,
+	 * its ::2 (gateway) and ::3 (DNS proxy); the router's link-local is
+	 * fe80::2. On for every adapter of `natd run`. */
+	bool ipv6;
 	struct in6_addr prefix6, gateway6, dns6;
-	char *natpf[NATD_MAX_NATPF];  /* rules as given, parsed by the forwarding module */
+	struct pfrule natpf[NATD_MAX_NATPF]; /* parsed; empty names already generated */
 	unsigned n_natpf;
 	char tftp_prefix[PATH_MAX];
 	char tftp_file[256];
@@ -72,6 +77,12 @@ struct nic_config {
 	enum tristate ipv6_default;
 	unsigned mtu;                 /* 1500 unless --natsettings */
 	unsigned sock_snd, sock_rcv, tcp_snd, tcp_rcv; /* KiB, 0 = default */
+	/* Set only by the NAT-network service (natd/natnet_service.c). */
+	struct in_addr dhcp_server;   /* DHCP server identifier; 0: the gateway */
+	bool dhcp_disabled;           /* --dhcp off: requests are ignored */
+	struct in_addr loopback_net[NATD_MAX_LOOPBACK];  /* --loopback-4: these */
+	struct in_addr loopback_host[NATD_MAX_LOOPBACK]; /* reach these on the host */
+	unsigned n_loopback;
 
 	/* Other modes. */
 	char nat_network[NATD_NAME_MAX];

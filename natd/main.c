@@ -18,12 +18,15 @@
 #include <uv.h>
 
 #include "natd/cmd_ctl.h"
+#include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
 #include "natd/vminfo.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
+#include "forwarders/portfwd.h"
 #include "natd/log.h"
+#include "natd/natnet_link.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
 
@@ -42,8 +45,11 @@ static const char main_help[] =
 "  showvminfo VM [--machinereadable]\n"
 "                              show a running VM's NICs, leases, flows, counters\n"
 "  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
-"                              (natpf<x> and nictrace<x>: not supported yet)\n"
-"  natnetwork ...              (not supported yet)\n"
+"                              natpf<x> RULE, natpf<x> delete NAME\n"
+"                              (nictrace<x>: not supported yet)\n"
+"  natnetwork add|modify|start|stop|remove|list ...\n"
+"                              NAT networks shared by several VMs\n"
+"                              (natd natnetwork --help)\n"
 "  bandwidthctl VM ...         (not supported yet)\n"
 "  help, --help                this text\n"
 "  version, --version          natd's version\n"
@@ -54,6 +60,7 @@ static struct {
 	uv_loop_t *loop;
 	struct natd_config cfg;
 	struct nic *nics[NATD_MAX_NICS];
+	struct natnet_link *links[NATD_MAX_NICS]; /* --nic<x> natnetwork */
 	unsigned open_nics;
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
@@ -111,11 +118,16 @@ static void app_nat_closed(void *opaque)
 		stack_shutdown(app_stack_closed, NULL);
 		return;
 	}
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		if (app.nics[i]) {
 			nic_stop(app.nics[i], app_nic_closed, NULL);
 			app.nics[i] = NULL;
 		}
+		if (app.links[i]) {
+			natnet_link_stop(app.links[i], app_nic_closed, NULL);
+			app.links[i] = NULL;
+		}
+	}
 }
 
 static void app_dns_closed(void *opaque)
@@ -146,11 +158,66 @@ static void app_stop(void)
 
 static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errlen)
 {
+	json_t *r, *nics;
+
 	(void)opaque;
 	(void)args;
 	(void)err;
 	(void)errlen;
-	return vminfo_json(&app.cfg, app.nics, app.started_ms);
+	r = vminfo_json(&app.cfg, app.nics, app.started_ms);
+	nics = json_object_get(r, "nics");
+	for (unsigned i = 0; i < NATD_MAX_NICS && json_is_array(nics); i++) {
+		struct natnet_link_stats st;
+
+		if (!app.links[i])
+			continue;
+		natnet_link_get_stats(app.links[i], &st);
+		json_array_append_new(nics, json_pack("{s:I, s:s, s:s, s:s, s:b, s:b, s:I, s:I, "
+			"s:I, s:I}", "adapter", (json_int_t)i + 1, "mode", "natnetwork",
+			"nat_network", app.cfg.nic[i].nat_network, "attach", app.cfg.nic[i].attach,
+			"vm_attached", st.vm_attached, "joined", st.joined,
+			"frames_to_network", (json_int_t)st.to_network,
+			"frames_from_network", (json_int_t)st.from_network,
+			"frames_dropped", (json_int_t)st.dropped, "joins", (json_int_t)st.joins));
+	}
+	return r;
+}
+
+/*
+ * controlvm natpf<x> RULE | natpf<x> delete NAME. An added rule is bound
+ * before it is listed; on failure nothing changes.
+ */
+static json_t *app_natpf(const char *sub, unsigned x, json_t *argv, char *err, size_t errlen)
+{
+	const char *a0 = json_string_value(json_array_get(argv, 0));
+	const char *a1 = json_string_value(json_array_get(argv, 1));
+	size_t argc = json_array_size(argv);
+	struct nic *nic = x >= 1 && x <= NATD_MAX_NICS ? app.nics[x - 1] : NULL;
+	struct pfrule r;
+	char why[384];
+
+	if (!nic || app.cfg.nic[x - 1].mode != NIC_MODE_NAT) {
+		snprintf(err, errlen, "%s: VM '%s' has no NAT adapter %u", sub, app.cfg.name, x);
+		return NULL;
+	}
+	if (argc == 2 && a0 && a1 && !strcmp(a0, "delete")) {
+		if (portfwd_delete(nic, a1, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s delete: %s", sub, why);
+			return NULL;
+		}
+		return json_object();
+	}
+	if (argc != 1 || !a0) {
+		snprintf(err, errlen, "%s: expected a rule (name,proto,hostip,hostport,guestip,"
+			 "guestport) or delete NAME", sub);
+		return NULL;
+	}
+	if (pfrule_parse(a0, PFRULE_SYNTAX_VBOX, AF_UNSPEC, &r, why, sizeof(why)) < 0 ||
+	    portfwd_add(nic, &r, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s \"%s\": %s", sub, a0, why);
+		return NULL;
+	}
+	return json_pack("{s:s}", "name", r.name);
 }
 
 /* controlvm: {"subcommand": "setlinkstate1", "argv": ["off"]}. */
@@ -168,7 +235,7 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 		return NULL;
 	}
 	if (sscanf(sub, "setlinkstate%u%c", &x, &extra) == 1) {
-		if (x < 1 || x > NATD_MAX_NICS || !app.nics[x - 1]) {
+		if (x < 1 || x > NATD_MAX_NICS || (!app.nics[x - 1] && !app.links[x - 1])) {
 			snprintf(err, errlen, "%s: VM '%s' has no adapter %u", sub, app.cfg.name, x);
 			return NULL;
 		}
@@ -176,16 +243,22 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 			snprintf(err, errlen, "%s: expected on or off", sub);
 			return NULL;
 		}
-		nic_set_cable(app.nics[x - 1], !strcmp(v, "on"));
+		if (app.links[x - 1])
+			natnet_link_set_cable(app.links[x - 1], !strcmp(v, "on"));
+		else
+			nic_set_cable(app.nics[x - 1], !strcmp(v, "on"));
 		log_info("nic%u: cable %s (controlvm)", x, !strcmp(v, "on") ? "connected" :
 			 "disconnected");
 		return json_object();
 	}
-	if (!strncmp(sub, "natpf", 5) || !strncmp(sub, "nictrace", 8)) {
+	if (sscanf(sub, "natpf%u%c", &x, &extra) == 1)
+		return app_natpf(sub, x, argv, err, errlen);
+	if (!strncmp(sub, "nictrace", 8)) {
 		snprintf(err, errlen, "%s: not supported yet", sub);
 		return NULL;
 	}
-	snprintf(err, errlen, "unknown controlvm subcommand '%s' (setlinkstate<x>)", sub);
+	snprintf(err, errlen, "unknown controlvm subcommand '%s' (natpf<x>, setlinkstate<x>)",
+		 sub);
 	return NULL;
 }
 
@@ -337,6 +410,19 @@ static int cmd_run(int argc, char **argv)
 
 		if (!n->configured || n->mode == NIC_MODE_NONE)
 			continue;
+		if (n->mode == NIC_MODE_NATNETWORK) {
+			rc = natnet_link_start(app.loop, i + 1, n, cfg->home, &app.links[i], err,
+					       sizeof(err));
+			if (rc < 0) {
+				log_err("nic%u: %s", i + 1, err);
+				app_stop();
+				break;
+			}
+			app.open_nics++;
+			log_info("nic%u: NAT network %s", i + 1, n->nat_network);
+			print_attach_help(i + 1, n);
+			continue;
+		}
 		rc = nic_start(app.loop, i + 1, n, &app.nics[i], err, sizeof(err));
 		if (rc < 0) {
 			log_err("nic%u: %s", i + 1, err);
@@ -346,6 +432,11 @@ static int cmd_run(int argc, char **argv)
 		app.open_nics++;
 		if (n->mode == NIC_MODE_NAT) {
 			rc = dns_nic_start(app.nics[i], err, sizeof(err));
+			for (unsigned j = 0; rc == 0 && j < n->n_natpf; j++) {
+				struct pfrule r = n->natpf[j];
+
+				rc = portfwd_add(app.nics[i], &r, err, sizeof(err));
+			}
 			if (rc < 0) {
 				log_err("nic%u: %s", i + 1, err);
 				app_stop();
@@ -389,7 +480,9 @@ int main(int argc, char **argv)
 		return cmd_showvminfo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "controlvm"))
 		return cmd_controlvm(argc - 1, argv + 1);
-	if (!strcmp(cmd, "natnetwork") || !strcmp(cmd, "bandwidthctl")) {
+	if (!strcmp(cmd, "natnetwork"))
+		return cmd_natnetwork(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bandwidthctl")) {
 		fprintf(stderr, "natd %s: not supported yet\n", cmd);
 		return 2;
 	}

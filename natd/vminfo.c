@@ -14,6 +14,7 @@
 #include "dhcp/dhcp_server.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
+#include "forwarders/portfwd.h"
 #include "stack/nic.h"
 #include "stack/nic6.h"
 #include "stack/stack.h"
@@ -122,6 +123,23 @@ static json_t *nic_ip6_json(const struct nic_config *n, const struct nic *nic)
 	return o;
 }
 
+static int rule_to_json(void *opaque, const struct portfwd_info *info)
+{
+	const struct pfrule *r = info->rule;
+	char text[PFRULE_TEXT_MAX], h[64], g[64];
+
+	pfrule_format(r, PFRULE_SYNTAX_VBOX, text, sizeof(text));
+	pfrule_addr_format(&r->host, h, sizeof(h));
+	pfrule_addr_format(&r->guest, g, sizeof(g));
+	json_array_append_new((json_t *)opaque, json_pack(
+		"{s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:s, s:I, s:I}",
+		"name", r->name, "proto", pfrule_proto_name(r->proto), "host_ip", h,
+		"host_port", (json_int_t)r->host_port, "guest_ip", g,
+		"guest_port", (json_int_t)r->guest_port, "rule", text, "bound", info->bound,
+		"forwarded", (json_int_t)info->accepted, "refused", (json_int_t)info->refused));
+	return 0;
+}
+
 static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic *nic)
 {
 	struct lease_ctx lc = { json_array(), stack_now_ms() };
@@ -142,6 +160,12 @@ static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic
 		"mtu", (json_int_t)n->mtu);
 	json_object_set_new(o, "leases", lc.arr);
 	json_object_set_new(o, "ipv6", nic_ip6_json(n, nic));
+	if (n->mode == NIC_MODE_NAT) {
+		json_t *rules = json_array();
+
+		portfwd_foreach(nic, rule_to_json, rules);
+		json_object_set_new(o, "rules", rules);
+	}
 	json_object_set_new(o, "counters", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
 		"rx_frames", (json_int_t)c.rx_frames, "tx_frames", (json_int_t)c.tx_frames,
 		"tx_dropped", (json_int_t)c.tx_dropped,

@@ -53,6 +53,8 @@ struct nic {
 	struct nic6 *ip6;
 	struct nic_counters ctr;
 	struct log_ratelimit rl_drop;
+	dhcp_lease_cb lease_cb;         /* nic_set_lease_observer() */
+	void *lease_opaque;
 	void (*closed)(void *opaque);
 	void *closed_opaque;
 };
@@ -64,6 +66,25 @@ void nic_gateway_mac(const struct nic_config *cfg, uint8_t mac[6])
 	mac[0] = 0x52;
 	mac[1] = 0x55;
 	memcpy(mac + 2, ip, 4);
+}
+
+/* The DHCP server's address: the gateway, except in a NAT network (.3). */
+static struct in_addr nic_dhcp_server_id(const struct nic_config *cfg)
+{
+	return cfg->dhcp_server.s_addr ? cfg->dhcp_server : cfg->gateway;
+}
+
+/* True for the addresses besides the gateway that nic.c answers ARP for. */
+static bool nic_is_alias(const struct nic_config *cfg, uint32_t a)
+{
+	if (a == 0 || a == cfg->gateway.s_addr)
+		return false; /* unset fields; the gateway is lwIP's own */
+	if (a == cfg->dns.s_addr || a == cfg->tftp.s_addr || a == cfg->dhcp_server.s_addr)
+		return true;
+	for (unsigned i = 0; i < cfg->n_loopback; i++)
+		if (a == cfg->loopback_net[i].s_addr)
+			return true;
+	return false;
 }
 
 static const char *fmt_mac(const uint8_t m[6], char buf[18])
@@ -121,7 +142,7 @@ static bool nic_arp_alias(struct nic *nic, const uint8_t *f, size_t len)
 	    arp[4] != 6 || arp[5] != 4 || arp[6] != 0 || arp[7] != 1)
 		return false;
 	memcpy(&tpa, arp + 24, 4);
-	if (tpa.s_addr != nic->cfg->dns.s_addr && tpa.s_addr != nic->cfg->tftp.s_addr)
+	if (!nic_is_alias(nic->cfg, tpa.s_addr))
 		return false;
 	nic_gateway_mac(nic->cfg, gw_mac);
 	memcpy(reply, arp + 8, 6);          /* to the sender's MAC */
@@ -222,6 +243,8 @@ static void nic_lease_event(void *opaque, enum dhcp_lease_event_kind ev,
 			 (unsigned)((l->expires_ms - stack_now_ms() + 500) / 1000));
 	else
 		log_info("nic%u: DHCP %s %s (%s)", nic->adapter, what[ev], ip, mac);
+	if (nic->lease_cb)
+		nic->lease_cb(nic->lease_opaque, ev, l);
 }
 
 static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
@@ -242,6 +265,8 @@ static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	(void)port;
 	len = pbuf_copy_partial(p, in, sizeof(in), 0);
 	pbuf_free(p);
+	if (nic->cfg->dhcp_disabled)
+		return; /* NAT network with --dhcp off (changeable at run time) */
 	rc = dhcp_server_input(nic->dhcp, in, len, stack_now_ms(), out, sizeof(out), &dest);
 	if (rc <= 0)
 		return;
@@ -251,7 +276,7 @@ static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 		return;
 	}
 	pbuf_take(q, out, (u16_t)rc);
-	ip_addr_set_ip4_u32_val(src, nic->cfg->gateway.s_addr);
+	ip_addr_set_ip4_u32_val(src, nic_dhcp_server_id(nic->cfg).s_addr);
 	if (dest.broadcast) {
 		ip_addr_set_ip4_u32_val(dst, IPADDR_BROADCAST);
 		e = udp_sendto_if_src(pcb, q, &dst, DHCP_CLIENT_PORT, &nic->netif, &src);
@@ -283,7 +308,7 @@ static void nic_dhcp_config(const struct nic_config *cfg, struct dhcp_server_con
 	memset(dc, 0, sizeof(*dc));
 	dc->network = cfg->network;
 	dc->netmask = cfg->netmask;
-	dc->server_id = cfg->gateway;
+	dc->server_id = nic_dhcp_server_id(cfg);
 	dc->router = cfg->gateway;
 	dc->range_first = cfg->guest_first;
 	dc->range_last = cfg->guest_last;
@@ -311,6 +336,7 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	struct device_handler h;
 	struct dhcp_server_config dc;
 	ip4_addr_t ip, mask, gw;
+	ip_addr_t dhcp_ip;
 	struct nic *nic;
 	int rc;
 
@@ -333,9 +359,11 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	}
 	nic->netif_added = true;
 	netif_set_up(&nic->netif);
-	rc = nic6_start(loop, &nic->netif, adapter, cfg, &nic->ip6, err, errlen);
-	if (rc < 0)
-		goto out;
+	if (cfg->ipv6) {
+		rc = nic6_start(loop, &nic->netif, adapter, cfg, &nic->ip6, err, errlen);
+		if (rc < 0)
+			goto out;
+	}
 
 	nic_dhcp_config(cfg, &dc);
 	nic->dhcp = dhcp_server_new(&dc);
@@ -352,10 +380,12 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 		goto out;
 	}
 	ip_set_option(nic->dhcp_pcb, SOF_BROADCAST);
-	/* Bound to the gateway address (not ANY, so that every adapter has its
-	 * own pcb on port 67); lwIP still delivers 255.255.255.255 to it. */
+	/* Bound to the server's address, the gateway's or a NAT network's .3
+	 * (not ANY, so that every adapter has its own pcb on port 67); lwIP
+	 * still delivers 255.255.255.255 to it. */
 	udp_bind_netif(nic->dhcp_pcb, &nic->netif);
-	if (udp_bind(nic->dhcp_pcb, &nic->netif.ip_addr, DHCP_SERVER_PORT) != ERR_OK) {
+	ip_addr_set_ip4_u32_val(dhcp_ip, nic_dhcp_server_id(cfg).s_addr);
+	if (udp_bind(nic->dhcp_pcb, &dhcp_ip, DHCP_SERVER_PORT) != ERR_OK) {
 		snprintf(err, errlen, "could not bind the DHCP server");
 		rc = -EADDRINUSE;
 		goto out;
@@ -393,7 +423,8 @@ void nic_set_cable(struct nic *nic, bool connected)
 		netif_set_link_down(&nic->netif);
 		etharp_cleanup_netif(&nic->netif);
 	}
-	nic6_link(nic->ip6, nic->cable && nic_vm_attached(nic));
+	if (nic->ip6)
+		nic6_link(nic->ip6, nic->cable && nic_vm_attached(nic));
 }
 
 void nic_get_counters(const struct nic *nic, struct nic_counters *c)
@@ -444,6 +475,17 @@ struct nic6 *nic_ip6(const struct nic *nic)
 	return nic->ip6;
 }
 
+void nic_set_lease_observer(struct nic *nic, dhcp_lease_cb cb, void *opaque)
+{
+	nic->lease_cb = cb;
+	nic->lease_opaque = opaque;
+}
+
+int nic_restore_lease(struct nic *nic, const struct dhcp_lease_info *l)
+{
+	return nic->dhcp ? dhcp_server_add_lease(nic->dhcp, l) : -ENODEV;
+}
+
 int nic_foreach_lease(const struct nic *nic,
 		      int (*fn)(void *opaque, const struct dhcp_lease_info *l), void *opaque)
 {
@@ -469,7 +511,8 @@ void nic_stop(struct nic *nic, void (*closed)(void *opaque), void *opaque)
 	nic->dhcp_pcb = NULL;
 	dhcp_server_free(nic->dhcp);
 	nic->dhcp = NULL;
-	nic6_stop(nic->ip6);
+	if (nic->ip6)
+		nic6_stop(nic->ip6);
 	nic->ip6 = NULL;
 	netif_remove(&nic->netif);
 	device_close(nic->dev, nic_dev_closed, nic);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "dhcp/dhcp_server.h"
 #include "lwip/ip6_addr.h"
 #include "natd/config.h"
 
@@ -64,6 +65,14 @@ struct dhcp_lease_info;
 /* Calls fn for each DHCP lease of the adapter (see dhcp_server_foreach_lease). */
 int nic_foreach_lease(const struct nic *nic,
 		      int (*fn)(void *opaque, const struct dhcp_lease_info *l), void *opaque);
+
+/*
+ * Also tells cb about every lease event of the adapter's DHCP server (after
+ * nic.c has logged it); one observer per adapter, NULL to stop.
+ */
+void nic_set_lease_observer(struct nic *nic, dhcp_lease_cb cb, void *opaque);
+/* Adds a bound lease remembered from an earlier run (dhcp_server_add_lease). */
+int nic_restore_lease(struct nic *nic, const struct dhcp_lease_info *l);
 
 /* Stops the adapter; closed(opaque) once every handle is closed and nic freed. */
 void nic_stop(struct nic *nic, void (*closed)(void *opaque), void *opaque);

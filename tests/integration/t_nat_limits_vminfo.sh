@@ -52,10 +52,10 @@ ok "no answer from the gateway with the cable pulled"
 check "controlvm setlinkstate1 on" "$NATD_BIN" controlvm vmlim setlinkstate1 on
 check "the gateway answers again" ip netns exec "$ns" ping -c 2 -i 0.3 -W 2 10.0.2.2
 set +e
-"$NATD_BIN" controlvm vmlim natpf1 "web,tcp,,8080,,80" 2> "$T/err"
+"$NATD_BIN" controlvm vmlim nictrace1 on 2> "$T/err"
 rc=$?
 set -e
-expect_eq "controlvm natpf1 (not built yet) exits 1" 1 "$rc"
+expect_eq "controlvm nictrace1 (not built yet) exits 1" 1 "$rc"
 check "and says so" grep -q "not supported yet" "$T/err"
 
 set +e

@@ -162,11 +162,43 @@ Test(config, refusals_name_the_option)
 	}
 }
 
-Test(config, not_supported_yet_is_refused)
+Test(config, natpf_rules)
 {
-	cr_assert_lt(run_args("--nic1", "nat", "--natpf1", "web,tcp,,8080,,80", NULL), 0);
-	cr_assert(strstr(err, "not supported yet"), "%s", err);
-	cr_assert_eq(cfg.nic[0].n_natpf, 1, "the rule was parsed and kept");
+	cr_assert_eq(run_args("--nic1", "nat", "--natpf1", "web,tcp,,8080,,80",
+			      "--natpf1", ",udp,127.0.0.1,5353,10.0.2.15,53", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.nic[0].n_natpf, 2);
+	cr_assert_str_eq(cfg.nic[0].natpf[0].name, "web");
+	cr_assert_str_eq(cfg.nic[0].natpf[1].name, "udp-5353", "generated name");
+	cr_assert_eq(cfg.nic[0].natpf[1].guest_port, 53);
+}
+
+Test(config, natpf_bad_rules_name_the_field)
+{
+	static const struct {
+		const char *rule, *msg;
+	} cases[] = {
+		{ "web,tcp,,0,,80", "host port '0'" },
+		{ "web,tcp,,8080,,70000", "guest port '70000'" },
+		{ "web,icmp,,8080,,80", "protocol 'icmp'" },
+		{ "web,tcp,1.2.3,8080,,80", "host address '1.2.3'" },
+		{ "web,tcp,,8080,,80,1", "6 comma-separated" },
+		{ "web,tcp,,8080,fd00::1,80", "guest IPv6 address" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_lt(run_args("--nic1", "nat", "--natpf1", cases[i].rule, NULL), 0,
+			     "%s accepted", cases[i].rule);
+		cr_assert(strstr(err, cases[i].msg), "%s: got '%s'", cases[i].rule, err);
+		cr_assert(strstr(err, "--natpf1"), "%s: got '%s'", cases[i].rule, err);
+		teardown();
+	}
+	cr_assert_lt(run_args("--nic1", "nat", "--natpf1", "web,tcp,,8080,,80", "--natpf1",
+			      "web,udp,,8081,,81", NULL), 0);
+	cr_assert(strstr(err, "'web'"), "%s", err);
+	teardown();
+	cr_assert_lt(run_args("--nic1", "nat", "--natpf1", "a,tcp,,8080,,80", "--natpf1",
+			      "b,tcp,127.0.0.1,8080,,81", NULL), 0);
+	cr_assert(strstr(err, "already used by rule 'a'"), "%s", err);
 }
 
 Test(config, null_mode_and_cable)

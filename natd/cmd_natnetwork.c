@@ -1,0 +1,789 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_natnetwork.c - `natd natnetwork add|modify|start|stop|remove|list`, in
+ * VBoxManage natnetwork's words.
+ *
+ * Every command that changes natd.json holds the store's lock from reading
+ * to writing (natd/natnet_store.h), so concurrent commands serialise and none
+ * loses another's update. Changes are checked in full before anything is
+ * written; `modify` of a running network is handed to the service first and
+ * written only when the service took it, so the file and the service never
+ * disagree. `start` also holds the lock until the service is ready, so a
+ * `modify` racing with it either sees the network stopped (and the service
+ * starts with the change) or running (and the change is applied live).
+ */
+#include "natd/cmd_natnetwork.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "natd/config.h"
+#include "natd/natnet_service.h"
+#include "natd/natnet_store.h"
+
+#define MAX_OPS 256
+
+static const char natnetwork_help[] =
+"Usage: natd natnetwork SUBCOMMAND [OPTIONS]\n"
+"\n"
+"NAT networks, as VBoxManage natnetwork has them: a named NAT service that\n"
+"several VMs join, like a home router. VMs on one network reach each other\n"
+"and, through natd's NAT engine, everything the host reaches; the host\n"
+"reaches them through port-forwarding rules.\n"
+"\n"
+"Subcommands (each has --help):\n"
+"  add --netname NAME --network CIDR [OPTIONS]   define a network\n"
+"  modify --netname NAME [OPTIONS]               change one (a running\n"
+"                                                network changes at once)\n"
+"  start --netname NAME                          run its service in the\n"
+"                                                background\n"
+"  stop --netname NAME                           stop the service\n"
+"  remove --netname NAME                         delete a stopped network\n"
+"  list [PATTERN]                                show networks (shell\n"
+"                                                pattern on the name)\n"
+"\n"
+"Addresses in a network N/len: gateway, DNS proxy and router N.1; host\n"
+"loopback N.2 (127.0.0.1=2, as in VirtualBox); DHCP server N.3; guest\n"
+"leases from N.4 up. VMs join with\n"
+"  natd run --name VM --nic1 natnetwork --nat-network1 NAME --attach1 SPEC\n"
+"or QEMU connects to the network's switch socket directly:\n"
+"  -netdev stream,id=n1,server=off,addr.type=unix,\n"
+"          addr.path=$NATD_HOME/run/natnet-NAME.sock\n"
+"\n"
+"Definitions live in $NATD_HOME/natd.json; the running service's pid file,\n"
+"sockets and log in $NATD_HOME/run/natnet-NAME.{pid,sock,ctl,log}.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage error.\n";
+
+/* The options add and modify share. */
+#define DEF_OPTIONS \
+"  --network CIDR            IPv4 network, /8 to /30, host bits clear, not\n" \
+"                            overlapping another NAT network\n" \
+"                            (e.g. 192.168.15.0/24)\n" \
+"  --enable | --disable      whether the network may start and VMs may join\n" \
+"                            it (default: enabled)\n" \
+"  --dhcp on|off             DHCP server at .3, leases from .4 (default on;\n" \
+"                            needs /29 or shorter). It hands out the host's\n" \
+"                            nameservers (NATD_RESOLV_CONF) except those in\n" \
+"                            127.0.0.0/8; when none remain, the gateway .1,\n" \
+"                            which proxies DNS\n" \
+"  --ipv6 on|off             IPv6 router advertisements (default off;\n" \
+"                            recorded, but `start` refuses it until natd\n" \
+"                            supports IPv6)\n" \
+"  --ipv6-default on|off     advertise an IPv6 default route (default off)\n" \
+"  --port-forward-4 RULE     forward a host port to a guest, repeatable:\n" \
+"                              name:proto:[hostip]:hostport:[guestip]:guestport\n" \
+"                            e.g. \"ssh:tcp:[]:1022:[192.168.15.5]:22\"; proto\n" \
+"                            tcp or udp; name, ports and guest address (in\n" \
+"                            the network) required; an empty host address\n" \
+"                            means every address of the host. The guest sees\n" \
+"                            the client's own address. Host ports below\n" \
+"                            net.ipv4.ip_unprivileged_port_start need\n" \
+"                            CAP_NET_BIND_SERVICE when the network starts\n" \
+"  --port-forward-6 RULE     the same for IPv6 (addresses in brackets);\n" \
+"                            used only with --ipv6 on\n" \
+"  --loopback-4 ADDR=OFFSET  network address N+OFFSET reaches the host's\n" \
+"                            ADDR in 127.0.0.0/8 (TCP and UDP); the default\n" \
+"                            mapping is 127.0.0.1=2 (N.2 is the host's\n" \
+"                            127.0.0.1); OFFSET 0 removes the mapping of ADDR\n"
+
+static const char add_help[] =
+"Usage: natd natnetwork add --netname NAME --network CIDR [OPTIONS]\n"
+"\n"
+"Defines a NAT network in $NATD_HOME/natd.json. It does not start it\n"
+"(natd natnetwork start). Options may also be written --option=VALUE.\n"
+"\n"
+"  --netname NAME            letters, digits, '.', '_', '-' (not first),\n"
+"                            up to 63 bytes\n"
+DEF_OPTIONS
+"  -h, --help                this text\n"
+"\n"
+"Exit status: 0 done, 1 refused (nothing written), 2 usage error.\n";
+
+static const char modify_help[] =
+"Usage: natd natnetwork modify --netname NAME [OPTIONS]\n"
+"\n"
+"Changes a NAT network; the options apply in the order given, and the\n"
+"result is checked as a whole before anything is written.\n"
+"\n"
+DEF_OPTIONS
+"  --port-forward-4 delete RULENAME\n"
+"                            remove an IPv4 rule\n"
+"  --port-forward-6 delete RULENAME\n"
+"                            remove an IPv6 rule\n"
+"  -h, --help                this text\n"
+"\n"
+"On a running network, rules are added and removed at once, all or nothing\n"
+"(a new rule's host socket must open, or nothing changes and natd.json is\n"
+"left alone), as are loopback mappings and --dhcp; --network needs the\n"
+"network stopped; --enable/--disable take effect at the next start.\n"
+"\n"
+"Exit status: 0 done, 1 refused (nothing changed), 2 usage error.\n";
+
+static const char start_help[] =
+"Usage: natd natnetwork start --netname NAME\n"
+"\n"
+"Starts the network's service in the background: its switch socket\n"
+"$NATD_HOME/run/natnet-NAME.sock, the gateway, DHCP and DNS, and its\n"
+"port-forwarding rules. Returns once the service is ready, or fails with\n"
+"the reason (log: $NATD_HOME/run/natnet-NAME.log). DHCP leases of an\n"
+"earlier run are restored, so VMs keep their addresses.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
+"error.\n";
+
+static const char stop_help[] =
+"Usage: natd natnetwork stop --netname NAME\n"
+"\n"
+"Stops the network's service and waits until it has exited: forwarded host\n"
+"ports close, VMs lose the outside and each other. `natd run` sidecars keep\n"
+"their VMs' links up and reconnect when the network starts again.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
+"error.\n";
+
+static const char remove_help[] =
+"Usage: natd natnetwork remove --netname NAME\n"
+"\n"
+"Deletes a stopped NAT network and its saved leases. A running network is\n"
+"refused: stop it first.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
+"error.\n";
+
+static const char list_help[] =
+"Usage: natd natnetwork list [PATTERN]\n"
+"\n"
+"Shows every NAT network (or those whose name matches the shell PATTERN):\n"
+"network, gateway, DHCP, IPv6, rules, loopback mappings, whether it is\n"
+"enabled and whether its service runs (with its pid, attached VMs and\n"
+"DHCP leases), in VBoxManage list natnetworks' layout.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
+"error.\n";
+
+enum op_kind { OP_NETWORK, OP_ENABLE, OP_DHCP, OP_IPV6, OP_IPV6_DEFAULT, OP_PF_ADD,
+	       OP_PF_DEL, OP_LOOPBACK };
+
+struct op {
+	enum op_kind kind;
+	int family;               /* OP_PF_*: AF_INET or AF_INET6 */
+	bool on;
+	struct in_addr net;
+	unsigned prefixlen;
+	struct pfrule rule;       /* OP_PF_ADD; OP_PF_DEL: name only */
+	struct natnet_loopback lo;
+};
+
+struct args {
+	const char *netname;
+	bool network_given;
+	struct op ops[MAX_OPS];
+	unsigned n_ops;
+	const char *pattern;      /* list */
+};
+
+static int usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int usage(const char *sub, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "natd natnetwork %s: ", sub);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see natd natnetwork %s --help)\n", sub);
+	return 2;
+}
+
+static int parse_onoff(const char *v, bool *on)
+{
+	if (!strcmp(v, "on")) {
+		*on = true;
+		return 0;
+	}
+	if (!strcmp(v, "off")) {
+		*on = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Parses the options of add/modify (or only --netname for the others).
+ * Returns 0, 1 for --help, or 2 after printing a usage error.
+ */
+static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
+		      struct args *a)
+{
+	char err[256];
+
+	memset(a, 0, sizeof(*a));
+	for (int i = 2; i < argc; i++) {
+		const char *arg = argv[i], *eq, *v;
+		char name[32];
+		size_t nlen;
+		struct op *op;
+
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
+			return 1;
+		if (!strcmp(sub, "list") && arg[0] != '-' && !a->pattern) {
+			a->pattern = arg;
+			continue;
+		}
+		if (strncmp(arg, "--", 2))
+			return usage(sub, "unexpected argument '%s'", arg);
+		eq = strchr(arg, '=');
+		nlen = eq ? (size_t)(eq - arg) - 2 : strlen(arg) - 2;
+		if (nlen >= sizeof(name))
+			return usage(sub, "unknown option '%s'", arg);
+		memcpy(name, arg + 2, nlen);
+		name[nlen] = '\0';
+		if (!strcmp(name, "enable") || !strcmp(name, "disable")) {
+			if (eq)
+				return usage(sub, "--%s takes no value", name);
+			if (!defs_allowed)
+				return usage(sub, "--%s is not an option of %s", name, sub);
+			if (a->n_ops >= MAX_OPS)
+				return usage(sub, "too many options");
+			a->ops[a->n_ops++] = (struct op){ .kind = OP_ENABLE,
+							  .on = name[0] == 'e' };
+			continue;
+		}
+		if (eq) {
+			v = eq + 1;
+		} else if (i + 1 < argc) {
+			v = argv[++i];
+		} else {
+			return usage(sub, "--%s: missing value", name);
+		}
+		if (!strcmp(name, "netname")) {
+			if (!natnet_name_valid(v))
+				return usage(sub, "--netname: '%s' is not a valid network name "
+					     "(letters, digits, '.', '_', '-'; up to %d bytes)", v,
+					     NATD_NAME_MAX - 1);
+			a->netname = v;
+			continue;
+		}
+		if (!defs_allowed)
+			return usage(sub, "unknown option '--%s'", name);
+		if (a->n_ops >= MAX_OPS)
+			return usage(sub, "too many options");
+		op = &a->ops[a->n_ops];
+		memset(op, 0, sizeof(*op));
+		if (!strcmp(name, "network")) {
+			op->kind = OP_NETWORK;
+			if (natnet_parse_network(v, &op->net, &op->prefixlen, err, sizeof(err)) < 0)
+				return usage(sub, "--network: %s", err);
+			a->network_given = true;
+		} else if (!strcmp(name, "dhcp") || !strcmp(name, "ipv6") ||
+			   !strcmp(name, "ipv6-default")) {
+			op->kind = !strcmp(name, "dhcp") ? OP_DHCP : !strcmp(name, "ipv6") ?
+				   OP_IPV6 : OP_IPV6_DEFAULT;
+			if (parse_onoff(v, &op->on) < 0)
+				return usage(sub, "--%s: expected on or off, not '%s'", name, v);
+		} else if (!strcmp(name, "port-forward-4") || !strcmp(name, "port-forward-6")) {
+			op->family = name[13] == '4' ? AF_INET : AF_INET6;
+			if (!strcmp(v, "delete")) {
+				if (strcmp(sub, "modify"))
+					return usage(sub, "--%s delete: only with modify", name);
+				if (i + 1 >= argc)
+					return usage(sub, "--%s delete: which rule?", name);
+				op->kind = OP_PF_DEL;
+				v = argv[++i];
+				if (!*v || strlen(v) >= sizeof(op->rule.name))
+					return usage(sub, "--%s delete: '%s' is not a rule name",
+						     name, v);
+				memcpy(op->rule.name, v, strlen(v) + 1);
+			} else {
+				op->kind = OP_PF_ADD;
+				if (pfrule_parse(v, PFRULE_SYNTAX_NATNET, op->family, &op->rule, err,
+						 sizeof(err)) < 0)
+					return usage(sub, "--%s '%s': %s", name, v, err);
+			}
+		} else if (!strcmp(name, "loopback-4")) {
+			op->kind = OP_LOOPBACK;
+			if (natnet_parse_loopback(v, &op->lo, err, sizeof(err)) < 0)
+				return usage(sub, "--loopback-4: %s", err);
+		} else if (!strcmp(name, "loopback-6")) {
+			return usage(sub, "--loopback-6: IPv6 loopback mappings are not supported "
+				     "yet");
+		} else {
+			return usage(sub, "unknown option '--%s'", name);
+		}
+		a->n_ops++;
+	}
+	if (strcmp(sub, "list") && !a->netname)
+		return usage(sub, "--netname NAME is required");
+	return 0;
+}
+
+static int find_rule(const struct pfrule *set, unsigned n, const char *name)
+{
+	return pfrule_set_find(set, n, name);
+}
+
+/* Applies the options to d in order. 0, or 1 after printing why not. */
+static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d)
+{
+	for (unsigned i = 0; i < a->n_ops; i++) {
+		const struct op *op = &a->ops[i];
+		struct pfrule *set;
+		unsigned *n;
+		int k;
+
+		switch (op->kind) {
+		case OP_NETWORK:
+			d->network = op->net;
+			d->prefixlen = op->prefixlen;
+			break;
+		case OP_ENABLE:
+			d->enabled = op->on;
+			break;
+		case OP_DHCP:
+			d->dhcp = op->on;
+			break;
+		case OP_IPV6:
+			d->ipv6 = op->on;
+			break;
+		case OP_IPV6_DEFAULT:
+			d->ipv6_default = op->on;
+			break;
+		case OP_PF_ADD:
+		case OP_PF_DEL:
+			set = op->family == AF_INET ? d->rules4 : d->rules6;
+			n = op->family == AF_INET ? &d->n_rules4 : &d->n_rules6;
+			k = find_rule(set, *n, op->rule.name);
+			if (op->kind == OP_PF_DEL) {
+				if (k < 0) {
+					fprintf(stderr, "natd natnetwork %s: %s has no %s rule '%s'\n",
+						sub, d->name, op->family == AF_INET ? "IPv4" : "IPv6",
+						op->rule.name);
+					return 1;
+				}
+				memmove(&set[k], &set[k + 1], (*n - (unsigned)k - 1) * sizeof(*set));
+				(*n)--;
+				break;
+			}
+			if (k >= 0) {
+				fprintf(stderr, "natd natnetwork %s: %s already has a rule '%s' "
+					"(delete it first: --port-forward-%c delete %s)\n", sub,
+					d->name, op->rule.name, op->family == AF_INET ? '4' : '6',
+					op->rule.name);
+				return 1;
+			}
+			if (*n >= NATNET_MAX_RULES) {
+				fprintf(stderr, "natd natnetwork %s: at most %d rules per family\n",
+					sub, NATNET_MAX_RULES);
+				return 1;
+			}
+			set[(*n)++] = op->rule;
+			break;
+		case OP_LOOPBACK:
+			k = -1;
+			for (unsigned j = 0; j < d->n_lo4; j++)
+				if (d->lo4[j].host.s_addr == op->lo.host.s_addr)
+					k = (int)j;
+			if (op->lo.offset == 0) {
+				if (k < 0) {
+					fprintf(stderr, "natd natnetwork %s: %s has no loopback "
+						"mapping for %s\n", sub, d->name,
+						inet_ntoa(op->lo.host));
+					return 1;
+				}
+				memmove(&d->lo4[k], &d->lo4[k + 1],
+					(d->n_lo4 - (unsigned)k - 1) * sizeof(d->lo4[0]));
+				d->n_lo4--;
+			} else if (k >= 0) {
+				d->lo4[k] = op->lo;
+			} else if (d->n_lo4 >= NATNET_MAX_LOOPBACK) {
+				fprintf(stderr, "natd natnetwork %s: at most %d loopback mappings\n",
+					sub, NATNET_MAX_LOOPBACK);
+				return 1;
+			} else {
+				d->lo4[d->n_lo4++] = op->lo;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Full checks of a changed definition against itself and the store. */
+static int check_def(const char *sub, const struct natnet_store *st,
+		     const struct natnet_def *d)
+{
+	char err[512];
+
+	if (natnet_def_check(d, err, sizeof(err)) < 0 ||
+	    natnet_store_check_def(st, d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natd natnetwork %s: %s: %s\n", sub, d->name, err);
+		return 1;
+	}
+	return 0;
+}
+
+static int load_store(const char *sub, struct natnet_store *st, bool lock)
+{
+	char home[PATH_MAX], err[768];
+
+	config_default_home(home, sizeof(home));
+	if (natnet_store_load(st, home, lock, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natd natnetwork %s: %s\n", sub, err);
+		return 1;
+	}
+	return 0;
+}
+
+static int save_store(const char *sub, struct natnet_store *st)
+{
+	char err[512];
+
+	if (natnet_store_save(st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natd natnetwork %s: %s (nothing changed)\n", sub, err);
+		return 1;
+	}
+	return 0;
+}
+
+static const struct natnet_def *get_def(const char *sub, const struct natnet_store *st,
+					const char *name)
+{
+	int i = natnet_store_find(st, name);
+
+	if (i < 0) {
+		fprintf(stderr, "natd natnetwork %s: no NAT network '%s' (natd natnetwork "
+			"list shows them)\n", sub, name);
+		return NULL;
+	}
+	return &st->defs[i];
+}
+
+static int running(const char *sub, const struct natnet_store *st, const char *name,
+		   pid_t *pid)
+{
+	int r = natnet_service_running(st->home, name, pid);
+
+	if (r < 0)
+		fprintf(stderr, "natd natnetwork %s: cannot tell whether %s runs: %s\n", sub,
+			name, strerror(-r));
+	return r;
+}
+
+static int cmd_add(const struct args *a)
+{
+	struct natnet_store st;
+	struct natnet_def d;
+	int rc;
+
+	if (!a->network_given)
+		return usage("add", "--network CIDR is required");
+	if (load_store("add", &st, true))
+		return 1;
+	rc = 1;
+	if (natnet_store_find(&st, a->netname) >= 0) {
+		fprintf(stderr, "natd natnetwork add: a NAT network '%s' exists (natd "
+			"natnetwork modify changes it)\n", a->netname);
+		goto out;
+	}
+	natnet_def_init(&d, a->netname);
+	if (apply_ops("add", a, &d) || check_def("add", &st, &d))
+		goto out;
+	if (natnet_store_put(&st, &d) < 0) {
+		fprintf(stderr, "natd natnetwork add: at most %d NAT networks\n",
+			NATNET_MAX_NETWORKS);
+		goto out;
+	}
+	rc = save_store("add", &st);
+out:
+	natnet_store_release(&st);
+	return rc;
+}
+
+static int cmd_modify(const struct args *a)
+{
+	const struct natnet_def *old;
+	struct natnet_store st;
+	struct natnet_def d;
+	char err[512];
+	int rc = 1, r;
+
+	if (a->n_ops == 0)
+		return usage("modify", "nothing to change");
+	if (load_store("modify", &st, true))
+		return 1;
+	old = get_def("modify", &st, a->netname);
+	if (!old)
+		goto out;
+	d = *old;
+	if (apply_ops("modify", a, &d) || check_def("modify", &st, &d))
+		goto out;
+	r = running("modify", &st, d.name, NULL);
+	if (r < 0)
+		goto out;
+	if (r == 1) {
+		if (d.network.s_addr != old->network.s_addr || d.prefixlen != old->prefixlen) {
+			fprintf(stderr, "natd natnetwork modify: %s is running: stop it before "
+				"changing --network (natd natnetwork stop --netname %s)\n", d.name,
+				d.name);
+			goto out;
+		}
+		if (d.ipv6 && !old->ipv6) {
+			fprintf(stderr, "natd natnetwork modify: %s is running: --ipv6 on is not "
+				"supported yet\n", d.name);
+			goto out;
+		}
+		if (natnet_service_apply(st.home, &d, err, sizeof(err)) < 0) {
+			fprintf(stderr, "natd natnetwork modify: %s: %s (nothing changed)\n",
+				d.name, err);
+			goto out;
+		}
+		if (d.enabled != old->enabled)
+			printf("%s keeps running; --%s takes effect at its next start\n", d.name,
+			       d.enabled ? "enable" : "disable");
+	}
+	if (natnet_store_put(&st, &d) < 0)
+		goto out;
+	rc = save_store("modify", &st);
+	if (rc && r == 1)
+		fprintf(stderr, "natd natnetwork modify: the running service of %s has the "
+			"change; natd.json does not\n", d.name);
+out:
+	natnet_store_release(&st);
+	return rc;
+}
+
+static int cmd_start(const struct args *a)
+{
+	const struct natnet_def *d;
+	struct natnet_store st;
+	char err[1024];
+	pid_t pid;
+	int rc = 1, r;
+
+	if (load_store("start", &st, true))
+		return 1;
+	d = get_def("start", &st, a->netname);
+	if (!d)
+		goto out;
+	r = running("start", &st, d->name, &pid);
+	if (r < 0)
+		goto out;
+	if (r == 1) {
+		fprintf(stderr, "natd natnetwork start: %s is already running (pid %ld)\n",
+			d->name, (long)pid);
+		goto out;
+	}
+	if (!d->enabled) {
+		fprintf(stderr, "natd natnetwork start: %s is disabled (natd natnetwork modify "
+			"--netname %s --enable)\n", d->name, d->name);
+		goto out;
+	}
+	if (d->ipv6) {
+		fprintf(stderr, "natd natnetwork start: %s: --ipv6 on: IPv6 is not supported "
+			"yet (natd natnetwork modify --netname %s --ipv6 off)\n", d->name,
+			d->name);
+		goto out;
+	}
+	if (natnet_service_start(st.home, d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natd natnetwork start: %s: %s\n", d->name, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	natnet_store_release(&st);
+	return rc;
+}
+
+static int cmd_stop(const struct args *a)
+{
+	char home[PATH_MAX], err[512];
+	int r;
+
+	config_default_home(home, sizeof(home));
+	r = natnet_service_stop(home, a->netname, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "natd natnetwork stop: %s: %s\n", a->netname, err);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_remove(const struct args *a)
+{
+	char lp[PATH_MAX];
+	struct natnet_store st;
+	pid_t pid;
+	int rc = 1, r;
+
+	if (load_store("remove", &st, true))
+		return 1;
+	if (!get_def("remove", &st, a->netname))
+		goto out;
+	r = running("remove", &st, a->netname, &pid);
+	if (r < 0)
+		goto out;
+	if (r == 1) {
+		fprintf(stderr, "natd natnetwork remove: %s is running (pid %ld): stop it "
+			"first (natd natnetwork stop --netname %s)\n", a->netname, (long)pid,
+			a->netname);
+		goto out;
+	}
+	natnet_store_remove(&st, a->netname);
+	rc = save_store("remove", &st);
+	if (rc == 0 && natnet_leases_path(st.home, a->netname, lp, sizeof(lp)) == 0)
+		unlink(lp);
+out:
+	natnet_store_release(&st);
+	return rc;
+}
+
+static void print_def(const char *home, const struct natnet_def *d)
+{
+	char net[INET_ADDRSTRLEN + 4], t[PFRULE_TEXT_MAX], a1[INET_ADDRSTRLEN],
+	     a2[INET_ADDRSTRLEN];
+	struct natnet_addrs ad;
+	json_t *status = NULL, *leases;
+	pid_t pid;
+	int r;
+
+	natnet_def_addrs(d, &ad);
+	natnet_format_network(d, net, sizeof(net));
+	printf("Name:         %s\n", d->name);
+	printf("Network:      %s\n", net);
+	printf("Gateway:      %s\n", inet_ntop(AF_INET, &ad.gateway, a1, sizeof(a1)));
+	if (d->dhcp) {
+		inet_ntop(AF_INET, &ad.dhcp_server, a1, sizeof(a1));
+		inet_ntop(AF_INET, &ad.range_first, a2, sizeof(a2));
+		printf("DHCP Server:  Yes (%s, leases from %s)\n", a1, a2);
+	} else {
+		printf("DHCP Server:  No\n");
+	}
+	printf("IPv6:         %s\n", d->ipv6 ? "Yes" : "No");
+	natnet_format_ipv6_prefix(d, t, sizeof(t));
+	printf("IPv6 Prefix:  %s\n", t);
+	printf("IPv6 Default: %s\n", d->ipv6_default ? "Yes" : "No");
+	printf("Enabled:      %s\n", d->enabled ? "Yes" : "No");
+	r = natnet_service_running(home, d->name, &pid);
+	if (r == 1) {
+		char why[256];
+		json_t *ports = NULL;
+
+		if (natnet_service_status(home, d->name, &status, why, sizeof(why)) == 0)
+			ports = json_object_get(status, "vms_attached");
+		if (json_is_integer(ports))
+			printf("Running:      Yes (pid %ld, %lld VM%s attached)\n", (long)pid,
+			       (long long)json_integer_value(ports),
+			       json_integer_value(ports) == 1 ? "" : "s");
+		else
+			printf("Running:      Yes (pid %ld)\n", (long)pid);
+	} else {
+		printf("Running:      %s\n", r == 0 ? "No" : "unknown");
+	}
+	if (d->n_rules4) {
+		printf("Port-forwarding (ipv4)\n");
+		for (unsigned i = 0; i < d->n_rules4; i++)
+			if (natnet_format_rule(&d->rules4[i], t, sizeof(t)) >= 0)
+				printf("        %s\n", t);
+	}
+	if (d->n_rules6) {
+		printf("Port-forwarding (ipv6)\n");
+		for (unsigned i = 0; i < d->n_rules6; i++)
+			if (natnet_format_rule(&d->rules6[i], t, sizeof(t)) >= 0)
+				printf("        %s\n", t);
+	}
+	if (d->n_lo4) {
+		printf("loopback mappings (ipv4)\n");
+		for (unsigned i = 0; i < d->n_lo4; i++) {
+			natnet_format_loopback(&d->lo4[i], t, sizeof(t));
+			printf("        %s\n", t);
+		}
+	}
+	leases = json_object_get(status, "leases");
+	if (json_array_size(leases)) {
+		size_t i;
+		json_t *l;
+
+		printf("DHCP leases\n");
+		json_array_foreach(leases, i, l)
+			printf("        %s %s%s%s\n",
+			       json_string_value(json_object_get(l, "ip")) ?: "?",
+			       json_string_value(json_object_get(l, "mac")) ?: "?",
+			       json_string_value(json_object_get(l, "hostname")) &&
+			       *json_string_value(json_object_get(l, "hostname")) ? " " : "",
+			       json_string_value(json_object_get(l, "hostname")) ?: "");
+		if (json_integer_value(json_object_get(status, "leases_total")) >
+		    (json_int_t)json_array_size(leases))
+			printf("        ... %lld in all\n", (long long)json_integer_value(
+			       json_object_get(status, "leases_total")));
+	}
+	json_decref(status);
+	printf("\n");
+}
+
+static int cmd_list(const struct args *a)
+{
+	struct natnet_store st;
+	unsigned shown = 0;
+
+	if (load_store("list", &st, false))
+		return 1;
+	printf("NAT Networks:\n\n");
+	for (size_t i = 0; i < st.n; i++) {
+		if (a->pattern && fnmatch(a->pattern, st.defs[i].name, 0) != 0)
+			continue;
+		print_def(st.home, &st.defs[i]);
+		shown++;
+	}
+	printf("%u network%s found\n", shown, shown == 1 ? "" : "s");
+	natnet_store_release(&st);
+	return 0;
+}
+
+int cmd_natnetwork(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		const char *help;
+		bool defs;
+		int (*fn)(const struct args *a);
+	} subs[] = {
+		{ "add", add_help, true, cmd_add },
+		{ "modify", modify_help, true, cmd_modify },
+		{ "start", start_help, false, cmd_start },
+		{ "stop", stop_help, false, cmd_stop },
+		{ "remove", remove_help, false, cmd_remove },
+		{ "list", list_help, false, cmd_list },
+	};
+	static struct args a; /* large: not on the stack */
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	int rc;
+
+	if (!sub || !strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+		fputs(natnetwork_help, sub ? stdout : stderr);
+		return sub ? 0 : 2;
+	}
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(sub, subs[i].name))
+			continue;
+		rc = parse_args(sub, argc, argv, subs[i].defs, &a);
+		if (rc == 1) {
+			fputs(subs[i].help, stdout);
+			return 0;
+		}
+		if (rc)
+			return rc;
+		return subs[i].fn(&a);
+	}
+	fprintf(stderr, "natd natnetwork: unknown subcommand '%s' (add, modify, start, stop, "
+		"remove, list; see natd natnetwork --help)\n", sub);
+	return 2;
+}

@@ -1,0 +1,851 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * natnet_service.c - a NAT network's background service and the commands
+ * that start, stop, change and ask it (see natnet_service.h).
+ *
+ * Theory of operation
+ * -------------------
+ * `natd natnetwork start` forks; the child starts a new session and forks
+ * again, and the grandchild becomes the service (so it is nobody's child
+ * and has no terminal). A pipe tells the starting command what happens:
+ * the service writes "pid N", then either "ok" once it is ready or
+ * "error: REASON"; the command returns when the pipe closes. Everything the
+ * service logs goes to run/natnet-NAME.log.
+ *
+ * The service holds a POSIX write lock on run/natnet-NAME.pid for as long as
+ * it runs: F_GETLK on that file is how every command tells whether the
+ * network runs and which pid to signal (a stale file with no lock means
+ * "stopped"). `stop` sends SIGTERM and waits for the lock to go.
+ *
+ * Inside: lwIP on a libuv loop as in `natd run`, with one NAT adapter
+ * (stack/nic.c, mode nat) whose "VM" is port 0 of the network's switch
+ * (devices/switch.c) through an in-process device "inproc:natnet-NAME".
+ * The adapter's configuration is derived from the network's definition:
+ * gateway and DNS proxy .1, DHCP server .3 (its replies come from .3, it
+ * answers ARP for .3), leases from .4, host nameservers minus 127/8 handed
+ * out (falling back to .1), loopback mappings. Leases are written to
+ * $NATD_HOME/natnet-NAME.leases.json after every change (debounced to once
+ * per loop turn) and restored at start, keyed by MAC, so guests keep their
+ * addresses and an unrenewed lease stays valid across restarts.
+ *
+ * Shutdown, on SIGTERM or a failed start: control socket, then DNS, NAT
+ * flows, the adapter, the switch (VMs' connections, socket file), lwIP's
+ * timer, then the signals and the lease timer; the loop ends when every
+ * handle is closed.
+ */
+#include "natd/natnet_service.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "devices/switch.h"
+#include "forwarders/dns.h"
+#include "forwarders/nat.h"
+#include "forwarders/portfwd.h"
+#include "natd/ctl.h"
+#include "natd/log.h"
+#include "stack/nic.h"
+#include "stack/stack.h"
+
+#define SVC_READY_TIMEOUT_MS 20000
+#define SVC_STOP_TIMEOUT_MS  15000
+#define SVC_CTL_TIMEOUT_MS   10000
+
+static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+int natnet_run_path(const char *home, const char *name, const char *suffix, char *out,
+		    size_t outlen)
+{
+	if (strlen(home) > PATH_MAX - 100 || strlen(name) >= NATD_NAME_MAX ||
+	    strlen(suffix) > 8)
+		return -ENAMETOOLONG;
+	if ((size_t)snprintf(out, outlen, "%.*s/run/natnet-%.63s.%.8s", PATH_MAX - 100, home,
+			     name, suffix) >= outlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int natnet_service_running(const char *home, const char *name, pid_t *pid)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[PATH_MAX];
+	int fd, rc;
+
+	if (natnet_run_path(home, name, "pid", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	rc = fcntl(fd, F_GETLK, &fl) < 0 ? -errno : fl.l_type != F_UNLCK;
+	if (rc == 1 && pid)
+		*pid = fl.l_pid;
+	close(fd);
+	return rc;
+}
+
+/* ===================================================================== */
+/* The service process                                                    */
+/* ===================================================================== */
+
+static struct {
+	uv_loop_t *loop;
+	char home[PATH_MAX];
+	struct natnet_def def;
+	struct natnet_addrs addrs;
+	struct nic_config ncfg;
+	struct nic *nic;
+	struct eth_switch *sw;
+	struct ctl_server *ctl;
+	uv_signal_t sig_int, sig_term;
+	uv_timer_t lease_timer;
+	bool lease_dirty;
+	bool nat_started, dns_started, stopping;
+	uint64_t started_ms;
+	int pid_fd;
+	char pid_path[PATH_MAX];
+	char failure[512];        /* why the start failed, for the starting command */
+} svc;
+
+/* The adapter's configuration from the network's definition. */
+static void svc_fill_nic_config(void)
+{
+	struct nic_config *c = &svc.ncfg;
+	const struct natnet_def *d = &svc.def;
+	const struct natnet_addrs *a = &svc.addrs;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = NIC_MODE_NAT;
+	c->configured = true;
+	snprintf(c->attach, sizeof(c->attach), "inproc:natnet-%s", d->name);
+	c->natnet_set = true;
+	c->network = a->network;
+	c->netmask = a->netmask;
+	c->prefixlen = d->prefixlen;
+	c->broadcast = a->broadcast;
+	c->gateway = a->gateway;
+	c->dns = a->gateway;          /* the gateway proxies DNS */
+	c->dns_proxy = false;         /* DHCP: host nameservers minus 127/8, else .1 */
+	c->dhcp_server = a->dhcp_server;
+	c->dhcp_disabled = !d->dhcp;
+	if (ntohl(a->range_first.s_addr) <= ntohl(a->range_last.s_addr)) {
+		c->guest_first = a->range_first;
+		c->guest_last = a->range_last;
+	} else {
+		/* no room (a /30 without DHCP): a range the server never hands out */
+		c->guest_first = c->guest_last = a->gateway;
+	}
+	c->ipv6_default = TRI_OFF;
+	c->mtu = 1500;
+	c->type = NIC_TYPE_VIRTIO;
+	c->cable_connected = true;
+	c->n_loopback = d->n_lo4;
+	for (unsigned i = 0; i < d->n_lo4; i++) {
+		c->loopback_net[i].s_addr = htonl(ntohl(a->network.s_addr) + d->lo4[i].offset);
+		c->loopback_host[i] = d->lo4[i].host;
+	}
+}
+
+/* --- leases ------------------------------------------------------------- */
+
+struct lease_collect {
+	struct natnet_lease *l;
+	size_t n, max;
+	uint64_t now_ms;
+	time_t now;
+};
+
+static int svc_collect_lease(void *opaque, const struct dhcp_lease_info *li)
+{
+	struct lease_collect *lc = opaque;
+	struct natnet_lease *l;
+
+	if (!li->bound || li->expires_ms <= lc->now_ms || lc->n >= lc->max)
+		return 0;
+	l = &lc->l[lc->n++];
+	memset(l, 0, sizeof(*l));
+	memcpy(l->mac, li->mac, 6);
+	l->addr = li->addr;
+	snprintf(l->hostname, sizeof(l->hostname), "%s", li->hostname);
+	l->expires = (int64_t)lc->now + (int64_t)((li->expires_ms - lc->now_ms + 999) / 1000);
+	return 0;
+}
+
+static void svc_save_leases(void)
+{
+	static struct natnet_lease buf[NATNET_MAX_LEASES];
+	struct lease_collect lc = { buf, 0, NATNET_MAX_LEASES, stack_now_ms(), time(NULL) };
+	char err[512];
+
+	if (!svc.nic)
+		return;
+	svc.lease_dirty = false;
+	nic_foreach_lease(svc.nic, svc_collect_lease, &lc);
+	if (natnet_leases_save(svc.home, svc.def.name, buf, lc.n, err, sizeof(err)) < 0)
+		log_warn("cannot save the leases: %s", err);
+}
+
+static void svc_lease_timer_cb(uv_timer_t *t)
+{
+	(void)t;
+	if (svc.lease_dirty)
+		svc_save_leases();
+}
+
+static void svc_lease_event(void *opaque, enum dhcp_lease_event_kind ev,
+			    const struct dhcp_lease_info *l)
+{
+	(void)opaque;
+	(void)ev;
+	(void)l;
+	/* The server updates its table around the event: save once it is done. */
+	svc.lease_dirty = true;
+	uv_timer_start(&svc.lease_timer, svc_lease_timer_cb, 0, 0);
+}
+
+static void svc_restore_leases(void)
+{
+	static struct natnet_lease buf[NATNET_MAX_LEASES];
+	time_t now = time(NULL);
+	char err[512];
+	int n, restored = 0;
+
+	n = natnet_leases_load(svc.home, &svc.def, now, buf, NATNET_MAX_LEASES, err,
+			       sizeof(err));
+	if (n < 0) {
+		log_warn("leases not restored: %s", err);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct dhcp_lease_info li;
+
+		memset(&li, 0, sizeof(li));
+		li.addr = buf[i].addr;
+		memcpy(li.mac, buf[i].mac, 6);
+		snprintf(li.hostname, sizeof(li.hostname), "%s", buf[i].hostname);
+		li.expires_ms = stack_now_ms() + (uint64_t)(buf[i].expires - now) * 1000u;
+		li.bound = true;
+		if (nic_restore_lease(svc.nic, &li) == 0)
+			restored++;
+	}
+	if (restored)
+		log_info("restored %d DHCP lease%s", restored, restored == 1 ? "" : "s");
+}
+
+/* --- port forwarding ------------------------------------------------------ */
+
+/*
+ * Closes the host sockets of the rules in del, then opens those in add
+ * (forwarders/portfwd.c); all or nothing: when a rule cannot be added (its
+ * host port is taken, or privileged), the ones added are removed and the
+ * deleted ones put back. Changed rules are in both lists.
+ */
+static int svc_rules_apply(const struct pfrule *del, unsigned n_del,
+			   const struct pfrule *add, unsigned n_add, char *err, size_t errlen)
+{
+	char why[256];
+	unsigned i, j;
+	int rc = 0;
+
+	for (i = 0; i < n_del; i++)
+		portfwd_delete(svc.nic, del[i].name, why, sizeof(why));
+	for (i = 0; i < n_add; i++) {
+		struct pfrule r = add[i];
+
+		rc = portfwd_add(svc.nic, &r, why, sizeof(why));
+		if (rc < 0) {
+			seterr(err, errlen, rc, "rule '%s': %s", add[i].name, why);
+			break;
+		}
+		log_info("port forward %s:%s:%u -> %s:%u", r.name, pfrule_proto_name(r.proto),
+			 r.host_port, inet_ntoa(r.guest.u.v4), r.guest_port);
+	}
+	if (rc == 0) {
+		for (j = 0; j < n_del; j++)
+			if (pfrule_set_find(add, n_add, del[j].name) < 0)
+				log_info("port forward %s removed", del[j].name);
+		return 0;
+	}
+	while (i-- > 0)
+		portfwd_delete(svc.nic, add[i].name, why, sizeof(why));
+	for (j = 0; j < n_del; j++) {
+		struct pfrule r = del[j];
+
+		if (portfwd_add(svc.nic, &r, why, sizeof(why)) < 0)
+			log_err("rule '%s' could not be restored: %s", r.name, why);
+	}
+	return rc;
+}
+
+/* Rules of old that new lacks or changed (del) and rules of new that old
+ * lacks or changed (add). */
+static void svc_rules_diff(const struct pfrule *old, unsigned n_old, const struct pfrule *new,
+			   unsigned n_new, struct pfrule *del, unsigned *n_del,
+			   struct pfrule *add, unsigned *n_add)
+{
+	*n_del = *n_add = 0;
+	for (unsigned i = 0; i < n_old; i++) {
+		int k = pfrule_set_find(new, n_new, old[i].name);
+
+		if (k < 0 || memcmp(&new[k], &old[i], sizeof(old[i])))
+			del[(*n_del)++] = old[i];
+	}
+	for (unsigned i = 0; i < n_new; i++) {
+		int k = pfrule_set_find(old, n_old, new[i].name);
+
+		if (k < 0 || memcmp(&old[k], &new[i], sizeof(new[i])))
+			add[(*n_add)++] = new[i];
+	}
+}
+
+/* --- shutdown ------------------------------------------------------------- */
+
+static void svc_handle_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void svc_stack_closed(void *opaque)
+{
+	(void)opaque;
+	uv_close((uv_handle_t *)&svc.sig_int, svc_handle_closed);
+	uv_close((uv_handle_t *)&svc.sig_term, svc_handle_closed);
+	uv_close((uv_handle_t *)&svc.lease_timer, svc_handle_closed);
+}
+
+static void svc_switch_closed(void *opaque)
+{
+	(void)opaque;
+	svc.sw = NULL;
+	stack_shutdown(svc_stack_closed, NULL);
+}
+
+static void svc_nic_closed(void *opaque)
+{
+	(void)opaque;
+	if (svc.sw)
+		switch_close(svc.sw, svc_switch_closed, NULL);
+	else
+		svc_switch_closed(NULL);
+}
+
+static void svc_nat_closed(void *opaque)
+{
+	(void)opaque;
+	if (svc.nic) {
+		struct nic *nic = svc.nic;
+
+		if (!svc.failure[0])
+			svc_save_leases();
+		svc.nic = NULL;
+		nic_stop(nic, svc_nic_closed, NULL);
+	} else {
+		svc_nic_closed(NULL);
+	}
+}
+
+static void svc_dns_closed(void *opaque)
+{
+	(void)opaque;
+	if (svc.nat_started)
+		nat_shutdown(svc_nat_closed, NULL);
+	else
+		svc_nat_closed(NULL);
+}
+
+static void svc_stop(void)
+{
+	if (svc.stopping)
+		return;
+	svc.stopping = true;
+	if (svc.ctl) {
+		ctl_server_close(svc.ctl, NULL, NULL);
+		svc.ctl = NULL;
+	}
+	/* The rules' host sockets close with the NAT engine (portfwd.c). */
+	if (svc.dns_started)
+		dns_shutdown(svc_dns_closed, NULL);
+	else
+		svc_dns_closed(NULL);
+}
+
+static void svc_signal(uv_signal_t *h, int signum)
+{
+	(void)h;
+	if (svc.stopping) {
+		log_warn("second %s: exiting at once", strsignal(signum));
+		exit(1);
+	}
+	log_info("%s: stopping", strsignal(signum));
+	svc_stop();
+}
+
+/* --- control socket ------------------------------------------------------- */
+
+/* At most this many leases in a status answer (the control protocol caps a
+ * message at CTL_MAX_MESSAGE bytes); "leases_total" counts them all. */
+#define SVC_STATUS_MAX_LEASES 256
+
+static int svc_lease_json(void *opaque, const struct dhcp_lease_info *l)
+{
+	json_t *arr = opaque;
+	char ip[INET_ADDRSTRLEN], mac[18];
+
+	if (!l->bound || json_array_size(arr) >= SVC_STATUS_MAX_LEASES)
+		return 0;
+	inet_ntop(AF_INET, &l->addr, ip, sizeof(ip));
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1],
+		 l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
+	json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "ip", ip, "mac", mac,
+					     "hostname", l->hostname, "expires_in",
+					     (json_int_t)((l->expires_ms - stack_now_ms()) / 1000)));
+	return 0;
+}
+
+static int svc_count_one(void *opaque, const struct dhcp_lease_info *l)
+{
+	*(size_t *)opaque += l->bound;
+	return 0;
+}
+
+static size_t svc_count_leases(void)
+{
+	size_t n = 0;
+
+	if (svc.nic)
+		nic_foreach_lease(svc.nic, svc_count_one, &n);
+	return n;
+}
+
+static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	struct switch_stats ss;
+	json_t *r, *leases = json_array();
+	char net[INET_ADDRSTRLEN + 4];
+
+	(void)opaque;
+	(void)args;
+	(void)err;
+	(void)errlen;
+	switch_get_stats(svc.sw, &ss);
+	if (svc.nic)
+		nic_foreach_lease(svc.nic, svc_lease_json, leases);
+	natnet_format_network(&svc.def, net, sizeof(net));
+	r = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "name", svc.def.name, "network", net, "pid", (json_int_t)getpid(),
+		      "uptime", (json_int_t)((stack_now_ms() - svc.started_ms) / 1000),
+		      "vms_attached", (json_int_t)ss.ports,
+		      "addresses_learnt", (json_int_t)ss.fdb_entries,
+		      "frames_switched", (json_int_t)ss.frames,
+		      "frames_flooded", (json_int_t)ss.flooded,
+		      "frames_dropped", (json_int_t)ss.dropped);
+	json_object_set_new(r, "leases", leases);
+	json_object_set_new(r, "leases_total", json_integer((json_int_t)svc_count_leases()));
+	json_object_set_new(r, "definition", natnet_def_to_json(&svc.def));
+	return r;
+}
+
+/* `modify` of the running network: {"definition": {...}}. All or nothing. */
+static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	static struct pfrule del[NATNET_MAX_RULES], add[NATNET_MAX_RULES];
+	static struct natnet_def d;
+	unsigned n_del, n_add;
+
+	(void)opaque;
+	if (natnet_def_from_json(json_object_get(args, "definition"), &d, err, errlen) < 0)
+		return NULL;
+	if (strcmp(d.name, svc.def.name) || d.network.s_addr != svc.def.network.s_addr ||
+	    d.prefixlen != svc.def.prefixlen) {
+		snprintf(err, errlen, "the network itself cannot change while it runs");
+		return NULL;
+	}
+	if (d.ipv6 && !svc.def.ipv6) {
+		snprintf(err, errlen, "IPv6 is not supported yet");
+		return NULL;
+	}
+	svc_rules_diff(svc.def.rules4, svc.def.n_rules4, d.rules4, d.n_rules4, del, &n_del,
+		       add, &n_add);
+	if (svc_rules_apply(del, n_del, add, n_add, err, errlen) < 0)
+		return NULL;
+	svc.def = d;
+	natnet_def_addrs(&svc.def, &svc.addrs);
+	/* Loopback mappings and DHCP on/off are read from the config per packet. */
+	svc.ncfg.dhcp_disabled = !d.dhcp;
+	svc.ncfg.n_loopback = d.n_lo4;
+	for (unsigned i = 0; i < d.n_lo4; i++) {
+		svc.ncfg.loopback_net[i].s_addr =
+			htonl(ntohl(svc.addrs.network.s_addr) + d.lo4[i].offset);
+		svc.ncfg.loopback_host[i] = d.lo4[i].host;
+	}
+	log_info("definition changed (modify): %u rule%s removed, %u added; DHCP %s", n_del,
+		 n_del == 1 ? "" : "s", n_add, d.dhcp ? "on" : "off");
+	return json_object();
+}
+
+/* --- start ---------------------------------------------------------------- */
+
+static void svc_report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void svc_report(int fd, const char *fmt, ...)
+{
+	char line[768];
+	va_list ap;
+	int n;
+
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(fd, line, (size_t)n) < 0) {
+		/* the starting command went away: nothing to tell */
+	}
+}
+
+/* Takes the pid file's lock: 0, or -EBUSY when another service holds it. */
+static int svc_lock_pid(char *err, size_t errlen)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char text[32];
+	int fd, n;
+
+	fd = open(svc.pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return seterr(err, errlen, -errno, "%s: %s", svc.pid_path, strerror(errno));
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EACCES || e == EAGAIN)
+			return seterr(err, errlen, -EBUSY, "already running");
+		return seterr(err, errlen, -e, "%s: lock: %s", svc.pid_path, strerror(e));
+	}
+	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, text, (size_t)n) != n) {
+		int e = errno;
+
+		close(fd);
+		return seterr(err, errlen, -e, "%s: %s", svc.pid_path, strerror(e));
+	}
+	svc.pid_fd = fd;
+	return 0;
+}
+
+static int svc_setup(char *err, size_t errlen)
+{
+	char sock[PATH_MAX], ctl[PATH_MAX], name[NATD_NAME_MAX + 8];
+	uint8_t mac[6];
+	int rc;
+
+	svc.started_ms = stack_now_ms();
+	uv_timer_init(svc.loop, &svc.lease_timer);
+	rc = nat_init(svc.loop, (const unsigned[]){ 16384, 4096, 256 }, 60, err, errlen);
+	if (rc < 0)
+		return rc;
+	svc.nat_started = true;
+	rc = dns_init(svc.loop, err, errlen);
+	if (rc < 0)
+		return rc;
+	svc.dns_started = true;
+
+	natnet_run_path(svc.home, svc.def.name, "sock", sock, sizeof(sock));
+	snprintf(name, sizeof(name), "natnet-%s", svc.def.name);
+	nic_gateway_mac(&svc.ncfg, mac);
+	rc = switch_start(svc.loop, sock, name, mac, &svc.sw, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = nic_start(svc.loop, 1, &svc.ncfg, &svc.nic, err, errlen);
+	if (rc < 0)
+		return rc;
+	nic_set_lease_observer(svc.nic, svc_lease_event, NULL);
+	rc = dns_nic_start(svc.nic, err, errlen);
+	if (rc < 0)
+		return rc;
+	svc_restore_leases();
+	if (svc.def.n_rules4) {
+		static struct pfrule none[1];
+
+		rc = svc_rules_apply(none, 0, svc.def.rules4, svc.def.n_rules4, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	natnet_run_path(svc.home, svc.def.name, "ctl", ctl, sizeof(ctl));
+	rc = ctl_server_start(svc.loop, ctl, &svc.ctl, err, errlen);
+	if (rc < 0)
+		return rc;
+	ctl_server_register(svc.ctl, "status", svc_ctl_status, NULL);
+	ctl_server_register(svc.ctl, "apply", svc_ctl_apply, NULL);
+	return 0;
+}
+
+/* The service's main: returns the process's exit status. */
+static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
+{
+	char err[512], net[INET_ADDRSTRLEN + 4], gw[INET_ADDRSTRLEN], first[INET_ADDRSTRLEN];
+	int rc;
+
+	memset(&svc, 0, sizeof(svc));
+	svc.pid_fd = -1;
+	snprintf(svc.home, sizeof(svc.home), "%s", home);
+	svc.def = *d;
+	natnet_def_addrs(d, &svc.addrs);
+	natnet_run_path(home, d->name, "pid", svc.pid_path, sizeof(svc.pid_path));
+	log_set_prefix(d->name);
+	rc = svc_lock_pid(err, sizeof(err));
+	if (rc < 0) {
+		svc_report(ready_fd, "error: %s", err);
+		return 1;
+	}
+	natnet_format_network(d, net, sizeof(net));
+	inet_ntop(AF_INET, &svc.addrs.gateway, gw, sizeof(gw));
+	inet_ntop(AF_INET, &svc.addrs.range_first, first, sizeof(first));
+	log_info("starting NAT network %s (%s), pid %ld", d->name, net, (long)getpid());
+	svc_fill_nic_config();
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	svc.loop = uv_default_loop();
+	rc = stack_init(svc.loop);
+	if (rc < 0) {
+		svc_report(ready_fd, "error: cannot start the stack: %s", uv_strerror(rc));
+		return 1;
+	}
+	uv_signal_init(svc.loop, &svc.sig_int);
+	uv_signal_init(svc.loop, &svc.sig_term);
+	uv_signal_start(&svc.sig_int, svc_signal, SIGINT);
+	uv_signal_start(&svc.sig_term, svc_signal, SIGTERM);
+	err[0] = '\0';
+	rc = svc_setup(err, sizeof(err));
+	if (rc < 0) {
+		snprintf(svc.failure, sizeof(svc.failure), "%s", err[0] ? err : strerror(-rc));
+		log_err("%s", svc.failure);
+		svc_stop();
+	} else {
+		log_info("running: gateway and DNS %s, DHCP %s, switch %s/run/natnet-%s.sock",
+			 gw, d->dhcp ? first : "off", home, d->name);
+		svc_report(ready_fd, "ok");
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	uv_run(svc.loop, UV_RUN_DEFAULT);
+	uv_loop_close(svc.loop);
+	/* The lock goes with the process; remove the file while still holding it. */
+	unlink(svc.pid_path);
+	if (svc.failure[0]) {
+		svc_report(ready_fd, "error: %s", svc.failure);
+		return 1;
+	}
+	log_info("stopped");
+	return 0;
+}
+
+/* ===================================================================== */
+/* The commands' side                                                     */
+/* ===================================================================== */
+
+/* Reads the service's start-up report until the pipe closes or the deadline. */
+static int read_report(int fd, char *buf, size_t cap, int timeout_ms)
+{
+	struct timespec t0, t;
+	size_t n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long el;
+		ssize_t r;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (el >= timeout_ms)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)(timeout_ms - el));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n >= cap - 1)
+			break;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+int natnet_service_start(const char *home, const struct natnet_def *d, char *err,
+			 size_t errlen)
+{
+	char run[PATH_MAX], path[PATH_MAX], report[1024];
+	struct sockaddr_un sa;
+	const char *ok, *e;
+	long spid = 0;
+	int fds[2], rc, status;
+	pid_t pid;
+
+	if ((size_t)snprintf(run, sizeof(run), "%s/run", home) >= sizeof(run))
+		return seterr(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	rc = natnet_mkdir_p(run);
+	if (rc < 0)
+		return seterr(err, errlen, rc, "cannot create %s: %s", run, strerror(-rc));
+	if (natnet_run_path(home, d->name, "sock", path, sizeof(path)) < 0 ||
+	    strlen(path) >= sizeof(sa.sun_path) ||
+	    natnet_run_path(home, d->name, "ctl", path, sizeof(path)) < 0 ||
+	    strlen(path) >= sizeof(sa.sun_path))
+		return seterr(err, errlen, -ENAMETOOLONG, "%s is longer than a UNIX socket "
+			      "path may be (%zu bytes): use a shorter NATD_HOME or name", path,
+			      sizeof(sa.sun_path) - 1);
+	natnet_run_path(home, d->name, "log", path, sizeof(path));
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return seterr(err, errlen, -errno, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return seterr(err, errlen, rc, "fork: %s", strerror(-rc));
+	}
+	if (pid == 0) {
+		int logfd, nullfd;
+
+		close(fds[0]);
+		setsid();
+		pid = fork();
+		if (pid != 0) {
+			if (pid < 0)
+				svc_report(fds[1], "error: fork: %s", strerror(errno));
+			_exit(pid < 0);
+		}
+		/* The service: no terminal, no inherited descriptors (the store's
+		 * lock among them), output to its log. */
+		logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (logfd < 0 || nullfd < 0) {
+			svc_report(fds[1], "error: %s: %s", path, strerror(errno));
+			_exit(1);
+		}
+		dup2(nullfd, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		if (fds[1] != 3) {
+			dup2(fds[1], 3);
+			fds[1] = 3;
+		}
+		close_range(4, ~0u, 0);
+		fcntl(3, F_SETFD, FD_CLOEXEC);
+		svc_report(fds[1], "pid %ld", (long)getpid());
+		exit(svc_main(home, d, fds[1]));
+	}
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	rc = read_report(fds[0], report, sizeof(report), SVC_READY_TIMEOUT_MS);
+	close(fds[0]);
+	sscanf(report, "pid %ld", &spid);
+	if (rc == -ETIMEDOUT) {
+		if (spid > 0)
+			kill((pid_t)spid, SIGTERM);
+		return seterr(err, errlen, -ETIMEDOUT, "the service did not report ready "
+			      "within %d s; stopped it (log: %s)", SVC_READY_TIMEOUT_MS / 1000,
+			      path);
+	}
+	ok = strstr(report, "\nok\n");
+	if (ok || !strncmp(report, "ok\n", 3))
+		return 0;
+	e = strstr(report, "error: ");
+	if (e) {
+		size_t n = strcspn(e + 7, "\n");
+
+		return seterr(err, errlen, -EIO, "%.*s (log: %s)", (int)n, e + 7, path);
+	}
+	return seterr(err, errlen, -EIO, "the service exited during start-up (log: %s)", path);
+}
+
+int natnet_service_stop(const char *home, const char *name, char *err, size_t errlen)
+{
+	pid_t pid;
+	int r;
+
+	r = natnet_service_running(home, name, &pid);
+	if (r < 0)
+		return seterr(err, errlen, r, "cannot tell whether it runs: %s", strerror(-r));
+	if (r == 0)
+		return seterr(err, errlen, -ESRCH, "not running");
+	if (kill(pid, SIGTERM) < 0)
+		return seterr(err, errlen, -errno, "cannot signal pid %ld: %s", (long)pid,
+			      strerror(errno));
+	for (int waited = 0; waited < SVC_STOP_TIMEOUT_MS; waited += 20) {
+		r = natnet_service_running(home, name, NULL);
+		if (r <= 0)
+			return 0;
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	}
+	return seterr(err, errlen, -ETIMEDOUT, "pid %ld did not stop within %d s", (long)pid,
+		      SVC_STOP_TIMEOUT_MS / 1000);
+}
+
+static int svc_call(const char *home, const char *name, const char *cmd, json_t *args,
+		    json_t **result, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (natnet_run_path(home, name, "ctl", path, sizeof(path)) < 0)
+		return seterr(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	return ctl_call(path, cmd, args, SVC_CTL_TIMEOUT_MS, result, err, errlen);
+}
+
+int natnet_service_apply(const char *home, const struct natnet_def *d, char *err,
+			 size_t errlen)
+{
+	json_t *args = json_pack("{s:o}", "definition", natnet_def_to_json(d)), *res = NULL;
+	int rc;
+
+	if (!args)
+		return seterr(err, errlen, -ENOMEM, "out of memory");
+	rc = svc_call(home, d->name, "apply", args, &res, err, errlen);
+	json_decref(args);
+	json_decref(res);
+	return rc;
+}
+
+int natnet_service_status(const char *home, const char *name, json_t **out, char *err,
+			  size_t errlen)
+{
+	return svc_call(home, name, "status", NULL, out, err, errlen);
+}

@@ -1,0 +1,932 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * natnet_store.c - NAT network definitions, their checks, natd.json and the
+ * lease files (see natnet_store.h).
+ *
+ * natd.json looks like
+ *   {
+ *     "version": 1,
+ *     "natnetworks": [
+ *       { "name": "natnet1", "network": "192.168.15.0/24", "enabled": true,
+ *         "dhcp": true, "ipv6": false, "ipv6_default": false,
+ *         "port_forward_4": [ "ssh:tcp:[]:1022:[192.168.15.5]:22" ],
+ *         "port_forward_6": [], "loopback_4": [ "127.0.0.1=2" ] }
+ *     ]
+ *   }
+ * Rules are kept as text in the NAT-network syntax and parsed by
+ * forwarders/pfrule.c, so the file reads as the commands that made it.
+ */
+#include "natd/natnet_store.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STORE_LOCK_WAIT_MS 30000
+#define STORE_MAX_BYTES    (4 << 20)
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+static struct in_addr host_at(struct in_addr net, uint32_t off)
+{
+	return (struct in_addr){ htonl(ntohl(net.s_addr) + off) };
+}
+
+static uint32_t mask_of(unsigned len)
+{
+	return len ? 0xffffffffu << (32 - len) : 0;
+}
+
+/* --- definitions ------------------------------------------------------------ */
+
+void natnet_def_init(struct natnet_def *d, const char *name)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name ? name : "");
+	d->enabled = true;
+	d->dhcp = true;
+	d->lo4[0].host.s_addr = htonl(INADDR_LOOPBACK);
+	d->lo4[0].offset = 2;
+	d->n_lo4 = 1;
+}
+
+void natnet_def_addrs(const struct natnet_def *d, struct natnet_addrs *a)
+{
+	uint32_t mask = mask_of(d->prefixlen), net = ntohl(d->network.s_addr);
+	uint32_t bcast = net | ~mask, last = bcast - 1;
+
+	memset(a, 0, sizeof(*a));
+	a->network = d->network;
+	a->netmask.s_addr = htonl(mask);
+	a->broadcast.s_addr = htonl(bcast);
+	a->gateway = host_at(d->network, 1);
+	a->dhcp_server = host_at(d->network, 3);
+	a->range_first = host_at(d->network, 4);
+	for (unsigned i = 0; i < d->n_lo4; i++)
+		if (d->lo4[i].offset >= 4 && net + d->lo4[i].offset - 1 < last)
+			last = net + d->lo4[i].offset - 1;
+	if (last >= net + 4 && last - (net + 4) >= 65536)
+		last = net + 4 + 65535;
+	a->range_last.s_addr = htonl(last);
+}
+
+bool natnet_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= NATD_NAME_MAX || s[0] == '.' || s[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
+int natnet_parse_network(const char *text, struct in_addr *net, unsigned *prefixlen,
+			 char *err, size_t errlen)
+{
+	struct in_addr a;
+	unsigned len;
+	uint32_t h;
+
+	if (config_parse_cidr(text, &a, &len) < 0)
+		return fail(err, errlen, -EINVAL, "network '%s': not an IPv4 network like "
+			    "192.168.15.0/24", text);
+	if (len < 8 || len > 30)
+		return fail(err, errlen, -EINVAL, "network '%s': prefix /%u out of range "
+			    "(/8 to /30)", text, len);
+	h = ntohl(a.s_addr);
+	if (h & ~mask_of(len))
+		return fail(err, errlen, -EINVAL, "network '%s': host bits set (did you mean "
+			    "%s/%u?)", text,
+			    inet_ntoa((struct in_addr){ htonl(h & mask_of(len)) }), len);
+	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
+		return fail(err, errlen, -EINVAL, "network '%s': not a unicast network "
+			    "(0/8, 127/8 and 224/3 cannot be used)", text);
+	*net = a;
+	*prefixlen = len;
+	return 0;
+}
+
+int natnet_parse_loopback(const char *text, struct natnet_loopback *lo, char *err,
+			  size_t errlen)
+{
+	const char *eq = strchr(text, '=');
+	char host[INET_ADDRSTRLEN];
+	unsigned long off;
+	char *end;
+
+	if (!eq || (size_t)(eq - text) >= sizeof(host) || eq == text)
+		return fail(err, errlen, -EINVAL, "loopback mapping '%s': expected "
+			    "HOSTADDRESS=OFFSET, as in 127.0.0.1=2", text);
+	memcpy(host, text, (size_t)(eq - text));
+	host[eq - text] = '\0';
+	if (inet_pton(AF_INET, host, &lo->host) != 1 ||
+	    (ntohl(lo->host.s_addr) >> 24) != 127)
+		return fail(err, errlen, -EINVAL, "loopback mapping '%s': '%s' is not an "
+			    "address in 127.0.0.0/8", text, host);
+	errno = 0;
+	off = strtoul(eq + 1, &end, 10);
+	if (!isdigit((unsigned char)eq[1]) || *end || errno || off > 0xffffff)
+		return fail(err, errlen, -EINVAL, "loopback mapping '%s': offset '%s' is not "
+			    "a number", text, eq + 1);
+	lo->offset = (uint32_t)off;
+	return 0;
+}
+
+int natnet_format_rule(const struct pfrule *r, char *buf, size_t len)
+{
+	return pfrule_format(r, PFRULE_SYNTAX_NATNET, buf, len);
+}
+
+void natnet_format_loopback(const struct natnet_loopback *lo, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &lo->host, a, sizeof(a));
+	snprintf(buf, len, "%s=%u", a, lo->offset);
+}
+
+void natnet_format_network(const struct natnet_def *d, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &d->network, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, d->prefixlen);
+}
+
+void natnet_format_ipv6_prefix(const struct natnet_def *d, char *buf, size_t len)
+{
+	const uint8_t *b = (const uint8_t *)&d->network.s_addr;
+
+	snprintf(buf, len, "fd17:625c:f037:%x::/64", (unsigned)(b[1] << 8 | b[2]));
+}
+
+static int check_rules(const struct natnet_def *d, const struct pfrule *rules, unsigned n,
+		       int family, char *err, size_t errlen)
+{
+	struct natnet_addrs a;
+	char why[256];
+
+	natnet_def_addrs(d, &a);
+	for (unsigned i = 0; i < n; i++) {
+		struct pfrule r = rules[i];
+		const char *opt = family == AF_INET ? "--port-forward-4" : "--port-forward-6";
+
+		if (r.name[0] == '\0' || r.guest.family != family ||
+		    (r.host.family != AF_UNSPEC && r.host.family != family))
+			return fail(err, errlen, -EINVAL, "%s rule '%s': name, guest address "
+				    "and host address must be given, %s", opt, r.name,
+				    family == AF_INET ? "IPv4" : "IPv6");
+		if (family == AF_INET) {
+			uint32_t g = r.guest.u.v4.s_addr;
+
+			if ((g & a.netmask.s_addr) != a.network.s_addr) {
+				char net[INET_ADDRSTRLEN + 4];
+
+				natnet_format_network(d, net, sizeof(net));
+				return fail(err, errlen, -EINVAL, "%s rule '%s': guest address %s "
+					    "is not in the network %s", opt, r.name,
+					    inet_ntoa(r.guest.u.v4), net);
+			}
+			if (g == a.network.s_addr || g == a.broadcast.s_addr ||
+			    g == a.gateway.s_addr || g == a.dhcp_server.s_addr)
+				return fail(err, errlen, -EINVAL, "%s rule '%s': guest address "
+					    "%s is one of natd's own (network, gateway .1, DHCP "
+					    ".3, broadcast)", opt, r.name, inet_ntoa(r.guest.u.v4));
+			for (unsigned k = 0; k < d->n_lo4; k++)
+				if (g == host_at(d->network, d->lo4[k].offset).s_addr)
+					return fail(err, errlen, -EINVAL, "%s rule '%s': guest "
+						    "address %s is a host loopback mapping", opt,
+						    r.name, inet_ntoa(r.guest.u.v4));
+		}
+		if (pfrule_set_check_add(rules, i, &r, why, sizeof(why)) < 0)
+			return fail(err, errlen, -EEXIST, "%s: %s", opt, why);
+	}
+	return 0;
+}
+
+int natnet_def_check(const struct natnet_def *d, char *err, size_t errlen)
+{
+	char net[INET_ADDRSTRLEN + 4];
+	struct natnet_addrs a;
+	struct in_addr n;
+	unsigned len;
+	uint32_t hosts;
+	int rc;
+
+	if (!natnet_name_valid(d->name))
+		return fail(err, errlen, -EINVAL, "network name '%s': letters, digits, '.', "
+			    "'_', '-' (not first), up to %d bytes", d->name, NATD_NAME_MAX - 1);
+	natnet_format_network(d, net, sizeof(net));
+	rc = natnet_parse_network(net, &n, &len, err, errlen);
+	if (rc < 0)
+		return rc;
+	natnet_def_addrs(d, &a);
+	hosts = ~ntohl(a.netmask.s_addr);
+	if (d->dhcp && ntohl(a.range_first.s_addr) > ntohl(a.range_last.s_addr))
+		return fail(err, errlen, -EINVAL, "network %s leaves no address for DHCP "
+			    "leases (gateway .1, host loopback .2, DHCP server .3, guests "
+			    "from .4): use /29 or shorter, or --dhcp off", net);
+	if (d->n_rules4 > NATNET_MAX_RULES || d->n_rules6 > NATNET_MAX_RULES ||
+	    d->n_lo4 > NATNET_MAX_LOOPBACK)
+		return fail(err, errlen, -EINVAL, "too many rules or mappings");
+	for (unsigned i = 0; i < d->n_lo4; i++) {
+		const struct natnet_loopback *lo = &d->lo4[i];
+		char t[48];
+
+		natnet_format_loopback(lo, t, sizeof(t));
+		if (lo->offset < 2 || lo->offset == 3 || lo->offset >= hosts)
+			return fail(err, errlen, -EINVAL, "loopback mapping %s: offset must "
+				    "name a free address of %s (2, or 4 to %u)", t, net,
+				    hosts - 1);
+		if (lo->offset == 4 && d->dhcp)
+			return fail(err, errlen, -EINVAL, "loopback mapping %s: .4 is the "
+				    "first DHCP lease", t);
+		for (unsigned j = 0; j < i; j++)
+			if (d->lo4[j].offset == lo->offset || d->lo4[j].host.s_addr ==
+			    lo->host.s_addr)
+				return fail(err, errlen, -EINVAL, "loopback mapping %s: the "
+					    "address or offset is mapped twice", t);
+	}
+	rc = check_rules(d, d->rules4, d->n_rules4, AF_INET, err, errlen);
+	if (rc == 0)
+		rc = check_rules(d, d->rules6, d->n_rules6, AF_INET6, err, errlen);
+	if (rc == 0) {
+		/* Both families share the host's ports through dual-stack sockets. */
+		for (unsigned i = 0; i < d->n_rules6; i++)
+			for (unsigned j = 0; j < d->n_rules4; j++)
+				if (pfrule_host_conflict(&d->rules6[i], &d->rules4[j]) ||
+				    !strcmp(d->rules6[i].name, d->rules4[j].name))
+					return fail(err, errlen, -EEXIST, "rule '%s' (IPv6) and "
+						    "rule '%s' (IPv4): same name or same host "
+						    "port", d->rules6[i].name, d->rules4[j].name);
+	}
+	return rc;
+}
+
+bool natnet_overlap(const struct natnet_def *a, const struct natnet_def *b)
+{
+	uint32_t m = htonl(mask_of(a->prefixlen < b->prefixlen ? a->prefixlen : b->prefixlen));
+
+	return (a->network.s_addr & m) == (b->network.s_addr & m);
+}
+
+static json_t *rules_json(const struct pfrule *r, unsigned n)
+{
+	json_t *arr = json_array();
+	char t[PFRULE_TEXT_MAX];
+
+	for (unsigned i = 0; arr && i < n; i++)
+		if (natnet_format_rule(&r[i], t, sizeof(t)) >= 0)
+			json_array_append_new(arr, json_string(t));
+	return arr;
+}
+
+json_t *natnet_def_to_json(const struct natnet_def *d)
+{
+	char net[INET_ADDRSTRLEN + 4], t[48];
+	json_t *lo = json_array();
+
+	natnet_format_network(d, net, sizeof(net));
+	for (unsigned i = 0; lo && i < d->n_lo4; i++) {
+		natnet_format_loopback(&d->lo4[i], t, sizeof(t));
+		json_array_append_new(lo, json_string(t));
+	}
+	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o}",
+			 "name", d->name, "network", net, "enabled", d->enabled,
+			 "dhcp", d->dhcp, "ipv6", d->ipv6, "ipv6_default", d->ipv6_default,
+			 "port_forward_4", rules_json(d->rules4, d->n_rules4),
+			 "port_forward_6", rules_json(d->rules6, d->n_rules6),
+			 "loopback_4", lo);
+}
+
+static int get_bool(json_t *o, const char *key, bool *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return 0; /* default */
+	if (!json_is_boolean(v))
+		return fail(err, errlen, -EINVAL, "%s: expected true or false", key);
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int get_rules(json_t *o, const char *key, int family, struct pfrule *rules,
+		     unsigned *n, char *err, size_t errlen)
+{
+	json_t *arr = json_object_get(o, key), *v;
+	char why[256];
+	size_t i;
+
+	*n = 0;
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return fail(err, errlen, -EINVAL, "%s: expected a list of rules", key);
+	if (json_array_size(arr) > NATNET_MAX_RULES)
+		return fail(err, errlen, -EINVAL, "%s: more than %d rules", key,
+			    NATNET_MAX_RULES);
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v))
+			return fail(err, errlen, -EINVAL, "%s[%zu]: expected a rule as text",
+				    key, i);
+		if (pfrule_parse(json_string_value(v), PFRULE_SYNTAX_NATNET, family,
+				 &rules[*n], why, sizeof(why)) < 0)
+			return fail(err, errlen, -EINVAL, "%s[%zu] '%s': %s", key, i,
+				    json_string_value(v), why);
+		(*n)++;
+	}
+	return 0;
+}
+
+int natnet_def_from_json(json_t *o, struct natnet_def *d, char *err, size_t errlen)
+{
+	json_t *name = json_object_get(o, "name"), *net = json_object_get(o, "network");
+	json_t *lo, *v;
+	char why[256];
+	size_t i;
+	int rc;
+
+	if (!json_is_object(o))
+		return fail(err, errlen, -EINVAL, "expected an object");
+	if (!json_is_string(name))
+		return fail(err, errlen, -EINVAL, "name: missing or not a string");
+	natnet_def_init(d, json_string_value(name));
+	if (!natnet_name_valid(json_string_value(name)))
+		return fail(err, errlen, -EINVAL, "name '%s': not a valid network name",
+			    json_string_value(name));
+	if (!json_is_string(net))
+		return fail(err, errlen, -EINVAL, "network: missing or not a string");
+	rc = natnet_parse_network(json_string_value(net), &d->network, &d->prefixlen, why,
+				  sizeof(why));
+	if (rc < 0)
+		return fail(err, errlen, rc, "%s", why);
+	if ((rc = get_bool(o, "enabled", &d->enabled, err, errlen)) < 0 ||
+	    (rc = get_bool(o, "dhcp", &d->dhcp, err, errlen)) < 0 ||
+	    (rc = get_bool(o, "ipv6", &d->ipv6, err, errlen)) < 0 ||
+	    (rc = get_bool(o, "ipv6_default", &d->ipv6_default, err, errlen)) < 0 ||
+	    (rc = get_rules(o, "port_forward_4", AF_INET, d->rules4, &d->n_rules4, err,
+			    errlen)) < 0 ||
+	    (rc = get_rules(o, "port_forward_6", AF_INET6, d->rules6, &d->n_rules6, err,
+			    errlen)) < 0)
+		return rc;
+	lo = json_object_get(o, "loopback_4");
+	if (lo) {
+		if (!json_is_array(lo) || json_array_size(lo) > NATNET_MAX_LOOPBACK)
+			return fail(err, errlen, -EINVAL, "loopback_4: expected a list of at "
+				    "most %d mappings", NATNET_MAX_LOOPBACK);
+		d->n_lo4 = 0;
+		json_array_foreach(lo, i, v) {
+			if (!json_is_string(v))
+				return fail(err, errlen, -EINVAL, "loopback_4[%zu]: expected "
+					    "text like \"127.0.0.1=2\"", i);
+			rc = natnet_parse_loopback(json_string_value(v), &d->lo4[d->n_lo4], why,
+						   sizeof(why));
+			if (rc < 0)
+				return fail(err, errlen, rc, "loopback_4[%zu]: %s", i, why);
+			d->n_lo4++;
+		}
+	}
+	return natnet_def_check(d, err, errlen);
+}
+
+/* --- the store -------------------------------------------------------------- */
+
+static void store_clear(struct natnet_store *st)
+{
+	json_decref(st->root);
+	st->root = NULL;
+	free(st->defs);
+	st->defs = NULL;
+	st->n = 0;
+}
+
+int natnet_store_find(const struct natnet_store *st, const char *name)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (!strcmp(st->defs[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static int check_against(const struct natnet_def *o, const struct natnet_def *d,
+			 char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN + 4], b[INET_ADDRSTRLEN + 4];
+
+	if (natnet_overlap(o, d)) {
+		natnet_format_network(d, a, sizeof(a));
+		natnet_format_network(o, b, sizeof(b));
+		return fail(err, errlen, -EINVAL, "network %s overlaps NAT network '%s' (%s)",
+			    a, o->name, b);
+	}
+	for (unsigned i = 0; i < d->n_rules4 + d->n_rules6; i++) {
+		const struct pfrule *r = i < d->n_rules4 ? &d->rules4[i]
+							 : &d->rules6[i - d->n_rules4];
+
+		for (unsigned j = 0; j < o->n_rules4 + o->n_rules6; j++) {
+			const struct pfrule *q = j < o->n_rules4 ? &o->rules4[j]
+								 : &o->rules6[j - o->n_rules4];
+
+			if (pfrule_host_conflict(r, q))
+				return fail(err, errlen, -EEXIST, "rule '%s': host %s port %u is "
+					    "already forwarded by rule '%s' of NAT network '%s'",
+					    r->name, pfrule_proto_name(r->proto), r->host_port,
+					    q->name, o->name);
+		}
+	}
+	return 0;
+}
+
+int natnet_store_check_def(const struct natnet_store *st, const struct natnet_def *d,
+			   char *err, size_t errlen)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		int rc;
+
+		if (!strcmp(st->defs[i].name, d->name))
+			continue;
+		rc = check_against(&st->defs[i], d, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int natnet_store_put(struct natnet_store *st, const struct natnet_def *d)
+{
+	int i = natnet_store_find(st, d->name);
+	struct natnet_def *nd;
+
+	if (i >= 0) {
+		st->defs[i] = *d;
+		return 0;
+	}
+	if (st->n >= NATNET_MAX_NETWORKS)
+		return -ENOSPC;
+	nd = realloc(st->defs, (st->n + 1) * sizeof(*nd));
+	if (!nd)
+		return -ENOMEM;
+	st->defs = nd;
+	st->defs[st->n++] = *d;
+	return 0;
+}
+
+int natnet_store_remove(struct natnet_store *st, const char *name)
+{
+	int i = natnet_store_find(st, name);
+
+	if (i < 0)
+		return -ENOENT;
+	memmove(&st->defs[i], &st->defs[i + 1], (st->n - (size_t)i - 1) * sizeof(st->defs[0]));
+	st->n--;
+	return 0;
+}
+
+int natnet_store_parse(struct natnet_store *st, const char *text, size_t len,
+		       const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root, *ver, *arr, *o;
+	char why[384];
+	size_t i, k;
+	int rc = -EINVAL;
+
+	store_clear(st);
+	for (k = 0; k < len && isspace((unsigned char)text[k]); k++)
+		;
+	if (k == len) {
+		st->root = json_object();
+		return st->root ? 0 : -ENOMEM;
+	}
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return fail(err, errlen, -EINVAL, "%s: line %d column %d: %s (the file is "
+			    "left as it is: fix or remove it)", path, je.line, je.column,
+			    je.text);
+	if (!json_is_object(root)) {
+		fail(err, errlen, -EINVAL, "%s: line 1: expected a JSON object", path);
+		goto out;
+	}
+	ver = json_object_get(root, "version");
+	if (ver && (!json_is_integer(ver) || json_integer_value(ver) < 1)) {
+		fail(err, errlen, -EINVAL, "%s: version: expected a positive number", path);
+		goto out;
+	}
+	if (ver && json_integer_value(ver) > NATNET_STORE_VERSION) {
+		fail(err, errlen, -EINVAL, "%s: version %lld is newer than this natd "
+		     "understands (%d)", path, (long long)json_integer_value(ver),
+		     NATNET_STORE_VERSION);
+		goto out;
+	}
+	arr = json_object_get(root, "natnetworks");
+	if (arr && !json_is_array(arr)) {
+		fail(err, errlen, -EINVAL, "%s: natnetworks: expected a list", path);
+		goto out;
+	}
+	if (arr && json_array_size(arr) > NATNET_MAX_NETWORKS) {
+		fail(err, errlen, -EINVAL, "%s: natnetworks: more than %d networks", path,
+		     NATNET_MAX_NETWORKS);
+		goto out;
+	}
+	if (arr && json_array_size(arr)) {
+		st->defs = calloc(json_array_size(arr), sizeof(st->defs[0]));
+		if (!st->defs) {
+			rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+			goto out;
+		}
+	}
+	json_array_foreach(arr, i, o) {
+		struct natnet_def *d = &st->defs[st->n];
+		const char *nm = json_string_value(json_object_get(o, "name"));
+
+		rc = natnet_def_from_json(o, d, why, sizeof(why));
+		if (rc == 0 && natnet_store_find(st, d->name) >= 0)
+			rc = fail(why, sizeof(why), -EINVAL, "a second network of that name");
+		for (size_t j = 0; rc == 0 && j < st->n; j++)
+			rc = check_against(&st->defs[j], d, why, sizeof(why));
+		if (rc < 0) {
+			fail(err, errlen, -EINVAL, "%s: natnetworks[%zu]%s%.64s%s: %s", path, i,
+			     nm ? " (" : "", nm ? nm : "", nm ? ")" : "", why);
+			rc = -EINVAL;
+			goto out;
+		}
+		st->n++;
+	}
+	st->root = root;
+	return 0;
+out:
+	json_decref(root);
+	store_clear(st);
+	return rc;
+}
+
+/* Reads a whole small file. 0 and *text (NUL-terminated, caller frees), or -errno. */
+static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf = NULL, *nb;
+	ssize_t r;
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (n + 1 >= cap || !buf) {
+			if (cap > STORE_MAX_BYTES) {
+				rc = fail(err, errlen, -EFBIG, "%s: larger than %d bytes", path,
+					  STORE_MAX_BYTES);
+				goto out;
+			}
+			nb = realloc(buf, buf ? cap *= 2 : cap);
+			if (!nb) {
+				rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	close(fd);
+	return 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int natnet_mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int store_lock(struct natnet_store *st, char *err, size_t errlen)
+{
+	char lp[PATH_MAX + 8];
+	int fd, rc;
+
+	rc = natnet_mkdir_p(st->home);
+	if (rc < 0)
+		return fail(err, errlen, rc, "cannot create %s: %s (set NATD_HOME to a "
+			    "writable directory)", st->home, strerror(-rc));
+	snprintf(lp, sizeof(lp), "%s.lock", st->path);
+	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "%s: %s", lp, strerror(errno));
+	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 20) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			rc = fail(err, errlen, -errno, "%s: lock: %s", lp, strerror(errno));
+			close(fd);
+			return rc;
+		}
+		if (waited >= STORE_LOCK_WAIT_MS) {
+			close(fd);
+			return fail(err, errlen, -EBUSY, "%s: still locked by another natd "
+				    "command after %d s", lp, STORE_LOCK_WAIT_MS / 1000);
+		}
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	}
+	st->lock_fd = fd;
+	return 0;
+}
+
+int natnet_store_load(struct natnet_store *st, const char *home, bool lock,
+		      char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	st->lock_fd = -1;
+	if ((size_t)snprintf(st->home, sizeof(st->home), "%s", home) >= sizeof(st->home) ||
+	    (size_t)snprintf(st->path, sizeof(st->path), "%s/natd.json", home) >=
+		    sizeof(st->path) - 8)
+		return fail(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	if (lock) {
+		rc = store_lock(st, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	rc = read_file(st->path, &text, &len, err, errlen);
+	if (rc == -ENOENT) {
+		rc = natnet_store_parse(st, "", 0, st->path, err, errlen);
+	} else if (rc == 0) {
+		rc = natnet_store_parse(st, text, len, st->path, err, errlen);
+	} else if (err && !err[0]) {
+		fail(err, errlen, rc, "%s: %s", st->path, strerror(-rc));
+	}
+	free(text);
+	if (rc < 0)
+		natnet_store_release(st);
+	return rc;
+}
+
+int natnet_write_atomic(const char *path, const char *text, size_t len, char *err,
+			size_t errlen)
+{
+	char tmp[PATH_MAX + 8], dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t off = 0;
+	int fd, dfd, rc = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return fail(err, errlen, -ENAMETOOLONG, "%s: path too long", path);
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+		 slash ? path : ".");
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = fail(err, errlen, -errno, "%s: write: %s", tmp, strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = fail(err, errlen, -errno, "%s: fsync: %s", tmp, strerror(errno));
+	if (close(fd) < 0 && rc == 0)
+		rc = fail(err, errlen, -errno, "%s: close: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = fail(err, errlen, -errno, "rename %s to %s: %s", tmp, path,
+			  strerror(errno));
+	if (rc < 0) {
+		unlink(tmp);
+		return rc;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd) < 0)
+			rc = fail(err, errlen, -errno, "%s: fsync: %s", dir, strerror(errno));
+		close(dfd);
+	}
+	return rc;
+}
+
+/* Writes json_dumps() output plus a final newline; frees text. */
+static int write_json_text(const char *path, char *text, char *err, size_t errlen)
+{
+	size_t n = strlen(text);
+	char *t = realloc(text, n + 2);
+	int rc;
+
+	if (!t) {
+		free(text);
+		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+	}
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	rc = natnet_write_atomic(path, t, n + 1, err, errlen);
+	free(t);
+	return rc;
+}
+
+int natnet_store_save(struct natnet_store *st, char *err, size_t errlen)
+{
+	json_t *arr = json_array();
+	char *text;
+	int rc;
+
+	if (st->lock_fd < 0)
+		return fail(err, errlen, -ENOLCK, "%s: not locked", st->path);
+	if (!arr || !st->root)
+		goto nomem;
+	for (size_t i = 0; i < st->n; i++)
+		if (json_array_append_new(arr, natnet_def_to_json(&st->defs[i])) < 0)
+			goto nomem;
+	if (json_object_set_new(st->root, "version", json_integer(NATNET_STORE_VERSION)) < 0 ||
+	    json_object_set_new(st->root, "natnetworks", arr) < 0) {
+		arr = NULL;
+		goto nomem;
+	}
+	text = json_dumps(st->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!text)
+		return fail(err, errlen, -ENOMEM, "%s: out of memory", st->path);
+	rc = write_json_text(st->path, text, err, errlen);
+	return rc;
+nomem:
+	json_decref(arr);
+	return fail(err, errlen, -ENOMEM, "%s: out of memory", st->path);
+}
+
+void natnet_store_release(struct natnet_store *st)
+{
+	store_clear(st);
+	if (st->lock_fd >= 0) {
+		flock(st->lock_fd, LOCK_UN);
+		close(st->lock_fd);
+		st->lock_fd = -1;
+	}
+}
+
+/* --- leases ------------------------------------------------------------------ */
+
+int natnet_leases_path(const char *home, const char *name, char *out, size_t outlen)
+{
+	if ((size_t)snprintf(out, outlen, "%s/natnet-%s.leases.json", home, name) >= outlen)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int natnet_leases_parse(const char *text, size_t len, const struct natnet_def *d,
+			time_t now, struct natnet_lease *out, size_t max,
+			char *err, size_t errlen)
+{
+	struct natnet_addrs a;
+	json_error_t je;
+	json_t *root, *arr, *o;
+	size_t i, n = 0;
+
+	natnet_def_addrs(d, &a);
+	root = json_loadb(text, len, 0, &je);
+	if (!root)
+		return fail(err, errlen, -EINVAL, "line %d column %d: %s", je.line, je.column,
+			    je.text);
+	arr = json_object_get(root, "leases");
+	if (!json_is_array(arr)) {
+		json_decref(root);
+		return fail(err, errlen, -EINVAL, "leases: expected a list");
+	}
+	json_array_foreach(arr, i, o) {
+		const char *mac = json_string_value(json_object_get(o, "mac"));
+		const char *ip = json_string_value(json_object_get(o, "ip"));
+		const char *host = json_string_value(json_object_get(o, "hostname"));
+		json_t *exp = json_object_get(o, "expires");
+		struct natnet_lease l;
+		uint32_t h;
+		bool dup = false;
+
+		if (n >= max)
+			break;
+		memset(&l, 0, sizeof(l));
+		if (!mac || config_parse_mac(mac, l.mac) < 0 || !ip ||
+		    inet_pton(AF_INET, ip, &l.addr) != 1 || !json_is_integer(exp))
+			continue;
+		l.expires = (int64_t)json_integer_value(exp);
+		h = ntohl(l.addr.s_addr);
+		if (l.expires <= (int64_t)now || h < ntohl(a.range_first.s_addr) ||
+		    h > ntohl(a.range_last.s_addr))
+			continue;
+		for (size_t j = 0; j < n; j++)
+			dup |= out[j].addr.s_addr == l.addr.s_addr ||
+			       !memcmp(out[j].mac, l.mac, 6);
+		if (dup)
+			continue;
+		if (host)
+			snprintf(l.hostname, sizeof(l.hostname), "%s", host);
+		out[n++] = l;
+	}
+	json_decref(root);
+	return (int)n;
+}
+
+int natnet_leases_load(const char *home, const struct natnet_def *d, time_t now,
+		       struct natnet_lease *out, size_t max, char *err, size_t errlen)
+{
+	char path[PATH_MAX], why[256];
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (natnet_leases_path(home, d->name, path, sizeof(path)) < 0)
+		return fail(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	rc = read_file(path, &text, &len, why, sizeof(why));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return fail(err, errlen, rc, "%s: %s", path, strerror(-rc));
+	rc = natnet_leases_parse(text, len, d, now, out, max, why, sizeof(why));
+	free(text);
+	if (rc < 0)
+		return fail(err, errlen, rc, "%s: %s", path, why);
+	return rc;
+}
+
+int natnet_leases_save(const char *home, const char *name, const struct natnet_lease *l,
+		       size_t n, char *err, size_t errlen)
+{
+	char path[PATH_MAX], mac[18], ip[INET_ADDRSTRLEN];
+	json_t *arr = json_array(), *root;
+	char *text;
+	int rc;
+
+	if (natnet_leases_path(home, name, path, sizeof(path)) < 0) {
+		json_decref(arr);
+		return fail(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	}
+	for (size_t i = 0; arr && i < n; i++) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l[i].mac[0],
+			 l[i].mac[1], l[i].mac[2], l[i].mac[3], l[i].mac[4], l[i].mac[5]);
+		inet_ntop(AF_INET, &l[i].addr, ip, sizeof(ip));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "mac", mac,
+						     "ip", ip, "hostname", l[i].hostname,
+						     "expires", (json_int_t)l[i].expires));
+	}
+	root = json_pack("{s:i, s:o}", "version", 1, "leases", arr);
+	text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
+	json_decref(root);
+	if (!text)
+		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+	rc = write_json_text(path, text, err, errlen);
+	return rc;
+}
