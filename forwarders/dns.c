@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dns.c - the DNS proxy on each NAT adapter's DNS address (10.0.x.3), UDP
- * and TCP port 53, relaying the guest's queries to the host's nameservers
- * with c-ares.
+ * dns.c - the DNS proxy on each NAT adapter's DNS addresses (10.0.x.3 and
+ * <IPv6 prefix>::3), UDP and TCP port 53, relaying the guest's queries to the
+ * host's nameservers with c-ares.
  *
  * Theory of operation
  *
@@ -97,8 +97,8 @@ struct dns_query {
 
 struct dns_nic {
 	struct nic *nic;
-	struct udp_pcb *udp;
-	struct tcp_pcb *listen;
+	struct udp_pcb *udp, *udp6;
+	struct tcp_pcb *listen, *listen6;
 };
 
 static struct {
@@ -251,14 +251,23 @@ static void dns_watch_cb(uv_fs_poll_t *h, int status, const uv_stat_t *prev,
 	dns.ctr.reloads++;
 }
 
+/* An IPv6 address of natd's (global scope: no zone) as lwIP's. */
+static void dns_addr6(ip_addr_t *a, const struct in6_addr *in6)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(ip_2_ip6(a)->addr, in6->s6_addr, 16);
+	IP_SET_TYPE_VAL(*a, IPADDR_TYPE_V6);
+}
+
 /* Answers to the guest. */
 static void dns_send_udp(struct dns_query *dq, const uint8_t *a, size_t alen)
 {
 	struct dns_nic *dn = &dns.nics[nic_adapter(dq->nic) - 1];
 	struct pbuf *p;
 	ip_addr_t src;
+	struct udp_pcb *pcb = IP_IS_V6(&dq->guest) ? dn->udp6 : dn->udp;
 
-	if (!dn->udp || alen > 0xffff - 28)
+	if (!pcb || alen > 0xffff - 48)
 		return;
 	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)alen, PBUF_RAM);
 	if (!p)
@@ -266,8 +275,12 @@ static void dns_send_udp(struct dns_query *dq, const uint8_t *a, size_t alen)
 	pbuf_take(p, a, (u16_t)alen);
 	/* _if_src: the DNS address is not the netif's own (the gateway is), so
 	 * plain udp_sendto() would refuse it as a stale source (ERR_RTE). */
-	ip_addr_set_ip4_u32_val(src, nic_config(dq->nic)->dns.s_addr);
-	udp_sendto_if_src(dn->udp, p, &dq->guest, dq->guest_port, nic_netif(dq->nic), &src);
+	if (IP_IS_V6(&dq->guest)) {
+		dns_addr6(&src, &nic_config(dq->nic)->dns6);
+	} else {
+		ip_addr_set_ip4_u32_val(src, nic_config(dq->nic)->dns.s_addr);
+	}
+	udp_sendto_if_src(pcb, p, &dq->guest, dq->guest_port, nic_netif(dq->nic), &src);
 	pbuf_free(p);
 	stack_kick();
 }
@@ -598,37 +611,54 @@ int dns_init(uv_loop_t *loop, char *err, size_t errlen)
 	return 0;
 }
 
-int dns_nic_start(struct nic *nic, char *err, size_t errlen)
+/* UDP and TCP port 53 on address a of nic. */
+static int dns_listen(struct dns_nic *dn, const ip_addr_t *a, struct udp_pcb **udpp,
+		      struct tcp_pcb **listenp, char *err, size_t errlen)
 {
-	const struct nic_config *cfg = nic_config(nic);
-	struct dns_nic *dn = &dns.nics[nic_adapter(nic) - 1];
+	struct nic *nic = dn->nic;
 	struct tcp_pcb *pcb;
-	ip_addr_t a;
 
-	dn->nic = nic;
-	ip_addr_set_ip4_u32_val(a, cfg->dns.s_addr);
-	dn->udp = udp_new();
-	pcb = tcp_new();
-	if (!dn->udp || !pcb) {
+	*udpp = udp_new_ip_type(IP_GET_TYPE(a));
+	pcb = tcp_new_ip_type(IP_GET_TYPE(a));
+	if (!*udpp || !pcb) {
+		if (pcb)
+			tcp_abort(pcb);
 		snprintf(err, errlen, "dns: out of memory");
 		return -ENOMEM;
 	}
-	udp_bind_netif(dn->udp, nic_netif(nic));
+	udp_bind_netif(*udpp, nic_netif(nic));
 	tcp_bind_netif(pcb, nic_netif(nic));
-	if (udp_bind(dn->udp, &a, DNS_PORT) != ERR_OK || tcp_bind(pcb, &a, DNS_PORT) != ERR_OK) {
+	if (udp_bind(*udpp, a, DNS_PORT) != ERR_OK || tcp_bind(pcb, a, DNS_PORT) != ERR_OK) {
 		tcp_abort(pcb);
 		snprintf(err, errlen, "dns: cannot bind port 53 on the DNS address");
 		return -EADDRINUSE;
 	}
-	udp_recv(dn->udp, dns_udp_recv, dn);
-	dn->listen = tcp_listen(pcb);
-	if (!dn->listen) {
+	udp_recv(*udpp, dns_udp_recv, dn);
+	*listenp = tcp_listen(pcb);
+	if (!*listenp) {
 		snprintf(err, errlen, "dns: cannot listen on TCP port 53");
 		return -ENOMEM;
 	}
-	tcp_arg(dn->listen, dn);
-	tcp_accept(dn->listen, dns_tcp_accept);
+	tcp_arg(*listenp, dn);
+	tcp_accept(*listenp, dns_tcp_accept);
 	return 0;
+}
+
+int dns_nic_start(struct nic *nic, char *err, size_t errlen)
+{
+	const struct nic_config *cfg = nic_config(nic);
+	struct dns_nic *dn = &dns.nics[nic_adapter(nic) - 1];
+	ip_addr_t a;
+	int rc;
+
+	dn->nic = nic;
+	ip_addr_set_ip4_u32_val(a, cfg->dns.s_addr);
+	rc = dns_listen(dn, &a, &dn->udp, &dn->listen, err, errlen);
+	if (rc < 0 || !cfg->ipv6)
+		return rc;
+	/* <prefix>::3, an address of the netif (stack/nic6.c) */
+	dns_addr6(&a, &cfg->dns6);
+	return dns_listen(dn, &a, &dn->udp6, &dn->listen6, err, errlen);
 }
 
 static void dns_handle_closed(uv_handle_t *h)
@@ -648,8 +678,12 @@ void dns_shutdown(void (*closed)(void *opaque), void *opaque)
 			udp_remove(dn->udp);
 		if (dn->listen)
 			tcp_close(dn->listen);
-		dn->udp = NULL;
-		dn->listen = NULL;
+		if (dn->udp6)
+			udp_remove(dn->udp6);
+		if (dn->listen6)
+			tcp_close(dn->listen6);
+		dn->udp = dn->udp6 = NULL;
+		dn->listen = dn->listen6 = NULL;
 	}
 	if (dns.udp.channel) {
 		/* Cancels queries (ARES_EDESTRUCTION) and closes c-ares's sockets,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dns.h - the DNS proxy on each NAT adapter's DNS address (10.0.x.3),
- * relaying to the host's nameservers with c-ares (dns.c).
+ * dns.h - the DNS proxy on each NAT adapter's DNS addresses (10.0.x.3 and
+ * the IPv6 prefix's ::3), relaying to the host's nameservers with c-ares
+ * (dns.c).
  */
 #ifndef NATD_DNS_H
 #define NATD_DNS_H
@@ -19,7 +20,7 @@ struct dns_counters {
 
 /* Starts c-ares on loop and reads NATD_RESOLV_CONF. */
 int dns_init(uv_loop_t *loop, char *err, size_t errlen);
-/* Serves UDP and TCP port 53 on nic's DNS address. */
+/* Serves UDP and TCP port 53 on nic's DNS addresses (IPv4 and IPv6). */
 int dns_nic_start(struct nic *nic, char *err, size_t errlen);
 /* Cancels queries, closes sockets and handles; then closed(opaque). */
 void dns_shutdown(void (*closed)(void *opaque), void *opaque);

@@ -32,6 +32,15 @@
  * Flows expire when idle (nat.udp_timeout_ms; DNS, port 53, and echo flows
  * sooner). Broadcast and multicast UDP from the guest is never forwarded
  * (the DHCP server handles the limited broadcast to port 67).
+ *
+ * IPv6 works the same with AF_INET6 sockets (ICMPv6 "ping" sockets, governed
+ * by the same ping_group_range), IPV6_RECVERR, the hop limit and traffic
+ * class copied, hop limit 1 answered with ICMPv6 time exceeded from the
+ * gateway (<prefix>::2). lwIP hands raw pcbs the packet's first next header,
+ * so besides UDP and ICMPv6 two more pcbs take packets whose chain starts
+ * with a hop-by-hop or destination options header (the chain was checked by
+ * stack/ndp.c). A destination the host has no route to is answered with
+ * ICMPv6 "no route" at once.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -45,11 +54,15 @@
 #include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ip.h"
+#include "lwip/ip6.h"
 #include "lwip/prot/icmp.h"
+#include "lwip/prot/icmp6.h"
 #include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
 #include "lwip/prot/udp.h"
 #include "lwip/raw.h"
 #include "natd/log.h"
+#include "stack/ndp.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
 
@@ -75,6 +88,11 @@ static struct log_ratelimit rl_dgram = LOG_RATELIMIT_INIT;
 static bool flow_is_udp(const struct flow *f)
 {
 	return f->key.proto == FLOW_PROTO_UDP;
+}
+
+static bool flow_is_v6(const struct flow *f)
+{
+	return f->key.family == AF_INET6;
 }
 
 static void dgram_closed(uv_handle_t *h)
@@ -136,6 +154,59 @@ void fwd_dgram_shutdown_all(void)
 		raw_remove(nat.raw_icmp);
 		nat.raw_icmp = NULL;
 	}
+	for (unsigned i = 0; i < sizeof(nat.raw6) / sizeof(nat.raw6[0]); i++) {
+		if (nat.raw6[i])
+			raw_remove(nat.raw6[i]);
+		nat.raw6[i] = NULL;
+	}
+}
+
+/* The same for an IPv6 flow. */
+static void dgram_to_guest6(struct dgram_conn *c, const uint8_t *data, size_t n)
+{
+	const struct flow_key *k = &c->flow->key;
+	bool udp = flow_is_udp(c->flow);
+	size_t hl = udp ? UDP_HLEN : 0;
+	ip6_addr_t g, r;
+	struct pbuf *p;
+	uint8_t *b;
+
+	if (n > 0xffff - hl || (!udp && n < 8))
+		return;
+	p = pbuf_alloc(PBUF_IP, (u16_t)(hl + n), PBUF_RAM);
+	if (!p)
+		return;
+	b = p->payload;
+	memcpy(b + hl, data, n);
+	if (udp) {
+		memcpy(b, &k->rport, 2);
+		memcpy(b + 2, &k->gport, 2);
+		b[4] = (uint8_t)((hl + n) >> 8);
+		b[5] = (uint8_t)(hl + n);
+		b[6] = b[7] = 0;
+	} else {
+		if (b[0] != ICMP6_TYPE_EREP) {
+			pbuf_free(p);
+			return;
+		}
+		memcpy(b + 4, &k->gport, 2); /* the guest's id back */
+		b[2] = b[3] = 0;
+	}
+	{
+		uint16_t sum = ndp_checksum6(k->raddr, k->gaddr, udp ? IP6_NEXTH_UDP : IP6_NEXTH_ICMP6,
+					     b, hl + n);
+
+		if (udp && sum == 0)
+			sum = 0xffff;
+		b[udp ? 6 : 2] = (uint8_t)(sum >> 8);
+		b[udp ? 7 : 3] = (uint8_t)sum;
+	}
+	nat_key_addr6(&g, k->gaddr, c->nic);
+	nat_key_addr6(&r, k->raddr, c->nic);
+	nat_output6(c->nic, p, udp ? IP6_NEXTH_UDP : IP6_NEXTH_ICMP6, &r, &g);
+	pbuf_free(p);
+	c->flow->bytes_h2g += n;
+	c->flow->last_ms = stack_now_ms();
 }
 
 /* One datagram from the host, rebuilt for the guest. */
@@ -145,6 +216,10 @@ static void dgram_to_guest(struct dgram_conn *c, const uint8_t *data, size_t n)
 	uint32_t gaddr, raddr;
 	struct pbuf *p;
 
+	if (flow_is_v6(c->flow)) {
+		dgram_to_guest6(c, data, n);
+		return;
+	}
 	memcpy(&gaddr, k->gaddr, 4);
 	memcpy(&raddr, k->raddr, 4);
 	if (flow_is_udp(c->flow)) {
@@ -197,7 +272,8 @@ static void dgram_poll_cb(uv_poll_t *h, int status, int events);
 static void dgram_relay_errors(struct dgram_conn *c)
 {
 	nat_relay_errqueue(c->fd, c->nic, &c->flow->key,
-			   flow_is_udp(c->flow) ? IP_PROTO_UDP : IP_PROTO_ICMP,
+			   flow_is_udp(c->flow) ? IP_PROTO_UDP :
+			   flow_is_v6(c->flow) ? IP6_NEXTH_ICMP6 : IP_PROTO_ICMP,
 			   c->l4, sizeof(c->l4), c->ip_len);
 }
 
@@ -233,20 +309,24 @@ static void dgram_poll_cb(uv_poll_t *h, int status, int events)
 
 static int dgram_open_host(struct dgram_conn *c)
 {
-	struct sockaddr_in sa;
-	bool udp = flow_is_udp(c->flow);
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	bool udp = flow_is_udp(c->flow), v6 = flow_is_v6(c->flow);
 	int one = 1, fd, rc;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    udp ? IPPROTO_UDP : IPPROTO_ICMP);
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    udp ? IPPROTO_UDP : v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	if (fd < 0)
 		return -errno;
 	c->fd = fd;
-	setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
-	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa);
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa, &salen);
 	if (rc < 0)
 		return rc;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (connect(fd, (struct sockaddr *)&sa, salen) < 0)
 		return -errno;
 	return 0;
 }
@@ -275,8 +355,9 @@ static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *ke
 	return c;
 }
 
-/* A new flow for a guest packet; NULL when refused (counted). */
-static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key)
+/* A new flow for a guest packet; NULL when refused (counted), with the
+ * reason in *err (-errno) when err is given. */
+static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key, int *err)
 {
 	struct dgram_conn *c = dgram_alloc(nic, key);
 	struct flow *f;
@@ -297,6 +378,8 @@ static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key)
 			close(c->fd);
 		free(c);
 		flow_remove(nat.flows, f);
+		if (err)
+			*err = rc < 0 ? rc : -ENOMEM;
 		return NULL;
 	}
 	c->poll.data = c;
@@ -307,16 +390,24 @@ static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key)
 /* Copies the guest's TTL and TOS to the host socket when they change. */
 static void dgram_apply_ip_fields(struct dgram_conn *c, uint8_t ttl, uint8_t tos)
 {
+	bool v6 = flow_is_v6(c->flow);
+
 	if (ttl != c->ttl) {
 		int v = ttl;
 
-		setsockopt(c->fd, IPPROTO_IP, IP_TTL, &v, sizeof(v));
+		if (v6)
+			setsockopt(c->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &v, sizeof(v));
+		else
+			setsockopt(c->fd, IPPROTO_IP, IP_TTL, &v, sizeof(v));
 		c->ttl = ttl;
 	}
 	if (tos != c->tos) {
 		int v = tos;
 
-		setsockopt(c->fd, IPPROTO_IP, IP_TOS, &v, sizeof(v));
+		if (v6)
+			setsockopt(c->fd, IPPROTO_IPV6, IPV6_TCLASS, &v, sizeof(v));
+		else
+			setsockopt(c->fd, IPPROTO_IP, IP_TOS, &v, sizeof(v));
 		c->tos = tos;
 	}
 }
@@ -444,7 +535,7 @@ static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const
 		nat_key4(&key, udp ? FLOW_PROTO_UDP : FLOW_PROTO_ICMP, nic, &g, gport, &r, rport);
 	}
 	f = flow_lookup(nat.flows, &key);
-	c = f ? f->owner : dgram_new(nic, &key);
+	c = f ? f->owner : dgram_new(nic, &key, NULL);
 	if (!c) {
 		if (udp)
 			return 0; /* lwIP answers port unreachable: refused cleanly */
@@ -464,6 +555,126 @@ static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const
 	dgram_apply_ip_fields(c, IPH_TTL(iph), IPH_TOS(iph));
 	memcpy(c->l4, l4, 8);
 	c->ip_len = (uint16_t)iplen;
+	if (send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	    errno != EAGAIN && errno != EWOULDBLOCK)
+		dgram_relay_errors(c);
+	c->flow->bytes_g2h += plen;
+	c->flow->last_ms = stack_now_ms();
+drop:
+	pbuf_free(p);
+	return 1;
+}
+
+/*
+ * The IPv6 counterpart of dgram_raw_recv(), for UDP and ICMPv6 echo, also
+ * behind hop-by-hop or destination options headers. The packet passed
+ * stack/ndp.c's checks in natd_hook_ip6_input (or is lwIP's reassembly of
+ * checked fragments, without the fragment header).
+ */
+static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	struct nic *nic = nat_nic_of(ip_current_input_netif());
+	const ip6_addr_t *src = ip6_current_src_addr(), *dst = ip6_current_dest_addr();
+	struct ndp_ip6_info info;
+	const uint8_t *pkt = p->payload, *l4, *payload;
+	struct flow_key key;
+	struct flow *f;
+	struct dgram_conn *c;
+	size_t plen;
+	uint16_t gport, rport;
+	bool udp;
+	int err = 0;
+
+	(void)arg;
+	(void)pcb;
+	(void)addr;
+	if (!nic || nat.shutting_down || !ip_current_is_v6())
+		return 0;
+	if (p->next) {
+		/* Reassembled from fragments: one flat copy. lwIP 2.1.3's ip6_reass()
+		 * with IPV6_FRAG_COPYHEADER leaves a payload length 8 bytes short
+		 * (its own protocols go by the pbuf's length): use that too. */
+		pbuf_copy_partial(p, dgram_in, p->tot_len, 0);
+		dgram_in[4] = (uint8_t)((p->tot_len - IP6_HLEN) >> 8);
+		dgram_in[5] = (uint8_t)(p->tot_len - IP6_HLEN);
+		pkt = dgram_in;
+	}
+	if (ndp_parse_ip6(pkt, p->tot_len, &info) < 0 ||
+	    (info.proto != IP6_NEXTH_UDP && info.proto != IP6_NEXTH_ICMP6))
+		return 0;
+	udp = info.proto == IP6_NEXTH_UDP;
+	if (ip6_addr_ismulticast(dst) || nat_is_local6(nic, dst) || ip6_addr_isany(src) ||
+	    ip6_addr_islinklocal(src)) {
+		if (udp && ip6_addr_ismulticast(dst))
+			nat.drops[NAT_DROP_BROADCAST]++;
+		return 0; /* lwIP's (or nobody's) business */
+	}
+	l4 = pkt + info.l4_off;
+	if (udp) {
+		size_t ulen;
+
+		if (info.l4_len < UDP_HLEN)
+			goto drop;
+		ulen = (size_t)(l4[4] << 8 | l4[5]);
+		if (ulen < UDP_HLEN || ulen > info.l4_len ||
+		    ndp_checksum6(info.src, info.dst, IP6_NEXTH_UDP, l4, ulen) != 0)
+			goto drop; /* a zero checksum is not allowed over IPv6 either */
+		memcpy(&gport, l4, 2);
+		memcpy(&rport, l4 + 2, 2);
+		payload = l4 + UDP_HLEN;
+		plen = ulen - UDP_HLEN;
+	} else {
+		if (info.icmp_type != ICMP6_TYPE_EREQ)
+			return 0; /* lwIP's business */
+		if (info.l4_len < 8 ||
+		    ndp_checksum6(info.src, info.dst, IP6_NEXTH_ICMP6, l4, info.l4_len) != 0)
+			goto drop;
+		memcpy(&gport, l4 + 4, 2);
+		rport = 0;
+		payload = l4;
+		plen = info.l4_len;
+	}
+
+	nat_key6(&key, udp ? FLOW_PROTO_UDP : FLOW_PROTO_ICMP, nic, src, gport, dst, rport);
+	if (info.hop_limit <= 1) {
+		ip6_addr_t gw;
+
+		nat_key_addr6(&gw, nic_config(nic)->gateway6.s6_addr, nic);
+		nat_icmp6_error(nic, ICMP6_TYPE_TE, ICMP6_TE_HL, 0, &gw, &key,
+				udp ? IP6_NEXTH_UDP : IP6_NEXTH_ICMP6, l4, 8, (uint16_t)info.total_len);
+		goto drop;
+	}
+	f = flow_lookup(nat.flows, &key);
+	c = f ? f->owner : dgram_new(nic, &key, &err);
+	if (!c) {
+		if (err == -ENETUNREACH || err == -EHOSTUNREACH) {
+			/* no route on the host: tell the guest at once */
+			ip6_addr_t gw;
+
+			nat_key_addr6(&gw, nic_config(nic)->gateway6.s6_addr, nic);
+			nat_icmp6_error_pkt(nic, ICMP6_TYPE_DUR,
+					    err == -ENETUNREACH ? ICMP6_DUR_NO_ROUTE : ICMP6_DUR_ADDRESS,
+					    0, &gw, src, pkt, info.total_len);
+			goto drop;
+		}
+		if (udp)
+			return 0; /* lwIP answers port unreachable: refused cleanly */
+		goto drop;
+	}
+	if (c->flow->state)
+		goto drop; /* closing */
+	if (c->tag) {
+		/* a port forward's reply: through the rule's socket to the peer */
+		if (udp)
+			sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
+			       (const struct sockaddr *)&c->peer, c->peerlen);
+		c->flow->bytes_g2h += plen;
+		c->flow->last_ms = stack_now_ms();
+		goto drop;
+	}
+	dgram_apply_ip_fields(c, info.hop_limit, info.tclass);
+	memcpy(c->l4, l4, 8);
+	c->ip_len = (uint16_t)info.total_len;
 	if (send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
 	    errno != EAGAIN && errno != EWOULDBLOCK)
 		dgram_relay_errors(c);
@@ -563,6 +774,20 @@ int fwd_dgram_init(char *err, size_t errlen)
 	raw_recv(nat.raw_icmp, dgram_raw_recv, NULL);
 	nat.raw_udp->ttl = 64;
 	nat.raw_icmp->ttl = 64;
+	{
+		static const u8_t protos6[] = { IP6_NEXTH_UDP, IP6_NEXTH_ICMP6, IP6_NEXTH_HOPBYHOP,
+						IP6_NEXTH_DESTOPTS };
+
+		_Static_assert(sizeof(protos6) == sizeof(nat.raw6) / sizeof(nat.raw6[0]), "raw6");
+		for (unsigned i = 0; i < sizeof(protos6); i++) {
+			nat.raw6[i] = raw_new_ip_type(IPADDR_TYPE_V6, protos6[i]);
+			if (!nat.raw6[i]) {
+				snprintf(err, errlen, "udp/icmp: out of memory");
+				return -ENOMEM;
+			}
+			raw_recv(nat.raw6[i], dgram_raw_recv6, NULL);
+		}
+	}
 	dgram_widen_ping_range();
 	return 0;
 }

@@ -18,7 +18,9 @@
  *   - ECONNREFUSED: a RST to the guest (its connect() fails at once with
  *     "connection refused");
  *   - unreachable or no answer within FWD_TCP_CONNECT_TIMEOUT_MS: ICMP
- *     destination unreachable built from the SYN ("no route to host").
+ *     destination unreachable built from the SYN ("no route to host");
+ *     over IPv6, ICMPv6 "no route" (the host has none: connect() failed at
+ *     once) or "address unreachable", from the gateway.
  *
  * Data, with backpressure both ways and no unbounded buffer:
  *   guest -> host: lwIP's recv callback hands us pbufs; they are written to
@@ -60,11 +62,14 @@
 #include "lwip/icmp.h"
 #include "lwip/ip.h"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/icmp6.h"
 #include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
 #include "natd/log.h"
 #include "natd_lwip_hooks.h"
+#include "stack/ndp.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
 
@@ -354,6 +359,39 @@ static void conn_established_io(struct tcp_conn *c, int events)
 	stack_kick();
 }
 
+/* conn_refuse_guest() for an IPv6 SYN. */
+static void conn_refuse_guest6(struct tcp_conn *c, int error)
+{
+	struct ndp_ip6_info info;
+	const struct tcp_hdr *th;
+	ip6_addr_t g, r;
+
+	if (ndp_parse_ip6(c->syn, c->syn_len, &info) < 0 || info.proto != IP6_NEXTH_TCP ||
+	    info.l4_len < TCP_HLEN)
+		return;
+	th = (const struct tcp_hdr *)(c->syn + info.l4_off);
+	nat_key_addr6(&g, info.src, c->nic);
+	nat_key_addr6(&r, info.dst, c->nic);
+	if (error == ECONNREFUSED) {
+		ip_addr_t src, dst;
+
+		ip_addr_copy_from_ip6(src, g);
+		ip_addr_copy_from_ip6(dst, r);
+		tcp_rst(NULL, 0, lwip_ntohl(th->seqno) + 1, &dst, &src,
+			lwip_ntohs(th->dest), lwip_ntohs(th->src));
+		nat.drops[NAT_DROP_CONNECT_REFUSED]++;
+	} else {
+		ip6_addr_t gw;
+
+		nat_key_addr6(&gw, nic_config(c->nic)->gateway6.s6_addr, c->nic);
+		nat_icmp6_error_pkt(c->nic, ICMP6_TYPE_DUR,
+				    error == ENETUNREACH ? ICMP6_DUR_NO_ROUTE : ICMP6_DUR_ADDRESS, 0,
+				    &gw, &g, c->syn, c->syn_len);
+		nat.drops[NAT_DROP_UNREACHABLE]++;
+	}
+	stack_kick();
+}
+
 /* Tells the guest the connection failed, from the held SYN. */
 static void conn_refuse_guest(struct tcp_conn *c, int error)
 {
@@ -361,6 +399,10 @@ static void conn_refuse_guest(struct tcp_conn *c, int error)
 	size_t hl;
 	const struct tcp_hdr *th;
 
+	if (c->syn && c->flow->key.family == AF_INET6) {
+		conn_refuse_guest6(c, error);
+		return;
+	}
 	if (!c->syn || c->syn_len < IP_HLEN)
 		return;
 	hl = IPH_HL_BYTES(iph);
@@ -413,7 +455,7 @@ static void conn_connect_done(struct tcp_conn *c, int error)
 	}
 	pbuf_take(p, c->syn, c->syn_len);
 	reinjecting = c;
-	ip4_input(p, nic_netif(c->nic));
+	ip_input(p, nic_netif(c->nic));
 	reinjecting = NULL;
 	free(c->syn);
 	c->syn = NULL;
@@ -596,18 +638,19 @@ static const struct tcp_ext_arg_callbacks listener_ext = {
 /* The host side of a new flow: a non-blocking connect to the guest's target. */
 static int conn_open_host(struct tcp_conn *c)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_storage sa;
+	socklen_t salen;
 	int fd, rc;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(c->flow->key.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	conn_host_sockopts(fd);
 	c->fd = fd;
-	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa);
+	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa, &salen);
 	if (rc < 0)
 		return rc;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)
+	if (connect(fd, (struct sockaddr *)&sa, salen) < 0 && errno != EINPROGRESS)
 		return -errno;
 	return 0;
 }
@@ -617,7 +660,7 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 {
 	struct netif *inp = ip_current_input_netif();
 	struct nic *nic = nat_nic_of(inp);
-	const struct ip_hdr *iph;
+	const uint8_t *iph;
 	struct flow_key key;
 	struct flow *f;
 	struct tcp_conn *c;
@@ -625,15 +668,22 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	size_t iplen, hl;
 	int rc;
 
-	if (!nic || ip_current_is_v6() || nat.flows == NULL || nat.shutting_down)
+	if (!nic || nat.flows == NULL || nat.shutting_down)
 		return 0;
 	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
 		return 0; /* lwIP answers a RST, as a closed port would */
-	if (nat_is_local(nic, ip4_addr_get_u32(ip4_current_dest_addr())) &&
-	    !nat_is_host_alias(nic, ip4_addr_get_u32(ip4_current_dest_addr())))
-		return 0;
-	nat_key4(&key, FLOW_PROTO_TCP, nic, ip4_current_src_addr(), lwip_htons(hdr->src),
-		 ip4_current_dest_addr(), lwip_htons(hdr->dest));
+	if (ip_current_is_v6()) {
+		if (nat_is_local6(nic, ip6_current_dest_addr()))
+			return 0;
+		nat_key6(&key, FLOW_PROTO_TCP, nic, ip6_current_src_addr(), lwip_htons(hdr->src),
+			 ip6_current_dest_addr(), lwip_htons(hdr->dest));
+	} else {
+		if (nat_is_local(nic, ip4_addr_get_u32(ip4_current_dest_addr())) &&
+		    !nat_is_host_alias(nic, ip4_addr_get_u32(ip4_current_dest_addr())))
+			return 0;
+		nat_key4(&key, FLOW_PROTO_TCP, nic, ip4_current_src_addr(), lwip_htons(hdr->src),
+			 ip4_current_dest_addr(), lwip_htons(hdr->dest));
+	}
 	f = flow_lookup(nat.flows, &key);
 	if (f) {
 		c = f->owner;
@@ -645,11 +695,16 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	}
 
 	/* The SYN as the guest sent it, to re-inject or to answer from. */
-	iph = ip4_current_header();
-	iplen = lwip_ntohs(IPH_LEN(iph));
-	hl = IPH_HL_BYTES(iph);
-	if ((const uint8_t *)hdr != (const uint8_t *)iph + hl || iplen < hl + TCP_HLEN ||
-	    p->next != NULL)
+	if (ip_current_is_v6()) {
+		iph = (const uint8_t *)ip6_current_header();
+		iplen = IP6_HLEN + (size_t)IP6H_PLEN(ip6_current_header());
+		hl = ip_current_header_tot_len();
+	} else {
+		iph = (const uint8_t *)ip4_current_header();
+		iplen = lwip_ntohs(IPH_LEN(ip4_current_header()));
+		hl = IPH_HL_BYTES(ip4_current_header());
+	}
+	if ((const uint8_t *)hdr != iph + hl || iplen < hl + TCP_HLEN || p->next != NULL)
 		return 1; /* not contiguous (never for our frames): drop */
 
 	f = flow_insert(nat.flows, &key, stack_now_ms());
@@ -694,7 +749,7 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	if (rc < 0 || uv_poll_init(nat.loop, &c->poll, c->fd) < 0) {
 		/* No socket: answer as if the host refused or was unreachable. */
 		nat.drops[NAT_DROP_SOCKET]++;
-		conn_refuse_guest(c, rc == -ECONNREFUSED ? ECONNREFUSED : EHOSTUNREACH);
+		conn_refuse_guest(c, rc == -ECONNREFUSED || rc == -ENETUNREACH ? -rc : EHOSTUNREACH);
 		if (c->fd >= 0)
 			close(c->fd);
 		free(c->syn);

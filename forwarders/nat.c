@@ -7,6 +7,10 @@
  * the adapter's own network (the gateway and service addresses in it are
  * lwIP's own or natd's services). Loopback (127/8), "this network" (0/8),
  * multicast, class E and broadcast destinations are never proxied.
+ * IPv6 likewise: unicast to any address outside the adapter's prefix, from
+ * a source that is not link-local; never ::/8 (unspecified, loopback,
+ * IPv4-mapped and -compatible), link-local, site-local or multicast. Every
+ * guest IPv6 packet is first checked by stack/nic6.c (natd_hook_ip6_input).
  */
 #include "forwarders/nat.h"
 
@@ -21,12 +25,17 @@
 #include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/ip4_addr.h"
+#include "lwip/ip6.h"
 #include "lwip/prot/icmp.h"
+#include "lwip/prot/icmp6.h"
 #include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
 #include "lwip/raw.h"
 #include "natd/log.h"
 #include "natd_lwip_hooks.h"
+#include "stack/ndp.h"
 #include "stack/nic.h"
+#include "stack/nic6.h"
 #include "stack/stack.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -84,6 +93,12 @@ bool nat_is_host_alias(const struct nic *nic, uint32_t dest)
 	return nat_host_alias(nic, dest) != 0;
 }
 
+bool nat_is_local6(const struct nic *nic, const ip6_addr_t *dest)
+{
+	return ip6_addr_islinklocal(dest) ||
+	       memcmp(dest->addr, nic_config(nic)->prefix6.s6_addr, 8) == 0;
+}
+
 void nat_host_buffers(int fd, const struct nic *nic)
 {
 	const struct nic_config *c = nic_config(nic);
@@ -102,13 +117,24 @@ void nat_host_buffers(int fd, const struct nic *nic)
 }
 
 int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
-		      struct sockaddr_in *sa)
+		      struct sockaddr_storage *ss, socklen_t *sslen)
 {
 	const struct nic_config *c = nic_config(nic);
+	struct sockaddr_in *sa = (struct sockaddr_in *)ss;
 	uint32_t r;
 
 	nat_host_buffers(fd, nic);
-	memset(sa, 0, sizeof(*sa));
+	memset(ss, 0, sizeof(*ss));
+	if (k->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(s6->sin6_addr.s6_addr, k->raddr, 16);
+		s6->sin6_port = k->proto == FLOW_PROTO_ICMP ? 0 : k->rport;
+		*sslen = sizeof(*s6);
+		return 0;
+	}
+	*sslen = sizeof(*sa);
 	sa->sin_family = AF_INET;
 	memcpy(&r, k->raddr, 4);
 	if (nat_is_host_alias(nic, r)) {
@@ -166,6 +192,68 @@ int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest)
 	return 1;
 }
 
+/* IPv6 destinations a NAT must never re-originate. */
+static bool nat_dest6_forbidden(const ip6_addr_t *d)
+{
+	const uint8_t *b = (const uint8_t *)d->addr;
+
+	return b[0] == 0 || ip6_addr_ismulticast(d) || ip6_addr_islinklocal(d) ||
+	       ip6_addr_issitelocal(d);
+}
+
+int natd_hook_ip6_input(struct pbuf *p, struct netif *inp)
+{
+	struct nic *nic = nat_nic_of(inp);
+	struct ndp_ip6_info info;
+
+	if (!nic || !nic_ip6(nic))
+		return 0;
+	if (nic6_input(nic_ip6(nic), p, &info))
+		return 1; /* taken (and freed) */
+	if (info.proto != IP6_NEXTH_TCP && info.proto != IP6_NEXTH_UDP &&
+	    info.proto != IP6_NEXTH_ICMP6 && info.proto != IP6_NEXTH_NONE &&
+	    info.proto != IP6_NEXTH_FRAGMENT && !ndp_addr_is_multicast(info.dst))
+		nat.drops[NAT_DROP_PROTOCOL]++;
+	return 0;
+}
+
+int natd_hook_ip6_accept(struct netif *netif, const struct ip6_addr *dest)
+{
+	struct nic *nic = nat_nic_of(netif);
+	const ip6_addr_t *src = ip6_current_src_addr();
+
+	/* Only on the netif the packet came in on (lwIP asks the others too),
+	 * and only where IPv6 is on. */
+	if (!nic || !nic_ip6(nic) || netif != ip_current_input_netif() || nat.flows == NULL ||
+	    nat.shutting_down || !nic_cable(nic))
+		return 0;
+	if (nat_dest6_forbidden(dest) || nat_is_local6(nic, dest))
+		return 0;
+	/* a routable guest source only: link-local ones stay on the link */
+	return !ip6_addr_isany(src) && !ip6_addr_islinklocal(src) && !ip6_addr_ismulticast(src);
+}
+
+void nat_key6(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
+	      const ip6_addr_t *gaddr, uint16_t gport, const ip6_addr_t *raddr,
+	      uint16_t rport)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = AF_INET6;
+	k->proto = (uint8_t)proto;
+	k->nic = (uint8_t)nic_adapter(nic);
+	k->gport = gport;
+	k->rport = rport;
+	memcpy(k->gaddr, gaddr->addr, 16);
+	memcpy(k->raddr, raddr->addr, 16);
+}
+
+void nat_key_addr6(ip6_addr_t *out, const uint8_t *a, struct nic *nic)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(out->addr, a, 16);
+	ip6_addr_assign_zone(out, IP6_UNKNOWN, nic_netif(nic));
+}
+
 void nat_key4(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
 	      const ip4_addr_t *gaddr, uint16_t gport, const ip4_addr_t *raddr,
 	      uint16_t rport)
@@ -210,6 +298,67 @@ int nat_output4(struct nic *nic, struct pbuf *p, uint8_t proto, uint32_t src, ui
 	e = raw_sendto_if_src(pcb, p, &d4, nic_netif(nic), &s4);
 	stack_kick();
 	return e == ERR_OK ? 0 : -EIO;
+}
+
+int nat_output6(struct nic *nic, struct pbuf *p, uint8_t proto, const ip6_addr_t *src,
+		const ip6_addr_t *dst)
+{
+	err_t e;
+
+	if (!nic_cable(nic))
+		return -ENETDOWN;
+	e = ip6_output_if(p, src, dst, 64, 0, proto, nic_netif(nic));
+	stack_kick();
+	return e == ERR_OK ? 0 : -EIO;
+}
+
+void nat_icmp6_error_pkt(struct nic *nic, uint8_t type, uint8_t code, uint32_t info,
+			 const ip6_addr_t *from, const ip6_addr_t *to, const uint8_t *orig,
+			 size_t orig_len)
+{
+	/* An ICMPv6 error fits the minimum MTU (RFC 4443 2.4 (c)). */
+	size_t n = orig_len > 1280 - IP6_HLEN - 8 ? 1280 - IP6_HLEN - 8 : orig_len;
+	struct pbuf *p;
+	uint8_t *b;
+
+	p = pbuf_alloc(PBUF_IP, (u16_t)(8 + n), PBUF_RAM);
+	if (!p)
+		return;
+	b = p->payload;
+	b[0] = type;
+	b[1] = code;
+	b[4] = (uint8_t)(info >> 24);
+	b[5] = (uint8_t)(info >> 16);
+	b[6] = (uint8_t)(info >> 8);
+	b[7] = (uint8_t)info;
+	memcpy(b + 8, orig, n);
+	ndp_set_icmp6_checksum((const uint8_t *)from->addr, (const uint8_t *)to->addr, b, 8 + n);
+	nat_output6(nic, p, IP6_NEXTH_ICMP6, from, to);
+	pbuf_free(p);
+}
+
+void nat_icmp6_error(struct nic *nic, uint8_t type, uint8_t code, uint32_t info,
+		     const ip6_addr_t *from, const struct flow_key *k, uint8_t ip_proto,
+		     const uint8_t *l4, size_t l4len, uint16_t orig_len)
+{
+	uint8_t pkt[IP6_HLEN + 8];
+	uint16_t plen = orig_len > IP6_HLEN ? (uint16_t)(orig_len - IP6_HLEN) : 0;
+	ip6_addr_t to;
+
+	if (l4len > 8)
+		l4len = 8;
+	/* The guest's packet as it left the guest. */
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x60;
+	pkt[4] = (uint8_t)(plen >> 8);
+	pkt[5] = (uint8_t)plen;
+	pkt[6] = ip_proto;
+	pkt[7] = 1;
+	memcpy(pkt + 8, k->gaddr, 16);
+	memcpy(pkt + 24, k->raddr, 16);
+	memcpy(pkt + IP6_HLEN, l4, l4len);
+	nat_key_addr6(&to, k->gaddr, nic);
+	nat_icmp6_error_pkt(nic, type, code, info, from, &to, pkt, IP6_HLEN + l4len);
 }
 
 void nat_icmp4_error(struct nic *nic, uint8_t type, uint8_t code, uint16_t mtu,
@@ -259,7 +408,7 @@ int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_
 	for (int i = 0; i < 16; i++) {
 		uint8_t data[64], ctl[512];
 		struct iovec iov = { data, sizeof(data) };
-		struct sockaddr_in from;
+		struct sockaddr_storage from;
 		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
 				      .msg_iov = &iov, .msg_iovlen = 1,
 				      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
@@ -270,7 +419,26 @@ int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_
 			const struct sock_extended_err *ee;
 			const struct sockaddr_in *off;
 
-			if (cm->cmsg_level != IPPROTO_IP || cm->cmsg_type != IP_RECVERR)
+			if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR &&
+			    k->family == AF_INET6) {
+				const struct sockaddr_in6 *off6;
+				ip6_addr_t a;
+				uint32_t info = 0;
+
+				ee = (const struct sock_extended_err *)CMSG_DATA(cm);
+				off6 = (const struct sockaddr_in6 *)SO_EE_OFFENDER(ee);
+				if (ee->ee_origin != SO_EE_ORIGIN_ICMP6 || off6->sin6_family != AF_INET6)
+					continue;
+				if (ee->ee_type == ICMP6_TYPE_PTB || ee->ee_type == ICMP6_TYPE_PP)
+					info = ee->ee_info;
+				nat_key_addr6(&a, off6->sin6_addr.s6_addr, nic);
+				nat_icmp6_error(nic, ee->ee_type, ee->ee_code, info, &a, k, ip_proto,
+						l4, l4len, orig_len);
+				relayed++;
+				continue;
+			}
+			if (cm->cmsg_level != IPPROTO_IP || cm->cmsg_type != IP_RECVERR ||
+			    k->family != AF_INET)
 				continue;
 			ee = (const struct sock_extended_err *)CMSG_DATA(cm);
 			if (ee->ee_origin != SO_EE_ORIGIN_ICMP)

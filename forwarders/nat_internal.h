@@ -7,6 +7,7 @@
 #define NATD_NAT_INTERNAL_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "forwarders/flow.h"
@@ -27,6 +28,8 @@ struct nat {
 	uint8_t tcp_ext_id;
 	struct raw_pcb *raw_udp;              /* guest UDP in, replies out */
 	struct raw_pcb *raw_icmp;             /* guest echo in, replies and errors out */
+	struct raw_pcb *raw6[4];              /* IPv6: UDP, ICMPv6 and the two extension
+					       * headers that may precede them (fwd_dgram.c) */
 	uv_timer_t sweep;                     /* idle expiry of UDP and ICMP flows */
 	bool sweep_started;
 	unsigned udp_timeout_ms, dns_timeout_ms, icmp_timeout_ms;
@@ -53,15 +56,20 @@ bool nat_is_host_alias(const struct nic *nic, uint32_t dest);
 /* The host address such an alias reaches (network order), or 0. */
 uint32_t nat_host_alias(const struct nic *nic, uint32_t dest);
 
-struct sockaddr_in;
+/* IPv6: true when dest is the adapter's own (its prefix, or link-local),
+ * never proxied to the host. */
+bool nat_is_local6(const struct nic *nic, const ip6_addr_t *dest);
+
+struct sockaddr_storage;
 /*
- * The host side of flow k: where to connect (the remote address, or
- * 127.0.0.1 for the gateway alias). Applies the adapter's settings to fd:
- * socket buffer sizes (--natsettings) and, with --natbindip, the source
- * address. Returns 0 or -errno.
+ * The host side of flow k (IPv4 or IPv6, as k->family): where to connect
+ * (the remote address, or 127.0.0.1 for the gateway alias), in *ss and
+ * *sslen. Applies the adapter's settings to fd: socket buffer sizes
+ * (--natsettings) and, for IPv4 with --natbindip, the source address.
+ * Returns 0 or -errno.
  */
 int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
-		      struct sockaddr_in *sa);
+		      struct sockaddr_storage *ss, socklen_t *sslen);
 
 /* Applies the adapter's socket buffer sizes (--natsettings) to fd. */
 void nat_host_buffers(int fd, const struct nic *nic);
@@ -70,6 +78,14 @@ void nat_host_buffers(int fd, const struct nic *nic);
 void nat_key4(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
 	      const ip4_addr_t *gaddr, uint16_t gport, const ip4_addr_t *raddr,
 	      uint16_t rport);
+
+/* The same for an IPv6 guest flow. */
+void nat_key6(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
+	      const ip6_addr_t *gaddr, uint16_t gport, const ip6_addr_t *raddr,
+	      uint16_t rport);
+
+/* An address of a flow key (16 bytes) as an lwIP IPv6 address on nic. */
+void nat_key_addr6(ip6_addr_t *out, const uint8_t *a, struct nic *nic);
 
 /* A flow finished closing (its handles are closed): frees it. */
 void nat_flow_closed(struct flow *f);
@@ -90,13 +106,34 @@ void nat_icmp4_error(struct nic *nic, uint8_t type, uint8_t code, uint16_t mtu,
 		     uint32_t from, const struct flow_key *k, uint8_t ip_proto,
 		     const uint8_t *l4, size_t l4len, uint16_t orig_len);
 
+/* The same for IPv6 (proto: IP6_NEXTH_UDP or IP6_NEXTH_ICMP6). */
+int nat_output6(struct nic *nic, struct pbuf *p, uint8_t proto, const ip6_addr_t *src,
+		const ip6_addr_t *dst);
+
+/*
+ * Sends the guest an ICMPv6 error (type, code, the 32-bit field: MTU for
+ * "packet too big", pointer for "parameter problem") from `from` to `to`,
+ * quoting orig[0..orig_len) (the guest's packet from its IPv6 header; cut to
+ * fit the minimum MTU).
+ */
+void nat_icmp6_error_pkt(struct nic *nic, uint8_t type, uint8_t code, uint32_t info,
+			 const ip6_addr_t *from, const ip6_addr_t *to, const uint8_t *orig,
+			 size_t orig_len);
+
+/* As nat_icmp4_error() for an IPv6 flow: the quoted packet is rebuilt from
+ * k (IPv6 header) and l4 (at most 8 bytes). */
+void nat_icmp6_error(struct nic *nic, uint8_t type, uint8_t code, uint32_t info,
+		     const ip6_addr_t *from, const struct flow_key *k, uint8_t ip_proto,
+		     const uint8_t *l4, size_t l4len, uint16_t orig_len);
+
 /* UDP and ICMP echo proxies (fwd_dgram.c). */
 int fwd_dgram_init(char *err, size_t errlen);
 void fwd_dgram_expire(struct flow *f, uint64_t now_ms);
 void fwd_dgram_shutdown_all(void);
 
-/* Reads a socket's error queue (IP_RECVERR) and relays each ICMP error to
- * the guest as if about flow k. Returns how many were relayed. */
+/* Reads a socket's error queue (IP_RECVERR, IPV6_RECVERR) and relays each
+ * ICMP or ICMPv6 error to the guest as if about flow k. Returns how many
+ * were relayed. */
 int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_t ip_proto,
 		       const uint8_t *l4, size_t l4len, uint16_t orig_len);
 

@@ -646,6 +646,7 @@ static struct in_addr host_at(struct in_addr net, uint32_t host)
 /* Derives the NAT addresses of one adapter from its network. */
 static void derive_nat_addresses(struct nic_config *n, unsigned adapter)
 {
+	static const uint8_t ula[6] = { 0xfd, 0x17, 0x62, 0x5c, 0xf0, 0x37 };
 	uint32_t mask;
 
 	if (!n->natnet_set) {
@@ -660,6 +661,16 @@ static void derive_nat_addresses(struct nic_config *n, unsigned adapter)
 	n->guest_first = host_at(n->network, 15);
 	n->broadcast.s_addr = n->network.s_addr | ~n->netmask.s_addr;
 	n->guest_last = (struct in_addr){ htonl(ntohl(n->broadcast.s_addr) - 1) };
+
+	/* fd17:625c:f037:<third octet>::/64, as VirtualBox derives it */
+	n->ipv6 = true;
+	memset(&n->prefix6, 0, sizeof(n->prefix6));
+	memcpy(n->prefix6.s6_addr, ula, sizeof(ula));
+	n->prefix6.s6_addr[7] = ((const uint8_t *)&n->network.s_addr)[2];
+	n->gateway6 = n->prefix6;
+	n->gateway6.s6_addr[15] = 2;
+	n->dns6 = n->prefix6;
+	n->dns6.s6_addr[15] = 3;
 }
 
 /*
@@ -728,8 +739,6 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		    pfrule_check_privileged(&n->natpf[j], why, sizeof(why)) < 0)
 			return fail(err, errlen, "--natpf%u: %s", x, why);
 	}
-	if (n->ipv6_default == TRI_ON)
-		return fail(err, errlen, "--natipv6default%u on: IPv6 is not supported yet", x);
 	if (n->trace)
 		return fail(err, errlen, "--nictrace%u on: packet capture is not supported yet", x);
 	if (n->bandwidth_group[0] && strcmp(n->bandwidth_group, "none"))
@@ -802,6 +811,14 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 			if ((a->network.s_addr & m) == (b->network.s_addr & m))
 				return fail(err, errlen, "--natnet%u and --natnet%u overlap; give "
 					    "each NAT adapter its own network", i + 1, j + 1);
+			if (!memcmp(&a->prefix6, &b->prefix6, sizeof(a->prefix6))) {
+				char p6[INET6_ADDRSTRLEN];
+
+				inet_ntop(AF_INET6, &a->prefix6, p6, sizeof(p6));
+				return fail(err, errlen, "--natnet%u and --natnet%u give the same "
+					    "IPv6 prefix %s/64 (from the third octet); give each NAT "
+					    "adapter a network with another third octet", i + 1, j + 1, p6);
+			}
 			if (!strcmp(a->attach, b->attach))
 				return fail(err, errlen, "--attach%u and --attach%u are the same (%s)",
 					    i + 1, j + 1, a->attach);
@@ -855,7 +872,12 @@ const char config_run_help[] =
 "                               default: stream:$NATD_HOME/run/VM.sock (x=1),\n"
 "                               stream:$NATD_HOME/run/VM-nic<x>.sock\n"
 "  --natnet<x> CIDR             NAT network (default 10.0.<x+1>.0/24, /8 to /27):\n"
-"                               gateway .2, DNS .3, TFTP .4, guests from .15\n"
+"                               gateway .2, DNS .3, TFTP .4, guests from .15.\n"
+"                               IPv6: prefix fd17:625c:f037:N::/64, N the\n"
+"                               third octet of CIDR (10.0.2.0/24: group 2),\n"
+"                               by router advertisement (SLAAC); gateway ::2\n"
+"                               (router fe80::2), DNS proxy ::3; stateless\n"
+"                               DHCPv6 hands out the same DNS settings\n"
 "  --natpf<x> \"NAME,PROTO,HOSTIP,HOSTPORT,GUESTIP,GUESTPORT\"\n"
 "                               port forward (repeatable), as in VirtualBox:\n"
 "                               PROTO tcp or udp; empty NAME: generated\n"
@@ -875,6 +897,9 @@ const char config_run_help[] =
 "  --natdnsproxy<x> on|off      on (default): DHCP names the proxy at .3;\n"
 "                               off: DHCP hands out the host's nameservers\n"
 "                               from NATD_RESOLV_CONF, leaving out 127.0.0.0/8\n"
+"                               (IPv6: RDNSS and DHCPv6 name ::3, or with off\n"
+"                               the host's IPv6 nameservers but ::1 and\n"
+"                               link-local ones)\n"
 "  --natdnshostresolver<x> on|off\n"
 "                               on: the proxy answers A and AAAA questions from\n"
 "                               the host's own resolver (/etc/hosts first, then\n"
@@ -913,16 +938,23 @@ const char config_run_help[] =
 "  --nic1 nat --attach1 stream:SOCK --nattftpprefix1 DIR\n"
 "\n"
 "  --natbindip<x> IP            source address of natd's host sockets (must be\n"
-"                               an address of the host)\n"
+"                               an address of the host; IPv4 flows)\n"
 "  --natlocalhostreachable<x> on|off\n"
 "                               off (default): the gateway address is only the\n"
 "                               router. on: TCP and UDP to the gateway reach\n"
 "                               services on host 127.0.0.1; every local-only\n"
 "                               service of the host becomes reachable by the\n"
 "                               guest, so turn it on only for guests you trust\n"
+"  --natipv6default<x> on|off   whether router advertisements make natd the\n"
+"                               guest's IPv6 default router (router lifetime\n"
+"                               1800 s) or only announce the prefix (0).\n"
+"                               Default: on while the host has a global IPv6\n"
+"                               address (not loopback, link-local or unique\n"
+"                               local fc00::/7), re-checked when the host's\n"
+"                               addresses change\n"
 "\n"
 "Recognised, not supported yet (natd refuses to start rather than ignore them):\n"
-"  --natipv6default<x> on, --nictrace<x> on,\n"
+"  --nictrace<x> on,\n"
 "  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME,\n"
 "  --intnet<x>, --bridgeadapter<x>, --hostonlyadapter<x>, --nicgenericdrv<x>,\n"
 "  --nicproperty<x>\n"

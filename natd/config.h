@@ -58,6 +58,11 @@ struct nic_config {
 	struct in_addr network, netmask;
 	unsigned prefixlen;
 	struct in_addr gateway, dns, tftp, guest_first, guest_last, broadcast;
+	/* IPv6 (when ipv6): the /64 fd17:625c:f037:<third octet of network>::,
+	 * its ::2 (gateway) and ::3 (DNS proxy); the router's link-local is
+	 * fe80::2. On for every adapter of `natd run`. */
+	bool ipv6;
+	struct in6_addr prefix6, gateway6, dns6;
 	struct pfrule natpf[NATD_MAX_NATPF]; /* parsed; empty names already generated */
 	unsigned n_natpf;
 	char tftp_prefix[PATH_MAX];   /* TFTP root; config_finish: $NATD_HOME/TFTP */

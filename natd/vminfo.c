@@ -16,6 +16,7 @@
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
 #include "stack/nic.h"
+#include "stack/nic6.h"
 #include "stack/stack.h"
 #include "tftp/tftp_service.h"
 
@@ -76,6 +77,53 @@ static int flow_to_json(void *opaque, struct flow *f)
 	return 0;
 }
 
+static json_t *ip6_json(const void *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET6, a, buf, sizeof(buf)));
+}
+
+/* The adapter's IPv6: prefix, addresses, the guest's, router counters. */
+static json_t *nic_ip6_json(const struct nic_config *n, const struct nic *nic)
+{
+	struct nic6 *n6 = nic_ip6(nic);
+	struct nic6_guest_addr g[NIC6_MAX_GUEST_ADDRS];
+	struct nic6_counters c;
+	char pfx[INET6_ADDRSTRLEN + 4];
+	uint64_t now = stack_now_ms();
+	json_t *o, *addrs = json_array();
+	int count;
+
+	if (!n6)
+		return json_null();
+	nic6_get_counters(n6, &c);
+	count = nic6_guest_addrs(n6, g, NIC6_MAX_GUEST_ADDRS);
+	for (int i = 0; i < count; i++)
+		json_array_append_new(addrs, json_pack("{s:o, s:s, s:I}",
+			"ip", ip6_json(g[i].addr.addr),
+			"state", g[i].confirmed ? "active" : "tentative",
+			"idle", (json_int_t)((now - g[i].last_ms) / 1000)));
+	inet_ntop(AF_INET6, &n->prefix6, pfx, INET6_ADDRSTRLEN);
+	strcat(pfx, "/64");
+	o = json_pack("{s:s, s:o, s:s, s:o, s:b}", "prefix", pfx,
+		"gateway", ip6_json(&n->gateway6), "router", "fe80::2", "dns", ip6_json(&n->dns6),
+		"default_route", nic6_default_route(n6));
+	json_object_set_new(o, "guest_addresses", addrs);
+	json_object_set_new(o, "counters", json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"router_advertisements", (json_int_t)c.ra_sent,
+		"router_solicitations", (json_int_t)c.rs_received,
+		"dhcp6_replies", (json_int_t)c.dhcp6_replies,
+		"dhcp6_ignored", (json_int_t)c.dhcp6_ignored,
+		"guest_ra_redirect_ignored", (json_int_t)c.ndp_from_guest_ignored,
+		"dropped_malformed_ip6", (json_int_t)c.dropped[NDP_BAD_IP6],
+		"dropped_malformed_exthdr", (json_int_t)c.dropped[NDP_BAD_EXTHDR],
+		"dropped_malformed_icmp6", (json_int_t)c.dropped[NDP_BAD_ICMP6],
+		"dropped_malformed_ndp", (json_int_t)c.dropped[NDP_BAD_NDP]));
+	return o;
+}
+
 static int rule_to_json(void *opaque, const struct portfwd_info *info)
 {
 	const struct pfrule *r = info->rule;
@@ -112,6 +160,7 @@ static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic
 		"network", net, "gateway", ip_json(n->gateway), "dns", ip_json(n->dns),
 		"mtu", (json_int_t)n->mtu);
 	json_object_set_new(o, "leases", lc.arr);
+	json_object_set_new(o, "ipv6", nic_ip6_json(n, nic));
 	if (n->mode == NIC_MODE_NAT) {
 		json_t *rules = json_array();
 

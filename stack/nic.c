@@ -17,6 +17,9 @@
  * TFTP (tftp/) serves the adapter's TFTP address. Whether DHCP offers a PXE
  * boot file depends on the TFTP root existing, which is looked at again on
  * every DHCP message, so a root created while natd runs is used at once.
+ *
+ * IPv6 (router advertisements, stateless DHCPv6, the guest's addresses) is
+ * nic6.c's; nic.c starts it and tells it when a VM comes or goes.
  */
 #include "stack/nic.h"
 
@@ -36,10 +39,12 @@
 #include "natd/log.h"
 #include "natd/resolvconf.h"
 #include "netif/ethernet.h"
+#include "stack/nic6.h"
 #include "stack/stack.h"
 #include "tftp/tftp_service.h"
 
 #define NIC_MAX_IOV 64
+#define NIC_MIN_FRAME 60   /* Ethernet's minimum, without the FCS */
 
 struct nic {
 	unsigned adapter;
@@ -52,6 +57,7 @@ struct nic {
 	struct dhcp_server_config dhcp_cfg;  /* as the server has it */
 	struct udp_pcb *dhcp_pcb;
 	struct tftp_service *tftp;
+	struct nic6 *ip6;
 	struct nic_counters ctr;
 	struct log_ratelimit rl_drop;
 	dhcp_lease_cb lease_cb;         /* nic_set_lease_observer() */
@@ -175,13 +181,18 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 		return;
 	}
 	nic_arp_alias(nic, frame, len);
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	/* A runt (taps and sockets need not pad to Ethernet's minimum) is padded
+	 * with zeros as on a wire: lwIP reads IP header fields before it checks
+	 * lengths, and must not read past the frame. IP trims the padding. */
+	p = pbuf_alloc(PBUF_RAW, (u16_t)(len < NIC_MIN_FRAME ? NIC_MIN_FRAME : len), PBUF_RAM);
 	if (!p) {
 		nic->ctr.rx_dropped_nomem++;
 		log_ratelimited(&nic->rl_drop, LOG_LVL_WARN, "nic%u: out of memory, frame dropped",
 				nic->adapter);
 		return;
 	}
+	if (len < NIC_MIN_FRAME)
+		memset(p->payload, 0, NIC_MIN_FRAME);
 	pbuf_take(p, frame, (u16_t)len);
 	if (nic->netif.input(p, &nic->netif) != ERR_OK)
 		pbuf_free(p);
@@ -202,6 +213,8 @@ static void nic_link(void *opaque, bool up)
 		 nic->cfg->attach);
 	/* Another VM may come with another MAC: forget what we learnt. */
 	etharp_cleanup_netif(&nic->netif);
+	if (nic->ip6)
+		nic6_link(nic->ip6, up && nic->cable);
 }
 
 static err_t nic_netif_init(struct netif *netif)
@@ -382,6 +395,11 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	}
 	nic->netif_added = true;
 	netif_set_up(&nic->netif);
+	if (cfg->ipv6) {
+		rc = nic6_start(loop, &nic->netif, adapter, cfg, &nic->ip6, err, errlen);
+		if (rc < 0)
+			goto out;
+	}
 
 	nic_dhcp_config(cfg, &dc);
 	nic->dhcp = dhcp_server_new(&dc);
@@ -435,6 +453,8 @@ out:
 		udp_remove(nic->dhcp_pcb);
 	if (nic->dhcp)
 		dhcp_server_free(nic->dhcp);
+	if (nic->ip6)
+		nic6_stop(nic->ip6);
 	if (nic->netif_added)
 		netif_remove(&nic->netif);
 	free(nic);
@@ -450,6 +470,8 @@ void nic_set_cable(struct nic *nic, bool connected)
 		netif_set_link_down(&nic->netif);
 		etharp_cleanup_netif(&nic->netif);
 	}
+	if (nic->ip6)
+		nic6_link(nic->ip6, nic->cable && nic_vm_attached(nic));
 }
 
 void nic_get_counters(const struct nic *nic, struct nic_counters *c)
@@ -485,6 +507,24 @@ const struct tftp_service *nic_tftp(const struct nic *nic)
 bool nic_vm_attached(const struct nic *nic)
 {
 	return nic->dev && device_connected(nic->dev);
+}
+
+int nic_guest_ip6(const struct nic *nic, ip6_addr_t *out, int max)
+{
+	struct nic6_guest_addr g[NIC6_MAX_GUEST_ADDRS];
+	int n;
+
+	if (!nic->ip6)
+		return 0;
+	n = nic6_guest_addrs(nic->ip6, g, max < NIC6_MAX_GUEST_ADDRS ? max : NIC6_MAX_GUEST_ADDRS);
+	for (int i = 0; i < n; i++)
+		out[i] = g[i].addr;
+	return n;
+}
+
+struct nic6 *nic_ip6(const struct nic *nic)
+{
+	return nic->ip6;
 }
 
 void nic_set_lease_observer(struct nic *nic, dhcp_lease_cb cb, void *opaque)
@@ -525,6 +565,9 @@ void nic_stop(struct nic *nic, void (*closed)(void *opaque), void *opaque)
 	nic->dhcp_pcb = NULL;
 	dhcp_server_free(nic->dhcp);
 	nic->dhcp = NULL;
+	if (nic->ip6)
+		nic6_stop(nic->ip6);
+	nic->ip6 = NULL;
 	netif_remove(&nic->netif);
 	device_close(nic->dev, nic_dev_closed, nic);
 }

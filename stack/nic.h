@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nic.h - one VM network adapter in NAT mode: a frame transport (devices/),
- * an lwIP netif holding the gateway address, and the services natd offers on
- * that network (DHCP, TFTP; the DNS proxy and NAT attach to it).
+ * an lwIP netif holding the gateway addresses (IPv4, and IPv6 through
+ * nic6.h), and the services natd offers on that network (DHCP, TFTP, IPv6
+ * router advertisements; the DNS proxy and NAT attach to it).
  */
 #ifndef NATD_NIC_H
 #define NATD_NIC_H
@@ -13,6 +14,7 @@
 #include <uv.h>
 
 #include "dhcp/dhcp_server.h"
+#include "lwip/ip6_addr.h"
 #include "natd/config.h"
 
 struct nic;
@@ -49,6 +51,18 @@ bool nic_cable(const struct nic *nic);
 const struct tftp_service *nic_tftp(const struct nic *nic);
 /* True while a VM is attached to the transport. */
 bool nic_vm_attached(const struct nic *nic);
+
+/*
+ * The guest's IPv6 addresses in the adapter's prefix that natd has seen
+ * (as the source of its packets, or probed by duplicate address detection),
+ * most recently seen first, into out[0..max). Returns how many. Port
+ * forwards into the guest's IPv6 use the first.
+ */
+int nic_guest_ip6(const struct nic *nic, ip6_addr_t *out, int max);
+
+struct nic6;
+/* The adapter's IPv6 side (stack/nic6.h): counters, default route. */
+struct nic6 *nic_ip6(const struct nic *nic);
 
 struct dhcp_lease_info;
 /* Calls fn for each DHCP lease of the adapter (see dhcp_server_foreach_lease). */

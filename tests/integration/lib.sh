@@ -64,6 +64,7 @@ _cleanup() {
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null
 	done
+	[ -f "$T/.namespaces" ] && mapfile -t -O "${#_namespaces[@]}" _namespaces < "$T/.namespaces"
 	for ns in "${_namespaces[@]}"; do
 		# kill anything still running inside
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
@@ -113,10 +114,15 @@ wait_for() {
 }
 
 # new_netns NAME: a namespace with lo up, removed at exit. Prints its name.
+# Called as ns=$(new_netns x), i.e. in a subshell: the name is recorded in a
+# file, not only in _namespaces, so that the EXIT trap finds it.
 new_netns() {
 	local ns="natd-$1-$ID"
+	# a stale one of a dead test with the same id would be reused silently
+	ip netns del "$ns" 2>/dev/null || true
 	ip netns add "$ns"
 	_namespaces+=("$ns")
+	echo "$ns" >> "$T/.namespaces"
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
@@ -281,6 +287,29 @@ dhclient_lease() {
 	[ -f "$T/dhclient.$ifc.pid" ] && kill "$(cat "$T/dhclient.$ifc.pid")" 2>/dev/null || true
 	[ -s "$out" ] || fail "dhclient script recorded no lease"
 	cat "$out"
+}
+
+# guest6_sysctls NS: IPv6 defaults in the guest namespace for interfaces moved
+# in afterwards: accept router advertisements (accept_ra=2, as for a host that
+# might forward), one DAD probe, router solicitation without the initial
+# random delay. DAD stays on (natd must answer it correctly).
+guest6_sysctls() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_ra=2 \
+		net.ipv6.conf.default.dad_transmits=1 \
+		net.ipv6.conf.default.router_solicitation_delay=0
+}
+
+# guest6_addr NS IFACE: waits (15 s at most) until IFACE has a global address
+# (SLAAC from natd's RAs) that passed DAD, and prints it.
+guest6_addr() {
+	local i a
+	for ((i = 0; i < 150; i++)); do
+		a=$(ip -n "$1" -6 -o addr show dev "$2" scope global -tentative -dadfailed |
+			awk '{ sub("/.*", "", $4); print $4; exit }')
+		[ -n "$a" ] && { echo "$a"; return 0; }
+		sleep 0.1
+	done
+	return 1
 }
 
 # lease_var FILE NAME: the value of NAME=... in a recorded lease.

@@ -270,3 +270,43 @@ Test(config, tftp_refusals)
 		teardown();
 	}
 }
+
+static const char *ip6(const struct in6_addr *a)
+{
+	static char buf[4][INET6_ADDRSTRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return inet_ntop(AF_INET6, a, buf[i], sizeof(buf[i]));
+}
+
+Test(config, ipv6_addresses_from_the_third_octet)
+{
+	cr_assert_eq(run_args("--nic1", "nat", "--nic2", "nat", "--nic3", "nat",
+			      "--natnet3", "192.168.10.0/24", NULL), 0, "%s", err);
+	cr_assert_str_eq(ip6(&cfg.nic[0].prefix6), "fd17:625c:f037:2::");
+	cr_assert_str_eq(ip6(&cfg.nic[0].gateway6), "fd17:625c:f037:2::2");
+	cr_assert_str_eq(ip6(&cfg.nic[0].dns6), "fd17:625c:f037:2::3");
+	cr_assert_str_eq(ip6(&cfg.nic[1].prefix6), "fd17:625c:f037:3::");
+	cr_assert_str_eq(ip6(&cfg.nic[2].prefix6), "fd17:625c:f037:a::", "10 as the group's value");
+	cr_assert_eq(cfg.nic[0].ipv6_default, TRI_DEFAULT);
+}
+
+Test(config, same_ipv6_prefix_refused)
+{
+	cr_assert_lt(run_args("--nic1", "nat", "--nic2", "nat", "--natnet2", "192.168.2.0/24",
+			      NULL), 0);
+	cr_assert(strstr(err, "same IPv6 prefix fd17:625c:f037:2::/64"), "%s", err);
+}
+
+Test(config, natipv6default)
+{
+	cr_assert_eq(run_args("--nic1", "nat", "--natipv6default1", "on", "--nic2", "nat",
+			      "--natipv6default2", "off", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.nic[0].ipv6_default, TRI_ON);
+	cr_assert_eq(cfg.nic[1].ipv6_default, TRI_OFF);
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nic1", "nat", "--natipv6default1", "maybe", NULL), 0);
+	cr_assert(strstr(err, "--natipv6default1"), "%s", err);
+}

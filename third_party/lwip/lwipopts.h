@@ -56,6 +56,12 @@
 #define LWIP_IPV6_AUTOCONFIG        0
 #define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
 #define LWIP_IPV6_REASS             1
+/* Three addresses per NIC: fe80::2 (first: the source of NS and RA), the
+ * prefix's ::2 (gateway) and ::3 (DNS proxy); lwIP answers NS for them. */
+#define LWIP_IPV6_NUM_ADDRESSES     3
+/* Guests' addresses (several per NIC with privacy addresses). */
+#define LWIP_ND6_NUM_NEIGHBORS      64
+#define LWIP_ND6_NUM_DESTINATIONS   64
 #define LWIP_IPV6_FRAG              1
 /* Required where pointers are 8 bytes (ip6_frag.c asserts it at run time). */
 #define IPV6_FRAG_COPYHEADER        1
@@ -119,6 +125,10 @@
 /* lwIP's own hook: natd only counts protocols it does not proxy (lwIP then
  * answers them with ICMP protocol unreachable); never consumes. */
 #define LWIP_HOOK_IP4_INPUT(p, inp) natd_hook_ip4_input(p, inp)
+#define LWIP_HOOK_IP6_ACCEPT(netif, dest) natd_hook_ip6_accept(netif, dest)
+/* Every IPv6 packet from a guest, before lwIP: checks (malformed ones are
+ * dropped and counted), router solicitations, DHCPv6, guest addresses. */
+#define LWIP_HOOK_IP6_INPUT(p, inp) natd_hook_ip6_input(p, inp)
 
 #define LWIP_RAND()                 (natd_lwip_rand())
 

@@ -14,9 +14,12 @@ struct pbuf;
 struct tcp_hdr;
 struct tcp_pcb_listen;
 struct ip4_addr;
+struct ip6_addr;
 
 int natd_hook_ip4_input(struct pbuf *p, struct netif *inp);
 int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest);
+int natd_hook_ip6_input(struct pbuf *p, struct netif *inp);
+int natd_hook_ip6_accept(struct netif *netif, const struct ip6_addr *dest);
 int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 			   struct tcp_pcb_listen **lpcb);
 
