@@ -794,8 +794,8 @@ static void conn_reset_fd(int fd)
 	close(fd);
 }
 
-int fwd_tcp_inbound(struct nic *nic, int fd, const ip4_addr_t *src, uint16_t sport,
-		    const ip4_addr_t *guest, uint16_t gport)
+int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t sport,
+		    const ip_addr_t *guest, uint16_t gport)
 {
 	struct flow_key key;
 	struct tcp_pcb *pcb;
@@ -808,13 +808,17 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip4_addr_t *src, uint16_t spo
 		conn_reset_fd(fd);
 		return -ENETDOWN;
 	}
-	pcb = tcp_new();
+	if (IP_IS_V6(src) != IP_IS_V6(guest)) {
+		conn_reset_fd(fd);
+		return -EAFNOSUPPORT;
+	}
+	pcb = tcp_new_ip_type(IP_IS_V6(guest) ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4);
 	if (!pcb) {
 		conn_reset_fd(fd);
 		return -ENOMEM;
 	}
-	ip_addr_copy_from_ip4(lip, *src);
-	ip_addr_copy_from_ip4(gip, *guest);
+	ip_addr_copy(lip, *src);
+	ip_addr_copy(gip, *guest);
 	tcp_bind_netif(pcb, nic_netif(nic));
 	/* The client's own port; another client shown with the same address
 	 * (several host addresses presented as the gateway) gets a fresh one. */
@@ -826,8 +830,12 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip4_addr_t *src, uint16_t spo
 		conn_reset_fd(fd);
 		return -EADDRINUSE;
 	}
-	nat_key4(&key, FLOW_PROTO_TCP, nic, guest, lwip_htons(gport), src,
-		 lwip_htons(pcb->local_port));
+	if (IP_IS_V6(guest))
+		nat_key6(&key, FLOW_PROTO_TCP, nic, ip_2_ip6(guest), lwip_htons(gport), ip_2_ip6(src),
+			 lwip_htons(pcb->local_port));
+	else
+		nat_key4(&key, FLOW_PROTO_TCP, nic, ip_2_ip4(guest), lwip_htons(gport),
+			 ip_2_ip4(src), lwip_htons(pcb->local_port));
 	f = flow_insert(nat.flows, &key, stack_now_ms());
 	c = f ? calloc(1, sizeof(*c)) : NULL;
 	if (!c || uv_poll_init(nat.loop, &c->poll, fd) < 0) {

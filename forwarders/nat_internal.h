@@ -138,7 +138,8 @@ int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_
 		       const uint8_t *l4, size_t l4len, uint16_t orig_len);
 
 /*
- * Port forwarding (portfwd.c) into the guest, IPv4.
+ * Port forwarding (portfwd.c) into the guest, IPv4 or IPv6 (src and guest
+ * of one family).
  *
  * fwd_tcp_inbound: fd is a host connection accepted on a rule's listener
  * (taken: closed, with a RST, on failure). natd connects to guest:gport
@@ -151,8 +152,8 @@ int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_
  * where replies go; data is sent to the guest. tag names the rule, for
  * fwd_dgram_close_tag() when the rule is deleted. Returns 0 or -errno.
  */
-int fwd_tcp_inbound(struct nic *nic, int fd, const ip4_addr_t *src, uint16_t sport,
-		    const ip4_addr_t *guest, uint16_t gport);
+int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t sport,
+		    const ip_addr_t *guest, uint16_t gport);
 struct sockaddr;
 int fwd_dgram_inbound(struct nic *nic, int fd, const struct sockaddr *peer,
 		      unsigned peerlen, const struct flow_key *key, const void *tag,

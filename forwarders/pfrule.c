@@ -147,9 +147,9 @@ static int parse_addr(const char *what, const char *s, int family, bool guest,
 			return -EINVAL;
 		}
 	} else {
+		/* a guest "::" stands for the guest's IPv6 address natd saw */
 		if (IN6_IS_ADDR_MULTICAST(&a->u.v6) ||
-		    (guest && (IN6_IS_ADDR_UNSPECIFIED(&a->u.v6) ||
-			       IN6_IS_ADDR_LOOPBACK(&a->u.v6)))) {
+		    (guest && IN6_IS_ADDR_LOOPBACK(&a->u.v6))) {
 			seterr(err, errlen, "%s address '%s': not a unicast address", what, s);
 			return -EINVAL;
 		}

@@ -100,18 +100,41 @@ static int pick_lease(void *opaque, const struct dhcp_lease_info *l)
 	return 0;
 }
 
-static bool pf_guest_addr(const struct pf_entry *e, ip4_addr_t *out)
+static void ip6_from_in6(ip_addr_t *out, const struct in6_addr *a)
+{
+	ip_addr_set_zero_ip6(out);
+	memcpy(ip_2_ip6(out)->addr, a, 16);
+}
+
+/*
+ * The guest's address for e: the rule's; for "::", the guest IPv6 address
+ * natd saw last; for an empty one, the newest bound DHCP lease.
+ */
+static bool pf_guest_addr(const struct pf_entry *e, ip_addr_t *out)
 {
 	struct lease_pick p = { .found = false };
 
 	if (e->rule.guest.family == AF_INET) {
-		ip4_addr_set_u32(out, e->rule.guest.u.v4.s_addr);
+		ip_addr_set_ip4_u32_val(*out, e->rule.guest.u.v4.s_addr);
+		return true;
+	}
+	if (e->rule.guest.family == AF_INET6) {
+		ip6_addr_t seen;
+
+		if (!IN6_IS_ADDR_UNSPECIFIED(&e->rule.guest.u.v6)) {
+			ip6_from_in6(out, &e->rule.guest.u.v6);
+			return true;
+		}
+		if (nic_guest_ip6(e->nic, &seen, 1) < 1)
+			return false;
+		ip_addr_copy_from_ip6(*out, seen);
+		ip6_addr_clear_zone(ip_2_ip6(out));
 		return true;
 	}
 	nic_foreach_lease(e->nic, pick_lease, &p);
 	if (!p.found)
 		return false;
-	ip4_addr_set_u32(out, p.addr.s_addr);
+	ip_addr_set_ip4_u32_val(*out, p.addr.s_addr);
 	return true;
 }
 
@@ -120,10 +143,28 @@ static bool pf_guest_addr(const struct pf_entry *e, ip4_addr_t *out)
  * can answer it through the gateway, else the gateway. Port in host order.
  */
 static void pf_presented_source(const struct nic *nic, const struct sockaddr *sa,
-				ip4_addr_t *src, uint16_t *port)
+				const ip_addr_t *guest, ip_addr_t *src, uint16_t *port)
 {
 	uint32_t a = 0;
 	bool v4 = false;
+
+	if (IP_IS_V6(guest)) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+		const struct in6_addr *c = &s6->sin6_addr;
+
+		*port = ntohs(s6->sin6_port);
+		if (sa->sa_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(c) &&
+		    !IN6_IS_ADDR_LOOPBACK(c) && !IN6_IS_ADDR_LINKLOCAL(c) &&
+		    !IN6_IS_ADDR_UNSPECIFIED(c) && !IN6_IS_ADDR_MULTICAST(c)) {
+			ip6_from_in6(src, c);
+			if (!nat_is_local6(nic, ip_2_ip6(src)))
+				return;
+		}
+		if (sa->sa_family == AF_INET)
+			*port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+		ip6_from_in6(src, &nic_config(nic)->gateway6);
+		return;
+	}
 
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
@@ -144,11 +185,11 @@ static void pf_presented_source(const struct nic *nic, const struct sockaddr *sa
 		uint8_t first = (uint8_t)(ntohl(a) >> 24);
 
 		if (first != 0 && first != 127 && first < 224 && !nat_is_local(nic, a)) {
-			ip4_addr_set_u32(src, a);
+			ip_addr_set_ip4_u32_val(*src, a);
 			return;
 		}
 	}
-	ip4_addr_set_u32(src, nic_config(nic)->gateway.s_addr);
+	ip_addr_set_ip4_u32_val(*src, nic_config(nic)->gateway.s_addr);
 }
 
 static const char *sa_format(const struct sockaddr *sa, char *buf, size_t len)
@@ -188,7 +229,7 @@ static void pf_tcp_accept(struct pf_entry *e)
 	for (int i = 0; i < PORTFWD_ACCEPTS_PER_WAKE; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		ip4_addr_t src, guest;
+		ip_addr_t src, guest;
 		uint16_t sport;
 		int fd, rc;
 
@@ -207,10 +248,12 @@ static void pf_tcp_accept(struct pf_entry *e)
 
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 			close(fd);
-			pf_refuse_log(e, (struct sockaddr *)&ss, "the guest has no DHCP lease yet");
+			pf_refuse_log(e, (struct sockaddr *)&ss, e->rule.guest.family == AF_INET6 ?
+				      "natd has seen no guest IPv6 address yet" :
+				      "the guest has no DHCP lease yet");
 			continue;
 		}
-		pf_presented_source(e->nic, (struct sockaddr *)&ss, &src, &sport);
+		pf_presented_source(e->nic, (struct sockaddr *)&ss, &guest, &src, &sport);
 		rc = fwd_tcp_inbound(e->nic, fd, &src, sport, &guest, e->rule.guest_port);
 		if (rc < 0) {
 			pf_refuse_log(e, (struct sockaddr *)&ss, rc == -ENOSPC ?
@@ -226,7 +269,7 @@ static void pf_udp_read(struct pf_entry *e)
 	for (int i = 0; i < PORTFWD_DATAGRAMS_PER_WAKE; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		ip4_addr_t src, guest;
+		ip_addr_t src, guest;
 		struct flow_key key;
 		uint16_t sport;
 		ssize_t n;
@@ -240,12 +283,18 @@ static void pf_udp_read(struct pf_entry *e)
 			return;
 		}
 		if (!pf_guest_addr(e, &guest)) {
-			pf_refuse_log(e, (struct sockaddr *)&ss, "the guest has no DHCP lease yet");
+			pf_refuse_log(e, (struct sockaddr *)&ss, e->rule.guest.family == AF_INET6 ?
+				      "natd has seen no guest IPv6 address yet" :
+				      "the guest has no DHCP lease yet");
 			continue;
 		}
-		pf_presented_source(e->nic, (struct sockaddr *)&ss, &src, &sport);
-		nat_key4(&key, FLOW_PROTO_UDP, e->nic, &guest, htons(e->rule.guest_port), &src,
-			 htons(sport));
+		pf_presented_source(e->nic, (struct sockaddr *)&ss, &guest, &src, &sport);
+		if (IP_IS_V6(&guest))
+			nat_key6(&key, FLOW_PROTO_UDP, e->nic, ip_2_ip6(&guest),
+				 htons(e->rule.guest_port), ip_2_ip6(&src), htons(sport));
+		else
+			nat_key4(&key, FLOW_PROTO_UDP, e->nic, ip_2_ip4(&guest),
+				 htons(e->rule.guest_port), ip_2_ip4(&src), htons(sport));
 		rc = fwd_dgram_inbound(e->nic, e->fd, (struct sockaddr *)&ss, sl, &key, e,
 				       pf_buf, (size_t)n);
 		if (rc < 0) {
@@ -369,9 +418,9 @@ int portfwd_add(struct nic *nic, struct pfrule *r, char *err, size_t errlen)
 		seterr(err, errlen, "at most %d rules per adapter", PORTFWD_MAX_PER_NIC);
 		return -ENOSPC;
 	}
-	if (r->guest.family == AF_INET6) {
-		seterr(err, errlen, "rule '%s': forwarding to a guest IPv6 address is not "
-		       "supported yet", r->name);
+	if (r->guest.family == AF_INET6 && !nic_config(nic)->ipv6) {
+		seterr(err, errlen, "rule '%s': adapter %u has no IPv6", r->name,
+		       nic_adapter(nic));
 		return -EOPNOTSUPP;
 	}
 	rc = pfrule_set_check_add(set, n, r, err, errlen);
@@ -405,10 +454,14 @@ int portfwd_add(struct nic *nic, struct pfrule *r, char *err, size_t errlen)
 		;
 	*tail = e;
 	{
-		char g[32] = "the guest's lease";
+		char g[INET6_ADDRSTRLEN + 8] = "the guest's lease";
 
 		if (r->guest.family == AF_INET)
 			inet_ntop(AF_INET, &r->guest.u.v4, g, sizeof(g));
+		else if (r->guest.family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&r->guest.u.v6))
+			snprintf(g, sizeof(g), "the guest's IPv6 address");
+		else if (r->guest.family == AF_INET6)
+			inet_ntop(AF_INET6, &r->guest.u.v6, g, sizeof(g));
 		log_info("nic%u: port forward '%s': %s %s -> %s port %u", nic_adapter(nic),
 			 r->name, pfrule_proto_name(r->proto), e->bound, g, r->guest_port);
 	}

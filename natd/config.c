@@ -282,9 +282,6 @@ static int opt_natpf(struct nic_config *n, const char *opt, const char *v, char 
 	if (pfrule_parse(v, PFRULE_SYNTAX_VBOX, AF_UNSPEC, r, why, sizeof(why)) < 0 ||
 	    pfrule_set_check_add(n->natpf, n->n_natpf, r, why, sizeof(why)) < 0)
 		return fail(err, errlen, "%s \"%s\": %s", opt, v, why);
-	if (r->guest.family == AF_INET6)
-		return fail(err, errlen, "%s \"%s\": forwarding to a guest IPv6 address is not "
-			    "supported yet", opt, v);
 	n->n_natpf++;
 	return 0;
 }
@@ -884,8 +881,10 @@ const char config_run_help[] =
 "                               (tcp-8080); empty HOSTIP: every host address,\n"
 "                               IPv4 and IPv6 (HOSTIP may be IPv6, e.g. ::1);\n"
 "                               empty GUESTIP: the address DHCP leased to the\n"
-"                               guest. The guest sees the client's own address\n"
-"                               (host loopback and IPv6 clients: the gateway).\n"
+"                               guest; GUESTIP :: the guest IPv6 address natd\n"
+"                               saw last. The guest sees the client's own\n"
+"                               address (clients it cannot answer directly,\n"
+"                               such as host loopback: the gateway).\n"
 "                               A HOSTPORT below\n"
 "                               net.ipv4.ip_unprivileged_port_start (1024)\n"
 "                               needs CAP_NET_BIND_SERVICE, else natd refuses\n"

@@ -182,7 +182,7 @@ Test(config, natpf_bad_rules_name_the_field)
 		{ "web,icmp,,8080,,80", "protocol 'icmp'" },
 		{ "web,tcp,1.2.3,8080,,80", "host address '1.2.3'" },
 		{ "web,tcp,,8080,,80,1", "6 comma-separated" },
-		{ "web,tcp,,8080,fd00::1,80", "guest IPv6 address" },
+		{ "web,tcp,,8080,ff02::1,80", "guest address 'ff02::1'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
