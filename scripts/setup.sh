@@ -18,7 +18,7 @@ pkgs=(build-essential cmake pkg-config dpkg-dev patch xz-utils
       libuv1-dev libc-ares-dev libjansson-dev libcriterion-dev)
 if [ "${1:-}" = "--tests" ]; then
 	pkgs+=(iproute2 busybox isc-dhcp-client iputils-ping socat procps curl traceroute
-	      dnsmasq-base bind9-dnsutils)
+	      dnsmasq-base bind9-dnsutils tcpdump ethtool)
 fi
 
 missing=()
