@@ -21,7 +21,7 @@ int stack_init(uv_loop_t *loop);
  */
 void stack_kick(void);
 
-/* Stops the timer; closed() is called once its handles are closed. */
+/* Stops the timer; closed() is called once its handle is closed. */
 void stack_shutdown(void (*closed)(void *opaque), void *opaque);
 
 struct tcp_pcb;
@@ -33,16 +33,6 @@ struct tcp_pcb;
  * return ERR_ABRT after an abort.
  */
 void stack_tcp_release(struct tcp_pcb *pcb, int abort_pcb);
-
-struct netif;
-
-/*
- * Raises the send MSS of a TCP pcb on netif to 64 KiB when netif's transport
- * sends TCP segments longer than the MTU as GSO frames (NATD_NETIF_FLAG_GSO)
- * and the guest's MSS is the one the MTU allows (the transport cuts frames
- * to the MTU). Call before queueing data; cheap when there is nothing to do.
- */
-void stack_tcp_gso(struct tcp_pcb *pcb, const struct netif *netif);
 
 /* Monotonic milliseconds (64-bit; lwIP's sys_now() is its low 32 bits). */
 uint64_t stack_now_ms(void);
