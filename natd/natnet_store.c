@@ -783,12 +783,13 @@ static int write_json_text(const char *path, char *text, char *err, size_t errle
 
 int natnet_store_save(struct natnet_store *st, char *err, size_t errlen)
 {
-	json_t *arr = json_array();
+	json_t *arr;
 	char *text;
 	int rc;
 
 	if (st->lock_fd < 0)
 		return fail(err, errlen, -ENOLCK, "%s: not locked", st->path);
+	arr = json_array();
 	if (!arr || !st->root)
 		goto nomem;
 	for (size_t i = 0; i < st->n; i++)

@@ -135,7 +135,7 @@ expect_eq "host -> guest forward keeps the client's address (from the remote nam
 	"ssh-from=198.51.100.1" \
 	"$(ip netns exec "$REMOTE_NS" timeout 10 socat -T 5 - TCP:198.51.100.2:1022 </dev/null)"
 expect_eq "UDP forward" "udp-from=198.51.100.1" \
-	"$(echo hi | ip netns exec "$REMOTE_NS" timeout 10 socat -T 3 - UDP:198.51.100.2:1053)"
+	"$(echo hi | ip netns exec "$REMOTE_NS" timeout 10 socat -t 3 -T 5 - UDP:198.51.100.2:1053)"
 check "the rules are in natd.json" grep -q 'ssh:tcp:\[\]:1022:\[192.168.15.5\]:22' "$NATD_HOME/natd.json"
 # A rule whose host port another program holds: refused, nothing changed.
 bg socat TCP-LISTEN:1099,reuseaddr,fork SYSTEM:true
