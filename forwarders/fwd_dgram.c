@@ -412,6 +412,17 @@ static void dgram_apply_ip_fields(struct dgram_conn *c, uint8_t ttl, uint8_t tos
 	}
 }
 
+/* A port forward's reply from the guest: through the rule's socket to the peer. */
+static void dgram_forward_reply(struct dgram_conn *c, bool udp, const uint8_t *payload,
+				size_t plen)
+{
+	if (udp)
+		sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
+		       (const struct sockaddr *)&c->peer, c->peerlen);
+	c->flow->bytes_g2h += plen;
+	c->flow->last_ms = stack_now_ms();
+}
+
 /* A guest UDP packet to a local address that answers a port forward. */
 static bool dgram_is_forward_reply(struct nic *nic, const struct ip_hdr *iph, size_t hl)
 {
@@ -544,12 +555,7 @@ static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const
 	if (c->flow->state)
 		goto drop; /* closing */
 	if (c->tag) {
-		/* a port forward's reply: through the rule's socket to the peer */
-		if (udp)
-			sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
-			       (const struct sockaddr *)&c->peer, c->peerlen);
-		c->flow->bytes_g2h += plen;
-		c->flow->last_ms = stack_now_ms();
+		dgram_forward_reply(c, udp, payload, plen);
 		goto drop;
 	}
 	dgram_apply_ip_fields(c, IPH_TTL(iph), IPH_TOS(iph));
@@ -664,12 +670,7 @@ static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, cons
 	if (c->flow->state)
 		goto drop; /* closing */
 	if (c->tag) {
-		/* a port forward's reply: through the rule's socket to the peer */
-		if (udp)
-			sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
-			       (const struct sockaddr *)&c->peer, c->peerlen);
-		c->flow->bytes_g2h += plen;
-		c->flow->last_ms = stack_now_ms();
+		dgram_forward_reply(c, udp, payload, plen);
 		goto drop;
 	}
 	dgram_apply_ip_fields(c, info.hop_limit, info.tclass);

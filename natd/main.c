@@ -26,6 +26,7 @@
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
 #include "natd/log.h"
+#include "natd/natnet_store.h"
 #include "natd/natnet_link.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
@@ -69,28 +70,6 @@ static struct {
 	struct ctl_server *ctl;
 	uint64_t started_ms;
 } app;
-
-/* mkdir -p with mode 0700 for the directories natd creates. */
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n == 0 || n >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 static void app_signals_closed(uv_handle_t *h)
 {
@@ -369,7 +348,7 @@ static int cmd_run(int argc, char **argv)
 	    sizeof(run_dir))
 		rc = -ENAMETOOLONG;
 	else
-		rc = mkdir_p(run_dir);
+		rc = natnet_mkdir_p(run_dir);
 	if (rc < 0) {
 		log_err("cannot create %s: %s (set NATD_HOME to a writable directory)",
 			run_dir, strerror(-rc));
