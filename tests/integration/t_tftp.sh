@@ -129,6 +129,7 @@ fds_after=$(ls /proc/$pid/fd | wc -l)
 expect_eq "descriptors back to where they were" "$fds_before" "$fds_after"
 
 "$NATD_BIN" showvminfo vmtftp --machinereadable > "$T/info"
+check "showvminfo names the boot file" grep -q '^nics_1_tftp_boot_file="vmtftp.pxe"$' "$T/info"
 minfo() { sed -n "s/^nics_1_tftp_$1=\"\{0,1\}\([0-9]*\)\"\{0,1\}$/\1/p" "$T/info"; }
 expect_eq "showvminfo: 12 transfers done" 12 "$(minfo transfers_done)"
 expect_eq "showvminfo: the silent client's failed" 1 "$(minfo transfers_failed)"
