@@ -118,6 +118,9 @@ void config_init(struct natd_config *cfg)
 		n->cable_connected = true;
 		n->promisc = NIC_PROMISC_DENY;
 	}
+	/* As in VirtualBox, adapter 1 is NAT unless --nic1 says otherwise, so
+	 * that e.g. `--attach1 ... --nattftpprefix1 DIR` alone serves it. */
+	cfg->nic[0].mode = NIC_MODE_NAT;
 }
 
 void config_free(struct natd_config *cfg)
@@ -762,8 +765,10 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 		struct nic_config *n = &cfg->nic[i];
 		unsigned x = i + 1;
 
-		if (!n->configured)
+		if (!n->configured) {
+			n->mode = NIC_MODE_NONE; /* adapter 1's NAT default included */
 			continue;
+		}
 		if (n->mode == NIC_MODE_NONE) {
 			if (n->attach[0])
 				return fail(err, errlen, "--attach%u given but --nic%u is none "
@@ -850,7 +855,8 @@ const char config_run_help[] =
 "Adapter x:\n"
 "  --nic<x> MODE                none (no adapter), null (cable pulled), nat,\n"
 "                               natnetwork; bridged, intnet, hostonly, generic\n"
-"                               are recognised but not supported yet\n"
+"                               are recognised but not supported yet. Default:\n"
+"                               nat for adapter 1, none for the others\n"
 "  --nat-network<x> NAME        with --nic<x> natnetwork: join NAT network NAME\n"
 "                               (natd natnetwork --help). natd relays the VM's\n"
 "                               frames to the network's switch socket\n"
@@ -933,8 +939,8 @@ const char config_run_help[] =
 "                               reached through the NAT, where natd has no\n"
 "                               TFTP helper: its server must answer from\n"
 "                               port 69\n"
-"  natd used only as a TFTP server for another tool: natd run --name NAME\n"
-"  --nic1 nat --attach1 stream:SOCK --nattftpprefix1 DIR\n"
+"  natd used only as a TFTP server for another tool:\n"
+"    natd run --name NAME --attach1 stream:SOCK --nattftpprefix1 DIR\n"
 "\n"
 "  --natbindip<x> IP            source address of natd's host sockets (must be\n"
 "                               an address of the host; IPv4 flows)\n"

@@ -175,10 +175,14 @@ static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic
 		"dhcp_replies", (json_int_t)c.dhcp_sent));
 	if (nic_tftp(nic)) {
 		struct tftp_service_counters tc;
+		char boot[TFTP_BOOT_FILE_MAX], efi[TFTP_BOOT_FILE_MAX];
 
 		tftp_service_get_counters(nic_tftp(nic), &tc);
-		json_object_set_new(o, "tftp", json_pack("{s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+		tftp_service_boot_files(n, boot, efi);
+		json_object_set_new(o, "tftp", json_pack(
+			"{s:o, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"server", ip_json(n->tftp), "root", n->tftp_prefix,
+			"boot_file", boot, "boot_file_uefi", efi, "next_server", ip_json(n->tftp_server),
 			"transfers_active", (json_int_t)tc.active,
 			"transfers_done", (json_int_t)tc.done,
 			"transfers_failed", (json_int_t)tc.failed,

@@ -457,6 +457,35 @@ void tftp_open_error(int rc, uint16_t *code, const char **msg)
 	}
 }
 
+void tftp_boot_files(const char *root, const char *file, bool always,
+		     char out[TFTP_BOOT_FILE_MAX], char efi[TFTP_BOOT_FILE_MAX])
+{
+	char cand[TFTP_BOOT_FILE_MAX], rel[TFTP_FILENAME_MAX];
+	struct stat st;
+	bool have_root = root[0] && stat(root, &st) == 0 && S_ISDIR(st.st_mode);
+	size_t n = strlen(file);
+	uint64_t size;
+	int fd;
+
+	out[0] = efi[0] = '\0';
+	if (n == 0 || n >= TFTP_BOOT_FILE_MAX || (!have_root && !always))
+		return;
+	memcpy(out, file, n + 1);
+	if (!have_root)
+		return;
+	if (n > 4 && !strcmp(file + n - 4, ".pxe"))
+		snprintf(cand, sizeof(cand), "%.*s.efi", (int)(n - 4), file);
+	else if ((size_t)snprintf(cand, sizeof(cand), "%s.efi", file) >= sizeof(cand))
+		return;
+	if (tftp_path_normalize(cand, rel, sizeof(rel)) < 0)
+		return;
+	fd = tftp_open_beneath(root, rel, &size);
+	if (fd < 0)
+		return;
+	close(fd);
+	memcpy(efi, cand, strlen(cand) + 1);
+}
+
 /* ---- transfers ------------------------------------------------------------ */
 
 #define NA_RING (TFTP_WINDOW_MAX + 1)

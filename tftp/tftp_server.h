@@ -140,6 +140,17 @@ int tftp_open_beneath(const char *root, const char *rel, uint64_t *size);
 /* The TFTP error answering a failed tftp_open_beneath()/normalize. */
 void tftp_open_error(int rc, uint16_t *code, const char **msg);
 
+#define TFTP_BOOT_FILE_MAX 128      /* DHCP's file field, with its NUL */
+
+/*
+ * The PXE boot files DHCP should offer, decided now: none (both "") unless
+ * the directory root exists or `always`; then `file`, and for UEFI clients
+ * in efi the same name with ".efi" for ".pxe" (or ".efi" appended) when that
+ * file can be served from the root.
+ */
+void tftp_boot_files(const char *root, const char *file, bool always,
+		     char out[TFTP_BOOT_FILE_MAX], char efi[TFTP_BOOT_FILE_MAX]);
+
 /* ---- one read transfer ---------------------------------------------------- */
 
 /*

@@ -64,7 +64,8 @@ struct tftp_service {
 	unsigned closing;             /* timer handles not closed yet */
 	bool stopping;
 	struct tftp_service_counters ctr;
-	struct log_ratelimit rl;
+	/* A guest decides how often these happen: each kind has its bucket. */
+	struct log_ratelimit rl_refused, rl_failed, rl_done;
 };
 
 static uint8_t svc_buf[TFTP_REQ_MAX];
@@ -111,7 +112,7 @@ static void svc_refuse(struct tftp_service *s, const ip_addr_t *to, u16_t port,
 
 	s->ctr.refused++;
 	svc_send_error(s, s->pcb, to, port, code, msg);
-	log_ratelimited(&s->rl, LOG_LVL_WARN, "nic%u: tftp: %s %s '%s' refused: %s",
+	log_ratelimited(&s->rl_refused, LOG_LVL_WARN, "nic%u: tftp: %s %s '%s' refused: %s",
 			s->adapter, fmt_client(to, port, who, sizeof(who)),
 			r->opcode == TFTP_WRQ ? "write" : "read",
 			r->filename[0] ? r->filename : "", msg);
@@ -164,18 +165,18 @@ static void xfer_finish(struct tftp_transfer *t, enum tftp_xfer_status st, const
 	fmt_client(&t->client, t->port, who, sizeof(who));
 	if (st == TFTP_XFER_DONE) {
 		s->ctr.done++;
-		log_info("nic%u: tftp: sent '%s' to %s: %llu bytes in %llu.%03llu s "
-			 "(blksize %u, window %u, %llu blocks resent)", s->adapter, t->name, who,
-			 (unsigned long long)xs.bytes_acked, (unsigned long long)(ms / 1000),
-			 (unsigned long long)(ms % 1000), t->p.blksize, t->p.windowsize,
-			 (unsigned long long)xs.retransmits);
+		log_ratelimited(&s->rl_done, LOG_LVL_INFO, "nic%u: tftp: sent '%s' to %s: %llu "
+				"bytes in %llu.%03llu s (blksize %u, window %u, %llu blocks resent)",
+				s->adapter, t->name, who, (unsigned long long)xs.bytes_acked,
+				(unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
+				t->p.blksize, t->p.windowsize, (unsigned long long)xs.retransmits);
 	} else if (xs.ended_at_oack) {
 		/* EDK2 asks for tsize and aborts, then asks again for the file */
 		log_debug("nic%u: tftp: %s ended the transfer of '%s' after the OACK: %s",
 			  s->adapter, who, t->name, xs.client_err);
 	} else {
 		s->ctr.failed++;
-		log_ratelimited(&s->rl, LOG_LVL_WARN, "nic%u: tftp: transfer of '%s' to %s "
+		log_ratelimited(&s->rl_failed, LOG_LVL_WARN, "nic%u: tftp: transfer of '%s' to %s "
 				"failed after %llu bytes: %s%s%s", s->adapter, t->name, who,
 				(unsigned long long)xs.bytes_acked, why ? why : xs.why,
 				xs.client_err[0] ? " " : "", xs.client_err);
@@ -413,30 +414,6 @@ void tftp_service_get_counters(const struct tftp_service *s, struct tftp_service
 void tftp_service_boot_files(const struct nic_config *cfg, char file[TFTP_BOOT_FILE_MAX],
 			     char efi[TFTP_BOOT_FILE_MAX])
 {
-	char cand[TFTP_BOOT_FILE_MAX], rel[TFTP_FILENAME_MAX];
-	struct stat st;
-	bool root = cfg->tftp_prefix[0] && stat(cfg->tftp_prefix, &st) == 0 &&
-		    S_ISDIR(st.st_mode);
-	size_t n = strlen(cfg->tftp_file);
-	uint64_t size;
-	int fd;
-
-	file[0] = efi[0] = '\0';
-	if (!cfg->tftp_file[0] || n >= TFTP_BOOT_FILE_MAX ||
-	    (!root && !cfg->tftp_file_set && !cfg->tftp_server_set))
-		return;
-	memcpy(file, cfg->tftp_file, n + 1);
-	if (!root)
-		return;
-	if (n > 4 && !strcmp(cfg->tftp_file + n - 4, ".pxe"))
-		snprintf(cand, sizeof(cand), "%.*s.efi", (int)(n - 4), cfg->tftp_file);
-	else if ((size_t)snprintf(cand, sizeof(cand), "%s.efi", cfg->tftp_file) >= sizeof(cand))
-		return;
-	if (tftp_path_normalize(cand, rel, sizeof(rel)) < 0)
-		return;
-	fd = tftp_open_beneath(cfg->tftp_prefix, rel, &size);
-	if (fd < 0)
-		return;
-	close(fd);
-	memcpy(efi, cand, strlen(cand) + 1);
+	tftp_boot_files(cfg->tftp_prefix, cfg->tftp_file,
+			cfg->tftp_file_set || cfg->tftp_server_set, file, efi);
 }

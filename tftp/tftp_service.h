@@ -13,9 +13,9 @@
 #include <uv.h>
 
 #include "natd/config.h"
+#include "tftp/tftp_server.h"
 
 #define TFTP_SERVICE_MAX_TRANSFERS 64   /* at once, per adapter */
-#define TFTP_BOOT_FILE_MAX 128          /* DHCP's file field */
 
 struct netif;
 struct tftp_service;
@@ -50,12 +50,8 @@ void tftp_service_stop(struct tftp_service *s);
 
 void tftp_service_get_counters(const struct tftp_service *s, struct tftp_service_counters *c);
 
-/*
- * The boot files DHCP offers on an adapter, decided now: none (both "")
- * unless the TFTP root exists or --nattftpfile/--nattftpserver was given;
- * then cfg->tftp_file, and for UEFI clients the same name with ".efi" for
- * ".pxe" (or ".efi" appended) when that file is in the root.
- */
+/* tftp_boot_files() for an adapter: its root and boot file, offered even
+ * without a root when --nattftpfile or --nattftpserver was given. */
 void tftp_service_boot_files(const struct nic_config *cfg, char file[TFTP_BOOT_FILE_MAX],
 			     char efi[TFTP_BOOT_FILE_MAX]);
 

@@ -23,7 +23,8 @@ imgfetch tftp://${next-server}/stage2.bin && echo NATD-STAGE2-OK
 exit
 EOF
 sock="$T/pxe.sock"
-natd_start natd --name pxevm --nic1 nat --attach1 "stream:$sock" --nattftpprefix1 "$root" -v -v
+# natd as a boot server only: a TFTP root and a stream transport (README)
+natd_start natd --name pxevm --attach1 "stream:$sock" --nattftpprefix1 "$root" -v -v
 
 # qemu_boot LOG [qemu args...]: boots from the network with the serial
 # console in LOG; QEMU ends when the firmware gives up and reboots

@@ -310,3 +310,17 @@ Test(config, natipv6default)
 	cr_assert_lt(run_args("--nic1", "nat", "--natipv6default1", "maybe", NULL), 0);
 	cr_assert(strstr(err, "--natipv6default1"), "%s", err);
 }
+
+Test(config, adapter_one_defaults_to_nat_when_named_by_other_options)
+{
+	cr_assert_eq(run_args("--attach1", "stream:/tmp/x.sock", "--nattftpprefix1", "/tmp", NULL),
+		     0, "%s", err);
+	cr_assert_eq(cfg.nic[0].mode, NIC_MODE_NAT);
+	cr_assert_str_eq(cfg.nic[0].attach, "stream:/tmp/x.sock");
+	setup();
+	cr_assert_lt(run_args("--attach2", "stream:/tmp/y.sock", NULL), 0, "adapter 2 is none");
+	cr_assert(strstr(err, "--nic2 is none"), "%s", err);
+	setup();
+	cr_assert_eq(run_args("--nic1", "none", "--nic2", "nat", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.nic[0].mode, NIC_MODE_NONE);
+}

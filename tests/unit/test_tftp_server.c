@@ -4,7 +4,8 @@
  * byte by byte, option negotiation, confinement of names to a real root
  * directory (symlinks, FIFOs, both open methods), and whole transfers driven
  * by a client written here that checks every packet it is sent (lock-step,
- * windows, gaps, duplicate ACKs, timeouts, OACK, netascii, block rollover).
+ * windows, gaps, duplicate ACKs, timeouts, OACK, netascii, block rollover),
+ * and the choice of the PXE boot files DHCP offers.
  */
 #include "tftp/tftp_internal.h"
 #include "tftp/tftp_server.h"
@@ -841,4 +842,42 @@ Test(tftp_xfer, client_error_mid_transfer_is_a_failure)
 	cr_assert_eq(st.bytes_acked, 512);
 	tftp_xfer_free(x);
 	free(content);
+}
+
+/* ---- PXE boot files ---- */
+
+Test(tftp_boot, offered_while_the_root_exists, .init = fs_setup, .fini = fs_teardown)
+{
+	char file[TFTP_BOOT_FILE_MAX], efi[TFTP_BOOT_FILE_MAX], p[256], none[256];
+
+	snprintf(none, sizeof(none), "%s/none", tmpdir);
+	tftp_boot_files(none, "vm.pxe", false, file, efi);
+	cr_assert_str_eq(file, "", "no root, nothing given: no boot file");
+	cr_assert_str_eq(efi, "");
+	tftp_boot_files(none, "vm.pxe", true, file, efi);
+	cr_assert_str_eq(file, "vm.pxe", "--nattftpfile or --nattftpserver: offered anyway");
+	cr_assert_str_eq(efi, "");
+	tftp_boot_files(root, "", true, file, efi);
+	cr_assert_str_eq(file, "");
+
+	tftp_boot_files(root, "vm.pxe", false, file, efi);
+	cr_assert_str_eq(file, "vm.pxe");
+	cr_assert_str_eq(efi, "", "no vm.efi in the root");
+	snprintf(p, sizeof(p), "%s/vm.efi", root);
+	mkfile(p, "efi", 3);
+	tftp_boot_files(root, "vm.pxe", false, file, efi);
+	cr_assert_str_eq(efi, "vm.efi");
+
+	snprintf(p, sizeof(p), "%s/sub/cfg.efi", root);
+	mkfile(p, "efi", 3);
+	tftp_boot_files(root, "sub/cfg", false, file, efi);
+	cr_assert_str_eq(file, "sub/cfg");
+	cr_assert_str_eq(efi, "sub/cfg.efi", ".efi appended when not .pxe");
+
+	/* an EFI file that is a link out of the root is not offered */
+	snprintf(p, sizeof(p), "%s/out.efi", root);
+	cr_assert_eq(symlink("../secret", p), 0);
+	tftp_boot_files(root, "out.pxe", false, file, efi);
+	cr_assert_str_eq(file, "out.pxe");
+	cr_assert_str_eq(efi, "");
 }
