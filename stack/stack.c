@@ -6,6 +6,18 @@
  * by lwIP itself in sys_timeouts; one one-shot uv_timer is armed for
  * sys_timeouts_sleeptime() and re-armed after every run, so an idle natd
  * wakes only when lwIP has something to do.
+ *
+ * TIME_WAIT: lwIP keeps a pcb in TIME_WAIT for 2 * TCP_MSL whenever natd
+ * closed first (the host closed its side before the guest did), and
+ * tcp_input() walks that list, one pcb at a time, for every segment that
+ * matches no active pcb: every SYN. At thousands of connections per second
+ * that walk was most of natd's CPU time, and a pcb in TIME_WAIT answered a
+ * guest SYN that reused its 4-tuple with an ACK (RFC 1337) for two minutes,
+ * so the guest's connect() retried without end. A uv_prepare callback,
+ * outside any lwIP call, drops such pcbs once per loop iteration, after lwIP
+ * sent the final ACK. The guest link does not reorder or keep old
+ * duplicates; a retransmitted FIN (the ACK lost) gets a RST, which closes the
+ * guest's LAST_ACK socket all the same.
  */
 #include "stack/stack.h"
 
@@ -13,13 +25,16 @@
 #include <time.h>
 
 #include "lwip/init.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "natd/log.h"
 
 static uv_timer_t stack_timer;
+static uv_prepare_t stack_prepare;
 static int stack_running;
+static int stack_closes_pending;
 static void (*stack_closed_cb)(void *opaque);
 static void *stack_closed_opaque;
 
@@ -63,6 +78,14 @@ void stack_kick(void)
 		uv_timer_start(&stack_timer, stack_timer_cb, sleep ? sleep : 1, 0);
 }
 
+/* Drops the pcbs in TIME_WAIT (see the top of this file). */
+static void stack_prepare_cb(uv_prepare_t *h)
+{
+	(void)h;
+	while (tcp_tw_pcbs)
+		tcp_abandon(tcp_tw_pcbs, 0);
+}
+
 int stack_init(uv_loop_t *loop)
 {
 	int rc;
@@ -71,6 +94,11 @@ int stack_init(uv_loop_t *loop)
 	rc = uv_timer_init(loop, &stack_timer);
 	if (rc < 0)
 		return rc;
+	rc = uv_prepare_init(loop, &stack_prepare);
+	if (rc < 0)
+		return rc;
+	uv_prepare_start(&stack_prepare, stack_prepare_cb);
+	uv_unref((uv_handle_t *)&stack_prepare);
 	stack_running = 1;
 	stack_kick();
 	return 0;
@@ -86,9 +114,11 @@ void stack_tcp_release(struct tcp_pcb *pcb, int abort_pcb)
 		tcp_abort(pcb);
 }
 
-static void stack_timer_closed(uv_handle_t *h)
+static void stack_handle_closed(uv_handle_t *h)
 {
 	(void)h;
+	if (--stack_closes_pending > 0)
+		return;
 	if (stack_closed_cb)
 		stack_closed_cb(stack_closed_opaque);
 }
@@ -98,5 +128,7 @@ void stack_shutdown(void (*closed)(void *opaque), void *opaque)
 	stack_running = 0;
 	stack_closed_cb = closed;
 	stack_closed_opaque = opaque;
-	uv_close((uv_handle_t *)&stack_timer, stack_timer_closed);
+	stack_closes_pending = 2;
+	uv_close((uv_handle_t *)&stack_timer, stack_handle_closed);
+	uv_close((uv_handle_t *)&stack_prepare, stack_handle_closed);
 }

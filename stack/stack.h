@@ -21,7 +21,7 @@ int stack_init(uv_loop_t *loop);
  */
 void stack_kick(void);
 
-/* Stops the timer; closed() is called once its handle is closed. */
+/* Stops the timer; closed() is called once its handles are closed. */
 void stack_shutdown(void (*closed)(void *opaque), void *opaque);
 
 struct tcp_pcb;

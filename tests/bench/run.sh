@@ -429,10 +429,12 @@ wrk_run() {
 		return 0
 	fi
 	out=$T/wrk-$s-$mode.log
+	# This run's output alone (a run without a WRK line must not reuse the
+	# previous run's), then appended to the log.
 	fg timeout $((DUR + 20)) ip netns exec "${!g}" wrk "${args[@]}" -d"${DUR}s" \
-		-s "$BENCH/wrk.lua" http://$REMOTE/small >> "$out" 2>&1 || true
-	line=$(grep '^WRK ' "$out" | tail -n1)
-	: > "$out.last"; echo "$line" >> "$out.last"
+		-s "$BENCH/wrk.lua" http://$REMOTE/small > "$out.last" 2>&1 || true
+	cat "$out.last" >> "$out"
+	line=$(grep '^WRK ' "$out.last" | tail -n1 || true)
 	if [ -z "$line" ] || [[ $line == *" requests=0 "* ]]; then
 		for r in "${rows[@]}"; do rec_na "$r" "$s" "wrk completed no request"; done
 		return 0
