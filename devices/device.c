@@ -7,6 +7,7 @@
  * implement the ops (device_internal.h).
  */
 #include "devices/device_internal.h"
+#include "devices/vnet.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -246,8 +247,32 @@ static void device_pkt_stop(struct device *dev)
 	device_link(dev, false);
 }
 
+/* Reads one frame into rxbuf (after its virtio-net header, if any). */
+static ssize_t device_pkt_read(struct device *dev, struct virtio_net_hdr *vh)
+{
+	uint8_t hdr[32];
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = dev->vnet_hdr_len },
+		{ .iov_base = dev->rxbuf, .iov_len = dev->rxcap },
+	};
+	ssize_t n;
+
+	if (!dev->vnet_hdr_len)
+		return read(dev->io_fd, dev->rxbuf, dev->rxcap);
+	n = readv(dev->io_fd, iov, 2);
+	if (n < 0)
+		return n;
+	if ((size_t)n < dev->vnet_hdr_len) {
+		errno = EPROTO;
+		return -1;
+	}
+	memcpy(vh, hdr, sizeof(*vh));
+	return n - (ssize_t)dev->vnet_hdr_len;
+}
+
 void device_pkt_io(struct device *dev, int status, int events)
 {
+	struct virtio_net_hdr vh;
 	unsigned int frames = 0;
 	ssize_t n;
 
@@ -259,7 +284,7 @@ void device_pkt_io(struct device *dev, int status, int events)
 		return;
 	}
 	while (frames < DEVICE_BATCH) {
-		n = read(dev->io_fd, dev->rxbuf, dev->rxcap);
+		n = device_pkt_read(dev, &vh);
 		if (n < 0) {
 			int e = errno;
 
@@ -268,6 +293,10 @@ void device_pkt_io(struct device *dev, int status, int events)
 			if (e == EAGAIN || e == EWOULDBLOCK)
 				break;
 			dev->st.rx_errors++;
+			if (e == EPROTO) { /* shorter than its virtio-net header */
+				frames++;
+				continue;
+			}
 			if (device_read_fatal(e) && dev->sotype != SOCK_DGRAM) {
 				log_err("%s: read: %s; device stopped", dev->spec,
 					strerror(e));
@@ -284,6 +313,12 @@ void device_pkt_io(struct device *dev, int status, int events)
 			break;
 		}
 		frames++;
+		if (dev->vnet_hdr_len && vnet_rx_prepare(&vh, dev->rxbuf, (size_t)n) < 0) {
+			dev->st.rx_errors++;
+			log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: dropping a frame "
+					"with a bad TCP checksum", dev->spec);
+			continue;
+		}
 		/* rxcap is DEVICE_MAX_FRAME + 1: a longer frame shows up as that. */
 		device_deliver(dev, dev->rxbuf, (size_t)n);
 		if (dev->closing)
@@ -460,6 +495,12 @@ int device_send(struct device *dev, const uint8_t *frame, size_t len)
 		return -EMSGSIZE;
 	}
 	return device_sendv(dev, &iov, 1);
+}
+
+unsigned int device_offload(struct device *dev, unsigned int mtu)
+{
+	dev->mtu = mtu;
+	return dev->vnet_hdr_len ? DEVICE_OFFLOAD_TCP : 0;
 }
 
 bool device_connected(const struct device *dev)

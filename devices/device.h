@@ -16,6 +16,11 @@
  *                              dgram); addresses IPv4 or [IPv6]
  * All I/O is non-blocking on the caller's libuv loop. Every wake-up drains
  * every ready frame before returning to the loop.
+ *
+ * Offloads: a tap opens with virtio-net headers (IFF_VNET_HDR, TCP checksum
+ * and segmentation offloads: devices/vnet.h) unless the environment has
+ * NATD_TAP_OFFLOAD=0; an inherited tap fd (fd:N) uses them when it was
+ * opened with IFF_VNET_HDR. device_offload() tells the user what changes.
  */
 #ifndef NATD_DEVICE_H
 #define NATD_DEVICE_H
@@ -46,7 +51,8 @@ struct device_stats {
 	uint64_t rx_frames, rx_bytes;
 	uint64_t tx_frames, tx_bytes;
 	uint64_t tx_dropped;   /* transport full or no VM attached */
-	uint64_t rx_errors;    /* bad framing, oversize frames, read errors */
+	uint64_t rx_errors;    /* bad framing, oversize frames, read errors,
+				* bad TCP checksums on an offloading tap */
 	uint64_t connects;     /* stream: VMs accepted/connected so far */
 };
 
@@ -72,6 +78,21 @@ int device_open(uv_loop_t *loop, const char *spec, const struct device_handler *
  */
 int device_send(struct device *dev, const uint8_t *frame, size_t len);
 int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt);
+
+/* TCP checksums and segmentation are left to the transport (both ways). */
+#define DEVICE_OFFLOAD_TCP 0x1u
+
+/*
+ * Gives the device the link's MTU and returns its offloads (0 or
+ * DEVICE_OFFLOAD_TCP). With DEVICE_OFFLOAD_TCP the caller need not compute
+ * TCP checksums of frames it sends (they go with the pseudo-header sum and
+ * the kernel completes them where needed), need not check TCP checksums of
+ * frames it receives (the device vouches for them), may send
+ * TCP segments longer than the MTU (they go as GSO frames the kernel cuts to
+ * the MTU where needed) and receives TCP segments up to 64 KiB whatever the
+ * MTU.
+ */
+unsigned int device_offload(struct device *dev, unsigned int mtu);
 
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);

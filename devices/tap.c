@@ -7,8 +7,15 @@
  * fd from then on and closes it in device_close(). Reading is device.c's
  * device_pkt_io(); sending is one writev()/sendmsg() per frame, dropped with
  * -EAGAIN when the kernel queue is full.
+ *
+ * Offloads (vnet.h): "tap:" asks for IFF_VNET_HDR and TCP checksum and
+ * segmentation offloads (TUN_F_CSUM, TUN_F_TSO4, TUN_F_TSO6) unless
+ * NATD_TAP_OFFLOAD=0; a kernel that refuses the offloads still takes
+ * offloaded frames from natd. "fd:" uses virtio-net headers when the tap fd
+ * it inherits has IFF_VNET_HDR (with whatever offloads its owner set).
  */
 #include "devices/device_internal.h"
+#include "devices/vnet.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,9 +68,32 @@ static int tap_alloc_rx(struct device *dev, char *err, size_t errlen)
 	return 0;
 }
 
+/* Offloads unless NATD_TAP_OFFLOAD is "0" or "off". */
+static bool tap_want_offload(void)
+{
+	const char *v = getenv("NATD_TAP_OFFLOAD");
+
+	return !v || (strcmp(v, "0") != 0 && strcmp(v, "off") != 0);
+}
+
+/* After TUNSETIFF with IFF_VNET_HDR: header size and offloads. */
+static void tap_setup_vnet(struct device *dev, int fd, const char *ifname)
+{
+	int hlen = VNET_HDR_LEN;
+	unsigned int off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+
+	dev->vnet_hdr_len = VNET_HDR_LEN;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hlen) < 0)
+		log_warn("%s: TUNSETVNETHDRSZ: %s", dev->spec, strerror(errno));
+	if (ioctl(fd, TUNSETOFFLOAD, off) < 0)
+		log_info("%s: the kernel refused TCP offloads on %s (%s); sending "
+			 "with them only", dev->spec, ifname, strerror(errno));
+}
+
 static int tap_open(struct device *dev, const char *arg, char *err, size_t errlen)
 {
 	struct ifreq ifr;
+	bool vnet = tap_want_offload();
 	int fd = -1, r;
 
 	r = tap_alloc_rx(dev, err, errlen);
@@ -77,21 +107,31 @@ static int tap_open(struct device *dev, const char *arg, char *err, size_t errle
 		goto out;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
 	strncpy(ifr.ifr_name, arg, IFNAMSIZ - 1);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	r = ioctl(fd, TUNSETIFF, &ifr);
+	if (r < 0 && vnet && errno == EINVAL) {
+		/* A kernel without virtio-net headers on taps: go without. */
+		vnet = false;
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+		r = ioctl(fd, TUNSETIFF, &ifr);
+	}
+	if (r < 0) {
 		r = -errno;
 		device_seterr(err, errlen, "%s: TUNSETIFF: %s%s", dev->spec,
 			      strerror(errno), errno == EINVAL ?
 			      " (an interface of that name that is not a tap?)" : "");
 		goto out;
 	}
+	if (vnet)
+		tap_setup_vnet(dev, fd, ifr.ifr_name);
 	dev->sotype = 0;
 	dev->io_fd = fd;
 	dev->io_events = UV_READABLE;
 	fd = -1;
 	r = 0;
-	log_info("%s: attached to tap %s", dev->spec, ifr.ifr_name);
+	log_info("%s: attached to tap %s%s", dev->spec, ifr.ifr_name,
+		 vnet ? " (TCP offloads)" : "");
 out:
 	if (fd >= 0)
 		close(fd);
@@ -175,6 +215,23 @@ static int tap_fd_open(struct device *dev, const char *arg, char *err, size_t er
 		device_seterr(err, errlen, "%s: fcntl: %s", dev->spec, strerror(errno));
 		goto out;
 	}
+	if (!type) {
+		struct ifreq ifr;
+		int hlen = VNET_HDR_LEN;
+
+		/* A tap opened with IFF_VNET_HDR: frames come after a header. */
+		memset(&ifr, 0, sizeof(ifr));
+		if (ioctl(fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR)) {
+			if (ioctl(fd, TUNGETVNETHDRSZ, &hlen) < 0 || hlen < VNET_HDR_LEN ||
+			    hlen > 32) {
+				r = -EINVAL;
+				device_seterr(err, errlen, "%s: unusable virtio-net header "
+					      "size on the tap fd", dev->spec);
+				goto out;
+			}
+			dev->vnet_hdr_len = (size_t)hlen;
+		}
+	}
 	r = tap_alloc_rx(dev, err, errlen);
 	if (r < 0)
 		goto out;
@@ -185,12 +242,52 @@ out:
 	return r;
 }
 
+/*
+ * Builds in out[] the frame with its virtio-net header: the header, then the
+ * frame (its first t->hdrs_len bytes replaced by t->hdrs). Returns the count
+ * of out[] and adds the header bytes to *len.
+ */
+static int tap_vnet_iov(struct device *dev, struct vnet_tx *t, uint8_t *hdr,
+			const struct iovec *iov, int iovcnt, size_t *len,
+			struct iovec *out)
+{
+	size_t skip;
+	int n = 0, i;
+
+	vnet_tx_prepare(t, iov, iovcnt, *len, dev->mtu);
+	memset(hdr, 0, dev->vnet_hdr_len);
+	memcpy(hdr, &t->vh, sizeof(t->vh));
+	out[n++] = (struct iovec){ .iov_base = hdr, .iov_len = dev->vnet_hdr_len };
+	*len += dev->vnet_hdr_len;
+	skip = t->hdrs_len;
+	if (skip)
+		out[n++] = (struct iovec){ .iov_base = t->hdrs, .iov_len = skip };
+	for (i = 0; i < iovcnt; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		out[n].iov_base = (uint8_t *)iov[i].iov_base + skip;
+		out[n].iov_len = iov[i].iov_len - skip;
+		skip = 0;
+		n++;
+	}
+	return n;
+}
+
 static int tap_send(struct device *dev, const struct iovec *iov, int iovcnt, size_t len)
 {
+	struct iovec vio[DEVICE_IOV_MAX + 2];
+	struct vnet_tx t;
+	uint8_t hdr[32];
 	ssize_t n;
 
 	if (!dev->io_init || dev->io_closing)
 		return -ENOTCONN;
+	if (dev->vnet_hdr_len) {
+		iovcnt = tap_vnet_iov(dev, &t, hdr, iov, iovcnt, &len, vio);
+		iov = vio;
+	}
 	for (;;) {
 		if (dev->sotype) {
 			struct msghdr m = { .msg_iov = (struct iovec *)(uintptr_t)iov,

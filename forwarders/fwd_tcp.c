@@ -297,6 +297,8 @@ static int conn_read_host(struct tcp_conn *c)
 	bool wrote = false;
 	int rc = 0;
 
+	if (c->pcb)
+		stack_tcp_gso(c->pcb, nic_netif(c->nic));
 	for (int i = 0; i < FWD_TCP_READS_PER_WAKE && c->pcb && !c->host_eof; i++) {
 		size_t space = tcp_sndbuf(c->pcb);
 		ssize_t n;

@@ -19,7 +19,8 @@ pkgs=(build-essential cmake pkg-config dpkg-dev patch xz-utils
       libuv1-dev libc-ares-dev libjansson-dev libcriterion-dev)
 if [ "${1:-}" = "--tests" ]; then
 	pkgs+=(iproute2 busybox isc-dhcp-client iputils-ping socat procps curl traceroute
-	      dnsmasq-base bind9-dnsutils ndisc6 tftp-hpa atftp qemu-system-x86 ipxe-qemu ovmf ipxe)
+	      dnsmasq-base bind9-dnsutils ndisc6 tftp-hpa atftp qemu-system-x86 ipxe-qemu ovmf ipxe
+	      tcpdump ethtool)
 fi
 
 missing=()

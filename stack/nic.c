@@ -443,6 +443,12 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	rc = device_open(loop, cfg->attach, &h, &nic->dev, err, errlen);
 	if (rc < 0)
 		goto out;
+	if (device_offload(nic->dev, cfg->mtu) & DEVICE_OFFLOAD_TCP) {
+		/* TCP checksums and segmentation are the transport's (devices/vnet.h). */
+		NETIF_SET_CHECKSUM_CTRL(&nic->netif, NETIF_CHECKSUM_ENABLE_ALL &
+					~(NETIF_CHECKSUM_GEN_TCP | NETIF_CHECKSUM_CHECK_TCP));
+		nic->netif.flags |= NATD_NETIF_FLAG_GSO;
+	}
 	if (nic->cable)
 		netif_set_link_up(&nic->netif);
 	*nicp = nic;

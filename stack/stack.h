@@ -34,6 +34,16 @@ struct tcp_pcb;
  */
 void stack_tcp_release(struct tcp_pcb *pcb, int abort_pcb);
 
+struct netif;
+
+/*
+ * Raises the send MSS of a TCP pcb on netif to 64 KiB when netif's transport
+ * sends TCP segments longer than the MTU as GSO frames (NATD_NETIF_FLAG_GSO)
+ * and the guest's MSS is the one the MTU allows (the transport cuts frames
+ * to the MTU). Call before queueing data; cheap when there is nothing to do.
+ */
+void stack_tcp_gso(struct tcp_pcb *pcb, const struct netif *netif);
+
 /* Monotonic milliseconds (64-bit; lwIP's sys_now() is its low 32 bits). */
 uint64_t stack_now_ms(void);
 

@@ -76,7 +76,10 @@
 #define LWIP_NETIF_LINK_CALLBACK    1
 #define LWIP_SINGLE_NETIF           0
 #define LWIP_NUM_NETIF_CLIENT_DATA  1
-#define LWIP_CHECKSUM_ON_COPY       1
+/* Off: with it, tcp_write() sums every byte it copies, wasted on adapters
+ * that leave TCP checksums to the kernel (below); elsewhere the sum is made
+ * when the segment is sent instead. */
+#define LWIP_CHECKSUM_ON_COPY       0
 
 /* TCP, sized for throughput: window scaling, MSS up to MTU 65520. */
 #define TCP_MSS                     65480
@@ -105,7 +108,11 @@
 #define LWIP_STATS                  0
 #define LWIP_STATS_DISPLAY          0
 
-/* Checksums: generated and checked in software. */
+/* Checksums: generated and checked in software, except on an adapter whose
+ * transport offloads TCP (devices/vnet.h): stack/nic.c turns off TCP
+ * checksum generation and checks on that netif (the device fills in
+ * pseudo-header sums and verifies what the kernel does not vouch for). */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define CHECKSUM_GEN_IP             1
 #define CHECKSUM_GEN_UDP            1
 #define CHECKSUM_GEN_TCP            1
@@ -129,6 +136,13 @@
 /* Every IPv6 packet from a guest, before lwIP: checks (malformed ones are
  * dropped and counted), router solicitations, DHCPv6, guest addresses. */
 #define LWIP_HOOK_IP6_INPUT(p, inp) natd_hook_ip6_input(p, inp)
+
+/* netif->flags bit (unused by lwIP 2.1.3): the netif's transport takes TCP
+ * segments longer than the MTU and sends them as GSO frames (devices/vnet.h);
+ * patch 0005 then leaves them unfragmented. */
+#define NATD_NETIF_FLAG_GSO         0x80U
+#define LWIP_HOOK_IP_OUTPUT_NOFRAG(netif, proto) \
+	(((netif)->flags & NATD_NETIF_FLAG_GSO) && (proto) == 6 /* TCP */)
 
 #define LWIP_RAND()                 (natd_lwip_rand())
 

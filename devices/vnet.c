@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vnet.c - virtio-net headers for frames natd sends and checks of frames it
+ * receives on an offloading tap (see vnet.h). Frames are parsed with bounds
+ * checks on every read: what comes from the kernel is whatever the guest
+ * side sent.
+ */
+#include "devices/vnet.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "devices/csum.h"
+
+#define VNET_ETH_HLEN 14
+/* IPv6 extension headers walked before giving up on finding L4. */
+#define VNET_IP6_MAX_EXT 8
+
+/* Where a frame's transport header is. */
+struct vnet_l4 {
+	int family;      /* 4 or 6 */
+	uint8_t proto;   /* IPPROTO_TCP, IPPROTO_UDP, ... */
+	bool fragment;   /* an IP fragment: no whole L4 packet here */
+	size_t l4off;    /* from the start of the frame */
+	size_t l4len;    /* transport header + payload, from the IP length */
+};
+
+static uint16_t vnet_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * Finds the transport header of the Ethernet frame of len bytes whose first
+ * avail bytes are at f (avail <= len). Returns 0 and *l, or -EINVAL when the
+ * frame is not IPv4/IPv6, is malformed or truncated (lwIP drops those), or
+ * its headers do not fit in avail.
+ */
+static int vnet_find_l4(const uint8_t *f, size_t avail, size_t len, struct vnet_l4 *l)
+{
+	size_t end, off;
+	uint16_t type;
+
+	memset(l, 0, sizeof(*l));
+	if (avail < VNET_ETH_HLEN)
+		return -EINVAL;
+	type = vnet_get16(f + 12);
+	if (type == 0x0800) {
+		const uint8_t *ip = f + VNET_ETH_HLEN;
+		size_t ihl, tot;
+
+		if (avail < VNET_ETH_HLEN + 20 || (ip[0] >> 4) != 4)
+			return -EINVAL;
+		ihl = (size_t)(ip[0] & 0x0f) * 4;
+		tot = vnet_get16(ip + 2);
+		if (ihl < 20 || avail < VNET_ETH_HLEN + ihl || tot < ihl ||
+		    tot > len - VNET_ETH_HLEN)
+			return -EINVAL;
+		l->family = 4;
+		l->proto = ip[9];
+		l->fragment = (vnet_get16(ip + 6) & 0x3fff) != 0; /* MF or an offset */
+		l->l4off = VNET_ETH_HLEN + ihl;
+		l->l4len = tot - ihl;
+		return 0;
+	}
+	if (type == 0x86dd) {
+		const uint8_t *ip = f + VNET_ETH_HLEN;
+		uint8_t nh;
+		int i;
+
+		if (avail < VNET_ETH_HLEN + 40 || (ip[0] >> 4) != 6)
+			return -EINVAL;
+		end = VNET_ETH_HLEN + 40 + (size_t)vnet_get16(ip + 4);
+		if (end == VNET_ETH_HLEN + 40 || end > len)
+			return -EINVAL; /* empty, jumbogram or truncated */
+		nh = ip[6];
+		off = VNET_ETH_HLEN + 40;
+		for (i = 0; i < VNET_IP6_MAX_EXT; i++) {
+			if (nh == 44) { /* fragment header */
+				l->fragment = true;
+				break;
+			}
+			if (nh != 0 && nh != 43 && nh != 60) /* hop-by-hop, routing, dest */
+				break;
+			if (off + 2 > avail || off + 2 > end)
+				return -EINVAL;
+			nh = f[off];
+			off += ((size_t)f[off + 1] + 1) * 8;
+			if (off > end)
+				return -EINVAL;
+		}
+		if (i == VNET_IP6_MAX_EXT)
+			return -EINVAL;
+		l->family = 6;
+		l->proto = nh;
+		l->l4off = off;
+		l->l4len = end - off;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The pseudo-header sum of l's packet (addresses from f, which has them). */
+static uint64_t vnet_pseudo_sum(const uint8_t *f, const struct vnet_l4 *l)
+{
+	uint64_t sum;
+
+	if (l->family == 4)
+		sum = csum_add(0, f + VNET_ETH_HLEN + 12, 8);
+	else
+		sum = csum_add(0, f + VNET_ETH_HLEN + 8, 32);
+	sum = csum_add16(sum, l->proto);
+	return csum_add16(sum, (uint16_t)l->l4len);
+}
+
+void vnet_tx_prepare(struct vnet_tx *t, const struct iovec *iov, int iovcnt, size_t len,
+		     unsigned int mtu)
+{
+	struct vnet_l4 l;
+	size_t n = 0, doff, room, l3hdrs;
+	uint16_t ps;
+	int i;
+
+	memset(&t->vh, 0, sizeof(t->vh));
+	t->hdrs_len = 0;
+	for (i = 0; i < iovcnt && n < sizeof(t->hdrs); i++) {
+		size_t c = iov[i].iov_len;
+
+		if (c > sizeof(t->hdrs) - n)
+			c = sizeof(t->hdrs) - n;
+		memcpy(t->hdrs + n, iov[i].iov_base, c);
+		n += c;
+	}
+	if (n > len)
+		n = len;
+	if (vnet_find_l4(t->hdrs, n, len, &l) < 0 || l.fragment || l.proto != IPPROTO_TCP ||
+	    l.l4len < 20 || l.l4off + 20 > n)
+		return;
+	doff = (size_t)(t->hdrs[l.l4off + 12] >> 4) * 4;
+	if (doff < 20 || doff > l.l4len || l.l4off + doff > n)
+		return;
+	ps = csum_fold(vnet_pseudo_sum(t->hdrs, &l));
+	memcpy(t->hdrs + l.l4off + 16, &ps, 2);
+	t->hdrs_len = l.l4off + doff;
+	t->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	t->vh.csum_start = (uint16_t)l.l4off;
+	t->vh.csum_offset = 16;
+	/* Payload one MTU-sized frame holds with these headers. */
+	l3hdrs = l.l4off - VNET_ETH_HLEN + doff;
+	room = mtu > l3hdrs ? mtu - l3hdrs : 0;
+	if (room && room <= 0xffff && l.l4len - doff > room) {
+		t->vh.gso_type = l.family == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+		t->vh.gso_size = (uint16_t)room;
+		t->vh.hdr_len = (uint16_t)t->hdrs_len;
+	}
+}
+
+/* Completes a checksum the sender left partial, as the kernel would. */
+static int vnet_rx_complete(const struct virtio_net_hdr *vh, uint8_t *frame, size_t len)
+{
+	size_t start = vh->csum_start, at = start + vh->csum_offset;
+	uint16_t sum;
+
+	if (start >= len || at + 2 > len)
+		return -EBADMSG;
+	sum = (uint16_t)~csum_fold(csum_add(0, frame + start, len - start));
+	if (sum == 0)
+		sum = 0xffff;
+	memcpy(frame + at, &sum, 2);
+	return 0;
+}
+
+int vnet_rx_prepare(const struct virtio_net_hdr *vh, uint8_t *frame, size_t len)
+{
+	struct vnet_l4 l;
+	uint64_t sum;
+
+	if (vnet_find_l4(frame, len, len, &l) < 0 || l.fragment || l.proto != IPPROTO_TCP) {
+		/* Not TCP: lwIP checks it, so a partial checksum is completed. */
+		if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			return vnet_rx_complete(vh, frame, len);
+		return 0;
+	}
+	if (vh->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID))
+		return 0;
+	if (l.l4len < 20)
+		return 0; /* lwIP drops it */
+	sum = vnet_pseudo_sum(frame, &l);
+	sum = csum_add(sum, frame + l.l4off, l.l4len);
+	return csum_fold(sum) == 0xffff ? 0 : -EBADMSG;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vnet.h - virtio-net headers on a tap opened with IFF_VNET_HDR, as pure
+ * functions: tap.c reads one before every frame from the kernel and writes
+ * one before every frame to it; unit tests and a fuzz target call them
+ * directly.
+ *
+ * Why: at MTU 1500 a TCP stream costs one tap read or write, one lwIP segment
+ * and one checksum per 1.5 KB. With the header, natd and the kernel exchange
+ * TCP segments of up to 64 KiB whatever the link MTU (GSO: the kernel cuts
+ * them to gso_size only if they leave through a device that needs it; a guest
+ * namespace's own stack takes them whole) and leave the TCP checksum to
+ * whoever needs it complete (NEEDS_CSUM: the frame carries the pseudo-header
+ * sum, csum_start/csum_offset say where the sum goes).
+ *
+ * Sending (vnet_tx_prepare): lwIP does not compute TCP checksums on an
+ * offloading adapter. Every TCP segment (IPv4 without fragmentation, or IPv6
+ * with TCP as next header; lwIP sends no other kind) goes with NEEDS_CSUM and
+ * the pseudo-header sum written into a copy of its headers (the caller's
+ * buffers are not modified; lwIP may retransmit them), plus GSO when its
+ * payload exceeds what one MTU-sized frame holds. Other frames (ARP, ICMP,
+ * UDP: lwIP completes their checksums) go with an all-zero header.
+ *
+ * Receiving (vnet_rx_prepare): lwIP does not check TCP checksums on an
+ * offloading adapter. A TCP segment whose header says NEEDS_CSUM (the sending
+ * kernel left the checksum partial) or DATA_VALID (the kernel verified it) is
+ * taken as is; the checksum of any other unfragmented TCP segment is verified
+ * here. Other frames with NEEDS_CSUM (UDP) get their checksum completed, as
+ * the kernel would before handing them to a device without offloads: lwIP
+ * and the UDP proxy check those.
+ */
+#ifndef NATD_VNET_H
+#define NATD_VNET_H
+
+#include <linux/virtio_net.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+/* The header natd asks for (TUNSETVNETHDRSZ): struct virtio_net_hdr. */
+#define VNET_HDR_LEN 10
+/* Ethernet + IPv4 with options + TCP with options: the most vnet_tx copies. */
+#define VNET_TX_HDRS_MAX (14 + 60 + 60)
+
+_Static_assert(sizeof(struct virtio_net_hdr) == VNET_HDR_LEN, "virtio_net_hdr");
+
+struct vnet_tx {
+	struct virtio_net_hdr vh;
+	uint8_t hdrs[VNET_TX_HDRS_MAX]; /* the frame's headers, pseudo-header sum in */
+	size_t hdrs_len;                /* 0: the frame goes out as given */
+};
+
+/*
+ * Prepares t for a frame of len bytes in iov[0..iovcnt) sent on a link of
+ * MTU mtu (0: never GSO). When t->hdrs_len is not 0, the frame to write is
+ * t->hdrs followed by the caller's bytes from offset t->hdrs_len on.
+ */
+void vnet_tx_prepare(struct vnet_tx *t, const struct iovec *iov, int iovcnt, size_t len,
+		     unsigned int mtu);
+
+/*
+ * Checks frame[0..len), read after header vh, and completes a partial
+ * checksum in place. Returns 0 when it may be handed to lwIP, -EBADMSG when
+ * its TCP checksum is wrong or a partial checksum's position lies outside
+ * the frame.
+ */
+int vnet_rx_prepare(const struct virtio_net_hdr *vh, uint8_t *frame, size_t len);
+
+#endif
