@@ -28,8 +28,9 @@
  *     only for bytes the socket took. What it did not take stays queued
  *     (bounded by the receive window) and waits for POLLOUT.
  *   host -> guest: the socket is read only while lwIP's send buffer has room
- *     (tcp_sndbuf()), at most that much; when it is full, POLLIN is dropped
- *     until lwIP's sent callback reports acknowledged data.
+ *     (tcp_sndbuf()), at most that much, and while lwIP holds fewer than
+ *     FWD_TCP_UNSENT_SEGS segments it could not send yet; otherwise POLLIN is
+ *     dropped until lwIP's sent callback reports acknowledged data.
  *
  * Closing, each direction on its own (half-close):
  *   guest FIN -> after the queue to the host drained, shutdown(SHUT_WR);
@@ -76,6 +77,12 @@
 #define FWD_TCP_CONNECT_TIMEOUT_MS 15000
 #define FWD_TCP_MAX_IOV 64
 #define FWD_TCP_READS_PER_WAKE 32
+/* Segments of host data lwIP may hold for the guest beyond what it has sent
+ * (the window is full): reading stops there until the guest acknowledges
+ * more. A reservoir to refill the window from: tcp_write() walks the unsent
+ * queue to append, so at a small MSS a long one cost a pass over thousands
+ * of segments per write. */
+#define FWD_TCP_UNSENT_SEGS 256
 
 enum conn_state {
 	TS_CONNECTING,  /* host connect() under way; guest SYN held */
@@ -306,7 +313,8 @@ static int conn_read_host(struct tcp_conn *c)
 
 		if (space > sizeof(h2g_buf))
 			space = sizeof(h2g_buf);
-		if (space == 0 || tcp_sndqueuelen(c->pcb) > TCP_SND_QUEUELEN - 64) {
+		if (space == 0 || tcp_sndqueuelen(c->pcb) > TCP_SND_QUEUELEN - 64 ||
+		    c->pcb->snd_lbb - c->pcb->snd_nxt >= (u32_t)FWD_TCP_UNSENT_SEGS * c->pcb->mss) {
 			c->paused = true;
 			break;
 		}
