@@ -27,7 +27,9 @@
  *     the socket with sendmsg() and the window is reopened (tcp_recved())
  *     only for bytes the socket took. What it did not take stays queued
  *     (bounded by the receive window) and waits for POLLOUT.
- *   host -> guest: the socket is read only while lwIP's send buffer has room
+ *   host -> guest: the socket is read into reference-counted chunks that
+ *     lwIP sends from without copying (h2g_chunk below), only while lwIP's
+ *     send buffer has room
  *     (tcp_sndbuf()), at most that much, and while lwIP holds fewer than
  *     FWD_TCP_UNSENT_SEGS segments it could not send yet; otherwise POLLIN is
  *     dropped until lwIP's sent callback reports acknowledged data.
@@ -123,12 +125,118 @@ struct tcp_conn {
 };
 
 static struct tcp_conn *reinjecting;   /* the conn whose SYN lwIP is taking now */
-static uint8_t h2g_buf[65535];
+
+/*
+ * Host data for the guest is read into chunks and given to tcp_write()
+ * without TCP_WRITE_FLAG_COPY: one copy fewer, and the bytes recv() wrote are
+ * the bytes the tap write reads. Every lwIP pbuf over a chunk holds a
+ * reference (natd_hook_tcp_write_ref(), lwIP patch 0007), conn_read_host()
+ * holds one while it reads into the chunk, and the chunk is freed with the
+ * last reference: when the guest has acknowledged all its bytes, or lwIP has
+ * dropped them (reset, abort). A connection keeps no chunk between reads.
+ */
+#define FWD_TCP_CHUNK (64 * 1024 - 64)   /* data bytes per chunk */
+#define FWD_TCP_CHUNK_MIN 4096           /* less room left: a new chunk */
+#define FWD_TCP_REF_CACHE 4096           /* idle reference pbufs kept */
+/* Free chunks kept for reuse (2 MiB): freeing and allocating 64 KiB blocks
+ * in acknowledgement order made the C library trim and regrow its heap, a
+ * page fault per 4 KiB (a fifth of natd's CPU time in a transfer). */
+#define FWD_TCP_CHUNK_CACHE 32
+
+struct h2g_chunk {
+	unsigned int refs;
+	size_t used;
+	struct h2g_chunk *next_free;
+	uint8_t data[FWD_TCP_CHUNK];
+};
+
+struct h2g_ref {
+	struct pbuf_custom pc; /* first: lwIP sees a struct pbuf */
+	struct h2g_chunk *chunk;
+	struct h2g_ref *next_free;
+};
+
+static struct h2g_chunk *h2g_writing;  /* the chunk tcp_write() is given now */
+static struct h2g_ref *h2g_ref_cache;
+static unsigned int h2g_ref_cached;
+static struct h2g_chunk *h2g_chunk_cache;
+static unsigned int h2g_chunk_cached;
 static struct log_ratelimit rl_tcp = LOG_RATELIMIT_INIT;
 
 const char *fwd_tcp_state_name(uint8_t state)
 {
 	return state < TS_COUNT ? tcp_state_names[state] : "?";
+}
+
+/* A chunk with one reference (the caller's), or NULL. */
+static struct h2g_chunk *h2g_chunk_get(void)
+{
+	struct h2g_chunk *ch = h2g_chunk_cache;
+
+	if (ch) {
+		h2g_chunk_cache = ch->next_free;
+		h2g_chunk_cached--;
+	} else if (!(ch = malloc(sizeof(*ch)))) {
+		return NULL;
+	}
+	ch->refs = 1;
+	ch->used = 0;
+	return ch;
+}
+
+static void h2g_chunk_put(struct h2g_chunk *ch)
+{
+	if (!ch || --ch->refs > 0)
+		return;
+	if (h2g_chunk_cached < FWD_TCP_CHUNK_CACHE) {
+		ch->next_free = h2g_chunk_cache;
+		h2g_chunk_cache = ch;
+		h2g_chunk_cached++;
+	} else {
+		free(ch);
+	}
+}
+
+/* lwIP freed a pbuf over a chunk. */
+static void h2g_ref_free(struct pbuf *p)
+{
+	struct h2g_ref *r = (struct h2g_ref *)p;
+
+	h2g_chunk_put(r->chunk);
+	if (h2g_ref_cached < FWD_TCP_REF_CACHE) {
+		r->next_free = h2g_ref_cache;
+		h2g_ref_cache = r;
+		h2g_ref_cached++;
+	} else {
+		free(r);
+	}
+}
+
+struct pbuf *natd_hook_tcp_write_ref(const void *data, u16_t len)
+{
+	struct h2g_chunk *ch = h2g_writing;
+	uintptr_t d = (uintptr_t)data;
+	struct h2g_ref *r;
+	struct pbuf *p;
+
+	if (!ch || d < (uintptr_t)ch->data || d + len > (uintptr_t)(ch->data + FWD_TCP_CHUNK))
+		return pbuf_alloc(PBUF_RAW, len, PBUF_ROM); /* lwIP's own way */
+	r = h2g_ref_cache;
+	if (r) {
+		h2g_ref_cache = r->next_free;
+		h2g_ref_cached--;
+	} else if (!(r = malloc(sizeof(*r)))) {
+		return NULL;
+	}
+	r->chunk = ch;
+	r->pc.custom_free_function = h2g_ref_free;
+	p = pbuf_alloced_custom(PBUF_RAW, len, PBUF_ROM, &r->pc, (void *)d, len);
+	if (!p) {
+		free(r);
+		return NULL;
+	}
+	ch->refs++;
+	return p;
 }
 
 static void conn_set_state(struct tcp_conn *c, enum conn_state st)
@@ -301,6 +409,7 @@ static int conn_flush_g2h(struct tcp_conn *c)
 /* Reads the host socket into lwIP while its send buffer has room. */
 static int conn_read_host(struct tcp_conn *c)
 {
+	struct h2g_chunk *ch = NULL;
 	bool wrote = false;
 	int rc = 0;
 
@@ -311,16 +420,27 @@ static int conn_read_host(struct tcp_conn *c)
 		ssize_t n;
 		err_t e;
 
-		if (space > sizeof(h2g_buf))
-			space = sizeof(h2g_buf);
 		if (space == 0 || tcp_sndqueuelen(c->pcb) > TCP_SND_QUEUELEN - 64 ||
 		    c->pcb->snd_lbb - c->pcb->snd_nxt >= (u32_t)FWD_TCP_UNSENT_SEGS * c->pcb->mss) {
 			c->paused = true;
 			break;
 		}
-		n = recv(c->fd, h2g_buf, space, MSG_DONTWAIT);
+		if (!ch || FWD_TCP_CHUNK - ch->used < FWD_TCP_CHUNK_MIN) {
+			h2g_chunk_put(ch);
+			ch = h2g_chunk_get();
+			if (!ch) {
+				rc = -ENOMEM;
+				break;
+			}
+		}
+		if (space > FWD_TCP_CHUNK - ch->used)
+			space = FWD_TCP_CHUNK - ch->used;
+		n = recv(c->fd, ch->data + ch->used, space, MSG_DONTWAIT);
 		if (n > 0) {
-			e = tcp_write(c->pcb, h2g_buf, (u16_t)n, TCP_WRITE_FLAG_COPY);
+			h2g_writing = ch;
+			e = tcp_write(c->pcb, ch->data + ch->used, (u16_t)n, 0);
+			h2g_writing = NULL;
+			ch->used += (size_t)n;
 			if (e != ERR_OK) {
 				log_ratelimited(&rl_tcp, LOG_LVL_WARN, "tcp: lwIP refused %zd bytes "
 						"(%d); connection reset", n, e);
@@ -346,6 +466,7 @@ static int conn_read_host(struct tcp_conn *c)
 		rc = -errno;
 		break;
 	}
+	h2g_chunk_put(ch);
 	if (wrote && c->pcb)
 		tcp_output(c->pcb);
 	return rc;

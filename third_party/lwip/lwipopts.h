@@ -144,6 +144,11 @@
 #define LWIP_HOOK_IP_OUTPUT_NOFRAG(netif, proto) \
 	(((netif)->flags & NATD_NETIF_FLAG_GSO) && (proto) == 6 /* TCP */)
 
+/* tcp_write() without TCP_WRITE_FLAG_COPY references the caller's bytes; the
+ * TCP proxy's are in reference-counted chunks, and this hook (patch 0007)
+ * makes the pbuf that holds a reference (forwarders/fwd_tcp.c). */
+#define LWIP_HOOK_TCP_WRITE_REF(data, len) natd_hook_tcp_write_ref(data, len)
+
 #define LWIP_RAND()                 (natd_lwip_rand())
 
 #endif

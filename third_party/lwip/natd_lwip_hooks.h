@@ -2,7 +2,7 @@
 /*
  * natd_lwip_hooks.h - prototypes of the hooks natd's lwIP patch calls
  * (patches/README.md); included by lwIP's sources through LWIP_HOOK_FILENAME.
- * Implemented in forwarders/nat.c.
+ * Implemented in forwarders/nat.c and forwarders/fwd_tcp.c.
  */
 #ifndef NATD_LWIP_HOOKS_H
 #define NATD_LWIP_HOOKS_H
@@ -20,6 +20,8 @@ int natd_hook_ip4_input(struct pbuf *p, struct netif *inp);
 int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest);
 int natd_hook_ip6_input(struct pbuf *p, struct netif *inp);
 int natd_hook_ip6_accept(struct netif *netif, const struct ip6_addr *dest);
+/* A pbuf of len bytes at data for tcp_write() without copy (NULL: no memory). */
+struct pbuf *natd_hook_tcp_write_ref(const void *data, u16_t len);
 int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 			   struct tcp_pcb_listen **lpcb);
 
