@@ -450,6 +450,8 @@ static int conn_read_host(struct tcp_conn *c)
 			wrote = true;
 			c->flow->bytes_h2g += (uint64_t)n;
 			c->flow->last_ms = stack_now_ms();
+			if ((size_t)n < space)
+				break; /* drained: spare the EAGAIN (the poll is level-triggered) */
 			continue;
 		}
 		if (n == 0) {
