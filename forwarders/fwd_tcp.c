@@ -29,10 +29,10 @@
  *     (bounded by the receive window) and waits for POLLOUT.
  *   host -> guest: the socket is read into reference-counted chunks that
  *     lwIP sends from without copying (h2g_chunk below), only while lwIP's
- *     send buffer has room
- *     (tcp_sndbuf()), at most that much, and while lwIP holds fewer than
- *     FWD_TCP_UNSENT_SEGS segments it could not send yet; otherwise POLLIN is
- *     dropped until lwIP's sent callback reports acknowledged data.
+ *     send buffer has room (tcp_sndbuf()), at most that much, and while lwIP
+ *     holds fewer than FWD_TCP_UNSENT_SEGS segments it could not send yet;
+ *     otherwise POLLIN is dropped until lwIP's sent callback reports
+ *     acknowledged data.
  *
  * Closing, each direction on its own (half-close):
  *   guest FIN -> after the queue to the host drained, shutdown(SHUT_WR);
