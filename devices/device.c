@@ -313,7 +313,7 @@ void device_pkt_io(struct device *dev, int status, int events)
 			break;
 		}
 		frames++;
-		if (dev->vnet_hdr_len && vnet_rx_prepare(&vh, dev->rxbuf, (size_t)n) < 0) {
+		if (dev->offload && vnet_rx_prepare(&vh, dev->rxbuf, (size_t)n) < 0) {
 			dev->st.rx_errors++;
 			log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: dropping a frame "
 					"with a bad TCP checksum", dev->spec);
@@ -500,7 +500,7 @@ int device_send(struct device *dev, const uint8_t *frame, size_t len)
 unsigned int device_offload(struct device *dev, unsigned int mtu)
 {
 	dev->mtu = mtu;
-	return dev->vnet_hdr_len ? DEVICE_OFFLOAD_TCP : 0;
+	return dev->offload ? DEVICE_OFFLOAD_TCP : 0;
 }
 
 bool device_connected(const struct device *dev)

@@ -17,10 +17,13 @@
  * All I/O is non-blocking on the caller's libuv loop. Every wake-up drains
  * every ready frame before returning to the loop.
  *
- * Offloads: a tap opens with virtio-net headers (IFF_VNET_HDR, TCP checksum
+ * Offloads: when the handler asks for them (struct device_handler's
+ * offload), a tap opens with virtio-net headers (IFF_VNET_HDR, TCP checksum
  * and segmentation offloads: devices/vnet.h) unless the environment has
- * NATD_TAP_OFFLOAD=0; an inherited tap fd (fd:N) uses them when it was
- * opened with IFF_VNET_HDR. device_offload() tells the user what changes.
+ * NATD_TAP_OFFLOAD=0, and an inherited tap fd (fd:N) opened with
+ * IFF_VNET_HDR gets them; otherwise such an fd's offloads are turned off and
+ * its headers only stripped and added. device_offload() tells the user what
+ * changes.
  */
 #ifndef NATD_DEVICE_H
 #define NATD_DEVICE_H
@@ -45,6 +48,11 @@ struct device_handler {
 	 * dgram report "up" once, right after device_open(). */
 	void (*link)(void *opaque, bool up);
 	void *opaque;
+	/* The frames end in this process's own TCP/IP stack, which can take TCP
+	 * offloads (device_offload()): a tap then opens with them. false where
+	 * frames are relayed on (a NAT network's switch or sidecar): they must
+	 * stay ordinary frames, whole and with complete checksums. */
+	bool offload;
 };
 
 struct device_stats {

@@ -89,6 +89,7 @@ struct device {
 
 	int sotype;		/* fd: SO_TYPE, 0 for a character device */
 	size_t vnet_hdr_len;	/* tap/fd: virtio-net header before each frame, or 0 */
+	bool offload;		/* ... and TCP offloads on (h.offload asked for them) */
 	unsigned int mtu;	/* device_offload(): the link MTU (GSO size) */
 	uint8_t *rxbuf;		/* allocated once at open */
 	size_t rxcap, rxlen;
@@ -137,8 +138,8 @@ void device_io_release(struct device *dev);
  * tap and fd: drains up to DEVICE_BATCH frames, one per read(), then calls
  * batch_end. A read error other than EAGAIN/EINTR/ENOBUFS stops the device
  * (link down); so does EOF on a SEQPACKET socket. With vnet_hdr_len, each
- * read starts with a virtio-net header and the frame is checked with
- * vnet_rx_prepare() (a bad checksum drops it).
+ * read starts with a virtio-net header; with offload, the frame is checked
+ * with vnet_rx_prepare() (a bad checksum drops it).
  */
 void device_pkt_io(struct device *dev, int status, int events);
 /* stream: stop / restart accepting on dev->listen. */

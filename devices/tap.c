@@ -8,11 +8,13 @@
  * device_pkt_io(); sending is one writev()/sendmsg() per frame, dropped with
  * -EAGAIN when the kernel queue is full.
  *
- * Offloads (vnet.h): "tap:" asks for IFF_VNET_HDR and TCP checksum and
+ * Offloads (vnet.h), only for a handler that asks for them (frames that end
+ * in natd's own stack): "tap:" asks for IFF_VNET_HDR and TCP checksum and
  * segmentation offloads (TUN_F_CSUM, TUN_F_TSO4, TUN_F_TSO6) unless
  * NATD_TAP_OFFLOAD=0; a kernel that refuses the offloads still takes
- * offloaded frames from natd. "fd:" uses virtio-net headers when the tap fd
- * it inherits has IFF_VNET_HDR (with whatever offloads its owner set).
+ * offloaded frames from natd. "fd:" reads and writes virtio-net headers when
+ * the tap fd it inherits has IFF_VNET_HDR, and sets the offloads on or off
+ * (frames relayed on must come whole, with complete checksums).
  */
 #include "devices/device_internal.h"
 #include "devices/vnet.h"
@@ -68,24 +70,27 @@ static int tap_alloc_rx(struct device *dev, char *err, size_t errlen)
 	return 0;
 }
 
-/* Offloads unless NATD_TAP_OFFLOAD is "0" or "off". */
-static bool tap_want_offload(void)
+#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
+
+/* Offloads when the handler takes them, unless NATD_TAP_OFFLOAD is "0" or
+ * "off". */
+static bool tap_want_offload(const struct device *dev)
 {
 	const char *v = getenv("NATD_TAP_OFFLOAD");
 
-	return !v || (strcmp(v, "0") != 0 && strcmp(v, "off") != 0);
+	return dev->h.offload && (!v || (strcmp(v, "0") != 0 && strcmp(v, "off") != 0));
 }
 
 /* After TUNSETIFF with IFF_VNET_HDR: header size and offloads. */
 static void tap_setup_vnet(struct device *dev, int fd, const char *ifname)
 {
 	int hlen = VNET_HDR_LEN;
-	unsigned int off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
 
 	dev->vnet_hdr_len = VNET_HDR_LEN;
+	dev->offload = true;
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hlen) < 0)
 		log_warn("%s: TUNSETVNETHDRSZ: %s", dev->spec, strerror(errno));
-	if (ioctl(fd, TUNSETOFFLOAD, off) < 0)
+	if (ioctl(fd, TUNSETOFFLOAD, TAP_OFFLOADS) < 0)
 		log_info("%s: the kernel refused TCP offloads on %s (%s); sending "
 			 "with them only", dev->spec, ifname, strerror(errno));
 }
@@ -93,7 +98,7 @@ static void tap_setup_vnet(struct device *dev, int fd, const char *ifname)
 static int tap_open(struct device *dev, const char *arg, char *err, size_t errlen)
 {
 	struct ifreq ifr;
-	bool vnet = tap_want_offload();
+	bool vnet = tap_want_offload(dev);
 	int fd = -1, r;
 
 	r = tap_alloc_rx(dev, err, errlen);
@@ -230,6 +235,14 @@ static int tap_fd_open(struct device *dev, const char *arg, char *err, size_t er
 				goto out;
 			}
 			dev->vnet_hdr_len = (size_t)hlen;
+			dev->offload = tap_want_offload(dev);
+			if (ioctl(fd, TUNSETOFFLOAD, dev->offload ? TAP_OFFLOADS : 0) < 0 &&
+			    !dev->offload) {
+				r = -errno;
+				device_seterr(err, errlen, "%s: cannot turn the tap fd's "
+					      "offloads off: %s", dev->spec, strerror(errno));
+				goto out;
+			}
 		}
 	}
 	r = tap_alloc_rx(dev, err, errlen);
@@ -254,7 +267,12 @@ static int tap_vnet_iov(struct device *dev, struct vnet_tx *t, uint8_t *hdr,
 	size_t skip;
 	int n = 0, i;
 
-	vnet_tx_prepare(t, iov, iovcnt, *len, dev->mtu);
+	if (dev->offload) {
+		vnet_tx_prepare(t, iov, iovcnt, *len, dev->mtu);
+	} else {
+		memset(&t->vh, 0, sizeof(t->vh)); /* an ordinary frame */
+		t->hdrs_len = 0;
+	}
 	memset(hdr, 0, dev->vnet_hdr_len);
 	memcpy(hdr, &t->vh, sizeof(t->vh));
 	out[n++] = (struct iovec){ .iov_base = hdr, .iov_len = dev->vnet_hdr_len };

@@ -3,12 +3,14 @@
  * test_device_offload.c - TCP offloads of packet transports (needs root and
  * /dev/net/tun; skipped otherwise):
  *   - "tap:" opens with virtio-net headers (device_offload() says
- *     DEVICE_OFFLOAD_TCP), not with NATD_TAP_OFFLOAD=0;
- *   - "fd:" adopts a tap fd opened with IFF_VNET_HDR as such, and one
- *     without as plain;
- *   - through the kernel, both ways: a frame device_send() writes arrives
- *     whole on the tap's interface (AF_PACKET), and a frame sent there
- *     reaches the frame callback without its header.
+ *     DEVICE_OFFLOAD_TCP) for a handler that takes offloads, not with
+ *     NATD_TAP_OFFLOAD=0 and not for a handler that relays frames;
+ *   - "fd:" adopts a tap fd opened with IFF_VNET_HDR with offloads for a
+ *     handler that takes them, without for one that does not (the header is
+ *     still there), and a tap fd without IFF_VNET_HDR as plain;
+ *   - through the kernel, both ways, in both cases: a frame device_send()
+ *     writes arrives whole on the tap's interface (AF_PACKET), and a frame
+ *     sent there reaches the frame callback without its header.
  * Each test runs in a network namespace of its own (Criterion forks one
  * process per test), so its taps never appear on the machine.
  */
@@ -61,9 +63,9 @@ static void need_tun(void)
 }
 
 /* Opens spec on loop; returns the device (asserts success). */
-static struct device *open_dev(uv_loop_t *loop, const char *spec)
+static struct device *open_dev(uv_loop_t *loop, const char *spec, bool offload)
 {
-	struct device_handler h = { .frame = on_frame };
+	struct device_handler h = { .frame = on_frame, .offload = offload };
 	struct device *dev = NULL;
 	char err[256];
 	int r;
@@ -91,13 +93,16 @@ Test(device_offload, tap_has_offloads_unless_disabled, .timeout = 30)
 
 	need_tun();
 	uv_loop_init(&loop);
-	dev = open_dev(&loop, "tap:natdoff0");
+	dev = open_dev(&loop, "tap:natdoff0", true);
 	cr_assert_eq(device_offload(dev, 1500), DEVICE_OFFLOAD_TCP);
 	close_dev(&loop, dev);
+	dev = open_dev(&loop, "tap:natdoff0", false);
+	cr_assert_eq(device_offload(dev, 1500), 0, "a handler that relays frames");
+	close_dev(&loop, dev);
 	setenv("NATD_TAP_OFFLOAD", "0", 1);
-	dev = open_dev(&loop, "tap:natdoff1");
+	dev = open_dev(&loop, "tap:natdoff1", true);
 	unsetenv("NATD_TAP_OFFLOAD");
-	cr_assert_eq(device_offload(dev, 1500), 0);
+	cr_assert_eq(device_offload(dev, 1500), 0, "NATD_TAP_OFFLOAD=0");
 	close_dev(&loop, dev);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	cr_assert_eq(uv_loop_close(&loop), 0);
@@ -117,38 +122,26 @@ static int tap_fd(const char *name, bool vnet)
 	return fd;
 }
 
-Test(device_offload, fd_follows_the_tap_fd, .timeout = 30)
+/* Frames both ways between dev (an "fd:" on tap ifname) and the kernel. */
+static void frames_both_ways(uv_loop_t *loop, struct device *dev, const char *ifname)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	uint8_t frame[60], buf[128];
-	struct device *dev;
-	char spec[32];
-	uv_loop_t loop;
+	char cmd[64];
 	ssize_t n;
-	int fd, ps, i;
+	int ps, i;
 
-	need_tun();
-	uv_loop_init(&loop);
-	fd = tap_fd("natdoff2", false);
-	snprintf(spec, sizeof(spec), "fd:%d", fd);
-	dev = open_dev(&loop, spec);
-	cr_assert_eq(device_offload(dev, 1500), 0, "a plain tap fd");
-	close_dev(&loop, dev);
-
-	fd = tap_fd("natdoff3", true);
-	snprintf(spec, sizeof(spec), "fd:%d", fd);
-	dev = open_dev(&loop, spec);
-	cr_assert_eq(device_offload(dev, 1500), DEVICE_OFFLOAD_TCP, "IFF_VNET_HDR");
-	cr_assert_eq(system("ip link set natdoff3 up"), 0);
+	snprintf(cmd, sizeof(cmd), "ip link set %s up", ifname);
+	cr_assert_eq(system(cmd), 0);
 	for (i = 0; i < 20 && !device_connected(dev); i++)
-		uv_run(&loop, UV_RUN_NOWAIT);
+		uv_run(loop, UV_RUN_NOWAIT);
 	cr_assert(device_connected(dev));
 
 	/* natd -> kernel: an ARP-typed frame, as is. */
 	ps = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
 	cr_assert_geq(ps, 0);
 	sll.sll_protocol = htons(ETH_P_ARP);
-	sll.sll_ifindex = (int)if_nametoindex("natdoff3");
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
 	cr_assert_eq(bind(ps, (struct sockaddr *)&sll, sizeof(sll)), 0);
 	memset(frame, 0, sizeof(frame));
 	memset(frame, 0xff, 6);
@@ -159,8 +152,8 @@ Test(device_offload, fd_follows_the_tap_fd, .timeout = 30)
 		frame[i] = (uint8_t)i;
 	cr_assert_eq(device_send(dev, frame, sizeof(frame)), 0);
 	n = recv(ps, buf, sizeof(buf), 0);
-	cr_assert_eq(n, (ssize_t)sizeof(frame), "the kernel got %zd bytes", n);
-	cr_assert(memcmp(buf, frame, sizeof(frame)) == 0, "the frame as sent");
+	cr_assert_eq(n, (ssize_t)sizeof(frame), "%s: the kernel got %zd bytes", ifname, n);
+	cr_assert(memcmp(buf, frame, sizeof(frame)) == 0, "%s: the frame as sent", ifname);
 
 	/* kernel -> natd: the frame without the virtio-net header. */
 	frame[0] = 0x02;
@@ -168,12 +161,42 @@ Test(device_offload, fd_follows_the_tap_fd, .timeout = 30)
 	cr_assert_eq(sendto(ps, frame, sizeof(frame), 0, (struct sockaddr *)&sll, sizeof(sll)),
 		     (ssize_t)sizeof(frame));
 	for (i = 0; i < 200 && got_len == 0; i++) {
-		uv_run(&loop, UV_RUN_NOWAIT);
+		uv_run(loop, UV_RUN_NOWAIT);
 		usleep(1000);
 	}
-	cr_assert_eq(got_len, sizeof(frame));
-	cr_assert(memcmp(got, frame, sizeof(frame)) == 0, "the frame as the kernel sent it");
+	cr_assert_eq(got_len, sizeof(frame), "%s", ifname);
+	cr_assert(memcmp(got, frame, sizeof(frame)) == 0, "%s: the frame as the kernel sent it",
+		  ifname);
 	close(ps);
+}
+
+Test(device_offload, fd_follows_the_tap_fd, .timeout = 30)
+{
+	struct device *dev;
+	char spec[32];
+	uv_loop_t loop;
+	int fd;
+
+	need_tun();
+	uv_loop_init(&loop);
+	fd = tap_fd("natdoff2", false);
+	snprintf(spec, sizeof(spec), "fd:%d", fd);
+	dev = open_dev(&loop, spec, true);
+	cr_assert_eq(device_offload(dev, 1500), 0, "a plain tap fd");
+	close_dev(&loop, dev);
+
+	fd = tap_fd("natdoff3", true);
+	snprintf(spec, sizeof(spec), "fd:%d", fd);
+	dev = open_dev(&loop, spec, true);
+	cr_assert_eq(device_offload(dev, 1500), DEVICE_OFFLOAD_TCP, "IFF_VNET_HDR");
+	frames_both_ways(&loop, dev, "natdoff3");
+	close_dev(&loop, dev);
+
+	fd = tap_fd("natdoff4", true);
+	snprintf(spec, sizeof(spec), "fd:%d", fd);
+	dev = open_dev(&loop, spec, false);
+	cr_assert_eq(device_offload(dev, 1500), 0, "IFF_VNET_HDR, frames relayed");
+	frames_both_ways(&loop, dev, "natdoff4");
 	close_dev(&loop, dev);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	cr_assert_eq(uv_loop_close(&loop), 0);
