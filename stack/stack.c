@@ -26,6 +26,7 @@
 
 #include "lwip/init.h"
 #include "lwip/netif.h"
+#include "lwip/prot/ethernet.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
@@ -115,21 +116,23 @@ void stack_tcp_release(struct tcp_pcb *pcb, int abort_pcb)
 		tcp_abort(pcb);
 }
 
-/* A GSO segment: as at MTU 65520 (the IP packet fits in 64 KiB). */
-#define STACK_GSO_MSS 65480
+/* A GSO segment's frame, as at MTU 65520: its length (a pbuf's u16_t
+ * tot_len, with the Ethernet header) stays below 64 KiB. */
+#define STACK_GSO_FRAME 65534
 
 void stack_tcp_gso(struct tcp_pcb *pcb, const struct netif *netif)
 {
 	u16_t hdrs = IP_IS_V6(&pcb->remote_ip) ? 60 : 40;
+	u16_t mss = (u16_t)(STACK_GSO_FRAME - SIZEOF_ETH_HDR - hdrs);
 
-	if (!(netif->flags & NATD_NETIF_FLAG_GSO) || pcb->mss >= STACK_GSO_MSS ||
+	if (!(netif->flags & NATD_NETIF_FLAG_GSO) || pcb->mss >= mss ||
 	    (u32_t)pcb->mss + hdrs != netif->mtu)
 		return;
-	pcb->mss = STACK_GSO_MSS;
+	pcb->mss = mss;
 	/* The first window must hold a segment: lwIP never splits one to fit
 	 * the congestion window, and nothing in flight means no ACK to open it. */
-	if (pcb->cwnd < 4U * STACK_GSO_MSS)
-		pcb->cwnd = 4U * STACK_GSO_MSS; /* lwIP's initial window for that MSS */
+	if (pcb->cwnd < 4U * mss)
+		pcb->cwnd = 4U * mss; /* lwIP's initial window for that MSS */
 }
 
 static void stack_handle_closed(uv_handle_t *h)
