@@ -10,7 +10,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/capability.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,22 +18,9 @@
 #include <unistd.h>
 
 #include "forwarders/pfrule.h"
+#include "natd/log.h"
 
 #define PFRULE_INPUT_MAX 512
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const char *pfrule_proto_name(enum pfrule_proto p)
 {
@@ -57,7 +43,7 @@ static int parse_name(const char *s, struct pfrule *out, char *err, size_t errle
 	size_t n = strlen(s);
 
 	if (n >= PFRULE_NAME_MAX) {
-		seterr(err, errlen, "rule name '%.20s...': longer than %d characters", s,
+		errfmt(err, errlen, 0, "rule name '%.20s...': longer than %d characters", s,
 		       PFRULE_NAME_MAX - 1);
 		return -EINVAL;
 	}
@@ -66,13 +52,13 @@ static int parse_name(const char *s, struct pfrule *out, char *err, size_t errle
 
 		if (ch < 0x20 || ch > 0x7e || ch == ',' || ch == ':' || ch == '"' ||
 		    ch == '\\' || ch == '[' || ch == ']') {
-			seterr(err, errlen, "rule name '%s': only printable characters other "
+			errfmt(err, errlen, 0, "rule name '%s': only printable characters other "
 			       "than , : \" \\ [ ] are allowed", s);
 			return -EINVAL;
 		}
 	}
 	if (n > 0 && (s[0] == ' ' || s[n - 1] == ' ')) {
-		seterr(err, errlen, "rule name '%s': leading or trailing space", s);
+		errfmt(err, errlen, 0, "rule name '%s': leading or trailing space", s);
 		return -EINVAL;
 	}
 	memcpy(out->name, s, n + 1);
@@ -86,7 +72,7 @@ static int parse_proto(const char *s, struct pfrule *out, char *err, size_t errl
 	} else if (!strcasecmp(s, "udp")) {
 		out->proto = PFRULE_UDP;
 	} else {
-		seterr(err, errlen, "protocol '%s': must be tcp or udp", s);
+		errfmt(err, errlen, 0, "protocol '%s': must be tcp or udp", s);
 		return -EINVAL;
 	}
 	return 0;
@@ -99,19 +85,19 @@ static int parse_port(const char *what, const char *s, uint16_t *port, char *err
 	size_t n = strlen(s);
 
 	if (n == 0) {
-		seterr(err, errlen, "%s port missing", what);
+		errfmt(err, errlen, 0, "%s port missing", what);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9' || i >= 5) {
-			seterr(err, errlen, "%s port '%s': must be a number from 1 to 65535",
+			errfmt(err, errlen, 0, "%s port '%s': must be a number from 1 to 65535",
 			       what, s);
 			return -EINVAL;
 		}
 		v = v * 10 + (unsigned long)(s[i] - '0');
 	}
 	if (v == 0 || v > 65535) {
-		seterr(err, errlen, "%s port '%s': must be 1 to 65535", what, s);
+		errfmt(err, errlen, 0, "%s port '%s': must be 1 to 65535", what, s);
 		return -EINVAL;
 	}
 	*port = (uint16_t)v;
@@ -131,11 +117,11 @@ static int parse_addr(const char *what, const char *s, int family, bool guest,
 	} else if (inet_pton(AF_INET6, s, &a->u.v6) == 1) {
 		a->family = AF_INET6;
 	} else {
-		seterr(err, errlen, "%s address '%s': not an IPv4 or IPv6 address", what, s);
+		errfmt(err, errlen, 0, "%s address '%s': not an IPv4 or IPv6 address", what, s);
 		return -EINVAL;
 	}
 	if (family != AF_UNSPEC && a->family != family) {
-		seterr(err, errlen, "%s address '%s': must be an %s address here", what, s,
+		errfmt(err, errlen, 0, "%s address '%s': must be an %s address here", what, s,
 		       family == AF_INET ? "IPv4" : "IPv6");
 		return -EINVAL;
 	}
@@ -143,14 +129,14 @@ static int parse_addr(const char *what, const char *s, int family, bool guest,
 		uint32_t v = ntohl(a->u.v4.s_addr);
 
 		if ((v >> 28) == 0xe || v == 0xffffffffu || (guest && v == 0)) {
-			seterr(err, errlen, "%s address '%s': not a unicast address", what, s);
+			errfmt(err, errlen, 0, "%s address '%s': not a unicast address", what, s);
 			return -EINVAL;
 		}
 	} else {
 		/* a guest "::" stands for the guest's IPv6 address natd saw */
 		if (IN6_IS_ADDR_MULTICAST(&a->u.v6) ||
 		    (guest && IN6_IS_ADDR_LOOPBACK(&a->u.v6))) {
-			seterr(err, errlen, "%s address '%s': not a unicast address", what, s);
+			errfmt(err, errlen, 0, "%s address '%s': not a unicast address", what, s);
 			return -EINVAL;
 		}
 	}
@@ -166,7 +152,7 @@ static int split_vbox(char *buf, char *f[6], char *err, size_t errlen)
 	for (const char *q = buf; *q; q++)
 		n += *q == ',';
 	if (n != 6) {
-		seterr(err, errlen, "expected 6 comma-separated fields "
+		errfmt(err, errlen, 0, "expected 6 comma-separated fields "
 		       "(name,proto,hostip,hostport,guestip,guestport), got %d", n);
 		return -EINVAL;
 	}
@@ -196,7 +182,7 @@ static int split_natnet(char *buf, char *f[6], char *err, size_t errlen)
 		if ((i == 2 || i == 4) && *p == '[') {
 			end = strchr(p, ']');
 			if (!end) {
-				seterr(err, errlen, "%s address: missing ']'",
+				errfmt(err, errlen, 0, "%s address: missing ']'",
 				       i == 2 ? "host" : "guest");
 				return -EINVAL;
 			}
@@ -204,7 +190,7 @@ static int split_natnet(char *buf, char *f[6], char *err, size_t errlen)
 			*end = '\0';
 			p = end + 1;
 			if (i < 5 && *p != ':') {
-				seterr(err, errlen, "expected ':' after the %s address",
+				errfmt(err, errlen, 0, "expected ':' after the %s address",
 				       i == 2 ? "host" : "guest");
 				return -EINVAL;
 			}
@@ -215,14 +201,14 @@ static int split_natnet(char *buf, char *f[6], char *err, size_t errlen)
 		end = strchr(p, ':');
 		if (i == 5) {
 			if (end) {
-				seterr(err, errlen, "too many ':'-separated fields (expected "
+				errfmt(err, errlen, 0, "too many ':'-separated fields (expected "
 				       "name:proto:[hostip]:hostport:[guestip]:guestport)");
 				return -EINVAL;
 			}
 			break;
 		}
 		if (!end) {
-			seterr(err, errlen, "expected 6 ':'-separated fields "
+			errfmt(err, errlen, 0, "expected 6 ':'-separated fields "
 			       "(name:proto:[hostip]:hostport:[guestip]:guestport), got %d", i + 1);
 			return -EINVAL;
 		}
@@ -242,7 +228,7 @@ int pfrule_parse(const char *text, enum pfrule_syntax syntax, int family,
 
 	memset(out, 0, sizeof(*out));
 	if (n >= sizeof(buf)) {
-		seterr(err, errlen, "rule longer than %d characters", PFRULE_INPUT_MAX - 1);
+		errfmt(err, errlen, 0, "rule longer than %d characters", PFRULE_INPUT_MAX - 1);
 		return -EINVAL;
 	}
 	memcpy(buf, text, n + 1);
@@ -265,11 +251,11 @@ int pfrule_parse(const char *text, enum pfrule_syntax syntax, int family,
 		return rc;
 	out->family = family;
 	if (syntax == PFRULE_SYNTAX_NATNET && out->name[0] == '\0') {
-		seterr(err, errlen, "rule name missing");
+		errfmt(err, errlen, 0, "rule name missing");
 		return -EINVAL;
 	}
 	if (syntax == PFRULE_SYNTAX_NATNET && out->guest.family == AF_UNSPEC) {
-		seterr(err, errlen, "guest address missing (NAT-network rules need one)");
+		errfmt(err, errlen, 0, "guest address missing (NAT-network rules need one)");
 		return -EINVAL;
 	}
 	return 0;
@@ -346,7 +332,7 @@ int pfrule_set_check_add(const struct pfrule *set, size_t n, struct pfrule *r,
 			snprintf(r->name, sizeof(r->name), "%.15s-%u", base, i);
 	}
 	if (pfrule_set_find(set, n, r->name) >= 0) {
-		seterr(err, errlen, "rule name '%s': a rule with that name exists", r->name);
+		errfmt(err, errlen, 0, "rule name '%s': a rule with that name exists", r->name);
 		return -EEXIST;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -355,7 +341,8 @@ int pfrule_set_check_add(const struct pfrule *set, size_t n, struct pfrule *r,
 
 			pfrule_format(&set[i], PFRULE_SYNTAX_VBOX, text, sizeof(text));
 			pfrule_addr_format(&r->host, h, sizeof(h));
-			seterr(err, errlen, "host %s port %s%s%s%u: already used by rule '%s' (%s)",
+			errfmt(err, errlen, 0,
+			       "host %s port %s%s%s%u: already used by rule '%s' (%s)",
 			       pfrule_proto_name(r->proto), h[0] ? "" : "(all addresses) ",
 			       h, h[0] ? ":" : "", r->host_port, set[i].name, text);
 			return -EEXIST;
@@ -395,7 +382,7 @@ int pfrule_check_privileged(const struct pfrule *r, char *err, size_t errlen)
 
 	if (r->host_port >= start || may_bind_privileged())
 		return 0;
-	seterr(err, errlen, "rule '%s': host port %u is privileged (below "
+	errfmt(err, errlen, 0, "rule '%s': host port %u is privileged (below "
 	       "net.ipv4.ip_unprivileged_port_start = %u) and natd lacks "
 	       "CAP_NET_BIND_SERVICE; use a host port >= %u or run natd with that "
 	       "capability", r->name, r->host_port, start, start);

@@ -37,7 +37,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,18 +67,6 @@ struct pf_entry {
 static struct pf_entry *rules;      /* every adapter's, in the order added */
 static uint8_t pf_buf[65536];
 static struct log_ratelimit rl_pf = LOG_RATELIMIT_INIT;
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The guest's address for e: the rule's, or the newest bound DHCP lease. */
 struct lease_pick {
@@ -352,7 +339,7 @@ static int pf_open(const struct pfrule *r, char *bound, size_t boundlen, char *e
 			sl = sizeof(*s6);
 		} else if (pfrule_host_family(r) == AF_INET6 || errno != EAFNOSUPPORT) {
 			e = errno;
-			seterr(err, errlen, "rule '%s': IPv6 socket: %s", r->name, strerror(e));
+			errfmt(err, errlen, 0, "rule '%s': IPv6 socket: %s", r->name, strerror(e));
 			return -e;
 		}
 	}
@@ -362,7 +349,7 @@ static int pf_open(const struct pfrule *r, char *bound, size_t boundlen, char *e
 		fd = socket(AF_INET, type, 0);
 		if (fd < 0) {
 			e = errno;
-			seterr(err, errlen, "rule '%s': socket: %s", r->name, strerror(e));
+			errfmt(err, errlen, 0, "rule '%s': socket: %s", r->name, strerror(e));
 			return -e;
 		}
 		s4->sin_family = AF_INET;
@@ -380,17 +367,18 @@ static int pf_open(const struct pfrule *r, char *bound, size_t boundlen, char *e
 		pfrule_addr_format(&r->host, h, sizeof(h));
 		if (e == EACCES || e == EPERM) {
 			if (pfrule_check_privileged(r, err, errlen) == 0)
-				seterr(err, errlen, "rule '%s': host port %u: %s", r->name,
+				errfmt(err, errlen, 0, "rule '%s': host port %u: %s", r->name,
 				       r->host_port, strerror(e));
 		} else if (e == EADDRINUSE) {
-			seterr(err, errlen, "rule '%s': host %s port %s%s%u is already in use on "
-			       "the host", r->name, pfrule_proto_name(r->proto), h,
+			errfmt(err, errlen, 0, "rule '%s': host %s port %s%s%u is already in use "
+			       "on the host", r->name, pfrule_proto_name(r->proto), h,
 			       h[0] ? ":" : "", r->host_port);
 		} else if (e == EADDRNOTAVAIL) {
-			seterr(err, errlen, "rule '%s': host address %s is not an address of this "
-			       "host", r->name, h);
+			errfmt(err, errlen, 0, "rule '%s': host address %s is not an address of "
+			       "this host", r->name, h);
 		} else {
-			seterr(err, errlen, "rule '%s': bind %s%s%u: %s", r->name, h, h[0] ? ":" : "",
+			errfmt(err, errlen, 0, "rule '%s': bind %s%s%u: %s", r->name, h,
+			       h[0] ? ":" : "",
 			       r->host_port, strerror(e));
 		}
 		return -e;
@@ -408,18 +396,18 @@ int portfwd_add(struct nic *nic, struct pfrule *r, char *err, size_t errlen)
 
 	if (!nic || nic_config(nic)->mode != NIC_MODE_NAT || nat.flows == NULL ||
 	    nat.shutting_down) {
-		seterr(err, errlen, "port forwarding needs a running NAT adapter");
+		errfmt(err, errlen, 0, "port forwarding needs a running NAT adapter");
 		return -ENODEV;
 	}
 	for (e = rules; e; e = e->next)
 		if (e->nic == nic)
 			set[n++] = e->rule;
 	if (n >= PORTFWD_MAX_PER_NIC) {
-		seterr(err, errlen, "at most %d rules per adapter", PORTFWD_MAX_PER_NIC);
+		errfmt(err, errlen, 0, "at most %d rules per adapter", PORTFWD_MAX_PER_NIC);
 		return -ENOSPC;
 	}
 	if (r->guest.family == AF_INET6 && !nic_config(nic)->ipv6) {
-		seterr(err, errlen, "rule '%s': adapter %u has no IPv6", r->name,
+		errfmt(err, errlen, 0, "rule '%s': adapter %u has no IPv6", r->name,
 		       nic_adapter(nic));
 		return -EOPNOTSUPP;
 	}
@@ -431,7 +419,7 @@ int portfwd_add(struct nic *nic, struct pfrule *r, char *err, size_t errlen)
 		return rc;
 	e = calloc(1, sizeof(*e));
 	if (!e) {
-		seterr(err, errlen, "out of memory");
+		errfmt(err, errlen, 0, "out of memory");
 		return -ENOMEM;
 	}
 	e->nic = nic;
@@ -445,7 +433,7 @@ int portfwd_add(struct nic *nic, struct pfrule *r, char *err, size_t errlen)
 	if (uv_poll_init(nat.loop, &e->poll, fd) < 0) {
 		close(fd);
 		free(e);
-		seterr(err, errlen, "rule '%s': cannot poll its socket", r->name);
+		errfmt(err, errlen, 0, "rule '%s': cannot poll its socket", r->name);
 		return -ENOMEM;
 	}
 	e->poll.data = e;
@@ -501,7 +489,8 @@ int portfwd_delete(struct nic *nic, const char *name, char *err, size_t errlen)
 			return 0;
 		}
 	}
-	seterr(err, errlen, "adapter %u has no port-forwarding rule '%s'", nic_adapter(nic), name);
+	errfmt(err, errlen, 0, "adapter %u has no port-forwarding rule '%s'", nic_adapter(nic),
+	       name);
 	return -ENOENT;
 }
 

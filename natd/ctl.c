@@ -77,20 +77,6 @@ struct ctl_server {
 	void *closed_opaque;
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* "VM" from ".../run/VM.ctl", for messages. */
 static void vm_name_of(const char *path, char *out, size_t outlen)
 {
@@ -468,22 +454,22 @@ static int clear_stale(const char *path, char *err, size_t errlen)
 		if (errno == ENOENT)
 			return 0;
 		e = errno;
-		seterr(err, errlen, "%s: %s", path, strerror(e));
+		errfmt(err, errlen, 0, "%s: %s", path, strerror(e));
 		return -e;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		seterr(err, errlen, "%s exists and is not a socket", path);
+		errfmt(err, errlen, 0, "%s exists and is not a socket", path);
 		return -EEXIST;
 	}
 	r = fill_addr(path, &sa);
 	if (r < 0) {
-		seterr(err, errlen, "socket path too long: %s", path);
+		errfmt(err, errlen, 0, "socket path too long: %s", path);
 		return r;
 	}
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (probe < 0) {
 		e = errno;
-		seterr(err, errlen, "socket: %s", strerror(e));
+		errfmt(err, errlen, 0, "socket: %s", strerror(e));
 		return -e;
 	}
 	r = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
@@ -491,19 +477,19 @@ static int clear_stale(const char *path, char *err, size_t errlen)
 	close(probe);
 	if (r == 0 || e == EAGAIN) {
 		vm_name_of(path, vm, sizeof(vm));
-		seterr(err, errlen, "another natd is running VM '%s' (%s)", vm, path);
+		errfmt(err, errlen, 0, "another natd is running VM '%s' (%s)", vm, path);
 		return -EADDRINUSE;
 	}
 	if (e == ENOENT)
 		return 0;
 	if (e != ECONNREFUSED) {
-		seterr(err, errlen, "cannot probe %s: %s", path, strerror(e));
+		errfmt(err, errlen, 0, "cannot probe %s: %s", path, strerror(e));
 		return -e;
 	}
 	log_info("removing stale control socket %s", path);
 	if (unlink(path) < 0 && errno != ENOENT) {
 		e = errno;
-		seterr(err, errlen, "cannot remove stale socket %s: %s", path, strerror(e));
+		errfmt(err, errlen, 0, "cannot remove stale socket %s: %s", path, strerror(e));
 		return -e;
 	}
 	return 0;
@@ -525,7 +511,7 @@ int ctl_server_start(uv_loop_t *loop, const char *path, struct ctl_server **out,
 
 	*out = NULL;
 	if (fill_addr(path, &sa) < 0) {
-		seterr(err, errlen, "socket path too long: %s", path);
+		errfmt(err, errlen, 0, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
 	r = clear_stale(path, err, errlen);
@@ -533,7 +519,7 @@ int ctl_server_start(uv_loop_t *loop, const char *path, struct ctl_server **out,
 		return r;
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
-		seterr(err, errlen, "out of memory");
+		errfmt(err, errlen, 0, "out of memory");
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -541,7 +527,7 @@ int ctl_server_start(uv_loop_t *loop, const char *path, struct ctl_server **out,
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
-		seterr(err, errlen, "socket: %s", strerror(-r));
+		errfmt(err, errlen, 0, "socket: %s", strerror(-r));
 		goto fail;
 	}
 	/* The socket must never exist with a wider mode, even briefly. */
@@ -551,12 +537,12 @@ int ctl_server_start(uv_loop_t *loop, const char *path, struct ctl_server **out,
 	umask(old_mask);
 	if (r < 0) {
 		r = -e;
-		seterr(err, errlen, "cannot bind %s: %s", path, strerror(e));
+		errfmt(err, errlen, 0, "cannot bind %s: %s", path, strerror(e));
 		goto fail;
 	}
 	if (lstat(path, &st) < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s: %s", path, strerror(-r));
+		errfmt(err, errlen, 0, "%s: %s", path, strerror(-r));
 		unlink(path);
 		goto fail;
 	}
@@ -565,12 +551,12 @@ int ctl_server_start(uv_loop_t *loop, const char *path, struct ctl_server **out,
 	s->bound = true;
 	if (chmod(path, 0600) < 0 || listen(fd, CTL_BACKLOG) < 0) {
 		r = -errno;
-		seterr(err, errlen, "%s: %s", path, strerror(-r));
+		errfmt(err, errlen, 0, "%s: %s", path, strerror(-r));
 		goto fail;
 	}
 	r = uv_pipe_init(loop, &s->listener, 0);
 	if (r < 0) {
-		seterr(err, errlen, "%s: %s", path, uv_strerror(r));
+		errfmt(err, errlen, 0, "%s: %s", path, uv_strerror(r));
 		goto fail;
 	}
 	s->listener.data = s;
@@ -581,7 +567,7 @@ int ctl_server_start(uv_loop_t *loop, const char *path, struct ctl_server **out,
 		r = uv_listen((uv_stream_t *)&s->listener, CTL_BACKLOG, connection_cb);
 	}
 	if (r < 0) {
-		seterr(err, errlen, "cannot listen on %s: %s", path, uv_strerror(r));
+		errfmt(err, errlen, 0, "cannot listen on %s: %s", path, uv_strerror(r));
 		if (fd >= 0)
 			close(fd);
 		/* Freed in the listener's close_cb when the caller's loop runs. */
@@ -660,13 +646,13 @@ static int client_connect(const char *path, int timeout_ms, char *err, size_t er
 	int fd, e;
 
 	if (fill_addr(path, &sa) < 0) {
-		seterr(err, errlen, "socket path too long: %s", path);
+		errfmt(err, errlen, 0, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		e = errno;
-		seterr(err, errlen, "socket: %s", strerror(e));
+		errfmt(err, errlen, 0, "socket: %s", strerror(e));
 		return -e;
 	}
 	/* Bounds connect() when the listener's backlog is full. */
@@ -677,14 +663,14 @@ static int client_connect(const char *path, int timeout_ms, char *err, size_t er
 	close(fd);
 	vm_name_of(path, vm, sizeof(vm));
 	if (e == ENOENT)
-		seterr(err, errlen, "no natd is running VM '%s' (no %s)", vm, path);
+		errfmt(err, errlen, 0, "no natd is running VM '%s' (no %s)", vm, path);
 	else if (e == ECONNREFUSED)
-		seterr(err, errlen, "no natd is running VM '%s' (stale socket %s)", vm, path);
+		errfmt(err, errlen, 0, "no natd is running VM '%s' (stale socket %s)", vm, path);
 	else if (e == EAGAIN || e == EINPROGRESS)
-		seterr(err, errlen, "natd for VM '%s' does not accept connections (%s)", vm,
+		errfmt(err, errlen, 0, "natd for VM '%s' does not accept connections (%s)", vm,
 		       path);
 	else
-		seterr(err, errlen, "cannot connect to %s: %s", path, strerror(e));
+		errfmt(err, errlen, 0, "cannot connect to %s: %s", path, strerror(e));
 	return e == EINPROGRESS ? -EAGAIN : -e;
 }
 
@@ -702,20 +688,20 @@ int ctl_call(const char *path, const char *command, json_t *args, int timeout_ms
 	req = json_pack("{s:i,s:s}", "version", CTL_PROTOCOL_VERSION, "command", command);
 	if (!req || (args && json_object_set(req, "args", args) < 0) ||
 	    !(text = json_dumps(req, JSON_COMPACT))) {
-		seterr(err, errlen, "out of memory");
+		errfmt(err, errlen, 0, "out of memory");
 		r = -ENOMEM;
 		goto out;
 	}
 	len = strlen(text);
 	if (len + 1 > CTL_MAX_MESSAGE) {
-		seterr(err, errlen, "request longer than %d bytes", CTL_MAX_MESSAGE);
+		errfmt(err, errlen, 0, "request longer than %d bytes", CTL_MAX_MESSAGE);
 		r = -EMSGSIZE;
 		goto out;
 	}
 	text[len++] = '\n'; /* overwrites the NUL: len is the line's length */
 	buf = malloc(CTL_MAX_MESSAGE);
 	if (!buf) {
-		seterr(err, errlen, "out of memory");
+		errfmt(err, errlen, 0, "out of memory");
 		r = -ENOMEM;
 		goto out;
 	}
@@ -744,7 +730,7 @@ int ctl_call(const char *path, const char *command, json_t *args, int timeout_ms
 		ssize_t n;
 
 		if (got == CTL_MAX_MESSAGE) {
-			seterr(err, errlen, "response longer than %d bytes", CTL_MAX_MESSAGE);
+			errfmt(err, errlen, 0, "response longer than %d bytes", CTL_MAX_MESSAGE);
 			r = -EPROTO;
 			goto out;
 		}
@@ -755,7 +741,7 @@ int ctl_call(const char *path, const char *command, json_t *args, int timeout_ms
 			continue;
 		}
 		if (n == 0) {
-			seterr(err, errlen, "natd closed the connection without answering");
+			errfmt(err, errlen, 0, "natd closed the connection without answering");
 			r = -EPROTO;
 			goto out;
 		}
@@ -770,26 +756,26 @@ int ctl_call(const char *path, const char *command, json_t *args, int timeout_ms
 	}
 	resp = json_loadb(buf, (size_t)(nl - buf), 0, &jerr);
 	if (!json_is_object(resp)) {
-		seterr(err, errlen, "malformed response from natd: %s",
+		errfmt(err, errlen, 0, "malformed response from natd: %s",
 		       resp ? "not a JSON object" : jerr.text);
 		r = -EPROTO;
 		goto out;
 	}
 	v = json_object_get(resp, "version");
 	if (!json_is_integer(v) || json_integer_value(v) != CTL_PROTOCOL_VERSION) {
-		seterr(err, errlen, "natd answered with an unsupported protocol version");
+		errfmt(err, errlen, 0, "natd answered with an unsupported protocol version");
 		r = -EPROTO;
 		goto out;
 	}
 	v = json_object_get(resp, "ok");
 	if (!json_is_boolean(v)) {
-		seterr(err, errlen, "malformed response from natd: no \"ok\"");
+		errfmt(err, errlen, 0, "malformed response from natd: no \"ok\"");
 		r = -EPROTO;
 		goto out;
 	}
 	if (json_is_false(v)) {
 		v = json_object_get(resp, "error");
-		seterr(err, errlen, "%s", json_is_string(v) ? json_string_value(v)
+		errfmt(err, errlen, 0, "%s", json_is_string(v) ? json_string_value(v)
 							   : "natd reported an error");
 		r = -EREMOTEIO;
 		goto out;
@@ -800,9 +786,9 @@ int ctl_call(const char *path, const char *command, json_t *args, int timeout_ms
 	goto out;
 io_err:
 	if (r == -ETIMEDOUT)
-		seterr(err, errlen, "no answer from natd within %d ms (%s)", timeout_ms, path);
+		errfmt(err, errlen, 0, "no answer from natd within %d ms (%s)", timeout_ms, path);
 	else
-		seterr(err, errlen, "%s: %s", path, strerror(-r));
+		errfmt(err, errlen, 0, "%s: %s", path, strerror(-r));
 out:
 	if (fd >= 0)
 		close(fd);

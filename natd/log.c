@@ -106,3 +106,15 @@ noreturn void die(const char *fmt, ...)
 	va_end(ap);
 	exit(1);
 }
+
+int errfmt(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}

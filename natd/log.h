@@ -7,6 +7,7 @@
 #ifndef NATD_LOG_H
 #define NATD_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
 
@@ -35,6 +36,14 @@ struct log_ratelimit {
 
 void log_ratelimited(struct log_ratelimit *rl, enum log_level level,
 		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Writes a one-line reason into a caller's err buffer (nothing when err is
+ * NULL or errlen 0) and returns rc: the "0 or -errno, reason in err"
+ * convention of natd's modules, e.g. `return errfmt(err, errlen, -EINVAL, ...)`.
+ */
+int errfmt(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Start-up failure or broken invariant: log and exit(1). */
 noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -64,21 +64,6 @@
 #define SVC_STOP_TIMEOUT_MS  15000
 #define SVC_CTL_TIMEOUT_MS   10000
 
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int seterr(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 int natnet_run_path(const char *home, const char *name, const char *suffix, char *out,
 		    size_t outlen)
 {
@@ -279,7 +264,7 @@ static int svc_rules_apply(const struct pfrule *del, unsigned n_del,
 
 		rc = portfwd_add(svc.nic, &r, why, sizeof(why));
 		if (rc < 0) {
-			seterr(err, errlen, rc, "rule '%s': %s", add[i].name, why);
+			errfmt(err, errlen, rc, "rule '%s': %s", add[i].name, why);
 			break;
 		}
 		log_info("port forward %s:%s:%u -> %s:%u", r.name, pfrule_proto_name(r.proto),
@@ -542,21 +527,21 @@ static int svc_lock_pid(char *err, size_t errlen)
 
 	fd = open(svc.pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return seterr(err, errlen, -errno, "%s: %s", svc.pid_path, strerror(errno));
+		return errfmt(err, errlen, -errno, "%s: %s", svc.pid_path, strerror(errno));
 	if (fcntl(fd, F_SETLK, &fl) < 0) {
 		int e = errno;
 
 		close(fd);
 		if (e == EACCES || e == EAGAIN)
-			return seterr(err, errlen, -EBUSY, "already running");
-		return seterr(err, errlen, -e, "%s: lock: %s", svc.pid_path, strerror(e));
+			return errfmt(err, errlen, -EBUSY, "already running");
+		return errfmt(err, errlen, -e, "%s: lock: %s", svc.pid_path, strerror(e));
 	}
 	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || write(fd, text, (size_t)n) != n) {
 		int e = errno;
 
 		close(fd);
-		return seterr(err, errlen, -e, "%s: %s", svc.pid_path, strerror(e));
+		return errfmt(err, errlen, -e, "%s: %s", svc.pid_path, strerror(e));
 	}
 	svc.pid_fd = fd;
 	return 0;
@@ -719,27 +704,27 @@ int natnet_service_start(const char *home, const struct natnet_def *d, char *err
 	pid_t pid;
 
 	if ((size_t)snprintf(run, sizeof(run), "%s/run", home) >= sizeof(run))
-		return seterr(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
 	rc = natnet_mkdir_p(run);
 	if (rc < 0)
-		return seterr(err, errlen, rc, "cannot create %s: %s", run, strerror(-rc));
+		return errfmt(err, errlen, rc, "cannot create %s: %s", run, strerror(-rc));
 	if (natnet_run_path(home, d->name, "sock", path, sizeof(path)) < 0 ||
 	    strlen(path) >= sizeof(sa.sun_path) ||
 	    natnet_run_path(home, d->name, "ctl", path, sizeof(path)) < 0 ||
 	    strlen(path) >= sizeof(sa.sun_path))
-		return seterr(err, errlen, -ENAMETOOLONG, "%s is longer than a UNIX socket "
+		return errfmt(err, errlen, -ENAMETOOLONG, "%s is longer than a UNIX socket "
 			      "path may be (%zu bytes): use a shorter NATD_HOME or name", path,
 			      sizeof(sa.sun_path) - 1);
 	natnet_run_path(home, d->name, "log", path, sizeof(path));
 	if (pipe2(fds, O_CLOEXEC) < 0)
-		return seterr(err, errlen, -errno, "pipe: %s", strerror(errno));
+		return errfmt(err, errlen, -errno, "pipe: %s", strerror(errno));
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		rc = -errno;
 		close(fds[0]);
 		close(fds[1]);
-		return seterr(err, errlen, rc, "fork: %s", strerror(-rc));
+		return errfmt(err, errlen, rc, "fork: %s", strerror(-rc));
 	}
 	if (pid == 0) {
 		int logfd, nullfd;
@@ -781,7 +766,7 @@ int natnet_service_start(const char *home, const struct natnet_def *d, char *err
 	if (rc == -ETIMEDOUT) {
 		if (spid > 0)
 			kill((pid_t)spid, SIGTERM);
-		return seterr(err, errlen, -ETIMEDOUT, "the service did not report ready "
+		return errfmt(err, errlen, -ETIMEDOUT, "the service did not report ready "
 			      "within %d s; stopped it (log: %s)", SVC_READY_TIMEOUT_MS / 1000,
 			      path);
 	}
@@ -792,9 +777,9 @@ int natnet_service_start(const char *home, const struct natnet_def *d, char *err
 	if (e) {
 		size_t n = strcspn(e + 7, "\n");
 
-		return seterr(err, errlen, -EIO, "%.*s (log: %s)", (int)n, e + 7, path);
+		return errfmt(err, errlen, -EIO, "%.*s (log: %s)", (int)n, e + 7, path);
 	}
-	return seterr(err, errlen, -EIO, "the service exited during start-up (log: %s)", path);
+	return errfmt(err, errlen, -EIO, "the service exited during start-up (log: %s)", path);
 }
 
 int natnet_service_stop(const char *home, const char *name, char *err, size_t errlen)
@@ -804,11 +789,11 @@ int natnet_service_stop(const char *home, const char *name, char *err, size_t er
 
 	r = natnet_service_running(home, name, &pid);
 	if (r < 0)
-		return seterr(err, errlen, r, "cannot tell whether it runs: %s", strerror(-r));
+		return errfmt(err, errlen, r, "cannot tell whether it runs: %s", strerror(-r));
 	if (r == 0)
-		return seterr(err, errlen, -ESRCH, "not running");
+		return errfmt(err, errlen, -ESRCH, "not running");
 	if (kill(pid, SIGTERM) < 0)
-		return seterr(err, errlen, -errno, "cannot signal pid %ld: %s", (long)pid,
+		return errfmt(err, errlen, -errno, "cannot signal pid %ld: %s", (long)pid,
 			      strerror(errno));
 	for (int waited = 0; waited < SVC_STOP_TIMEOUT_MS; waited += 20) {
 		r = natnet_service_running(home, name, NULL);
@@ -816,7 +801,7 @@ int natnet_service_stop(const char *home, const char *name, char *err, size_t er
 			return 0;
 		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
 	}
-	return seterr(err, errlen, -ETIMEDOUT, "pid %ld did not stop within %d s", (long)pid,
+	return errfmt(err, errlen, -ETIMEDOUT, "pid %ld did not stop within %d s", (long)pid,
 		      SVC_STOP_TIMEOUT_MS / 1000);
 }
 
@@ -826,7 +811,7 @@ static int svc_call(const char *home, const char *name, const char *cmd, json_t 
 	char path[PATH_MAX];
 
 	if (natnet_run_path(home, name, "ctl", path, sizeof(path)) < 0)
-		return seterr(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
 	return ctl_call(path, cmd, args, SVC_CTL_TIMEOUT_MS, result, err, errlen);
 }
 
@@ -837,7 +822,7 @@ int natnet_service_apply(const char *home, const struct natnet_def *d, char *err
 	int rc;
 
 	if (!args)
-		return seterr(err, errlen, -ENOMEM, "out of memory");
+		return errfmt(err, errlen, -ENOMEM, "out of memory");
 	rc = svc_call(home, d->name, "apply", args, &res, err, errlen);
 	json_decref(args);
 	json_decref(res);

@@ -22,7 +22,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,23 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "natd/log.h"
+
 #define STORE_LOCK_WAIT_MS 30000
 #define STORE_MAX_BYTES    (4 << 20)
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static struct in_addr host_at(struct in_addr net, uint32_t off)
 {
@@ -112,19 +98,19 @@ int natnet_parse_network(const char *text, struct in_addr *net, unsigned *prefix
 	uint32_t h;
 
 	if (config_parse_cidr(text, &a, &len) < 0)
-		return fail(err, errlen, -EINVAL, "network '%s': not an IPv4 network like "
-			    "192.168.15.0/24", text);
+		return errfmt(err, errlen, -EINVAL, "network '%s': not an IPv4 network like "
+			      "192.168.15.0/24", text);
 	if (len < 8 || len > 30)
-		return fail(err, errlen, -EINVAL, "network '%s': prefix /%u out of range "
-			    "(/8 to /30)", text, len);
+		return errfmt(err, errlen, -EINVAL, "network '%s': prefix /%u out of range "
+			      "(/8 to /30)", text, len);
 	h = ntohl(a.s_addr);
 	if (h & ~mask_of(len))
-		return fail(err, errlen, -EINVAL, "network '%s': host bits set (did you mean "
-			    "%s/%u?)", text,
-			    inet_ntoa((struct in_addr){ htonl(h & mask_of(len)) }), len);
+		return errfmt(err, errlen, -EINVAL, "network '%s': host bits set (did you mean "
+			      "%s/%u?)", text,
+			      inet_ntoa((struct in_addr){ htonl(h & mask_of(len)) }), len);
 	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
-		return fail(err, errlen, -EINVAL, "network '%s': not a unicast network "
-			    "(0/8, 127/8 and 224/3 cannot be used)", text);
+		return errfmt(err, errlen, -EINVAL, "network '%s': not a unicast network "
+			      "(0/8, 127/8 and 224/3 cannot be used)", text);
 	*net = a;
 	*prefixlen = len;
 	return 0;
@@ -139,19 +125,19 @@ int natnet_parse_loopback(const char *text, struct natnet_loopback *lo, char *er
 	char *end;
 
 	if (!eq || (size_t)(eq - text) >= sizeof(host) || eq == text)
-		return fail(err, errlen, -EINVAL, "loopback mapping '%s': expected "
-			    "HOSTADDRESS=OFFSET, as in 127.0.0.1=2", text);
+		return errfmt(err, errlen, -EINVAL, "loopback mapping '%s': expected "
+			      "HOSTADDRESS=OFFSET, as in 127.0.0.1=2", text);
 	memcpy(host, text, (size_t)(eq - text));
 	host[eq - text] = '\0';
 	if (inet_pton(AF_INET, host, &lo->host) != 1 ||
 	    (ntohl(lo->host.s_addr) >> 24) != 127)
-		return fail(err, errlen, -EINVAL, "loopback mapping '%s': '%s' is not an "
-			    "address in 127.0.0.0/8", text, host);
+		return errfmt(err, errlen, -EINVAL, "loopback mapping '%s': '%s' is not an "
+			      "address in 127.0.0.0/8", text, host);
 	errno = 0;
 	off = strtoul(eq + 1, &end, 10);
 	if (!isdigit((unsigned char)eq[1]) || *end || errno || off > 0xffffff)
-		return fail(err, errlen, -EINVAL, "loopback mapping '%s': offset '%s' is not "
-			    "a number", text, eq + 1);
+		return errfmt(err, errlen, -EINVAL, "loopback mapping '%s': offset '%s' is not "
+			      "a number", text, eq + 1);
 	lo->offset = (uint32_t)off;
 	return 0;
 }
@@ -197,9 +183,9 @@ static int check_rules(const struct natnet_def *d, const struct pfrule *rules, u
 
 		if (r.name[0] == '\0' || r.guest.family != family ||
 		    (r.host.family != AF_UNSPEC && r.host.family != family))
-			return fail(err, errlen, -EINVAL, "%s rule '%s': name, guest address "
-				    "and host address must be given, %s", opt, r.name,
-				    family == AF_INET ? "IPv4" : "IPv6");
+			return errfmt(err, errlen, -EINVAL, "%s rule '%s': name, guest address "
+				      "and host address must be given, %s", opt, r.name,
+				      family == AF_INET ? "IPv4" : "IPv6");
 		if (family == AF_INET) {
 			uint32_t g = r.guest.u.v4.s_addr;
 
@@ -207,23 +193,24 @@ static int check_rules(const struct natnet_def *d, const struct pfrule *rules, u
 				char net[INET_ADDRSTRLEN + 4];
 
 				natnet_format_network(d, net, sizeof(net));
-				return fail(err, errlen, -EINVAL, "%s rule '%s': guest address %s "
-					    "is not in the network %s", opt, r.name,
-					    inet_ntoa(r.guest.u.v4), net);
+				return errfmt(err, errlen, -EINVAL, "%s rule '%s': guest "
+					      "address %s is not in the network %s", opt,
+					      r.name, inet_ntoa(r.guest.u.v4), net);
 			}
 			if (g == a.network.s_addr || g == a.broadcast.s_addr ||
 			    g == a.gateway.s_addr || g == a.dhcp_server.s_addr)
-				return fail(err, errlen, -EINVAL, "%s rule '%s': guest address "
-					    "%s is one of natd's own (network, gateway .1, DHCP "
-					    ".3, broadcast)", opt, r.name, inet_ntoa(r.guest.u.v4));
+				return errfmt(err, errlen, -EINVAL, "%s rule '%s': guest address "
+					      "%s is one of natd's own (network, gateway .1, DHCP "
+					      ".3, broadcast)", opt, r.name,
+					      inet_ntoa(r.guest.u.v4));
 			for (unsigned k = 0; k < d->n_lo4; k++)
 				if (g == host_at(d->network, d->lo4[k].offset).s_addr)
-					return fail(err, errlen, -EINVAL, "%s rule '%s': guest "
-						    "address %s is a host loopback mapping", opt,
-						    r.name, inet_ntoa(r.guest.u.v4));
+					return errfmt(err, errlen, -EINVAL, "%s rule '%s': guest "
+						      "address %s is a host loopback mapping", opt,
+						      r.name, inet_ntoa(r.guest.u.v4));
 		}
 		if (pfrule_set_check_add(rules, i, &r, why, sizeof(why)) < 0)
-			return fail(err, errlen, -EEXIST, "%s: %s", opt, why);
+			return errfmt(err, errlen, -EEXIST, "%s: %s", opt, why);
 	}
 	return 0;
 }
@@ -238,8 +225,8 @@ int natnet_def_check(const struct natnet_def *d, char *err, size_t errlen)
 	int rc;
 
 	if (!natnet_name_valid(d->name))
-		return fail(err, errlen, -EINVAL, "network name '%s': letters, digits, '.', "
-			    "'_', '-' (not first), up to %d bytes", d->name, NATD_NAME_MAX - 1);
+		return errfmt(err, errlen, -EINVAL, "network name '%s': letters, digits, '.', "
+			      "'_', '-' (not first), up to %d bytes", d->name, NATD_NAME_MAX - 1);
 	natnet_format_network(d, net, sizeof(net));
 	rc = natnet_parse_network(net, &n, &len, err, errlen);
 	if (rc < 0)
@@ -247,29 +234,29 @@ int natnet_def_check(const struct natnet_def *d, char *err, size_t errlen)
 	natnet_def_addrs(d, &a);
 	hosts = ~ntohl(a.netmask.s_addr);
 	if (d->dhcp && ntohl(a.range_first.s_addr) > ntohl(a.range_last.s_addr))
-		return fail(err, errlen, -EINVAL, "network %s leaves no address for DHCP "
-			    "leases (gateway .1, host loopback .2, DHCP server .3, guests "
-			    "from .4): use /29 or shorter, or --dhcp off", net);
+		return errfmt(err, errlen, -EINVAL, "network %s leaves no address for DHCP "
+			      "leases (gateway .1, host loopback .2, DHCP server .3, guests "
+			      "from .4): use /29 or shorter, or --dhcp off", net);
 	if (d->n_rules4 > NATNET_MAX_RULES || d->n_rules6 > NATNET_MAX_RULES ||
 	    d->n_lo4 > NATNET_MAX_LOOPBACK)
-		return fail(err, errlen, -EINVAL, "too many rules or mappings");
+		return errfmt(err, errlen, -EINVAL, "too many rules or mappings");
 	for (unsigned i = 0; i < d->n_lo4; i++) {
 		const struct natnet_loopback *lo = &d->lo4[i];
 		char t[48];
 
 		natnet_format_loopback(lo, t, sizeof(t));
 		if (lo->offset < 2 || lo->offset == 3 || lo->offset >= hosts)
-			return fail(err, errlen, -EINVAL, "loopback mapping %s: offset must "
-				    "name a free address of %s (2, or 4 to %u)", t, net,
-				    hosts - 1);
+			return errfmt(err, errlen, -EINVAL, "loopback mapping %s: offset must "
+				      "name a free address of %s (2, or 4 to %u)", t, net,
+				      hosts - 1);
 		if (lo->offset == 4 && d->dhcp)
-			return fail(err, errlen, -EINVAL, "loopback mapping %s: .4 is the "
-				    "first DHCP lease", t);
+			return errfmt(err, errlen, -EINVAL, "loopback mapping %s: .4 is the "
+				      "first DHCP lease", t);
 		for (unsigned j = 0; j < i; j++)
 			if (d->lo4[j].offset == lo->offset || d->lo4[j].host.s_addr ==
 			    lo->host.s_addr)
-				return fail(err, errlen, -EINVAL, "loopback mapping %s: the "
-					    "address or offset is mapped twice", t);
+				return errfmt(err, errlen, -EINVAL, "loopback mapping %s: the "
+					      "address or offset is mapped twice", t);
 	}
 	rc = check_rules(d, d->rules4, d->n_rules4, AF_INET, err, errlen);
 	if (rc == 0)
@@ -280,9 +267,9 @@ int natnet_def_check(const struct natnet_def *d, char *err, size_t errlen)
 			for (unsigned j = 0; j < d->n_rules4; j++)
 				if (pfrule_host_conflict(&d->rules6[i], &d->rules4[j]) ||
 				    !strcmp(d->rules6[i].name, d->rules4[j].name))
-					return fail(err, errlen, -EEXIST, "rule '%s' (IPv6) and "
-						    "rule '%s' (IPv4): same name or same host "
-						    "port", d->rules6[i].name, d->rules4[j].name);
+					return errfmt(err, errlen, -EEXIST, "rule '%s' (IPv6) and "
+						      "rule '%s' (IPv4): same name or same host "
+						      "port", d->rules6[i].name, d->rules4[j].name);
 	}
 	return rc;
 }
@@ -330,7 +317,7 @@ static int get_bool(json_t *o, const char *key, bool *out, char *err, size_t err
 	if (!v)
 		return 0; /* default */
 	if (!json_is_boolean(v))
-		return fail(err, errlen, -EINVAL, "%s: expected true or false", key);
+		return errfmt(err, errlen, -EINVAL, "%s: expected true or false", key);
 	*out = json_is_true(v);
 	return 0;
 }
@@ -346,18 +333,18 @@ static int get_rules(json_t *o, const char *key, int family, struct pfrule *rule
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr))
-		return fail(err, errlen, -EINVAL, "%s: expected a list of rules", key);
+		return errfmt(err, errlen, -EINVAL, "%s: expected a list of rules", key);
 	if (json_array_size(arr) > NATNET_MAX_RULES)
-		return fail(err, errlen, -EINVAL, "%s: more than %d rules", key,
-			    NATNET_MAX_RULES);
+		return errfmt(err, errlen, -EINVAL, "%s: more than %d rules", key,
+			      NATNET_MAX_RULES);
 	json_array_foreach(arr, i, v) {
 		if (!json_is_string(v))
-			return fail(err, errlen, -EINVAL, "%s[%zu]: expected a rule as text",
-				    key, i);
+			return errfmt(err, errlen, -EINVAL, "%s[%zu]: expected a rule as text",
+				      key, i);
 		if (pfrule_parse(json_string_value(v), PFRULE_SYNTAX_NATNET, family,
 				 &rules[*n], why, sizeof(why)) < 0)
-			return fail(err, errlen, -EINVAL, "%s[%zu] '%s': %s", key, i,
-				    json_string_value(v), why);
+			return errfmt(err, errlen, -EINVAL, "%s[%zu] '%s': %s", key, i,
+				      json_string_value(v), why);
 		(*n)++;
 	}
 	return 0;
@@ -372,19 +359,19 @@ int natnet_def_from_json(json_t *o, struct natnet_def *d, char *err, size_t errl
 	int rc;
 
 	if (!json_is_object(o))
-		return fail(err, errlen, -EINVAL, "expected an object");
+		return errfmt(err, errlen, -EINVAL, "expected an object");
 	if (!json_is_string(name))
-		return fail(err, errlen, -EINVAL, "name: missing or not a string");
+		return errfmt(err, errlen, -EINVAL, "name: missing or not a string");
 	natnet_def_init(d, json_string_value(name));
 	if (!natnet_name_valid(json_string_value(name)))
-		return fail(err, errlen, -EINVAL, "name '%s': not a valid network name",
-			    json_string_value(name));
+		return errfmt(err, errlen, -EINVAL, "name '%s': not a valid network name",
+			      json_string_value(name));
 	if (!json_is_string(net))
-		return fail(err, errlen, -EINVAL, "network: missing or not a string");
+		return errfmt(err, errlen, -EINVAL, "network: missing or not a string");
 	rc = natnet_parse_network(json_string_value(net), &d->network, &d->prefixlen, why,
 				  sizeof(why));
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s", why);
+		return errfmt(err, errlen, rc, "%s", why);
 	if ((rc = get_bool(o, "enabled", &d->enabled, err, errlen)) < 0 ||
 	    (rc = get_bool(o, "dhcp", &d->dhcp, err, errlen)) < 0 ||
 	    (rc = get_bool(o, "ipv6", &d->ipv6, err, errlen)) < 0 ||
@@ -397,17 +384,17 @@ int natnet_def_from_json(json_t *o, struct natnet_def *d, char *err, size_t errl
 	lo = json_object_get(o, "loopback_4");
 	if (lo) {
 		if (!json_is_array(lo) || json_array_size(lo) > NATNET_MAX_LOOPBACK)
-			return fail(err, errlen, -EINVAL, "loopback_4: expected a list of at "
-				    "most %d mappings", NATNET_MAX_LOOPBACK);
+			return errfmt(err, errlen, -EINVAL, "loopback_4: expected a list of at "
+				      "most %d mappings", NATNET_MAX_LOOPBACK);
 		d->n_lo4 = 0;
 		json_array_foreach(lo, i, v) {
 			if (!json_is_string(v))
-				return fail(err, errlen, -EINVAL, "loopback_4[%zu]: expected "
-					    "text like \"127.0.0.1=2\"", i);
+				return errfmt(err, errlen, -EINVAL, "loopback_4[%zu]: expected "
+					      "text like \"127.0.0.1=2\"", i);
 			rc = natnet_parse_loopback(json_string_value(v), &d->lo4[d->n_lo4], why,
 						   sizeof(why));
 			if (rc < 0)
-				return fail(err, errlen, rc, "loopback_4[%zu]: %s", i, why);
+				return errfmt(err, errlen, rc, "loopback_4[%zu]: %s", i, why);
 			d->n_lo4++;
 		}
 	}
@@ -441,8 +428,8 @@ static int check_against(const struct natnet_def *o, const struct natnet_def *d,
 	if (natnet_overlap(o, d)) {
 		natnet_format_network(d, a, sizeof(a));
 		natnet_format_network(o, b, sizeof(b));
-		return fail(err, errlen, -EINVAL, "network %s overlaps NAT network '%s' (%s)",
-			    a, o->name, b);
+		return errfmt(err, errlen, -EINVAL, "network %s overlaps NAT network '%s' (%s)",
+			      a, o->name, b);
 	}
 	for (unsigned i = 0; i < d->n_rules4 + d->n_rules6; i++) {
 		const struct pfrule *r = i < d->n_rules4 ? &d->rules4[i]
@@ -453,10 +440,10 @@ static int check_against(const struct natnet_def *o, const struct natnet_def *d,
 								 : &o->rules6[j - o->n_rules4];
 
 			if (pfrule_host_conflict(r, q))
-				return fail(err, errlen, -EEXIST, "rule '%s': host %s port %u is "
-					    "already forwarded by rule '%s' of NAT network '%s'",
-					    r->name, pfrule_proto_name(r->proto), r->host_port,
-					    q->name, o->name);
+				return errfmt(err, errlen, -EEXIST, "rule '%s': host %s port %u is "
+					      "already forwarded by rule '%s' of NAT network '%s'",
+					      r->name, pfrule_proto_name(r->proto), r->host_port,
+					      q->name, o->name);
 		}
 	}
 	return 0;
@@ -525,38 +512,38 @@ int natnet_store_parse(struct natnet_store *st, const char *text, size_t len,
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root)
-		return fail(err, errlen, -EINVAL, "%s: line %d column %d: %s (the file is "
-			    "left as it is: fix or remove it)", path, je.line, je.column,
-			    je.text);
+		return errfmt(err, errlen, -EINVAL, "%s: line %d column %d: %s (the file is "
+			      "left as it is: fix or remove it)", path, je.line, je.column,
+			      je.text);
 	if (!json_is_object(root)) {
-		fail(err, errlen, -EINVAL, "%s: line 1: expected a JSON object", path);
+		errfmt(err, errlen, -EINVAL, "%s: line 1: expected a JSON object", path);
 		goto out;
 	}
 	ver = json_object_get(root, "version");
 	if (ver && (!json_is_integer(ver) || json_integer_value(ver) < 1)) {
-		fail(err, errlen, -EINVAL, "%s: version: expected a positive number", path);
+		errfmt(err, errlen, -EINVAL, "%s: version: expected a positive number", path);
 		goto out;
 	}
 	if (ver && json_integer_value(ver) > NATNET_STORE_VERSION) {
-		fail(err, errlen, -EINVAL, "%s: version %lld is newer than this natd "
-		     "understands (%d)", path, (long long)json_integer_value(ver),
-		     NATNET_STORE_VERSION);
+		errfmt(err, errlen, -EINVAL, "%s: version %lld is newer than this natd "
+		       "understands (%d)", path, (long long)json_integer_value(ver),
+		       NATNET_STORE_VERSION);
 		goto out;
 	}
 	arr = json_object_get(root, "natnetworks");
 	if (arr && !json_is_array(arr)) {
-		fail(err, errlen, -EINVAL, "%s: natnetworks: expected a list", path);
+		errfmt(err, errlen, -EINVAL, "%s: natnetworks: expected a list", path);
 		goto out;
 	}
 	if (arr && json_array_size(arr) > NATNET_MAX_NETWORKS) {
-		fail(err, errlen, -EINVAL, "%s: natnetworks: more than %d networks", path,
-		     NATNET_MAX_NETWORKS);
+		errfmt(err, errlen, -EINVAL, "%s: natnetworks: more than %d networks", path,
+		       NATNET_MAX_NETWORKS);
 		goto out;
 	}
 	if (arr && json_array_size(arr)) {
 		st->defs = calloc(json_array_size(arr), sizeof(st->defs[0]));
 		if (!st->defs) {
-			rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+			rc = errfmt(err, errlen, -ENOMEM, "%s: out of memory", path);
 			goto out;
 		}
 	}
@@ -566,12 +553,12 @@ int natnet_store_parse(struct natnet_store *st, const char *text, size_t len,
 
 		rc = natnet_def_from_json(o, d, why, sizeof(why));
 		if (rc == 0 && natnet_store_find(st, d->name) >= 0)
-			rc = fail(why, sizeof(why), -EINVAL, "a second network of that name");
+			rc = errfmt(why, sizeof(why), -EINVAL, "a second network of that name");
 		for (size_t j = 0; rc == 0 && j < st->n; j++)
 			rc = check_against(&st->defs[j], d, why, sizeof(why));
 		if (rc < 0) {
-			fail(err, errlen, -EINVAL, "%s: natnetworks[%zu]%s%.64s%s: %s", path, i,
-			     nm ? " (" : "", nm ? nm : "", nm ? ")" : "", why);
+			errfmt(err, errlen, -EINVAL, "%s: natnetworks[%zu]%s%.64s%s: %s", path, i,
+			       nm ? " (" : "", nm ? nm : "", nm ? ")" : "", why);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -599,13 +586,13 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
 	for (;;) {
 		if (n + 1 >= cap || !buf) {
 			if (cap > STORE_MAX_BYTES) {
-				rc = fail(err, errlen, -EFBIG, "%s: larger than %d bytes", path,
-					  STORE_MAX_BYTES);
+				rc = errfmt(err, errlen, -EFBIG, "%s: larger than %d bytes", path,
+					    STORE_MAX_BYTES);
 				goto out;
 			}
 			nb = realloc(buf, buf ? cap *= 2 : cap);
 			if (!nb) {
-				rc = fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+				rc = errfmt(err, errlen, -ENOMEM, "%s: out of memory", path);
 				goto out;
 			}
 			buf = nb;
@@ -614,7 +601,7 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+			rc = errfmt(err, errlen, -errno, "%s: %s", path, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
@@ -660,22 +647,22 @@ static int store_lock(struct natnet_store *st, char *err, size_t errlen)
 
 	rc = natnet_mkdir_p(st->home);
 	if (rc < 0)
-		return fail(err, errlen, rc, "cannot create %s: %s (set NATD_HOME to a "
-			    "writable directory)", st->home, strerror(-rc));
+		return errfmt(err, errlen, rc, "cannot create %s: %s (set NATD_HOME to a "
+			      "writable directory)", st->home, strerror(-rc));
 	snprintf(lp, sizeof(lp), "%s.lock", st->path);
 	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: %s", lp, strerror(errno));
+		return errfmt(err, errlen, -errno, "%s: %s", lp, strerror(errno));
 	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 20) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
-			rc = fail(err, errlen, -errno, "%s: lock: %s", lp, strerror(errno));
+			rc = errfmt(err, errlen, -errno, "%s: lock: %s", lp, strerror(errno));
 			close(fd);
 			return rc;
 		}
 		if (waited >= STORE_LOCK_WAIT_MS) {
 			close(fd);
-			return fail(err, errlen, -EBUSY, "%s: still locked by another natd "
-				    "command after %d s", lp, STORE_LOCK_WAIT_MS / 1000);
+			return errfmt(err, errlen, -EBUSY, "%s: still locked by another natd "
+				      "command after %d s", lp, STORE_LOCK_WAIT_MS / 1000);
 		}
 		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
 	}
@@ -695,7 +682,7 @@ int natnet_store_load(struct natnet_store *st, const char *home, bool lock,
 	if ((size_t)snprintf(st->home, sizeof(st->home), "%s", home) >= sizeof(st->home) ||
 	    (size_t)snprintf(st->path, sizeof(st->path), "%s/natd.json", home) >=
 		    sizeof(st->path) - 8)
-		return fail(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
 	if (lock) {
 		rc = store_lock(st, err, errlen);
 		if (rc < 0)
@@ -707,7 +694,7 @@ int natnet_store_load(struct natnet_store *st, const char *home, bool lock,
 	} else if (rc == 0) {
 		rc = natnet_store_parse(st, text, len, st->path, err, errlen);
 	} else if (err && !err[0]) {
-		fail(err, errlen, rc, "%s: %s", st->path, strerror(-rc));
+		errfmt(err, errlen, rc, "%s: %s", st->path, strerror(-rc));
 	}
 	free(text);
 	if (rc < 0)
@@ -724,32 +711,32 @@ int natnet_write_atomic(const char *path, const char *text, size_t len, char *er
 	int fd, dfd, rc = 0;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return fail(err, errlen, -ENAMETOOLONG, "%s: path too long", path);
+		return errfmt(err, errlen, -ENAMETOOLONG, "%s: path too long", path);
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
 		 slash ? path : ".");
 	if (!dir[0])
 		snprintf(dir, sizeof(dir), "/");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
+		return errfmt(err, errlen, -errno, "%s: %s", tmp, strerror(errno));
 	while (off < len) {
 		ssize_t w = write(fd, text + off, len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			rc = fail(err, errlen, -errno, "%s: write: %s", tmp, strerror(errno));
+			rc = errfmt(err, errlen, -errno, "%s: write: %s", tmp, strerror(errno));
 			break;
 		}
 		off += (size_t)w;
 	}
 	if (rc == 0 && fsync(fd) < 0)
-		rc = fail(err, errlen, -errno, "%s: fsync: %s", tmp, strerror(errno));
+		rc = errfmt(err, errlen, -errno, "%s: fsync: %s", tmp, strerror(errno));
 	if (close(fd) < 0 && rc == 0)
-		rc = fail(err, errlen, -errno, "%s: close: %s", tmp, strerror(errno));
+		rc = errfmt(err, errlen, -errno, "%s: close: %s", tmp, strerror(errno));
 	if (rc == 0 && rename(tmp, path) < 0)
-		rc = fail(err, errlen, -errno, "rename %s to %s: %s", tmp, path,
-			  strerror(errno));
+		rc = errfmt(err, errlen, -errno, "rename %s to %s: %s", tmp, path,
+			    strerror(errno));
 	if (rc < 0) {
 		unlink(tmp);
 		return rc;
@@ -757,7 +744,7 @@ int natnet_write_atomic(const char *path, const char *text, size_t len, char *er
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		if (fsync(dfd) < 0)
-			rc = fail(err, errlen, -errno, "%s: fsync: %s", dir, strerror(errno));
+			rc = errfmt(err, errlen, -errno, "%s: fsync: %s", dir, strerror(errno));
 		close(dfd);
 	}
 	return rc;
@@ -772,7 +759,7 @@ static int write_json_text(const char *path, char *text, char *err, size_t errle
 
 	if (!t) {
 		free(text);
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return errfmt(err, errlen, -ENOMEM, "%s: out of memory", path);
 	}
 	t[n] = '\n';
 	t[n + 1] = '\0';
@@ -788,7 +775,7 @@ int natnet_store_save(struct natnet_store *st, char *err, size_t errlen)
 	int rc;
 
 	if (st->lock_fd < 0)
-		return fail(err, errlen, -ENOLCK, "%s: not locked", st->path);
+		return errfmt(err, errlen, -ENOLCK, "%s: not locked", st->path);
 	arr = json_array();
 	if (!arr || !st->root)
 		goto nomem;
@@ -802,12 +789,12 @@ int natnet_store_save(struct natnet_store *st, char *err, size_t errlen)
 	}
 	text = json_dumps(st->root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (!text)
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", st->path);
+		return errfmt(err, errlen, -ENOMEM, "%s: out of memory", st->path);
 	rc = write_json_text(st->path, text, err, errlen);
 	return rc;
 nomem:
 	json_decref(arr);
-	return fail(err, errlen, -ENOMEM, "%s: out of memory", st->path);
+	return errfmt(err, errlen, -ENOMEM, "%s: out of memory", st->path);
 }
 
 void natnet_store_release(struct natnet_store *st)
@@ -841,12 +828,12 @@ int natnet_leases_parse(const char *text, size_t len, const struct natnet_def *d
 	natnet_def_addrs(d, &a);
 	root = json_loadb(text, len, 0, &je);
 	if (!root)
-		return fail(err, errlen, -EINVAL, "line %d column %d: %s", je.line, je.column,
-			    je.text);
+		return errfmt(err, errlen, -EINVAL, "line %d column %d: %s", je.line, je.column,
+			      je.text);
 	arr = json_object_get(root, "leases");
 	if (!json_is_array(arr)) {
 		json_decref(root);
-		return fail(err, errlen, -EINVAL, "leases: expected a list");
+		return errfmt(err, errlen, -EINVAL, "leases: expected a list");
 	}
 	json_array_foreach(arr, i, o) {
 		const char *mac = json_string_value(json_object_get(o, "mac"));
@@ -890,16 +877,16 @@ int natnet_leases_load(const char *home, const struct natnet_def *d, time_t now,
 	int rc;
 
 	if (natnet_leases_path(home, d->name, path, sizeof(path)) < 0)
-		return fail(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
 	rc = read_file(path, &text, &len, why, sizeof(why));
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s: %s", path, strerror(-rc));
+		return errfmt(err, errlen, rc, "%s: %s", path, strerror(-rc));
 	rc = natnet_leases_parse(text, len, d, now, out, max, why, sizeof(why));
 	free(text);
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s: %s", path, why);
+		return errfmt(err, errlen, rc, "%s: %s", path, why);
 	return rc;
 }
 
@@ -913,7 +900,7 @@ int natnet_leases_save(const char *home, const char *name, const struct natnet_l
 
 	if (natnet_leases_path(home, name, path, sizeof(path)) < 0) {
 		json_decref(arr);
-		return fail(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
 	}
 	for (size_t i = 0; arr && i < n; i++) {
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l[i].mac[0],
@@ -927,7 +914,7 @@ int natnet_leases_save(const char *home, const char *name, const struct natnet_l
 	text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
 	json_decref(root);
 	if (!text)
-		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+		return errfmt(err, errlen, -ENOMEM, "%s: out of memory", path);
 	rc = write_json_text(path, text, err, errlen);
 	return rc;
 }
