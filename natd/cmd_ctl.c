@@ -48,23 +48,6 @@ static bool is_help(const char *a)
 	return !strcmp(a, "--help") || !strcmp(a, "-h");
 }
 
-/* Same rule as `natd run --name`: the name becomes a file name. */
-static bool valid_vm_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= NATD_NAME_MAX || s[0] == '.' || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return false;
-	}
-	return true;
-}
-
 /* $NATD_HOME/run/VM.ctl. Returns 0 or -ENAMETOOLONG. */
 static int ctl_path(const char *vm, char *out, size_t outlen)
 {
@@ -127,7 +110,7 @@ int cmd_showvminfo(int argc, char **argv)
 		      "[--machinereadable])\n", stderr);
 		return 2;
 	}
-	if (!valid_vm_name(vm)) {
+	if (!config_name_valid(vm)) {
 		fprintf(stderr, "natd showvminfo: '%s' is not a valid VM name\n", vm);
 		return 2;
 	}
@@ -152,7 +135,7 @@ int cmd_controlvm(int argc, char **argv)
 		      "VM SUBCOMMAND [ARGS...])\n", stderr);
 		return 2;
 	}
-	if (!valid_vm_name(argv[1])) {
+	if (!config_name_valid(argv[1])) {
 		fprintf(stderr, "natd controlvm: '%s' is not a valid VM name\n", argv[1]);
 		return 2;
 	}

@@ -266,7 +266,7 @@ static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
 			return usage(sub, "--%s: missing value", name);
 		}
 		if (!strcmp(name, "netname")) {
-			if (!natnet_name_valid(v))
+			if (!config_name_valid(v))
 				return usage(sub, "--netname: '%s' is not a valid network name "
 					     "(letters, digits, '.', '_', '-'; up to %d bytes)", v,
 					     NATD_NAME_MAX - 1);

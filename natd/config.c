@@ -516,7 +516,7 @@ static const struct {
 	{ "nicbandwidthgroup", opt_bwgroup },
 };
 
-static bool valid_vm_name(const char *s)
+bool config_name_valid(const char *s)
 {
 	size_t n = strlen(s);
 
@@ -594,7 +594,7 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 			continue;
 		}
 		if (!strcmp(name, "name")) {
-			if (!valid_vm_name(value))
+			if (!config_name_valid(value))
 				return fail(err, errlen, "--name: '%s' is not a valid VM name (letters, "
 					    "digits, '.', '_', '-'; up to %d bytes)", value,
 					    NATD_NAME_MAX - 1);
@@ -717,7 +717,7 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		if (!n->nat_network[0])
 			return fail(err, errlen, "--nic%u natnetwork needs --nat-network%u NAME "
 				    "(natd natnetwork list shows the networks)", x, x);
-		if (!valid_vm_name(n->nat_network))
+		if (!config_name_valid(n->nat_network))
 			return fail(err, errlen, "--nat-network%u: '%s' is not a valid NAT network "
 				    "name", x, n->nat_network);
 		if (n->n_natpf)

@@ -122,6 +122,10 @@ void config_init(struct natd_config *cfg);
  * --help was asked for (nothing else done), or -EINVAL with a one-line
  * message naming the option in err.
  */
+/* A VM or NAT-network name: 1 to NATD_NAME_MAX-1 of [A-Za-z0-9._-], not
+ * starting with '.' or '-' (names become file names under $NATD_HOME/run). */
+bool config_name_valid(const char *s);
+
 int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 		     char *err, size_t errlen);
 

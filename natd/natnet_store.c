@@ -78,18 +78,6 @@ void natnet_def_addrs(const struct natnet_def *d, struct natnet_addrs *a)
 	a->range_last.s_addr = htonl(last);
 }
 
-bool natnet_name_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= NATD_NAME_MAX || s[0] == '.' || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
-			return false;
-	return true;
-}
-
 int natnet_parse_network(const char *text, struct in_addr *net, unsigned *prefixlen,
 			 char *err, size_t errlen)
 {
@@ -224,7 +212,7 @@ int natnet_def_check(const struct natnet_def *d, char *err, size_t errlen)
 	uint32_t hosts;
 	int rc;
 
-	if (!natnet_name_valid(d->name))
+	if (!config_name_valid(d->name))
 		return errfmt(err, errlen, -EINVAL, "network name '%s': letters, digits, '.', "
 			      "'_', '-' (not first), up to %d bytes", d->name, NATD_NAME_MAX - 1);
 	natnet_format_network(d, net, sizeof(net));
@@ -363,7 +351,7 @@ int natnet_def_from_json(json_t *o, struct natnet_def *d, char *err, size_t errl
 	if (!json_is_string(name))
 		return errfmt(err, errlen, -EINVAL, "name: missing or not a string");
 	natnet_def_init(d, json_string_value(name));
-	if (!natnet_name_valid(json_string_value(name)))
+	if (!config_name_valid(json_string_value(name)))
 		return errfmt(err, errlen, -EINVAL, "name '%s': not a valid network name",
 			      json_string_value(name));
 	if (!json_is_string(net))

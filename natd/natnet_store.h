@@ -78,9 +78,6 @@ void natnet_def_init(struct natnet_def *d, const char *name);
 
 void natnet_def_addrs(const struct natnet_def *d, struct natnet_addrs *a);
 
-/* Letters, digits, '.', '_', '-', not starting with '.' or '-', < NATD_NAME_MAX. */
-bool natnet_name_valid(const char *name);
-
 /*
  * Parses --network: IPv4 "a.b.c.d/len", len 8 to 30, no host bits, a unicast
  * range (not 0/8, 127/8, 224/4 or above). Returns 0 or -EINVAL with err.
