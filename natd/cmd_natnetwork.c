@@ -74,10 +74,16 @@ static const char natnetwork_help[] =
 "                            nameservers (NATD_RESOLV_CONF) except those in\n" \
 "                            127.0.0.0/8; when none remain, the gateway .1,\n" \
 "                            which proxies DNS\n" \
-"  --ipv6 on|off             IPv6 router advertisements (default off;\n" \
-"                            recorded, but `start` refuses it until natd\n" \
-"                            supports IPv6)\n" \
-"  --ipv6-default on|off     advertise an IPv6 default route (default off)\n" \
+"  --ipv6 on|off             IPv6 (default off): router advertisements of\n" \
+"                            the prefix fd17:625c:f037:XXYY::/64 (XXYY the\n" \
+"                            network's second and third octets) for SLAAC,\n" \
+"                            gateway and DNS proxy ::1 (router fe80::1),\n" \
+"                            RDNSS and stateless DHCPv6 with the host's IPv6\n" \
+"                            nameservers (else ::1); guests' TCP, UDP and\n" \
+"                            ping over IPv6 leave through the host\n" \
+"  --ipv6-default on|off     advertise natd as the guests' IPv6 default\n" \
+"                            router (default off: guests reach the outside\n" \
+"                            over IPv4 only, natd's ::1 still answers)\n" \
 "  --port-forward-4 RULE     forward a host port to a guest, repeatable:\n" \
 "                              name:proto:[hostip]:hostport:[guestip]:guestport\n" \
 "                            e.g. \"ssh:tcp:[]:1022:[192.168.15.5]:22\"; proto\n" \
@@ -87,8 +93,10 @@ static const char natnetwork_help[] =
 "                            the client's own address. Host ports below\n" \
 "                            net.ipv4.ip_unprivileged_port_start need\n" \
 "                            CAP_NET_BIND_SERVICE when the network starts\n" \
-"  --port-forward-6 RULE     the same for IPv6 (addresses in brackets);\n" \
-"                            used only with --ipv6 on\n" \
+"  --port-forward-6 RULE     the same for IPv6 (addresses in brackets; the\n" \
+"                            guest address in the network's prefix), e.g.\n" \
+"                            \"ssh6:tcp:[]:1022:[fd17:625c:f037:a80f::5]:22\";\n" \
+"                            in force only with --ipv6 on\n" \
 "  --loopback-4 ADDR=OFFSET  network address N+OFFSET reaches the host's\n" \
 "                            ADDR in 127.0.0.0/8 (TCP and UDP); the default\n" \
 "                            mapping is 127.0.0.1=2 (N.2 is the host's\n" \
@@ -122,8 +130,9 @@ DEF_OPTIONS
 "\n"
 "On a running network, rules are added and removed at once, all or nothing\n"
 "(a new rule's host socket must open, or nothing changes and natd.json is\n"
-"left alone), as are loopback mappings and --dhcp; --network needs the\n"
-"network stopped; --enable/--disable take effect at the next start.\n"
+"left alone), as are loopback mappings, --dhcp and --ipv6-default;\n"
+"--network and --ipv6 need the network stopped; --enable/--disable take\n"
+"effect at the next start.\n"
 "\n"
 "Exit status: 0 done, 1 refused (nothing changed), 2 usage error.\n";
 
@@ -536,9 +545,10 @@ static int cmd_modify(const struct args *a)
 				d.name);
 			goto out;
 		}
-		if (d.ipv6 && !old->ipv6) {
-			fprintf(stderr, "natd natnetwork modify: %s is running: --ipv6 on is not "
-				"supported yet\n", d.name);
+		if (d.ipv6 != old->ipv6) {
+			fprintf(stderr, "natd natnetwork modify: %s is running: stop it before "
+				"changing --ipv6 (natd natnetwork stop --netname %s)\n", d.name,
+				d.name);
 			goto out;
 		}
 		if (natnet_service_apply(st.home, &d, err, sizeof(err)) < 0) {
@@ -585,12 +595,6 @@ static int cmd_start(const struct args *a)
 	if (!d->enabled) {
 		fprintf(stderr, "natd natnetwork start: %s is disabled (natd natnetwork modify "
 			"--netname %s --enable)\n", d->name, d->name);
-		goto out;
-	}
-	if (d->ipv6) {
-		fprintf(stderr, "natd natnetwork start: %s: --ipv6 on: IPv6 is not supported "
-			"yet (natd natnetwork modify --netname %s --ipv6 off)\n", d->name,
-			d->name);
 		goto out;
 	}
 	if (natnet_service_start(st.home, d, err, sizeof(err)) < 0) {

@@ -23,7 +23,10 @@
  * The adapter's configuration is derived from the network's definition:
  * gateway and DNS proxy .1, DHCP server .3 (its replies come from .3, it
  * answers ARP for .3), leases from .4, host nameservers minus 127/8 handed
- * out (falling back to .1), loopback mappings. Leases are written to
+ * out (falling back to .1), loopback mappings; with --ipv6 on, router
+ * advertisements for the network's prefix from fe80::1, the gateway and DNS
+ * proxy <prefix>::1, a default route only with --ipv6-default on, and the
+ * --port-forward-6 rules. Leases are written to
  * $NATD_HOME/natnet-NAME.leases.json after every change (debounced to once
  * per loop turn) and restored at start, keyed by MAC, so guests keep their
  * addresses and an unrenewed lease stays valid across restarts.
@@ -58,6 +61,7 @@
 #include "natd/ctl.h"
 #include "natd/log.h"
 #include "stack/nic.h"
+#include "stack/nic6.h"
 #include "stack/stack.h"
 
 #define SVC_READY_TIMEOUT_MS 20000
@@ -145,7 +149,14 @@ static void svc_fill_nic_config(void)
 		/* no room (a /30 without DHCP): a range the server never hands out */
 		c->guest_first = c->guest_last = a->gateway;
 	}
-	c->ipv6_default = TRI_OFF;
+	/* IPv6: RAs for the prefix, the gateway ::1 routes and proxies DNS
+	 * (stack/nic6.c); RDNSS and DHCPv6 hand out the host's IPv6
+	 * nameservers, else ::1. */
+	c->ipv6 = d->ipv6;
+	c->prefix6 = a->prefix6;
+	c->gateway6 = a->gateway6;
+	c->dns6 = a->gateway6;
+	c->ipv6_default = d->ipv6_default ? TRI_ON : TRI_OFF;
 	c->mtu = 1500;
 	c->type = NIC_TYPE_VIRTIO;
 	c->cable_connected = true;
@@ -267,8 +278,9 @@ static int svc_rules_apply(const struct pfrule *del, unsigned n_del,
 			errfmt(err, errlen, rc, "rule '%s': %s", add[i].name, why);
 			break;
 		}
-		log_info("port forward %s:%s:%u -> %s:%u", r.name, pfrule_proto_name(r.proto),
-			 r.host_port, inet_ntoa(r.guest.u.v4), r.guest_port);
+		log_info("port forward %s:%s:%u -> [%s]:%u", r.name, pfrule_proto_name(r.proto),
+			 r.host_port, pfrule_addr_format(&r.guest, why, sizeof(why)),
+			 r.guest_port);
 	}
 	if (rc == 0) {
 		for (j = 0; j < n_del; j++)
@@ -285,6 +297,19 @@ static int svc_rules_apply(const struct pfrule *del, unsigned n_del,
 			log_err("rule '%s' could not be restored: %s", r.name, why);
 	}
 	return rc;
+}
+
+/* The rules a definition has in force: the IPv4 ones, and the IPv6 ones
+ * when IPv6 is on. Returns how many (names are unique across both). */
+static unsigned svc_active_rules(const struct natnet_def *d, struct pfrule *out)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->n_rules4; i++)
+		out[n++] = d->rules4[i];
+	for (unsigned i = 0; d->ipv6 && i < d->n_rules6; i++)
+		out[n++] = d->rules6[i];
+	return n;
 }
 
 /* Rules of old that new lacks or changed (del) and rules of new that old
@@ -458,9 +483,10 @@ static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 /* `modify` of the running network: {"definition": {...}}. All or nothing. */
 static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errlen)
 {
-	static struct pfrule del[NATNET_MAX_RULES], add[NATNET_MAX_RULES];
+	static struct pfrule old[2 * NATNET_MAX_RULES], new[2 * NATNET_MAX_RULES];
+	static struct pfrule del[2 * NATNET_MAX_RULES], add[2 * NATNET_MAX_RULES];
 	static struct natnet_def d;
-	unsigned n_del, n_add;
+	unsigned n_old, n_new, n_del, n_add;
 
 	(void)opaque;
 	if (natnet_def_from_json(json_object_get(args, "definition"), &d, err, errlen) < 0)
@@ -470,14 +496,19 @@ static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errle
 		snprintf(err, errlen, "the network itself cannot change while it runs");
 		return NULL;
 	}
-	if (d.ipv6 && !svc.def.ipv6) {
-		snprintf(err, errlen, "IPv6 is not supported yet");
+	if (d.ipv6 != svc.def.ipv6) {
+		snprintf(err, errlen, "--ipv6 cannot change while the network runs");
 		return NULL;
 	}
-	svc_rules_diff(svc.def.rules4, svc.def.n_rules4, d.rules4, d.n_rules4, del, &n_del,
-		       add, &n_add);
+	n_old = svc_active_rules(&svc.def, old);
+	n_new = svc_active_rules(&d, new);
+	svc_rules_diff(old, n_old, new, n_new, del, &n_del, add, &n_add);
 	if (svc_rules_apply(del, n_del, add, n_add, err, errlen) < 0)
 		return NULL;
+	if (d.ipv6_default != svc.def.ipv6_default && svc.nic && nic_ip6(svc.nic)) {
+		svc.ncfg.ipv6_default = d.ipv6_default ? TRI_ON : TRI_OFF;
+		nic6_readvertise(nic_ip6(svc.nic));
+	}
 	svc.def = d;
 	natnet_def_addrs(&svc.def, &svc.addrs);
 	/* Loopback mappings and DHCP on/off are read from the config per packet. */
@@ -488,8 +519,9 @@ static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errle
 			htonl(ntohl(svc.addrs.network.s_addr) + d.lo4[i].offset);
 		svc.ncfg.loopback_host[i] = d.lo4[i].host;
 	}
-	log_info("definition changed (modify): %u rule%s removed, %u added; DHCP %s", n_del,
-		 n_del == 1 ? "" : "s", n_add, d.dhcp ? "on" : "off");
+	log_info("definition changed (modify): %u rule%s removed, %u added; DHCP %s; IPv6 "
+		 "default route %s", n_del, n_del == 1 ? "" : "s", n_add, d.dhcp ? "on" : "off",
+		 !d.ipv6 ? "-" : d.ipv6_default ? "on" : "off");
 	return json_object();
 }
 
@@ -578,10 +610,11 @@ static int svc_setup(char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	svc_restore_leases();
-	if (svc.def.n_rules4) {
-		static struct pfrule none[1];
+	{
+		static struct pfrule none[1], rules[2 * NATNET_MAX_RULES];
+		unsigned n = svc_active_rules(&svc.def, rules);
 
-		rc = svc_rules_apply(none, 0, svc.def.rules4, svc.def.n_rules4, err, errlen);
+		rc = n ? svc_rules_apply(none, 0, rules, n, err, errlen) : 0;
 		if (rc < 0)
 			return rc;
 	}
@@ -639,6 +672,13 @@ static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
 	} else {
 		log_info("running: gateway and DNS %s, DHCP %s, switch %s/run/natnet-%s.sock",
 			 gw, d->dhcp ? first : "off", home, d->name);
+		if (d->ipv6) {
+			char pfx[INET6_ADDRSTRLEN + 4];
+
+			natnet_format_ipv6_prefix(d, pfx, sizeof(pfx));
+			log_info("IPv6: prefix %s, gateway and DNS ::1 (router fe80::1), default "
+				 "route %s", pfx, d->ipv6_default ? "advertised" : "not advertised");
+		}
 		svc_report(ready_fd, "ok");
 		close(ready_fd);
 		ready_fd = -1;

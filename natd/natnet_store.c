@@ -76,6 +76,12 @@ void natnet_def_addrs(const struct natnet_def *d, struct natnet_addrs *a)
 	if (last >= net + 4 && last - (net + 4) >= 65536)
 		last = net + 4 + 65535;
 	a->range_last.s_addr = htonl(last);
+
+	a->prefix6 = (struct in6_addr){ .s6_addr = { 0xfd, 0x17, 0x62, 0x5c, 0xf0, 0x37,
+						     ((const uint8_t *)&d->network.s_addr)[1],
+						     ((const uint8_t *)&d->network.s_addr)[2] } };
+	a->gateway6 = a->prefix6;
+	a->gateway6.s6_addr[15] = 1;
 }
 
 int natnet_parse_network(const char *text, struct in_addr *net, unsigned *prefixlen,
@@ -153,9 +159,12 @@ void natnet_format_network(const struct natnet_def *d, char *buf, size_t len)
 
 void natnet_format_ipv6_prefix(const struct natnet_def *d, char *buf, size_t len)
 {
-	const uint8_t *b = (const uint8_t *)&d->network.s_addr;
+	char a[INET6_ADDRSTRLEN];
+	struct natnet_addrs na;
 
-	snprintf(buf, len, "fd17:625c:f037:%x::/64", (unsigned)(b[1] << 8 | b[2]));
+	natnet_def_addrs(d, &na);
+	inet_ntop(AF_INET6, &na.prefix6, a, sizeof(a));
+	snprintf(buf, len, "%s/64", a);
 }
 
 static int check_rules(const struct natnet_def *d, const struct pfrule *rules, unsigned n,
@@ -196,6 +205,21 @@ static int check_rules(const struct natnet_def *d, const struct pfrule *rules, u
 					return errfmt(err, errlen, -EINVAL, "%s rule '%s': guest "
 						      "address %s is a host loopback mapping", opt,
 						      r.name, inet_ntoa(r.guest.u.v4));
+		} else {
+			static const uint8_t zero[8];
+			const uint8_t *g = r.guest.u.v6.s6_addr;
+			char ga[INET6_ADDRSTRLEN], pfx[INET6_ADDRSTRLEN + 4];
+
+			pfrule_addr_format(&r.guest, ga, sizeof(ga));
+			natnet_format_ipv6_prefix(d, pfx, sizeof(pfx));
+			if (memcmp(g, a.prefix6.s6_addr, 8))
+				return errfmt(err, errlen, -EINVAL, "%s rule '%s': guest "
+					      "address %s is not in the network's IPv6 prefix "
+					      "%s", opt, r.name, ga, pfx);
+			if (!memcmp(g + 8, zero, 8) || !memcmp(g, a.gateway6.s6_addr, 16))
+				return errfmt(err, errlen, -EINVAL, "%s rule '%s': guest address "
+					      "%s is one of natd's own (the prefix's ::0 and "
+					      "the gateway ::1)", opt, r.name, ga);
 		}
 		if (pfrule_set_check_add(rules, i, &r, why, sizeof(why)) < 0)
 			return errfmt(err, errlen, -EEXIST, "%s: %s", opt, why);

@@ -70,6 +70,10 @@ struct natnet_addrs {
 	struct in_addr gateway;      /* .1 */
 	struct in_addr dhcp_server;  /* .3 */
 	struct in_addr range_first, range_last; /* leases; first > last: none */
+	/* IPv6 (with --ipv6 on): VirtualBox's prefix fd17:625c:f037:XXYY::/64,
+	 * XXYY the second and third octets of the IPv4 network; the gateway,
+	 * which also proxies DNS, is <prefix>::1 (router fe80::1). */
+	struct in6_addr prefix6, gateway6;
 };
 
 /* A new definition with VirtualBox's defaults: enabled, DHCP on, IPv6 off,
@@ -94,8 +98,7 @@ int natnet_format_rule(const struct pfrule *r, char *buf, size_t len);
 void natnet_format_loopback(const struct natnet_loopback *lo, char *buf, size_t len);
 /* "192.168.15.0/24" */
 void natnet_format_network(const struct natnet_def *d, char *buf, size_t len);
-/* VirtualBox's IPv6 prefix of a NAT network: fd17:625c:f037:XXYY::/64 from
- * the second and third octets of the IPv4 network. */
+/* The IPv6 prefix of a NAT network, "fd17:625c:f037:a80f::/64". */
 void natnet_format_ipv6_prefix(const struct natnet_def *d, char *buf, size_t len);
 
 /*

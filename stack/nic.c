@@ -411,7 +411,7 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	nic->dhcp_cfg = dc;
 	dhcp_server_set_lease_cb(nic->dhcp, nic_lease_event, nic);
 	nic_dhcp_boot(nic);
-	{
+	if (cfg->tftp.s_addr) { /* NAT networks have no TFTP server */
 		struct tftp_service_config tc = { .root = cfg->tftp_prefix, .addr = cfg->tftp,
 						  .mtu = cfg->mtu, .adapter = adapter };
 

@@ -6,7 +6,9 @@
  *
  * Addresses. The netif holds fe80::2 (index 0: lwIP sends its neighbour
  * solicitations from it, and RAs come from it), <prefix>::2 and <prefix>::3,
- * all preferred at once: natd does no duplicate address detection of its
+ * all preferred at once (on a NAT network, natnet_service.c: fe80::1 and
+ * <prefix>::1, gateway and DNS proxy in one; the link-local address always
+ * has the gateway's interface ID): natd does no duplicate address detection of its
  * own, but lwIP answers a guest's DAD probe for any of them, so a guest that
  * picks ::2 sees it as a duplicate. Guest addresses are never natd's: lwIP
  * answers solicitations only for its own addresses.
@@ -84,7 +86,7 @@ struct nic6 {
 	struct netif *netif;
 	unsigned adapter;
 	const struct nic_config *cfg;
-	ip6_addr_t ll;                 /* fe80::2, zoned */
+	ip6_addr_t ll;                 /* fe80::2 (fe80::1 on NAT networks), zoned */
 	struct ndp_ra ra;              /* all but the router lifetime */
 	uint8_t dnssl[NIC6_DNSSL_MAX];
 	struct dhcp6_server_config dhcp6;
@@ -180,6 +182,14 @@ static void nic6_ra_timeout(void *arg)
 		       arc4random_uniform(NIC6_MAX_INTERVAL_MS - NIC6_MIN_INTERVAL_MS);
 	}
 	sys_timeout(next, nic6_ra_timeout, n);
+}
+
+void nic6_readvertise(struct nic6 *n)
+{
+	if (netif_is_link_up(n->netif)) {
+		nic6_send_ra(n);
+		stack_kick();
+	}
 }
 
 /* A router solicitation: an RA now, or as soon as the interval allows. */
@@ -513,7 +523,7 @@ static void nic6_set_addr(struct netif *netif, s8_t idx, const uint8_t *a)
 int nic6_start(uv_loop_t *loop, struct netif *netif, unsigned adapter,
 	       const struct nic_config *cfg, struct nic6 **out, char *err, size_t errlen)
 {
-	static const uint8_t ll[16] = { 0xfe, 0x80, [15] = 2 };
+	uint8_t ll[16] = { 0xfe, 0x80 };
 	struct resolvconf rc;
 	bool have_rc;
 	const char *names[RESOLVCONF_MAX_SEARCH];
@@ -536,9 +546,12 @@ int nic6_start(uv_loop_t *loop, struct netif *netif, unsigned adapter,
 	n->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT;
 
 	netif->output_ip6 = ethip6_output;
+	/* the router's link-local address has the gateway's interface ID */
+	memcpy(ll + 8, cfg->gateway6.s6_addr + 8, 8);
 	nic6_set_addr(netif, 0, ll);
 	nic6_set_addr(netif, 1, cfg->gateway6.s6_addr);
-	nic6_set_addr(netif, 2, cfg->dns6.s6_addr);
+	if (memcmp(cfg->dns6.s6_addr, cfg->gateway6.s6_addr, 16))
+		nic6_set_addr(netif, 2, cfg->dns6.s6_addr);
 	ip6_addr_copy(n->ll, *netif_ip6_addr(netif, 0));
 
 	have_rc = resolvconf_load(resolvconf_path(), &rc) == 0;

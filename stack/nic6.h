@@ -70,6 +70,10 @@ void nic6_get_counters(const struct nic6 *n, struct nic6_counters *c);
 /* Whether the RAs make natd the guest's default router now. */
 bool nic6_default_route(const struct nic6 *n);
 
+/* The configuration's ipv6_default changed: advertise the new router
+ * lifetime at once (when a VM is attached). */
+void nic6_readvertise(struct nic6 *n);
+
 /* Stops advertising; netif is the caller's to remove afterwards. */
 void nic6_stop(struct nic6 *n);
 

@@ -96,9 +96,7 @@ check "the good file loads again" sh -c "'$N' natnetwork list >/dev/null"
 # start refusals and failures.
 check "disable n1" "$N" natnetwork modify --netname n1 --disable
 refused "start of a disabled network" "is disabled" 1 natnetwork start --netname n1
-check "enable n1, IPv6 on" "$N" natnetwork modify --netname n1 --enable --ipv6 on
-refused "start with IPv6 on" "IPv6 is not supported yet" 1 natnetwork start --netname n1
-check "IPv6 off" "$N" natnetwork modify --netname n1 --ipv6 off
+check "enable n1" "$N" natnetwork modify --netname n1 --enable
 bg socat TCP-LISTEN:20003,reuseaddr,fork SYSTEM:true
 wait_for 10 listening - tcp "*:20003" || fail "port holder did not start"
 refused "start when a rule's host port is taken" "rule 'r3'" 1 natnetwork start --netname n1

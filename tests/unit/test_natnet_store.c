@@ -47,6 +47,15 @@ static void add_rule(struct natnet_def *d, const char *text)
 	d->n_rules4++;
 }
 
+static void add_rule6(struct natnet_def *d, const char *text)
+{
+	char err[256];
+
+	cr_assert_eq(pfrule_parse(text, PFRULE_SYNTAX_NATNET, AF_INET6, &d->rules6[d->n_rules6],
+				  err, sizeof(err)), 0, "%s", err);
+	d->n_rules6++;
+}
+
 Test(natnet_store, defaults_and_addresses)
 {
 	struct natnet_def d = mkdef("natnet1", "192.168.15.0/24");
@@ -67,6 +76,13 @@ Test(natnet_store, defaults_and_addresses)
 	cr_expect_str_eq(ip(a.broadcast), "192.168.15.255");
 	natnet_format_ipv6_prefix(&d, buf, sizeof(buf));
 	cr_expect_str_eq(buf, "fd17:625c:f037:a80f::/64");
+	cr_expect_str_eq(inet_ntop(AF_INET6, &a.gateway6, buf, sizeof(buf)),
+			 "fd17:625c:f037:a80f::1");
+	/* VirtualBox's example: the middle two bytes of 10.222.173.0 */
+	d = mkdef("dead", "10.222.173.0/24");
+	natnet_format_ipv6_prefix(&d, buf, sizeof(buf));
+	cr_expect_str_eq(buf, "fd17:625c:f037:dead::/64");
+	d = mkdef("natnet1", "192.168.15.0/24");
 	cr_expect_eq(natnet_def_check(&d, buf, sizeof(buf)), 0, "%s", buf);
 
 	d = mkdef("small", "10.0.0.8/29");
@@ -167,6 +183,26 @@ Test(natnet_store, checks)
 
 	e = mkdef("../x", "10.0.0.0/24");
 	cr_expect_lt(natnet_def_check(&e, err, sizeof(err)), 0, "bad name");
+
+	/* IPv6 rules: the guest in the network's prefix, not natd's ::1 */
+	e = d;
+	add_rule6(&e, "ssh6:tcp:[]:1024:[fd17:625c:f037:a80f::5]:22");
+	cr_expect_eq(natnet_def_check(&e, err, sizeof(err)), 0, "%s", err);
+	e.n_rules6 = 0;
+	add_rule6(&e, "ssh6:tcp:[]:1024:[fd17:625c:f037:1::5]:22");
+	cr_expect_lt(natnet_def_check(&e, err, sizeof(err)), 0);
+	cr_expect(strstr(err, "not in the network's IPv6 prefix fd17:625c:f037:a80f::/64"), "%s",
+		  err);
+	e.n_rules6 = 0;
+	add_rule6(&e, "ssh6:tcp:[]:1024:[fd17:625c:f037:a80f::1]:22");
+	cr_expect_lt(natnet_def_check(&e, err, sizeof(err)), 0);
+	cr_expect(strstr(err, "one of natd's own"), "%s", err);
+	e.n_rules6 = 0;
+	add_rule6(&e, "any6:tcp:[]:1024:[fd17:625c:f037:a80f::]:22");
+	cr_expect_lt(natnet_def_check(&e, err, sizeof(err)), 0, "the subnet-router anycast");
+	e.n_rules6 = 0;
+	add_rule6(&e, "ssh:tcp:[]:1024:[fd17:625c:f037:a80f::5]:22");
+	cr_expect_lt(natnet_def_check(&e, err, sizeof(err)), 0, "a name the IPv4 rules use");
 }
 
 Test(natnet_store, overlap)
@@ -189,7 +225,7 @@ Test(natnet_store, json_round_trip)
 	d.dhcp = false;
 	d.ipv6_default = true;
 	add_rule(&d, "a:udp:[127.0.0.1]:5353:[172.16.0.9]:53");
-	cr_assert_eq(pfrule_parse("v6:tcp:[::1]:8080:[fd17::5]:80", PFRULE_SYNTAX_NATNET, AF_INET6,
+	cr_assert_eq(pfrule_parse("v6:tcp:[::1]:8080:[fd17:625c:f037:1000::5]:80", PFRULE_SYNTAX_NATNET, AF_INET6,
 				  &d.rules6[0], err, sizeof(err)), 0, "%s", err);
 	d.n_rules6 = 1;
 	j = natnet_def_to_json(&d);
