@@ -699,7 +699,7 @@ static void print_def(const char *home, const struct natnet_def *d)
 				printf("        %s\n", t);
 	}
 	if (d->n_rules6) {
-		printf("Port-forwarding (ipv6)\n");
+		printf("Port-forwarding (ipv6)%s\n", d->ipv6 ? "" : " (not in force: IPv6 off)");
 		for (unsigned i = 0; i < d->n_rules6; i++)
 			if (natnet_format_rule(&d->rules6[i], t, sizeof(t)) >= 0)
 				printf("        %s\n", t);
