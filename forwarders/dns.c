@@ -22,8 +22,9 @@
  * The nameservers are read with natd's resolv.conf parser from
  * NATD_RESOLV_CONF (default /etc/resolv.conf) and watched with uv_fs_poll:
  * an edit (a VPN coming up, NetworkManager) takes effect within a second
- * without restarting natd. Loopback resolvers (127.0.0.53) are fine here:
- * natd runs on the host.
+ * without restarting natd, for the proxy and for the lists DHCP and the RAs
+ * hand out (nic_resolvconf_changed()). Loopback resolvers (127.0.0.53) are
+ * fine for the proxy: natd runs on the host.
  *
  * A query that fails dns_query_check() gets FORMERR (or is dropped when not
  * even a header); when every server failed, the guest gets SERVFAIL.
@@ -249,6 +250,10 @@ static void dns_watch_cb(uv_fs_poll_t *h, int status, const uv_stat_t *prev,
 	(void)status;
 	dns_load_servers();
 	dns.ctr.reloads++;
+	/* DHCP's and the RAs' nameserver and search lists follow the file too */
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+		if (dns.nics[i].nic)
+			nic_resolvconf_changed(dns.nics[i].nic);
 }
 
 /* An IPv6 address of natd's (global scope: no zone) as lwIP's. */

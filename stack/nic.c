@@ -467,6 +467,43 @@ out:
 	return rc;
 }
 
+void nic_resolvconf_changed(struct nic *nic)
+{
+	struct dhcp_server_config now, dc = nic->dhcp_cfg;
+
+	nic_dhcp_config(nic->cfg, &now);
+	memcpy(dc.dns, now.dns, sizeof(dc.dns));
+	dc.n_dns = now.n_dns;
+	memcpy(dc.domain, now.domain, sizeof(dc.domain));
+	memcpy(dc.search, now.search, sizeof(dc.search));
+	dc.n_search = now.n_search;
+	if (memcmp(dc.dns, nic->dhcp_cfg.dns, sizeof(dc.dns)) ||
+	    dc.n_dns != nic->dhcp_cfg.n_dns || dc.n_search != nic->dhcp_cfg.n_search ||
+	    strcmp(dc.domain, nic->dhcp_cfg.domain) ||
+	    memcmp(dc.search, nic->dhcp_cfg.search, sizeof(dc.search))) {
+		char list[DHCP_MAX_DNS * (INET_ADDRSTRLEN + 1)] = "";
+		size_t n = 0;
+
+		for (unsigned i = 0; i < dc.n_dns; i++) {
+			char a[INET_ADDRSTRLEN];
+
+			inet_ntop(AF_INET, &dc.dns[i], a, sizeof(a));
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? " " : "", a);
+		}
+		if (dhcp_server_reconfigure(nic->dhcp, &dc) < 0) {
+			log_warn("nic%u: the resolver file changed, but the new nameservers and "
+				 "search list do not fit into a DHCP reply: DHCP keeps the old ones",
+				 nic->adapter);
+		} else {
+			nic->dhcp_cfg = dc;
+			log_info("nic%u: the resolver file changed: DHCP now hands out DNS %s%s%s",
+				 nic->adapter, list, dc.domain[0] ? ", domain " : "", dc.domain);
+		}
+	}
+	if (nic->ip6)
+		nic6_resolvconf_changed(nic->ip6);
+}
+
 void nic_set_cable(struct nic *nic, bool connected)
 {
 	nic->cable = connected && nic->cfg->mode == NIC_MODE_NAT;

@@ -37,6 +37,12 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 /* Cable connected or pulled at run time (setlinkstate). */
 void nic_set_cable(struct nic *nic, bool connected);
 
+/* The host's resolver file changed (forwarders/dns.c watches it): DHCP's
+ * nameserver and search lists, and the RAs' RDNSS and DNSSL, follow it.
+ * Guests learn the change at their next renewal (DHCP, DHCPv6) or at once
+ * (an RA is sent when the IPv6 lists changed). */
+void nic_resolvconf_changed(struct nic *nic);
+
 /* The gateway's MAC on this adapter: 52:55 followed by the gateway's IPv4. */
 void nic_gateway_mac(const struct nic_config *cfg, uint8_t mac[6]);
 

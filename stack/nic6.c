@@ -520,15 +520,65 @@ static void nic6_set_addr(struct netif *netif, s8_t idx, const uint8_t *a)
 	netif_ip6_addr_set_state(netif, idx, IP6_ADDR_PREFERRED);
 }
 
+_Static_assert(DHCP6_MAX_DNS == NDP_MAX_RDNSS, "RDNSS and DHCPv6 share one list");
+
+/* RDNSS, DNSSL and the DHCPv6 answers from the resolver file, as it is now.
+ * Returns true when they changed. */
+static bool nic6_load_dns(struct nic6 *n)
+{
+	uint8_t rdnss[NDP_MAX_RDNSS][16], dnssl[NIC6_DNSSL_MAX];
+	const char *names[RESOLVCONF_MAX_SEARCH];
+	struct resolvconf rc;
+	unsigned n_names = 0, n_rdnss;
+	size_t dnssl_len = 0;
+	bool have_rc, changed;
+
+	have_rc = resolvconf_load(resolvconf_path(), &rc) == 0;
+	if (have_rc)
+		for (unsigned i = 0; i < rc.n_search; i++)
+			names[n_names++] = rc.search[i];
+	/* as many search domains as fit */
+	for (unsigned i = 0; i < n_names; i++) {
+		int l = dhcp6_domain_list_encode(&names[i], 1, dnssl + dnssl_len,
+						 sizeof(dnssl) - dnssl_len);
+
+		if (l < 0)
+			break;
+		dnssl_len += (size_t)l;
+	}
+	memset(rdnss, 0, sizeof(rdnss));
+	n_rdnss = nic6_dns_servers(n->cfg, have_rc ? &rc : NULL, rdnss, NDP_MAX_RDNSS);
+	changed = n_rdnss != n->ra.n_rdnss || memcmp(rdnss, n->ra.rdnss, sizeof(rdnss)) ||
+		  dnssl_len != n->ra.dnssl_len || memcmp(dnssl, n->dnssl, dnssl_len);
+
+	memcpy(n->ra.rdnss, rdnss, sizeof(rdnss));
+	n->ra.n_rdnss = n_rdnss;
+	memcpy(n->dnssl, dnssl, dnssl_len);
+	n->ra.dnssl = dnssl_len ? n->dnssl : NULL;
+	n->ra.dnssl_len = dnssl_len;
+	memcpy(n->dhcp6.dns, rdnss, sizeof(n->dhcp6.dns));
+	n->dhcp6.n_dns = n_rdnss;
+	memcpy(n->dhcp6.domains, dnssl, dnssl_len);
+	n->dhcp6.domains_len = dnssl_len;
+	return changed;
+}
+
+void nic6_resolvconf_changed(struct nic6 *n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!nic6_load_dns(n))
+		return;
+	inet_ntop(AF_INET6, n->ra.rdnss[0], a, sizeof(a));
+	log_info("nic%u: the resolver file changed: RAs and DHCPv6 now name DNS %s%s", n->adapter,
+		 a, n->ra.n_rdnss > 1 ? " and more" : "");
+	nic6_readvertise(n);
+}
+
 int nic6_start(uv_loop_t *loop, struct netif *netif, unsigned adapter,
 	       const struct nic_config *cfg, struct nic6 **out, char *err, size_t errlen)
 {
 	uint8_t ll[16] = { 0xfe, 0x80 };
-	struct resolvconf rc;
-	bool have_rc;
-	const char *names[RESOLVCONF_MAX_SEARCH];
-	unsigned n_names = 0;
-	size_t dnssl_len = 0;
 	struct nic6 *n;
 
 	if (adapter < 1 || adapter > NATD_MAX_NICS) {
@@ -554,20 +604,6 @@ int nic6_start(uv_loop_t *loop, struct netif *netif, unsigned adapter,
 		nic6_set_addr(netif, 2, cfg->dns6.s6_addr);
 	ip6_addr_copy(n->ll, *netif_ip6_addr(netif, 0));
 
-	have_rc = resolvconf_load(resolvconf_path(), &rc) == 0;
-	if (have_rc)
-		for (unsigned i = 0; i < rc.n_search; i++)
-			names[n_names++] = rc.search[i];
-	/* as many search domains as fit */
-	for (unsigned i = 0; i < n_names; i++) {
-		int l = dhcp6_domain_list_encode(&names[i], 1, n->dnssl + dnssl_len,
-						 sizeof(n->dnssl) - dnssl_len);
-
-		if (l < 0)
-			break;
-		dnssl_len += (size_t)l;
-	}
-
 	n->ra.cur_hop_limit = 64;
 	n->ra.other_config = true;
 	memcpy(n->ra.src_mac, netif->hwaddr, 6);
@@ -576,16 +612,9 @@ int nic6_start(uv_loop_t *loop, struct netif *netif, unsigned adapter,
 	n->ra.prefix_len = 64;
 	n->ra.valid_lifetime = NIC6_VALID_LIFETIME;
 	n->ra.preferred_lifetime = NIC6_PREFERRED_LIFETIME;
-	n->ra.n_rdnss = nic6_dns_servers(cfg, have_rc ? &rc : NULL, n->ra.rdnss, NDP_MAX_RDNSS);
-	n->ra.dnssl = dnssl_len ? n->dnssl : NULL;
-	n->ra.dnssl_len = dnssl_len;
 	n->ra.dns_lifetime = NIC6_DNS_LIFETIME;
-
 	n->dhcp6.duid_len = dhcp6_duid_ll(netif->hwaddr, n->dhcp6.duid);
-	memcpy(n->dhcp6.dns, n->ra.rdnss, sizeof(n->dhcp6.dns));
-	n->dhcp6.n_dns = n->ra.n_rdnss;
-	memcpy(n->dhcp6.domains, n->dnssl, dnssl_len);
-	n->dhcp6.domains_len = dnssl_len;
+	nic6_load_dns(n);
 	n->dhcp6.info_refresh = NIC6_INFO_REFRESH;
 
 	if (host6.n_nics++ == 0)

@@ -74,6 +74,10 @@ bool nic6_default_route(const struct nic6 *n);
  * lifetime at once (when a VM is attached). */
 void nic6_readvertise(struct nic6 *n);
 
+/* The host's resolver file changed: RDNSS, DNSSL and DHCPv6's lists follow;
+ * a change is advertised at once. */
+void nic6_resolvconf_changed(struct nic6 *n);
+
 /* Stops advertising; netif is the caller's to remove afterwards. */
 void nic6_stop(struct nic6 *n);
 

@@ -203,6 +203,12 @@ expect_eq "vmb keeps .5 after the restart" 192.168.15.5 "$(lease_var "$T/lease2.
 check "add natnet2" "$N" natnetwork add --netname natnet2 --network 10.20.30.0/24
 check "overlapping network refused" sh -c "! '$N' natnetwork add --netname natnet3 --network 192.168.0.0/16 2>$T/ov.err && grep -q overlaps $T/ov.err"
 printf 'nameserver 127.0.0.53\n' > "$NATD_RESOLV_CONF"
+# natnet1 runs on: its DHCP follows the file (no nameserver left but a
+# loopback one, so the gateway), for guests that renew.
+check "natnet1 follows the resolver file: DHCP now names the gateway" wait_for 10 grep -q \
+	'resolver file changed: DHCP now hands out DNS 192.168.15.1$' "$NATD_HOME/run/natnet-natnet1.log"
+udhcpc_lease "${NS[vma]}" "nn0$ID" > "$T/lease3.vma"
+expect_eq "  ... and a guest that renews gets it" 192.168.15.1 "$(lease_var "$T/lease3.vma" dns)"
 check "start natnet2" natnet_start natnet2
 natd_vm vmd "nn3$ID" natnet2
 NS[vmd]=$GUEST_NS

@@ -99,6 +99,15 @@ check "RA: only that one" test "$(grep -c 'Recursive DNS server' "$T/ra1")" = 1
 check "--ipv6-default off: router lifetime 0" grep -Eq 'Router lifetime +: +0 ' "$T/ra1"
 check "  ... and no IPv6 default route in the guest" \
 	test -z "$(ip -n "${NS[vma]}" -6 route show default)"
+# The lists follow the host's resolver file while the network runs.
+printf 'nameserver 127.0.0.53\nnameserver ::1\nnameserver 2001:db8:100::1\nnameserver 2001:db8:100::53\nsearch v6.test\n' > "$NATD_RESOLV_CONF"
+check "the service notices the resolver file's change" wait_for 10 grep -q \
+	'resolver file changed: RAs and DHCPv6 now name DNS 2001:db8:100::1 and more' \
+	"$NATD_HOME/run/natnet-v6net.log"
+ra "${NS[vmb]}" "${TAP[vmb]}" > "$T/ra2" || { cat "$T/ra2"; fail "rdisc6 got no router advertisement"; }
+check "RA RDNSS now has the new nameserver too" \
+	grep -Eq 'Recursive DNS server +: 2001:db8:100::53$' "$T/ra2"
+check "RA DNSSL has the new search list" grep -Eq 'DNS search list +: v6\.test' "$T/ra2"
 
 check "vma pings the gateway ::1" ip netns exec "${NS[vma]}" ping -6 -c 1 -W 2 "$PFX::1"
 check "vmb pings the router fe80::1" ip netns exec "${NS[vmb]}" ping -6 -c 1 -W 2 "fe80::1%${TAP[vmb]}"
