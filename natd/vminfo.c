@@ -167,11 +167,12 @@ static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic
 		portfwd_foreach(nic, rule_to_json, rules);
 		json_object_set_new(o, "rules", rules);
 	}
-	json_object_set_new(o, "counters", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_object_set_new(o, "counters", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"rx_frames", (json_int_t)c.rx_frames, "tx_frames", (json_int_t)c.tx_frames,
 		"tx_dropped", (json_int_t)c.tx_dropped,
 		"rx_dropped_link_down", (json_int_t)c.rx_dropped_link,
 		"rx_dropped_no_memory", (json_int_t)c.rx_dropped_nomem,
+		"rx_dropped_oversize", (json_int_t)c.rx_dropped_oversize,
 		"dhcp_replies", (json_int_t)c.dhcp_sent));
 	if (nic_tftp(nic)) {
 		struct tftp_service_counters tc;

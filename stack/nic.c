@@ -180,6 +180,13 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 		nic->ctr.rx_dropped_link++;
 		return;
 	}
+	if (len > 0xffff) {
+		/* the transports allow DEVICE_MAX_FRAME; lwIP's pbufs end at 64 KiB */
+		nic->ctr.rx_dropped_oversize++;
+		log_ratelimited(&nic->rl_drop, LOG_LVL_WARN, "nic%u: %zu-byte frame dropped "
+				"(larger than 65535 bytes)", nic->adapter, len);
+		return;
+	}
 	nic_arp_alias(nic, frame, len);
 	/* A runt (taps and sockets need not pad to Ethernet's minimum) is padded
 	 * with zeros as on a wire: lwIP reads IP header fields before it checks

@@ -7,7 +7,10 @@
  * 52:54:00:12:34:56, then waits up to 5 s for the framed ARP reply and
  * prints "ADDR is-at MAC". Exits 0 when every address was answered, 1 on
  * timeout or a protocol error (bad frame length), 2 on usage/connect errors.
- *   stream_peer SOCKET ADDR...
+ * The word "oversize" in place of an address sends one 65540-byte frame
+ * (legal in the framing, larger than any IP packet) and prints "oversize
+ * sent".
+ *   stream_peer SOCKET ADDR|oversize...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +44,26 @@ static int send_arp(int fd, struct in_addr target)
 	memset(f + 32, 0, 6);
 	memcpy(f + 38, &target, 4);
 	return send(fd, buf, sizeof(buf), MSG_NOSIGNAL) == (ssize_t)sizeof(buf) ? 0 : -1;
+}
+
+static int send_oversize(int fd)
+{
+	static uint8_t buf[4 + 65540];
+	uint32_t len = sizeof(buf) - 4;
+
+	buf[0] = (uint8_t)(len >> 24); buf[1] = (uint8_t)(len >> 16);
+	buf[2] = (uint8_t)(len >> 8); buf[3] = (uint8_t)len;
+	memset(buf + 4, 0xff, 6);
+	memcpy(buf + 10, my_mac, 6);
+	buf[16] = 0x08; buf[17] = 0x00;
+	for (size_t off = 0; off < sizeof(buf);) {
+		ssize_t w = send(fd, buf + off, sizeof(buf) - off, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
 }
 
 static int read_full(int fd, uint8_t *p, size_t n, int deadline_ms)
@@ -95,7 +118,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: stream_peer SOCKET ADDR...\n");
+		fprintf(stderr, "usage: stream_peer SOCKET ADDR|oversize...\n");
 		return 2;
 	}
 	if (strlen(argv[1]) >= sizeof(sun.sun_path))
@@ -111,6 +134,14 @@ int main(int argc, char **argv)
 		uint8_t mac[6];
 		int rc;
 
+		if (!strcmp(argv[i], "oversize")) {
+			if (send_oversize(fd) < 0) {
+				fprintf(stderr, "stream_peer: send: %s\n", strerror(errno));
+				return 1;
+			}
+			printf("oversize sent\n");
+			continue;
+		}
 		if (inet_pton(AF_INET, argv[i], &target) != 1)
 			return 2;
 		if (send_arp(fd, target) < 0) {
