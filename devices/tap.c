@@ -323,6 +323,9 @@ static int tap_send(struct device *dev, const struct iovec *iov, int iovcnt, siz
 
 		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
 			return -EAGAIN;
+		if (e == EIO && !dev->sotype)
+			return -ENETDOWN; /* the tap is down (the VM's side is not up yet):
+					   * dropped as on a wire without carrier */
 		log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: write: %s", dev->spec,
 				strerror(e));
 		if (e == EPIPE || e == ECONNRESET || e == ENOTCONN)
