@@ -177,7 +177,7 @@ int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest)
 	struct nic *nic = nat_nic_of(netif);
 	uint32_t d = ip4_addr_get_u32(dest);
 
-	if (!nic || nat.flows == NULL || nat.shutting_down || !nic_cable(nic))
+	if (!nic || !nic_cable(nic))
 		return 0;
 	if (nat_dest_forbidden(d) || ip4_addr_isbroadcast(dest, netif))
 		return 0;
@@ -185,11 +185,12 @@ int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest)
 		const struct nic_config *c = nic_config(nic);
 
 		/* natd's own service addresses (DNS proxy, TFTP; in a NAT network
-		 * the DHCP server and the host loopback mappings) */
+		 * the DHCP server and the host loopback mappings), served by lwIP
+		 * pcbs whether or not the NAT engine runs */
 		return d == c->dns.s_addr || d == c->tftp.s_addr ||
 		       d == c->dhcp_server.s_addr || nat_is_host_alias(nic, d);
 	}
-	return 1;
+	return nat.flows != NULL && !nat.shutting_down; /* re-originated by the NAT */
 }
 
 /* IPv6 destinations a NAT must never re-originate. */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # gen_corpus.py - writes the seed corpora of fuzz_dhcp_server,
-# fuzz_resolvconf and fuzz_tftp_request (run once; the files are committed):
+# fuzz_resolvconf, fuzz_tftp_request and fuzz_frame (run once; the files are
+# committed):
 #   python3 tests/fuzz/gen_corpus.py tests/fuzz/corpus
 import os
 import socket
@@ -126,10 +127,90 @@ def tftp_seeds():
     }
 
 
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def ipv4(src, dst, proto, payload, ident=1, frag=0):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, frag, 64,
+                    proto, 0, ip(src), ip(dst))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + payload
+
+
+def l4_csum(src, dst, proto, seg):
+    pseudo = ip(src) + ip(dst) + struct.pack("!BBH", 0, proto, len(seg))
+    return csum(pseudo + seg)
+
+
+def udp(src, sport, dst, dport, data):
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+    c = l4_csum(src, dst, 17, seg) or 0xffff
+    return ipv4(src, dst, 17, seg[:6] + struct.pack("!H", c) + seg[8:])
+
+
+def tcp_syn(src, sport, dst, dport):
+    seg = struct.pack("!HHIIBBHHH", sport, dport, 1000, 0, 6 << 4, 0x02, 65535, 0, 0)
+    seg += bytes([2, 4, 0x05, 0xb4, 1, 1, 1, 0])  # MSS 1460, NOP NOP EOL
+    seg = seg[:12] + bytes([(len(seg) // 4) << 4]) + seg[13:]
+    c = l4_csum(src, dst, 6, seg)
+    return ipv4(src, dst, 6, seg[:16] + struct.pack("!H", c) + seg[18:])
+
+
+def icmp_echo(src, dst):
+    m = struct.pack("!BBHHH", 8, 0, 0, 0x1234, 1) + b"natd-fuzz"
+    m = m[:2] + struct.pack("!H", csum(m)) + m[4:]
+    return ipv4(src, dst, 1, m)
+
+
+def arp_req(target, sender="10.0.2.15"):
+    return struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, MAC, ip(sender),
+                       b"\0" * 6, ip(target))
+
+
+def frame_seeds():
+    # fuzz_frame: 2-byte EtherType (0x88xx/0x86xx: 0x08xx to broadcast), payload
+    g = "10.0.2.15"
+    frag = udp(g, 5000, "10.0.2.2", 7, b"x" * 40)
+    src6 = bytes.fromhex("fd17625cf0370002" "005054fffe123456")
+    dst6 = bytes.fromhex("fd17625cf0370002" "0000000000000002")
+    echo6 = bytes.fromhex("8000000012340001") + b"ping"
+    c6 = csum(src6 + dst6 + struct.pack("!IxxxB", len(echo6), 58) + echo6)
+    echo6 = echo6[:2] + struct.pack("!H", c6) + echo6[4:]
+    v6 = struct.pack("!IHBB", 6 << 28, len(echo6), 58, 64) + src6 + dst6 + echo6
+    return {
+        "arp_gateway": b"\x88\x06" + arp_req("10.0.2.2"),
+        "arp_dns": b"\x88\x06" + arp_req("10.0.2.3"),
+        "arp_tftp": b"\x88\x06" + arp_req("10.0.2.4"),
+        "icmp_echo": b"\x08\x00" + icmp_echo(g, "10.0.2.2"),
+        "dhcp_discover": b"\x88\x00" + udp("0.0.0.0", 68, "255.255.255.255", 67,
+                                          bootp(1, opt(55, bytes([1, 3, 6, 15, 119])))),
+        "dhcp_request": b"\x88\x00" + udp("0.0.0.0", 68, "255.255.255.255", 67,
+                                         bootp(3, opt(50, ip(g)) + opt(54, ip("10.0.2.2")))),
+        "tftp_rrq": b"\x08\x00" + udp(g, 1234, "10.0.2.4", 69,
+                                     tftp_req(1, b"f", b"octet", (b"blksize", b"512"),
+                                              (b"tsize", b"0"))),
+        "tftp_missing": b"\x08\x00" + udp(g, 1235, "10.0.2.4", 69,
+                                         tftp_req(1, b"nothing", b"octet")),
+        "tcp_syn_gateway": b"\x08\x00" + tcp_syn(g, 40000, "10.0.2.2", 22),
+        "udp_remote": b"\x08\x00" + udp(g, 40001, "198.51.100.1", 53, b"\0" * 12),
+        "frag_first": b"\x08\x00" + ipv4(g, "10.0.2.2", 17, frag[20:44], 7, 0x2000),
+        "frag_last": b"\x08\x00" + ipv4(g, "10.0.2.2", 17, frag[44:], 7, 3),
+        "ipv6_echo": b"\x86\xdd" + v6,
+        "vlan": b"\x81\x00" + b"\x00\x05\x08\x00" + icmp_echo(g, "10.0.2.2"),
+        "runt": b"\x08\x00\x45",
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "corpus"
     for sub, seeds in (("fuzz_dhcp_server", dhcp_seeds()), ("fuzz_resolvconf", RESOLV),
-                       ("fuzz_tftp_request", tftp_seeds())):
+                       ("fuzz_tftp_request", tftp_seeds()), ("fuzz_frame", frame_seeds())):
         d = os.path.join(root, sub)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
