@@ -172,8 +172,9 @@ static const char list_help[] =
 "\n"
 "Shows every NAT network (or those whose name matches the shell PATTERN):\n"
 "network, gateway, DHCP, IPv6, rules, loopback mappings, whether it is\n"
-"enabled and whether its service runs (with its pid, attached VMs and\n"
-"DHCP leases), in VBoxManage list natnetworks' layout.\n"
+"enabled and whether its service runs (with its pid, attached VMs, DHCP\n"
+"leases and, with IPv6 on, the guests' IPv6 addresses natd has seen), in\n"
+"VBoxManage list natnetworks' layout.\n"
 "\n"
 "Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
 "error.\n";
@@ -728,6 +729,14 @@ static void print_def(const char *home, const struct natnet_def *d)
 		    (json_int_t)json_array_size(leases))
 			printf("        ... %lld in all\n", (long long)json_integer_value(
 			       json_object_get(status, "leases_total")));
+	}
+	if (json_array_size(json_object_get(status, "ipv6_guests"))) {
+		size_t i;
+		json_t *g;
+
+		printf("IPv6 guest addresses (most recently seen first)\n");
+		json_array_foreach(json_object_get(status, "ipv6_guests"), i, g)
+			printf("        %s\n", json_string_value(g) ?: "?");
 	}
 	json_decref(status);
 	printf("\n");

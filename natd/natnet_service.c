@@ -475,6 +475,19 @@ static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 		      "frames_flooded", (json_int_t)ss.flooded,
 		      "frames_dropped", (json_int_t)ss.dropped);
 	json_object_set_new(r, "leases", leases);
+	if (svc.nic && nic_ip6(svc.nic)) {
+		ip6_addr_t g[NIC6_MAX_GUEST_ADDRS];
+		json_t *arr = json_array();
+		int n = nic_guest_ip6(svc.nic, g, NIC6_MAX_GUEST_ADDRS);
+
+		for (int i = 0; i < n; i++) {
+			char a[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6, g[i].addr, a, sizeof(a));
+			json_array_append_new(arr, json_string(a));
+		}
+		json_object_set_new(r, "ipv6_guests", arr);
+	}
 	json_object_set_new(r, "leases_total", json_integer((json_int_t)svc_count_leases()));
 	json_object_set_new(r, "definition", natnet_def_to_json(&svc.def));
 	return r;

@@ -116,6 +116,9 @@ expect_eq "DNS at the gateway ::1 (proxy, asks the host's loopback nameserver)" 
 expect_eq "DNS over TCP at ::1" 192.0.2.53 \
 	"$(ip netns exec "${NS[vma]}" dig @"$PFX::1" +tcp +time=3 +tries=2 +short h.natnet.test A)"
 
+"$N" natnetwork list v6net > "$T/list2"
+check "list shows the guests' IPv6 addresses natd has seen" \
+	sh -c "grep -qx '        ${A6[vma]}' '$T/list2' && grep -qx '        ${A6[vmb]}' '$T/list2'"
 # VM <-> VM over IPv6: the switch carries it, natd is not in the path.
 check "vma pings vmb over IPv6" ip netns exec "${NS[vma]}" ping -6 -c 1 -W 2 "${A6[vmb]}"
 bg ip netns exec "${NS[vmb]}" socat TCP6-LISTEN:7000,bind="[${A6[vmb]}]",reuseaddr,fork SYSTEM:'echo from-vmb'
