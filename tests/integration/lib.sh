@@ -317,6 +317,54 @@ lease_var() {
 	sed -n "s/^$2=//p" "$1" | tr -d "'" | head -n1
 }
 
+# http_client_echo NS SOCAT-LISTEN: an HTTP server in NS ("-" for the host's
+# namespace) on socat's listening address (e.g. TCP-LISTEN:80,bind=ADDR)
+# that answers every request with "client=PEER", the address it saw.
+http_client_echo() {
+	local ns=$1 listen=$2
+	[ -x "$T/http.sh" ] || {
+		cat > "$T/http.sh" <<-'EOS'
+		#!/bin/sh
+		read -r line
+		printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nclient=%s\n' "$SOCAT_PEERADDR"
+		EOS
+		chmod +x "$T/http.sh"
+	}
+	if [ "$ns" = - ]; then
+		bg socat "$listen,reuseaddr,fork" EXEC:"$T/http.sh"
+	else
+		bg ip netns exec "$ns" socat "$listen,reuseaddr,fork" EXEC:"$T/http.sh"
+	fi
+}
+
+# rdisc NS IFACE: rdisc6's report of one router advertisement on IFACE, once
+# the interface has a link-local address that passed DAD to send from.
+rdisc() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6 && break
+		sleep 0.1
+	done
+	ip netns exec "$1" rdisc6 -1 -w 3000 -r 3 "$2"
+}
+
+# natnet_start NAME: `natd natnetwork start`; the service is killed at exit
+# whatever happens, and its log is shown on failure.
+natnet_start() {
+	"$NATD_BIN" natnetwork start --netname "$1" || return 1
+	_pids+=("$(cat "$NATD_HOME/run/natnet-$1.pid")")
+	ln -sf "$NATD_HOME/run/natnet-$1.log" "$T/natd-svc-$1.log"
+}
+
+# natnet_stop NAME: `natd natnetwork stop`; the service's log must end with a
+# clean stop and hold no sanitizer report.
+natnet_stop() {
+	local log="$NATD_HOME/run/natnet-$1.log"
+	"$NATD_BIN" natnetwork stop --netname "$1" || return 1
+	tail -n 1 "$log" | grep -q ': stopped$' || { tail -n 20 "$log" >&2; return 1; }
+	! grep -Eq 'Sanitizer|runtime error' "$log" || { grep -E -A20 'Sanitizer|runtime error' "$log" >&2; return 1; }
+}
+
 done_testing() {
 	echo "# $_checks checks passed"
 }

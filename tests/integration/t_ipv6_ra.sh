@@ -28,12 +28,7 @@ esac
 
 # rdisc6: what the RA says.
 # (rdisc6 needs a link-local address that passed DAD to send from)
-ll_ready() { ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6; }
-ra() {
-	wait_for 10 ll_ready "$1" "$2" || fail "no link-local address on $2"
-	ip netns exec "$1" rdisc6 -1 -w 3000 -r 3 "$2"
-}
-ra "$ns" "$tap" > "$T/ra1" || { cat "$T/ra1"; fail "rdisc6 got no router advertisement"; }
+rdisc "$ns" "$tap" > "$T/ra1" || { cat "$T/ra1"; fail "rdisc6 got no router advertisement"; }
 check "RA from fe80::2" grep -q '^ from fe80::2' "$T/ra1"
 check "RA prefix fd17:625c:f037:2::/64" grep -Eq 'Prefix +: fd17:625c:f037:2::/64' "$T/ra1"
 check "RA prefix on-link" grep -Eq 'On-link +: +Yes' "$T/ra1"
@@ -96,7 +91,7 @@ guest6_sysctls "$ns2"
 natd_start natd2 --name vm6on --nic1 nat --attach1 "tap:$tap2" --natipv6default1 on \
 	--natdnsproxy1 off
 tap_into_ns "$tap2" "$ns2"
-ra "$ns2" "$tap2" > "$T/ra2" || fail "rdisc6 (natd2) got no router advertisement"
+rdisc "$ns2" "$tap2" > "$T/ra2" || fail "rdisc6 (natd2) got no router advertisement"
 check "--natipv6default1 on: router lifetime 1800" grep -Eq 'Router lifetime +: +1800 ' "$T/ra2"
 expect_eq "--natdnsproxy1 off: RDNSS is the host's IPv6 nameserver" 2001:db8::53 \
 	"$(sed -n 's/^ Recursive DNS server *: //p' "$T/ra2" | tr '\n' ' ' | sed 's/ $//')"
@@ -107,7 +102,7 @@ natd_stop "$NATD_PID"
 new_remote
 has_default() { ip -n "$ns" -6 route show default | grep -q 'via fe80::2'; }
 check "host got global IPv6: the guest gets a default route via fe80::2" wait_for 10 has_default
-ra "$ns" "$tap" > "$T/ra3" || fail "rdisc6 got no router advertisement"
+rdisc "$ns" "$tap" > "$T/ra3" || fail "rdisc6 got no router advertisement"
 check "router lifetime 1800 now" grep -Eq 'Router lifetime +: +1800 ' "$T/ra3"
 check "showvminfo: default route" sh -c "$NATD_BIN showvminfo vm6ra --machinereadable | grep -qx 'nics_1_ipv6_default_route=\"true\"'"
 
@@ -117,7 +112,7 @@ ns3=$(new_netns guest3)
 guest6_sysctls "$ns3"
 natd_start natd3 --name vm6off --nic1 nat --attach1 "tap:$tap3" --natipv6default1 off
 tap_into_ns "$tap3" "$ns3"
-ra "$ns3" "$tap3" > "$T/ra4" || fail "rdisc6 (natd3) got no router advertisement"
+rdisc "$ns3" "$tap3" > "$T/ra4" || fail "rdisc6 (natd3) got no router advertisement"
 check "--natipv6default1 off: router lifetime 0" grep -Eq 'Router lifetime +: +0 ' "$T/ra4"
 natd_stop "$NATD_PID"
 

@@ -42,23 +42,6 @@ dns_server 127.0.0.53 192.0.2.53 -
 # nameserver guests can reach.
 printf 'nameserver 127.0.0.53\nnameserver 198.51.100.1\nsearch test.example\n' > "$NATD_RESOLV_CONF"
 
-# natnet_start NAME: `natd natnetwork start`, the service killed at exit
-# whatever happens, its log shown on failure.
-natnet_start() {
-	"$N" natnetwork start --netname "$1" || return 1
-	_pids+=("$(cat "$NATD_HOME/run/natnet-$1.pid")")
-	ln -sf "$NATD_HOME/run/natnet-$1.log" "$T/natd-svc-$1.log"
-}
-
-# natnet_stop NAME: `natd natnetwork stop`; the service's log must end with a
-# clean stop and hold no sanitizer report.
-natnet_stop() {
-	local log="$NATD_HOME/run/natnet-$1.log"
-	"$N" natnetwork stop --netname "$1" || return 1
-	tail -n 1 "$log" | grep -q ': stopped$' || { tail -n 20 "$log" >&2; return 1; }
-	! grep -Eq 'Sanitizer|runtime error' "$log" || { grep -E -A20 'Sanitizer|runtime error' "$log" >&2; return 1; }
-}
-
 check "add natnet1" "$N" natnetwork add --netname natnet1 --network 192.168.15.0/24 --enable --dhcp on
 check "start natnet1" natnet_start natnet1
 check "the switch socket exists" test -S "$NATD_HOME/run/natnet-natnet1.sock"

@@ -46,18 +46,6 @@ bg dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.local.conf" --pid-file="
 wait_for 10 listening - udp 127.0.0.53:53 || fail "local dnsmasq did not start"
 printf 'nameserver 127.0.0.53\nnameserver ::1\nnameserver 2001:db8:100::1\n' > "$NATD_RESOLV_CONF"
 
-natnet_start() {
-	"$N" natnetwork start --netname "$1" || return 1
-	_pids+=("$(cat "$NATD_HOME/run/natnet-$1.pid")")
-	ln -sf "$NATD_HOME/run/natnet-$1.log" "$T/natd-svc-$1.log"
-}
-natnet_stop() {
-	local log="$NATD_HOME/run/natnet-$1.log"
-	"$N" natnetwork stop --netname "$1" || return 1
-	tail -n 1 "$log" | grep -q ': stopped$' || { tail -n 20 "$log" >&2; return 1; }
-	! grep -Eq 'Sanitizer|runtime error' "$log" || { grep -E -A20 'Sanitizer|runtime error' "$log" >&2; return 1; }
-}
-
 check "add v6net with --ipv6 on" "$N" natnetwork add --netname v6net --network 10.222.173.0/24 --ipv6 on
 "$N" natnetwork list v6net > "$T/list"
 check "list: IPv6 Yes" grep -qx 'IPv6:         Yes' "$T/list"
@@ -85,12 +73,7 @@ for vm in vma vmb; do
 done
 [ "${A6[vma]}" != "${A6[vmb]}" ] || fail "both guests took the same address"
 
-ll_ready() { ip -n "$1" -6 addr show dev "$2" scope link -tentative | grep -q inet6; }
-ra() {
-	wait_for 10 ll_ready "$1" "$2" || fail "no link-local address on $2"
-	ip netns exec "$1" rdisc6 -1 -w 3000 -r 3 "$2"
-}
-ra "${NS[vma]}" "${TAP[vma]}" > "$T/ra1" || { cat "$T/ra1"; fail "rdisc6 got no router advertisement"; }
+rdisc "${NS[vma]}" "${TAP[vma]}" > "$T/ra1" || { cat "$T/ra1"; fail "rdisc6 got no router advertisement"; }
 check "RA from fe80::1" grep -q '^ from fe80::1$' "$T/ra1"
 check "RA prefix $PFX::/64" grep -Eq "Prefix +: $PFX::/64" "$T/ra1"
 check "RA RDNSS: the host's IPv6 nameserver, ::1 left out" \
@@ -104,7 +87,7 @@ printf 'nameserver 127.0.0.53\nnameserver ::1\nnameserver 2001:db8:100::1\nnames
 check "the service notices the resolver file's change" wait_for 10 grep -q \
 	'resolver file changed: RAs and DHCPv6 now name DNS 2001:db8:100::1 and more' \
 	"$NATD_HOME/run/natnet-v6net.log"
-ra "${NS[vmb]}" "${TAP[vmb]}" > "$T/ra2" || { cat "$T/ra2"; fail "rdisc6 got no router advertisement"; }
+rdisc "${NS[vmb]}" "${TAP[vmb]}" > "$T/ra2" || { cat "$T/ra2"; fail "rdisc6 got no router advertisement"; }
 check "RA RDNSS now has the new nameserver too" \
 	grep -Eq 'Recursive DNS server +: 2001:db8:100::53$' "$T/ra2"
 check "RA DNSSL has the new search list" grep -Eq 'DNS search list +: v6\.test' "$T/ra2"
@@ -148,13 +131,7 @@ expect_eq "vmb -> remote UDP over IPv6" udp6-ok \
 	"$(echo x | ip netns exec "${NS[vmb]}" timeout 10 socat -t 3 - "UDP6:[2001:db8:100::1]:7007")"
 
 # A forward into vmb's IPv6 address, added to the running network.
-cat > "$T/http.sh" <<'EOS'
-#!/bin/sh
-read -r line
-printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nclient=%s\n' "$SOCAT_PEERADDR"
-EOS
-chmod +x "$T/http.sh"
-bg ip netns exec "${NS[vmb]}" socat TCP6-LISTEN:80,bind="[${A6[vmb]}]",reuseaddr,fork EXEC:"$T/http.sh"
+http_client_echo "${NS[vmb]}" "TCP6-LISTEN:80,bind=[${A6[vmb]}]"
 wait_for 10 listening "${NS[vmb]}" tcp "[${A6[vmb]}]:80" || fail "vmb's HTTP server did not start"
 check "modify --port-forward-6 (running)" "$N" natnetwork modify --netname v6net \
 	--port-forward-6 "web6:tcp:[]:8080:[${A6[vmb]}]:80"

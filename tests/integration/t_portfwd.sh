@@ -24,13 +24,7 @@ guest_ip=$(lease_var "$T/lease.$tap" ip)
 expect_eq "guest leased 10.0.2.15" 10.0.2.15 "$guest_ip"
 
 # The guest's HTTP server answers with the client address it saw.
-cat > "$T/http.sh" <<'EOS'
-#!/bin/sh
-read -r line
-printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nclient=%s\n' "$SOCAT_PEERADDR"
-EOS
-chmod +x "$T/http.sh"
-bg ip netns exec "$ns" socat TCP-LISTEN:80,bind="$guest_ip",reuseaddr,fork EXEC:"$T/http.sh"
+http_client_echo "$ns" "TCP-LISTEN:80,bind=$guest_ip"
 wait_for 10 listening "$ns" tcp "$guest_ip:80" || fail "guest HTTP server did not start"
 # UDP echo in the guest, answering with the peer it saw.
 bg ip netns exec "$ns" socat UDP-RECVFROM:7,bind="$guest_ip",reuseaddr,fork \

@@ -20,13 +20,7 @@ addr=$(guest6_addr "$ns" "$tap") || fail "the guest configured no IPv6 address"
 has_default() { ip -n "$ns" -6 route show default | grep -q 'via fe80::2'; }
 check "the guest has an IPv6 default route via natd" wait_for 10 has_default
 
-cat > "$T/http.sh" <<'EOS'
-#!/bin/sh
-read -r line
-printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nclient=%s\n' "$SOCAT_PEERADDR"
-EOS
-chmod +x "$T/http.sh"
-bg ip netns exec "$ns" socat TCP6-LISTEN:80,bind="[$addr]",reuseaddr,fork EXEC:"$T/http.sh"
+http_client_echo "$ns" "TCP6-LISTEN:80,bind=[$addr]"
 wait_for 10 listening "$ns" tcp "[$addr]:80" || fail "guest HTTP server did not start"
 bg ip netns exec "$ns" socat UDP6-RECVFROM:7,bind="[$addr]",reuseaddr,fork \
 	SYSTEM:'echo "from=$SOCAT_PEERADDR"; cat'
