@@ -317,6 +317,11 @@ lease_var() {
 	sed -n "s/^$2=//p" "$1" | tr -d "'" | head -n1
 }
 
+# (A UDP server's SYSTEM command must read its input, as with "; cat
+# >/dev/null": socat writes the datagram into it, and when the command has
+# already exited that write fails with EPIPE and the child may quit before
+# relaying the answer.)
+
 # http_client_echo NS SOCAT-LISTEN: an HTTP server in NS ("-" for the host's
 # namespace) on socat's listening address (e.g. TCP-LISTEN:80,bind=ADDR)
 # that answers every request with "client=PEER", the address it saw.

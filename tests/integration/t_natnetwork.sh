@@ -106,7 +106,7 @@ expect_eq "192.168.15.2 reaches the host's 127.0.0.1" host-loopback \
 
 # Port forwarding into vmb (.5), rules added to the running network.
 bg ip netns exec "${NS[vmb]}" socat TCP-LISTEN:22,bind=192.168.15.5,reuseaddr,fork SYSTEM:'echo "ssh-from=$SOCAT_PEERADDR"'
-bg ip netns exec "${NS[vmb]}" socat UDP-RECVFROM:7,bind=192.168.15.5,fork SYSTEM:'echo "udp-from=$SOCAT_PEERADDR"'
+bg ip netns exec "${NS[vmb]}" socat UDP-RECVFROM:7,bind=192.168.15.5,fork SYSTEM:'echo "udp-from=$SOCAT_PEERADDR"; cat >/dev/null'
 wait_for 10 listening "${NS[vmb]}" tcp 192.168.15.5:22 || fail "vmb's ssh stand-in did not start"
 wait_for 10 listening "${NS[vmb]}" udp 192.168.15.5:7 || fail "vmb's UDP echo did not start"
 check "modify adds a TCP forward to the running network" \
