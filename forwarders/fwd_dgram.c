@@ -609,8 +609,9 @@ static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, cons
 	    (info.proto != IP6_NEXTH_UDP && info.proto != IP6_NEXTH_ICMP6))
 		return 0;
 	udp = info.proto == IP6_NEXTH_UDP;
-	if (ip6_addr_ismulticast(dst) || nat_is_local6(nic, dst) || ip6_addr_isany(src) ||
-	    ip6_addr_islinklocal(src)) {
+	if (ip6_addr_ismulticast(dst) ||
+	    (nat_is_local6(nic, dst) && !(udp && nat_is_host_alias6(nic, dst))) ||
+	    ip6_addr_isany(src) || ip6_addr_islinklocal(src)) {
 		if (udp && ip6_addr_ismulticast(dst))
 			nat.drops[NAT_DROP_BROADCAST]++;
 		return 0; /* lwIP's (or nobody's) business */

@@ -806,7 +806,8 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
 		return 0; /* lwIP answers a RST, as a closed port would */
 	if (ip_current_is_v6()) {
-		if (nat_is_local6(nic, ip6_current_dest_addr()))
+		if (nat_is_local6(nic, ip6_current_dest_addr()) &&
+		    !nat_is_host_alias6(nic, ip6_current_dest_addr()))
 			return 0;
 		nat_key6(&key, FLOW_PROTO_TCP, nic, ip6_current_src_addr(), lwip_htons(hdr->src),
 			 ip6_current_dest_addr(), lwip_htons(hdr->dest));

@@ -88,6 +88,13 @@ uint32_t nat_host_alias(const struct nic *nic, uint32_t dest)
 	return 0;
 }
 
+bool nat_is_host_alias6(const struct nic *nic, const ip6_addr_t *dest)
+{
+	const struct nic_config *c = nic_config(nic);
+
+	return c->loopback6_set && !memcmp(dest->addr, c->loopback6.s6_addr, 16);
+}
+
 bool nat_is_host_alias(const struct nic *nic, uint32_t dest)
 {
 	return nat_host_alias(nic, dest) != 0;
@@ -130,6 +137,8 @@ int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
 
 		s6->sin6_family = AF_INET6;
 		memcpy(s6->sin6_addr.s6_addr, k->raddr, 16);
+		if (c->loopback6_set && !memcmp(k->raddr, c->loopback6.s6_addr, 16))
+			s6->sin6_addr = in6addr_loopback; /* --loopback-6 */
 		s6->sin6_port = k->proto == FLOW_PROTO_ICMP ? 0 : k->rport;
 		*sslen = sizeof(*s6);
 		return 0;

@@ -59,6 +59,8 @@ uint32_t nat_host_alias(const struct nic *nic, uint32_t dest);
 /* IPv6: true when dest is the adapter's own (its prefix, or link-local),
  * never proxied to the host. */
 bool nat_is_local6(const struct nic *nic, const ip6_addr_t *dest);
+/* The --loopback-6 address of a NAT network, which reaches the host's ::1. */
+bool nat_is_host_alias6(const struct nic *nic, const ip6_addr_t *dest);
 
 struct sockaddr_storage;
 /*

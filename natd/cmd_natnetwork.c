@@ -100,7 +100,10 @@ static const char natnetwork_help[] =
 "  --loopback-4 ADDR=OFFSET  network address N+OFFSET reaches the host's\n" \
 "                            ADDR in 127.0.0.0/8 (TCP and UDP); the default\n" \
 "                            mapping is 127.0.0.1=2 (N.2 is the host's\n" \
-"                            127.0.0.1); OFFSET 0 removes the mapping of ADDR\n"
+"                            127.0.0.1); OFFSET 0 removes the mapping of ADDR\n" \
+"  --loopback-6 OFFSET       the prefix's address ::OFFSET (2 or more) reaches\n" \
+"                            the host's ::1 (TCP and UDP; with --ipv6 on);\n" \
+"                            default 0, no mapping\n"
 
 static const char add_help[] =
 "Usage: natd natnetwork add --netname NAME --network CIDR [OPTIONS]\n"
@@ -180,7 +183,7 @@ static const char list_help[] =
 "error.\n";
 
 enum op_kind { OP_NETWORK, OP_ENABLE, OP_DHCP, OP_IPV6, OP_IPV6_DEFAULT, OP_PF_ADD,
-	       OP_PF_DEL, OP_LOOPBACK };
+	       OP_PF_DEL, OP_LOOPBACK, OP_LOOPBACK6 };
 
 struct op {
 	enum op_kind kind;
@@ -190,6 +193,7 @@ struct op {
 	unsigned prefixlen;
 	struct pfrule rule;       /* OP_PF_ADD; OP_PF_DEL: name only */
 	struct natnet_loopback lo;
+	uint32_t lo6;             /* OP_LOOPBACK6 */
 };
 
 struct args {
@@ -324,8 +328,9 @@ static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
 			if (natnet_parse_loopback(v, &op->lo, err, sizeof(err)) < 0)
 				return usage(sub, "--loopback-4: %s", err);
 		} else if (!strcmp(name, "loopback-6")) {
-			return usage(sub, "--loopback-6: IPv6 loopback mappings are not supported "
-				     "yet");
+			op->kind = OP_LOOPBACK6;
+			if (natnet_parse_loopback6(v, &op->lo6, err, sizeof(err)) < 0)
+				return usage(sub, "--loopback-6: %s", err);
 		} else {
 			return usage(sub, "unknown option '--%s'", name);
 		}
@@ -421,6 +426,9 @@ static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d
 			} else {
 				d->lo4[d->n_lo4++] = op->lo;
 			}
+			break;
+		case OP_LOOPBACK6:
+			d->lo6 = op->lo6;
 			break;
 		}
 	}
@@ -704,6 +712,15 @@ static void print_def(const char *home, const struct natnet_def *d)
 		for (unsigned i = 0; i < d->n_rules6; i++)
 			if (natnet_format_rule(&d->rules6[i], t, sizeof(t)) >= 0)
 				printf("        %s\n", t);
+	}
+	if (d->lo6) {
+		struct in6_addr a6;
+		char t6[INET6_ADDRSTRLEN];
+
+		natnet_loopback6_addr(d, &a6);
+		printf("loopback mapping (ipv6)%s\n        ::1=%u (%s)\n",
+		       d->ipv6 ? "" : " (not in force: IPv6 off)", d->lo6,
+		       inet_ntop(AF_INET6, &a6, t6, sizeof(t6)));
 	}
 	if (d->n_lo4) {
 		printf("loopback mappings (ipv4)\n");

@@ -84,6 +84,8 @@ struct nic_config {
 	struct in_addr loopback_net[NATD_MAX_LOOPBACK];  /* --loopback-4: these */
 	struct in_addr loopback_host[NATD_MAX_LOOPBACK]; /* reach these on the host */
 	unsigned n_loopback;
+	bool loopback6_set;           /* --loopback-6: this prefix address */
+	struct in6_addr loopback6;    /* reaches the host's ::1 */
 
 	/* Other modes. */
 	char nat_network[NATD_NAME_MAX];

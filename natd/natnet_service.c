@@ -25,8 +25,9 @@
  * answers ARP for .3), leases from .4, host nameservers minus 127/8 handed
  * out (falling back to .1), loopback mappings; with --ipv6 on, router
  * advertisements for the network's prefix from fe80::1, the gateway and DNS
- * proxy <prefix>::1, a default route only with --ipv6-default on, and the
- * --port-forward-6 rules. Leases are written to
+ * proxy <prefix>::1, a default route only with --ipv6-default on, the
+ * --loopback-6 address (reaching the host's ::1) and the --port-forward-6
+ * rules. Leases are written to
  * $NATD_HOME/natnet-NAME.leases.json after every change (debounced to once
  * per loop turn) and restored at start, keyed by MAC, so guests keep their
  * addresses and an unrenewed lease stays valid across restarts.
@@ -157,6 +158,8 @@ static void svc_fill_nic_config(void)
 	c->gateway6 = a->gateway6;
 	c->dns6 = a->gateway6;
 	c->ipv6_default = d->ipv6_default ? TRI_ON : TRI_OFF;
+	c->loopback6_set = d->ipv6 && d->lo6;
+	natnet_loopback6_addr(d, &c->loopback6);
 	c->mtu = 1500;
 	c->type = NIC_TYPE_VIRTIO;
 	c->cable_connected = true;
@@ -521,6 +524,12 @@ static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errle
 	if (d.ipv6_default != svc.def.ipv6_default && svc.nic && nic_ip6(svc.nic)) {
 		svc.ncfg.ipv6_default = d.ipv6_default ? TRI_ON : TRI_OFF;
 		nic6_readvertise(nic_ip6(svc.nic));
+	}
+	if (d.lo6 != svc.def.lo6 && svc.nic && nic_ip6(svc.nic)) {
+		/* flows to the old address keep their host sockets */
+		svc.ncfg.loopback6_set = d.lo6 != 0;
+		natnet_loopback6_addr(&d, &svc.ncfg.loopback6);
+		nic6_set_loopback6(nic_ip6(svc.nic), d.lo6 ? &svc.ncfg.loopback6 : NULL);
 	}
 	svc.def = d;
 	natnet_def_addrs(&svc.def, &svc.addrs);

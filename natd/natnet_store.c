@@ -10,7 +10,8 @@
  *       { "name": "natnet1", "network": "192.168.15.0/24", "enabled": true,
  *         "dhcp": true, "ipv6": false, "ipv6_default": false,
  *         "port_forward_4": [ "ssh:tcp:[]:1022:[192.168.15.5]:22" ],
- *         "port_forward_6": [], "loopback_4": [ "127.0.0.1=2" ] }
+ *         "port_forward_6": [], "loopback_4": [ "127.0.0.1=2" ],
+ *         "loopback_6": 0 }
  *     ]
  *   }
  * Rules are kept as text in the NAT-network syntax and parsed by
@@ -157,6 +158,34 @@ void natnet_format_network(const struct natnet_def *d, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", a, d->prefixlen);
 }
 
+void natnet_loopback6_addr(const struct natnet_def *d, struct in6_addr *out)
+{
+	struct natnet_addrs a;
+
+	natnet_def_addrs(d, &a);
+	*out = a.prefix6;
+	out->s6_addr[12] = (uint8_t)(d->lo6 >> 24);
+	out->s6_addr[13] = (uint8_t)(d->lo6 >> 16);
+	out->s6_addr[14] = (uint8_t)(d->lo6 >> 8);
+	out->s6_addr[15] = (uint8_t)d->lo6;
+}
+
+int natnet_parse_loopback6(const char *text, uint32_t *offset, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (!*text || *end || errno || v > UINT32_MAX || *text == '-' || *text == '+')
+		return errfmt(err, errlen, -EINVAL, "'%s': expected an offset, 2 to %u (0: "
+			      "no mapping)", text, UINT32_MAX);
+	if (v == 1)
+		return errfmt(err, errlen, -EINVAL, "offset 1 is the gateway ::1");
+	*offset = (uint32_t)v;
+	return 0;
+}
+
 void natnet_format_ipv6_prefix(const struct natnet_def *d, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -216,10 +245,17 @@ static int check_rules(const struct natnet_def *d, const struct pfrule *rules, u
 				return errfmt(err, errlen, -EINVAL, "%s rule '%s': guest "
 					      "address %s is not in the network's IPv6 prefix "
 					      "%s", opt, r.name, ga, pfx);
+			struct in6_addr lo6;
+
+			natnet_loopback6_addr(d, &lo6);
 			if (!memcmp(g + 8, zero, 8) || !memcmp(g, a.gateway6.s6_addr, 16))
 				return errfmt(err, errlen, -EINVAL, "%s rule '%s': guest address "
 					      "%s is one of natd's own (the prefix's ::0 and "
 					      "the gateway ::1)", opt, r.name, ga);
+			if (d->lo6 && !memcmp(g, lo6.s6_addr, 16))
+				return errfmt(err, errlen, -EINVAL, "%s rule '%s': guest address "
+					      "%s is the host loopback mapping (--loopback-6)",
+					      opt, r.name, ga);
 		}
 		if (pfrule_set_check_add(rules, i, &r, why, sizeof(why)) < 0)
 			return errfmt(err, errlen, -EEXIST, "%s: %s", opt, why);
@@ -270,6 +306,8 @@ int natnet_def_check(const struct natnet_def *d, char *err, size_t errlen)
 				return errfmt(err, errlen, -EINVAL, "loopback mapping %s: the "
 					      "address or offset is mapped twice", t);
 	}
+	if (d->lo6 == 1)
+		return errfmt(err, errlen, -EINVAL, "loopback_6: offset 1 is the gateway ::1");
 	rc = check_rules(d, d->rules4, d->n_rules4, AF_INET, err, errlen);
 	if (rc == 0)
 		rc = check_rules(d, d->rules6, d->n_rules6, AF_INET6, err, errlen);
@@ -314,12 +352,12 @@ json_t *natnet_def_to_json(const struct natnet_def *d)
 		natnet_format_loopback(&d->lo4[i], t, sizeof(t));
 		json_array_append_new(lo, json_string(t));
 	}
-	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:I}",
 			 "name", d->name, "network", net, "enabled", d->enabled,
 			 "dhcp", d->dhcp, "ipv6", d->ipv6, "ipv6_default", d->ipv6_default,
 			 "port_forward_4", rules_json(d->rules4, d->n_rules4),
 			 "port_forward_6", rules_json(d->rules6, d->n_rules6),
-			 "loopback_4", lo);
+			 "loopback_4", lo, "loopback_6", (json_int_t)d->lo6);
 }
 
 static int get_bool(json_t *o, const char *key, bool *out, char *err, size_t errlen)
@@ -393,6 +431,14 @@ int natnet_def_from_json(json_t *o, struct natnet_def *d, char *err, size_t errl
 	    (rc = get_rules(o, "port_forward_6", AF_INET6, d->rules6, &d->n_rules6, err,
 			    errlen)) < 0)
 		return rc;
+	v = json_object_get(o, "loopback_6");
+	if (v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > (json_int_t)UINT32_MAX)
+			return errfmt(err, errlen, -EINVAL, "loopback_6: expected an offset, 0 "
+				      "to %u", UINT32_MAX);
+		d->lo6 = (uint32_t)json_integer_value(v);
+	}
 	lo = json_object_get(o, "loopback_4");
 	if (lo) {
 		if (!json_is_array(lo) || json_array_size(lo) > NATNET_MAX_LOOPBACK)

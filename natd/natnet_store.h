@@ -62,6 +62,8 @@ struct natnet_def {
 	unsigned n_rules6;
 	struct natnet_loopback lo4[NATNET_MAX_LOOPBACK];
 	unsigned n_lo4;
+	uint32_t lo6;           /* --loopback-6: <prefix>::lo6 reaches the host's
+				 * ::1 (with --ipv6 on); 0: none (the default) */
 };
 
 /* The addresses natd uses in a network (network byte order). */
@@ -88,6 +90,12 @@ void natnet_def_addrs(const struct natnet_def *d, struct natnet_addrs *a);
  */
 int natnet_parse_network(const char *text, struct in_addr *net, unsigned *prefixlen,
 			 char *err, size_t errlen);
+
+/* The address --loopback-6 maps to the host's ::1: <prefix>::lo6. */
+void natnet_loopback6_addr(const struct natnet_def *d, struct in6_addr *out);
+
+/* Parses --loopback-6 OFFSET (0 means "none"). */
+int natnet_parse_loopback6(const char *text, uint32_t *offset, char *err, size_t errlen);
 
 /* Parses --loopback-4 "127.x.y.z=OFFSET" (offset 0 means "remove"). */
 int natnet_parse_loopback(const char *text, struct natnet_loopback *lo, char *err,

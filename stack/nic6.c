@@ -7,8 +7,8 @@
  * Addresses. The netif holds fe80::2 (index 0: lwIP sends its neighbour
  * solicitations from it, and RAs come from it), <prefix>::2 and <prefix>::3,
  * all preferred at once (on a NAT network, natnet_service.c: fe80::1 and
- * <prefix>::1, gateway and DNS proxy in one; the link-local address always
- * has the gateway's interface ID): natd does no duplicate address detection of its
+ * <prefix>::1, gateway and DNS proxy in one, and the --loopback-6 address;
+ * the link-local address always has the gateway's interface ID): natd does no duplicate address detection of its
  * own, but lwIP answers a guest's DAD probe for any of them, so a guest that
  * picks ::2 sees it as a duplicate. Guest addresses are never natd's: lwIP
  * answers solicitations only for its own addresses.
@@ -575,6 +575,16 @@ void nic6_resolvconf_changed(struct nic6 *n)
 	nic6_readvertise(n);
 }
 
+void nic6_set_loopback6(struct nic6 *n, const struct in6_addr *a)
+{
+	if (memcmp(n->cfg->dns6.s6_addr, n->cfg->gateway6.s6_addr, 16))
+		return; /* the third address is the DNS proxy's (natd run) */
+	if (a)
+		nic6_set_addr(n->netif, 2, a->s6_addr);
+	else
+		netif_ip6_addr_set_state(n->netif, 2, IP6_ADDR_INVALID);
+}
+
 int nic6_start(uv_loop_t *loop, struct netif *netif, unsigned adapter,
 	       const struct nic_config *cfg, struct nic6 **out, char *err, size_t errlen)
 {
@@ -602,6 +612,8 @@ int nic6_start(uv_loop_t *loop, struct netif *netif, unsigned adapter,
 	nic6_set_addr(netif, 1, cfg->gateway6.s6_addr);
 	if (memcmp(cfg->dns6.s6_addr, cfg->gateway6.s6_addr, 16))
 		nic6_set_addr(netif, 2, cfg->dns6.s6_addr);
+	else if (cfg->loopback6_set)
+		nic6_set_addr(netif, 2, cfg->loopback6.s6_addr);
 	ip6_addr_copy(n->ll, *netif_ip6_addr(netif, 0));
 
 	n->ra.cur_hop_limit = 64;

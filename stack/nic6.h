@@ -74,6 +74,10 @@ bool nic6_default_route(const struct nic6 *n);
  * lifetime at once (when a VM is attached). */
 void nic6_readvertise(struct nic6 *n);
 
+/* A NAT network's --loopback-6 address (NULL: none) becomes, or stops
+ * being, one of natd's (neighbour discovery answered, packets taken). */
+void nic6_set_loopback6(struct nic6 *n, const struct in6_addr *a);
+
 /* The host's resolver file changed: RDNSS, DNSSL and DHCPv6's lists follow;
  * a change is advertised at once. */
 void nic6_resolvconf_changed(struct nic6 *n);

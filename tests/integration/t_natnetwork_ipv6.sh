@@ -8,8 +8,9 @@
 # default route, yet the gateway ::1 answers ping and DNS; VM<->VM over
 # IPv6. `modify --ipv6-default on` on the running network gives the guests
 # a default route at once: TCP byte-exact, UDP and ping over IPv6 to the
-# remote namespace; a --port-forward-6 rule added live reaches a guest's
-# IPv6 server and keeps the client's address; --ipv6 cannot change while
+# remote namespace; --loopback-6 reaches the host's ::1 and moves live; a
+# --port-forward-6 rule added live reaches a guest's IPv6 server and keeps
+# the client's address; --ipv6 cannot change while
 # running; --ipv6-default off takes the route away; stop/start brings the
 # rule back.
 . "$(dirname "$0")/lib.sh"
@@ -46,11 +47,13 @@ bg dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.local.conf" --pid-file="
 wait_for 10 listening - udp 127.0.0.53:53 || fail "local dnsmasq did not start"
 printf 'nameserver 127.0.0.53\nnameserver ::1\nnameserver 2001:db8:100::1\n' > "$NATD_RESOLV_CONF"
 
-check "add v6net with --ipv6 on" "$N" natnetwork add --netname v6net --network 10.222.173.0/24 --ipv6 on
+check "add v6net with --ipv6 on" "$N" natnetwork add --netname v6net --network 10.222.173.0/24 --ipv6 on \
+	--loopback-6 2
 "$N" natnetwork list v6net > "$T/list"
 check "list: IPv6 Yes" grep -qx 'IPv6:         Yes' "$T/list"
 check "list: VirtualBox's prefix from the middle octets" grep -qx "IPv6 Prefix:  $PFX::/64" "$T/list"
 check "list: no default route" grep -qx 'IPv6 Default: No' "$T/list"
+check "list: the IPv6 loopback mapping" grep -qx "        ::1=2 ($PFX::2)" "$T/list"
 check "start v6net" natnet_start v6net
 check "the service logs its IPv6 prefix" grep -q "IPv6: prefix $PFX::/64" "$NATD_HOME/run/natnet-v6net.log"
 
@@ -109,6 +112,22 @@ wait_for 10 listening "${NS[vmb]}" tcp "[${A6[vmb]}]:7000" || fail "vmb's server
 expect_eq "vma -> vmb TCP over IPv6" from-vmb \
 	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 - "TCP6:[${A6[vmb]}]:7000" </dev/null)"
 
+# --loopback-6 2: <prefix>::2 reaches the host's ::1 (TCP and UDP); moved
+# to ::7 on the running network.
+bg socat TCP6-LISTEN:9000,bind=[::1],reuseaddr,fork SYSTEM:'echo host-lo6'
+bg socat UDP6-RECVFROM:9001,bind=[::1],reuseaddr,fork SYSTEM:'echo host-lo6-udp; cat >/dev/null'
+wait_for 10 listening - tcp "[::1]:9000" || fail "host TCP server on ::1 did not start"
+wait_for 10 listening - udp "[::1]:9001" || fail "host UDP server on ::1 did not start"
+expect_eq "vma reaches the host's ::1 at $PFX::2 (TCP)" host-lo6 \
+	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 - "TCP6:[$PFX::2]:9000" </dev/null)"
+expect_eq "  ... and over UDP" host-lo6-udp \
+	"$(echo x | ip netns exec "${NS[vma]}" timeout 10 socat -t 3 - "UDP6:[$PFX::2]:9001")"
+check "natd answers ping at $PFX::2" ip netns exec "${NS[vma]}" ping -6 -c 1 -W 2 "$PFX::2"
+check "modify --loopback-6 7 (running)" "$N" natnetwork modify --netname v6net --loopback-6 7
+expect_eq "vmb reaches the host's ::1 at $PFX::7" host-lo6 \
+	"$(ip netns exec "${NS[vmb]}" timeout 10 socat -T 5 - "TCP6:[$PFX::7]:9000" </dev/null)"
+check "  ... and $PFX::2 is no longer natd's" sh -c \
+	"! ip netns exec ${NS[vmb]} timeout 6 socat -T 3 - 'TCP6:[$PFX::2]:9000,connect-timeout=3' </dev/null"
 # --ipv6-default on, live: the next RA makes natd the default router.
 check "modify --ipv6-default on (running)" "$N" natnetwork modify --netname v6net --ipv6-default on
 has_default() { ip -n "$1" -6 route show default | grep -q 'via fe80::1'; }
@@ -125,7 +144,7 @@ for vm in vma vmb; do
 	check "$vm pings the remote namespace over IPv6" \
 		ip netns exec "${NS[$vm]}" ping -6 -c 1 -W 2 2001:db8:100::1
 done
-bg ip netns exec "$REMOTE_NS" socat UDP6-RECVFROM:7007,bind="[2001:db8:100::1]",reuseaddr,fork SYSTEM:'echo udp6-ok'
+bg ip netns exec "$REMOTE_NS" socat UDP6-RECVFROM:7007,bind="[2001:db8:100::1]",reuseaddr,fork SYSTEM:'echo udp6-ok; cat >/dev/null'
 wait_for 10 listening "$REMOTE_NS" udp "[2001:db8:100::1]:7007" || fail "remote UDP server did not start"
 expect_eq "vmb -> remote UDP over IPv6" udp6-ok \
 	"$(echo x | ip netns exec "${NS[vmb]}" timeout 10 socat -t 3 - "UDP6:[2001:db8:100::1]:7007")"

@@ -203,6 +203,31 @@ Test(natnet_store, checks)
 	e.n_rules6 = 0;
 	add_rule6(&e, "ssh:tcp:[]:1024:[fd17:625c:f037:a80f::5]:22");
 	cr_expect_lt(natnet_def_check(&e, err, sizeof(err)), 0, "a name the IPv4 rules use");
+
+	/* --loopback-6: an offset of the prefix, not the gateway's, no rule's guest */
+	e = d;
+	cr_expect_eq(natnet_parse_loopback6("2", &e.lo6, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(e.lo6, 2);
+	cr_expect_lt(natnet_parse_loopback6("1", &e.lo6, err, sizeof(err)), 0);
+	cr_expect(strstr(err, "gateway"), "%s", err);
+	cr_expect_lt(natnet_parse_loopback6("-2", &e.lo6, err, sizeof(err)), 0);
+	cr_expect_lt(natnet_parse_loopback6("4294967296", &e.lo6, err, sizeof(err)), 0);
+	cr_expect_lt(natnet_parse_loopback6("", &e.lo6, err, sizeof(err)), 0);
+	cr_expect_eq(natnet_parse_loopback6("0", &e.lo6, err, sizeof(err)), 0, "none");
+	e.lo6 = 70000;
+	{
+		struct in6_addr a6;
+		char t6[INET6_ADDRSTRLEN];
+
+		natnet_loopback6_addr(&e, &a6);
+		cr_expect_str_eq(inet_ntop(AF_INET6, &a6, t6, sizeof(t6)),
+				 "fd17:625c:f037:a80f::1:1170");
+	}
+	e.lo6 = 5;
+	cr_expect_eq(natnet_def_check(&e, err, sizeof(err)), 0, "%s", err);
+	add_rule6(&e, "lo6:tcp:[]:1024:[fd17:625c:f037:a80f::5]:22");
+	cr_expect_lt(natnet_def_check(&e, err, sizeof(err)), 0);
+	cr_expect(strstr(err, "--loopback-6"), "%s", err);
 }
 
 Test(natnet_store, overlap)
@@ -228,6 +253,7 @@ Test(natnet_store, json_round_trip)
 	cr_assert_eq(pfrule_parse("v6:tcp:[::1]:8080:[fd17:625c:f037:1000::5]:80", PFRULE_SYNTAX_NATNET, AF_INET6,
 				  &d.rules6[0], err, sizeof(err)), 0, "%s", err);
 	d.n_rules6 = 1;
+	d.lo6 = 9;
 	j = natnet_def_to_json(&d);
 	cr_assert_not_null(j);
 	cr_assert_eq(natnet_def_from_json(j, &e, err, sizeof(err)), 0, "%s", err);
@@ -240,6 +266,7 @@ Test(natnet_store, json_round_trip)
 	cr_expect_eq(e.n_rules4, 1);
 	cr_expect_eq(memcmp(&e.rules4[0], &d.rules4[0], sizeof(d.rules4[0])), 0);
 	cr_expect_eq(e.n_rules6, 1);
+	cr_expect_eq(e.lo6, 9);
 	cr_expect_eq(memcmp(&e.rules6[0], &d.rules6[0], sizeof(d.rules6[0])), 0);
 	cr_expect_eq(e.n_lo4, 1);
 }
