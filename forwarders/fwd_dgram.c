@@ -29,6 +29,16 @@
  * replies go back to the peer through the rule's socket, which the flows
  * share (they own no handle, so they close at once).
  *
+ * TFTP connection helper: a TFTP server answers a request to its port 69
+ * from a port of its own, which a connected socket would never receive. A
+ * guest flow to port 69 therefore gets an unconnected socket (sendto the
+ * server); a datagram on it from the same server address but another port
+ * becomes a data flow (guest port <-> that server port) sharing the
+ * request's socket, as port forwards share theirs: the guest's
+ * acknowledgements go back through it to that port. Datagrams from any
+ * other address are dropped (counted as "filtered"). A data flow keeps its
+ * request flow alive, and closes with it.
+ *
  * Flows expire when idle (nat.udp_timeout_ms; DNS, port 53, and echo flows
  * sooner). Broadcast and multicast UDP from the guest is never forwarded
  * (the DHCP server handles the limited broadcast to port 67).
@@ -76,9 +86,12 @@ struct dgram_conn {
 	uint8_t ttl, tos;        /* applied to the host socket */
 	uint8_t l4[8];           /* the guest's last transport header */
 	uint16_t ip_len;         /* and its IP packet's length */
-	const void *tag;         /* port forward: the rule; fd is the rule's */
-	struct sockaddr_storage peer;  /* port forward: where replies go */
+	const void *tag;         /* port forward: the rule; fd is the rule's;
+				  * TFTP data flow: its request flow, whose fd it is */
+	struct sockaddr_storage peer;  /* port forward, TFTP: where datagrams go */
 	socklen_t peerlen;
+	bool tftp;               /* a TFTP request flow (remote port 69) */
+	struct dgram_conn *parent; /* a TFTP data flow: the request flow */
 };
 
 static uint8_t dgram_buf[65536];
@@ -116,6 +129,8 @@ static void dgram_close(struct dgram_conn *c)
 		free(c);
 		return;
 	}
+	if (c->tftp)
+		fwd_dgram_close_tag(c); /* its data flows share the socket */
 	closer_hold(&nat.closer);
 	uv_close((uv_handle_t *)&c->poll, dgram_closed);
 }
@@ -268,6 +283,59 @@ static void dgram_to_guest(struct dgram_conn *c, const uint8_t *data, size_t n)
 }
 
 static void dgram_poll_cb(uv_poll_t *h, int status, int events);
+static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key);
+
+static bool sockaddr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+/* A datagram on a TFTP request flow's socket: from the server's port 69 for
+ * the request flow, from another of its ports for that data flow (made on
+ * the first one), from anyone else dropped. */
+static void dgram_tftp_from_host(struct dgram_conn *c, const struct sockaddr_storage *from,
+				 socklen_t fromlen, const uint8_t *data, size_t n)
+{
+	struct flow_key key = c->flow->key;
+	struct dgram_conn *d;
+	struct flow *f;
+
+	if (!sockaddr_same_host(from, &c->peer) || fromlen > sizeof(d->peer)) {
+		nat.drops[NAT_DROP_FILTERED]++;
+		return;
+	}
+	key.rport = from->ss_family == AF_INET ? ((const struct sockaddr_in *)from)->sin_port
+					       : ((const struct sockaddr_in6 *)from)->sin6_port;
+	if (key.rport == c->flow->key.rport) {
+		dgram_to_guest(c, data, n);
+		return;
+	}
+	f = flow_lookup(nat.flows, &key);
+	if (f) {
+		d = f->owner;
+		if (!d || d->parent != c || f->state) {
+			nat.drops[NAT_DROP_FILTERED]++;
+			return; /* the guest's own flow to that port, or closing */
+		}
+	} else {
+		d = dgram_alloc(c->nic, &key);
+		if (!d)
+			return;
+		d->fd = c->fd;
+		d->tag = c;
+		d->parent = c;
+		memcpy(&d->peer, from, fromlen);
+		d->peerlen = fromlen;
+	}
+	dgram_to_guest(d, data, n);
+	c->flow->last_ms = d->flow->last_ms;
+}
 
 static void dgram_relay_errors(struct dgram_conn *c)
 {
@@ -292,8 +360,16 @@ static void dgram_poll_cb(uv_poll_t *h, int status, int events)
 		return;
 	}
 	for (int i = 0; i < DGRAM_READS_PER_WAKE; i++) {
-		ssize_t n = recv(c->fd, dgram_buf, sizeof(dgram_buf), MSG_DONTWAIT);
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = c->tftp ? recvfrom(c->fd, dgram_buf, sizeof(dgram_buf), MSG_DONTWAIT,
+					       (struct sockaddr *)&from, &fromlen)
+				    : recv(c->fd, dgram_buf, sizeof(dgram_buf), MSG_DONTWAIT);
 
+		if (n >= 0 && c->tftp) {
+			dgram_tftp_from_host(c, &from, fromlen, dgram_buf, (size_t)n);
+			continue;
+		}
 		if (n >= 0) {
 			dgram_to_guest(c, dgram_buf, (size_t)n);
 			continue;
@@ -326,6 +402,12 @@ static int dgram_open_host(struct dgram_conn *c)
 	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa, &salen);
 	if (rc < 0)
 		return rc;
+	if (c->tftp) {
+		/* unconnected: the server answers from another port */
+		memcpy(&c->peer, &sa, salen);
+		c->peerlen = salen;
+		return 0;
+	}
 	if (connect(fd, (struct sockaddr *)&sa, salen) < 0)
 		return -errno;
 	return 0;
@@ -366,6 +448,7 @@ static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key,
 	if (!c)
 		return NULL;
 	f = c->flow;
+	c->tftp = key->proto == FLOW_PROTO_UDP && key->rport == PP_HTONS(69);
 	rc = dgram_open_host(c);
 	if (rc < 0 || uv_poll_init(nat.loop, &c->poll, c->fd) < 0) {
 		char r[64];
@@ -385,6 +468,15 @@ static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key,
 	c->poll.data = c;
 	uv_poll_start(&c->poll, UV_READABLE, dgram_poll_cb);
 	return c;
+}
+
+/* A guest datagram to the host: a request flow's socket is unconnected. */
+static ssize_t dgram_send_host(struct dgram_conn *c, const uint8_t *payload, size_t plen)
+{
+	if (c->tftp)
+		return sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
+			      (const struct sockaddr *)&c->peer, c->peerlen);
+	return send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* Copies the guest's TTL and TOS to the host socket when they change. */
@@ -421,6 +513,8 @@ static void dgram_forward_reply(struct dgram_conn *c, bool udp, const uint8_t *p
 		       (const struct sockaddr *)&c->peer, c->peerlen);
 	c->flow->bytes_g2h += plen;
 	c->flow->last_ms = stack_now_ms();
+	if (c->parent)
+		c->parent->flow->last_ms = c->flow->last_ms; /* a TFTP transfer goes on */
 }
 
 /* A guest UDP packet to a local address that answers a port forward. */
@@ -561,7 +655,7 @@ static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const
 	dgram_apply_ip_fields(c, IPH_TTL(iph), IPH_TOS(iph));
 	memcpy(c->l4, l4, 8);
 	c->ip_len = (uint16_t)iplen;
-	if (send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	if (dgram_send_host(c, payload, plen) < 0 &&
 	    errno != EAGAIN && errno != EWOULDBLOCK)
 		dgram_relay_errors(c);
 	c->flow->bytes_g2h += plen;
@@ -677,7 +771,7 @@ static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, cons
 	dgram_apply_ip_fields(c, info.hop_limit, info.tclass);
 	memcpy(c->l4, l4, 8);
 	c->ip_len = (uint16_t)info.total_len;
-	if (send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	if (dgram_send_host(c, payload, plen) < 0 &&
 	    errno != EAGAIN && errno != EWOULDBLOCK)
 		dgram_relay_errors(c);
 	c->flow->bytes_g2h += plen;

@@ -49,6 +49,7 @@ static const char *const drop_names[] = {
 	[NAT_DROP_SOCKET] = "host_socket_error",
 	[NAT_DROP_BROADCAST] = "broadcast",
 	[NAT_DROP_PROTOCOL] = "unsupported_protocol",
+	[NAT_DROP_FILTERED] = "tftp_filtered",
 };
 _Static_assert(ARRAY_SIZE(drop_names) == NAT_DROP_COUNT, "drop_names");
 

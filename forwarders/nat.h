@@ -23,6 +23,7 @@ enum nat_drop {
 	NAT_DROP_SOCKET,         /* socket() or bind() failed */
 	NAT_DROP_BROADCAST,      /* guest broadcast/multicast not forwarded */
 	NAT_DROP_PROTOCOL,       /* not TCP/UDP/ICMP: ICMP protocol unreachable */
+	NAT_DROP_FILTERED,       /* a TFTP request flow's datagram from another host */
 	NAT_DROP_COUNT
 };
 
