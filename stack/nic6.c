@@ -8,10 +8,11 @@
  * solicitations from it, and RAs come from it), <prefix>::2 and <prefix>::3,
  * all preferred at once (on a NAT network, natnet_service.c: fe80::1 and
  * <prefix>::1, gateway and DNS proxy in one, and the --loopback-6 address;
- * the link-local address always has the gateway's interface ID): natd does no duplicate address detection of its
- * own, but lwIP answers a guest's DAD probe for any of them, so a guest that
- * picks ::2 sees it as a duplicate. Guest addresses are never natd's: lwIP
- * answers solicitations only for its own addresses.
+ * the link-local address always has the gateway's interface ID). natd does
+ * no duplicate address detection of its own, but lwIP answers a guest's DAD
+ * probe for any of them, so a guest that picks ::2 sees it as a duplicate.
+ * Guest addresses are never natd's: lwIP answers solicitations only for its
+ * own addresses.
  *
  * Every guest IPv6 packet comes here first (LWIP_HOOK_IP6_INPUT, through
  * forwarders/nat.c): ndp_parse_ip6() refuses malformed headers, extension

@@ -250,8 +250,9 @@ Test(natnet_store, json_round_trip)
 	d.dhcp = false;
 	d.ipv6_default = true;
 	add_rule(&d, "a:udp:[127.0.0.1]:5353:[172.16.0.9]:53");
-	cr_assert_eq(pfrule_parse("v6:tcp:[::1]:8080:[fd17:625c:f037:1000::5]:80", PFRULE_SYNTAX_NATNET, AF_INET6,
-				  &d.rules6[0], err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(pfrule_parse("v6:tcp:[::1]:8080:[fd17:625c:f037:1000::5]:80",
+				  PFRULE_SYNTAX_NATNET, AF_INET6, &d.rules6[0], err, sizeof(err)),
+		     0, "%s", err);
 	d.n_rules6 = 1;
 	d.lo6 = 9;
 	j = natnet_def_to_json(&d);
