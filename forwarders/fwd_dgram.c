@@ -299,14 +299,48 @@ static bool sockaddr_same_host(const struct sockaddr_storage *a, const struct so
 /* A datagram on a TFTP request flow's socket: from the server's port 69 for
  * the request flow, from another of its ports for that data flow (made on
  * the first one), from anyone else dropped. */
+/*
+ * A datagram from a host peer for a flow that shares the socket fd of `tag`
+ * (a port forward's rule, or the TFTP request flow `parent`): the flow is
+ * found or made, the peer remembered (the latest behind this key gets the
+ * guest's replies), the datagram sent to the guest. 0, or -EADDRINUSE when
+ * the key is another flow's (the guest's own, or closing), -ENOSPC.
+ */
+static int dgram_shared_in(struct nic *nic, int fd, const struct sockaddr *peer,
+			   socklen_t peerlen, const struct flow_key *key, const void *tag,
+			   struct dgram_conn *parent, const uint8_t *data, size_t n)
+{
+	struct flow *f = flow_lookup(nat.flows, key);
+	struct dgram_conn *c;
+
+	if (f) {
+		c = f->owner;
+		if (!c || c->tag != tag || c->flow->state)
+			return -EADDRINUSE;
+	} else {
+		c = dgram_alloc(nic, key);
+		if (!c)
+			return -ENOSPC;
+		c->fd = fd;
+		c->tag = tag;
+		c->parent = parent;
+	}
+	memcpy(&c->peer, peer, peerlen);
+	c->peerlen = peerlen;
+	dgram_to_guest(c, data, n);
+	return 0;
+}
+
+/* A datagram on a TFTP request flow's socket: from the server's port 69 for
+ * the request flow, from another of its ports for that data flow (made on
+ * the first one), from anyone else dropped. */
 static void dgram_tftp_from_host(struct dgram_conn *c, const struct sockaddr_storage *from,
 				 socklen_t fromlen, const uint8_t *data, size_t n)
 {
 	struct flow_key key = c->flow->key;
-	struct dgram_conn *d;
-	struct flow *f;
+	int rc;
 
-	if (!sockaddr_same_host(from, &c->peer) || fromlen > sizeof(d->peer)) {
+	if (!sockaddr_same_host(from, &c->peer) || fromlen > sizeof(c->peer)) {
 		nat.drops[NAT_DROP_FILTERED]++;
 		return;
 	}
@@ -316,25 +350,12 @@ static void dgram_tftp_from_host(struct dgram_conn *c, const struct sockaddr_sto
 		dgram_to_guest(c, data, n);
 		return;
 	}
-	f = flow_lookup(nat.flows, &key);
-	if (f) {
-		d = f->owner;
-		if (!d || d->parent != c || f->state) {
-			nat.drops[NAT_DROP_FILTERED]++;
-			return; /* the guest's own flow to that port, or closing */
-		}
-	} else {
-		d = dgram_alloc(c->nic, &key);
-		if (!d)
-			return;
-		d->fd = c->fd;
-		d->tag = c;
-		d->parent = c;
-		memcpy(&d->peer, from, fromlen);
-		d->peerlen = fromlen;
-	}
-	dgram_to_guest(d, data, n);
-	c->flow->last_ms = d->flow->last_ms;
+	rc = dgram_shared_in(c->nic, c->fd, (const struct sockaddr *)from, fromlen, &key, c, c,
+			     data, n);
+	if (rc == -EADDRINUSE)
+		nat.drops[NAT_DROP_FILTERED]++; /* the guest's own flow to that port */
+	else if (rc == 0)
+		c->flow->last_ms = stack_now_ms(); /* a transfer keeps its request alive */
 }
 
 static void dgram_relay_errors(struct dgram_conn *c)
@@ -470,15 +491,6 @@ static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key,
 	return c;
 }
 
-/* A guest datagram to the host: a request flow's socket is unconnected. */
-static ssize_t dgram_send_host(struct dgram_conn *c, const uint8_t *payload, size_t plen)
-{
-	if (c->tftp)
-		return sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
-			      (const struct sockaddr *)&c->peer, c->peerlen);
-	return send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
 /* Copies the guest's TTL and TOS to the host socket when they change. */
 static void dgram_apply_ip_fields(struct dgram_conn *c, uint8_t ttl, uint8_t tos)
 {
@@ -515,6 +527,39 @@ static void dgram_forward_reply(struct dgram_conn *c, bool udp, const uint8_t *p
 	c->flow->last_ms = stack_now_ms();
 	if (c->parent)
 		c->parent->flow->last_ms = c->flow->last_ms; /* a TFTP transfer goes on */
+}
+
+/*
+ * A guest datagram or echo request on its flow, IPv4 or IPv6: a port
+ * forward's reply goes to its peer; otherwise the guest's TTL (hop limit)
+ * and TOS (traffic class) go onto the host socket, its transport header and
+ * IP length are kept for ICMP errors, and the payload is sent (sendto the
+ * server for a TFTP request flow, whose socket is unconnected).
+ */
+static void dgram_from_guest(struct dgram_conn *c, bool udp, const uint8_t *l4,
+			     uint16_t ip_len, uint8_t ttl, uint8_t tos, const uint8_t *payload,
+			     size_t plen)
+{
+	ssize_t n;
+
+	if (c->flow->state)
+		return; /* closing */
+	if (c->tag) {
+		dgram_forward_reply(c, udp, payload, plen);
+		return;
+	}
+	dgram_apply_ip_fields(c, ttl, tos);
+	memcpy(c->l4, l4, 8);
+	c->ip_len = ip_len;
+	if (c->tftp)
+		n = sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
+			   (const struct sockaddr *)&c->peer, c->peerlen);
+	else
+		n = send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		dgram_relay_errors(c);
+	c->flow->bytes_g2h += plen;
+	c->flow->last_ms = stack_now_ms();
 }
 
 /* A guest UDP packet to a local address that answers a port forward. */
@@ -646,20 +691,7 @@ static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const
 			return 0; /* lwIP answers port unreachable: refused cleanly */
 		goto drop;
 	}
-	if (c->flow->state)
-		goto drop; /* closing */
-	if (c->tag) {
-		dgram_forward_reply(c, udp, payload, plen);
-		goto drop;
-	}
-	dgram_apply_ip_fields(c, IPH_TTL(iph), IPH_TOS(iph));
-	memcpy(c->l4, l4, 8);
-	c->ip_len = (uint16_t)iplen;
-	if (dgram_send_host(c, payload, plen) < 0 &&
-	    errno != EAGAIN && errno != EWOULDBLOCK)
-		dgram_relay_errors(c);
-	c->flow->bytes_g2h += plen;
-	c->flow->last_ms = stack_now_ms();
+	dgram_from_guest(c, udp, l4, (uint16_t)iplen, IPH_TTL(iph), IPH_TOS(iph), payload, plen);
 drop:
 	pbuf_free(p);
 	return 1;
@@ -762,20 +794,8 @@ static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, cons
 			return 0; /* lwIP answers port unreachable: refused cleanly */
 		goto drop;
 	}
-	if (c->flow->state)
-		goto drop; /* closing */
-	if (c->tag) {
-		dgram_forward_reply(c, udp, payload, plen);
-		goto drop;
-	}
-	dgram_apply_ip_fields(c, info.hop_limit, info.tclass);
-	memcpy(c->l4, l4, 8);
-	c->ip_len = (uint16_t)info.total_len;
-	if (dgram_send_host(c, payload, plen) < 0 &&
-	    errno != EAGAIN && errno != EWOULDBLOCK)
-		dgram_relay_errors(c);
-	c->flow->bytes_g2h += plen;
-	c->flow->last_ms = stack_now_ms();
+	dgram_from_guest(c, udp, l4, (uint16_t)info.total_len, info.hop_limit, info.tclass,
+			 payload, plen);
 drop:
 	pbuf_free(p);
 	return 1;
@@ -785,28 +805,9 @@ int fwd_dgram_inbound(struct nic *nic, int fd, const struct sockaddr *peer,
 		      unsigned peerlen, const struct flow_key *key, const void *tag,
 		      const uint8_t *data, size_t n)
 {
-	struct flow *f;
-	struct dgram_conn *c;
-
-	if (nat.flows == NULL || nat.shutting_down || peerlen > sizeof(c->peer))
+	if (nat.flows == NULL || nat.shutting_down || peerlen > sizeof(struct sockaddr_storage))
 		return -ENETDOWN;
-	f = flow_lookup(nat.flows, key);
-	if (f) {
-		c = f->owner;
-		if (!c || c->tag != tag || c->flow->state)
-			return -EADDRINUSE; /* the guest's own flow, or closing */
-	} else {
-		c = dgram_alloc(nic, key);
-		if (!c)
-			return -ENOSPC;
-		c->fd = fd;
-		c->tag = tag;
-	}
-	/* the latest peer behind this presented address gets the replies */
-	memcpy(&c->peer, peer, peerlen);
-	c->peerlen = (socklen_t)peerlen;
-	dgram_to_guest(c, data, n);
-	return 0;
+	return dgram_shared_in(nic, fd, peer, (socklen_t)peerlen, key, tag, NULL, data, n);
 }
 
 static int dgram_close_tag_one(void *opaque, struct flow *f)
