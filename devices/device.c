@@ -8,6 +8,7 @@
  */
 #include "devices/device_internal.h"
 #include "devices/vnet.h"
+#include "base/bytes.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -28,7 +29,6 @@ static const struct device_ops *const device_backends[] = {
 	&inproc_ops,
 };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 void device_seterr(char *err, size_t errlen, const char *fmt, ...)
 {

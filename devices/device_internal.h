@@ -33,7 +33,7 @@
 #include <uv.h>
 
 #include "devices/device.h"
-#include "natd/log.h"
+#include "base/log.h"
 
 /* Frames drained per wake-up before going back to the loop. */
 #define DEVICE_BATCH 256

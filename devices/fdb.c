@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "forwarders/siphash.h"
+#include "base/siphash.h"
 
 struct fdb_entry {
 	uint8_t mac[6];

@@ -40,7 +40,7 @@
 #include "devices/device.h"
 #include "devices/fdb.h"
 #include "devices/inproc.h"
-#include "natd/log.h"
+#include "base/log.h"
 
 struct switch_port {
 	struct eth_switch *sw;

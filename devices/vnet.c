@@ -13,7 +13,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "devices/csum.h"
+#include "base/csum.h"
+#include "base/bytes.h"
 
 #define VNET_ETH_HLEN 14
 /* IPv6 extension headers walked before giving up on finding L4. */
@@ -28,10 +29,6 @@ struct vnet_l4 {
 	size_t l4len;    /* transport header + payload, from the IP length */
 };
 
-static uint16_t vnet_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /*
  * Finds the transport header of the Ethernet frame of len bytes whose first
@@ -47,7 +44,7 @@ static int vnet_find_l4(const uint8_t *f, size_t avail, size_t len, struct vnet_
 	memset(l, 0, sizeof(*l));
 	if (avail < VNET_ETH_HLEN)
 		return -EINVAL;
-	type = vnet_get16(f + 12);
+	type = get16(f + 12);
 	if (type == 0x0800) {
 		const uint8_t *ip = f + VNET_ETH_HLEN;
 		size_t ihl, tot;
@@ -55,13 +52,13 @@ static int vnet_find_l4(const uint8_t *f, size_t avail, size_t len, struct vnet_
 		if (avail < VNET_ETH_HLEN + 20 || (ip[0] >> 4) != 4)
 			return -EINVAL;
 		ihl = (size_t)(ip[0] & 0x0f) * 4;
-		tot = vnet_get16(ip + 2);
+		tot = get16(ip + 2);
 		if (ihl < 20 || avail < VNET_ETH_HLEN + ihl || tot < ihl ||
 		    tot > len - VNET_ETH_HLEN)
 			return -EINVAL;
 		l->family = 4;
 		l->proto = ip[9];
-		l->fragment = (vnet_get16(ip + 6) & 0x3fff) != 0; /* MF or an offset */
+		l->fragment = (get16(ip + 6) & 0x3fff) != 0; /* MF or an offset */
 		l->l4off = VNET_ETH_HLEN + ihl;
 		l->l4len = tot - ihl;
 		return 0;
@@ -73,7 +70,7 @@ static int vnet_find_l4(const uint8_t *f, size_t avail, size_t len, struct vnet_
 
 		if (avail < VNET_ETH_HLEN + 40 || (ip[0] >> 4) != 6)
 			return -EINVAL;
-		end = VNET_ETH_HLEN + 40 + (size_t)vnet_get16(ip + 4);
+		end = VNET_ETH_HLEN + 40 + (size_t)get16(ip + 4);
 		if (end == VNET_ETH_HLEN + 40 || end > len)
 			return -EINVAL; /* empty, jumbogram or truncated */
 		nh = ip[6];

@@ -18,17 +18,9 @@
 #include <string.h>
 
 #include "dhcp/dhcp_internal.h"
+#include "base/bytes.h"
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 size_t dhcp6_duid_ll(const uint8_t mac[6], uint8_t out[10])
 {

@@ -29,7 +29,7 @@
  */
 #include "dhcp/dhcp_server.h"
 #include "dhcp/dhcp_internal.h"
-#include "natd/log.h"
+#include "base/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

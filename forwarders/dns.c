@@ -48,9 +48,9 @@
 #include "forwarders/dns_msg.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
-#include "natd/closer.h"
-#include "natd/log.h"
-#include "natd/resolvconf.h"
+#include "base/closer.h"
+#include "base/log.h"
+#include "base/resolvconf.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
 

@@ -56,9 +56,9 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
-#include "forwarders/siphash.h"
+#include "base/siphash.h"
+#include "base/bytes.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Beyond this many slots the bucket count would not fit the uint32_t links. */
 #define FLOW_MAX_SLOTS (UINT32_C(1) << 30)

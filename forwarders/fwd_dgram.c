@@ -71,7 +71,7 @@
 #include "lwip/prot/ip6.h"
 #include "lwip/prot/udp.h"
 #include "lwip/raw.h"
-#include "natd/log.h"
+#include "base/log.h"
 #include "stack/ndp.h"
 #include "stack/nic.h"
 #include "stack/stack.h"

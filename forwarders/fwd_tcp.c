@@ -6,7 +6,7 @@
  * Theory of operation
  *
  * Opening. A guest SYN for a remote address finds no lwIP listener; the
- * patch's LWIP_HOOK_TCP_INPUT_NOLISTEN hands it to fwd_tcp_syn(), which
+ * patch's LWIP_HOOK_TCP_INPUT_NOLISTEN hands it to natd_hook_tcp_nolisten(), which
  * keeps a copy of the SYN, creates the flow (state CONNECTING) and starts a
  * non-blocking connect() on the host. Retransmitted SYNs are dropped
  * meanwhile. The outcome decides what the guest sees:
@@ -70,7 +70,7 @@
 #include "lwip/prot/ip6.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
-#include "natd/log.h"
+#include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "stack/ndp.h"
 #include "stack/nic.h"

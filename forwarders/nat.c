@@ -31,14 +31,14 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/ip6.h"
 #include "lwip/raw.h"
-#include "natd/log.h"
+#include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "stack/ndp.h"
 #include "stack/nic.h"
 #include "stack/nic6.h"
 #include "stack/stack.h"
+#include "base/bytes.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct nat nat;
 

@@ -5,8 +5,8 @@
  *
  * One engine per process (lwIP itself is a singleton): it owns the flow
  * table shared by every adapter, lwIP's proxy listener and the hooks of
- * natd's lwIP patch. The protocol proxies live in fwd_tcp.c, fwd_udp.c and
- * fwd_icmp.c and share the internals in nat_internal.h.
+ * natd's lwIP patch. The protocol proxies live in fwd_tcp.c (TCP) and
+ * fwd_dgram.c (UDP and ICMP echo) and share the internals in nat_internal.h.
  */
 #ifndef NATD_NAT_H
 #define NATD_NAT_H

@@ -14,7 +14,7 @@
 #include "forwarders/nat.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
-#include "natd/closer.h"
+#include "base/closer.h"
 
 struct nic;
 struct tcp_pcb_listen;

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "forwarders/pfrule.h"
-#include "natd/log.h"
+#include "base/log.h"
 
 #define PFRULE_INPUT_MAX 512
 

@@ -57,7 +57,7 @@ struct pfrule {
 /*
  * Parses one rule. family is the NAT-network rule's family (AF_INET for
  * --port-forward-4, AF_INET6 for --port-forward-6) and is ignored for the
- * VirtualBox syntax. An empty name is left empty (see pfrule_set_add(), which
+ * VirtualBox syntax. An empty name is left empty (see pfrule_set_check_add(), which
  * generates one). Returns 0, or -EINVAL with a message naming the bad field
  * in err ("host port '0': must be 1 to 65535").
  */

@@ -46,7 +46,7 @@
 
 #include "dhcp/dhcp_server.h"
 #include "forwarders/nat_internal.h"
-#include "natd/log.h"
+#include "base/log.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
 

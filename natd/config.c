@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "devices/device.h"
+#include "base/bytes.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const mode_names[] = {
 	[NIC_MODE_NONE] = "none",         [NIC_MODE_NULL] = "null",

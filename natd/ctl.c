@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "natd/ctl.h"
-#include "natd/log.h"
+#include "base/log.h"
 
 #define CTL_BACKLOG 16
 

@@ -25,7 +25,7 @@
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
-#include "natd/log.h"
+#include "base/log.h"
 #include "natd/natnet_store.h"
 #include "natd/natnet_link.h"
 #include "stack/nic.h"

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "devices/device.h"
-#include "natd/log.h"
+#include "base/log.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
 

@@ -60,7 +60,7 @@
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
 #include "natd/ctl.h"
-#include "natd/log.h"
+#include "base/log.h"
 #include "stack/nic.h"
 #include "stack/nic6.h"
 #include "stack/stack.h"

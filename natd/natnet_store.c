@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "natd/log.h"
+#include "base/log.h"
 
 #define STORE_LOCK_WAIT_MS 30000
 #define STORE_MAX_BYTES    (4 << 20)

@@ -21,30 +21,17 @@
  *     a solicited-node group, RA and Redirect only from link-local sources.
  */
 #include "stack/ndp.h"
+#include "base/bytes.h"
+#include "base/csum.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
 #define NDP_MAX_EXTHDRS 16
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 bool ndp_addr_is_linklocal(const uint8_t *a)
 {
@@ -70,31 +57,19 @@ bool ndp_addr_is_solicited_node(const uint8_t *a)
 	return memcmp(a, sn, sizeof(sn)) == 0;
 }
 
-static uint32_t sum16(uint32_t sum, const uint8_t *b, size_t len)
-{
-	while (len > 1) {
-		sum += get16(b);
-		b += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)b[0] << 8;
-	return sum;
-}
-
 uint16_t ndp_checksum6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
 		       const uint8_t *msg, size_t len)
 {
-	uint32_t sum = 0;
+	uint8_t ph[8] = { 0 }; /* upper-layer length and next header (RFC 8200 8.1) */
+	uint64_t sum;
 
-	sum = sum16(sum, src, 16);
-	sum = sum16(sum, dst, 16);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff);
-	sum += proto;
-	sum = sum16(sum, msg, len);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	put32(ph, (uint32_t)len);
+	ph[7] = proto;
+	sum = csum_add(0, src, 16);
+	sum = csum_add(sum, dst, 16);
+	sum = csum_add(sum, ph, sizeof(ph));
+	sum = csum_add(sum, msg, len);
+	return ntohs((uint16_t)~csum_fold(sum));
 }
 
 void ndp_set_icmp6_checksum(const uint8_t src[16], const uint8_t dst[16], uint8_t *msg,

@@ -64,8 +64,8 @@
 #include "lwip/pbuf.h"
 #include "lwip/prot/ip6.h"
 #include "lwip/timeouts.h"
-#include "natd/log.h"
-#include "natd/resolvconf.h"
+#include "base/log.h"
+#include "base/resolvconf.h"
 #include "stack/stack.h"
 
 #define NIC6_ROUTER_LIFETIME      1800

@@ -31,7 +31,7 @@
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
-#include "natd/log.h"
+#include "base/log.h"
 
 static uv_timer_t stack_timer;
 static uv_prepare_t stack_prepare;

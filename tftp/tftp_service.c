@@ -33,7 +33,7 @@
 
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
-#include "natd/log.h"
+#include "base/log.h"
 #include "stack/stack.h"
 #include "tftp/tftp_server.h"
 

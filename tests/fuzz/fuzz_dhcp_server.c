@@ -7,7 +7,7 @@
  * are checked against the API's promises.
  */
 #include "dhcp/dhcp_server.h"
-#include "natd/log.h"
+#include "base/log.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>

@@ -21,7 +21,7 @@
 #include "lwip/ip6_frag.h"
 #include "lwip/netif.h"
 #include "natd/config.h"
-#include "natd/log.h"
+#include "base/log.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
 

@@ -3,7 +3,7 @@
  * fuzz_resolvconf.c - libFuzzer target for resolvconf_parse() and
  * resolvconf_dhcp_nameservers(): any bytes as resolv.conf text.
  */
-#include "natd/resolvconf.h"
+#include "base/resolvconf.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 
 #include "forwarders/flow.h"
-#include "forwarders/siphash.h"
+#include "base/siphash.h"
 
 /* Key 00 01 .. 0f, message 00 01 .. (len-1): vectors from the paper's
  * reference implementation (appendix A gives the 15-byte one). */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_resolvconf.c - unit tests of natd/resolvconf.c: nameserver parsing
+ * test_resolvconf.c - unit tests of base/resolvconf.c: nameserver parsing
  * (IPv4, IPv6, scopes), comments, glibc's domain/search rule, limits, the
  * nameservers handed to guests by DHCP, and loading from NATD_RESOLV_CONF.
  */
-#include "natd/resolvconf.h"
+#include "base/resolvconf.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>

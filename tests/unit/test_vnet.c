@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_vnet.c - virtio-net headers (devices/vnet.c) and the checksum they
- * rely on (devices/csum.c), against a plain RFC 1071 reference written here:
+ * rely on (base/csum.c), against a plain RFC 1071 reference written here:
  *   - csum_add() equals the reference for every length and alignment;
  *   - a TCP segment natd sends (checksum field 0, as lwIP leaves it on an
  *     offloading adapter) gets NEEDS_CSUM, and completing the checksum the way
@@ -20,8 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/csum.h"
+#include "base/csum.h"
 #include "devices/vnet.h"
+#include "base/bytes.h"
 
 /* RFC 1071, big-endian 16-bit words, the obvious way. */
 static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
@@ -40,17 +41,6 @@ static uint16_t ref_fold(uint32_t sum)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 /* Pseudo-header sum (not folded) of the L4 packet at l4off, l4len bytes. */

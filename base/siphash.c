@@ -10,7 +10,7 @@
  * byte, the message length mod 256. Finalization xors 0xff into v2 and runs
  * four SipRounds. Used by the flow table (flow.c) to pick buckets.
  */
-#include "forwarders/siphash.h"
+#include "base/siphash.h"
 
 static inline uint64_t rotl64(uint64_t x, unsigned b)
 {

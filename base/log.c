@@ -2,7 +2,7 @@
 /*
  * log.c - natd's line-oriented log on stderr (see log.h).
  */
-#include "natd/log.h"
+#include "base/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

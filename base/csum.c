@@ -4,7 +4,7 @@
  * 64-bit accumulator (no carry handling inside the loop: 2^32 additions of
  * 32-bit words cannot overflow it), folded at the end.
  */
-#include "devices/csum.h"
+#include "base/csum.h"
 
 #include <arpa/inet.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * closer.c - counting outstanding libuv closes (see closer.h). Used by the
  * NAT engine and the DNS proxy to report when they have shut down.
  */
-#include "natd/closer.h"
+#include "base/closer.h"
 
 #include <stddef.h>
 

@@ -4,7 +4,7 @@
  * by line with a cursor and the bytes remaining, splitting each line into
  * words in place; nothing is copied except what is kept.
  */
-#include "natd/resolvconf.h"
+#include "base/resolvconf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
