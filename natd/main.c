@@ -27,7 +27,7 @@
 #include "forwarders/portfwd.h"
 #include "base/log.h"
 #include "natd/natnet_store.h"
-#include "natd/natnet_link.h"
+#include "modes/natnetwork.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
 
@@ -61,7 +61,7 @@ static struct {
 	uv_loop_t *loop;
 	struct natd_config cfg;
 	struct nic *nics[NATD_MAX_NICS];
-	struct natnet_link *links[NATD_MAX_NICS]; /* --nic<x> natnetwork */
+	struct l2_link *links[NATD_MAX_NICS]; /* --nic<x> natnetwork */
 	unsigned open_nics;
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
@@ -103,7 +103,7 @@ static void app_nat_closed(void *opaque)
 			app.nics[i] = NULL;
 		}
 		if (app.links[i]) {
-			natnet_link_stop(app.links[i], app_nic_closed, NULL);
+			l2_link_stop(app.links[i], app_nic_closed, NULL);
 			app.links[i] = NULL;
 		}
 	}
@@ -146,11 +146,11 @@ static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errl
 	r = vminfo_json(&app.cfg, app.nics, app.started_ms);
 	nics = json_object_get(r, "nics");
 	for (unsigned i = 0; i < NATD_MAX_NICS && json_is_array(nics); i++) {
-		struct natnet_link_stats st;
+		struct l2_link_stats st;
 
 		if (!app.links[i])
 			continue;
-		natnet_link_get_stats(app.links[i], &st);
+		l2_link_get_stats(app.links[i], &st);
 		json_array_append_new(nics, json_pack("{s:I, s:s, s:s, s:s, s:b, s:b, s:I, s:I, "
 			"s:I, s:I}", "adapter", (json_int_t)i + 1, "mode", "natnetwork",
 			"nat_network", app.cfg.nic[i].nat_network, "attach", app.cfg.nic[i].attach,
@@ -223,7 +223,7 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 			return NULL;
 		}
 		if (app.links[x - 1])
-			natnet_link_set_cable(app.links[x - 1], !strcmp(v, "on"));
+			l2_link_set_cable(app.links[x - 1], !strcmp(v, "on"));
 		else
 			nic_set_cable(app.nics[x - 1], !strcmp(v, "on"));
 		log_info("nic%u: cable %s (controlvm)", x, !strcmp(v, "on") ? "connected" :
@@ -390,8 +390,8 @@ static int cmd_run(int argc, char **argv)
 		if (!n->configured || n->mode == NIC_MODE_NONE)
 			continue;
 		if (n->mode == NIC_MODE_NATNETWORK) {
-			rc = natnet_link_start(app.loop, i + 1, n, cfg->home, &app.links[i], err,
-					       sizeof(err));
+			rc = natnetwork_start(app.loop, i + 1, n, cfg->home, &app.links[i], err,
+					      sizeof(err));
 			if (rc < 0) {
 				log_err("nic%u: %s", i + 1, err);
 				app_stop();

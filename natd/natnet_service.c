@@ -55,7 +55,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "devices/switch.h"
+#include "l2/switch.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * natnet_service.h - the background service of a NAT network: an Ethernet
- * switch whose ports are the VMs (devices/switch.h) and, on port 0, natd's
+ * switch whose ports are the VMs (l2/switch.h) and, on port 0, natd's
  * NAT engine as the network's router: gateway .1 (also the DNS proxy), DHCP
  * server .3 handing out .4 upward with leases kept per MAC across restarts,
  * host loopback mappings (.2 = host 127.0.0.1 by default) and the network's

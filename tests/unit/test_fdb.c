@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_fdb.c - the switch's MAC learning table (devices/fdb.h): learning,
+ * test_fdb.c - the switch's MAC learning table (l2/fdb.h): learning,
  * moving between ports, aging, group addresses never learnt, forgetting a
  * port, and a flood of forged source addresses that must not evict more than
  * a bucket's worth of what was learnt before.
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "devices/fdb.h"
+#include "l2/fdb.h"
 
 static void mac_of(uint32_t n, uint8_t mac[6])
 {

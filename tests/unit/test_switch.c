@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_switch.c - the NAT network's Ethernet switch (devices/switch.h) on a
+ * test_switch.c - the NAT network's Ethernet switch (l2/switch.h) on a
  * real libuv loop: VMs are plain UNIX stream sockets made by the test
  * speaking QEMU's framing, port 0 an "inproc:" device opened by the test.
  * Checks flooding of broadcasts, learning, unicast to a learnt port only,
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "devices/device.h"
-#include "devices/switch.h"
+#include "l2/switch.h"
 
 static const uint8_t GW[6] = { 0x52, 0x55, 0x0a, 0x00, 0x00, 0x01 };
 static const uint8_t MA[6] = { 0x02, 0, 0, 0, 0, 0xaa };

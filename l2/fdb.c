@@ -6,7 +6,7 @@
  * entry stays in its slot, is ignored by lookups and is the first one
  * learning overwrites, so nothing has to sweep the table.
  */
-#include "devices/fdb.h"
+#include "l2/fdb.h"
 
 #include <stdlib.h>
 #include <string.h>

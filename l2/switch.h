@@ -11,7 +11,7 @@
  * endpoint (devices/inproc.h) the NAT adapter opens as "inproc:NAME".
  *
  * Forwarding (IEEE 802.1D): source addresses are learnt per port and age
- * out after 300 s (devices/fdb.h); broadcast and multicast frames are
+ * out after 300 s (l2/fdb.h); broadcast and multicast frames are
  * flooded to every other port; a unicast frame goes to the port its
  * destination was learnt on, or is flooded when unknown, except that port 0
  * only ever receives frames for its own MAC (the gateway's) or group

@@ -25,7 +25,7 @@
  * Shutdown counts every handle and device still closing in `pending`; the
  * last close callback frees the switch.
  */
-#include "devices/switch.h"
+#include "l2/switch.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 #include "devices/device.h"
-#include "devices/fdb.h"
+#include "l2/fdb.h"
 #include "devices/inproc.h"
 #include "base/log.h"
 

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * link.c - a VM's adapter joined to a switch in another process (see link.h).
+ *
+ * Two devices (devices/device.h) on the loop: the VM's transport, opened
+ * from --attach<x>, and the switch's "stream-connect:PATH", whose backend
+ * reconnects every second while the switch is absent. Each
+ * frame from one is sent to the other in its frame callback; a transport
+ * that is full or absent drops the frame, as a cable to a switch would.
+ */
+#include "l2/link.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "devices/device.h"
+
+#define LINK_HELLO_MAX 1514
+
+struct l2_link {
+	unsigned adapter;
+	char *attach, *network;
+	struct device *vm;       /* the VM's transport */
+	struct device *net;      /* the switch */
+	bool cable;
+	bool joined_once;
+	uint8_t *hello;          /* sent on every join; NULL: none */
+	size_t hello_len;
+	struct l2_link_stats st;
+	unsigned closes;
+	void (*closed)(void *opaque);
+	void *closed_opaque;
+};
+
+static void link_from_vm(void *opaque, const uint8_t *frame, size_t len)
+{
+	struct l2_link *l = opaque;
+
+	if (!l->cable || !l->net || device_send(l->net, frame, len) < 0) {
+		l->st.dropped++;
+		return;
+	}
+	l->st.to_network++;
+}
+
+static void link_from_net(void *opaque, const uint8_t *frame, size_t len)
+{
+	struct l2_link *l = opaque;
+
+	if (!l->cable || !l->vm || device_send(l->vm, frame, len) < 0) {
+		l->st.dropped++;
+		return;
+	}
+	l->st.from_network++;
+}
+
+static void link_vm_link(void *opaque, bool up)
+{
+	struct l2_link *l = opaque;
+
+	l->st.vm_attached = up;
+	log_info("nic%u: VM %s (%s)", l->adapter, up ? "attached" : "detached", l->attach);
+}
+
+static void link_send_hello(struct l2_link *l)
+{
+	if (l->hello && l->net && l->st.joined && device_send(l->net, l->hello, l->hello_len) < 0)
+		log_warn("nic%u: cannot tell %s about this port", l->adapter, l->network);
+}
+
+static void link_net_link(void *opaque, bool up)
+{
+	struct l2_link *l = opaque;
+
+	l->st.joined = up;
+	if (up) {
+		l->st.joins++;
+		log_info("nic%u: joined %s%s", l->adapter, l->network,
+			 l->joined_once ? " again" : "");
+		l->joined_once = true;
+		link_send_hello(l);
+	} else {
+		log_warn("nic%u: %s went away (stopped?); the VM's link stays up, "
+			 "reconnecting every second", l->adapter, l->network);
+	}
+}
+
+static void link_free(struct l2_link *l)
+{
+	free(l->attach);
+	free(l->network);
+	free(l->hello);
+	free(l);
+}
+
+int l2_link_start(uv_loop_t *loop, const struct l2_link_config *cfg, struct l2_link **out,
+		  char *err, size_t errlen)
+{
+	struct device_handler h;
+	struct l2_link *l;
+	int rc;
+
+	l = calloc(1, sizeof(*l));
+	if (!l || !(l->attach = strdup(cfg->attach)) || !(l->network = strdup(cfg->network))) {
+		snprintf(err, errlen, "out of memory");
+		if (l)
+			link_free(l);
+		return -ENOMEM;
+	}
+	l->adapter = cfg->adapter;
+	l->cable = cfg->cable;
+	h = (struct device_handler){ .frame = link_from_vm, .link = link_vm_link, .opaque = l };
+	rc = device_open(loop, cfg->attach, &h, &l->vm, err, errlen);
+	if (rc < 0) {
+		link_free(l);
+		return rc;
+	}
+	h = (struct device_handler){ .frame = link_from_net, .link = link_net_link,
+				     .opaque = l };
+	rc = device_open(loop, cfg->switch_spec, &h, &l->net, err, errlen);
+	if (rc < 0) {
+		device_close(l->vm, NULL, NULL);
+		link_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+void l2_link_set_cable(struct l2_link *l, bool connected)
+{
+	l->cable = connected;
+}
+
+int l2_link_set_hello(struct l2_link *l, const uint8_t *frame, size_t len)
+{
+	uint8_t *copy = NULL;
+
+	if (len > LINK_HELLO_MAX)
+		return -EINVAL;
+	if (len && !(copy = malloc(len)))
+		return -ENOMEM;
+	if (len)
+		memcpy(copy, frame, len);
+	free(l->hello);
+	l->hello = copy;
+	l->hello_len = len;
+	link_send_hello(l);
+	return 0;
+}
+
+void l2_link_get_stats(const struct l2_link *l, struct l2_link_stats *st)
+{
+	*st = l->st;
+}
+
+static void link_dev_closed(void *opaque)
+{
+	struct l2_link *l = opaque;
+	void (*closed)(void *) = l->closed;
+	void *closed_opaque = l->closed_opaque;
+
+	if (--l->closes)
+		return;
+	link_free(l);
+	if (closed)
+		closed(closed_opaque);
+}
+
+void l2_link_stop(struct l2_link *l, void (*closed)(void *opaque), void *opaque)
+{
+	struct device *vm = l->vm, *net = l->net;
+
+	l->closed = closed;
+	l->closed_opaque = opaque;
+	l->closes = 2;
+	l->vm = l->net = NULL;
+	device_close(vm, link_dev_closed, l);
+	device_close(net, link_dev_closed, l);
+}
