@@ -5,7 +5,7 @@
  * network's service, $NATD_HOME/run/natnet-NAME.sock, through an l2 link.
  * The network must be defined and enabled in natd.json; it need not run.
  */
-#include "modes/natnetwork.h"
+#include "modes/link_modes.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -42,9 +42,11 @@ static int natnetwork_check(const char *home, const char *name, char *err, size_
 	return rc;
 }
 
-int natnetwork_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
-		     const char *home, struct l2_link **out, char *err, size_t errlen)
+static int natnetwork_start(const struct mode_env *env, unsigned adapter,
+			    const struct nic_config *cfg, void **state, char *err, size_t errlen)
 {
+	const char *home = env->home;
+	struct l2_link *link;
 	char sock[PATH_MAX], spec[PATH_MAX + 32], what[NATD_NAME_MAX + 16];
 	struct l2_link_config lc;
 	int rc;
@@ -63,11 +65,19 @@ int natnetwork_start(uv_loop_t *loop, unsigned adapter, const struct nic_config 
 	lc = (struct l2_link_config){ .adapter = adapter, .attach = cfg->attach,
 				      .switch_spec = spec, .network = what,
 				      .cable = cfg->cable_connected };
-	rc = l2_link_start(loop, &lc, out, err, errlen);
+	rc = l2_link_start(env->loop, &lc, &link, err, errlen);
 	if (rc < 0)
 		return rc;
+	*state = link;
 	if (natnet_service_running(home, cfg->nat_network, NULL) != 1)
 		log_warn("nic%u: NAT network %s is not running; waiting for `natd natnetwork "
 			 "start --netname %s`", adapter, cfg->nat_network, cfg->nat_network);
 	return 0;
 }
+
+const struct mode_ops natnetwork_mode_ops = {
+	.mode = NIC_MODE_NATNETWORK, .name = "natnetwork",
+	.help = "a NAT network shared with other VMs (--nat-network<x> NAME)",
+	.start = natnetwork_start, .set_cable = link_mode_set_cable, .info = link_mode_info,
+	.stop = link_mode_stop,
+};

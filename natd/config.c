@@ -54,6 +54,11 @@ static const char *const promisc_names[] = {
 };
 static_assert(ARRAY_SIZE(promisc_names) == NIC_PROMISC_COUNT, "promisc_names");
 
+const char *config_promisc_name(enum nic_promisc p)
+{
+	return (unsigned)p < NIC_PROMISC_COUNT ? promisc_names[p] : "?";
+}
+
 const char *config_mode_name(enum nic_mode m)
 {
 	return (unsigned)m < NIC_MODE_COUNT ? mode_names[m] : "?";
@@ -467,13 +472,30 @@ static int opt_macaddress(struct nic_config *n, const char *opt, const char *v, 
 	return 0;
 }
 
-static int opt_nicpromisc(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+int config_parse_promisc(const char *s, enum nic_promisc *out)
 {
 	for (unsigned p = 0; p < NIC_PROMISC_COUNT; p++)
-		if (!strcmp(v, promisc_names[p])) {
-			n->promisc = (enum nic_promisc)p;
+		if (!strcmp(s, promisc_names[p])) {
+			*out = (enum nic_promisc)p;
 			return 0;
 		}
+	return -EINVAL;
+}
+
+int config_parse_adapter(const char *s, unsigned *x)
+{
+	if (strlen(s) != 1 || s[0] < '1' || s[0] > '0' + NATD_MAX_NICS)
+		return -EINVAL;
+	*x = (unsigned)(s[0] - '0');
+	return 0;
+}
+
+static int opt_nicpromisc(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	if (config_parse_promisc(v, &n->promisc) == 0) {
+		n->promisc_set = true;
+		return 0;
+	}
 	return fail(err, errlen, "%s: expected deny, allow-vms or allow-all, not '%s'", opt, v);
 }
 
@@ -617,10 +639,9 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 		if (name[dpos] == '\0')
 			return fail(err, errlen, "--%s needs an adapter number 1-%d, as in --%s1",
 				    name, NATD_MAX_NICS, name);
-		if (strlen(name + dpos) > 1 || name[dpos] < '1' || name[dpos] > '0' + NATD_MAX_NICS)
+		if (config_parse_adapter(name + dpos, &adapter) < 0)
 			return fail(err, errlen, "--%s: adapter number must be 1 to %d", name,
 				    NATD_MAX_NICS);
-		adapter = (unsigned)(name[dpos] - '0');
 		for (size_t k = 0; k < ARRAY_SIZE(nic_opts); k++) {
 			char opt[80];
 			int rc;
@@ -711,6 +732,19 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 	case NIC_MODE_NONE:
 	case NIC_MODE_NULL:
 	case NIC_MODE_NAT:
+		if (n->promisc_set)
+			return fail(err, errlen, "--nicpromisc%u: a %s adapter is on no switch; "
+				    "promiscuous policies apply to natnetwork and intnet adapters",
+				    x, mode_names[n->mode]);
+		break;
+	case NIC_MODE_INTNET:
+		if (!config_name_valid(n->intnet))
+			return fail(err, errlen, "--intnet%u: '%s' is not a valid internal network "
+				    "name (letters, digits, '.', '_', '-')", x, n->intnet);
+		if (n->n_natpf || n->natnet_set)
+			return fail(err, errlen, "--%s%u: an internal network has no NAT (no "
+				    "router, no port forwarding)", n->n_natpf ? "natpf" : "natnet",
+				    x);
 		break;
 	case NIC_MODE_NATNETWORK:
 		/* The network's service does NAT, DHCP and forwarding. */
@@ -730,7 +764,7 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		break;
 	default:
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
-			    "(supported: nat, natnetwork, null, none)", x, mode_names[n->mode]);
+			    "(supported: nat, natnetwork, intnet, null, none)", x, mode_names[n->mode]);
 	}
 	for (unsigned j = 0; j < n->n_natpf; j++) {
 		char why[384];
@@ -775,6 +809,8 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 					    "(add --nic%u nat)", x, x, x);
 			continue;
 		}
+		if (n->mode == NIC_MODE_INTNET && !n->intnet[0])
+			snprintf(n->intnet, sizeof(n->intnet), "intnet"); /* VirtualBox's default */
 		rc = check_supported(n, x, err, errlen);
 		if (rc < 0)
 			return rc;

@@ -102,6 +102,7 @@ struct nic_config {
 	bool mac_set;
 	uint8_t mac[6];
 	enum nic_promisc promisc;
+	bool promisc_set;             /* --nicpromisc<x> given */
 	bool trace;
 	char trace_file[PATH_MAX];
 	char bandwidth_group[NATD_NAME_MAX];
@@ -150,6 +151,12 @@ int config_parse_cidr(const char *s, struct in_addr *net, unsigned *prefixlen);
 int config_parse_mac(const char *s, uint8_t mac[6]);
 
 const char *config_mode_name(enum nic_mode m);
+const char *config_promisc_name(enum nic_promisc p);
+/* "deny", "allow-vms", "allow-all". 0 or -EINVAL. */
+int config_parse_promisc(const char *s, enum nic_promisc *out);
+/* The adapter number of a per-NIC option or controlvm subcommand: exactly
+ * one digit 1..NATD_MAX_NICS ("1"; not "01", "9" or "4294967297"). */
+int config_parse_adapter(const char *s, unsigned *x);
 const char *config_nic_type_name(enum nic_type t);
 /* QEMU's -device model for a NIC type (e.g. "e1000" for 82540EM). */
 const char *config_nic_type_qemu_model(enum nic_type t);

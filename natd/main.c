@@ -15,19 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "natd/cmd_ctl.h"
 #include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
-#include "natd/vminfo.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
 #include "base/log.h"
 #include "natd/natnet_store.h"
-#include "modes/natnetwork.h"
+#include "modes/mode.h"
+#include "modes/nat_mode.h"
 #include "stack/nic.h"
 #include "stack/stack.h"
 
@@ -60,8 +61,8 @@ static const char main_help[] =
 static struct {
 	uv_loop_t *loop;
 	struct natd_config cfg;
-	struct nic *nics[NATD_MAX_NICS];
-	struct l2_link *links[NATD_MAX_NICS]; /* --nic<x> natnetwork */
+	const struct mode_ops *ops[NATD_MAX_NICS]; /* NULL: no adapter x */
+	void *state[NATD_MAX_NICS];                /* the mode's own */
 	unsigned open_nics;
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
@@ -98,13 +99,10 @@ static void app_nat_closed(void *opaque)
 		return;
 	}
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
-		if (app.nics[i]) {
-			nic_stop(app.nics[i], app_nic_closed, NULL);
-			app.nics[i] = NULL;
-		}
-		if (app.links[i]) {
-			l2_link_stop(app.links[i], app_nic_closed, NULL);
-			app.links[i] = NULL;
+		if (app.ops[i]) {
+			app.ops[i]->stop(app.state[i], app_nic_closed, NULL);
+			app.ops[i] = NULL;
+			app.state[i] = NULL;
 		}
 	}
 }
@@ -137,28 +135,20 @@ static void app_stop(void)
 
 static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errlen)
 {
-	json_t *r, *nics;
+	json_t *r, *nics = json_array();
 
 	(void)opaque;
 	(void)args;
 	(void)err;
 	(void)errlen;
-	r = vminfo_json(&app.cfg, app.nics, app.started_ms);
-	nics = json_object_get(r, "nics");
-	for (unsigned i = 0; i < NATD_MAX_NICS && json_is_array(nics); i++) {
-		struct l2_link_stats st;
-
-		if (!app.links[i])
-			continue;
-		l2_link_get_stats(app.links[i], &st);
-		json_array_append_new(nics, json_pack("{s:I, s:s, s:s, s:s, s:b, s:b, s:I, s:I, "
-			"s:I, s:I}", "adapter", (json_int_t)i + 1, "mode", "natnetwork",
-			"nat_network", app.cfg.nic[i].nat_network, "attach", app.cfg.nic[i].attach,
-			"vm_attached", st.vm_attached, "joined", st.joined,
-			"frames_to_network", (json_int_t)st.to_network,
-			"frames_from_network", (json_int_t)st.from_network,
-			"frames_dropped", (json_int_t)st.dropped, "joins", (json_int_t)st.joins));
-	}
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+		if (app.ops[i])
+			json_array_append_new(nics, app.ops[i]->info(app.state[i], i + 1,
+								     &app.cfg.nic[i]));
+	r = json_pack("{s:s, s:I, s:I}", "name", app.cfg.name, "pid", (json_int_t)getpid(),
+		      "uptime", (json_int_t)((stack_now_ms() - app.started_ms) / 1000));
+	json_object_set_new(r, "nics", nics);
+	nat_mode_info_globals(r);
 	return r;
 }
 
@@ -171,14 +161,15 @@ static json_t *app_natpf(const char *sub, unsigned x, json_t *argv, char *err, s
 	const char *a0 = json_string_value(json_array_get(argv, 0));
 	const char *a1 = json_string_value(json_array_get(argv, 1));
 	size_t argc = json_array_size(argv);
-	struct nic *nic = x >= 1 && x <= NATD_MAX_NICS ? app.nics[x - 1] : NULL;
+	struct nic *nic;
 	struct pfrule r;
 	char why[384];
 
-	if (!nic || app.cfg.nic[x - 1].mode != NIC_MODE_NAT) {
+	if (app.ops[x - 1] != &nat_mode_ops) {
 		snprintf(err, errlen, "%s: VM '%s' has no NAT adapter %u", sub, app.cfg.name, x);
 		return NULL;
 	}
+	nic = nat_mode_nic(app.state[x - 1]);
 	if (argc == 2 && a0 && a1 && !strcmp(a0, "delete")) {
 		if (portfwd_delete(nic, a1, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s delete: %s", sub, why);
@@ -199,6 +190,38 @@ static json_t *app_natpf(const char *sub, unsigned x, json_t *argv, char *err, s
 	return json_pack("{s:s}", "name", r.name);
 }
 
+/* controlvm nicpromisc<x> POLICY: only modes on a switch have one. */
+static json_t *app_nicpromisc(const char *sub, unsigned x, const char *v, size_t argc,
+			      char *err, size_t errlen)
+{
+	struct nic_config *n = &app.cfg.nic[x - 1];
+	enum nic_promisc p;
+
+	if (argc != 1 || !v || config_parse_promisc(v, &p) < 0) {
+		snprintf(err, errlen, "%s: expected deny, allow-vms or allow-all", sub);
+		return NULL;
+	}
+	if (!app.ops[x - 1]->set_promisc) {
+		snprintf(err, errlen, "%s: adapter %u is in %s mode, which has no switch; "
+			 "promiscuous policies apply to natnetwork and intnet adapters", sub, x,
+			 app.ops[x - 1]->name);
+		return NULL;
+	}
+	if (app.ops[x - 1]->set_promisc(app.state[x - 1], p, err, errlen) < 0)
+		return NULL;
+	n->promisc = p;
+	log_info("nic%u: promiscuous policy %s (controlvm)", x, config_promisc_name(p));
+	return json_object();
+}
+
+/* "name<x>" with x an adapter number as the command line takes it. */
+static bool sub_adapter(const char *sub, const char *name, unsigned *x)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(sub, name, n) && config_parse_adapter(sub + n, x) == 0;
+}
+
 /* controlvm: {"subcommand": "setlinkstate1", "argv": ["off"]}. */
 static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errlen)
 {
@@ -206,38 +229,38 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 	json_t *argv = json_object_get(args, "argv");
 	const char *v = json_string_value(json_array_get(argv, 0));
 	unsigned x;
-	char extra;
 
 	(void)opaque;
 	if (!sub) {
 		snprintf(err, errlen, "controlvm: missing subcommand");
 		return NULL;
 	}
-	if (sscanf(sub, "setlinkstate%u%c", &x, &extra) == 1) {
-		if (x < 1 || x > NATD_MAX_NICS || (!app.nics[x - 1] && !app.links[x - 1])) {
+	if (sub_adapter(sub, "setlinkstate", &x) || sub_adapter(sub, "nicpromisc", &x)) {
+		if (!app.ops[x - 1]) {
 			snprintf(err, errlen, "%s: VM '%s' has no adapter %u", sub, app.cfg.name, x);
 			return NULL;
 		}
+	}
+	if (sub_adapter(sub, "setlinkstate", &x)) {
 		if (!v || json_array_size(argv) != 1 || (strcmp(v, "on") && strcmp(v, "off"))) {
 			snprintf(err, errlen, "%s: expected on or off", sub);
 			return NULL;
 		}
-		if (app.links[x - 1])
-			l2_link_set_cable(app.links[x - 1], !strcmp(v, "on"));
-		else
-			nic_set_cable(app.nics[x - 1], !strcmp(v, "on"));
+		app.ops[x - 1]->set_cable(app.state[x - 1], !strcmp(v, "on"));
 		log_info("nic%u: cable %s (controlvm)", x, !strcmp(v, "on") ? "connected" :
 			 "disconnected");
 		return json_object();
 	}
-	if (sscanf(sub, "natpf%u%c", &x, &extra) == 1)
+	if (sub_adapter(sub, "natpf", &x))
 		return app_natpf(sub, x, argv, err, errlen);
+	if (sub_adapter(sub, "nicpromisc", &x))
+		return app_nicpromisc(sub, x, v, json_array_size(argv), err, errlen);
 	if (!strncmp(sub, "nictrace", 8)) {
 		snprintf(err, errlen, "%s: not supported yet", sub);
 		return NULL;
 	}
-	snprintf(err, errlen, "unknown controlvm subcommand '%s' (natpf<x>, setlinkstate<x>)",
-		 sub);
+	snprintf(err, errlen, "unknown controlvm subcommand '%s' (natpf<x>, setlinkstate<x>, "
+		 "nicpromisc<x>)", sub);
 	return NULL;
 }
 
@@ -313,6 +336,15 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 		log_info("nic%u: not attached (cable pulled); frames are dropped", x);
 		return;
 	}
+	if (n->mode == NIC_MODE_NATNETWORK) {
+		log_info("nic%u: NAT network %s", x, n->nat_network);
+		return;
+	}
+	if (n->mode == NIC_MODE_INTNET) {
+		log_info("nic%u: internal network %s, promiscuous policy %s", x, n->intnet,
+			 config_promisc_name(n->promisc));
+		return;
+	}
 	log_info("nic%u: NAT %s/%u, gateway %s, DNS %s, guests from %s, MTU %u%s", x, net,
 		 n->prefixlen, gw, dns, first, n->mtu,
 		 n->cable_connected ? "" : ", cable disconnected");
@@ -386,41 +418,29 @@ static int cmd_run(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < NATD_MAX_NICS && !app.stopping; i++) {
 		const struct nic_config *n = &cfg->nic[i];
+		const struct mode_ops *ops = mode_ops(n->mode);
+		struct mode_env env = { app.loop, cfg->home, cfg->name };
+		void *state = NULL;
 
 		if (!n->configured || n->mode == NIC_MODE_NONE)
 			continue;
-		if (n->mode == NIC_MODE_NATNETWORK) {
-			rc = natnetwork_start(app.loop, i + 1, n, cfg->home, &app.links[i], err,
-					      sizeof(err));
-			if (rc < 0) {
-				log_err("nic%u: %s", i + 1, err);
-				app_stop();
-				break;
-			}
-			app.open_nics++;
-			log_info("nic%u: NAT network %s", i + 1, n->nat_network);
-			print_attach_help(i + 1, n);
-			continue;
+		if (!ops) {
+			log_err("nic%u: the %s mode is not implemented", i + 1,
+				config_mode_name(n->mode));
+			rc = -ENOSYS;
+			app_stop();
+			break;
 		}
-		rc = nic_start(app.loop, i + 1, n, &app.nics[i], err, sizeof(err));
+		rc = ops->start(&env, i + 1, n, &state, err, sizeof(err));
+		if (state) {
+			app.ops[i] = ops;
+			app.state[i] = state;
+			app.open_nics++;
+		}
 		if (rc < 0) {
 			log_err("nic%u: %s", i + 1, err);
 			app_stop();
 			break;
-		}
-		app.open_nics++;
-		if (n->mode == NIC_MODE_NAT) {
-			rc = dns_nic_start(app.nics[i], err, sizeof(err));
-			for (unsigned j = 0; rc == 0 && j < n->n_natpf; j++) {
-				struct pfrule r = n->natpf[j];
-
-				rc = portfwd_add(app.nics[i], &r, err, sizeof(err));
-			}
-			if (rc < 0) {
-				log_err("nic%u: %s", i + 1, err);
-				app_stop();
-				break;
-			}
 		}
 		print_nic_summary(i + 1, n);
 		print_attach_help(i + 1, n);

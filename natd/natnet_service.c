@@ -5,17 +5,11 @@
  *
  * Theory of operation
  * -------------------
- * `natd natnetwork start` forks; the child starts a new session and forks
- * again, and the grandchild becomes the service (so it is nobody's child
- * and has no terminal). A pipe tells the starting command what happens:
- * the service writes "pid N", then either "ok" once it is ready or
- * "error: REASON"; the command returns when the pipe closes. Everything the
- * service logs goes to run/natnet-NAME.log.
- *
- * The service holds a POSIX write lock on run/natnet-NAME.pid for as long as
- * it runs: F_GETLK on that file is how every command tells whether the
- * network runs and which pid to signal (a stale file with no lock means
- * "stopped"). `stop` sends SIGTERM and waits for the lock to go.
+ * `natd natnetwork start` runs the service as a daemon (natd/daemon.h):
+ * it returns once the service reported ready or why it could not start.
+ * Everything the service logs goes to run/natnet-NAME.log. The service
+ * holds the lock of run/natnet-NAME.pid while it runs; `stop` sends SIGTERM
+ * and waits for the lock to go.
  *
  * Inside: lwIP on a libuv loop as in `natd run`, with one NAT adapter
  * (stack/nic.c, mode nat) whose "VM" is port 0 of the network's switch
@@ -60,6 +54,7 @@
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
 #include "natd/ctl.h"
+#include "natd/daemon.h"
 #include "base/log.h"
 #include "stack/nic.h"
 #include "stack/nic6.h"
@@ -83,20 +78,11 @@ int natnet_run_path(const char *home, const char *name, const char *suffix, char
 
 int natnet_service_running(const char *home, const char *name, pid_t *pid)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	char path[PATH_MAX];
-	int fd, rc;
 
 	if (natnet_run_path(home, name, "pid", path, sizeof(path)) < 0)
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	rc = fcntl(fd, F_GETLK, &fl) < 0 ? -errno : fl.l_type != F_UNLCK;
-	if (rc == 1 && pid)
-		*pid = fl.l_pid;
-	close(fd);
-	return rc;
+	return daemon_running(path, pid);
 }
 
 /* ===================================================================== */
@@ -549,58 +535,6 @@ static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errle
 
 /* --- start ---------------------------------------------------------------- */
 
-static void svc_report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void svc_report(int fd, const char *fmt, ...)
-{
-	char line[768];
-	va_list ap;
-	int n;
-
-	if (fd < 0)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(fd, line, (size_t)n) < 0) {
-		/* the starting command went away: nothing to tell */
-	}
-}
-
-/* Takes the pid file's lock: 0, or -EBUSY when another service holds it. */
-static int svc_lock_pid(char *err, size_t errlen)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char text[32];
-	int fd, n;
-
-	fd = open(svc.pid_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return errfmt(err, errlen, -errno, "%s: %s", svc.pid_path, strerror(errno));
-	if (fcntl(fd, F_SETLK, &fl) < 0) {
-		int e = errno;
-
-		close(fd);
-		if (e == EACCES || e == EAGAIN)
-			return errfmt(err, errlen, -EBUSY, "already running");
-		return errfmt(err, errlen, -e, "%s: lock: %s", svc.pid_path, strerror(e));
-	}
-	n = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) < 0 || write(fd, text, (size_t)n) != n) {
-		int e = errno;
-
-		close(fd);
-		return errfmt(err, errlen, -e, "%s: %s", svc.pid_path, strerror(e));
-	}
-	svc.pid_fd = fd;
-	return 0;
-}
-
 static int svc_setup(char *err, size_t errlen)
 {
 	char sock[PATH_MAX], ctl[PATH_MAX], name[NATD_NAME_MAX + 8];
@@ -662,9 +596,9 @@ static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
 	natnet_def_addrs(d, &svc.addrs);
 	natnet_run_path(home, d->name, "pid", svc.pid_path, sizeof(svc.pid_path));
 	log_set_prefix(d->name);
-	rc = svc_lock_pid(err, sizeof(err));
+	rc = daemon_lock_pid(svc.pid_path, &svc.pid_fd, err, sizeof(err));
 	if (rc < 0) {
-		svc_report(ready_fd, "error: %s", err);
+		daemon_report(ready_fd, "error: %s", err);
 		return 1;
 	}
 	natnet_format_network(d, net, sizeof(net));
@@ -678,7 +612,7 @@ static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
 	svc.loop = uv_default_loop();
 	rc = stack_init(svc.loop);
 	if (rc < 0) {
-		svc_report(ready_fd, "error: cannot start the stack: %s", uv_strerror(rc));
+		daemon_report(ready_fd, "error: cannot start the stack: %s", uv_strerror(rc));
 		return 1;
 	}
 	uv_signal_init(svc.loop, &svc.sig_int);
@@ -701,69 +635,42 @@ static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
 			log_info("IPv6: prefix %s, gateway and DNS ::1 (router fe80::1), default "
 				 "route %s", pfx, d->ipv6_default ? "advertised" : "not advertised");
 		}
-		svc_report(ready_fd, "ok");
-		close(ready_fd);
-		ready_fd = -1;
+		daemon_ready(&ready_fd);
 	}
 	uv_run(svc.loop, UV_RUN_DEFAULT);
 	uv_loop_close(svc.loop);
 	/* The lock goes with the process; remove the file while still holding it. */
 	unlink(svc.pid_path);
 	if (svc.failure[0]) {
-		svc_report(ready_fd, "error: %s", svc.failure);
+		daemon_report(ready_fd, "error: %s", svc.failure);
 		return 1;
 	}
 	log_info("stopped");
 	return 0;
 }
 
+struct svc_args {
+	const char *home;
+	const struct natnet_def *d;
+};
+
+static int svc_daemon_main(void *arg, int ready_fd)
+{
+	const struct svc_args *a = arg;
+
+	return svc_main(a->home, a->d, ready_fd);
+}
+
 /* ===================================================================== */
 /* The commands' side                                                     */
 /* ===================================================================== */
 
-/* Reads the service's start-up report until the pipe closes or the deadline. */
-static int read_report(int fd, char *buf, size_t cap, int timeout_ms)
-{
-	struct timespec t0, t;
-	size_t n = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long el;
-		ssize_t r;
-
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if (el >= timeout_ms)
-			return -ETIMEDOUT;
-		r = poll(&p, 1, (int)(timeout_ms - el));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			continue;
-		r = read(fd, buf + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n >= cap - 1)
-			break;
-	}
-	buf[n] = '\0';
-	return 0;
-}
-
 int natnet_service_start(const char *home, const struct natnet_def *d, char *err,
 			 size_t errlen)
 {
-	char run[PATH_MAX], path[PATH_MAX], report[1024];
+	char run[PATH_MAX], path[PATH_MAX];
 	struct sockaddr_un sa;
-	const char *ok, *e;
-	long spid = 0;
-	int fds[2], rc, status;
-	pid_t pid;
+	int rc;
 
 	if ((size_t)snprintf(run, sizeof(run), "%s/run", home) >= sizeof(run))
 		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
@@ -778,93 +685,17 @@ int natnet_service_start(const char *home, const struct natnet_def *d, char *err
 			      "path may be (%zu bytes): use a shorter NATD_HOME or name", path,
 			      sizeof(sa.sun_path) - 1);
 	natnet_run_path(home, d->name, "log", path, sizeof(path));
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return errfmt(err, errlen, -errno, "pipe: %s", strerror(errno));
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return errfmt(err, errlen, rc, "fork: %s", strerror(-rc));
-	}
-	if (pid == 0) {
-		int logfd, nullfd;
-
-		close(fds[0]);
-		setsid();
-		pid = fork();
-		if (pid != 0) {
-			if (pid < 0)
-				svc_report(fds[1], "error: fork: %s", strerror(errno));
-			_exit(pid < 0);
-		}
-		/* The service: no terminal, no inherited descriptors (the store's
-		 * lock among them), output to its log. */
-		logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (logfd < 0 || nullfd < 0) {
-			svc_report(fds[1], "error: %s: %s", path, strerror(errno));
-			_exit(1);
-		}
-		dup2(nullfd, 0);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
-		if (fds[1] != 3) {
-			dup2(fds[1], 3);
-			fds[1] = 3;
-		}
-		close_range(4, ~0u, 0);
-		fcntl(3, F_SETFD, FD_CLOEXEC);
-		svc_report(fds[1], "pid %ld", (long)getpid());
-		exit(svc_main(home, d, fds[1]));
-	}
-	close(fds[1]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	rc = read_report(fds[0], report, sizeof(report), SVC_READY_TIMEOUT_MS);
-	close(fds[0]);
-	sscanf(report, "pid %ld", &spid);
-	if (rc == -ETIMEDOUT) {
-		if (spid > 0)
-			kill((pid_t)spid, SIGTERM);
-		return errfmt(err, errlen, -ETIMEDOUT, "the service did not report ready "
-			      "within %d s; stopped it (log: %s)", SVC_READY_TIMEOUT_MS / 1000,
-			      path);
-	}
-	ok = strstr(report, "\nok\n");
-	if (ok || !strncmp(report, "ok\n", 3))
-		return 0;
-	e = strstr(report, "error: ");
-	if (e) {
-		size_t n = strcspn(e + 7, "\n");
-
-		return errfmt(err, errlen, -EIO, "%.*s (log: %s)", (int)n, e + 7, path);
-	}
-	return errfmt(err, errlen, -EIO, "the service exited during start-up (log: %s)", path);
+	return daemon_spawn(path, svc_daemon_main, (void *)&(struct svc_args){ home, d },
+			    SVC_READY_TIMEOUT_MS, err, errlen);
 }
 
 int natnet_service_stop(const char *home, const char *name, char *err, size_t errlen)
 {
-	pid_t pid;
-	int r;
+	char path[PATH_MAX];
 
-	r = natnet_service_running(home, name, &pid);
-	if (r < 0)
-		return errfmt(err, errlen, r, "cannot tell whether it runs: %s", strerror(-r));
-	if (r == 0)
-		return errfmt(err, errlen, -ESRCH, "not running");
-	if (kill(pid, SIGTERM) < 0)
-		return errfmt(err, errlen, -errno, "cannot signal pid %ld: %s", (long)pid,
-			      strerror(errno));
-	for (int waited = 0; waited < SVC_STOP_TIMEOUT_MS; waited += 20) {
-		r = natnet_service_running(home, name, NULL);
-		if (r <= 0)
-			return 0;
-		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
-	}
-	return errfmt(err, errlen, -ETIMEDOUT, "pid %ld did not stop within %d s", (long)pid,
-		      SVC_STOP_TIMEOUT_MS / 1000);
+	if (natnet_run_path(home, name, "pid", path, sizeof(path)) < 0)
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	return daemon_stop(path, SVC_STOP_TIMEOUT_MS, err, errlen);
 }
 
 static int svc_call(const char *home, const char *name, const char *cmd, json_t *args,

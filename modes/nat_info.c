@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vminfo.c - the result of the control socket's "showvminfo" command: what a
- * running natd knows about its VM's adapters, leases, flows and counters,
- * as JSON (printed by `natd showvminfo`, natd/cmd_ctl.c).
+ * nat_info.c - what `natd showvminfo` shows of NAT adapters (modes/nat.c):
+ * each adapter's addresses, leases, rules, flows, IPv6 and TFTP counters,
+ * and the process-wide NAT engine and DNS proxy counters, as JSON.
  */
-#include "natd/vminfo.h"
+#include "modes/nat_mode.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dhcp/dhcp_server.h"
 #include "forwarders/dns.h"
@@ -141,7 +140,7 @@ static int rule_to_json(void *opaque, const struct portfwd_info *info)
 	return 0;
 }
 
-static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic *nic)
+json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config *n)
 {
 	struct lease_ctx lc = { json_array(), stack_now_ms() };
 	struct flow_ctx fc = { json_array(), x, 0, stack_now_ms() };
@@ -196,15 +195,12 @@ static json_t *nic_json(unsigned x, const struct nic_config *n, const struct nic
 	return o;
 }
 
-json_t *vminfo_json(const struct natd_config *cfg, struct nic *const nics[NATD_MAX_NICS],
-		    uint64_t started_ms)
+void nat_mode_info_globals(json_t *root)
 {
 	struct nat_counters nc;
-	json_t *root, *arr = json_array(), *fl = json_object(), *drops = json_object();
+	struct dns_counters dc;
+	json_t *fl = json_object(), *drops = json_object();
 
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
-		if (nics[i])
-			json_array_append_new(arr, nic_json(i + 1, &cfg->nic[i], nics[i]));
 	nat_get_counters(&nc);
 	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++)
 		json_object_set_new(fl, flow_proto_name((enum flow_proto)p), json_pack(
@@ -215,21 +211,13 @@ json_t *vminfo_json(const struct natd_config *cfg, struct nic *const nics[NATD_M
 	for (unsigned d = 0; d < NAT_DROP_COUNT; d++)
 		json_object_set_new(drops, nat_drop_name((enum nat_drop)d),
 				    json_integer((json_int_t)nc.drops[d]));
-	root = json_pack("{s:s, s:I, s:I}", "name", cfg->name, "pid", (json_int_t)getpid(),
-			 "uptime", (json_int_t)((stack_now_ms() - started_ms) / 1000));
-	json_object_set_new(root, "nics", arr);
 	json_object_set_new(root, "flow_counters", fl);
 	json_object_set_new(root, "drops", drops);
-	{
-		struct dns_counters dc;
-
-		dns_get_counters(&dc);
-		json_object_set_new(root, "dns", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"queries", (json_int_t)dc.queries, "answered", (json_int_t)dc.answered,
-			"servfail", (json_int_t)dc.servfail, "malformed", (json_int_t)dc.malformed,
-			"tcp_connections", (json_int_t)dc.tcp_connections,
-			"resolver_reloads", (json_int_t)dc.reloads,
-			"host_resolver", (json_int_t)dc.host_resolver));
-	}
-	return root;
+	dns_get_counters(&dc);
+	json_object_set_new(root, "dns", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"queries", (json_int_t)dc.queries, "answered", (json_int_t)dc.answered,
+		"servfail", (json_int_t)dc.servfail, "malformed", (json_int_t)dc.malformed,
+		"tcp_connections", (json_int_t)dc.tcp_connections,
+		"resolver_reloads", (json_int_t)dc.reloads,
+		"host_resolver", (json_int_t)dc.host_resolver));
 }

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nat_mode.h - the nat and null modes of the mode table (modes/mode.h):
+ * a NAT adapter (stack/nic.h) with its DNS proxy and port forwards; null is
+ * the same adapter with its cable pulled. Also what showvminfo shows of them
+ * (nat_info.c).
+ */
+#ifndef NATD_MODES_NAT_MODE_H
+#define NATD_MODES_NAT_MODE_H
+
+#include <jansson.h>
+
+#include "modes/mode.h"
+
+struct nic;
+
+extern const struct mode_ops nat_mode_ops, null_mode_ops;
+
+/* The NAT adapter behind a nat mode's state. */
+struct nic *nat_mode_nic(void *state);
+
+/* showvminfo: one NAT adapter; the engine's and DNS proxy's counters. */
+json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config *n);
+void nat_mode_info_globals(json_t *root);
+
+#endif
