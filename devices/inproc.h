@@ -5,7 +5,7 @@
  *
  * Whoever offers an endpoint (the NAT-network switch, devices/switch.c)
  * registers it under a name; a NIC opened with --attach-style spec
- * "inproc:NAME" (stack/nic.c through device_open()) then exchanges frames
+ * "inproc:NAME" (forwarders/nic.c through device_open()) then exchanges frames
  * with it: what the NIC sends with device_send() arrives at the endpoint's
  * handler, and what the endpoint sends with inproc_endpoint_send() is
  * delivered to the NIC as a frame from its "VM". Both directions are

@@ -11,7 +11,7 @@
  * are ignored, as a stateless server does.
  *
  * Pure: bytes of the UDP payload a client sent to port 547 in, reply bytes
- * out. The glue (stack/nic6.c) does the UDP/IPv6 part.
+ * out. The glue (forwarders/nic6.c) does the UDP/IPv6 part.
  */
 #ifndef NATD_DHCP6_SERVER_H
 #define NATD_DHCP6_SERVER_H

@@ -51,7 +51,7 @@
 #include "base/closer.h"
 #include "base/log.h"
 #include "base/resolvconf.h"
-#include "stack/nic.h"
+#include "forwarders/nic.h"
 #include "stack/stack.h"
 
 #define DNS_PORT 53
@@ -107,7 +107,7 @@ static struct {
 	struct dns_chan udp, tcp, host;
 	uv_fs_poll_t watch;
 	bool watching;
-	struct dns_nic nics[NATD_MAX_NICS];
+	struct dns_nic nics[NAT_MAX_ADAPTERS];
 	char servers[1024];          /* as given to c-ares, for the log */
 	struct dns_counters ctr;
 	struct closer closer;        /* handles still closing */
@@ -251,7 +251,7 @@ static void dns_watch_cb(uv_fs_poll_t *h, int status, const uv_stat_t *prev,
 	dns_load_servers();
 	dns.ctr.reloads++;
 	/* DHCP's and the RAs' nameserver and search lists follow the file too */
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+	for (unsigned i = 0; i < NAT_MAX_ADAPTERS; i++)
 		if (dns.nics[i].nic)
 			nic_resolvconf_changed(dns.nics[i].nic);
 }
@@ -651,7 +651,7 @@ static int dns_listen(struct dns_nic *dn, const ip_addr_t *a, struct udp_pcb **u
 
 int dns_nic_start(struct nic *nic, char *err, size_t errlen)
 {
-	const struct nic_config *cfg = nic_config(nic);
+	const struct nat_config *cfg = nic_config(nic);
 	struct dns_nic *dn = &dns.nics[nic_adapter(nic) - 1];
 	ip_addr_t a;
 	int rc;
@@ -661,7 +661,7 @@ int dns_nic_start(struct nic *nic, char *err, size_t errlen)
 	rc = dns_listen(dn, &a, &dn->udp, &dn->listen, err, errlen);
 	if (rc < 0 || !cfg->ipv6)
 		return rc;
-	/* <prefix>::3, an address of the netif (stack/nic6.c) */
+	/* <prefix>::3, an address of the netif (forwarders/nic6.c) */
 	dns_addr6(&a, &cfg->dns6);
 	return dns_listen(dn, &a, &dn->udp6, &dn->listen6, err, errlen);
 }
@@ -676,7 +676,7 @@ void dns_shutdown(void (*closed)(void *opaque), void *opaque)
 {
 	dns.shutting_down = true;
 	closer_arm(&dns.closer, closed, opaque);
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+	for (unsigned i = 0; i < NAT_MAX_ADAPTERS; i++) {
 		struct dns_nic *dn = &dns.nics[i];
 
 		if (dn->udp)

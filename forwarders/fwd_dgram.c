@@ -73,7 +73,7 @@
 #include "lwip/raw.h"
 #include "base/log.h"
 #include "stack/ndp.h"
-#include "stack/nic.h"
+#include "forwarders/nic.h"
 #include "stack/stack.h"
 
 #define DGRAM_READS_PER_WAKE 64

@@ -73,7 +73,7 @@
 #include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "stack/ndp.h"
-#include "stack/nic.h"
+#include "forwarders/nic.h"
 #include "stack/stack.h"
 
 #define FWD_TCP_CONNECT_TIMEOUT_MS 15000

@@ -10,7 +10,7 @@
  * IPv6 likewise: unicast to any address outside the adapter's prefix, from
  * a source that is not link-local; never ::/8 (unspecified, loopback,
  * IPv4-mapped and -compatible), link-local, site-local or multicast. Every
- * guest IPv6 packet is first checked by stack/nic6.c (natd_hook_ip6_input).
+ * guest IPv6 packet is first checked by forwarders/nic6.c (natd_hook_ip6_input).
  */
 #include "forwarders/nat.h"
 
@@ -34,8 +34,8 @@
 #include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "stack/ndp.h"
-#include "stack/nic.h"
-#include "stack/nic6.h"
+#include "forwarders/nic.h"
+#include "forwarders/nic6.h"
 #include "stack/stack.h"
 #include "base/bytes.h"
 
@@ -65,21 +65,21 @@ struct nic *nat_nic_of(struct netif *netif)
 	if (!netif || netif->linkoutput == NULL)
 		return NULL;
 	nic = netif->state;
-	if (!nic || nic_config(nic)->mode != NIC_MODE_NAT)
+	if (!nic || nic_config(nic)->unplugged)
 		return NULL;
 	return nic;
 }
 
 bool nat_is_local(const struct nic *nic, uint32_t dest)
 {
-	const struct nic_config *c = nic_config(nic);
+	const struct nat_config *c = nic_config(nic);
 
 	return (dest & c->netmask.s_addr) == c->network.s_addr;
 }
 
 uint32_t nat_host_alias(const struct nic *nic, uint32_t dest)
 {
-	const struct nic_config *c = nic_config(nic);
+	const struct nat_config *c = nic_config(nic);
 
 	for (unsigned i = 0; i < c->n_loopback; i++)
 		if (dest == c->loopback_net[i].s_addr)
@@ -91,7 +91,7 @@ uint32_t nat_host_alias(const struct nic *nic, uint32_t dest)
 
 bool nat_is_host_alias6(const struct nic *nic, const ip6_addr_t *dest)
 {
-	const struct nic_config *c = nic_config(nic);
+	const struct nat_config *c = nic_config(nic);
 
 	return c->loopback6_set && !memcmp(dest->addr, c->loopback6.s6_addr, 16);
 }
@@ -109,7 +109,7 @@ bool nat_is_local6(const struct nic *nic, const ip6_addr_t *dest)
 
 void nat_host_buffers(int fd, const struct nic *nic)
 {
-	const struct nic_config *c = nic_config(nic);
+	const struct nat_config *c = nic_config(nic);
 
 	/* --natsettings<x> socksnd,sockrcv (KiB) */
 	if (c->sock_snd) {
@@ -127,7 +127,7 @@ void nat_host_buffers(int fd, const struct nic *nic)
 int nat_host_endpoint(int fd, const struct nic *nic, const struct flow_key *k,
 		      struct sockaddr_storage *ss, socklen_t *sslen)
 {
-	const struct nic_config *c = nic_config(nic);
+	const struct nat_config *c = nic_config(nic);
 	struct sockaddr_in *sa = (struct sockaddr_in *)ss;
 	uint32_t r;
 
@@ -192,7 +192,7 @@ int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest)
 	if (nat_dest_forbidden(d) || ip4_addr_isbroadcast(dest, netif))
 		return 0;
 	if (nat_is_local(nic, d)) {
-		const struct nic_config *c = nic_config(nic);
+		const struct nat_config *c = nic_config(nic);
 
 		/* natd's own service addresses (DNS proxy, TFTP; in a NAT network
 		 * the DHCP server and the host loopback mappings), served by lwIP

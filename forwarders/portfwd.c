@@ -47,7 +47,7 @@
 #include "dhcp/dhcp_server.h"
 #include "forwarders/nat_internal.h"
 #include "base/log.h"
-#include "stack/nic.h"
+#include "forwarders/nic.h"
 #include "stack/stack.h"
 
 #define PORTFWD_ACCEPTS_PER_WAKE 64
@@ -394,7 +394,7 @@ int portfwd_add(struct nic *nic, struct pfrule *r, char *err, size_t errlen)
 	size_t n = 0;
 	int fd, rc;
 
-	if (!nic || nic_config(nic)->mode != NIC_MODE_NAT || nat.flows == NULL ||
+	if (!nic || nic_config(nic)->unplugged || nat.flows == NULL ||
 	    nat.shutting_down) {
 		errfmt(err, errlen, 0, "port forwarding needs a running NAT adapter");
 		return -ENODEV;

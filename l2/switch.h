@@ -2,7 +2,7 @@
 /*
  * switch.h - the Ethernet switch of a NAT network: a learning bridge whose
  * ports are the VMs attached to the network and, on port 0, the NAT
- * service's own adapter (the gateway, DHCP and DNS, stack/nic.c).
+ * service's own adapter (the gateway, DHCP and DNS, forwarders/nic.c).
  *
  * VMs attach by connecting to a UNIX stream socket (QEMU's "-netdev stream"
  * framing: 4-byte big-endian length, then the frame): QEMU itself

@@ -17,9 +17,9 @@ json_t *link_mode_info(void *state, unsigned x, const struct nic_config *cfg)
 
 	l2_link_get_stats(state, &st);
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I}",
-		"adapter", (json_int_t)x, "mode", config_mode_name(cfg->mode),
+		"adapter", (json_int_t)x, "mode", adapter_mode_name(cfg->mode),
 		cfg->mode == NIC_MODE_NATNETWORK ? "nat_network" : "intnet", network,
-		"promisc", config_promisc_name(cfg->promisc),
+		"promisc", adapter_promisc_name(cfg->promisc),
 		"attach", cfg->attach, "vm_attached", st.vm_attached, "joined", st.joined,
 		"frames_to_network", (json_int_t)st.to_network,
 		"frames_from_network", (json_int_t)st.from_network,

@@ -13,17 +13,35 @@
 #define NATD_MODES_MODE_H
 
 #include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
-#include "natd/config.h"
+#include "modes/adapter.h"
+
+/* A switch in another process that an adapter joins (a NAT network's, an
+ * internal network's), as natd finds it for the modes. */
+struct mode_switch {
+	char spec[PATH_MAX + 32];     /* "stream-connect:PATH" */
+	uint8_t secret[16];           /* for hello frames (l2/switch.h) */
+	bool running;                 /* the switch runs now */
+};
 
 /* What every mode is started with, besides its adapter's settings. */
 struct mode_env {
 	uv_loop_t *loop;
 	const char *home;   /* NATD_HOME */
 	const char *vm;     /* the VM's name (--name) */
+	/*
+	 * Finds the switch of the network `name` of mode m (natnetwork: must be
+	 * defined and enabled, need not run; intnet: started when it does not
+	 * run). 0 and *out, or -errno with a one-line reason in err. natd's top
+	 * layer provides it: the modes know no service or file of natd's.
+	 */
+	int (*find_switch)(enum nic_mode m, const char *home, const char *name,
+			   struct mode_switch *out, char *err, size_t errlen);
 };
 
 struct mode_ops {

@@ -14,8 +14,8 @@
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
-#include "stack/nic.h"
-#include "stack/nic6.h"
+#include "forwarders/nic.h"
+#include "forwarders/nic6.h"
 #include "stack/stack.h"
 #include "tftp/tftp_service.h"
 
@@ -103,10 +103,10 @@ static json_t *nic_ip6_json(const struct nic_config *n, const struct nic *nic)
 			"ip", ip6_json(g[i].addr.addr),
 			"state", g[i].confirmed ? "active" : "tentative",
 			"idle", (json_int_t)((now - g[i].last_ms) / 1000)));
-	inet_ntop(AF_INET6, &n->prefix6, pfx, INET6_ADDRSTRLEN);
+	inet_ntop(AF_INET6, &n->nat.prefix6, pfx, INET6_ADDRSTRLEN);
 	strcat(pfx, "/64");
 	o = json_pack("{s:s, s:o, s:s, s:o, s:b}", "prefix", pfx,
-		"gateway", ip6_json(&n->gateway6), "router", "fe80::2", "dns", ip6_json(&n->dns6),
+		"gateway", ip6_json(&n->nat.gateway6), "router", "fe80::2", "dns", ip6_json(&n->nat.dns6),
 		"default_route", nic6_default_route(n6));
 	json_object_set_new(o, "guest_addresses", addrs);
 	json_object_set_new(o, "counters", json_pack(
@@ -151,13 +151,13 @@ json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config
 	nic_get_counters(nic, &c);
 	nic_foreach_lease(nic, lease_to_json, &lc);
 	nat_foreach_flow(flow_to_json, &fc);
-	inet_ntop(AF_INET, &n->network, net, INET_ADDRSTRLEN);
-	snprintf(net + strlen(net), 4, "/%u", n->prefixlen);
+	inet_ntop(AF_INET, &n->nat.network, net, INET_ADDRSTRLEN);
+	snprintf(net + strlen(net), 4, "/%u", n->nat.prefixlen);
 	o = json_pack("{s:I, s:s, s:s, s:b, s:b, s:s, s:o, s:o, s:I}",
-		"adapter", (json_int_t)x, "mode", config_mode_name(n->mode), "attach", n->attach,
+		"adapter", (json_int_t)x, "mode", adapter_mode_name(n->mode), "attach", n->attach,
 		"vm_attached", nic_vm_attached(nic), "cable", nic_cable(nic),
-		"network", net, "gateway", ip_json(n->gateway), "dns", ip_json(n->dns),
-		"mtu", (json_int_t)n->mtu);
+		"network", net, "gateway", ip_json(n->nat.gateway), "dns", ip_json(n->nat.dns),
+		"mtu", (json_int_t)n->nat.mtu);
 	json_object_set_new(o, "leases", lc.arr);
 	json_object_set_new(o, "ipv6", nic_ip6_json(n, nic));
 	if (n->mode == NIC_MODE_NAT) {
@@ -178,11 +178,11 @@ json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config
 		char boot[TFTP_BOOT_FILE_MAX], efi[TFTP_BOOT_FILE_MAX];
 
 		tftp_service_get_counters(nic_tftp(nic), &tc);
-		tftp_service_boot_files(n, boot, efi);
+		tftp_service_boot_files(&n->nat, boot, efi);
 		json_object_set_new(o, "tftp", json_pack(
 			"{s:o, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"server", ip_json(n->tftp), "root", n->tftp_prefix,
-			"boot_file", boot, "boot_file_uefi", efi, "next_server", ip_json(n->tftp_server),
+			"server", ip_json(n->nat.tftp), "root", n->nat.tftp_prefix,
+			"boot_file", boot, "boot_file_uefi", efi, "next_server", ip_json(n->nat.tftp_server),
 			"transfers_active", (json_int_t)tc.active,
 			"transfers_done", (json_int_t)tc.done,
 			"transfers_failed", (json_int_t)tc.failed,

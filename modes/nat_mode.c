@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nat_mode.c - the nat and null entries of the mode table: starts a NAT
- * adapter (stack/nic.c: transport, lwIP netif, DHCP, TFTP, RAs), attaches
+ * adapter (forwarders/nic.c: transport, lwIP netif, DHCP, TFTP, RAs), attaches
  * the DNS proxy and opens the adapter's port forwards (--natpf<x>); null
  * runs the same adapter with the cable pulled, so the guest sees a card
  * without a link. The NAT engine and the DNS proxy are process-wide and
@@ -11,7 +11,7 @@
 
 #include "forwarders/dns.h"
 #include "forwarders/portfwd.h"
-#include "stack/nic.h"
+#include "forwarders/nic.h"
 
 static int nat_start(const struct mode_env *env, unsigned x, const struct nic_config *cfg,
 		     void **state, char *err, size_t errlen)
@@ -19,15 +19,15 @@ static int nat_start(const struct mode_env *env, unsigned x, const struct nic_co
 	struct nic *nic;
 	int rc;
 
-	rc = nic_start(env->loop, x, cfg, &nic, err, errlen);
+	rc = nic_start(env->loop, x, &cfg->nat, &nic, err, errlen);
 	if (rc < 0)
 		return rc;
 	*state = nic;
 	if (cfg->mode != NIC_MODE_NAT)
 		return 0;
 	rc = dns_nic_start(nic, err, errlen);
-	for (unsigned j = 0; rc == 0 && j < cfg->n_natpf; j++) {
-		struct pfrule r = cfg->natpf[j];
+	for (unsigned j = 0; rc == 0 && j < cfg->nat.n_natpf; j++) {
+		struct pfrule r = cfg->nat.natpf[j];
 
 		rc = portfwd_add(nic, &r, err, errlen);
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nat_mode.h - the nat and null modes of the mode table (modes/mode.h):
- * a NAT adapter (stack/nic.h) with its DNS proxy and port forwards; null is
+ * a NAT adapter (forwarders/nic.h) with its DNS proxy and port forwards; null is
  * the same adapter with its cable pulled. Also what showvminfo shows of them
  * (nat_info.c).
  */

@@ -25,54 +25,6 @@
 #include "base/bytes.h"
 
 
-static const char *const mode_names[] = {
-	[NIC_MODE_NONE] = "none",         [NIC_MODE_NULL] = "null",
-	[NIC_MODE_NAT] = "nat",           [NIC_MODE_NATNETWORK] = "natnetwork",
-	[NIC_MODE_BRIDGED] = "bridged",   [NIC_MODE_INTNET] = "intnet",
-	[NIC_MODE_HOSTONLY] = "hostonly", [NIC_MODE_GENERIC] = "generic",
-};
-static_assert(ARRAY_SIZE(mode_names) == NIC_MODE_COUNT, "mode_names");
-
-static const char *const type_names[] = {
-	[NIC_TYPE_AM79C970A] = "Am79C970A", [NIC_TYPE_AM79C973] = "Am79C973",
-	[NIC_TYPE_82540EM] = "82540EM",     [NIC_TYPE_82543GC] = "82543GC",
-	[NIC_TYPE_82545EM] = "82545EM",     [NIC_TYPE_VIRTIO] = "virtio",
-};
-static_assert(ARRAY_SIZE(type_names) == NIC_TYPE_COUNT, "type_names");
-
-/* QEMU's closest device model for each VirtualBox NIC type. */
-static const char *const type_qemu[] = {
-	[NIC_TYPE_AM79C970A] = "pcnet",     [NIC_TYPE_AM79C973] = "pcnet",
-	[NIC_TYPE_82540EM] = "e1000",       [NIC_TYPE_82543GC] = "e1000-82544gc",
-	[NIC_TYPE_82545EM] = "e1000-82545em", [NIC_TYPE_VIRTIO] = "virtio-net-pci",
-};
-static_assert(ARRAY_SIZE(type_qemu) == NIC_TYPE_COUNT, "type_qemu");
-
-static const char *const promisc_names[] = {
-	[NIC_PROMISC_DENY] = "deny", [NIC_PROMISC_ALLOW_VMS] = "allow-vms",
-	[NIC_PROMISC_ALLOW_ALL] = "allow-all",
-};
-static_assert(ARRAY_SIZE(promisc_names) == NIC_PROMISC_COUNT, "promisc_names");
-
-const char *config_promisc_name(enum nic_promisc p)
-{
-	return (unsigned)p < NIC_PROMISC_COUNT ? promisc_names[p] : "?";
-}
-
-const char *config_mode_name(enum nic_mode m)
-{
-	return (unsigned)m < NIC_MODE_COUNT ? mode_names[m] : "?";
-}
-
-const char *config_nic_type_name(enum nic_type t)
-{
-	return (unsigned)t < NIC_TYPE_COUNT ? type_names[t] : "?";
-}
-
-const char *config_nic_type_qemu_model(enum nic_type t)
-{
-	return (unsigned)t < NIC_TYPE_COUNT ? type_qemu[t] : "virtio-net-pci";
-}
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -116,9 +68,9 @@ void config_init(struct natd_config *cfg)
 		struct nic_config *n = &cfg->nic[i];
 
 		n->mode = NIC_MODE_NONE;
-		n->dns_proxy = true;
-		n->ipv6_default = TRI_DEFAULT;
-		n->mtu = 1500;
+		n->nat.dns_proxy = true;
+		n->nat.ipv6_default = TRI_DEFAULT;
+		n->nat.mtu = 1500;
 		n->type = NIC_TYPE_AM79C973;
 		n->cable_connected = true;
 		n->promisc = NIC_PROMISC_DENY;
@@ -135,7 +87,7 @@ void config_free(struct natd_config *cfg)
 
 		for (unsigned j = 0; j < n->n_props; j++)
 			free(n->props[j]);
-		n->n_natpf = n->n_props = 0;
+		n->nat.n_natpf = n->n_props = 0;
 	}
 }
 
@@ -236,11 +188,8 @@ typedef int (*nic_opt_parse)(struct nic_config *n, const char *opt, const char *
 
 static int opt_nic(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
-	for (unsigned m = 0; m < NIC_MODE_COUNT; m++)
-		if (!strcmp(v, mode_names[m])) {
-			n->mode = (enum nic_mode)m;
-			return 0;
-		}
+	if (adapter_parse_mode(v, &n->mode) == 0)
+		return 0;
 	return fail(err, errlen, "%s: unknown mode '%s' (none, null, nat, natnetwork, "
 		    "bridged, intnet, hostonly, generic)", opt, v);
 }
@@ -271,26 +220,26 @@ static int opt_natnet(struct nic_config *n, const char *opt, const char *v, char
 	if (net.s_addr & ~mask)
 		return fail(err, errlen, "%s: '%s' has host bits set (did you mean %s/%u?)",
 			    opt, v, inet_ntoa((struct in_addr){ net.s_addr & mask }), len);
-	n->natnet_set = true;
-	n->network = net;
-	n->prefixlen = len;
+	n->nat.natnet_set = true;
+	n->nat.network = net;
+	n->nat.prefixlen = len;
 	return 0;
 }
 
 static int opt_natpf(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
-	if (n->n_natpf >= NATD_MAX_NATPF)
+	if (n->nat.n_natpf >= NATD_MAX_NATPF)
 		return fail(err, errlen, "%s: at most %d rules per adapter", opt, NATD_MAX_NATPF);
-	struct pfrule *r = &n->natpf[n->n_natpf];
+	struct pfrule *r = &n->nat.natpf[n->nat.n_natpf];
 	char why[256];
 
 	if (!*v)
 		return fail(err, errlen, "%s: empty rule (expected name,proto,hostip,hostport,"
 			    "guestip,guestport)", opt);
 	if (pfrule_parse(v, PFRULE_SYNTAX_VBOX, AF_UNSPEC, r, why, sizeof(why)) < 0 ||
-	    pfrule_set_check_add(n->natpf, n->n_natpf, r, why, sizeof(why)) < 0)
+	    pfrule_set_check_add(n->nat.natpf, n->nat.n_natpf, r, why, sizeof(why)) < 0)
 		return fail(err, errlen, "%s \"%s\": %s", opt, v, why);
-	n->n_natpf++;
+	n->nat.n_natpf++;
 	return 0;
 }
 
@@ -300,25 +249,25 @@ static int opt_tftpprefix(struct nic_config *n, const char *opt, const char *v, 
 {
 	struct stat st;
 
-	if (copy_str(n->tftp_prefix, sizeof(n->tftp_prefix), v) < 0)
+	if (copy_str(n->nat.tftp_prefix, sizeof(n->nat.tftp_prefix), v) < 0)
 		return fail(err, errlen, "%s: expected a directory", opt);
 	if (stat(v, &st) < 0)
 		return fail(err, errlen, "%s: %s: %s", opt, v, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return fail(err, errlen, "%s: %s is not a directory", opt, v);
-	n->tftp_prefix_set = true;
+	n->nat.tftp_prefix_set = true;
 	return 0;
 }
 
 /* DHCP's file field holds 127 bytes and a NUL. */
 static int opt_tftpfile(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
-	if (copy_str(n->tftp_file, sizeof(n->tftp_file), v) < 0 || strlen(v) > 127)
+	if (copy_str(n->nat.tftp_file, sizeof(n->nat.tftp_file), v) < 0 || strlen(v) > 127)
 		return fail(err, errlen, "%s: expected a file name of 1 to 127 bytes", opt);
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return fail(err, errlen, "%s: control characters in the file name", opt);
-	n->tftp_file_set = true;
+	n->nat.tftp_file_set = true;
 	return 0;
 }
 
@@ -326,15 +275,15 @@ static int opt_tftpserver(struct nic_config *n, const char *opt, const char *v, 
 {
 	uint32_t h;
 
-	if (parse_ipv4(v, &n->tftp_server) < 0)
+	if (parse_ipv4(v, &n->nat.tftp_server) < 0)
 		return fail(err, errlen, "%s: '%s' is not an IPv4 address", opt, v);
-	h = ntohl(n->tftp_server.s_addr);
+	h = ntohl(n->nat.tftp_server.s_addr);
 	if (h == 0 || (h >> 24) == 0 || (h >> 28) >= 14)
 		return fail(err, errlen, "%s: %s is not a unicast address", opt, v);
 	if ((h >> 24) == 127)
 		return fail(err, errlen, "%s: a guest cannot reach the host's loopback %s; natd's "
 			    "own TFTP server is at 10.0.<x+1>.4 (the default)", opt, v);
-	n->tftp_server_set = true;
+	n->nat.tftp_server_set = true;
 	return 0;
 }
 
@@ -345,17 +294,17 @@ static int fn(struct nic_config *n, const char *opt, const char *v, char *err, s
 		return fail(err, errlen, "%s: expected on or off, not '%s'", opt, v); \
 	return 0; \
 }
-ONOFF_OPT(opt_dnsproxy, dns_proxy)
-ONOFF_OPT(opt_dnshostresolver, dns_host_resolver)
-ONOFF_OPT(opt_localhostreachable, localhost_reachable)
+ONOFF_OPT(opt_dnsproxy, nat.dns_proxy)
+ONOFF_OPT(opt_dnshostresolver, nat.dns_host_resolver)
+ONOFF_OPT(opt_localhostreachable, nat.localhost_reachable)
 ONOFF_OPT(opt_cableconnected, cable_connected)
 ONOFF_OPT(opt_nictrace, trace)
 
 static int opt_bindip(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
-	if (parse_ipv4(v, &n->bind_ip) < 0)
+	if (parse_ipv4(v, &n->nat.bind_ip) < 0)
 		return fail(err, errlen, "%s: '%s' is not an IPv4 address", opt, v);
-	n->bind_ip_set = true;
+	n->nat.bind_ip_set = true;
 	return 0;
 }
 
@@ -365,7 +314,7 @@ static int opt_ipv6default(struct nic_config *n, const char *opt, const char *v,
 
 	if (parse_onoff(v, &on) < 0)
 		return fail(err, errlen, "%s: expected on or off, not '%s'", opt, v);
-	n->ipv6_default = on ? TRI_ON : TRI_OFF;
+	n->nat.ipv6_default = on ? TRI_ON : TRI_OFF;
 	return 0;
 }
 
@@ -403,11 +352,11 @@ static int opt_natsettings(struct nic_config *n, const char *opt, const char *v,
 	}
 	if (vals[0] && (vals[0] < 576 || vals[0] > 65520))
 		return fail(err, errlen, "%s: mtu %u out of range (576 to 65520)", opt, vals[0]);
-	n->mtu = vals[0] ? vals[0] : 1500;
-	n->sock_snd = vals[1];
-	n->sock_rcv = vals[2];
-	n->tcp_snd = vals[3];
-	n->tcp_rcv = vals[4];
+	n->nat.mtu = vals[0] ? vals[0] : 1500;
+	n->nat.sock_snd = vals[1];
+	n->nat.sock_rcv = vals[2];
+	n->nat.tcp_snd = vals[3];
+	n->nat.tcp_rcv = vals[4];
 	return 0;
 }
 
@@ -450,11 +399,8 @@ static int opt_property(struct nic_config *n, const char *opt, const char *v, ch
 
 static int opt_nictype(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
-	for (unsigned t = 0; t < NIC_TYPE_COUNT; t++)
-		if (!strcasecmp(v, type_names[t])) {
-			n->type = (enum nic_type)t;
-			return 0;
-		}
+	if (adapter_parse_type(v, &n->type) == 0)
+		return 0;
 	return fail(err, errlen, "%s: unknown NIC type '%s' (Am79C970A, Am79C973, 82540EM, "
 		    "82543GC, 82545EM, virtio)", opt, v);
 }
@@ -472,16 +418,6 @@ static int opt_macaddress(struct nic_config *n, const char *opt, const char *v, 
 	return 0;
 }
 
-int config_parse_promisc(const char *s, enum nic_promisc *out)
-{
-	for (unsigned p = 0; p < NIC_PROMISC_COUNT; p++)
-		if (!strcmp(s, promisc_names[p])) {
-			*out = (enum nic_promisc)p;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 int config_parse_adapter(const char *s, unsigned *x)
 {
 	if (strlen(s) != 1 || s[0] < '1' || s[0] > '0' + NATD_MAX_NICS)
@@ -492,7 +428,7 @@ int config_parse_adapter(const char *s, unsigned *x)
 
 static int opt_nicpromisc(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
-	if (config_parse_promisc(v, &n->promisc) == 0) {
+	if (adapter_parse_promisc(v, &n->promisc) == 0) {
 		n->promisc_set = true;
 		return 0;
 	}
@@ -670,28 +606,28 @@ static void derive_nat_addresses(struct nic_config *n, unsigned adapter)
 	static const uint8_t ula[6] = { 0xfd, 0x17, 0x62, 0x5c, 0xf0, 0x37 };
 	uint32_t mask;
 
-	if (!n->natnet_set) {
-		n->network.s_addr = htonl((10u << 24) | ((adapter + 1) << 8));
-		n->prefixlen = 24;
+	if (!n->nat.natnet_set) {
+		n->nat.network.s_addr = htonl((10u << 24) | ((adapter + 1) << 8));
+		n->nat.prefixlen = 24;
 	}
-	mask = n->prefixlen ? 0xffffffffu << (32 - n->prefixlen) : 0;
-	n->netmask.s_addr = htonl(mask);
-	n->gateway = host_at(n->network, 2);
-	n->dns = host_at(n->network, 3);
-	n->tftp = host_at(n->network, 4);
-	n->guest_first = host_at(n->network, 15);
-	n->broadcast.s_addr = n->network.s_addr | ~n->netmask.s_addr;
-	n->guest_last = (struct in_addr){ htonl(ntohl(n->broadcast.s_addr) - 1) };
+	mask = n->nat.prefixlen ? 0xffffffffu << (32 - n->nat.prefixlen) : 0;
+	n->nat.netmask.s_addr = htonl(mask);
+	n->nat.gateway = host_at(n->nat.network, 2);
+	n->nat.dns = host_at(n->nat.network, 3);
+	n->nat.tftp = host_at(n->nat.network, 4);
+	n->nat.guest_first = host_at(n->nat.network, 15);
+	n->nat.broadcast.s_addr = n->nat.network.s_addr | ~n->nat.netmask.s_addr;
+	n->nat.guest_last = (struct in_addr){ htonl(ntohl(n->nat.broadcast.s_addr) - 1) };
 
 	/* fd17:625c:f037:<third octet>::/64, as VirtualBox derives it */
-	n->ipv6 = true;
-	memset(&n->prefix6, 0, sizeof(n->prefix6));
-	memcpy(n->prefix6.s6_addr, ula, sizeof(ula));
-	n->prefix6.s6_addr[7] = ((const uint8_t *)&n->network.s_addr)[2];
-	n->gateway6 = n->prefix6;
-	n->gateway6.s6_addr[15] = 2;
-	n->dns6 = n->prefix6;
-	n->dns6.s6_addr[15] = 3;
+	n->nat.ipv6 = true;
+	memset(&n->nat.prefix6, 0, sizeof(n->nat.prefix6));
+	memcpy(n->nat.prefix6.s6_addr, ula, sizeof(ula));
+	n->nat.prefix6.s6_addr[7] = ((const uint8_t *)&n->nat.network.s_addr)[2];
+	n->nat.gateway6 = n->nat.prefix6;
+	n->nat.gateway6.s6_addr[15] = 2;
+	n->nat.dns6 = n->nat.prefix6;
+	n->nat.dns6.s6_addr[15] = 3;
 }
 
 /*
@@ -704,21 +640,21 @@ static int finish_tftp(const struct natd_config *cfg, struct nic_config *n, unsi
 {
 	int w;
 
-	if (!n->tftp_prefix_set) {
-		w = snprintf(n->tftp_prefix, sizeof(n->tftp_prefix), "%s/TFTP", cfg->home);
-		if (w < 0 || (size_t)w >= sizeof(n->tftp_prefix))
+	if (!n->nat.tftp_prefix_set) {
+		w = snprintf(n->nat.tftp_prefix, sizeof(n->nat.tftp_prefix), "%s/TFTP", cfg->home);
+		if (w < 0 || (size_t)w >= sizeof(n->nat.tftp_prefix))
 			return fail(err, errlen, "--nattftpprefix%u: NATD_HOME is too long for the "
 				    "default TFTP root; give --nattftpprefix%u", x, x);
 	}
-	if (!n->tftp_file_set)
-		snprintf(n->tftp_file, sizeof(n->tftp_file), "%s.pxe", cfg->name);
-	if (!n->tftp_server_set) {
-		n->tftp_server = n->tftp;
-	} else if ((n->tftp_server.s_addr & n->netmask.s_addr) == n->network.s_addr &&
-		   n->tftp_server.s_addr != n->tftp.s_addr) {
+	if (!n->nat.tftp_file_set)
+		snprintf(n->nat.tftp_file, sizeof(n->nat.tftp_file), "%s.pxe", cfg->name);
+	if (!n->nat.tftp_server_set) {
+		n->nat.tftp_server = n->nat.tftp;
+	} else if ((n->nat.tftp_server.s_addr & n->nat.netmask.s_addr) == n->nat.network.s_addr &&
+		   n->nat.tftp_server.s_addr != n->nat.tftp.s_addr) {
 		char ip[INET_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &n->tftp, ip, sizeof(ip));
+		inet_ntop(AF_INET, &n->nat.tftp, ip, sizeof(ip));
 		return fail(err, errlen, "--nattftpserver%u: inside the NAT network only natd's "
 			    "TFTP address %s serves TFTP", x, ip);
 	}
@@ -735,15 +671,15 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		if (n->promisc_set)
 			return fail(err, errlen, "--nicpromisc%u: a %s adapter is on no switch; "
 				    "promiscuous policies apply to natnetwork and intnet adapters",
-				    x, mode_names[n->mode]);
+				    x, adapter_mode_name(n->mode));
 		break;
 	case NIC_MODE_INTNET:
 		if (!config_name_valid(n->intnet))
 			return fail(err, errlen, "--intnet%u: '%s' is not a valid internal network "
 				    "name (letters, digits, '.', '_', '-')", x, n->intnet);
-		if (n->n_natpf || n->natnet_set)
+		if (n->nat.n_natpf || n->nat.natnet_set)
 			return fail(err, errlen, "--%s%u: an internal network has no NAT (no "
-				    "router, no port forwarding)", n->n_natpf ? "natpf" : "natnet",
+				    "router, no port forwarding)", n->nat.n_natpf ? "natpf" : "natnet",
 				    x);
 		break;
 	case NIC_MODE_NATNETWORK:
@@ -754,23 +690,23 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		if (!config_name_valid(n->nat_network))
 			return fail(err, errlen, "--nat-network%u: '%s' is not a valid NAT network "
 				    "name", x, n->nat_network);
-		if (n->n_natpf)
+		if (n->nat.n_natpf)
 			return fail(err, errlen, "--natpf%u: a NAT network's port forwards belong "
 				    "to the network (natd natnetwork modify --netname %s "
 				    "--port-forward-4 RULE)", x, n->nat_network);
-		if (n->natnet_set)
+		if (n->nat.natnet_set)
 			return fail(err, errlen, "--natnet%u: a NAT network's addresses are the "
 				    "network's (natd natnetwork add --network)", x);
 		break;
 	default:
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
-			    "(supported: nat, natnetwork, intnet, null, none)", x, mode_names[n->mode]);
+			    "(supported: nat, natnetwork, intnet, null, none)", x, adapter_mode_name(n->mode));
 	}
-	for (unsigned j = 0; j < n->n_natpf; j++) {
+	for (unsigned j = 0; j < n->nat.n_natpf; j++) {
 		char why[384];
 
 		if (n->mode == NIC_MODE_NAT &&
-		    pfrule_check_privileged(&n->natpf[j], why, sizeof(why)) < 0)
+		    pfrule_check_privileged(&n->nat.natpf[j], why, sizeof(why)) < 0)
 			return fail(err, errlen, "--natpf%u: %s", x, why);
 	}
 	if (n->trace)
@@ -827,6 +763,10 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 				return fail(err, errlen, "--attach%u: the default socket path under "
 					    "NATD_HOME is too long for a UNIX socket; give --attach%u", x, x);
 		}
+		/* The NAT adapter's own settings (forwarders/nat_config.h). */
+		n->nat.attach = n->attach;
+		n->nat.cable_connected = n->cable_connected;
+		n->nat.unplugged = n->mode == NIC_MODE_NULL;
 		derive_nat_addresses(n, x);
 		rc = finish_tftp(cfg, n, x, err, errlen);
 		if (rc < 0)
@@ -845,14 +785,14 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 
 			if (b->mode != NIC_MODE_NAT)
 				continue;
-			m = a->netmask.s_addr & b->netmask.s_addr;
-			if ((a->network.s_addr & m) == (b->network.s_addr & m))
+			m = a->nat.netmask.s_addr & b->nat.netmask.s_addr;
+			if ((a->nat.network.s_addr & m) == (b->nat.network.s_addr & m))
 				return fail(err, errlen, "--natnet%u and --natnet%u overlap; give "
 					    "each NAT adapter its own network", i + 1, j + 1);
-			if (!memcmp(&a->prefix6, &b->prefix6, sizeof(a->prefix6))) {
+			if (!memcmp(&a->nat.prefix6, &b->nat.prefix6, sizeof(a->nat.prefix6))) {
 				char p6[INET6_ADDRSTRLEN];
 
-				inet_ntop(AF_INET6, &a->prefix6, p6, sizeof(p6));
+				inet_ntop(AF_INET6, &a->nat.prefix6, p6, sizeof(p6));
 				return fail(err, errlen, "--natnet%u and --natnet%u give the same "
 					    "IPv6 prefix %s/64 (from the third octet); give each NAT "
 					    "adapter a network with another third octet", i + 1, j + 1, p6);

@@ -26,10 +26,12 @@
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
 #include "base/log.h"
+#include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
+#include "devices/device.h"
 #include "modes/mode.h"
 #include "modes/nat_mode.h"
-#include "stack/nic.h"
+#include "forwarders/nic.h"
 #include "stack/stack.h"
 
 #define NATD_VERSION "0.1.0"
@@ -197,7 +199,7 @@ static json_t *app_nicpromisc(const char *sub, unsigned x, const char *v, size_t
 	struct nic_config *n = &app.cfg.nic[x - 1];
 	enum nic_promisc p;
 
-	if (argc != 1 || !v || config_parse_promisc(v, &p) < 0) {
+	if (argc != 1 || !v || adapter_parse_promisc(v, &p) < 0) {
 		snprintf(err, errlen, "%s: expected deny, allow-vms or allow-all", sub);
 		return NULL;
 	}
@@ -210,7 +212,7 @@ static json_t *app_nicpromisc(const char *sub, unsigned x, const char *v, size_t
 	if (app.ops[x - 1]->set_promisc(app.state[x - 1], p, err, errlen) < 0)
 		return NULL;
 	n->promisc = p;
-	log_info("nic%u: promiscuous policy %s (controlvm)", x, config_promisc_name(p));
+	log_info("nic%u: promiscuous policy %s (controlvm)", x, adapter_promisc_name(p));
 	return json_object();
 }
 
@@ -264,6 +266,50 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 	return NULL;
 }
 
+/* Is the NAT network defined and enabled? Reads natd.json without the lock
+ * (it is only ever replaced whole). */
+static int natnetwork_check(const char *home, const char *name, char *err, size_t errlen)
+{
+	struct natnet_store st;
+	char why[768];
+	int i, rc = 0;
+
+	if (natnet_store_load(&st, home, false, why, sizeof(why)) < 0)
+		return errfmt(err, errlen, -EINVAL, "%s", why);
+	i = natnet_store_find(&st, name);
+	if (i < 0)
+		rc = errfmt(err, errlen, -ENOENT, "no NAT network '%s' (natd natnetwork add "
+			    "--netname %s --network CIDR)", name, name);
+	else if (!st.defs[i].enabled)
+		rc = errfmt(err, errlen, -EPERM, "NAT network '%s' is disabled (natd natnetwork "
+			    "modify --netname %s --enable)", name, name);
+	natnet_store_release(&st);
+	return rc;
+}
+
+/* mode_env.find_switch: the switch sockets of natd's network services. */
+static int app_find_switch(enum nic_mode m, const char *home, const char *name,
+			   struct mode_switch *out, char *err, size_t errlen)
+{
+	char sock[PATH_MAX];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (m != NIC_MODE_NATNETWORK)
+		return errfmt(err, errlen, -ENOSYS, "no switch for %s adapters",
+			      adapter_mode_name(m));
+	rc = natnetwork_check(home, name, err, errlen);
+	if (rc < 0)
+		return rc;
+	out->running = natnet_service_running(home, name, NULL) == 1;
+	if (natnet_run_path(home, name, "sock", sock, sizeof(sock)) < 0 ||
+	    (size_t)snprintf(out->spec, sizeof(out->spec), "stream-connect:%s", sock) >=
+	    sizeof(out->spec) || device_spec_check(out->spec, err, errlen) < 0)
+		return errfmt(err, errlen, -ENAMETOOLONG, "the switch socket path under "
+			      "NATD_HOME is too long for a UNIX socket");
+	return 0;
+}
+
 /* The control socket $NATD_HOME/run/VM.ctl (natd/ctl.h). */
 static int app_start_ctl(const char *run_dir)
 {
@@ -298,7 +344,7 @@ static void app_signal(uv_signal_t *h, int signum)
 static void print_attach_help(unsigned x, const struct nic_config *n)
 {
 	char mac[40] = "";
-	const char *model = config_nic_type_qemu_model(n->type);
+	const char *model = adapter_type_qemu_model(n->type);
 	const char *spec = n->attach;
 
 	if (n->mac_set)
@@ -318,9 +364,9 @@ static void print_attach_help(unsigned x, const struct nic_config *n)
 	} else {
 		log_info("nic%u: attached to %s", x, spec);
 	}
-	if (n->mtu > 1500 && (n->type == NIC_TYPE_AM79C970A || n->type == NIC_TYPE_AM79C973))
+	if (n->nat.mtu > 1500 && (n->type == NIC_TYPE_AM79C970A || n->type == NIC_TYPE_AM79C973))
 		log_warn("nic%u: MTU %u with an AMD PCnet NIC: jumbo frames need virtio or an "
-			 "Intel NIC type (--nictype%u virtio)", x, n->mtu, x);
+			 "Intel NIC type (--nictype%u virtio)", x, n->nat.mtu, x);
 }
 
 static void print_nic_summary(unsigned x, const struct nic_config *n)
@@ -328,10 +374,10 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 	char net[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], dns[INET_ADDRSTRLEN];
 	char first[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &n->network, net, sizeof(net));
-	inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
-	inet_ntop(AF_INET, &n->dns, dns, sizeof(dns));
-	inet_ntop(AF_INET, &n->guest_first, first, sizeof(first));
+	inet_ntop(AF_INET, &n->nat.network, net, sizeof(net));
+	inet_ntop(AF_INET, &n->nat.gateway, gw, sizeof(gw));
+	inet_ntop(AF_INET, &n->nat.dns, dns, sizeof(dns));
+	inet_ntop(AF_INET, &n->nat.guest_first, first, sizeof(first));
 	if (n->mode == NIC_MODE_NULL) {
 		log_info("nic%u: not attached (cable pulled); frames are dropped", x);
 		return;
@@ -342,11 +388,11 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 	}
 	if (n->mode == NIC_MODE_INTNET) {
 		log_info("nic%u: internal network %s, promiscuous policy %s", x, n->intnet,
-			 config_promisc_name(n->promisc));
+			 adapter_promisc_name(n->promisc));
 		return;
 	}
 	log_info("nic%u: NAT %s/%u, gateway %s, DNS %s, guests from %s, MTU %u%s", x, net,
-		 n->prefixlen, gw, dns, first, n->mtu,
+		 n->nat.prefixlen, gw, dns, first, n->nat.mtu,
 		 n->cable_connected ? "" : ", cable disconnected");
 }
 
@@ -419,14 +465,14 @@ static int cmd_run(int argc, char **argv)
 	for (unsigned i = 0; i < NATD_MAX_NICS && !app.stopping; i++) {
 		const struct nic_config *n = &cfg->nic[i];
 		const struct mode_ops *ops = mode_ops(n->mode);
-		struct mode_env env = { app.loop, cfg->home, cfg->name };
+		struct mode_env env = { app.loop, cfg->home, cfg->name, app_find_switch };
 		void *state = NULL;
 
 		if (!n->configured || n->mode == NIC_MODE_NONE)
 			continue;
 		if (!ops) {
 			log_err("nic%u: the %s mode is not implemented", i + 1,
-				config_mode_name(n->mode));
+				adapter_mode_name(n->mode));
 			rc = -ENOSYS;
 			app_stop();
 			break;

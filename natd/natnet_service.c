@@ -12,7 +12,7 @@
  * and waits for the lock to go.
  *
  * Inside: lwIP on a libuv loop as in `natd run`, with one NAT adapter
- * (stack/nic.c, mode nat) whose "VM" is port 0 of the network's switch
+ * (forwarders/nic.c, mode nat) whose "VM" is port 0 of the network's switch
  * (devices/switch.c) through an in-process device "inproc:natnet-NAME".
  * The adapter's configuration is derived from the network's definition:
  * gateway and DNS proxy .1, DHCP server .3 (its replies come from .3, it
@@ -56,8 +56,8 @@
 #include "natd/ctl.h"
 #include "natd/daemon.h"
 #include "base/log.h"
-#include "stack/nic.h"
-#include "stack/nic6.h"
+#include "forwarders/nic.h"
+#include "forwarders/nic6.h"
 #include "stack/stack.h"
 
 #define SVC_READY_TIMEOUT_MS 20000
@@ -94,7 +94,8 @@ static struct {
 	char home[PATH_MAX];
 	struct natnet_def def;
 	struct natnet_addrs addrs;
-	struct nic_config ncfg;
+	struct nat_config ncfg;
+	char attach[NATD_NAME_MAX + 16]; /* the adapter's transport: the switch's port 0 */
 	struct nic *nic;
 	struct eth_switch *sw;
 	struct ctl_server *ctl;
@@ -111,14 +112,13 @@ static struct {
 /* The adapter's configuration from the network's definition. */
 static void svc_fill_nic_config(void)
 {
-	struct nic_config *c = &svc.ncfg;
+	struct nat_config *c = &svc.ncfg;
 	const struct natnet_def *d = &svc.def;
 	const struct natnet_addrs *a = &svc.addrs;
 
 	memset(c, 0, sizeof(*c));
-	c->mode = NIC_MODE_NAT;
-	c->configured = true;
-	snprintf(c->attach, sizeof(c->attach), "inproc:natnet-%s", d->name);
+	snprintf(svc.attach, sizeof(svc.attach), "inproc:natnet-%s", d->name);
+	c->attach = svc.attach;
 	c->natnet_set = true;
 	c->network = a->network;
 	c->netmask = a->netmask;
@@ -137,7 +137,7 @@ static void svc_fill_nic_config(void)
 		c->guest_first = c->guest_last = a->gateway;
 	}
 	/* IPv6: RAs for the prefix, the gateway ::1 routes and proxies DNS
-	 * (stack/nic6.c); RDNSS and DHCPv6 hand out the host's IPv6
+	 * (forwarders/nic6.c); RDNSS and DHCPv6 hand out the host's IPv6
 	 * nameservers, else ::1. */
 	c->ipv6 = d->ipv6;
 	c->prefix6 = a->prefix6;
@@ -147,7 +147,6 @@ static void svc_fill_nic_config(void)
 	c->loopback6_set = d->ipv6 && d->lo6;
 	natnet_loopback6_addr(d, &c->loopback6);
 	c->mtu = 1500;
-	c->type = NIC_TYPE_VIRTIO;
 	c->cable_connected = true;
 	c->n_loopback = d->n_lo4;
 	for (unsigned i = 0; i < d->n_lo4; i++) {

@@ -4,7 +4,7 @@
  * protocol logic only.
  *
  * Pure: no lwIP, no sockets, no clock. ndp_parse_ip6() is the gate every
- * IPv6 packet from a guest passes before lwIP sees it (stack/nic6.c): it
+ * IPv6 packet from a guest passes before lwIP sees it (forwarders/nic6.c): it
  * walks the extension header chain with bounds checks, finds the upper-layer
  * protocol, and validates ICMPv6 and the Neighbour Discovery messages (hop
  * limit 255, code 0, lengths, options) so that malformed ones are dropped and

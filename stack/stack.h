@@ -3,7 +3,7 @@
  * stack.h - lwIP on natd's libuv loop.
  *
  * lwIP runs with NO_SYS=1: it is only ever entered from the loop's thread,
- * from frame input (stack/nic.c) and from one uv_timer that fires when lwIP's
+ * from frame input (forwarders/nic.c) and from one uv_timer that fires when lwIP's
  * next timeout is due. There are no threads and no locks.
  */
 #ifndef NATD_STACK_H

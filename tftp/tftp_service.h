@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "natd/config.h"
+#include "forwarders/nat_config.h"
 #include "tftp/tftp_server.h"
 
 #define TFTP_SERVICE_MAX_TRANSFERS 64   /* at once, per adapter */
@@ -52,7 +52,7 @@ void tftp_service_get_counters(const struct tftp_service *s, struct tftp_service
 
 /* tftp_boot_files() for an adapter: its root and boot file, offered even
  * without a root when --nattftpfile or --nattftpserver was given. */
-void tftp_service_boot_files(const struct nic_config *cfg, char file[TFTP_BOOT_FILE_MAX],
+void tftp_service_boot_files(const struct nat_config *cfg, char file[TFTP_BOOT_FILE_MAX],
 			     char efi[TFTP_BOOT_FILE_MAX]);
 
 #endif

@@ -6,7 +6,7 @@
  * first byte set on 0x08xx (IPv4, ARP), to the broadcast address instead
  * (DHCP, ARP requests). It goes through the transport and nic_frame() (ARP
  * for natd's alias addresses) into lwIP's ethernet_input(): ARP, IPv4 with
- * reassembly, ICMP, the DHCP server (stack/nic.c, dhcp/), the TFTP server at
+ * reassembly, ICMP, the DHCP server (forwarders/nic.c, dhcp/), the TFTP server at
  * .4 (tftp/, a real root with one file), TCP and UDP; IPv6 as in
  * fuzz_ip6_input. The adapter is set up by fuzz_nic.h.
  * Seeds (corpus/fuzz_frame/, from gen_corpus.py): ARP for .2/.3/.4, ICMP

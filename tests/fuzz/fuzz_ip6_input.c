@@ -3,7 +3,7 @@
  * fuzz_ip6_input.c - libFuzzer target for the whole IPv6 input path of a NAT
  * adapter: each input is an IPv6 packet (from its header) that a guest sends
  * to natd's MAC. It goes through the transport and nic_frame() into lwIP's
- * ethernet_input(), natd's LWIP_HOOK_IP6_INPUT (stack/nic6.c: checks, router
+ * ethernet_input(), natd's LWIP_HOOK_IP6_INPUT (forwarders/nic6.c: checks, router
  * solicitations, DHCPv6, guest addresses) and on into lwIP's IPv6, ICMPv6,
  * Neighbour Discovery, reassembly, UDP and TCP code. The adapter is set up
  * by fuzz_nic.h (a real one; nothing reaches the host's network).

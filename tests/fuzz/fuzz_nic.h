@@ -22,7 +22,7 @@
 #include "lwip/netif.h"
 #include "natd/config.h"
 #include "base/log.h"
-#include "stack/nic.h"
+#include "forwarders/nic.h"
 #include "stack/stack.h"
 
 static const uint8_t fuzz_guest_mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
@@ -53,7 +53,7 @@ static int fuzz_nic_setup(const char *target, char **extra, int n_extra)
 	if (config_parse_run(&fuzz_cfg, 5 + n_extra, argv, err, sizeof(err)) < 0 ||
 	    config_finish(&fuzz_cfg, err, sizeof(err)) < 0 ||
 	    stack_init(uv_default_loop()) < 0 ||
-	    nic_start(uv_default_loop(), 1, &fuzz_cfg.nic[0], &fuzz_nic, err, sizeof(err)) < 0) {
+	    nic_start(uv_default_loop(), 1, &fuzz_cfg.nic[0].nat, &fuzz_nic, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: set-up failed: %s\n", target, err);
 		return -1;
 	}

@@ -58,13 +58,13 @@ Test(config, embedded_default)
 	cr_assert_str_eq(cfg.name, "default");
 	cr_assert_eq(cfg.nic[0].mode, NIC_MODE_NAT);
 	cr_assert_str_eq(cfg.nic[0].attach, "stream:/tmp/natd-unit-home/run/default.sock");
-	cr_assert_str_eq(ip(cfg.nic[0].network), "10.0.2.0");
-	cr_assert_str_eq(ip(cfg.nic[0].gateway), "10.0.2.2");
-	cr_assert_str_eq(ip(cfg.nic[0].dns), "10.0.2.3");
-	cr_assert_str_eq(ip(cfg.nic[0].tftp), "10.0.2.4");
-	cr_assert_str_eq(ip(cfg.nic[0].guest_first), "10.0.2.15");
-	cr_assert_str_eq(ip(cfg.nic[0].guest_last), "10.0.2.254");
-	cr_assert_eq(cfg.nic[0].mtu, 1500);
+	cr_assert_str_eq(ip(cfg.nic[0].nat.network), "10.0.2.0");
+	cr_assert_str_eq(ip(cfg.nic[0].nat.gateway), "10.0.2.2");
+	cr_assert_str_eq(ip(cfg.nic[0].nat.dns), "10.0.2.3");
+	cr_assert_str_eq(ip(cfg.nic[0].nat.tftp), "10.0.2.4");
+	cr_assert_str_eq(ip(cfg.nic[0].nat.guest_first), "10.0.2.15");
+	cr_assert_str_eq(ip(cfg.nic[0].nat.guest_last), "10.0.2.254");
+	cr_assert_eq(cfg.nic[0].nat.mtu, 1500);
 	cr_assert_eq(cfg.nic[1].mode, NIC_MODE_NONE);
 }
 
@@ -72,28 +72,28 @@ Test(config, second_nic_network_and_default_socket)
 {
 	cr_assert_eq(run_args("--name", "vm1", "--nic2", "nat", NULL), 0, "%s", err);
 	cr_assert_eq(cfg.nic[0].configured, false);
-	cr_assert_str_eq(ip(cfg.nic[1].network), "10.0.3.0");
-	cr_assert_str_eq(ip(cfg.nic[1].gateway), "10.0.3.2");
+	cr_assert_str_eq(ip(cfg.nic[1].nat.network), "10.0.3.0");
+	cr_assert_str_eq(ip(cfg.nic[1].nat.gateway), "10.0.3.2");
 	cr_assert_str_eq(cfg.nic[1].attach, "stream:/tmp/natd-unit-home/run/vm1-nic2.sock");
 }
 
 Test(config, natnet_and_equals_form)
 {
 	cr_assert_eq(run_args("--nic1=nat", "--natnet1=192.168.50.0/23", NULL), 0, "%s", err);
-	cr_assert_str_eq(ip(cfg.nic[0].gateway), "192.168.50.2");
-	cr_assert_str_eq(ip(cfg.nic[0].guest_last), "192.168.51.254");
-	cr_assert_str_eq(ip(cfg.nic[0].netmask), "255.255.254.0");
+	cr_assert_str_eq(ip(cfg.nic[0].nat.gateway), "192.168.50.2");
+	cr_assert_str_eq(ip(cfg.nic[0].nat.guest_last), "192.168.51.254");
+	cr_assert_str_eq(ip(cfg.nic[0].nat.netmask), "255.255.254.0");
 }
 
 Test(config, natsettings_fields)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--natsettings1", "9000,64,128,,256", NULL), 0,
 		     "%s", err);
-	cr_assert_eq(cfg.nic[0].mtu, 9000);
-	cr_assert_eq(cfg.nic[0].sock_snd, 64);
-	cr_assert_eq(cfg.nic[0].sock_rcv, 128);
-	cr_assert_eq(cfg.nic[0].tcp_snd, 0);
-	cr_assert_eq(cfg.nic[0].tcp_rcv, 256);
+	cr_assert_eq(cfg.nic[0].nat.mtu, 9000);
+	cr_assert_eq(cfg.nic[0].nat.sock_snd, 64);
+	cr_assert_eq(cfg.nic[0].nat.sock_rcv, 128);
+	cr_assert_eq(cfg.nic[0].nat.tcp_snd, 0);
+	cr_assert_eq(cfg.nic[0].nat.tcp_rcv, 256);
 }
 
 Test(config, natsettings_rejects)
@@ -166,10 +166,10 @@ Test(config, natpf_rules)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--natpf1", "web,tcp,,8080,,80",
 			      "--natpf1", ",udp,127.0.0.1,5353,10.0.2.15,53", NULL), 0, "%s", err);
-	cr_assert_eq(cfg.nic[0].n_natpf, 2);
-	cr_assert_str_eq(cfg.nic[0].natpf[0].name, "web");
-	cr_assert_str_eq(cfg.nic[0].natpf[1].name, "udp-5353", "generated name");
-	cr_assert_eq(cfg.nic[0].natpf[1].guest_port, 53);
+	cr_assert_eq(cfg.nic[0].nat.n_natpf, 2);
+	cr_assert_str_eq(cfg.nic[0].nat.natpf[0].name, "web");
+	cr_assert_str_eq(cfg.nic[0].nat.natpf[1].name, "udp-5353", "generated name");
+	cr_assert_eq(cfg.nic[0].nat.natpf[1].guest_port, 53);
 }
 
 Test(config, natpf_bad_rules_name_the_field)
@@ -216,30 +216,30 @@ Test(config, help_returns_one)
 
 Test(config, qemu_models)
 {
-	cr_assert_str_eq(config_nic_type_qemu_model(NIC_TYPE_VIRTIO), "virtio-net-pci");
-	cr_assert_str_eq(config_nic_type_qemu_model(NIC_TYPE_82540EM), "e1000");
-	cr_assert_str_eq(config_nic_type_qemu_model(NIC_TYPE_AM79C973), "pcnet");
+	cr_assert_str_eq(adapter_type_qemu_model(NIC_TYPE_VIRTIO), "virtio-net-pci");
+	cr_assert_str_eq(adapter_type_qemu_model(NIC_TYPE_82540EM), "e1000");
+	cr_assert_str_eq(adapter_type_qemu_model(NIC_TYPE_AM79C973), "pcnet");
 }
 
 Test(config, tftp_defaults_follow_home_name_and_network)
 {
 	cr_assert_eq(run_args("--name", "vm7", "--nic2", "nat", NULL), 0, "%s", err);
-	cr_assert_str_eq(cfg.nic[1].tftp_prefix, "/tmp/natd-unit-home/TFTP");
-	cr_assert_str_eq(cfg.nic[1].tftp_file, "vm7.pxe");
-	cr_assert_str_eq(ip(cfg.nic[1].tftp_server), "10.0.3.4");
-	cr_assert(!cfg.nic[1].tftp_prefix_set && !cfg.nic[1].tftp_file_set &&
-		  !cfg.nic[1].tftp_server_set);
+	cr_assert_str_eq(cfg.nic[1].nat.tftp_prefix, "/tmp/natd-unit-home/TFTP");
+	cr_assert_str_eq(cfg.nic[1].nat.tftp_file, "vm7.pxe");
+	cr_assert_str_eq(ip(cfg.nic[1].nat.tftp_server), "10.0.3.4");
+	cr_assert(!cfg.nic[1].nat.tftp_prefix_set && !cfg.nic[1].nat.tftp_file_set &&
+		  !cfg.nic[1].nat.tftp_server_set);
 }
 
 Test(config, tftp_options)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--nattftpprefix1", "/tmp", "--nattftpfile1",
 			      "pxelinux.0", "--nattftpserver1", "192.0.2.69", NULL), 0, "%s", err);
-	cr_assert_str_eq(cfg.nic[0].tftp_prefix, "/tmp");
-	cr_assert_str_eq(cfg.nic[0].tftp_file, "pxelinux.0");
-	cr_assert_str_eq(ip(cfg.nic[0].tftp_server), "192.0.2.69");
-	cr_assert(cfg.nic[0].tftp_prefix_set && cfg.nic[0].tftp_file_set &&
-		  cfg.nic[0].tftp_server_set);
+	cr_assert_str_eq(cfg.nic[0].nat.tftp_prefix, "/tmp");
+	cr_assert_str_eq(cfg.nic[0].nat.tftp_file, "pxelinux.0");
+	cr_assert_str_eq(ip(cfg.nic[0].nat.tftp_server), "192.0.2.69");
+	cr_assert(cfg.nic[0].nat.tftp_prefix_set && cfg.nic[0].nat.tftp_file_set &&
+		  cfg.nic[0].nat.tftp_server_set);
 	setup();
 	cr_assert_eq(run_args("--natnet1", "10.9.0.0/16", "--nattftpserver1", "10.9.0.4", NULL),
 		     0, "natd's own TFTP address: %s", err);
@@ -284,12 +284,12 @@ Test(config, ipv6_addresses_from_the_third_octet)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--nic2", "nat", "--nic3", "nat",
 			      "--natnet3", "192.168.10.0/24", NULL), 0, "%s", err);
-	cr_assert_str_eq(ip6(&cfg.nic[0].prefix6), "fd17:625c:f037:2::");
-	cr_assert_str_eq(ip6(&cfg.nic[0].gateway6), "fd17:625c:f037:2::2");
-	cr_assert_str_eq(ip6(&cfg.nic[0].dns6), "fd17:625c:f037:2::3");
-	cr_assert_str_eq(ip6(&cfg.nic[1].prefix6), "fd17:625c:f037:3::");
-	cr_assert_str_eq(ip6(&cfg.nic[2].prefix6), "fd17:625c:f037:a::", "10 as the group's value");
-	cr_assert_eq(cfg.nic[0].ipv6_default, TRI_DEFAULT);
+	cr_assert_str_eq(ip6(&cfg.nic[0].nat.prefix6), "fd17:625c:f037:2::");
+	cr_assert_str_eq(ip6(&cfg.nic[0].nat.gateway6), "fd17:625c:f037:2::2");
+	cr_assert_str_eq(ip6(&cfg.nic[0].nat.dns6), "fd17:625c:f037:2::3");
+	cr_assert_str_eq(ip6(&cfg.nic[1].nat.prefix6), "fd17:625c:f037:3::");
+	cr_assert_str_eq(ip6(&cfg.nic[2].nat.prefix6), "fd17:625c:f037:a::", "10 as the group's value");
+	cr_assert_eq(cfg.nic[0].nat.ipv6_default, TRI_DEFAULT);
 }
 
 Test(config, same_ipv6_prefix_refused)
@@ -303,8 +303,8 @@ Test(config, natipv6default)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--natipv6default1", "on", "--nic2", "nat",
 			      "--natipv6default2", "off", NULL), 0, "%s", err);
-	cr_assert_eq(cfg.nic[0].ipv6_default, TRI_ON);
-	cr_assert_eq(cfg.nic[1].ipv6_default, TRI_OFF);
+	cr_assert_eq(cfg.nic[0].nat.ipv6_default, TRI_ON);
+	cr_assert_eq(cfg.nic[1].nat.ipv6_default, TRI_OFF);
 	teardown();
 	setup();
 	cr_assert_lt(run_args("--nic1", "nat", "--natipv6default1", "maybe", NULL), 0);

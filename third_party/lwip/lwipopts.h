@@ -109,7 +109,7 @@
 #define LWIP_STATS_DISPLAY          0
 
 /* Checksums: generated and checked in software, except on an adapter whose
- * transport offloads TCP (devices/vnet.h): stack/nic.c turns off TCP
+ * transport offloads TCP (devices/vnet.h): forwarders/nic.c turns off TCP
  * checksum generation and checks on that netif (the device fills in
  * pseudo-header sums and verifies what the kernel does not vouch for). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 1

@@ -42,7 +42,7 @@
  * in natd's network namespace), and every NIC6_HOST_CHECK_MS; a change is
  * advertised at once.
  */
-#include "stack/nic6.h"
+#include "forwarders/nic6.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -86,7 +86,7 @@
 struct nic6 {
 	struct netif *netif;
 	unsigned adapter;
-	const struct nic_config *cfg;
+	const struct nat_config *cfg;
 	ip6_addr_t ll;                 /* fe80::2 (fe80::1 on NAT networks), zoned */
 	struct ndp_ra ra;              /* all but the router lifetime */
 	uint8_t dnssl[NIC6_DNSSL_MAX];
@@ -107,7 +107,7 @@ static struct {
 	int nl_fd;
 	bool running, polling;
 	bool global;
-	struct nic6 *nics[NATD_MAX_NICS];
+	struct nic6 *nics[NAT_MAX_ADAPTERS];
 	unsigned n_nics;
 } host6 = { .nl_fd = -1 };
 
@@ -411,7 +411,7 @@ static void host6_check(void)
 	log_info("ipv6: the host %s global IPv6 address: guests %s natd as IPv6 default "
 		 "router (unless --natipv6default<x> says otherwise)", g ? "has a" : "has no",
 		 g ? "get" : "do not get");
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+	for (unsigned i = 0; i < NAT_MAX_ADAPTERS; i++)
 		if (host6.nics[i] && host6.nics[i]->cfg->ipv6_default == TRI_DEFAULT)
 			nic6_send_ra(host6.nics[i]);
 	stack_kick();
@@ -489,7 +489,7 @@ static void host6_stop(void)
 
 /* The DNS servers handed out: the proxy, or the host's IPv6 ones a guest can
  * reach (not loopback, link-local or IPv4-mapped), or else the proxy. */
-static unsigned nic6_dns_servers(const struct nic_config *cfg, const struct resolvconf *rc,
+static unsigned nic6_dns_servers(const struct nat_config *cfg, const struct resolvconf *rc,
 				 uint8_t out[][16], unsigned max)
 {
 	unsigned n = 0;
@@ -587,12 +587,12 @@ void nic6_set_loopback6(struct nic6 *n, const struct in6_addr *a)
 }
 
 int nic6_start(uv_loop_t *loop, struct netif *netif, unsigned adapter,
-	       const struct nic_config *cfg, struct nic6 **out, char *err, size_t errlen)
+	       const struct nat_config *cfg, struct nic6 **out, char *err, size_t errlen)
 {
 	uint8_t ll[16] = { 0xfe, 0x80 };
 	struct nic6 *n;
 
-	if (adapter < 1 || adapter > NATD_MAX_NICS) {
+	if (adapter < 1 || adapter > NAT_MAX_ADAPTERS) {
 		snprintf(err, errlen, "ipv6: bad adapter number %u", adapter);
 		return -EINVAL;
 	}

@@ -19,7 +19,7 @@
 #include <uv.h>
 
 #include "lwip/ip6_addr.h"
-#include "natd/config.h"
+#include "forwarders/nat_config.h"
 #include "stack/ndp.h"
 
 struct nic6;
@@ -48,7 +48,7 @@ struct nic6_guest_addr {
  * with a one-line reason in err.
  */
 int nic6_start(uv_loop_t *loop, struct netif *netif, unsigned adapter,
-	       const struct nic_config *cfg, struct nic6 **out, char *err, size_t errlen);
+	       const struct nat_config *cfg, struct nic6 **out, char *err, size_t errlen);
 
 /* A VM attached (up) or left: forget neighbours and guest addresses; on
  * attach, advertise at once. */

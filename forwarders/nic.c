@@ -21,7 +21,7 @@
  * IPv6 (router advertisements, stateless DHCPv6, the guest's addresses) is
  * nic6.c's; nic.c starts it and tells it when a VM comes or goes.
  */
-#include "stack/nic.h"
+#include "forwarders/nic.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,7 +39,7 @@
 #include "base/log.h"
 #include "base/resolvconf.h"
 #include "netif/ethernet.h"
-#include "stack/nic6.h"
+#include "forwarders/nic6.h"
 #include "stack/stack.h"
 #include "tftp/tftp_service.h"
 
@@ -48,7 +48,7 @@
 
 struct nic {
 	unsigned adapter;
-	const struct nic_config *cfg;
+	const struct nat_config *cfg;
 	struct netif netif;
 	bool netif_added;
 	struct device *dev;
@@ -66,7 +66,7 @@ struct nic {
 	void *closed_opaque;
 };
 
-void nic_gateway_mac(const struct nic_config *cfg, uint8_t mac[6])
+void nic_gateway_mac(const struct nat_config *cfg, uint8_t mac[6])
 {
 	const uint8_t *ip = (const uint8_t *)&cfg->gateway.s_addr;
 
@@ -76,13 +76,13 @@ void nic_gateway_mac(const struct nic_config *cfg, uint8_t mac[6])
 }
 
 /* The DHCP server's address: the gateway, except in a NAT network (.3). */
-static struct in_addr nic_dhcp_server_id(const struct nic_config *cfg)
+static struct in_addr nic_dhcp_server_id(const struct nat_config *cfg)
 {
 	return cfg->dhcp_server.s_addr ? cfg->dhcp_server : cfg->gateway;
 }
 
 /* True for the addresses besides the gateway that nic.c answers ARP for. */
-static bool nic_is_alias(const struct nic_config *cfg, uint32_t a)
+static bool nic_is_alias(const struct nat_config *cfg, uint32_t a)
 {
 	if (a == 0 || a == cfg->gateway.s_addr)
 		return false; /* unset fields; the gateway is lwIP's own */
@@ -342,7 +342,7 @@ static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 }
 
 /* The DHCP options of this adapter, from its config and the host's resolv.conf. */
-static void nic_dhcp_config(const struct nic_config *cfg, struct dhcp_server_config *dc)
+static void nic_dhcp_config(const struct nat_config *cfg, struct dhcp_server_config *dc)
 {
 	struct resolvconf rc;
 	bool have_rc;
@@ -373,7 +373,7 @@ static void nic_dhcp_config(const struct nic_config *cfg, struct dhcp_server_con
 	}
 }
 
-int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
+int nic_start(uv_loop_t *loop, unsigned adapter, const struct nat_config *cfg,
 	      struct nic **nicp, char *err, size_t errlen)
 {
 	struct device_handler h;
@@ -390,7 +390,7 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
 	}
 	nic->adapter = adapter;
 	nic->cfg = cfg;
-	nic->cable = cfg->cable_connected && cfg->mode == NIC_MODE_NAT;
+	nic->cable = cfg->cable_connected && !cfg->unplugged;
 
 	ip4_addr_set_u32(&ip, cfg->gateway.s_addr);
 	ip4_addr_set_u32(&mask, cfg->netmask.s_addr);
@@ -513,7 +513,7 @@ void nic_resolvconf_changed(struct nic *nic)
 
 void nic_set_cable(struct nic *nic, bool connected)
 {
-	nic->cable = connected && nic->cfg->mode == NIC_MODE_NAT;
+	nic->cable = connected && !nic->cfg->unplugged;
 	if (nic->cable) {
 		netif_set_link_up(&nic->netif);
 	} else {
@@ -534,7 +534,7 @@ unsigned nic_adapter(const struct nic *nic)
 	return nic->adapter;
 }
 
-const struct nic_config *nic_config(const struct nic *nic)
+const struct nat_config *nic_config(const struct nic *nic)
 {
 	return nic->cfg;
 }

@@ -15,7 +15,7 @@
 
 #include "dhcp/dhcp_server.h"
 #include "lwip/ip6_addr.h"
-#include "natd/config.h"
+#include "forwarders/nat_config.h"
 
 struct nic;
 struct tftp_service;
@@ -32,7 +32,7 @@ struct nic_counters {
  * Starts adapter `adapter` (1..8) as configured by cfg (which must outlive the
  * NIC). Returns 0 and *nicp, or a negative errno with a one-line reason in err.
  */
-int nic_start(uv_loop_t *loop, unsigned adapter, const struct nic_config *cfg,
+int nic_start(uv_loop_t *loop, unsigned adapter, const struct nat_config *cfg,
 	      struct nic **nicp, char *err, size_t errlen);
 
 /* Cable connected or pulled at run time (setlinkstate). */
@@ -45,13 +45,13 @@ void nic_set_cable(struct nic *nic, bool connected);
 void nic_resolvconf_changed(struct nic *nic);
 
 /* The gateway's MAC on this adapter: 52:55 followed by the gateway's IPv4. */
-void nic_gateway_mac(const struct nic_config *cfg, uint8_t mac[6]);
+void nic_gateway_mac(const struct nat_config *cfg, uint8_t mac[6]);
 
 void nic_get_counters(const struct nic *nic, struct nic_counters *c);
 
 /* The adapter behind an lwIP netif (netif->state), its number and config. */
 unsigned nic_adapter(const struct nic *nic);
-const struct nic_config *nic_config(const struct nic *nic);
+const struct nat_config *nic_config(const struct nic *nic);
 struct netif *nic_netif(struct nic *nic);
 bool nic_cable(const struct nic *nic);
 /* The adapter's TFTP server (tftp/tftp_service.h). */
@@ -68,7 +68,7 @@ bool nic_vm_attached(const struct nic *nic);
 int nic_guest_ip6(const struct nic *nic, ip6_addr_t *out, int max);
 
 struct nic6;
-/* The adapter's IPv6 side (stack/nic6.h): counters, default route. */
+/* The adapter's IPv6 side (forwarders/nic6.h): counters, default route. */
 struct nic6 *nic_ip6(const struct nic *nic);
 
 struct dhcp_lease_info;

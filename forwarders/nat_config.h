@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nat_config.h - the settings of one NAT adapter (forwarders/nic.h): what
+ * `natd run`'s --nat*<x> options set (natd/config.c derives the addresses)
+ * and what a NAT network's service sets from the network's definition
+ * (natd/natnet_service.c). The NAT engine, the DNS proxy, port forwarding,
+ * the TFTP service and the IPv6 router read it through nic_config().
+ */
+#ifndef NATD_NAT_CONFIG_H
+#define NATD_NAT_CONFIG_H
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include "forwarders/pfrule.h"
+
+#define NAT_MAX_ADAPTERS 8   /* adapters per process, numbered 1..8 */
+#define NAT_MAX_NATPF    64
+#define NAT_MAX_LOOPBACK 4
+
+/* Tri-state for on|off options whose default depends on the host. */
+enum tristate { TRI_DEFAULT = -1, TRI_OFF = 0, TRI_ON = 1 };
+
+struct nat_config {
+	const char *attach;           /* the VM's transport (devices/device.h) */
+	bool cable_connected;         /* at start; setlinkstate changes it */
+	bool unplugged;               /* null mode: no cable ever, no NAT */
+	/* Addresses in network byte order. */
+	bool natnet_set;
+	struct in_addr network, netmask;
+	unsigned prefixlen;
+	struct in_addr gateway, dns, tftp, guest_first, guest_last, broadcast;
+	/* IPv6 (when ipv6): the /64 fd17:625c:f037:<third octet of network>::,
+	 * its ::2 (gateway) and ::3 (DNS proxy); the router's link-local is
+	 * fe80::2. On for every adapter of `natd run`. */
+	bool ipv6;
+	struct in6_addr prefix6, gateway6, dns6;
+	struct pfrule natpf[NAT_MAX_NATPF]; /* parsed; empty names already generated */
+	unsigned n_natpf;
+	char tftp_prefix[PATH_MAX];   /* TFTP root; config_finish: $NATD_HOME/TFTP */
+	char tftp_file[256];          /* boot file; config_finish: VM.pxe */
+	bool tftp_prefix_set, tftp_file_set; /* given on the command line */
+	bool tftp_server_set;
+	struct in_addr tftp_server;   /* DHCP next-server; config_finish: .4 */
+	bool dns_proxy;               /* default on */
+	bool dns_host_resolver;       /* default off */
+	bool bind_ip_set;
+	struct in_addr bind_ip;
+	bool localhost_reachable;     /* default off */
+	enum tristate ipv6_default;
+	unsigned mtu;                 /* 1500 unless --natsettings */
+	unsigned sock_snd, sock_rcv, tcp_snd, tcp_rcv; /* KiB, 0 = default */
+	/* Set only by the NAT-network service (natd/natnet_service.c). */
+	struct in_addr dhcp_server;   /* DHCP server identifier; 0: the gateway */
+	bool dhcp_disabled;           /* --dhcp off: requests are ignored */
+	struct in_addr loopback_net[NAT_MAX_LOOPBACK];  /* --loopback-4: these */
+	struct in_addr loopback_host[NAT_MAX_LOOPBACK]; /* reach these on the host */
+	unsigned n_loopback;
+	bool loopback6_set;           /* --loopback-6: this prefix address */
+	struct in6_addr loopback6;    /* reaches the host's ::1 */
+};
+
+#endif
