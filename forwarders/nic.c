@@ -66,6 +66,13 @@ struct nic {
 	void *closed_opaque;
 };
 
+void nic_boot_files(const struct nat_config *cfg, char file[TFTP_BOOT_FILE_MAX],
+		    char efi[TFTP_BOOT_FILE_MAX])
+{
+	tftp_boot_files(cfg->tftp_prefix, cfg->tftp_file,
+			cfg->tftp_file_set || cfg->tftp_server_set, file, efi);
+}
+
 void nic_gateway_mac(const struct nat_config *cfg, uint8_t mac[6])
 {
 	const uint8_t *ip = (const uint8_t *)&cfg->gateway.s_addr;
@@ -267,7 +274,7 @@ static void nic_dhcp_boot(struct nic *nic)
 	struct dhcp_server_config dc = nic->dhcp_cfg;
 	char ns[INET_ADDRSTRLEN];
 
-	tftp_service_boot_files(nic->cfg, dc.boot_file, dc.boot_file_efi);
+	nic_boot_files(nic->cfg, dc.boot_file, dc.boot_file_efi);
 	if (!strcmp(dc.boot_file, nic->dhcp_cfg.boot_file) &&
 	    !strcmp(dc.boot_file_efi, nic->dhcp_cfg.boot_file_efi))
 		return;

@@ -16,6 +16,7 @@
 #include "dhcp/dhcp_server.h"
 #include "lwip/ip6_addr.h"
 #include "forwarders/nat_config.h"
+#include "tftp/tftp_server.h"
 
 struct nic;
 struct tftp_service;
@@ -43,6 +44,12 @@ void nic_set_cable(struct nic *nic, bool connected);
  * Guests learn the change at their next renewal (DHCP, DHCPv6) or at once
  * (an RA is sent when the IPv6 lists changed). */
 void nic_resolvconf_changed(struct nic *nic);
+
+/* The PXE boot file DHCP offers now and its UEFI variant ("" for none):
+ * tftp_boot_files() for the adapter's root and boot file, offered even
+ * without a root when --nattftpfile or --nattftpserver was given. */
+void nic_boot_files(const struct nat_config *cfg, char file[TFTP_BOOT_FILE_MAX],
+		    char efi[TFTP_BOOT_FILE_MAX]);
 
 /* The gateway's MAC on this adapter: 52:55 followed by the gateway's IPv4. */
 void nic_gateway_mac(const struct nat_config *cfg, uint8_t mac[6]);

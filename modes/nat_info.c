@@ -178,7 +178,7 @@ json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config
 		char boot[TFTP_BOOT_FILE_MAX], efi[TFTP_BOOT_FILE_MAX];
 
 		tftp_service_get_counters(nic_tftp(nic), &tc);
-		tftp_service_boot_files(&n->nat, boot, efi);
+		nic_boot_files(&n->nat, boot, efi);
 		json_object_set_new(o, "tftp", json_pack(
 			"{s:o, s:s, s:s, s:s, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"server", ip_json(n->nat.tftp), "root", n->nat.tftp_prefix,

@@ -410,10 +410,3 @@ void tftp_service_get_counters(const struct tftp_service *s, struct tftp_service
 	*c = s->ctr;
 	c->active = s->n_xfers;
 }
-
-void tftp_service_boot_files(const struct nat_config *cfg, char file[TFTP_BOOT_FILE_MAX],
-			     char efi[TFTP_BOOT_FILE_MAX])
-{
-	tftp_boot_files(cfg->tftp_prefix, cfg->tftp_file,
-			cfg->tftp_file_set || cfg->tftp_server_set, file, efi);
-}

@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "forwarders/nat_config.h"
 #include "tftp/tftp_server.h"
 
 #define TFTP_SERVICE_MAX_TRANSFERS 64   /* at once, per adapter */
@@ -50,9 +49,5 @@ void tftp_service_stop(struct tftp_service *s);
 
 void tftp_service_get_counters(const struct tftp_service *s, struct tftp_service_counters *c);
 
-/* tftp_boot_files() for an adapter: its root and boot file, offered even
- * without a root when --nattftpfile or --nattftpserver was given. */
-void tftp_service_boot_files(const struct nat_config *cfg, char file[TFTP_BOOT_FILE_MAX],
-			     char efi[TFTP_BOOT_FILE_MAX]);
 
 #endif
