@@ -19,8 +19,10 @@
  * "stopped"). `stop` sends SIGTERM and waits for the lock to go.
  *
  * Inside: lwIP on a libuv loop as in `natd run`, with one NAT adapter
- * (stack/nic.c, mode nat) whose "VM" is port 0 of the network's switch
- * (devices/switch.c) through an in-process device "inproc:natnet-NAME".
+ * (stack/nic.c, mode nat) whose "VM" is the network's switch (l2/switch.c)
+ * through its host port 0, an in-process device "inproc:natnet-NAME". The
+ * switch's hello secret is made at start (not yet written anywhere: VMs'
+ * ports keep policy deny).
  * The adapter's configuration is derived from the network's definition:
  * gateway and DNS proxy .1, DHCP server .3 (its replies come from .3, it
  * answers ARP for .3), leases from .4, host nameservers minus 127/8 handed
@@ -49,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -74,6 +77,7 @@ static struct {
 	struct nic_config ncfg;
 	struct nic *nic;
 	struct eth_switch *sw;
+	uint8_t switch_secret[SWITCH_SECRET_LEN]; /* hellos on the switch carry it */
 	struct ctl_server *ctl;
 	uv_signal_t sig_int, sig_term;
 	uv_timer_t lease_timer;
@@ -564,7 +568,8 @@ static int svc_lock_pid(char *err, size_t errlen)
 
 static int svc_setup(char *err, size_t errlen)
 {
-	char sock[PATH_MAX], ctl[PATH_MAX], name[NATD_NAME_MAX + 8];
+	char sock[PATH_MAX], ctl[PATH_MAX], name[NATD_NAME_MAX + 8], what[NATD_NAME_MAX + 16];
+	struct switch_config scfg;
 	uint8_t mac[6];
 	int rc;
 
@@ -581,8 +586,19 @@ static int svc_setup(char *err, size_t errlen)
 
 	natnet_run_path(svc.home, svc.def.name, "sock", sock, sizeof(sock));
 	snprintf(name, sizeof(name), "natnet-%s", svc.def.name);
+	snprintf(what, sizeof(what), "NAT network %s", svc.def.name);
+	if (getrandom(svc.switch_secret, sizeof(svc.switch_secret), 0) !=
+	    (ssize_t)sizeof(svc.switch_secret))
+		return errfmt(err, errlen, -EIO, "no random bytes for the switch's secret");
+	scfg = (struct switch_config){ .sock_path = sock, .name = what,
+				       .owner_uid = getuid(), .share_gid = (gid_t)-1 };
+	memcpy(scfg.secret, svc.switch_secret, sizeof(scfg.secret));
+	rc = switch_start(svc.loop, &scfg, &svc.sw, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* The gateway (the NAT adapter): port 0, its MAC pinned. */
 	nic_gateway_mac(&svc.ncfg, mac);
-	rc = switch_start(svc.loop, sock, name, mac, &svc.sw, err, errlen);
+	rc = switch_add_host_port(svc.sw, name, mac, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = nic_start(svc.loop, 1, &svc.ncfg, &svc.nic, err, errlen);
