@@ -654,7 +654,8 @@ int natnet_service_main(const char *home, const struct natnet_def *d, int ready_
 	svc.loop = uv_default_loop();
 	rc = stack_init(svc.loop);
 	if (rc < 0) {
-		natnet_service_report(ready_fd, "error: cannot start the stack: %s", uv_strerror(rc));
+		natnet_service_report(ready_fd, "error: cannot start the stack: %s",
+				      uv_strerror(rc));
 		return 1;
 	}
 	uv_signal_init(svc.loop, &svc.sig_int);

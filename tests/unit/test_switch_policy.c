@@ -14,7 +14,11 @@
 
 static const uint8_t GW[6] = { 0x52, 0x55, 0x0a, 0x00, 0x00, 0x01 };
 static const uint8_t MAC[5][6] = {
-	{ 0 }, { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 }, { 2, 0, 0, 0, 0, 3 }, { 2, 0, 0, 0, 0, 4 },
+	{ 0 },
+	{ 2, 0, 0, 0, 0, 1 },
+	{ 2, 0, 0, 0, 0, 2 },
+	{ 2, 0, 0, 0, 0, 3 },
+	{ 2, 0, 0, 0, 0, 4 },
 };
 static const uint8_t MX[6] = { 2, 0, 0, 0, 0, 0x99 };
 static const uint8_t BC[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
