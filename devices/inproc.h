@@ -3,7 +3,7 @@
  * inproc.h - the far end of an "inproc:NAME" device: a frame transport
  * inside natd's own process, where frames are passed by function call.
  *
- * Whoever offers an endpoint (the NAT-network switch, devices/switch.c)
+ * Whoever offers an endpoint (a host port of the switch, l2/switch.c)
  * registers it under a name; a NIC opened with --attach-style spec
  * "inproc:NAME" (forwarders/nic.c through device_open()) then exchanges frames
  * with it: what the NIC sends with device_send() arrives at the endpoint's

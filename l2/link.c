@@ -6,7 +6,9 @@
  * from --attach<x>, and the switch's "stream-connect:PATH", whose backend
  * reconnects every second while the switch is absent. Each
  * frame from one is sent to the other in its frame callback; a transport
- * that is full or absent drops the frame, as a cable to a switch would.
+ * that is full or absent drops the frame, as a cable to a switch would. A
+ * hello frame (l2/switch_hello.h) from the VM is dropped: only the link's
+ * owner introduces the port to the switch.
  */
 #include "l2/link.h"
 
@@ -17,6 +19,7 @@
 
 #include "base/log.h"
 #include "devices/device.h"
+#include "l2/switch_hello.h"
 
 #define LINK_HELLO_MAX 1514
 
@@ -31,6 +34,7 @@ struct l2_link {
 	size_t hello_len;
 	struct l2_link_stats st;
 	unsigned closes;
+	struct log_ratelimit rl;
 	void (*closed)(void *opaque);
 	void *closed_opaque;
 };
@@ -39,6 +43,13 @@ static void link_from_vm(void *opaque, const uint8_t *frame, size_t len)
 {
 	struct l2_link *l = opaque;
 
+	if (switch_frame_is_hello(frame, len)) {
+		/* Only natd speaks for the port: a guest's "hello" never leaves. */
+		l->st.dropped++;
+		log_ratelimited(&l->rl, LOG_LVL_WARN, "nic%u: the VM sent a switch hello "
+				"frame; dropped", l->adapter);
+		return;
+	}
 	if (!l->cable || !l->net || device_send(l->net, frame, len) < 0) {
 		l->st.dropped++;
 		return;

@@ -32,7 +32,8 @@ struct l2_link_config {
 
 struct l2_link_stats {
 	uint64_t to_network, from_network;  /* frames relayed */
-	uint64_t dropped;                   /* network absent, transport full, cable */
+	uint64_t dropped;                   /* network absent, transport full, cable,
+					     * hello frames from the VM */
 	uint64_t joins;                     /* connections to the switch so far */
 	bool joined;                        /* connected to the switch now */
 	bool vm_attached;

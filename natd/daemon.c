@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/log.h"
+#include "natd/natnet_store.h"
 
 void daemon_report(int fd, const char *fmt, ...)
 {
@@ -220,4 +222,46 @@ int daemon_spawn(const char *path, int (*fn)(void *arg, int ready_fd), void *arg
 		return errfmt(err, errlen, -EIO, "%.*s (log: %s)", (int)n, e + 7, path);
 	}
 	return errfmt(err, errlen, -EIO, "the service exited during start-up (log: %s)", path);
+}
+
+#define DAEMON_SECRET_MAX 64
+
+int daemon_new_secret(const char *path, uint8_t *secret, size_t n, char *err, size_t errlen)
+{
+	char hex[2 * DAEMON_SECRET_MAX + 2];
+
+	if (n > DAEMON_SECRET_MAX)
+		return errfmt(err, errlen, -EINVAL, "secret too long");
+	if (getrandom(secret, n, 0) != (ssize_t)n)
+		return errfmt(err, errlen, -EIO, "no random bytes for the switch's secret");
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", secret[i]);
+	hex[2 * n] = '\n';
+	hex[2 * n + 1] = '\0';
+	return natnet_write_atomic(path, hex, 2 * n + 1, err, errlen);
+}
+
+int daemon_read_secret(const char *path, uint8_t *secret, size_t n, char *err, size_t errlen)
+{
+	char text[2 * DAEMON_SECRET_MAX + 8];
+	ssize_t got;
+	int fd;
+
+	if (n > DAEMON_SECRET_MAX)
+		return errfmt(err, errlen, -EINVAL, "secret too long");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errfmt(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	got = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (got < (ssize_t)(2 * n))
+		return errfmt(err, errlen, -EINVAL, "%s: not a switch secret", path);
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		if (sscanf(text + 2 * i, "%2x", &v) != 1)
+			return errfmt(err, errlen, -EINVAL, "%s: not a switch secret", path);
+		secret[i] = (uint8_t)v;
+	}
+	return 0;
 }

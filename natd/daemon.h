@@ -19,6 +19,7 @@
 #define NATD_DAEMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -49,5 +50,14 @@ int daemon_running(const char *path, pid_t *pid);
 /* SIGTERM to the service of pid file path, then waits up to timeout_ms for
  * it to exit. 0, -ESRCH (not running) or -errno with err. */
 int daemon_stop(const char *path, int timeout_ms, char *err, size_t errlen);
+
+/*
+ * A service's secret (the hello frames of its switch carry it, l2/switch.h):
+ * daemon_new_secret() makes n random bytes and writes them as hex to path
+ * (mode 0600, atomically) before the switch listens; daemon_read_secret()
+ * reads them back in an adapter's process. 0 or -errno with err.
+ */
+int daemon_new_secret(const char *path, uint8_t *secret, size_t n, char *err, size_t errlen);
+int daemon_read_secret(const char *path, uint8_t *secret, size_t n, char *err, size_t errlen);
 
 #endif

@@ -12,8 +12,11 @@
  * and waits for the lock to go.
  *
  * Inside: lwIP on a libuv loop as in `natd run`, with one NAT adapter
- * (forwarders/nic.c, mode nat) whose "VM" is port 0 of the network's switch
- * (devices/switch.c) through an in-process device "inproc:natnet-NAME".
+ * (forwarders/nic.c) whose "VM" is the network's switch (l2/switch.c)
+ * through its host port 0, an in-process device "inproc:natnet-NAME". The
+ * switch's secret is written to run/natnet-NAME.key (0600) before it
+ * listens: `natd run` adapters put it in their hello frames, which set
+ * their ports' promiscuous policies.
  * The adapter's configuration is derived from the network's definition:
  * gateway and DNS proxy .1, DHCP server .3 (its replies come from .3, it
  * answers ARP for .3), leases from .4, host nameservers minus 127/8 handed
@@ -536,7 +539,9 @@ static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errle
 
 static int svc_setup(char *err, size_t errlen)
 {
-	char sock[PATH_MAX], ctl[PATH_MAX], name[NATD_NAME_MAX + 8];
+	char sock[PATH_MAX], ctl[PATH_MAX], key[PATH_MAX], name[NATD_NAME_MAX + 8];
+	char what[NATD_NAME_MAX + 16];
+	struct switch_config scfg;
 	uint8_t mac[6];
 	int rc;
 
@@ -552,9 +557,20 @@ static int svc_setup(char *err, size_t errlen)
 	svc.dns_started = true;
 
 	natnet_run_path(svc.home, svc.def.name, "sock", sock, sizeof(sock));
+	natnet_run_path(svc.home, svc.def.name, "key", key, sizeof(key));
 	snprintf(name, sizeof(name), "natnet-%s", svc.def.name);
+	snprintf(what, sizeof(what), "NAT network %s", svc.def.name);
+	scfg = (struct switch_config){ .sock_path = sock, .name = what,
+				       .owner_uid = geteuid(), .share_gid = (gid_t)-1 };
+	rc = daemon_new_secret(key, scfg.secret, sizeof(scfg.secret), err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = switch_start(svc.loop, &scfg, &svc.sw, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* The gateway (the NAT adapter): port 0, its MAC pinned. */
 	nic_gateway_mac(&svc.ncfg, mac);
-	rc = switch_start(svc.loop, sock, name, mac, &svc.sw, err, errlen);
+	rc = switch_add_host_port(svc.sw, name, mac, err, errlen);
 	if (rc < 0)
 		return rc;
 	rc = nic_start(svc.loop, 1, &svc.ncfg, &svc.nic, err, errlen);

@@ -11,6 +11,7 @@
  * service: the lock, not the file, says whether it runs), natnet-NAME.sock
  * (the switch: QEMU -netdev stream, or `natd run --nic<x> natnetwork`),
  * natnet-NAME.ctl (control socket, natd/ctl.h: "status", "apply"),
+ * natnet-NAME.key (the switch's secret for hello frames, l2/switch.h),
  * natnet-NAME.log (the service's log).
  */
 #ifndef NATD_NATNET_SERVICE_H

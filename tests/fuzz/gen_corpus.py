@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # gen_corpus.py - writes the seed corpora of fuzz_dhcp_server,
-# fuzz_resolvconf, fuzz_tftp_request and fuzz_frame (run once; the files are
-# committed):
+# fuzz_resolvconf, fuzz_tftp_request, fuzz_frame and fuzz_switch_hello (run
+# once; the files are committed):
 #   python3 tests/fuzz/gen_corpus.py tests/fuzz/corpus
 import os
 import socket
@@ -207,10 +207,40 @@ def frame_seeds():
     }
 
 
+HELLO_ADDR = bytes.fromhex("036e61746400")
+HELLO_SECRET = b"natd-fuzz-secret"  # the secret fuzz_switch_hello.c parses with
+
+
+def hello(vm=b"vm1", adapter=1, mac=bytes.fromhex("080027000001"), policy=0,
+          secret=HELLO_SECRET, version=1, magic=b"natd", dst=HELLO_ADDR, pad=True):
+    body = (dst + mac + b"\x88\xb5" + magic + bytes([version]) + secret +
+            struct.pack("!H", adapter) + mac + bytes([policy, len(vm)]) + vm)
+    return body.ljust(60, b"\0") if pad else body
+
+
+def hello_seeds():
+    return {
+        "deny": hello(),
+        "allow_vms": hello(b"web-1", 2, policy=1),
+        "allow_all_long_name": hello(b"x" * 63, 8, policy=2),
+        "no_name_no_mac": hello(b"", 0, mac=b"\0" * 6, policy=0),
+        "unpadded": hello(b"a-fairly-long-vm-name-for-no-padding", pad=False),
+        "wrong_secret": hello(secret=b"\x00" * 16),
+        "version2": hello(version=2),
+        "bad_magic": hello(magic=b"NATD"),
+        "bad_policy": hello(policy=3),
+        "name_too_long": hello(b"y" * 64),
+        "name_control": hello(b"a\x1bb"),
+        "truncated": hello()[:40],
+        "not_hello_address": hello(dst=b"\xff" * 6),
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "corpus"
     for sub, seeds in (("fuzz_dhcp_server", dhcp_seeds()), ("fuzz_resolvconf", RESOLV),
-                       ("fuzz_tftp_request", tftp_seeds()), ("fuzz_frame", frame_seeds())):
+                       ("fuzz_tftp_request", tftp_seeds()), ("fuzz_frame", frame_seeds()),
+                       ("fuzz_switch_hello", hello_seeds())):
         d = os.path.join(root, sub)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
