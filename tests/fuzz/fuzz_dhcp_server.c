@@ -7,7 +7,8 @@
  * MACs (52:54:00:12:34:57..59) have fixed addresses, one outside the range,
  * and custom options replace the router and add others, one large enough
  * that full (PXE) replies leave some out. Replies are checked against the
- * API's promises.
+ * API's promises, and no fixed address may be offered or leased to another
+ * MAC.
  */
 #include "dhcp/dhcp_server.h"
 #include "base/log.h"
@@ -20,6 +21,17 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_EXTRA_LEASES 1 /* fixed addresses outside the range */
+
+static struct dhcp_server_config fuzz_cfg;
+
+/* Whether addr (network order) is fixed for a MAC other than mac. */
+static bool fixed_for_other(const void *addr, const uint8_t *mac)
+{
+	for (unsigned i = 0; i < fuzz_cfg.n_fixed; i++)
+		if (!memcmp(&fuzz_cfg.fixed[i].addr, addr, 4))
+			return memcmp(fuzz_cfg.fixed[i].mac, mac, 6) != 0;
+	return false;
+}
 
 static void fuzz_fixed(struct dhcp_server_config *c, uint8_t last, const char *addr)
 {
@@ -75,6 +87,7 @@ static struct dhcp_server *fuzz_server(void)
 	for (size_t i = 0; i < 160; i++)
 		snprintf(big + 2 * i, 3, "%02zx", i);
 	fuzz_opt(&c, 252, big, true);
+	fuzz_cfg = c;
 	s = dhcp_server_new(&c);
 	if (!s)
 		abort();
@@ -86,6 +99,8 @@ static int count_lease(void *opaque, const struct dhcp_lease_info *l)
 	unsigned *n = opaque;
 
 	(*n)++;
+	if (fixed_for_other(&l->addr, l->mac))
+		abort(); /* a fixed address leased or offered to another MAC */
 	return l->hostname[sizeof(l->hostname) - 1] != '\0'; /* never */
 }
 
@@ -105,6 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (rc > 0 && (out[0] != 2 || memcmp(out + 4, data + 4, 4) != 0))
 		abort();
+	if (rc > 0 && fixed_for_other(out + 16, out + 28))
+		abort(); /* yiaddr: a fixed address given to another chaddr */
 	if (size >= 34)
 		dhcp_server_lease_by_mac(s, data + 28, now, &li);
 	if (dhcp_server_foreach_lease(s, count_lease, &n) != 0 || n > 16 + FUZZ_EXTRA_LEASES)
