@@ -415,10 +415,14 @@ static int enc_routes(const struct enc *e, const char *text)
 	return 0;
 }
 
-static int check_code(uint8_t code, struct dhcp_opt *out, char *err, size_t errlen)
+/* Starts *out for code; refuses a code that is not settable, or no text. */
+static int check_code(uint8_t code, const char *text, struct dhcp_opt *out, char *err,
+		      size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	out->code = code;
+	if (!text)
+		return errfmt(err, errlen, -EINVAL, "option %u: no value given", code);
 	if (!dhcp_opt_settable(code))
 		return errfmt(err, errlen, -EINVAL, "option %u: cannot be set, the DHCP "
 			      "server manages it", code);
@@ -430,7 +434,7 @@ int dhcp_opt_from_text(uint8_t code, const char *text, struct dhcp_opt *out,
 {
 	struct enc e = { code, out, err, errlen };
 	enum opt_type type = opt_type(code);
-	int rc = check_code(code, out, err, errlen);
+	int rc = check_code(code, text, out, err, errlen);
 
 	if (rc < 0)
 		goto out;
@@ -480,13 +484,14 @@ static int hexval(char c)
 int dhcp_opt_from_hex(uint8_t code, const char *text, struct dhcp_opt *out,
 		      char *err, size_t errlen)
 {
-	bool colons = strchr(text, ':') != NULL;
+	bool colons;
 	const char *p = text;
 	size_t n = 0;
-	int rc = check_code(code, out, err, errlen);
+	int rc = check_code(code, text, out, err, errlen);
 
 	if (rc < 0)
 		goto out;
+	colons = strchr(text, ':') != NULL;
 	rc = -EINVAL;
 	while (*p) {
 		int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);

@@ -83,6 +83,8 @@ Test(dhcp_opt, ip_lists)
 	text_bad(6, "10.0.2.3, dns.example", "'dns.example' is not an IPv4 address");
 	text_bad(6, "10.0.2", "is not an IPv4 address");
 	text_bad(6, "", "no IPv4 address");
+	cr_assert_eq(dhcp_opt_from_text(6, NULL, &o, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(dhcp_opt_from_hex(6, NULL, &o, err, sizeof(err)), -EINVAL);
 	text_bad(1, "255.0.0.0 255.255.0.0", "one IPv4 address");
 	text_bad(33, "10.1.0.0 10.0.2.1 10.2.0.0", "pairs");
 }
