@@ -11,6 +11,9 @@ import struct
 import sys
 
 MAC = bytes.fromhex("525400123456")
+# fuzz_dhcp_server gives these fixed addresses: .20 (in the range), .40 (outside)
+MAC_FIXED_IN = bytes.fromhex("525400123457")
+MAC_FIXED_OUT = bytes.fromhex("525400123458")
 
 
 def ip(s):
@@ -61,6 +64,17 @@ def dhcp_seeds():
         "discover_pxe": bootp(1, opt(60, b"PXEClient:Arch:00000:UNDI:002001") +
                              opt(93, b"\x00\x07") + opt(97, b"\x00" + bytes(range(16))) + prl),
         "discover_pxe_bad": bootp(1, opt(60, b"PXE") + opt(93, b"\x00") + opt(97, bytes(40))),
+        "fixed_discover": bootp(1, prl, mac=MAC_FIXED_IN),
+        "fixed_select": bootp(3, sid + opt(50, ip("10.0.2.40")), mac=MAC_FIXED_OUT),
+        "fixed_select_other": bootp(3, sid + opt(50, ip("10.0.2.16")), mac=MAC_FIXED_IN),
+        "fixed_init_reboot": bootp(3, opt(50, ip("10.0.2.20")), mac=MAC_FIXED_IN),
+        "fixed_renew_out": bootp(3, b"", ciaddr="10.0.2.40", mac=MAC_FIXED_OUT),
+        "fixed_taken_by_other": bootp(3, opt(50, ip("10.0.2.40"))),
+        "fixed_decline": bootp(4, sid + opt(50, ip("10.0.2.40")), mac=MAC_FIXED_OUT),
+        "fixed_release": bootp(7, sid, ciaddr="10.0.2.40", mac=MAC_FIXED_OUT),
+        "fixed_pxe": bootp(1, opt(60, b"PXEClient:Arch:00007:UNDI:003016") +
+                           opt(93, b"\x00\x07") + opt(97, b"\x00" + bytes(range(16))) + prl,
+                           mac=MAC_FIXED_OUT),
         "bad_truncated": bootp(1)[:100],
         "bad_cookie": bootp(1, cookie=b"\x63\x82\x53\x62"),
         "bad_optlen": bootp(1, bytes([12, 200]) + b"host", end=False, pad=False),
