@@ -38,7 +38,7 @@
 #define DHCP_COOKIE2 83
 #define DHCP_COOKIE3 99
 
-enum dhcp_opt {
+enum { /* option codes (untagged: struct dhcp_opt is the API's) */
 	DHO_PAD = 0,
 	DHO_SUBNET_MASK = 1,
 	DHO_ROUTER = 3,

@@ -36,6 +36,40 @@
 /* Largest reply the server builds (fits any MTU >= 576). */
 #define DHCP_REPLY_MAX   576
 
+/* --- BEGIN: ahead of the engine work on branch wt-dhcp -------------------
+ * Fixed addresses and user options, in the API agreed with the engine's
+ * developer, so that `natd dhcpserver` (natd/dhcpsrv_store.c) can build a
+ * configuration. The merge takes wt-dhcp's version of this block; the
+ * temporary encoder natd/dhcpsrv_optstub.c goes away with it. */
+#define DHCP_MAX_FIXED 64
+#define DHCP_MAX_OPTS  32
+
+/* A reservation: the client with this hardware address always gets addr. */
+struct dhcp_fixed {
+	uint8_t mac[6];
+	struct in_addr addr;
+};
+
+/* One option as sent: code, length, data (not for 0 and 255). */
+struct dhcp_opt {
+	uint8_t code;
+	uint8_t len;
+	uint8_t data[255];
+};
+
+/* Whether a user may set option code (--set-opt): not the ones the server
+ * owns (message type, server id, lease times, mask...). */
+bool dhcp_opt_settable(uint8_t code);
+
+/* Encodes the text form of option code ("10.0.0.1,10.0.0.2" for address
+ * lists, a name for strings, a number...) or a hex string ("0102",
+ * "01:02"). 0, or -EINVAL with a one-line reason in err. */
+int dhcp_opt_from_text(uint8_t code, const char *text, struct dhcp_opt *out, char *err,
+		       size_t errlen);
+int dhcp_opt_from_hex(uint8_t code, const char *text, struct dhcp_opt *out, char *err,
+		      size_t errlen);
+/* --- END: ahead of wt-dhcp ------------------------------------------------ */
+
 /* All addresses in network byte order. */
 struct dhcp_server_config {
 	struct in_addr network;        /* 10.0.2.0 */
@@ -54,6 +88,12 @@ struct dhcp_server_config {
 	struct in_addr next_server;    /* siaddr and option 66, with boot_file */
 	char boot_file[128];           /* file and option 67; "" for none */
 	char boot_file_efi[128];       /* instead, for UEFI clients; "" for none */
+	/* Ahead of wt-dhcp (see above); router.s_addr == 0: no option 3,
+	 * n_dns == 0: no option 6. */
+	struct dhcp_fixed fixed[DHCP_MAX_FIXED];
+	unsigned n_fixed;
+	struct dhcp_opt opts[DHCP_MAX_OPTS];
+	unsigned n_opts;
 };
 
 enum dhcp_lease_event_kind {
