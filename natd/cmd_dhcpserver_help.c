@@ -52,8 +52,9 @@ const char dhcpserver_help[] =
 "  --set-opt=N VALUE         send DHCP option N (1 to 254) with VALUE, in\n" \
 "                            its usual text form: addresses (lists separated\n" \
 "                            by commas), names, numbers. E.g. --set-opt=6\n" \
-"                            10.9.0.1 (name server), --set-opt=3 10.9.0.1\n" \
-"                            (router), --set-opt=15 example.org (domain).\n" \
+"                            10.9.0.1 (name servers, up to 4), --set-opt=3\n" \
+"                            10.9.0.1 (the router, one), --set-opt=15\n" \
+"                            example.org (domain name).\n" \
 "                            Without option 3 the server names no router,\n" \
 "                            without 6 no name server. Options the server\n" \
 "                            sets itself (message type, server identifier,\n" \
