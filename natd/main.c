@@ -19,6 +19,8 @@
 #include <uv.h>
 
 #include "natd/cmd_ctl.h"
+#include "natd/cmd_dhcpserver.h"
+#include "natd/cmd_list.h"
 #include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
@@ -54,6 +56,10 @@ static const char main_help[] =
 "  natnetwork add|modify|start|stop|remove|list ...\n"
 "                              NAT networks shared by several VMs\n"
 "                              (natd natnetwork --help)\n"
+"  dhcpserver add|modify|remove|start|stop|restart|findlease ...\n"
+"                              DHCP servers of internal networks and host-only\n"
+"                              interfaces (natd dhcpserver --help)\n"
+"  list dhcpservers            show them (natd list --help)\n"
 "  bandwidthctl VM ...         (not supported yet)\n"
 "  help, --help                this text\n"
 "  version, --version          natd's version\n"
@@ -527,6 +533,10 @@ int main(int argc, char **argv)
 		return cmd_controlvm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "natnetwork"))
 		return cmd_natnetwork(argc - 1, argv + 1);
+	if (!strcmp(cmd, "dhcpserver"))
+		return cmd_dhcpserver(argc - 1, argv + 1);
+	if (!strcmp(cmd, "list"))
+		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bandwidthctl")) {
 		fprintf(stderr, "natd %s: not supported yet\n", cmd);
 		return 2;
