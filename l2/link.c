@@ -21,7 +21,7 @@
 #include "devices/device.h"
 #include "l2/switch_hello.h"
 
-#define LINK_HELLO_MAX 1514
+#define LINK_HELLO_MAX SWITCH_HELLO_MAX
 
 struct l2_link {
 	unsigned adapter;
@@ -30,8 +30,9 @@ struct l2_link {
 	struct device *net;      /* the switch */
 	bool cable;
 	bool joined_once;
-	uint8_t *hello;          /* sent on every join; NULL: none */
-	size_t hello_len;
+	size_t (*hello)(void *opaque, uint8_t *buf, size_t cap);
+	void (*joined)(void *opaque, bool up);
+	void *opaque;
 	struct l2_link_stats st;
 	unsigned closes;
 	struct log_ratelimit rl;
@@ -76,9 +77,15 @@ static void link_vm_link(void *opaque, bool up)
 	log_info("nic%u: VM %s (%s)", l->adapter, up ? "attached" : "detached", l->attach);
 }
 
-static void link_send_hello(struct l2_link *l)
+void l2_link_send_hello(struct l2_link *l)
 {
-	if (l->hello && l->net && l->st.joined && device_send(l->net, l->hello, l->hello_len) < 0)
+	uint8_t frame[LINK_HELLO_MAX];
+	size_t n;
+
+	if (!l->hello || !l->net || !l->st.joined)
+		return;
+	n = l->hello(l->opaque, frame, sizeof(frame));
+	if (n && device_send(l->net, frame, n) < 0)
 		log_warn("nic%u: cannot tell %s about this port", l->adapter, l->network);
 }
 
@@ -92,18 +99,20 @@ static void link_net_link(void *opaque, bool up)
 		log_info("nic%u: joined %s%s", l->adapter, l->network,
 			 l->joined_once ? " again" : "");
 		l->joined_once = true;
-		link_send_hello(l);
 	} else {
 		log_warn("nic%u: %s went away (stopped?); the VM's link stays up, "
 			 "reconnecting every second", l->adapter, l->network);
 	}
+	if (l->joined)
+		l->joined(l->opaque, up); /* first: the owner may renew what the hello says */
+	if (up)
+		l2_link_send_hello(l);
 }
 
 static void link_free(struct l2_link *l)
 {
 	free(l->attach);
 	free(l->network);
-	free(l->hello);
 	free(l);
 }
 
@@ -123,6 +132,9 @@ int l2_link_start(uv_loop_t *loop, const struct l2_link_config *cfg, struct l2_l
 	}
 	l->adapter = cfg->adapter;
 	l->cable = cfg->cable;
+	l->hello = cfg->hello;
+	l->joined = cfg->joined;
+	l->opaque = cfg->opaque;
 	h = (struct device_handler){ .frame = link_from_vm, .link = link_vm_link, .opaque = l };
 	rc = device_open(loop, cfg->attach, &h, &l->vm, err, errlen);
 	if (rc < 0) {
@@ -144,23 +156,6 @@ int l2_link_start(uv_loop_t *loop, const struct l2_link_config *cfg, struct l2_l
 void l2_link_set_cable(struct l2_link *l, bool connected)
 {
 	l->cable = connected;
-}
-
-int l2_link_set_hello(struct l2_link *l, const uint8_t *frame, size_t len)
-{
-	uint8_t *copy = NULL;
-
-	if (len > LINK_HELLO_MAX)
-		return -EINVAL;
-	if (len && !(copy = malloc(len)))
-		return -ENOMEM;
-	if (len)
-		memcpy(copy, frame, len);
-	free(l->hello);
-	l->hello = copy;
-	l->hello_len = len;
-	link_send_hello(l);
-	return 0;
 }
 
 void l2_link_get_stats(const struct l2_link *l, struct l2_link_stats *st)

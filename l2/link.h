@@ -9,8 +9,9 @@
  * The VM's side stays up whatever the switch does: while the switch is
  * absent, frames from the VM are dropped and the link reconnects every
  * second, so the VM finds its network (same gateway, same lease) again when
- * it comes back. When a hello frame is set (l2/switch.h: the port's VM,
- * adapter, MAC and promiscuous policy), it is sent first on every join.
+ * it comes back. A hello frame (l2/switch.h: the port's VM, adapter, MAC and
+ * promiscuous policy, with the network's secret) is sent first on every
+ * join, built by the mode at that moment.
  */
 #ifndef NATD_L2_LINK_H
 #define NATD_L2_LINK_H
@@ -28,6 +29,13 @@ struct l2_link_config {
 	const char *switch_spec;    /* "stream-connect:PATH" of the switch */
 	const char *network;        /* "NAT network natnet1", for log lines */
 	bool cable;                 /* cable connected at start */
+	/* Builds the hello frame sent first on every join (len 0: none);
+	 * returns its length or 0. May be NULL. */
+	size_t (*hello)(void *opaque, uint8_t *buf, size_t cap);
+	/* Told at each join (up; before the hello is built) and each loss of
+	 * the switch. May be NULL. */
+	void (*joined)(void *opaque, bool up);
+	void *opaque;
 };
 
 struct l2_link_stats {
@@ -49,9 +57,9 @@ int l2_link_start(uv_loop_t *loop, const struct l2_link_config *cfg, struct l2_l
 /* setlinkstate: while false, frames are dropped both ways. */
 void l2_link_set_cable(struct l2_link *l, bool connected);
 
-/* The frame sent to the switch on every join (a copy is kept; len 0 for
- * none); sent at once when joined now. 0 or -EINVAL (too long), -ENOMEM. */
-int l2_link_set_hello(struct l2_link *l, const uint8_t *frame, size_t len);
+/* Sends a new hello now (cfg->hello builds it), when joined: a live change
+ * of what it says. */
+void l2_link_send_hello(struct l2_link *l);
 
 void l2_link_get_stats(const struct l2_link *l, struct l2_link_stats *st);
 

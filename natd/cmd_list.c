@@ -3,20 +3,24 @@
  * cmd_list.c - `natd list KIND`, in VBoxManage list's words and layouts.
  *
  * Each kind is one entry of kinds[] (name, one line for --help, the
- * function that prints it); `list intnets` and `list hostonlyifs` join the
- * table when their modes exist. Listing reads natd.json without its lock
+ * function that prints it); `list hostonlyifs` joins the table when its
+ * mode exists. Listing reads natd.json without its lock
  * (writers replace it atomically) and changes nothing.
  */
 #include "natd/cmd_list.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/bytes.h"
 #include "natd/config.h"
+#include "natd/daemon.h"
 #include "natd/dhcpsrv_store.h"
+#include "natd/intnet_service.h"
 
 /* DHCP servers, as VBoxManage list dhcpservers shows them. */
 static int list_dhcpservers(void)
@@ -61,6 +65,84 @@ static int list_dhcpservers(void)
 	return 0;
 }
 
+/* One running internal network, from its daemon's status. */
+static void list_one_intnet(const char *home, const char *name)
+{
+	json_t *st = NULL, *port;
+	char err[512];
+	size_t i;
+
+	if (intnet_service_status(home, name, &st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "natd list intnets: %s: %s\n", name, err);
+		return;
+	}
+	printf("Name:        %s\n", name);
+	printf("VMs:         %lld\n", (long long)json_integer_value(json_object_get(st,
+									"vms_attached")));
+	printf("Switched:    %lld frames, %lld flooded, %lld dropped\n",
+	       (long long)json_integer_value(json_object_get(st, "frames_switched")),
+	       (long long)json_integer_value(json_object_get(st, "frames_flooded")),
+	       (long long)json_integer_value(json_object_get(st, "frames_dropped")));
+	json_array_foreach(json_object_get(st, "ports"), i, port) {
+		const char *vm = json_string_value(json_object_get(port, "vm"));
+		const char *mac = json_string_value(json_object_get(port, "mac"));
+
+		printf("    port %lld: ", (long long)json_integer_value(json_object_get(port,
+											 "port")));
+		if (json_is_true(json_object_get(port, "host")))
+			printf("natd's own (DHCP server)");
+		else if (vm && vm[0])
+			printf("VM %s adapter %lld", vm,
+			       (long long)json_integer_value(json_object_get(port, "adapter")));
+		else
+			printf("a VM connected directly (pid %lld)",
+			       (long long)json_integer_value(json_object_get(port, "pid")));
+		printf(", MAC %s, promiscuous policy %s, frames in %lld out %lld, dropped %lld\n",
+		       mac && mac[0] ? mac : "unknown",
+		       json_string_value(json_object_get(port, "promisc")),
+		       (long long)json_integer_value(json_object_get(port, "rx_frames")),
+		       (long long)json_integer_value(json_object_get(port, "tx_frames")),
+		       (long long)(json_integer_value(json_object_get(port, "rx_dropped")) +
+				   json_integer_value(json_object_get(port, "tx_dropped"))));
+	}
+	json_decref(st);
+}
+
+/* Internal networks that exist now (a VM is on them), with their ports. */
+static int list_intnets(void)
+{
+	char home[PATH_MAX], dir[PATH_MAX];
+	struct dirent **names;
+	int n, shown = 0;
+
+	config_default_home(home, sizeof(home));
+	if (intnet_run_path(home, NULL, NULL, dir, sizeof(dir)) < 0) {
+		fprintf(stderr, "natd list intnets: NATD_HOME is too long\n");
+		return 1;
+	}
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return 0; /* no internal network was ever made here */
+	for (int i = 0; i < n; i++) {
+		char name[NATD_NAME_MAX], pid[PATH_MAX];
+		size_t len = strlen(names[i]->d_name);
+
+		if (len > 4 && len - 4 < sizeof(name) && !strcmp(names[i]->d_name + len - 4, ".pid")) {
+			snprintf(name, sizeof(name), "%.*s", (int)(len - 4), names[i]->d_name);
+			if (config_name_valid(name) &&
+			    intnet_run_path(home, name, "pid", pid, sizeof(pid)) == 0 &&
+			    daemon_running(pid, NULL) == 1) {
+				if (shown++)
+					printf("\n");
+				list_one_intnet(home, name);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
 static const struct list_kind {
 	const char *name;
 	const char *what;
@@ -68,6 +150,8 @@ static const struct list_kind {
 } kinds[] = {
 	{ "dhcpservers", "DHCP servers of internal networks and host-only interfaces",
 	  list_dhcpservers },
+	{ "intnets", "internal networks that exist now (a VM is on them) and their ports",
+	  list_intnets },
 };
 
 static void known_kinds(FILE *out, const char *sep)

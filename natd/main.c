@@ -24,6 +24,8 @@
 #include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
+#include "natd/daemon.h"
+#include "natd/intnet_service.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
@@ -301,6 +303,15 @@ static int app_find_switch(enum nic_mode m, const char *home, const char *name,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (m == NIC_MODE_INTNET) {
+		rc = intnet_service_ensure(home, name, err, errlen);
+		if (rc < 0 || (rc = intnet_read_secret(home, name, out->secret, err, errlen)) < 0)
+			return rc;
+		out->running = true;
+		intnet_run_path(home, name, "sock", sock, sizeof(sock));
+		snprintf(out->spec, sizeof(out->spec), "stream-connect:%s", sock);
+		return 0;
+	}
 	if (m != NIC_MODE_NATNETWORK)
 		return errfmt(err, errlen, -ENOSYS, "no switch for %s adapters",
 			      adapter_mode_name(m));
@@ -308,6 +319,9 @@ static int app_find_switch(enum nic_mode m, const char *home, const char *name,
 	if (rc < 0)
 		return rc;
 	out->running = natnet_service_running(home, name, NULL) == 1;
+	if (out->running && natnet_run_path(home, name, "key", sock, sizeof(sock)) == 0 &&
+	    daemon_read_secret(sock, out->secret, sizeof(out->secret), err, errlen) < 0)
+		log_warn("NAT network %s: %s (its ports stay deny)", name, err);
 	if (natnet_run_path(home, name, "sock", sock, sizeof(sock)) < 0 ||
 	    (size_t)snprintf(out->spec, sizeof(out->spec), "stream-connect:%s", sock) >=
 	    sizeof(out->spec) || device_spec_check(out->spec, err, errlen) < 0)
@@ -537,6 +551,8 @@ int main(int argc, char **argv)
 		return cmd_dhcpserver(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
 		return cmd_list(argc - 1, argv + 1);
+	if (!strcmp(cmd, "intnet-switch")) /* internal: started by --nic<x> intnet */
+		return intnet_service_main_cmd(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bandwidthctl")) {
 		fprintf(stderr, "natd %s: not supported yet\n", cmd);
 		return 2;

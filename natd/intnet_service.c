@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * intnet_service.c - an internal network's switch daemon and the calls that
+ * start and ask it (see intnet_service.h).
+ *
+ * Theory of operation
+ * -------------------
+ * An adapter of `natd run` in intnet mode (modes/intnet.c) calls
+ * intnet_service_ensure(): when no daemon holds NAME.pid's lock, it starts
+ * one as a daemon (natd/daemon.h) that execs `natd intnet-switch NAME` (a
+ * fresh process: `natd run`'s own loop and lwIP must not be shared), and
+ * waits until the switch accepts connections. Two adapters starting at
+ * once may both try: the second daemon finds the lock taken, reports ready
+ * and exits, and both adapters join the first one's switch.
+ *
+ * The daemon writes a new random secret to NAME.key (0600) before it
+ * listens; natd adapters read it and put it in their hello frame, so only
+ * they (not a guest, and not a QEMU connected directly) can choose a port's
+ * promiscuous policy. It checks once a second whether any VM is on the
+ * switch and exits after INTNET_IDLE_CHECKS checks without one: the network
+ * is gone after the last adapter left. An adapter that comes back later
+ * starts it again.
+ *
+ * Shutdown, on SIGTERM or when idle: control socket, switch (ports, socket
+ * file), timers and signals; the pid file is removed while still locked.
+ */
+#include "natd/intnet_service.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "base/log.h"
+#include "natd/config.h"
+#include "natd/ctl.h"
+#include "natd/daemon.h"
+#include "natd/natnet_store.h"
+
+#define INTNET_READY_TIMEOUT_MS 10000
+#define INTNET_CTL_TIMEOUT_MS   5000
+#define INTNET_IDLE_CHECKS      3     /* seconds without a VM before exiting */
+
+int intnet_run_path(const char *home, const char *name, const char *suffix, char *out,
+		    size_t outlen)
+{
+	int n;
+
+	if (strlen(home) > PATH_MAX - 100 || (name && strlen(name) >= NATD_NAME_MAX) ||
+	    (suffix && strlen(suffix) > 8))
+		return -ENAMETOOLONG;
+	if (name)
+		n = snprintf(out, outlen, "%.*s/run/intnet/%.63s.%.8s", PATH_MAX - 100, home,
+			     name, suffix);
+	else
+		n = snprintf(out, outlen, "%.*s/run/intnet", PATH_MAX - 100, home);
+	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+}
+
+/* ===================================================================== */
+/* The daemon                                                             */
+/* ===================================================================== */
+
+static struct {
+	uv_loop_t *loop;
+	const char *home, *name;
+	struct eth_switch *sw;
+	struct ctl_server *ctl;
+	uv_signal_t sig_int, sig_term;
+	uv_timer_t idle;
+	unsigned idle_checks;
+	bool stopping;
+	uint64_t started_ms;
+	int pid_fd;
+	char pid_path[PATH_MAX];
+} isv;
+
+static void isv_handle_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void isv_switch_closed(void *opaque)
+{
+	(void)opaque;
+	uv_close((uv_handle_t *)&isv.sig_int, isv_handle_closed);
+	uv_close((uv_handle_t *)&isv.sig_term, isv_handle_closed);
+	uv_close((uv_handle_t *)&isv.idle, isv_handle_closed);
+}
+
+static void isv_stop(void)
+{
+	if (isv.stopping)
+		return;
+	isv.stopping = true;
+	if (isv.ctl) {
+		ctl_server_close(isv.ctl, NULL, NULL);
+		isv.ctl = NULL;
+	}
+	if (isv.sw)
+		switch_close(isv.sw, isv_switch_closed, NULL);
+	else
+		isv_switch_closed(NULL);
+	isv.sw = NULL;
+}
+
+static void isv_signal(uv_signal_t *h, int signum)
+{
+	(void)h;
+	log_info("%s: stopping", strsignal(signum));
+	isv_stop();
+}
+
+static void isv_idle_cb(uv_timer_t *t)
+{
+	struct switch_stats st;
+
+	(void)t;
+	if (isv.stopping)
+		return;
+	switch_get_stats(isv.sw, &st);
+	isv.idle_checks = st.ports ? 0 : isv.idle_checks + 1;
+	if (isv.idle_checks >= INTNET_IDLE_CHECKS) {
+		log_info("no VM on the network any more: exiting");
+		isv_stop();
+	}
+}
+
+static int isv_port_json(void *opaque, const struct switch_port_info *p)
+{
+	char mac[18] = "";
+
+	if (p->mac_known)
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0],
+			 p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
+	json_array_append_new(opaque, json_pack(
+		"{s:I, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+		"port", (json_int_t)p->idx, "host", p->host, "vm", p->vm,
+		"adapter", (json_int_t)p->adapter, "mac", mac,
+		"promisc", switch_policy_name(p->policy), "pid", (json_int_t)p->pid,
+		"rx_frames", (json_int_t)p->rx_frames, "tx_frames", (json_int_t)p->tx_frames,
+		"rx_dropped", (json_int_t)p->rx_dropped, "tx_dropped", (json_int_t)p->tx_dropped));
+	return 0;
+}
+
+static json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	struct switch_stats ss;
+	json_t *r, *ports = json_array();
+
+	(void)opaque;
+	(void)args;
+	(void)err;
+	(void)errlen;
+	switch_get_stats(isv.sw, &ss);
+	switch_foreach_port(isv.sw, isv_port_json, ports);
+	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name", isv.name,
+		      "pid", (json_int_t)getpid(),
+		      "uptime", (json_int_t)((uv_now(isv.loop) - isv.started_ms) / 1000),
+		      "vms_attached", (json_int_t)ss.ports,
+		      "addresses_learnt", (json_int_t)ss.fdb_entries,
+		      "frames_switched", (json_int_t)ss.frames,
+		      "frames_flooded", (json_int_t)ss.flooded,
+		      "frames_dropped", (json_int_t)ss.dropped);
+	json_object_set_new(r, "ports", ports);
+	return r;
+}
+
+static int isv_setup(char *err, size_t errlen)
+{
+	struct switch_config sc = { .owner_uid = geteuid(), .share_gid = (gid_t)-1 };
+	char sock[PATH_MAX], ctl[PATH_MAX], key[PATH_MAX], what[NATD_NAME_MAX + 24];
+	int rc;
+
+	intnet_run_path(isv.home, isv.name, "key", key, sizeof(key));
+	rc = daemon_new_secret(key, sc.secret, sizeof(sc.secret), err, errlen);
+	if (rc < 0)
+		return rc;
+	intnet_run_path(isv.home, isv.name, "sock", sock, sizeof(sock));
+	snprintf(what, sizeof(what), "internal network %s", isv.name);
+	sc.sock_path = sock;
+	sc.name = what;
+	rc = switch_start(isv.loop, &sc, &isv.sw, err, errlen);
+	if (rc < 0)
+		return rc;
+	intnet_run_path(isv.home, isv.name, "ctl", ctl, sizeof(ctl));
+	rc = ctl_server_start(isv.loop, ctl, &isv.ctl, err, errlen);
+	if (rc < 0)
+		return rc;
+	ctl_server_register(isv.ctl, "status", isv_ctl_status, NULL);
+	uv_timer_start(&isv.idle, isv_idle_cb, 1000, 1000);
+	return 0;
+}
+
+static int isv_main(const char *home, const char *name, int ready_fd)
+{
+	char err[512];
+	int rc;
+
+	memset(&isv, 0, sizeof(isv));
+	isv.home = home;
+	isv.name = name;
+	isv.pid_fd = -1;
+	log_set_prefix(name);
+	intnet_run_path(home, name, "pid", isv.pid_path, sizeof(isv.pid_path));
+	rc = daemon_lock_pid(isv.pid_path, &isv.pid_fd, err, sizeof(err));
+	if (rc == -EBUSY) {
+		daemon_ready(&ready_fd); /* another daemon serves the network */
+		return 0;
+	}
+	if (rc < 0) {
+		daemon_report(ready_fd, "error: %s", err);
+		return 1;
+	}
+	log_info("starting internal network %s, pid %ld", name, (long)getpid());
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	isv.loop = uv_default_loop();
+	isv.started_ms = uv_now(isv.loop);
+	uv_signal_init(isv.loop, &isv.sig_int);
+	uv_signal_init(isv.loop, &isv.sig_term);
+	uv_signal_start(&isv.sig_int, isv_signal, SIGINT);
+	uv_signal_start(&isv.sig_term, isv_signal, SIGTERM);
+	uv_timer_init(isv.loop, &isv.idle);
+	err[0] = '\0';
+	rc = isv_setup(err, sizeof(err));
+	if (rc < 0) {
+		log_err("%s", err[0] ? err : strerror(-rc));
+		daemon_report(ready_fd, "error: %s", err[0] ? err : strerror(-rc));
+		isv_stop();
+	} else {
+		log_info("running: switch %s/run/intnet/%s.sock", home, name);
+		daemon_ready(&ready_fd);
+	}
+	uv_run(isv.loop, UV_RUN_DEFAULT);
+	uv_loop_close(isv.loop);
+	unlink(isv.pid_path);
+	log_info("stopped");
+	return rc < 0 ? 1 : 0;
+}
+
+int intnet_service_main_cmd(int argc, char **argv)
+{
+	char home[PATH_MAX];
+	int ready_fd = -1;
+
+	if (argc < 2 || argc > 3 || !config_name_valid(argv[1])) {
+		fprintf(stderr, "natd intnet-switch: internal command of natd run's intnet "
+			"mode: natd intnet-switch NAME [READY_FD]\n");
+		return 2;
+	}
+	if (argc == 3)
+		ready_fd = atoi(argv[2]);
+	config_default_home(home, sizeof(home));
+	return isv_main(home, argv[1], ready_fd);
+}
+
+/* ===================================================================== */
+/* The adapters' side                                                     */
+/* ===================================================================== */
+
+struct isv_exec_args {
+	const char *name;
+};
+
+/* In the daemon_spawn() child: a fresh natd process for the daemon. */
+static int isv_exec(void *arg, int ready_fd)
+{
+	const struct isv_exec_args *a = arg;
+	char fd[16], self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0) {
+		daemon_report(ready_fd, "error: cannot find natd's executable: %s",
+			      strerror(errno));
+		return 1;
+	}
+	self[n] = '\0';
+	snprintf(fd, sizeof(fd), "%d", ready_fd);
+	fcntl(ready_fd, F_SETFD, 0); /* the pipe crosses exec */
+	execl(self, "natd", "intnet-switch", a->name, fd, (char *)NULL);
+	daemon_report(ready_fd, "error: exec %s: %s", self, strerror(errno));
+	return 1;
+}
+
+/* 0 once the switch socket accepts a connection within timeout_ms. */
+static int isv_wait_listening(const char *sock, int timeout_ms, int *why)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	for (int waited = 0; waited <= timeout_ms; waited += 20) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int r;
+
+		if (fd < 0)
+			return -errno;
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		*why = r < 0 ? errno : 0;
+		close(fd);
+		if (r == 0)
+			return 0;
+		if (*why == EACCES || *why == EPERM)
+			return -*why;
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+int intnet_service_ensure(const char *home, const char *name, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], sock[PATH_MAX], pid[PATH_MAX], log[PATH_MAX];
+	struct sockaddr_un sa;
+	struct stat st;
+	int rc, why = 0;
+
+	if (intnet_run_path(home, NULL, NULL, dir, sizeof(dir)) < 0 ||
+	    intnet_run_path(home, name, "sock", sock, sizeof(sock)) < 0 ||
+	    strlen(sock) >= sizeof(sa.sun_path))
+		return errfmt(err, errlen, -ENAMETOOLONG, "the internal network's socket path "
+			      "under NATD_HOME is longer than a UNIX socket path may be (%zu "
+			      "bytes): use a shorter NATD_HOME or name", sizeof(sa.sun_path) - 1);
+	rc = natnet_mkdir_p(dir);
+	if (rc < 0)
+		return errfmt(err, errlen, rc, "cannot create %s: %s", dir, strerror(-rc));
+	if (stat(dir, &st) == 0 && st.st_uid != geteuid() && geteuid() != 0)
+		return errfmt(err, errlen, -EPERM, "%s belongs to uid %ld, not to you: internal "
+			      "networks are shared by one user's VMs only", dir,
+			      (long)st.st_uid);
+	intnet_run_path(home, name, "pid", pid, sizeof(pid));
+	if (daemon_running(pid, NULL) != 1) {
+		struct isv_exec_args a = { name };
+
+		intnet_run_path(home, name, "log", log, sizeof(log));
+		rc = daemon_spawn(log, isv_exec, &a, INTNET_READY_TIMEOUT_MS, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	rc = isv_wait_listening(sock, INTNET_READY_TIMEOUT_MS, &why);
+	if (rc == -EACCES || rc == -EPERM)
+		return errfmt(err, errlen, rc, "internal network '%s': %s: permission denied "
+			      "(it belongs to another user)", name, sock);
+	if (rc < 0)
+		return errfmt(err, errlen, rc, "internal network '%s': its switch %s does not "
+			      "answer: %s", name, sock, strerror(why ? why : -rc));
+	return 0;
+}
+
+int intnet_read_secret(const char *home, const char *name, uint8_t secret[SWITCH_SECRET_LEN],
+		       char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (intnet_run_path(home, name, "key", path, sizeof(path)) < 0)
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	return daemon_read_secret(path, secret, SWITCH_SECRET_LEN, err, errlen);
+}
+
+int intnet_service_status(const char *home, const char *name, json_t **out, char *err,
+			  size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (intnet_run_path(home, name, "pid", path, sizeof(path)) < 0)
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	if (daemon_running(path, NULL) != 1)
+		return errfmt(err, errlen, -ESRCH, "internal network '%s' has no VMs", name);
+	intnet_run_path(home, name, "ctl", path, sizeof(path));
+	return ctl_call(path, "status", NULL, INTNET_CTL_TIMEOUT_MS, out, err, errlen);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * intnet_service.h - the switch of an internal network (--nic<x> intnet
+ * --intnet<x> NAME, VirtualBox manual 6.6): a small daemon that the first
+ * adapter to join starts and that ends after the last one left. No central
+ * configuration: the name is the network.
+ *
+ * Files, under $NATD_HOME/run/intnet/ (mode 0700: only natd's user and root
+ * get in): NAME.sock (the switch, QEMU -netdev stream framing), NAME.pid
+ * (locked while the daemon runs), NAME.ctl (control socket: "status",
+ * "dhcpserver"), NAME.key (the secret a natd adapter proves itself with in
+ * its hello frame, l2/switch.h), NAME.log.
+ */
+#ifndef NATD_INTNET_SERVICE_H
+#define NATD_INTNET_SERVICE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "l2/switch.h"
+
+/* home/run/intnet/NAME.SUFFIX (home/run/intnet when name is NULL). 0 or
+ * -ENAMETOOLONG. */
+int intnet_run_path(const char *home, const char *name, const char *suffix, char *out,
+		    size_t outlen);
+
+/* Makes sure network name's daemon runs (starting it if not) and its switch
+ * accepts connections. 0, or -errno with the reason in err. */
+int intnet_service_ensure(const char *home, const char *name, char *err, size_t errlen);
+
+/* The running network's secret (its NAME.key). 0 or -errno with err. */
+int intnet_read_secret(const char *home, const char *name, uint8_t secret[SWITCH_SECRET_LEN],
+		       char *err, size_t errlen);
+
+/* The daemon's "status" (ports and their counters): a new reference. 0,
+ * -ESRCH when it does not run, -errno with err. */
+int intnet_service_status(const char *home, const char *name, json_t **out, char *err,
+			  size_t errlen);
+
+/* `natd intnet-switch NAME` (internal: what intnet_service_ensure starts). */
+int intnet_service_main_cmd(int argc, char **argv);
+
+#endif
