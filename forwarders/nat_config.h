@@ -15,6 +15,8 @@
 
 #include "forwarders/pfrule.h"
 
+struct dhcp_server_config;
+
 #define NAT_MAX_ADAPTERS 8   /* adapters per process, numbered 1..8 */
 #define NAT_MAX_NATPF    64
 #define NAT_MAX_LOOPBACK 4
@@ -59,6 +61,10 @@ struct nat_config {
 	unsigned n_loopback;
 	bool loopback6_set;           /* --loopback-6: this prefix address */
 	struct in6_addr loopback6;    /* reaches the host's ::1 */
+	/* Set only for a DHCP server's port (natd/intnet_service.c): this DHCP
+	 * configuration as it is (no router, DNS or boot file of natd's own);
+	 * NULL: derived from the fields above. */
+	const struct dhcp_server_config *dhcp;
 };
 
 #endif

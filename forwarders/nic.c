@@ -274,6 +274,8 @@ static void nic_dhcp_boot(struct nic *nic)
 	struct dhcp_server_config dc = nic->dhcp_cfg;
 	char ns[INET_ADDRSTRLEN];
 
+	if (nic->cfg->dhcp)
+		return; /* a dhcpserver's boot file is an option of its own (67) */
 	nic_boot_files(nic->cfg, dc.boot_file, dc.boot_file_efi);
 	if (!strcmp(dc.boot_file, nic->dhcp_cfg.boot_file) &&
 	    !strcmp(dc.boot_file_efi, nic->dhcp_cfg.boot_file_efi))
@@ -354,6 +356,10 @@ static void nic_dhcp_config(const struct nat_config *cfg, struct dhcp_server_con
 	struct resolvconf rc;
 	bool have_rc;
 
+	if (cfg->dhcp) {
+		*dc = *cfg->dhcp;
+		return;
+	}
 	memset(dc, 0, sizeof(*dc));
 	dc->network = cfg->network;
 	dc->netmask = cfg->netmask;
@@ -481,8 +487,19 @@ out:
 	return rc;
 }
 
+int nic_dhcp_reconfigure(struct nic *nic, const struct dhcp_server_config *dc)
+{
+	int rc = dhcp_server_reconfigure(nic->dhcp, dc);
+
+	if (rc == 0)
+		nic->dhcp_cfg = *dc;
+	return rc;
+}
+
 void nic_resolvconf_changed(struct nic *nic)
 {
+	if (nic->cfg->dhcp)
+		return; /* a dhcpserver's options are its own */
 	struct dhcp_server_config now, dc = nic->dhcp_cfg;
 
 	nic_dhcp_config(nic->cfg, &now);

@@ -51,6 +51,10 @@ void nic_resolvconf_changed(struct nic *nic);
 void nic_boot_files(const struct nat_config *cfg, char file[TFTP_BOOT_FILE_MAX],
 		    char efi[TFTP_BOOT_FILE_MAX]);
 
+/* Replaces the DHCP server's configuration (a dhcpserver's port whose
+ * reservations changed); leases stay. 0 or -EINVAL (the server refused it). */
+int nic_dhcp_reconfigure(struct nic *nic, const struct dhcp_server_config *dc);
+
 /* The gateway's MAC on this adapter: 52:55 followed by the gateway's IPv4. */
 void nic_gateway_mac(const struct nat_config *cfg, uint8_t mac[6]);
 

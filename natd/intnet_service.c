@@ -21,8 +21,14 @@
  * is gone after the last adapter left. An adapter that comes back later
  * starts it again.
  *
- * Shutdown, on SIGTERM or when idle: control socket, switch (ports, socket
- * file), timers and signals; the pid file is removed while still locked.
+ * When natd.json defines an enabled `natd dhcpserver` for the network, the
+ * daemon runs it as a host port of the switch (natd/dhcpsrv_port.h), with
+ * lwIP on its loop; `natd dhcpserver start|stop|restart` reach it through
+ * the control socket.
+ *
+ * Shutdown, on SIGTERM or when idle: control socket, DHCP server, switch
+ * (ports, socket file), lwIP, timers and signals; the pid file is removed
+ * while still locked.
  */
 #include "natd/intnet_service.h"
 
@@ -43,7 +49,9 @@
 #include "natd/config.h"
 #include "natd/ctl.h"
 #include "natd/daemon.h"
+#include "natd/dhcpsrv_port.h"
 #include "natd/natnet_store.h"
+#include "stack/stack.h"
 
 #define INTNET_READY_TIMEOUT_MS 10000
 #define INTNET_CTL_TIMEOUT_MS   5000
@@ -77,6 +85,9 @@ static struct {
 	uv_signal_t sig_int, sig_term;
 	uv_timer_t idle;
 	unsigned idle_checks;
+	struct dhcpsrv_port *dhcp;    /* the network's dhcpserver, when enabled */
+	bool dhcp_closing, dhcp_restart;
+	bool stack_started;
 	bool stopping;
 	uint64_t started_ms;
 	int pid_fd;
@@ -88,12 +99,33 @@ static void isv_handle_closed(uv_handle_t *h)
 	(void)h;
 }
 
-static void isv_switch_closed(void *opaque)
+static void isv_stack_closed(void *opaque)
 {
 	(void)opaque;
 	uv_close((uv_handle_t *)&isv.sig_int, isv_handle_closed);
 	uv_close((uv_handle_t *)&isv.sig_term, isv_handle_closed);
 	uv_close((uv_handle_t *)&isv.idle, isv_handle_closed);
+}
+
+static void isv_switch_closed(void *opaque)
+{
+	(void)opaque;
+	if (isv.stack_started)
+		stack_shutdown(isv_stack_closed, NULL);
+	else
+		isv_stack_closed(NULL);
+}
+
+/* Shutdown order: control socket, DHCP server, switch, lwIP, handles. */
+static void isv_dhcp_closed_stop(void *opaque)
+{
+	(void)opaque;
+	isv.dhcp_closing = false;
+	if (isv.sw)
+		switch_close(isv.sw, isv_switch_closed, NULL);
+	else
+		isv_switch_closed(NULL);
+	isv.sw = NULL;
 }
 
 static void isv_stop(void)
@@ -105,11 +137,127 @@ static void isv_stop(void)
 		ctl_server_close(isv.ctl, NULL, NULL);
 		isv.ctl = NULL;
 	}
-	if (isv.sw)
-		switch_close(isv.sw, isv_switch_closed, NULL);
-	else
-		isv_switch_closed(NULL);
-	isv.sw = NULL;
+	if (isv.dhcp) {
+		struct dhcpsrv_port *p = isv.dhcp;
+
+		isv.dhcp = NULL;
+		isv.dhcp_closing = true;
+		dhcpsrv_port_stop(p, isv_dhcp_closed_stop, NULL);
+	} else if (!isv.dhcp_closing) {
+		isv_dhcp_closed_stop(NULL);
+	}
+}
+
+/* --- the network's DHCP server (natd dhcpserver --network=NAME) ------------ */
+
+static int isv_port_to_dhcp(void *opaque, const struct switch_port_info *p)
+{
+	(void)opaque;
+	dhcpsrv_port_port_changed(isv.dhcp, p);
+	return 0;
+}
+
+/* Starts the server when natd.json defines one for this network and it is
+ * enabled. 0 (also when there is none), or -errno with err. */
+static int isv_dhcp_start(char *err, size_t errlen)
+{
+	struct natnet_store st;
+	struct dhcpsrv_store ds;
+	struct dhcpsrv_def d;
+	int i, rc;
+
+	if (isv.dhcp || isv.dhcp_closing || isv.stopping)
+		return 0;
+	rc = dhcpsrv_store_load(&st, &ds, isv.home, false, err, errlen);
+	if (rc < 0)
+		return rc;
+	i = dhcpsrv_store_find(&ds, isv.name);
+	if (i >= 0)
+		d = ds.defs[i];
+	dhcpsrv_store_release(&st, &ds);
+	if (i < 0 || d.kind != DHCPSRV_KIND_NETWORK) {
+		log_info("no DHCP server defined for this network");
+		return 0;
+	}
+	if (!d.enabled) {
+		log_info("its DHCP server is disabled (natd dhcpserver modify --network=%s "
+			 "--enable)", isv.name);
+		return 0;
+	}
+	if (!isv.stack_started) {
+		rc = stack_init(isv.loop);
+		if (rc < 0)
+			return errfmt(err, errlen, rc, "cannot start the stack: %s",
+				      uv_strerror(rc));
+		isv.stack_started = true;
+	}
+	rc = dhcpsrv_port_start(isv.loop, isv.home, &d, isv.sw, &isv.dhcp, err, errlen);
+	if (rc < 0)
+		return rc;
+	switch_foreach_port(isv.sw, isv_port_to_dhcp, NULL); /* VMs already on it */
+	return 0;
+}
+
+static void isv_dhcp_stopped(void *opaque)
+{
+	char err[512];
+
+	(void)opaque;
+	isv.dhcp_closing = false;
+	if (isv.stopping) {
+		isv_dhcp_closed_stop(NULL);
+		return;
+	}
+	if (isv.dhcp_restart) {
+		isv.dhcp_restart = false;
+		if (isv_dhcp_start(err, sizeof(err)) < 0)
+			log_err("DHCP server: %s", err);
+	}
+}
+
+static void isv_dhcp_stop(bool restart)
+{
+	struct dhcpsrv_port *p = isv.dhcp;
+
+	isv.dhcp_restart = restart;
+	if (!p)
+		return;
+	isv.dhcp = NULL;
+	isv.dhcp_closing = true;
+	log_info("DHCP server stopped%s", restart ? "; restarting it" : "");
+	dhcpsrv_port_stop(p, isv_dhcp_stopped, NULL);
+}
+
+static void isv_port_observer(void *opaque, const struct switch_port_info *p, bool gone)
+{
+	(void)opaque;
+	if (isv.dhcp && !gone)
+		dhcpsrv_port_port_changed(isv.dhcp, p);
+}
+
+/* dhcpserver: {"action": "start" | "stop" | "restart"} (natd dhcpserver). */
+static json_t *isv_ctl_dhcpserver(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	const char *a = json_string_value(json_object_get(args, "action"));
+
+	(void)opaque;
+	if (!a || (strcmp(a, "start") && strcmp(a, "stop") && strcmp(a, "restart"))) {
+		snprintf(err, errlen, "dhcpserver: action must be start, stop or restart");
+		return NULL;
+	}
+	if (!strcmp(a, "stop")) {
+		isv_dhcp_stop(false);
+	} else if (!strcmp(a, "restart") && (isv.dhcp || isv.dhcp_closing)) {
+		if (isv.dhcp)
+			isv_dhcp_stop(true);
+		else
+			isv.dhcp_restart = true;
+	} else if (isv.dhcp_closing) {
+		isv.dhcp_restart = true; /* start once the old one is gone */
+	} else if (isv_dhcp_start(err, errlen) < 0) {
+		return NULL;
+	}
+	return json_object();
 }
 
 static void isv_signal(uv_signal_t *h, int signum)
@@ -171,6 +319,7 @@ static json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 		      "frames_flooded", (json_int_t)ss.flooded,
 		      "frames_dropped", (json_int_t)ss.dropped);
 	json_object_set_new(r, "ports", ports);
+	json_object_set_new(r, "dhcp", isv.dhcp ? dhcpsrv_port_json(isv.dhcp) : json_null());
 	return r;
 }
 
@@ -196,6 +345,11 @@ static int isv_setup(char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	ctl_server_register(isv.ctl, "status", isv_ctl_status, NULL);
+	ctl_server_register(isv.ctl, "dhcpserver", isv_ctl_dhcpserver, NULL);
+	switch_set_port_observer(isv.sw, isv_port_observer, NULL);
+	rc = isv_dhcp_start(err, errlen);
+	if (rc < 0)
+		log_err("DHCP server not started: %s", err); /* the switch still works */
 	uv_timer_start(&isv.idle, isv_idle_cb, 1000, 1000);
 	return 0;
 }

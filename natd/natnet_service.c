@@ -58,6 +58,7 @@
 #include "forwarders/portfwd.h"
 #include "natd/ctl.h"
 #include "natd/daemon.h"
+#include "natd/lease_keeper.h"
 #include "base/log.h"
 #include "forwarders/nic.h"
 #include "forwarders/nic6.h"
@@ -103,8 +104,7 @@ static struct {
 	struct eth_switch *sw;
 	struct ctl_server *ctl;
 	uv_signal_t sig_int, sig_term;
-	uv_timer_t lease_timer;
-	bool lease_dirty;
+	struct lease_keeper *leases;  /* natnet-NAME.leases.json */
 	bool nat_started, dns_started, stopping;
 	uint64_t started_ms;
 	int pid_fd;
@@ -156,92 +156,6 @@ static void svc_fill_nic_config(void)
 		c->loopback_net[i].s_addr = htonl(ntohl(a->network.s_addr) + d->lo4[i].offset);
 		c->loopback_host[i] = d->lo4[i].host;
 	}
-}
-
-/* --- leases ------------------------------------------------------------- */
-
-struct lease_collect {
-	struct natnet_lease *l;
-	size_t n, max;
-	uint64_t now_ms;
-	time_t now;
-};
-
-static int svc_collect_lease(void *opaque, const struct dhcp_lease_info *li)
-{
-	struct lease_collect *lc = opaque;
-	struct natnet_lease *l;
-
-	if (!li->bound || li->expires_ms <= lc->now_ms || lc->n >= lc->max)
-		return 0;
-	l = &lc->l[lc->n++];
-	memset(l, 0, sizeof(*l));
-	memcpy(l->mac, li->mac, 6);
-	l->addr = li->addr;
-	snprintf(l->hostname, sizeof(l->hostname), "%s", li->hostname);
-	l->expires = (int64_t)lc->now + (int64_t)((li->expires_ms - lc->now_ms + 999) / 1000);
-	return 0;
-}
-
-static void svc_save_leases(void)
-{
-	static struct natnet_lease buf[NATNET_MAX_LEASES];
-	struct lease_collect lc = { buf, 0, NATNET_MAX_LEASES, stack_now_ms(), time(NULL) };
-	char err[512];
-
-	if (!svc.nic)
-		return;
-	svc.lease_dirty = false;
-	nic_foreach_lease(svc.nic, svc_collect_lease, &lc);
-	if (natnet_leases_save(svc.home, svc.def.name, buf, lc.n, err, sizeof(err)) < 0)
-		log_warn("cannot save the leases: %s", err);
-}
-
-static void svc_lease_timer_cb(uv_timer_t *t)
-{
-	(void)t;
-	if (svc.lease_dirty)
-		svc_save_leases();
-}
-
-static void svc_lease_event(void *opaque, enum dhcp_lease_event_kind ev,
-			    const struct dhcp_lease_info *l)
-{
-	(void)opaque;
-	(void)ev;
-	(void)l;
-	/* The server updates its table around the event: save once it is done. */
-	svc.lease_dirty = true;
-	uv_timer_start(&svc.lease_timer, svc_lease_timer_cb, 0, 0);
-}
-
-static void svc_restore_leases(void)
-{
-	static struct natnet_lease buf[NATNET_MAX_LEASES];
-	time_t now = time(NULL);
-	char err[512];
-	int n, restored = 0;
-
-	n = natnet_leases_load(svc.home, &svc.def, now, buf, NATNET_MAX_LEASES, err,
-			       sizeof(err));
-	if (n < 0) {
-		log_warn("leases not restored: %s", err);
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		struct dhcp_lease_info li;
-
-		memset(&li, 0, sizeof(li));
-		li.addr = buf[i].addr;
-		memcpy(li.mac, buf[i].mac, 6);
-		snprintf(li.hostname, sizeof(li.hostname), "%s", buf[i].hostname);
-		li.expires_ms = stack_now_ms() + (uint64_t)(buf[i].expires - now) * 1000u;
-		li.bound = true;
-		if (nic_restore_lease(svc.nic, &li) == 0)
-			restored++;
-	}
-	if (restored)
-		log_info("restored %d DHCP lease%s", restored, restored == 1 ? "" : "s");
 }
 
 /* --- port forwarding ------------------------------------------------------ */
@@ -336,7 +250,6 @@ static void svc_stack_closed(void *opaque)
 	(void)opaque;
 	uv_close((uv_handle_t *)&svc.sig_int, svc_handle_closed);
 	uv_close((uv_handle_t *)&svc.sig_term, svc_handle_closed);
-	uv_close((uv_handle_t *)&svc.lease_timer, svc_handle_closed);
 }
 
 static void svc_switch_closed(void *opaque)
@@ -361,8 +274,9 @@ static void svc_nat_closed(void *opaque)
 	if (svc.nic) {
 		struct nic *nic = svc.nic;
 
-		if (!svc.failure[0])
-			svc_save_leases();
+		if (svc.leases)
+			lease_keeper_stop(svc.leases, !svc.failure[0]);
+		svc.leases = NULL;
 		svc.nic = NULL;
 		nic_stop(nic, svc_nic_closed, NULL);
 	} else {
@@ -539,14 +453,13 @@ static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errle
 
 static int svc_setup(char *err, size_t errlen)
 {
-	char sock[PATH_MAX], ctl[PATH_MAX], key[PATH_MAX], name[NATD_NAME_MAX + 8];
+	char sock[PATH_MAX], ctl[PATH_MAX], key[PATH_MAX], path[PATH_MAX], name[NATD_NAME_MAX + 8];
 	char what[NATD_NAME_MAX + 16];
 	struct switch_config scfg;
 	uint8_t mac[6];
 	int rc;
 
 	svc.started_ms = stack_now_ms();
-	uv_timer_init(svc.loop, &svc.lease_timer);
 	rc = nat_init(svc.loop, (const unsigned[]){ 16384, 4096, 256 }, 60, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -576,11 +489,13 @@ static int svc_setup(char *err, size_t errlen)
 	rc = nic_start(svc.loop, 1, &svc.ncfg, &svc.nic, err, errlen);
 	if (rc < 0)
 		return rc;
-	nic_set_lease_observer(svc.nic, svc_lease_event, NULL);
 	rc = dns_nic_start(svc.nic, err, errlen);
 	if (rc < 0)
 		return rc;
-	svc_restore_leases();
+	natnet_leases_path(svc.home, svc.def.name, path, sizeof(path));
+	rc = lease_keeper_start(svc.loop, svc.nic, path, &svc.leases, err, errlen);
+	if (rc < 0)
+		return rc;
 	{
 		static struct pfrule none[1], rules[2 * NATNET_MAX_RULES];
 		unsigned n = svc_active_rules(&svc.def, rules);

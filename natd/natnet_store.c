@@ -883,7 +883,8 @@ int natnet_leases_parse(const char *text, size_t len, const struct natnet_def *d
 	json_t *root, *arr, *o;
 	size_t i, n = 0;
 
-	natnet_def_addrs(d, &a);
+	if (d)
+		natnet_def_addrs(d, &a);
 	root = json_loadb(text, len, 0, &je);
 	if (!root)
 		return errfmt(err, errlen, -EINVAL, "line %d column %d: %s", je.line, je.column,
@@ -910,8 +911,8 @@ int natnet_leases_parse(const char *text, size_t len, const struct natnet_def *d
 			continue;
 		l.expires = (int64_t)json_integer_value(exp);
 		h = ntohl(l.addr.s_addr);
-		if (l.expires <= (int64_t)now || h < ntohl(a.range_first.s_addr) ||
-		    h > ntohl(a.range_last.s_addr))
+		if (l.expires <= (int64_t)now || (d && (h < ntohl(a.range_first.s_addr) ||
+							 h > ntohl(a.range_last.s_addr))))
 			continue;
 		for (size_t j = 0; j < n; j++)
 			dup |= out[j].addr.s_addr == l.addr.s_addr ||
@@ -926,16 +927,14 @@ int natnet_leases_parse(const char *text, size_t len, const struct natnet_def *d
 	return (int)n;
 }
 
-int natnet_leases_load(const char *home, const struct natnet_def *d, time_t now,
+int natnet_leases_read(const char *path, const struct natnet_def *d, time_t now,
 		       struct natnet_lease *out, size_t max, char *err, size_t errlen)
 {
-	char path[PATH_MAX], why[256];
+	char why[256];
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (natnet_leases_path(home, d->name, path, sizeof(path)) < 0)
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
 	rc = read_file(path, &text, &len, why, sizeof(why));
 	if (rc == -ENOENT)
 		return 0;
@@ -948,18 +947,34 @@ int natnet_leases_load(const char *home, const struct natnet_def *d, time_t now,
 	return rc;
 }
 
+int natnet_leases_load(const char *home, const struct natnet_def *d, time_t now,
+		       struct natnet_lease *out, size_t max, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (natnet_leases_path(home, d->name, path, sizeof(path)) < 0)
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	return natnet_leases_read(path, d, now, out, max, err, errlen);
+}
+
 int natnet_leases_save(const char *home, const char *name, const struct natnet_lease *l,
 		       size_t n, char *err, size_t errlen)
 {
-	char path[PATH_MAX], mac[18], ip[INET_ADDRSTRLEN];
+	char path[PATH_MAX];
+
+	if (natnet_leases_path(home, name, path, sizeof(path)) < 0)
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	return natnet_leases_write(path, l, n, err, errlen);
+}
+
+int natnet_leases_write(const char *path, const struct natnet_lease *l, size_t n, char *err,
+			size_t errlen)
+{
+	char mac[18], ip[INET_ADDRSTRLEN];
 	json_t *arr = json_array(), *root;
 	char *text;
 	int rc;
 
-	if (natnet_leases_path(home, name, path, sizeof(path)) < 0) {
-		json_decref(arr);
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	}
 	for (size_t i = 0; arr && i < n; i++) {
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l[i].mac[0],
 			 l[i].mac[1], l[i].mac[2], l[i].mac[3], l[i].mac[4], l[i].mac[5]);

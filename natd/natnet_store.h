@@ -187,7 +187,8 @@ int natnet_leases_path(const char *home, const char *name, char *out, size_t out
 
 /*
  * Parses a lease file's text into out[0..max); entries that are malformed,
- * outside d's lease range or already expired at now are skipped. Returns
+ * outside d's lease range (d NULL: any address; the DHCP server refuses
+ * what is not its own) or already expired at now are skipped. Returns
  * the number kept, or -EINVAL with err when the text is not a lease file.
  */
 int natnet_leases_parse(const char *text, size_t len, const struct natnet_def *d,
@@ -197,6 +198,13 @@ int natnet_leases_parse(const char *text, size_t len, const struct natnet_def *d
 /* Reads the lease file of network d (a missing file: 0 leases). */
 int natnet_leases_load(const char *home, const struct natnet_def *d, time_t now,
 		       struct natnet_lease *out, size_t max, char *err, size_t errlen);
+
+/* The same with the lease file's path (a missing file: 0 leases). */
+int natnet_leases_read(const char *path, const struct natnet_def *d, time_t now,
+		       struct natnet_lease *out, size_t max, char *err, size_t errlen);
+/* Writes leases to path atomically, in the same format. 0 or -errno. */
+int natnet_leases_write(const char *path, const struct natnet_lease *l, size_t n, char *err,
+			size_t errlen);
 
 /* Writes the lease file atomically. 0 or -errno with err. */
 int natnet_leases_save(const char *home, const char *name, const struct natnet_lease *l,
