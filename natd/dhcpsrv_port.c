@@ -36,6 +36,15 @@ struct dhcpsrv_port {
 	void *closed_opaque;
 };
 
+static int port_add_vm(void *opaque, const struct switch_port_info *info)
+{
+	struct dhcpsrv_port *p = opaque;
+
+	if (!info->host && info->vm[0] && info->adapter && info->mac_known)
+		dhcpsrv_config_add_vm(&p->def, &p->dcfg, info->vm, info->adapter, info->mac);
+	return 0;
+}
+
 int dhcpsrv_port_start(uv_loop_t *loop, const char *home, const struct dhcpsrv_def *d,
 		       struct eth_switch *sw, struct dhcpsrv_port **out, char *err,
 		       size_t errlen)
@@ -54,6 +63,9 @@ int dhcpsrv_port_start(uv_loop_t *loop, const char *home, const struct dhcpsrv_d
 	rc = dhcpsrv_def_to_config(d, &p->dcfg, err, errlen);
 	if (rc < 0)
 		goto fail;
+	/* Reservations of the VMs already on the switch, before the leases
+	 * are restored: a lease at a VM's reserved address is one of them. */
+	switch_foreach_port(sw, port_add_vm, p);
 	snprintf(p->attach, sizeof(p->attach), "inproc:dhcp-%s", d->network);
 	mask = ntohl(d->netmask.s_addr);
 	p->ncfg.attach = p->attach;

@@ -26,8 +26,9 @@
 struct dhcpsrv_port;
 
 /*
- * Starts the server of d (which must be enabled) on sw; lwIP must be
- * running (stack_init). 0 and *out, or -errno with a one-line reason.
+ * Starts the server of d (which must be enabled) on sw, with the
+ * reservations of the VMs already on it; lwIP must be running
+ * (stack_init). 0 and *out, or -errno with a one-line reason.
  */
 int dhcpsrv_port_start(uv_loop_t *loop, const char *home, const struct dhcpsrv_def *d,
 		       struct eth_switch *sw, struct dhcpsrv_port **out, char *err,

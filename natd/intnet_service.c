@@ -150,13 +150,6 @@ static void isv_stop(void)
 
 /* --- the network's DHCP server (natd dhcpserver --network=NAME) ------------ */
 
-static int isv_port_to_dhcp(void *opaque, const struct switch_port_info *p)
-{
-	(void)opaque;
-	dhcpsrv_port_port_changed(isv.dhcp, p);
-	return 0;
-}
-
 /* Starts the server when natd.json defines one for this network and it is
  * enabled. 0 (also when there is none), or -errno with err. */
 static int isv_dhcp_start(char *err, size_t errlen)
@@ -191,11 +184,7 @@ static int isv_dhcp_start(char *err, size_t errlen)
 				      uv_strerror(rc));
 		isv.stack_started = true;
 	}
-	rc = dhcpsrv_port_start(isv.loop, isv.home, &d, isv.sw, &isv.dhcp, err, errlen);
-	if (rc < 0)
-		return rc;
-	switch_foreach_port(isv.sw, isv_port_to_dhcp, NULL); /* VMs already on it */
-	return 0;
+	return dhcpsrv_port_start(isv.loop, isv.home, &d, isv.sw, &isv.dhcp, err, errlen);
 }
 
 static void isv_dhcp_stopped(void *opaque)
