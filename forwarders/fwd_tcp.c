@@ -61,6 +61,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "forwarders/fwd_tcp_internal.h"
 #include "forwarders/nat_internal.h"
 #include "lwip/icmp.h"
 #include "lwip/ip.h"
@@ -86,16 +87,6 @@
  * of segments per write. */
 #define FWD_TCP_UNSENT_SEGS 256
 
-enum conn_state {
-	TS_CONNECTING,  /* host connect() under way; guest SYN held */
-	TS_READY,       /* host connected; SYN being re-injected */
-	TS_SYN_RCVD,    /* lwIP answered SYN-ACK; waiting for the guest's ACK */
-	TS_ESTABLISHED,
-	TS_CLOSING,     /* handles closing */
-	TS_GUEST_CONNECTING, /* port forward: lwIP's SYN sent to the guest */
-	TS_COUNT
-};
-
 static const char *const tcp_state_names[] = {
 	[TS_CONNECTING] = "connecting", [TS_READY] = "connected-host",
 	[TS_SYN_RCVD] = "syn-received", [TS_ESTABLISHED] = "established",
@@ -103,26 +94,6 @@ static const char *const tcp_state_names[] = {
 };
 _Static_assert(sizeof(tcp_state_names) / sizeof(tcp_state_names[0]) == TS_COUNT,
 	       "tcp_state_names");
-
-struct tcp_conn {
-	struct flow *flow;
-	struct nic *nic;
-	struct tcp_pcb *pcb;
-	int fd;
-	uv_poll_t poll;
-	uv_timer_t timer;
-	int poll_events;
-	int handles_open;
-	uint8_t *syn;          /* the guest's SYN (IP packet, network order) */
-	uint16_t syn_len;
-	struct pbuf *g2h;      /* guest data the host socket has not taken yet */
-	uint16_t g2h_off;      /* bytes of g2h's first pbuf already sent */
-	bool guest_fin;        /* guest sent FIN */
-	bool host_shut;        /* we did shutdown(SHUT_WR) on the host socket */
-	bool host_eof;         /* host sent FIN; we shut lwIP's tx */
-	bool paused;           /* host reads paused: lwIP's send buffer full */
-	bool rst_host;         /* close the host socket with a RST */
-};
 
 static struct tcp_conn *reinjecting;   /* the conn whose SYN lwIP is taking now */
 
@@ -237,16 +208,6 @@ struct pbuf *natd_hook_tcp_write_ref(const void *data, u16_t len)
 	}
 	ch->refs++;
 	return p;
-}
-
-static void conn_set_state(struct tcp_conn *c, enum conn_state st)
-{
-	c->flow->state = (uint8_t)st;
-}
-
-static enum conn_state conn_state(const struct tcp_conn *c)
-{
-	return (enum conn_state)c->flow->state;
 }
 
 static void conn_handle_closed(uv_handle_t *h)
