@@ -229,7 +229,7 @@ static void conn_handle_closed(uv_handle_t *h)
  * host socket (with a RST when rst_host), frees queued data. When called from
  * one of the pcb's own callbacks with abort_pcb, the caller returns ERR_ABRT.
  */
-static void conn_close(struct tcp_conn *c, bool abort_pcb)
+static void fwd_tcp_close(struct tcp_conn *c, bool abort_pcb)
 {
 	if (conn_state(c) == TS_CLOSING)
 		return;
@@ -267,7 +267,7 @@ static void conn_close(struct tcp_conn *c, bool abort_pcb)
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
 
-static void conn_update_poll(struct tcp_conn *c)
+static void fwd_tcp_update_poll(struct tcp_conn *c)
 {
 	int ev = 0;
 
@@ -297,7 +297,7 @@ static void conn_update_poll(struct tcp_conn *c)
 static void conn_maybe_finish(struct tcp_conn *c)
 {
 	if (c->guest_fin && c->host_shut && c->host_eof)
-		conn_close(c, false);
+		fwd_tcp_close(c, false);
 }
 
 static void conn_tcp_recved(struct tcp_conn *c, size_t n)
@@ -314,7 +314,7 @@ static void conn_tcp_recved(struct tcp_conn *c, size_t n)
  * Writes queued guest data to the host socket. Returns 0 (all or part
  * written, or the socket is full) or a negative errno for a dead socket.
  */
-static int conn_flush_g2h(struct tcp_conn *c)
+static int fwd_tcp_flush_g2h(struct tcp_conn *c)
 {
 	while (c->g2h) {
 		struct iovec iov[FWD_TCP_MAX_IOV];
@@ -440,15 +440,15 @@ static void conn_established_io(struct tcp_conn *c, int events)
 	int rc = 0;
 
 	if (events & UV_WRITABLE)
-		rc = conn_flush_g2h(c);
+		rc = fwd_tcp_flush_g2h(c);
 	if (rc == 0 && (events & (UV_READABLE | UV_DISCONNECT)))
 		rc = conn_read_host(c);
 	if (rc < 0) {
 		/* The host reset or failed: reset the guest too. */
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 		return;
 	}
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	conn_maybe_finish(c);
 	stack_kick();
 }
@@ -526,7 +526,7 @@ static void conn_refuse_guest(struct tcp_conn *c, int error)
 }
 
 /* The host connect() finished: re-inject the SYN, or refuse the guest. */
-static void conn_connect_done(struct tcp_conn *c, int error)
+static void fwd_tcp_connect_done(struct tcp_conn *c, int error)
 {
 	struct pbuf *p;
 
@@ -537,14 +537,14 @@ static void conn_connect_done(struct tcp_conn *c, int error)
 		log_debug("tcp: %s -> %s: %s", flow_key_format_side(&c->flow->key, true, g, sizeof(g)),
 			  flow_key_format_side(&c->flow->key, false, r, sizeof(r)), strerror(error));
 		conn_refuse_guest(c, error);
-		conn_close(c, false);
+		fwd_tcp_close(c, false);
 		return;
 	}
 	conn_set_state(c, TS_READY);
 	p = pbuf_alloc(PBUF_LINK, c->syn_len, PBUF_RAM);
 	if (!p) {
 		c->rst_host = true;
-		conn_close(c, false);
+		fwd_tcp_close(c, false);
 		return;
 	}
 	pbuf_take(p, c->syn, c->syn_len);
@@ -556,10 +556,10 @@ static void conn_connect_done(struct tcp_conn *c, int error)
 	if (!c->pcb) {
 		/* lwIP did not take it (out of memory): the guest will retry. */
 		c->rst_host = true;
-		conn_close(c, false);
+		fwd_tcp_close(c, false);
 		return;
 	}
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	stack_kick();
 }
 
@@ -576,13 +576,13 @@ static void conn_poll_cb(uv_poll_t *h, int status, int events)
 			error = errno;
 		else if (error == 0 && status < 0)
 			error = -status;
-		conn_connect_done(c, error);
+		fwd_tcp_connect_done(c, error);
 		return;
 	}
 	if (conn_state(c) != TS_ESTABLISHED)
 		return;
 	if (status < 0) {
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 		return;
 	}
 	conn_established_io(c, events);
@@ -593,12 +593,12 @@ static void conn_timer_cb(uv_timer_t *t)
 	struct tcp_conn *c = t->data;
 
 	if (conn_state(c) == TS_CONNECTING) {
-		conn_connect_done(c, ETIMEDOUT);
+		fwd_tcp_connect_done(c, ETIMEDOUT);
 	} else if (conn_state(c) == TS_GUEST_CONNECTING) {
 		/* The guest never answered the forward's SYN: reset the client. */
 		log_debug("tcp: port forward to the guest timed out");
 		c->rst_host = true;
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 	}
 }
 
@@ -624,11 +624,11 @@ static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 	}
 	if (conn_state(c) != TS_ESTABLISHED)
 		return ERR_OK; /* flushed once established */
-	if (conn_flush_g2h(c) < 0) {
-		conn_close(c, true);
+	if (fwd_tcp_flush_g2h(c) < 0) {
+		fwd_tcp_close(c, true);
 		return ERR_ABRT;
 	}
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	conn_maybe_finish(c);
 	return ERR_OK;
 }
@@ -644,10 +644,10 @@ static err_t conn_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	if (c->paused) {
 		c->paused = false;
 		if (conn_read_host(c) < 0) {
-			conn_close(c, true);
+			fwd_tcp_close(c, true);
 			return ERR_ABRT;
 		}
-		conn_update_poll(c);
+		fwd_tcp_update_poll(c);
 		conn_maybe_finish(c);
 	}
 	return ERR_OK;
@@ -661,7 +661,7 @@ static void conn_err(void *arg, err_t err)
 		return;
 	c->pcb = NULL; /* lwIP has freed it */
 	c->rst_host = err == ERR_RST || err == ERR_ABRT;
-	conn_close(c, false);
+	fwd_tcp_close(c, false);
 }
 
 /* The guest's ACK completed the handshake. */
@@ -674,17 +674,17 @@ static err_t conn_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	conn_set_state(c, TS_ESTABLISHED);
 	/* Data the guest sent with its first segments. */
 	if (c->g2h || c->guest_fin) {
-		if (conn_flush_g2h(c) < 0) {
+		if (fwd_tcp_flush_g2h(c) < 0) {
 			c->rst_host = true;
-			conn_close(c, true);
+			fwd_tcp_close(c, true);
 			return ERR_ABRT;
 		}
 	}
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	return ERR_OK;
 }
 
-static void conn_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb)
+static void fwd_tcp_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb)
 {
 	tcp_arg(pcb, c);
 	tcp_recv(pcb, conn_recv);
@@ -720,7 +720,7 @@ static err_t conn_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_
 		return ERR_VAL; /* not ours: lwIP drops the pcb */
 	c->pcb = cpcb;
 	conn_set_state(c, TS_SYN_RCVD);
-	conn_setup_pcb(c, cpcb);
+	fwd_tcp_setup_pcb(c, cpcb);
 	return ERR_OK;
 }
 
@@ -857,7 +857,7 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	c->timer.data = c;
 	c->handles_open = 2;
 	uv_timer_start(&c->timer, conn_timer_cb, FWD_TCP_CONNECT_TIMEOUT_MS, 0);
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	return 1;
 }
 
@@ -871,12 +871,12 @@ static err_t conn_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_OK;
 	if (err != ERR_OK) {
 		c->rst_host = true;
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 		return ERR_ABRT;
 	}
 	uv_timer_stop(&c->timer);
 	conn_set_state(c, TS_ESTABLISHED);
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	return ERR_OK;
 }
 
@@ -957,7 +957,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 	c->timer.data = c;
 	c->handles_open = 2;
 	conn_set_state(c, TS_GUEST_CONNECTING);
-	conn_setup_pcb(c, pcb);
+	fwd_tcp_setup_pcb(c, pcb);
 	if (log_get_level() >= LOG_LVL_DEBUG) {
 		char g[64], r[64];
 
@@ -968,7 +968,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 	e = tcp_connect(pcb, &gip, gport, conn_connected);
 	if (e != ERR_OK) {
 		c->rst_host = true;
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 		return -EIO;
 	}
 	uv_timer_start(&c->timer, conn_timer_cb, FWD_TCP_CONNECT_TIMEOUT_MS, 0);
@@ -1011,7 +1011,7 @@ static int conn_shutdown_one(void *opaque, struct flow *f)
 		struct tcp_conn *c = f->owner;
 
 		c->rst_host = true;
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 	}
 	return 0;
 }
