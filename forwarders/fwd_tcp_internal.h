@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fwd_tcp_internal.h - the inside of the TCP proxy (fwd_tcp.c): a
- * connection's state and what it holds. Not for use outside the proxy.
+ * fwd_tcp_internal.h - the inside of the TCP proxy, one module in two files:
+ *   fwd_tcp.c       opening: the held SYN, the host connect() and its outcome
+ *                   (RST, ICMP unreachable, or the SYN re-injected and the
+ *                   pcb attached), port forwards into the guest, start-up
+ *                   and shutdown;
+ *   fwd_tcp_data.c  an established connection's data: guest -> host with
+ *                   sendmsg(), host -> guest in reference-counted chunks,
+ *                   backpressure both ways, half-close, and closing.
+ * Not for use outside those two files.
  */
 #ifndef NATD_FWD_TCP_INTERNAL_H
 #define NATD_FWD_TCP_INTERNAL_H
@@ -57,5 +64,29 @@ static inline enum conn_state conn_state(const struct tcp_conn *c)
 {
 	return (enum conn_state)c->flow->state;
 }
+
+/* fwd_tcp.c */
+
+/* The host connect() finished (error: 0 or an errno value): re-injects the
+ * SYN, or refuses the guest and closes c. */
+void fwd_tcp_connect_done(struct tcp_conn *c, int error);
+
+/* fwd_tcp_data.c */
+
+/*
+ * Ends the connection: detaches and closes (or aborts) the pcb, closes the
+ * host socket (with a RST when rst_host), frees queued data; c is freed once
+ * its handles have closed. When called from one of the pcb's own callbacks
+ * with abort_pcb, the caller returns ERR_ABRT.
+ */
+void fwd_tcp_close(struct tcp_conn *c, bool abort_pcb);
+/* Starts, changes or stops the host socket's poll as c's state asks. */
+void fwd_tcp_update_poll(struct tcp_conn *c);
+/* Writes queued guest data to the host socket (shutdown(SHUT_WR) once
+ * drained after the guest's FIN). Returns 0 or a negative errno for a dead
+ * socket. */
+int fwd_tcp_flush_g2h(struct tcp_conn *c);
+/* Attaches pcb to c: the data path's lwIP callbacks, no Nagle, keepalive. */
+void fwd_tcp_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb);
 
 #endif
