@@ -60,6 +60,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "forwarders/fwd_dgram_internal.h"
 #include "forwarders/nat_internal.h"
 #include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
@@ -78,35 +79,9 @@
 
 #define DGRAM_READS_PER_WAKE 64
 
-struct dgram_conn {
-	struct flow *flow;
-	struct nic *nic;
-	int fd;
-	uv_poll_t poll;
-	uint8_t ttl, tos;        /* applied to the host socket */
-	uint8_t l4[8];           /* the guest's last transport header */
-	uint16_t ip_len;         /* and its IP packet's length */
-	const void *tag;         /* port forward: the rule; fd is the rule's;
-				  * TFTP data flow: its request flow, whose fd it is */
-	struct sockaddr_storage peer;  /* port forward, TFTP: where datagrams go */
-	socklen_t peerlen;
-	bool tftp;               /* a TFTP request flow (remote port 69) */
-	struct dgram_conn *parent; /* a TFTP data flow: the request flow */
-};
-
 static uint8_t dgram_buf[65536];
 static uint8_t dgram_in[65536];   /* a reassembled (chained) guest packet, flattened */
 static struct log_ratelimit rl_dgram = LOG_RATELIMIT_INIT;
-
-static bool flow_is_udp(const struct flow *f)
-{
-	return f->key.proto == FLOW_PROTO_UDP;
-}
-
-static bool flow_is_v6(const struct flow *f)
-{
-	return f->key.family == AF_INET6;
-}
 
 static void dgram_closed(uv_handle_t *h)
 {
@@ -296,9 +271,6 @@ static bool sockaddr_same_host(const struct sockaddr_storage *a, const struct so
 		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
 }
 
-/* A datagram on a TFTP request flow's socket: from the server's port 69 for
- * the request flow, from another of its ports for that data flow (made on
- * the first one), from anyone else dropped. */
 /*
  * A datagram from a host peer for a flow that shares the socket fd of `tag`
  * (a port forward's rule, or the TFTP request flow `parent`): the flow is
@@ -356,14 +328,6 @@ static void dgram_tftp_from_host(struct dgram_conn *c, const struct sockaddr_sto
 		nat.drops[NAT_DROP_FILTERED]++; /* the guest's own flow to that port */
 	else if (rc == 0)
 		c->flow->last_ms = stack_now_ms(); /* a transfer keeps its request alive */
-}
-
-static void dgram_relay_errors(struct dgram_conn *c)
-{
-	nat_relay_errqueue(c->fd, c->nic, &c->flow->key,
-			   flow_is_udp(c->flow) ? IP_PROTO_UDP :
-			   flow_is_v6(c->flow) ? IP6_NEXTH_ICMP6 : IP_PROTO_ICMP,
-			   c->l4, sizeof(c->l4), c->ip_len);
 }
 
 static void dgram_poll_cb(uv_poll_t *h, int status, int events)
