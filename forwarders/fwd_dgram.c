@@ -424,7 +424,7 @@ static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *ke
 
 /* A new flow for a guest packet; NULL when refused (counted), with the
  * reason in *err (-errno) when err is given. */
-static struct dgram_conn *dgram_new(struct nic *nic, const struct flow_key *key, int *err)
+static struct dgram_conn *fwd_dgram_new(struct nic *nic, const struct flow_key *key, int *err)
 {
 	struct dgram_conn *c = dgram_alloc(nic, key);
 	struct flow *f;
@@ -548,7 +548,7 @@ static bool dgram_is_forward_reply(struct nic *nic, const struct ip_hdr *iph, si
  * datagrams and echo requests for remote addresses; leaves everything else
  * (returns 0) to lwIP: DHCP, natd's services, packets for the gateway.
  */
-static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+static u8_t fwd_dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
 	struct nic *nic = nat_nic_of(ip_current_input_netif());
 	bool udp = pcb == nat.raw_udp;
@@ -649,7 +649,7 @@ static u8_t dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const
 		nat_key4(&key, udp ? FLOW_PROTO_UDP : FLOW_PROTO_ICMP, nic, &g, gport, &r, rport);
 	}
 	f = flow_lookup(nat.flows, &key);
-	c = f ? f->owner : dgram_new(nic, &key, NULL);
+	c = f ? f->owner : fwd_dgram_new(nic, &key, NULL);
 	if (!c) {
 		if (udp)
 			return 0; /* lwIP answers port unreachable: refused cleanly */
@@ -662,12 +662,12 @@ drop:
 }
 
 /*
- * The IPv6 counterpart of dgram_raw_recv(), for UDP and ICMPv6 echo, also
+ * The IPv6 counterpart of fwd_dgram_raw_recv(), for UDP and ICMPv6 echo, also
  * behind hop-by-hop or destination options headers. The packet passed
  * stack/ndp.c's checks in natd_hook_ip6_input (or is lwIP's reassembly of
  * checked fragments, without the fragment header).
  */
-static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+static u8_t fwd_dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
 {
 	struct nic *nic = nat_nic_of(ip_current_input_netif());
 	const ip6_addr_t *src = ip6_current_src_addr(), *dst = ip6_current_dest_addr();
@@ -742,7 +742,7 @@ static u8_t dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, cons
 		goto drop;
 	}
 	f = flow_lookup(nat.flows, &key);
-	c = f ? f->owner : dgram_new(nic, &key, &err);
+	c = f ? f->owner : fwd_dgram_new(nic, &key, &err);
 	if (!c) {
 		if (err == -ENETUNREACH || err == -EHOSTUNREACH) {
 			/* no route on the host: tell the guest at once */
@@ -831,8 +831,8 @@ int fwd_dgram_init(char *err, size_t errlen)
 		snprintf(err, errlen, "udp/icmp: out of memory");
 		return -ENOMEM;
 	}
-	raw_recv(nat.raw_udp, dgram_raw_recv, NULL);
-	raw_recv(nat.raw_icmp, dgram_raw_recv, NULL);
+	raw_recv(nat.raw_udp, fwd_dgram_raw_recv, NULL);
+	raw_recv(nat.raw_icmp, fwd_dgram_raw_recv, NULL);
 	nat.raw_udp->ttl = 64;
 	nat.raw_icmp->ttl = 64;
 	{
@@ -846,7 +846,7 @@ int fwd_dgram_init(char *err, size_t errlen)
 				snprintf(err, errlen, "udp/icmp: out of memory");
 				return -ENOMEM;
 			}
-			raw_recv(nat.raw6[i], dgram_raw_recv6, NULL);
+			raw_recv(nat.raw6[i], fwd_dgram_raw_recv6, NULL);
 		}
 	}
 	dgram_widen_ping_range();
