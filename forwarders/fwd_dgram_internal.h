@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fwd_dgram_internal.h - the inside of the UDP and ICMP echo proxies
- * (fwd_dgram.c): a flow's state and helpers on it. Not for use outside the
- * proxies.
+ * fwd_dgram_internal.h - the inside of the UDP and ICMP echo proxies, one
+ * module in two files:
+ *   fwd_dgram.c        the flows and their host sockets: making and closing
+ *                      them, host -> guest, port forwards and the TFTP
+ *                      helper, start-up and shutdown;
+ *   fwd_dgram_guest.c  guest -> host: the raw pcbs' input, IPv4 and IPv6.
+ * Not for use outside those two files.
  */
 #ifndef NATD_FWD_DGRAM_INTERNAL_H
 #define NATD_FWD_DGRAM_INTERNAL_H
@@ -14,10 +18,14 @@
 
 #include "forwarders/flow.h"
 #include "forwarders/nat_internal.h"
+#include "lwip/arch.h"
+#include "lwip/ip_addr.h"
 #include "lwip/prot/ip.h"
 #include "lwip/prot/ip6.h"
 
 struct nic;
+struct pbuf;
+struct raw_pcb;
 
 /* A UDP or ICMP echo flow (flow->owner); flow->state is 0, or 1 once
  * closing. */
@@ -56,5 +64,17 @@ static inline void dgram_relay_errors(struct dgram_conn *c)
 			   flow_is_v6(c->flow) ? IP6_NEXTH_ICMP6 : IP_PROTO_ICMP,
 			   c->l4, sizeof(c->l4), c->ip_len);
 }
+
+/* fwd_dgram.c */
+
+/* A new flow for a guest packet; NULL when refused (counted), with the
+ * reason in *err (-errno) when err is given. */
+struct dgram_conn *fwd_dgram_new(struct nic *nic, const struct flow_key *key, int *err);
+
+/* fwd_dgram_guest.c: lwIP raw input, IPv4 (UDP, ICMP) and IPv6 (UDP,
+ * ICMPv6 and the options headers before them). 1: taken (p freed); 0: left
+ * to lwIP. */
+u8_t fwd_dgram_raw_recv(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr);
+u8_t fwd_dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr);
 
 #endif
