@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fwd_tcp.c - the TCP proxy: a guest connection terminated in lwIP, spliced
- * to a host socket connected to the address the guest asked for.
+ * to a host socket connected to the address the guest asked for. This file
+ * opens connections, both ways, and starts and stops the proxy;
+ * fwd_tcp_data.c carries an established connection's data and closes it
+ * (fwd_tcp_internal.h: what the two share).
  *
  * Theory of operation
  *
@@ -13,7 +16,8 @@
  *   - connected: the SYN is re-injected into lwIP (state READY); the hook
  *     now names the proxy listener, lwIP creates the pcb and answers
  *     SYN-ACK; the listener's passive_open ext-arg callback attaches the pcb
- *     to the flow (SYN_RCVD), and the accept callback (guest's ACK) makes it
+ *     to the flow (SYN_RCVD) with the data path's callbacks
+ *     (fwd_tcp_setup_pcb()), and the accept callback (guest's ACK) makes it
  *     ESTABLISHED;
  *   - ECONNREFUSED: a RST to the guest (its connect() fails at once with
  *     "connection refused");
@@ -22,34 +26,13 @@
  *     over IPv6, ICMPv6 "no route" (the host has none: connect() failed at
  *     once) or "address unreachable", from the gateway.
  *
- * Data, with backpressure both ways and no unbounded buffer:
- *   guest -> host: lwIP's recv callback hands us pbufs; they are written to
- *     the socket with sendmsg() and the window is reopened (tcp_recved())
- *     only for bytes the socket took. What it did not take stays queued
- *     (bounded by the receive window) and waits for POLLOUT.
- *   host -> guest: the socket is read into reference-counted chunks that
- *     lwIP sends from without copying (h2g_chunk below), only while lwIP's
- *     send buffer has room (tcp_sndbuf()), at most that much, and while lwIP
- *     holds fewer than FWD_TCP_UNSENT_SEGS segments it could not send yet;
- *     otherwise POLLIN is dropped until lwIP's sent callback reports
- *     acknowledged data.
- *
- * Closing, each direction on its own (half-close):
- *   guest FIN -> after the queue to the host drained, shutdown(SHUT_WR);
- *   host EOF  -> tcp_shutdown(tx): FIN to the guest after the queued data.
- *   When both directions are shut, the pcb is closed (lwIP finishes the
- *   handshake by itself) and the socket closed.
- *   A RST from the guest (lwIP's err callback) closes the host socket with
- *   SO_LINGER 0 (a RST); a reset from the host aborts the pcb (a RST).
- * A flow is freed only after its uv_poll and uv_timer handles have reported
- * their close callbacks.
- *
  * Port forwards run the other way (fwd_tcp_inbound(), called by portfwd.c
  * with a connection accepted on a rule's host listener): natd opens an lwIP
  * connection to the guest whose source is the client as the guest should
  * see it (its real address, or the gateway for clients the guest could not
  * answer directly), state GUEST_CONNECTING with the host socket not read.
- * lwIP's connected callback makes it ESTABLISHED and the same splice runs;
+ * lwIP's connected callback makes it ESTABLISHED and the same splice runs
+ * (fwd_tcp_data.c);
  * a RST from the guest, or no answer within FWD_TCP_CONNECT_TIMEOUT_MS,
  * resets the host client.
  */
@@ -61,6 +44,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "forwarders/fwd_tcp_internal.h"
 #include "forwarders/nat_internal.h"
 #include "lwip/icmp.h"
 #include "lwip/ip.h"
@@ -77,24 +61,6 @@
 #include "stack/stack.h"
 
 #define FWD_TCP_CONNECT_TIMEOUT_MS 15000
-#define FWD_TCP_MAX_IOV 64
-#define FWD_TCP_READS_PER_WAKE 32
-/* Segments of host data lwIP may hold for the guest beyond what it has sent
- * (the window is full): reading stops there until the guest acknowledges
- * more. A reservoir to refill the window from: tcp_write() walks the unsent
- * queue to append, so at a small MSS a long one cost a pass over thousands
- * of segments per write. */
-#define FWD_TCP_UNSENT_SEGS 256
-
-enum conn_state {
-	TS_CONNECTING,  /* host connect() under way; guest SYN held */
-	TS_READY,       /* host connected; SYN being re-injected */
-	TS_SYN_RCVD,    /* lwIP answered SYN-ACK; waiting for the guest's ACK */
-	TS_ESTABLISHED,
-	TS_CLOSING,     /* handles closing */
-	TS_GUEST_CONNECTING, /* port forward: lwIP's SYN sent to the guest */
-	TS_COUNT
-};
 
 static const char *const tcp_state_names[] = {
 	[TS_CONNECTING] = "connecting", [TS_READY] = "connected-host",
@@ -104,392 +70,11 @@ static const char *const tcp_state_names[] = {
 _Static_assert(sizeof(tcp_state_names) / sizeof(tcp_state_names[0]) == TS_COUNT,
 	       "tcp_state_names");
 
-struct tcp_conn {
-	struct flow *flow;
-	struct nic *nic;
-	struct tcp_pcb *pcb;
-	int fd;
-	uv_poll_t poll;
-	uv_timer_t timer;
-	int poll_events;
-	int handles_open;
-	uint8_t *syn;          /* the guest's SYN (IP packet, network order) */
-	uint16_t syn_len;
-	struct pbuf *g2h;      /* guest data the host socket has not taken yet */
-	uint16_t g2h_off;      /* bytes of g2h's first pbuf already sent */
-	bool guest_fin;        /* guest sent FIN */
-	bool host_shut;        /* we did shutdown(SHUT_WR) on the host socket */
-	bool host_eof;         /* host sent FIN; we shut lwIP's tx */
-	bool paused;           /* host reads paused: lwIP's send buffer full */
-	bool rst_host;         /* close the host socket with a RST */
-};
-
 static struct tcp_conn *reinjecting;   /* the conn whose SYN lwIP is taking now */
-
-/*
- * Host data for the guest is read into chunks and given to tcp_write()
- * without TCP_WRITE_FLAG_COPY: one copy fewer, and the bytes recv() wrote are
- * the bytes the tap write reads. Every lwIP pbuf over a chunk holds a
- * reference (natd_hook_tcp_write_ref(), lwIP patch 0007), conn_read_host()
- * holds one while it reads into the chunk, and the chunk is freed with the
- * last reference: when the guest has acknowledged all its bytes, or lwIP has
- * dropped them (reset, abort). A connection keeps no chunk between reads.
- */
-#define FWD_TCP_CHUNK (64 * 1024 - 64)   /* data bytes per chunk */
-#define FWD_TCP_CHUNK_MIN 4096           /* less room left: a new chunk */
-#define FWD_TCP_REF_CACHE 4096           /* idle reference pbufs kept */
-/* Free chunks kept for reuse (2 MiB): freeing and allocating 64 KiB blocks
- * in acknowledgement order made the C library trim and regrow its heap, a
- * page fault per 4 KiB (a fifth of natd's CPU time in a transfer). */
-#define FWD_TCP_CHUNK_CACHE 32
-
-struct h2g_chunk {
-	unsigned int refs;
-	size_t used;
-	struct h2g_chunk *next_free;
-	uint8_t data[FWD_TCP_CHUNK];
-};
-
-struct h2g_ref {
-	struct pbuf_custom pc; /* first: lwIP sees a struct pbuf */
-	struct h2g_chunk *chunk;
-	struct h2g_ref *next_free;
-};
-
-static struct h2g_chunk *h2g_writing;  /* the chunk tcp_write() is given now */
-static struct h2g_ref *h2g_ref_cache;
-static unsigned int h2g_ref_cached;
-static struct h2g_chunk *h2g_chunk_cache;
-static unsigned int h2g_chunk_cached;
-static struct log_ratelimit rl_tcp = LOG_RATELIMIT_INIT;
 
 const char *fwd_tcp_state_name(uint8_t state)
 {
 	return state < TS_COUNT ? tcp_state_names[state] : "?";
-}
-
-/* A chunk with one reference (the caller's), or NULL. */
-static struct h2g_chunk *h2g_chunk_get(void)
-{
-	struct h2g_chunk *ch = h2g_chunk_cache;
-
-	if (ch) {
-		h2g_chunk_cache = ch->next_free;
-		h2g_chunk_cached--;
-	} else if (!(ch = malloc(sizeof(*ch)))) {
-		return NULL;
-	}
-	ch->refs = 1;
-	ch->used = 0;
-	return ch;
-}
-
-static void h2g_chunk_put(struct h2g_chunk *ch)
-{
-	if (!ch || --ch->refs > 0)
-		return;
-	if (h2g_chunk_cached < FWD_TCP_CHUNK_CACHE) {
-		ch->next_free = h2g_chunk_cache;
-		h2g_chunk_cache = ch;
-		h2g_chunk_cached++;
-	} else {
-		free(ch);
-	}
-}
-
-/* lwIP freed a pbuf over a chunk. */
-static void h2g_ref_free(struct pbuf *p)
-{
-	struct h2g_ref *r = (struct h2g_ref *)p;
-
-	h2g_chunk_put(r->chunk);
-	if (h2g_ref_cached < FWD_TCP_REF_CACHE) {
-		r->next_free = h2g_ref_cache;
-		h2g_ref_cache = r;
-		h2g_ref_cached++;
-	} else {
-		free(r);
-	}
-}
-
-struct pbuf *natd_hook_tcp_write_ref(const void *data, u16_t len)
-{
-	struct h2g_chunk *ch = h2g_writing;
-	uintptr_t d = (uintptr_t)data;
-	struct h2g_ref *r;
-	struct pbuf *p;
-
-	if (!ch || d < (uintptr_t)ch->data || d + len > (uintptr_t)(ch->data + FWD_TCP_CHUNK))
-		return pbuf_alloc(PBUF_RAW, len, PBUF_ROM); /* lwIP's own way */
-	r = h2g_ref_cache;
-	if (r) {
-		h2g_ref_cache = r->next_free;
-		h2g_ref_cached--;
-	} else if (!(r = malloc(sizeof(*r)))) {
-		return NULL;
-	}
-	r->chunk = ch;
-	r->pc.custom_free_function = h2g_ref_free;
-	p = pbuf_alloced_custom(PBUF_RAW, len, PBUF_ROM, &r->pc, (void *)d, len);
-	if (!p) {
-		free(r);
-		return NULL;
-	}
-	ch->refs++;
-	return p;
-}
-
-static void conn_set_state(struct tcp_conn *c, enum conn_state st)
-{
-	c->flow->state = (uint8_t)st;
-}
-
-static enum conn_state conn_state(const struct tcp_conn *c)
-{
-	return (enum conn_state)c->flow->state;
-}
-
-static void conn_handle_closed(uv_handle_t *h)
-{
-	struct tcp_conn *c = h->data;
-
-	if (--c->handles_open > 0)
-		return;
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c->syn);
-	nat_flow_closed(c->flow);
-	free(c);
-	closer_release(&nat.closer);
-}
-
-/*
- * Ends the connection: detaches and closes (or aborts) the pcb, closes the
- * host socket (with a RST when rst_host), frees queued data. When called from
- * one of the pcb's own callbacks with abort_pcb, the caller returns ERR_ABRT.
- */
-static void conn_close(struct tcp_conn *c, bool abort_pcb)
-{
-	if (conn_state(c) == TS_CLOSING)
-		return;
-	if (log_get_level() >= LOG_LVL_DEBUG) {
-		char g[64], r[64];
-
-		log_debug("tcp: %s -> %s: closed (%s, %llu bytes out, %llu in)%s",
-			  flow_key_format_side(&c->flow->key, true, g, sizeof(g)),
-			  flow_key_format_side(&c->flow->key, false, r, sizeof(r)),
-			  fwd_tcp_state_name(c->flow->state),
-			  (unsigned long long)c->flow->bytes_g2h,
-			  (unsigned long long)c->flow->bytes_h2g, abort_pcb ? " reset" : "");
-	}
-	conn_set_state(c, TS_CLOSING);
-	if (c->pcb) {
-		struct tcp_pcb *pcb = c->pcb;
-
-		c->pcb = NULL;
-		stack_tcp_release(pcb, abort_pcb);
-	}
-	if (c->g2h) {
-		pbuf_free(c->g2h);
-		c->g2h = NULL;
-	}
-	if (c->fd >= 0 && c->rst_host) {
-		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	}
-	closer_hold(&nat.closer);
-	uv_close((uv_handle_t *)&c->poll, conn_handle_closed);
-	uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
-	stack_kick();
-}
-
-static void conn_poll_cb(uv_poll_t *h, int status, int events);
-
-static void conn_update_poll(struct tcp_conn *c)
-{
-	int ev = 0;
-
-	switch (conn_state(c)) {
-	case TS_CONNECTING:
-		ev = UV_WRITABLE;
-		break;
-	case TS_ESTABLISHED:
-		if (!c->host_eof && !c->paused)
-			ev |= UV_READABLE;
-		if (c->g2h)
-			ev |= UV_WRITABLE;
-		break;
-	default:
-		break;
-	}
-	if (ev == c->poll_events)
-		return;
-	c->poll_events = ev;
-	if (ev)
-		uv_poll_start(&c->poll, ev, conn_poll_cb);
-	else
-		uv_poll_stop(&c->poll);
-}
-
-/* Both directions shut: hand the pcb to lwIP to finish, close the socket. */
-static void conn_maybe_finish(struct tcp_conn *c)
-{
-	if (c->guest_fin && c->host_shut && c->host_eof)
-		conn_close(c, false);
-}
-
-static void conn_tcp_recved(struct tcp_conn *c, size_t n)
-{
-	while (n > 0 && c->pcb) {
-		u16_t chunk = n > 0xffff ? 0xffff : (u16_t)n;
-
-		tcp_recved(c->pcb, chunk);
-		n -= chunk;
-	}
-}
-
-/*
- * Writes queued guest data to the host socket. Returns 0 (all or part
- * written, or the socket is full) or a negative errno for a dead socket.
- */
-static int conn_flush_g2h(struct tcp_conn *c)
-{
-	while (c->g2h) {
-		struct iovec iov[FWD_TCP_MAX_IOV];
-		struct msghdr msg = { .msg_iov = iov };
-		int n = 0;
-		ssize_t w;
-		size_t done;
-
-		for (struct pbuf *q = c->g2h; q && n < FWD_TCP_MAX_IOV; q = q->next) {
-			size_t off = q == c->g2h ? c->g2h_off : 0;
-
-			iov[n].iov_base = (uint8_t *)q->payload + off;
-			iov[n].iov_len = q->len - off;
-			n++;
-		}
-		msg.msg_iovlen = (size_t)n;
-		w = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		done = (size_t)w;
-		c->flow->bytes_g2h += done;
-		c->flow->last_ms = stack_now_ms();
-		conn_tcp_recved(c, done);
-		while (done > 0 && c->g2h) {
-			struct pbuf *head = c->g2h;
-			size_t avail = head->len - c->g2h_off;
-
-			if (done < avail) {
-				c->g2h_off = (uint16_t)(c->g2h_off + done);
-				done = 0;
-				break;
-			}
-			done -= avail;
-			c->g2h = head->next;
-			head->next = NULL;
-			head->tot_len = head->len;
-			pbuf_free(head);
-			c->g2h_off = 0;
-		}
-	}
-	if (!c->g2h && c->guest_fin && !c->host_shut) {
-		shutdown(c->fd, SHUT_WR);
-		c->host_shut = true;
-	}
-	return 0;
-}
-
-/* Reads the host socket into lwIP while its send buffer has room. */
-static int conn_read_host(struct tcp_conn *c)
-{
-	struct h2g_chunk *ch = NULL;
-	bool wrote = false;
-	int rc = 0;
-
-	if (c->pcb)
-		stack_tcp_gso(c->pcb, nic_netif(c->nic));
-	for (int i = 0; i < FWD_TCP_READS_PER_WAKE && c->pcb && !c->host_eof; i++) {
-		size_t space = tcp_sndbuf(c->pcb);
-		ssize_t n;
-		err_t e;
-
-		if (space == 0 || tcp_sndqueuelen(c->pcb) > TCP_SND_QUEUELEN - 64 ||
-		    c->pcb->snd_lbb - c->pcb->snd_nxt >= (u32_t)FWD_TCP_UNSENT_SEGS * c->pcb->mss) {
-			c->paused = true;
-			break;
-		}
-		if (!ch || FWD_TCP_CHUNK - ch->used < FWD_TCP_CHUNK_MIN) {
-			h2g_chunk_put(ch);
-			ch = h2g_chunk_get();
-			if (!ch) {
-				rc = -ENOMEM;
-				break;
-			}
-		}
-		if (space > FWD_TCP_CHUNK - ch->used)
-			space = FWD_TCP_CHUNK - ch->used;
-		n = recv(c->fd, ch->data + ch->used, space, MSG_DONTWAIT);
-		if (n > 0) {
-			h2g_writing = ch;
-			e = tcp_write(c->pcb, ch->data + ch->used, (u16_t)n, 0);
-			h2g_writing = NULL;
-			ch->used += (size_t)n;
-			if (e != ERR_OK) {
-				log_ratelimited(&rl_tcp, LOG_LVL_WARN, "tcp: lwIP refused %zd bytes "
-						"(%d); connection reset", n, e);
-				rc = -ENOMEM;
-				break;
-			}
-			wrote = true;
-			c->flow->bytes_h2g += (uint64_t)n;
-			c->flow->last_ms = stack_now_ms();
-			if ((size_t)n < space)
-				break; /* drained: spare the EAGAIN (the poll is level-triggered) */
-			continue;
-		}
-		if (n == 0) {
-			c->host_eof = true;
-			if (tcp_shutdown(c->pcb, 0, 1) != ERR_OK)
-				rc = -EIO;
-			wrote = true;
-			break;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			break;
-		if (errno == EINTR)
-			continue;
-		rc = -errno;
-		break;
-	}
-	h2g_chunk_put(ch);
-	if (wrote && c->pcb)
-		tcp_output(c->pcb);
-	return rc;
-}
-
-static void conn_established_io(struct tcp_conn *c, int events)
-{
-	int rc = 0;
-
-	if (events & UV_WRITABLE)
-		rc = conn_flush_g2h(c);
-	if (rc == 0 && (events & (UV_READABLE | UV_DISCONNECT)))
-		rc = conn_read_host(c);
-	if (rc < 0) {
-		/* The host reset or failed: reset the guest too. */
-		conn_close(c, true);
-		return;
-	}
-	conn_update_poll(c);
-	conn_maybe_finish(c);
-	stack_kick();
 }
 
 /* conn_refuse_guest() for an IPv6 SYN. */
@@ -565,7 +150,7 @@ static void conn_refuse_guest(struct tcp_conn *c, int error)
 }
 
 /* The host connect() finished: re-inject the SYN, or refuse the guest. */
-static void conn_connect_done(struct tcp_conn *c, int error)
+void fwd_tcp_connect_done(struct tcp_conn *c, int error)
 {
 	struct pbuf *p;
 
@@ -576,14 +161,14 @@ static void conn_connect_done(struct tcp_conn *c, int error)
 		log_debug("tcp: %s -> %s: %s", flow_key_format_side(&c->flow->key, true, g, sizeof(g)),
 			  flow_key_format_side(&c->flow->key, false, r, sizeof(r)), strerror(error));
 		conn_refuse_guest(c, error);
-		conn_close(c, false);
+		fwd_tcp_close(c, false);
 		return;
 	}
 	conn_set_state(c, TS_READY);
 	p = pbuf_alloc(PBUF_LINK, c->syn_len, PBUF_RAM);
 	if (!p) {
 		c->rst_host = true;
-		conn_close(c, false);
+		fwd_tcp_close(c, false);
 		return;
 	}
 	pbuf_take(p, c->syn, c->syn_len);
@@ -595,36 +180,11 @@ static void conn_connect_done(struct tcp_conn *c, int error)
 	if (!c->pcb) {
 		/* lwIP did not take it (out of memory): the guest will retry. */
 		c->rst_host = true;
-		conn_close(c, false);
+		fwd_tcp_close(c, false);
 		return;
 	}
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	stack_kick();
-}
-
-static void conn_poll_cb(uv_poll_t *h, int status, int events)
-{
-	struct tcp_conn *c = h->data;
-
-	if (conn_state(c) == TS_CONNECTING) {
-		int error = 0;
-		socklen_t len = sizeof(error);
-
-		/* libuv reports POLLERR as UV_EBADF: the real error is SO_ERROR. */
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0)
-			error = errno;
-		else if (error == 0 && status < 0)
-			error = -status;
-		conn_connect_done(c, error);
-		return;
-	}
-	if (conn_state(c) != TS_ESTABLISHED)
-		return;
-	if (status < 0) {
-		conn_close(c, true);
-		return;
-	}
-	conn_established_io(c, events);
 }
 
 static void conn_timer_cb(uv_timer_t *t)
@@ -632,75 +192,13 @@ static void conn_timer_cb(uv_timer_t *t)
 	struct tcp_conn *c = t->data;
 
 	if (conn_state(c) == TS_CONNECTING) {
-		conn_connect_done(c, ETIMEDOUT);
+		fwd_tcp_connect_done(c, ETIMEDOUT);
 	} else if (conn_state(c) == TS_GUEST_CONNECTING) {
 		/* The guest never answered the forward's SYN: reset the client. */
 		log_debug("tcp: port forward to the guest timed out");
 		c->rst_host = true;
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 	}
-}
-
-/* lwIP callbacks of an attached pcb. */
-static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-	struct tcp_conn *c = arg;
-
-	(void)pcb;
-	(void)err;
-	if (!c) {
-		if (p)
-			pbuf_free(p);
-		return ERR_OK;
-	}
-	if (!p) {
-		c->guest_fin = true;
-	} else if (c->g2h) {
-		pbuf_cat(c->g2h, p);
-	} else {
-		c->g2h = p;
-		c->g2h_off = 0;
-	}
-	if (conn_state(c) != TS_ESTABLISHED)
-		return ERR_OK; /* flushed once established */
-	if (conn_flush_g2h(c) < 0) {
-		conn_close(c, true);
-		return ERR_ABRT;
-	}
-	conn_update_poll(c);
-	conn_maybe_finish(c);
-	return ERR_OK;
-}
-
-static err_t conn_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
-{
-	struct tcp_conn *c = arg;
-
-	(void)pcb;
-	(void)len;
-	if (!c || conn_state(c) != TS_ESTABLISHED)
-		return ERR_OK;
-	if (c->paused) {
-		c->paused = false;
-		if (conn_read_host(c) < 0) {
-			conn_close(c, true);
-			return ERR_ABRT;
-		}
-		conn_update_poll(c);
-		conn_maybe_finish(c);
-	}
-	return ERR_OK;
-}
-
-static void conn_err(void *arg, err_t err)
-{
-	struct tcp_conn *c = arg;
-
-	if (!c)
-		return;
-	c->pcb = NULL; /* lwIP has freed it */
-	c->rst_host = err == ERR_RST || err == ERR_ABRT;
-	conn_close(c, false);
 }
 
 /* The guest's ACK completed the handshake. */
@@ -713,27 +211,14 @@ static err_t conn_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	conn_set_state(c, TS_ESTABLISHED);
 	/* Data the guest sent with its first segments. */
 	if (c->g2h || c->guest_fin) {
-		if (conn_flush_g2h(c) < 0) {
+		if (fwd_tcp_flush_g2h(c) < 0) {
 			c->rst_host = true;
-			conn_close(c, true);
+			fwd_tcp_close(c, true);
 			return ERR_ABRT;
 		}
 	}
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	return ERR_OK;
-}
-
-static void conn_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb)
-{
-	tcp_arg(pcb, c);
-	tcp_recv(pcb, conn_recv);
-	tcp_sent(pcb, conn_sent);
-	tcp_err(pcb, conn_err);
-	tcp_nagle_disable(pcb);
-	ip_set_option(pcb, SOF_KEEPALIVE);
-	pcb->keep_idle = 120000;
-	pcb->keep_intvl = 10000;
-	pcb->keep_cnt = 9;
 }
 
 static void conn_host_sockopts(int fd)
@@ -759,7 +244,7 @@ static err_t conn_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_
 		return ERR_VAL; /* not ours: lwIP drops the pcb */
 	c->pcb = cpcb;
 	conn_set_state(c, TS_SYN_RCVD);
-	conn_setup_pcb(c, cpcb);
+	fwd_tcp_setup_pcb(c, cpcb);
 	return ERR_OK;
 }
 
@@ -896,7 +381,7 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	c->timer.data = c;
 	c->handles_open = 2;
 	uv_timer_start(&c->timer, conn_timer_cb, FWD_TCP_CONNECT_TIMEOUT_MS, 0);
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	return 1;
 }
 
@@ -910,12 +395,12 @@ static err_t conn_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_OK;
 	if (err != ERR_OK) {
 		c->rst_host = true;
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 		return ERR_ABRT;
 	}
 	uv_timer_stop(&c->timer);
 	conn_set_state(c, TS_ESTABLISHED);
-	conn_update_poll(c);
+	fwd_tcp_update_poll(c);
 	return ERR_OK;
 }
 
@@ -996,7 +481,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 	c->timer.data = c;
 	c->handles_open = 2;
 	conn_set_state(c, TS_GUEST_CONNECTING);
-	conn_setup_pcb(c, pcb);
+	fwd_tcp_setup_pcb(c, pcb);
 	if (log_get_level() >= LOG_LVL_DEBUG) {
 		char g[64], r[64];
 
@@ -1007,7 +492,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 	e = tcp_connect(pcb, &gip, gport, conn_connected);
 	if (e != ERR_OK) {
 		c->rst_host = true;
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 		return -EIO;
 	}
 	uv_timer_start(&c->timer, conn_timer_cb, FWD_TCP_CONNECT_TIMEOUT_MS, 0);
@@ -1050,7 +535,7 @@ static int conn_shutdown_one(void *opaque, struct flow *f)
 		struct tcp_conn *c = f->owner;
 
 		c->rst_host = true;
-		conn_close(c, true);
+		fwd_tcp_close(c, true);
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nat_internal.h - what the NAT engine (nat.c) shares with its protocol
- * proxies (fwd_tcp.c, ...). Not for use outside forwarders/.
+ * proxies (fwd_tcp.c, fwd_dgram.c, ...). Not for use outside forwarders/.
  */
 #ifndef NATD_NAT_INTERNAL_H
 #define NATD_NAT_INTERNAL_H
@@ -29,7 +29,7 @@ struct nat {
 	struct raw_pcb *raw_udp;              /* guest UDP in, replies out */
 	struct raw_pcb *raw_icmp;             /* guest echo in, replies and errors out */
 	struct raw_pcb *raw6[4];              /* IPv6: UDP, ICMPv6 and the two extension
-					       * headers that may precede them (fwd_dgram.c) */
+					       * headers that may precede them (fwd_dgram_guest.c) */
 	uv_timer_t sweep;                     /* idle expiry of UDP and ICMP flows */
 	bool sweep_started;
 	unsigned udp_timeout_ms, dns_timeout_ms, icmp_timeout_ms;
@@ -128,7 +128,8 @@ void nat_icmp6_error(struct nic *nic, uint8_t type, uint8_t code, uint32_t info,
 		     const ip6_addr_t *from, const struct flow_key *k, uint8_t ip_proto,
 		     const uint8_t *l4, size_t l4len, uint16_t orig_len);
 
-/* UDP and ICMP echo proxies (fwd_dgram.c). */
+/* UDP and ICMP echo proxies (fwd_dgram.c, fwd_dgram_guest.c; their
+ * internals in fwd_dgram_internal.h). */
 int fwd_dgram_init(char *err, size_t errlen);
 void fwd_dgram_expire(struct flow *f, uint64_t now_ms);
 void fwd_dgram_shutdown_all(void);
@@ -165,7 +166,8 @@ void fwd_dgram_close_tag(const void *tag);
 /* Closes every rule's host socket (portfwd.c). */
 void portfwd_shutdown_all(void);
 
-/* TCP proxy (fwd_tcp.c). */
+/* TCP proxy (fwd_tcp.c, fwd_tcp_data.c; their internals in
+ * fwd_tcp_internal.h). */
 int fwd_tcp_init(char *err, size_t errlen);
 void fwd_tcp_shutdown_all(void);
 const char *fwd_tcp_state_name(uint8_t state);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fwd_tcp_internal.h - the inside of the TCP proxy, one module in two files:
+ *   fwd_tcp.c       opening: the held SYN, the host connect() and its outcome
+ *                   (RST, ICMP unreachable, or the SYN re-injected and the
+ *                   pcb attached), port forwards into the guest, start-up
+ *                   and shutdown;
+ *   fwd_tcp_data.c  an established connection's data: guest -> host with
+ *                   sendmsg(), host -> guest in reference-counted chunks,
+ *                   backpressure both ways, half-close, and closing.
+ * Not for use outside those two files.
+ */
+#ifndef NATD_FWD_TCP_INTERNAL_H
+#define NATD_FWD_TCP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "forwarders/flow.h"
+
+struct nic;
+struct pbuf;
+struct tcp_pcb;
+
+/* A connection's state, kept in its flow (flow->state); fwd_tcp_state_name()
+ * names it for the flow listing. */
+enum conn_state {
+	TS_CONNECTING,  /* host connect() under way; guest SYN held */
+	TS_READY,       /* host connected; SYN being re-injected */
+	TS_SYN_RCVD,    /* lwIP answered SYN-ACK; waiting for the guest's ACK */
+	TS_ESTABLISHED,
+	TS_CLOSING,     /* handles closing */
+	TS_GUEST_CONNECTING, /* port forward: lwIP's SYN sent to the guest */
+	TS_COUNT
+};
+
+struct tcp_conn {
+	struct flow *flow;
+	struct nic *nic;
+	struct tcp_pcb *pcb;
+	int fd;
+	uv_poll_t poll;
+	uv_timer_t timer;
+	int poll_events;
+	int handles_open;
+	uint8_t *syn;          /* the guest's SYN (IP packet, network order) */
+	uint16_t syn_len;
+	struct pbuf *g2h;      /* guest data the host socket has not taken yet */
+	uint16_t g2h_off;      /* bytes of g2h's first pbuf already sent */
+	bool guest_fin;        /* guest sent FIN */
+	bool host_shut;        /* we did shutdown(SHUT_WR) on the host socket */
+	bool host_eof;         /* host sent FIN; we shut lwIP's tx */
+	bool paused;           /* host reads paused: lwIP's send buffer full */
+	bool rst_host;         /* close the host socket with a RST */
+};
+
+static inline void conn_set_state(struct tcp_conn *c, enum conn_state st)
+{
+	c->flow->state = (uint8_t)st;
+}
+
+static inline enum conn_state conn_state(const struct tcp_conn *c)
+{
+	return (enum conn_state)c->flow->state;
+}
+
+/* fwd_tcp.c */
+
+/* The host connect() finished (error: 0 or an errno value): re-injects the
+ * SYN, or refuses the guest and closes c. */
+void fwd_tcp_connect_done(struct tcp_conn *c, int error);
+
+/* fwd_tcp_data.c */
+
+/*
+ * Ends the connection: detaches and closes (or aborts) the pcb, closes the
+ * host socket (with a RST when rst_host), frees queued data; c is freed once
+ * its handles have closed. When called from one of the pcb's own callbacks
+ * with abort_pcb, the caller returns ERR_ABRT.
+ */
+void fwd_tcp_close(struct tcp_conn *c, bool abort_pcb);
+/* Starts, changes or stops the host socket's poll as c's state asks. */
+void fwd_tcp_update_poll(struct tcp_conn *c);
+/* Writes queued guest data to the host socket (shutdown(SHUT_WR) once
+ * drained after the guest's FIN). Returns 0 or a negative errno for a dead
+ * socket. */
+int fwd_tcp_flush_g2h(struct tcp_conn *c);
+/* Attaches pcb to c: the data path's lwIP callbacks, no Nagle, keepalive. */
+void fwd_tcp_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb);
+
+#endif
