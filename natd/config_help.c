@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * config_help.c - the text of `natd run --help` (config_run_help, declared in
- * natd/config.h): the options natd/config.c parses.
+ * natd/config.h): the options natd/config.c and natd/config_nic.c parse.
  */
 #include "natd/config.h"
 
