@@ -2,42 +2,25 @@
 /*
  * config.c - parsing and validation of `natd run` options (see config.h).
  *
- * Per-NIC options are looked up in one table (nic_opts) by their name without
- * the trailing adapter number; each entry has a parser that checks the value
- * and stores it. Nothing here opens a file or a socket: config_finish() only
- * derives and checks, so a bad command line changes nothing on the host.
+ * Per-NIC options are looked up in one table (config_nic_opts, with their
+ * parsers in natd/config_nic.c) by their name without the trailing adapter
+ * number; each entry has a parser that checks the value and stores it.
+ * Nothing here opens a file or a socket: config_finish() only derives and
+ * checks, so a bad command line changes nothing on the host. The text of
+ * `natd run --help` is in natd/config_help.c.
  */
 #include "natd/config.h"
+#include "natd/config_internal.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#include "devices/device.h"
-#include "base/bytes.h"
-
-
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 void config_default_home(char *out, size_t outlen)
 {
@@ -90,389 +73,6 @@ void config_free(struct natd_config *cfg)
 		n->nat.n_natpf = n->n_props = 0;
 	}
 }
-
-int config_parse_cidr(const char *s, struct in_addr *net, unsigned *prefixlen)
-{
-	char buf[INET_ADDRSTRLEN + 4];
-	const char *slash = strchr(s, '/');
-	char *end;
-	unsigned long len;
-	size_t alen;
-
-	if (!slash)
-		return -EINVAL;
-	alen = (size_t)(slash - s);
-	if (alen == 0 || alen >= INET_ADDRSTRLEN)
-		return -EINVAL;
-	memcpy(buf, s, alen);
-	buf[alen] = '\0';
-	if (inet_pton(AF_INET, buf, net) != 1)
-		return -EINVAL;
-	if (!isdigit((unsigned char)slash[1]))
-		return -EINVAL;
-	errno = 0;
-	len = strtoul(slash + 1, &end, 10);
-	if (errno || *end || len > 32)
-		return -EINVAL;
-	*prefixlen = (unsigned)len;
-	return 0;
-}
-
-int config_parse_mac(const char *s, uint8_t mac[6])
-{
-	size_t n = strlen(s);
-	unsigned v[6];
-
-	if (n == 12) {
-		for (size_t i = 0; i < 12; i++)
-			if (!isxdigit((unsigned char)s[i]))
-				return -EINVAL;
-		for (int i = 0; i < 6; i++) {
-			char b[3] = { s[2 * i], s[2 * i + 1], 0 };
-
-			mac[i] = (uint8_t)strtoul(b, NULL, 16);
-		}
-	} else if (n == 17) {
-		char sep = s[2];
-
-		if (sep != ':' && sep != '-')
-			return -EINVAL;
-		for (int i = 0; i < 6; i++) {
-			const char *p = s + 3 * i;
-
-			if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
-			    (i < 5 && p[2] != sep))
-				return -EINVAL;
-			sscanf(p, "%2x", &v[i]);
-			mac[i] = (uint8_t)v[i];
-		}
-	} else {
-		return -EINVAL;
-	}
-	if (mac[0] & 1)
-		return -EINVAL; /* multicast bit: not a NIC address */
-	return 0;
-}
-
-static int parse_onoff(const char *v, bool *out)
-{
-	if (!strcmp(v, "on")) {
-		*out = true;
-		return 0;
-	}
-	if (!strcmp(v, "off")) {
-		*out = false;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int parse_ipv4(const char *v, struct in_addr *out)
-{
-	return inet_pton(AF_INET, v, out) == 1 ? 0 : -EINVAL;
-}
-
-static int copy_str(char *dst, size_t dstlen, const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n == 0 || n >= dstlen)
-		return -EINVAL;
-	memcpy(dst, v, n + 1);
-	return 0;
-}
-
-/* One per-NIC option. `opt` is the full name the user typed, for messages. */
-typedef int (*nic_opt_parse)(struct nic_config *n, const char *opt, const char *v,
-			     char *err, size_t errlen);
-
-static int opt_nic(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	if (adapter_parse_mode(v, &n->mode) == 0)
-		return 0;
-	return fail(err, errlen, "%s: unknown mode '%s' (none, null, nat, natnetwork, "
-		    "bridged, intnet, hostonly, generic)", opt, v);
-}
-
-static int opt_attach(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	char why[256];
-
-	if (device_spec_check(v, why, sizeof(why)) < 0)
-		return fail(err, errlen, "%s: %s", opt, why);
-	if (copy_str(n->attach, sizeof(n->attach), v) < 0)
-		return fail(err, errlen, "%s: attach spec too long", opt);
-	return 0;
-}
-
-static int opt_natnet(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	struct in_addr net;
-	unsigned len;
-	uint32_t mask;
-
-	if (config_parse_cidr(v, &net, &len) < 0)
-		return fail(err, errlen, "%s: '%s' is not an IPv4 network like 10.0.2.0/24", opt, v);
-	if (len < 8 || len > 27)
-		return fail(err, errlen, "%s: prefix /%u out of range: natd needs /8 to /27 "
-			    "(gateway .2, DNS .3, TFTP .4, guests from .15)", opt, len);
-	mask = htonl(len ? 0xffffffffu << (32 - len) : 0);
-	if (net.s_addr & ~mask)
-		return fail(err, errlen, "%s: '%s' has host bits set (did you mean %s/%u?)",
-			    opt, v, inet_ntoa((struct in_addr){ net.s_addr & mask }), len);
-	n->nat.natnet_set = true;
-	n->nat.network = net;
-	n->nat.prefixlen = len;
-	return 0;
-}
-
-static int opt_natpf(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	if (n->nat.n_natpf >= NATD_MAX_NATPF)
-		return fail(err, errlen, "%s: at most %d rules per adapter", opt, NATD_MAX_NATPF);
-	struct pfrule *r = &n->nat.natpf[n->nat.n_natpf];
-	char why[256];
-
-	if (!*v)
-		return fail(err, errlen, "%s: empty rule (expected name,proto,hostip,hostport,"
-			    "guestip,guestport)", opt);
-	if (pfrule_parse(v, PFRULE_SYNTAX_VBOX, AF_UNSPEC, r, why, sizeof(why)) < 0 ||
-	    pfrule_set_check_add(n->nat.natpf, n->nat.n_natpf, r, why, sizeof(why)) < 0)
-		return fail(err, errlen, "%s \"%s\": %s", opt, v, why);
-	n->nat.n_natpf++;
-	return 0;
-}
-
-/* The TFTP root must be a directory now: a typo should not go unnoticed
- * until a guest fails to boot. */
-static int opt_tftpprefix(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (copy_str(n->nat.tftp_prefix, sizeof(n->nat.tftp_prefix), v) < 0)
-		return fail(err, errlen, "%s: expected a directory", opt);
-	if (stat(v, &st) < 0)
-		return fail(err, errlen, "%s: %s: %s", opt, v, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return fail(err, errlen, "%s: %s is not a directory", opt, v);
-	n->nat.tftp_prefix_set = true;
-	return 0;
-}
-
-/* DHCP's file field holds 127 bytes and a NUL. */
-static int opt_tftpfile(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	if (copy_str(n->nat.tftp_file, sizeof(n->nat.tftp_file), v) < 0 || strlen(v) > 127)
-		return fail(err, errlen, "%s: expected a file name of 1 to 127 bytes", opt);
-	for (const char *p = v; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return fail(err, errlen, "%s: control characters in the file name", opt);
-	n->nat.tftp_file_set = true;
-	return 0;
-}
-
-static int opt_tftpserver(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	uint32_t h;
-
-	if (parse_ipv4(v, &n->nat.tftp_server) < 0)
-		return fail(err, errlen, "%s: '%s' is not an IPv4 address", opt, v);
-	h = ntohl(n->nat.tftp_server.s_addr);
-	if (h == 0 || (h >> 24) == 0 || (h >> 28) >= 14)
-		return fail(err, errlen, "%s: %s is not a unicast address", opt, v);
-	if ((h >> 24) == 127)
-		return fail(err, errlen, "%s: a guest cannot reach the host's loopback %s; natd's "
-			    "own TFTP server is at 10.0.<x+1>.4 (the default)", opt, v);
-	n->nat.tftp_server_set = true;
-	return 0;
-}
-
-#define ONOFF_OPT(fn, field) \
-static int fn(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen) \
-{ \
-	if (parse_onoff(v, &n->field) < 0) \
-		return fail(err, errlen, "%s: expected on or off, not '%s'", opt, v); \
-	return 0; \
-}
-ONOFF_OPT(opt_dnsproxy, nat.dns_proxy)
-ONOFF_OPT(opt_dnshostresolver, nat.dns_host_resolver)
-ONOFF_OPT(opt_localhostreachable, nat.localhost_reachable)
-ONOFF_OPT(opt_cableconnected, cable_connected)
-ONOFF_OPT(opt_nictrace, trace)
-
-static int opt_bindip(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	if (parse_ipv4(v, &n->nat.bind_ip) < 0)
-		return fail(err, errlen, "%s: '%s' is not an IPv4 address", opt, v);
-	n->nat.bind_ip_set = true;
-	return 0;
-}
-
-static int opt_ipv6default(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	bool on;
-
-	if (parse_onoff(v, &on) < 0)
-		return fail(err, errlen, "%s: expected on or off, not '%s'", opt, v);
-	n->nat.ipv6_default = on ? TRI_ON : TRI_OFF;
-	return 0;
-}
-
-/* "mtu,socksnd,sockrcv,tcpsnd,tcprcv": empty or 0 fields keep the default. */
-static int opt_natsettings(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	static const char *const names[] = { "mtu", "socksnd", "sockrcv", "tcpsnd", "tcprcv" };
-	unsigned vals[5] = { 0 };
-	const char *p = v;
-
-	for (unsigned i = 0; i < 5; i++) {
-		char *end;
-		unsigned long x = 0;
-
-		if (*p && *p != ',') {
-			if (!isdigit((unsigned char)*p))
-				return fail(err, errlen, "%s: %s must be a number", opt, names[i]);
-			errno = 0;
-			x = strtoul(p, &end, 10);
-			if (errno || x > 1024 * 1024)
-				return fail(err, errlen, "%s: %s out of range", opt, names[i]);
-			p = end;
-		}
-		vals[i] = (unsigned)x;
-		if (*p == ',') {
-			if (i == 4)
-				return fail(err, errlen, "%s: too many fields (mtu,socksnd,sockrcv,"
-					    "tcpsnd,tcprcv)", opt);
-			p++;
-		} else if (*p) {
-			return fail(err, errlen, "%s: %s must be a number", opt, names[i]);
-		} else {
-			break;
-		}
-	}
-	if (vals[0] && (vals[0] < 576 || vals[0] > 65520))
-		return fail(err, errlen, "%s: mtu %u out of range (576 to 65520)", opt, vals[0]);
-	n->nat.mtu = vals[0] ? vals[0] : 1500;
-	n->nat.sock_snd = vals[1];
-	n->nat.sock_rcv = vals[2];
-	n->nat.tcp_snd = vals[3];
-	n->nat.tcp_rcv = vals[4];
-	return 0;
-}
-
-#define NAME_OPT(fn, field) \
-static int fn(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen) \
-{ \
-	if (copy_str(n->field, sizeof(n->field), v) < 0) \
-		return fail(err, errlen, "%s: expected a name of 1 to %zu bytes", opt, \
-			    sizeof(n->field) - 1); \
-	return 0; \
-}
-NAME_OPT(opt_natnetwork, nat_network)
-NAME_OPT(opt_intnet, intnet)
-NAME_OPT(opt_bridgeadapter, bridge_adapter)
-NAME_OPT(opt_hostonlyadapter, hostonly_adapter)
-NAME_OPT(opt_bwgroup, bandwidth_group)
-
-static int opt_genericdrv(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	if (strcmp(v, "UDPTunnel") && strcmp(v, "VDE"))
-		return fail(err, errlen, "%s: unknown driver '%s' (UDPTunnel or VDE)", opt, v);
-	snprintf(n->generic_drv, sizeof(n->generic_drv), "%s", v);
-	return 0;
-}
-
-static int opt_property(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	const char *eq = strchr(v, '=');
-
-	if (!eq || eq == v)
-		return fail(err, errlen, "%s: expected key=value, not '%s'", opt, v);
-	if (n->n_props >= NATD_MAX_PROPS)
-		return fail(err, errlen, "%s: at most %d properties", opt, NATD_MAX_PROPS);
-	n->props[n->n_props] = strdup(v);
-	if (!n->props[n->n_props])
-		return fail(err, errlen, "%s: out of memory", opt);
-	n->n_props++;
-	return 0;
-}
-
-static int opt_nictype(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	if (adapter_parse_type(v, &n->type) == 0)
-		return 0;
-	return fail(err, errlen, "%s: unknown NIC type '%s' (Am79C970A, Am79C973, 82540EM, "
-		    "82543GC, 82545EM, virtio)", opt, v);
-}
-
-static int opt_macaddress(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	if (!strcmp(v, "auto")) {
-		n->mac_set = false;
-		return 0;
-	}
-	if (config_parse_mac(v, n->mac) < 0)
-		return fail(err, errlen, "%s: '%s' is not a unicast MAC address "
-			    "(080027AABBCC or 08:00:27:aa:bb:cc)", opt, v);
-	n->mac_set = true;
-	return 0;
-}
-
-int config_parse_adapter(const char *s, unsigned *x)
-{
-	if (strlen(s) != 1 || s[0] < '1' || s[0] > '0' + NATD_MAX_NICS)
-		return -EINVAL;
-	*x = (unsigned)(s[0] - '0');
-	return 0;
-}
-
-static int opt_nicpromisc(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	if (adapter_parse_promisc(v, &n->promisc) == 0) {
-		n->promisc_set = true;
-		return 0;
-	}
-	return fail(err, errlen, "%s: expected deny, allow-vms or allow-all, not '%s'", opt, v);
-}
-
-static int opt_nictracefile(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
-{
-	if (copy_str(n->trace_file, sizeof(n->trace_file), v) < 0)
-		return fail(err, errlen, "%s: expected a file name", opt);
-	return 0;
-}
-
-static const struct {
-	const char *name;
-	nic_opt_parse parse;
-} nic_opts[] = {
-	{ "nic", opt_nic },
-	{ "attach", opt_attach },
-	{ "natnet", opt_natnet },
-	{ "natpf", opt_natpf },
-	{ "nattftpprefix", opt_tftpprefix },
-	{ "nattftpfile", opt_tftpfile },
-	{ "nattftpserver", opt_tftpserver },
-	{ "natdnsproxy", opt_dnsproxy },
-	{ "natdnshostresolver", opt_dnshostresolver },
-	{ "natbindip", opt_bindip },
-	{ "natlocalhostreachable", opt_localhostreachable },
-	{ "natipv6default", opt_ipv6default },
-	{ "natsettings", opt_natsettings },
-	{ "nat-network", opt_natnetwork },
-	{ "intnet", opt_intnet },
-	{ "bridgeadapter", opt_bridgeadapter },
-	{ "hostonlyadapter", opt_hostonlyadapter },
-	{ "nicgenericdrv", opt_genericdrv },
-	{ "nicproperty", opt_property },
-	{ "nictype", opt_nictype },
-	{ "cableconnected", opt_cableconnected },
-	{ "macaddress", opt_macaddress },
-	{ "nicpromisc", opt_nicpromisc },
-	{ "nictrace", opt_nictrace },
-	{ "nictracefile", opt_nictracefile },
-	{ "nicbandwidthgroup", opt_bwgroup },
-};
 
 bool config_name_valid(const char *s)
 {
@@ -564,8 +164,9 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 		dpos = strlen(name);
 		while (dpos > 0 && isdigit((unsigned char)name[dpos - 1]))
 			dpos--;
-		for (size_t k = 0; k < ARRAY_SIZE(nic_opts); k++) {
-			if (strlen(nic_opts[k].name) != dpos || strncmp(name, nic_opts[k].name, dpos))
+		for (size_t k = 0; k < config_n_nic_opts; k++) {
+			if (strlen(config_nic_opts[k].name) != dpos ||
+			    strncmp(name, config_nic_opts[k].name, dpos))
 				continue;
 			found = true;
 			break;
@@ -578,14 +179,15 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 		if (config_parse_adapter(name + dpos, &adapter) < 0)
 			return fail(err, errlen, "--%s: adapter number must be 1 to %d", name,
 				    NATD_MAX_NICS);
-		for (size_t k = 0; k < ARRAY_SIZE(nic_opts); k++) {
+		for (size_t k = 0; k < config_n_nic_opts; k++) {
 			char opt[80];
 			int rc;
 
-			if (strlen(nic_opts[k].name) != dpos || strncmp(name, nic_opts[k].name, dpos))
+			if (strlen(config_nic_opts[k].name) != dpos ||
+			    strncmp(name, config_nic_opts[k].name, dpos))
 				continue;
 			snprintf(opt, sizeof(opt), "--%s", name);
-			rc = nic_opts[k].parse(&cfg->nic[adapter - 1], opt, value, err, errlen);
+			rc = config_nic_opts[k].parse(&cfg->nic[adapter - 1], opt, value, err, errlen);
 			if (rc < 0)
 				return rc;
 			cfg->nic[adapter - 1].configured = true;
@@ -804,146 +406,3 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 	}
 	return 0;
 }
-
-const char config_run_help[] =
-"Usage: natd run [--name VM] [per-NIC options] [-v|-q]\n"
-"\n"
-"Runs the NAT engine for one VM in the foreground until SIGINT or SIGTERM.\n"
-"Each per-NIC option ends in the adapter number x = 1..8, as in\n"
-"VBoxManage modifyvm. With no NIC option at all, natd serves NIC 1 in NAT\n"
-"mode on stream:$NATD_HOME/run/VM.sock and prints the QEMU arguments that\n"
-"attach a VM to it.\n"
-"\n"
-"General:\n"
-"  --name VM                    the VM's name (default: default); names the\n"
-"                               control socket $NATD_HOME/run/VM.ctl\n"
-"  --max-tcp-flows N            at most N proxied TCP connections (default\n"
-"                               16384); beyond it new ones are reset\n"
-"  --max-udp-flows N            UDP flows (default 4096); beyond it, ICMP port\n"
-"                               unreachable\n"
-"  --max-icmp-flows N           ICMP echo flows (default 256)\n"
-"  --udp-timeout SECONDS        a UDP flow idle this long is closed (default\n"
-"                               60; DNS flows, port 53: 10 or less)\n"
-"  -v, --verbose                more log lines (twice: debug)\n"
-"  -q, --quiet                  errors and warnings only\n"
-"  -h, --help                   this text\n"
-"\n"
-"Adapter x:\n"
-"  --nic<x> MODE                none (no adapter), null (cable pulled), nat,\n"
-"                               natnetwork; bridged, intnet, hostonly, generic\n"
-"                               are recognised but not supported yet. Default:\n"
-"                               nat for adapter 1, none for the others\n"
-"  --nat-network<x> NAME        with --nic<x> natnetwork: join NAT network NAME\n"
-"                               (natd natnetwork --help). natd relays the VM's\n"
-"                               frames to the network's switch socket\n"
-"                               $NATD_HOME/run/natnet-NAME.sock; the network\n"
-"                               must be defined and enabled, and while it is\n"
-"                               stopped the VM's link stays up and natd\n"
-"                               reconnects every second\n"
-"  --attach<x> SPEC             where the VM's frames come from:\n"
-"                                 tap:IFNAME     a tap in natd's namespace\n"
-"                                                (created if missing)\n"
-"                                 fd:N           an inherited tap fd or socket\n"
-"                                 stream:PATH    listen on a UNIX socket, QEMU\n"
-"                                                -netdev stream framing\n"
-"                                 stream-connect:PATH  connect to one\n"
-"                                 dgram:LADDR:LPORT,RADDR:RPORT  QEMU -netdev dgram\n"
-"                               default: stream:$NATD_HOME/run/VM.sock (x=1),\n"
-"                               stream:$NATD_HOME/run/VM-nic<x>.sock\n"
-"  --natnet<x> CIDR             NAT network (default 10.0.<x+1>.0/24, /8 to /27):\n"
-"                               gateway .2, DNS .3, TFTP .4, guests from .15.\n"
-"                               IPv6: prefix fd17:625c:f037:N::/64, N the\n"
-"                               third octet of CIDR (10.0.2.0/24: group 2),\n"
-"                               by router advertisement (SLAAC); gateway ::2\n"
-"                               (router fe80::2), DNS proxy ::3; stateless\n"
-"                               DHCPv6 hands out the same DNS settings\n"
-"  --natpf<x> \"NAME,PROTO,HOSTIP,HOSTPORT,GUESTIP,GUESTPORT\"\n"
-"                               port forward (repeatable), as in VirtualBox:\n"
-"                               PROTO tcp or udp; empty NAME: generated\n"
-"                               (tcp-8080); empty HOSTIP: every host address,\n"
-"                               IPv4 and IPv6 (HOSTIP may be IPv6, e.g. ::1);\n"
-"                               empty GUESTIP: the address DHCP leased to the\n"
-"                               guest; GUESTIP :: the guest IPv6 address natd\n"
-"                               saw last. The guest sees the client's own\n"
-"                               address (clients it cannot answer directly,\n"
-"                               such as host loopback: the gateway).\n"
-"                               A HOSTPORT below\n"
-"                               net.ipv4.ip_unprivileged_port_start (1024)\n"
-"                               needs CAP_NET_BIND_SERVICE, else natd refuses\n"
-"                               to start. Change at run time with\n"
-"                               natd controlvm VM natpf<x> RULE|delete NAME\n"
-"  --natsettings<x> mtu,socksnd,sockrcv,tcpsnd,tcprcv\n"
-"                               as in VirtualBox; mtu 576..65520 (default 1500),\n"
-"                               handed to the guest by DHCP (option 26)\n"
-"  --natdnsproxy<x> on|off      on (default): DHCP names the proxy at .3;\n"
-"                               off: DHCP hands out the host's nameservers\n"
-"                               from NATD_RESOLV_CONF, leaving out 127.0.0.0/8\n"
-"                               (IPv6: RDNSS and DHCPv6 name ::3, or with off\n"
-"                               the host's IPv6 nameservers but ::1 and\n"
-"                               link-local ones)\n"
-"  --natdnshostresolver<x> on|off\n"
-"                               on: the proxy answers A and AAAA questions from\n"
-"                               the host's own resolver (/etc/hosts first, then\n"
-"                               the nameservers); other types are relayed\n"
-"  --cableconnected<x> on|off   link state (default on); off drops all frames\n"
-"  --macaddress<x> MAC|auto     the VM NIC's MAC, used in the QEMU arguments\n"
-"  --nictype<x> TYPE            Am79C970A, Am79C973 (default), 82540EM,\n"
-"                               82543GC, 82545EM, virtio: picks the QEMU device\n"
-"                               model in the printed QEMU arguments\n"
-"  --nicpromisc<x> deny|allow-vms|allow-all\n"
-"\n"
-"TFTP and PXE (adapter x):\n"
-"  natd serves TFTP read-only at 10.0.<x+1>.4 (RFC 1350 with blksize, tsize,\n"
-"  timeout and windowsize options; octet and netascii). Names are confined\n"
-"  to the root: '..', symlinks that are absolute or lead out, and control\n"
-"  bytes are refused; an absolute name is read from the root; write\n"
-"  requests are refused.\n"
-"  --nattftpprefix<x> DIR       the TFTP root (default $NATD_HOME/TFTP); when\n"
-"                               given it must exist. While the root exists\n"
-"                               (looked at on every DHCP request), DHCP offers\n"
-"                               the boot file: siaddr/file and options 66/67;\n"
-"                               PXE clients (option 60 PXEClient) also get\n"
-"                               PXEClient, PXE discovery control 8 and their\n"
-"                               option 97 back\n"
-"  --nattftpfile<x> FILE        boot file (default VM.pxe, VM being --name);\n"
-"                               UEFI clients (option 93) get FILE with .efi\n"
-"                               for .pxe (or .efi appended) when that file is\n"
-"                               in the root. Giving it offers it even without\n"
-"                               a root\n"
-"  --nattftpserver<x> IP        next-server handed out by DHCP (default\n"
-"                               10.0.<x+1>.4, natd's own); another host is\n"
-"                               reached through the NAT, where natd has no\n"
-"                               TFTP helper: its server must answer from\n"
-"                               port 69\n"
-"  natd used only as a TFTP server for another tool:\n"
-"    natd run --name NAME --attach1 stream:SOCK --nattftpprefix1 DIR\n"
-"\n"
-"  --natbindip<x> IP            source address of natd's host sockets (must be\n"
-"                               an address of the host; IPv4 flows)\n"
-"  --natlocalhostreachable<x> on|off\n"
-"                               off (default): the gateway address is only the\n"
-"                               router. on: TCP and UDP to the gateway reach\n"
-"                               services on host 127.0.0.1; every local-only\n"
-"                               service of the host becomes reachable by the\n"
-"                               guest, so turn it on only for guests you trust\n"
-"  --natipv6default<x> on|off   whether router advertisements make natd the\n"
-"                               guest's IPv6 default router (router lifetime\n"
-"                               1800 s) or only announce the prefix (0).\n"
-"                               Default: on while the host has a global IPv6\n"
-"                               address (not loopback, link-local or unique\n"
-"                               local fc00::/7), re-checked when the host's\n"
-"                               addresses change\n"
-"\n"
-"Recognised, not supported yet (natd refuses to start rather than ignore them):\n"
-"  --nictrace<x> on,\n"
-"  --nictracefile<x> FILE, --nicbandwidthgroup<x> NAME,\n"
-"  --intnet<x>, --bridgeadapter<x>, --hostonlyadapter<x>, --nicgenericdrv<x>,\n"
-"  --nicproperty<x>\n"
-"\n"
-"Environment:\n"
-"  NATD_HOME         state directory (default $XDG_STATE_HOME/natd, or\n"
-"                    /var/lib/natd as root)\n"
-"  NATD_RESOLV_CONF  the host resolver file (default /etc/resolv.conf)\n"
-"\n"
-"Exit status: 0 after a clean shutdown, 1 when start-up failed, 2 for bad\n"
-"options.\n";

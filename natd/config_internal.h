@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config_internal.h - what natd/config.c (config_parse_run, config_finish)
+ * and the per-NIC option parsers (natd/config_nic.c) share: the one-line
+ * error helper and the table of per-NIC options.
+ */
+#ifndef NATD_CONFIG_INTERNAL_H
+#define NATD_CONFIG_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "natd/config.h"
+
+static inline int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Writes the message to err; returns -EINVAL. */
+static inline int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* One per-NIC option. `opt` is the full name the user typed, for messages. */
+typedef int (*config_nic_opt_parse)(struct nic_config *n, const char *opt, const char *v,
+				    char *err, size_t errlen);
+
+/* The per-NIC options, by their name without the trailing adapter number. */
+struct config_nic_opt {
+	const char *name;
+	config_nic_opt_parse parse;
+};
+
+extern const struct config_nic_opt config_nic_opts[];
+extern const size_t config_n_nic_opts;
+
+#endif
