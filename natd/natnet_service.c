@@ -59,6 +59,7 @@
 #include "natd/ctl.h"
 #include "natd/daemon.h"
 #include "natd/lease_keeper.h"
+#include "natd/natnet_leases.h"
 #include "base/log.h"
 #include "forwarders/nic.h"
 #include "forwarders/nic6.h"
