@@ -57,6 +57,7 @@
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
 #include "natd/ctl.h"
+#include "natd/ctl_client.h"
 #include "natd/daemon.h"
 #include "natd/lease_keeper.h"
 #include "natd/natnet_leases.h"
