@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * natnet_leases.c - the lease files of DHCP servers: a NAT network's
- * $NATD_HOME/natnet-NAME.leases.json and the files natd/lease_keeper.c keeps
- * for other servers (see natnet_leases.h). Reading and the atomic write go
- * through natd/natnet_store.c's file helpers.
+ * natnet_leases.c - DHCP lease files (see natnet_leases.h): a NAT
+ * network's $NATD_HOME/natnet-NAME.leases.json, and any file of that format
+ * by path, as natd/lease_keeper.c keeps them. Reading and the atomic write
+ * go through natd/natnet_store.c's file helpers.
  */
 #include "natd/natnet_leases.h"
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * natnet_leases.h - DHCP lease files: a NAT network's
- * $NATD_HOME/natnet-NAME.leases.json, and by path the files
- * natd/lease_keeper.c keeps for the DHCP servers of natd dhcpserver.
+ * $NATD_HOME/natnet-NAME.leases.json, and by path any file of that format
+ * (natd/lease_keeper.c keeps a NAT network's and a dhcpserver's).
  *
  * A lease file is {"version": 1, "leases": [{"mac": "08:00:27:..",
  * "ip": "192.168.15.4", "hostname": "..", "expires": SECONDS}, ...]},
