@@ -14,7 +14,7 @@
 
 #include "natd/cmd_ctl.h"
 #include "natd/config.h"
-#include "natd/ctl.h"
+#include "natd/ctl_client.h"
 
 #define CMD_CTL_TIMEOUT_MS 5000
 

@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "natd/ctl.h"
+#include "natd/ctl_client.h"
 #include "natd/dhcpsrv_leases.h"
 #include "natd/dhcpsrv_store.h"
 

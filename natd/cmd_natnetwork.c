@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "natd/config.h"
+#include "natd/natnet_leases.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ctl.h - the control socket of a running natd ($NATD_HOME/run/VM.ctl) and
- * its client side, used by `natd showvminfo` and `natd controlvm`.
+ * ctl.h - the control socket of a running natd ($NATD_HOME/run/VM.ctl):
+ * its protocol and its server. The client side, used by `natd showvminfo`
+ * and `natd controlvm`, is natd/ctl_client.h.
  *
  * Protocol (versioned, small, so that other tools can speak it): one JSON
  * object per line ('\n'-terminated, at most CTL_MAX_MESSAGE bytes) each way.
@@ -17,7 +18,6 @@
 
 #include <jansson.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <uv.h>
 
 #define CTL_PROTOCOL_VERSION 1
@@ -46,25 +46,5 @@ int ctl_server_register(struct ctl_server *s, const char *command, ctl_handler f
 /* Closes the listener and every connection, unlinks the socket file, frees s,
  * then calls closed(opaque) (may be NULL). */
 void ctl_server_close(struct ctl_server *s, void (*closed)(void *opaque), void *opaque);
-
-/*
- * Client: connects to path, sends {"version":1,"command":command,"args":args}
- * (args may be NULL; the reference is not stolen) and waits (timeout_ms) for
- * the response. Returns 0 and *result (new reference) when ok is true;
- * -EREMOTEIO with the server's error in err when ok is false; another
- * negative errno with a reason in err (e.g. "no natd runs VM 'x' (no
- * /path/x.ctl)") on connection or protocol failure.
- */
-int ctl_call(const char *path, const char *command, json_t *args, int timeout_ms,
-	     json_t **result, char *err, size_t errlen);
-
-/*
- * Prints a result for people (nested "Key: value" lines, arrays numbered)
- * or, with machine_readable, as VBoxManage --machinereadable does: one
- * key="value" per line, nested keys joined with '_' and array items
- * numbered from 1 (nics_1_flows_2_state="established"). Strings are
- * escaped so that every line stays one line.
- */
-void ctl_print_result(FILE *out, json_t *result, int machine_readable);
 
 #endif

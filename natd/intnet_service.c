@@ -48,6 +48,7 @@
 #include "base/log.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
+#include "natd/ctl_client.h"
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_port.h"
 #include "natd/natnet_store.h"

@@ -16,7 +16,7 @@
 
 #include "base/log.h"
 #include "forwarders/nic.h"
-#include "natd/natnet_store.h"
+#include "natd/natnet_leases.h"
 #include "stack/stack.h"
 
 struct lease_keeper {

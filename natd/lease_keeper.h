@@ -4,7 +4,7 @@
  * forwarders/nic.h) in a file across restarts: the leases of the file are
  * restored at start, and the server's bound leases are written back after
  * every change (once per loop turn) and when it stops. The file's format is
- * the NAT networks' (natd/natnet_store.h: natnet_leases_read/write). Used by
+ * the NAT networks' (natd/natnet_leases.h: natnet_leases_read/write). Used by
  * a NAT network's service and by a dhcpserver's port.
  */
 #ifndef NATD_LEASE_KEEPER_H

@@ -6,6 +6,7 @@
  * must hold only definitions that pass the checks, and must write back
  * (as JSON) to something that parses to the same networks.
  */
+#include "natd/natnet_leases.h"
 #include "natd/natnet_store.h"
 
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_ctl.c - the control socket (natd/ctl.c): a real server on a libuv loop
- * run in a background thread, blocking ctl_call()s and raw clients from the
- * test thread. Handlers "echo" (returns args) and "fail" (error) stand in for
+ * test_ctl.c - the control socket (natd/ctl.c, natd/ctl_client.c): a real
+ * server on a libuv loop run in a background thread, blocking ctl_call()s
+ * and raw clients from the test thread. Handlers "echo" (returns args) and "fail" (error) stand in for
  * natd's. Every wait is bounded (poll timeouts, a timed join of the loop
  * thread, which is stopped through a uv_async_t that closes the server).
  * ctl_print_result() is checked byte for byte against a fixed object, and
@@ -26,6 +26,7 @@
 
 #include "natd/cmd_ctl.h"
 #include "natd/ctl.h"
+#include "natd/ctl_client.h"
 
 #define TIMEOUT_MS 5000
 

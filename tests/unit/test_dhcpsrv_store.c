@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_dhcpsrv_store.c - DHCP server definitions of internal networks and
- * host-only interfaces (natd/dhcpsrv_store.h, natd/dhcpsrv_leases.h): names,
- * every refusal of the checks, what is allowed, options and reservations,
- * the exact JSON and its round trip, the loader's messages, the engine
- * configuration built from a definition, natd.json load/save next to NAT
- * networks and unknown keys, and the lease file reader.
+ * host-only interfaces (natd/dhcpsrv_def.h, natd/dhcpsrv_store.h,
+ * natd/dhcpsrv_leases.h): names, every refusal of the checks, what is
+ * allowed, options and reservations, the exact JSON and its round trip, the
+ * loader's messages, the engine configuration built from a definition,
+ * natd.json load/save next to NAT networks and unknown keys, and the lease
+ * file reader.
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>

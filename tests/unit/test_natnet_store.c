@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_natnet_store.c - NAT network definitions and natd.json
- * (natd/natnet_store.h): defaults, derived addresses, the checks (network,
- * DHCP room, rules, loopback mappings, overlap), JSON round trip, the
- * parser's messages (line for broken JSON, entry and field for bad
- * content), load/save in a temporary NATD_HOME (atomic, mode 0600, unknown
- * keys kept) and the lease file parser.
+ * (natd/natnet_def.h, natd/natnet_store.h): defaults, derived addresses, the
+ * checks (network, DHCP room, rules, loopback mappings, overlap), JSON round
+ * trip, the parser's messages (line for broken JSON, entry and field for
+ * bad content), load/save in a temporary NATD_HOME (atomic, mode 0600,
+ * unknown keys kept) and the lease file parser (natd/natnet_leases.h).
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "natd/natnet_leases.h"
 #include "natd/natnet_store.h"
 
 static struct natnet_def mkdef(const char *name, const char *cidr)
