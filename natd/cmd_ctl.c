@@ -38,7 +38,10 @@ static const char controlvm_help[] =
 "  natpf<x> NAME,PROTO,HOSTIP,HOSTPORT,GUESTIP,GUESTPORT   add a port forward\n"
 "  natpf<x> delete NAME                                    remove one\n"
 "  setlinkstate<x> on|off                                  plug/unplug the cable\n"
-"  nictrace<x> on|off                                      capture frames\n"
+"  nicpromisc<x> deny|allow-vms|allow-all                  promiscuous policy\n"
+"                                                          of a natnetwork or\n"
+"                                                          intnet adapter\n"
+"  nictrace<x> on|off                                      (not supported yet)\n"
 "\n"
 "Nothing is printed on success. Exit status: 0 done, 1 natd not running or\n"
 "refused the change (nothing applied), 2 usage error.\n";
