@@ -48,6 +48,7 @@ struct nic_config {
 
 	/* nat (and null, whose card has no cable): the NAT adapter's settings. */
 	struct nat_config nat;
+	char nat_opt[32];             /* the first --nat*<x> option given, "" if none */
 
 	/* Other modes. */
 	char nat_network[NATD_NAME_MAX];

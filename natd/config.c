@@ -190,6 +190,11 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 			rc = config_nic_opts[k].parse(&cfg->nic[adapter - 1], opt, value, err, errlen);
 			if (rc < 0)
 				return rc;
+			/* A NAT setting: only a nat adapter takes it (check_supported). */
+			if (!strncmp(name, "nat", 3) && strncmp(name, "nat-network", 11) &&
+			    !cfg->nic[adapter - 1].nat_opt[0])
+				snprintf(cfg->nic[adapter - 1].nat_opt,
+					 sizeof(cfg->nic[adapter - 1].nat_opt), "%.*s", (int)dpos, name);
 			cfg->nic[adapter - 1].configured = true;
 			break;
 		}
@@ -304,6 +309,20 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
 			    "(supported: nat, natnetwork, intnet, null, none)", x, adapter_mode_name(n->mode));
 	}
+	/* Every option given must work: settings of another mode are refused. */
+	if (n->mode != NIC_MODE_NAT && n->nat_opt[0])
+		return fail(err, errlen, "--%s%u: a setting of nat adapters, and adapter %u is "
+			    "--nic%u %s", n->nat_opt, x, x, x, adapter_mode_name(n->mode));
+	if (n->mode != NIC_MODE_NATNETWORK && n->nat_network[0])
+		return fail(err, errlen, "--nat-network%u: only with --nic%u natnetwork", x, x);
+	if (n->mode != NIC_MODE_INTNET && n->intnet[0])
+		return fail(err, errlen, "--intnet%u: only with --nic%u intnet", x, x);
+	if (n->bridge_adapter[0] || n->hostonly_adapter[0] || n->generic_drv[0] || n->n_props)
+		return fail(err, errlen, "--%s%u: %s adapters are not supported yet",
+			    n->bridge_adapter[0] ? "bridgeadapter" : n->hostonly_adapter[0] ?
+			    "hostonlyadapter" : n->generic_drv[0] ? "nicgenericdrv" : "nicproperty",
+			    x, n->bridge_adapter[0] ? "bridged" : n->hostonly_adapter[0] ?
+			    "host-only" : "generic");
 	for (unsigned j = 0; j < n->nat.n_natpf; j++) {
 		char why[384];
 
@@ -345,6 +364,9 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 			if (n->attach[0])
 				return fail(err, errlen, "--attach%u given but --nic%u is none "
 					    "(add --nic%u nat)", x, x, x);
+			rc = check_supported(n, x, err, errlen); /* options for no adapter */
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		if (n->mode == NIC_MODE_INTNET && !n->intnet[0])

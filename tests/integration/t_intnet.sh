@@ -88,6 +88,10 @@ check "controlvm nicpromisc1 deny" "$N" controlvm vm4 nicpromisc1 deny
 sniff "$T/deny2.txt"
 check "deny again: vm4 sees nothing of vm1 <-> vm2" sh -c "! grep -q '${IP[vm1]} > ${IP[vm2]}' '$T/deny2.txt'"
 check "nicpromisc on a bad policy is refused" sh -c "! '$N' controlvm vm4 nicpromisc1 everything 2>/dev/null"
+# 4294967297 = 2^32 + 1 once wrapped to adapter 1 (sscanf %u)
+check "setlinkstate4294967297 is refused, not taken as adapter 1" \
+	sh -c "! '$N' controlvm vm1 setlinkstate4294967297 off 2>/dev/null"
+check "vm1 still reaches vm2 after it" pings vm1 vm2
 
 # vm1 leaves and rejoins.
 natd_stop "$PID_vm1"

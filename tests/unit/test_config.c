@@ -324,3 +324,38 @@ Test(config, adapter_one_defaults_to_nat_when_named_by_other_options)
 	cr_assert_eq(run_args("--nic1", "none", "--nic2", "nat", NULL), 0, "%s", err);
 	cr_assert_eq(cfg.nic[0].mode, NIC_MODE_NONE);
 }
+
+/* Every option given either works or is refused: another mode's settings
+ * are refused, naming the option. */
+Test(config, other_modes_options_refused)
+{
+	static const struct {
+		const char *a[4];
+		const char *why;
+	} cases[] = {
+		{ { "--nic1", "intnet", "--natdnsproxy1", "off" }, "--natdnsproxy1: a setting of nat" },
+		{ { "--nic1", "null", "--nattftpprefix1", "/tmp" }, "--nattftpprefix1: a setting" },
+		{ { "--nic2", "none", "--natsettings2", "9000" }, "adapter 2 is --nic2 none" },
+		{ { "--nic1", "nat", "--intnet1", "lab" }, "--intnet1: only with --nic1 intnet" },
+		{ { "--nic1", "intnet", "--nat-network1", "n" }, "--nat-network1: only with" },
+		{ { "--nic1", "nat", "--bridgeadapter1", "eth0" }, "bridged adapters are not" },
+		{ { "--nic1", "nat", "--nicpromisc1", "deny" }, "is on no switch" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		teardown();
+		setup();
+		cr_assert_lt(run_args(cases[i].a[0], cases[i].a[1], cases[i].a[2], cases[i].a[3],
+				      NULL), 0, "case %zu accepted", i);
+		cr_assert(strstr(err, cases[i].why), "case %zu: %s", i, err);
+	}
+	teardown();
+	setup();
+	cr_assert_eq(run_args("--nic1", "intnet", "--intnet1", "lab", "--nicpromisc1",
+			      "allow-vms", NULL), 0, "%s", err);
+	cr_assert_str_eq(cfg.nic[0].intnet, "lab");
+	teardown();
+	setup();
+	cr_assert_eq(run_args("--nic1", "intnet", NULL), 0, "%s", err);
+	cr_assert_str_eq(cfg.nic[0].intnet, "intnet", "VirtualBox's default name");
+}
