@@ -8,16 +8,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/log.h"
+#include "natd/natnet_store_internal.h"
 
-#define LEASES_MAX_BYTES (4 << 20)
 
 int dhcpsrv_leases_path(const char *home, const struct dhcpsrv_def *d, char *out,
 			size_t outlen)
@@ -74,47 +72,6 @@ int dhcpsrv_leases_find_text(const char *text, size_t len, const struct dhcpsrv_
 	return found;
 }
 
-/* Reads a whole small file (NUL-terminated, caller frees). 0 or -errno. */
-static int read_small(const char *path, char **text, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = NULL, *nb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
-	ssize_t r;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (!buf || n + 1 >= cap) {
-			if (buf)
-				cap *= 2;
-			nb = cap > LEASES_MAX_BYTES ? NULL : realloc(buf, cap);
-			if (!nb) {
-				rc = cap > LEASES_MAX_BYTES ? -EFBIG : -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			rc = r < 0 ? -errno : 0;
-			break;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	if (rc < 0) {
-		free(buf);
-		return rc;
-	}
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 int dhcpsrv_leases_find(const char *home, const struct dhcpsrv_def *d, const uint8_t mac[6],
 			time_t now, struct dhcpsrv_lease *out, char *err, size_t errlen)
 {
@@ -125,7 +82,7 @@ int dhcpsrv_leases_find(const char *home, const struct dhcpsrv_def *d, const uin
 
 	if (dhcpsrv_leases_path(home, d, path, sizeof(path)) < 0)
 		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	rc = read_small(path, &text, &len);
+	rc = natnet_read_file(path, &text, &len, why, sizeof(why));
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)

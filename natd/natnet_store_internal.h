@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * natnet_store_internal.h - natd/natnet_store.c's file helpers shared with
- * natd/natnet_leases.c (not for other modules): reading a small file whole
- * and writing a JSON text atomically.
+ * the lease-file modules (natd/natnet_leases.c, natd/dhcpsrv_leases.c):
+ * reading a small file whole and writing a JSON text atomically.
  */
 #ifndef NATD_NATNET_STORE_INTERNAL_H
 #define NATD_NATNET_STORE_INTERNAL_H
