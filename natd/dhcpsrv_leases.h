@@ -6,7 +6,7 @@
  * the network's daemon in the format of NAT networks' lease files
  *   { "version": 1, "leases": [ { "mac": "08:00:27:00:00:01",
  *     "ip": "10.9.0.10", "hostname": "vm1", "expires": 1700000000 } ] }
- * (natnet_leases_save()), where a lease may also carry "issued" (seconds
+ * (natnet_leases_write()), where a lease may also carry "issued" (seconds
  * since the epoch) and "state" (VirtualBox's words: "offered", "acked",
  * "released").
  */

@@ -87,7 +87,7 @@ static void keeper_restore(struct lease_keeper *k)
 	char err[512];
 	int n, restored = 0;
 
-	n = natnet_leases_read(k->path, NULL, now, buf, NATNET_MAX_LEASES, err, sizeof(err));
+	n = natnet_leases_read(k->path, now, buf, NATNET_MAX_LEASES, err, sizeof(err));
 	if (n < 0) {
 		log_warn("leases not restored: %s", err);
 		return;

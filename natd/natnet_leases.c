@@ -78,8 +78,8 @@ int natnet_leases_parse(const char *text, size_t len, const struct natnet_def *d
 	return (int)n;
 }
 
-int natnet_leases_read(const char *path, const struct natnet_def *d, time_t now,
-		       struct natnet_lease *out, size_t max, char *err, size_t errlen)
+int natnet_leases_read(const char *path, time_t now, struct natnet_lease *out, size_t max,
+		       char *err, size_t errlen)
 {
 	char why[256];
 	char *text = NULL;
@@ -91,31 +91,11 @@ int natnet_leases_read(const char *path, const struct natnet_def *d, time_t now,
 		return 0;
 	if (rc < 0)
 		return errfmt(err, errlen, rc, "%s: %s", path, strerror(-rc));
-	rc = natnet_leases_parse(text, len, d, now, out, max, why, sizeof(why));
+	rc = natnet_leases_parse(text, len, NULL, now, out, max, why, sizeof(why));
 	free(text);
 	if (rc < 0)
 		return errfmt(err, errlen, rc, "%s: %s", path, why);
 	return rc;
-}
-
-int natnet_leases_load(const char *home, const struct natnet_def *d, time_t now,
-		       struct natnet_lease *out, size_t max, char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-
-	if (natnet_leases_path(home, d->name, path, sizeof(path)) < 0)
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	return natnet_leases_read(path, d, now, out, max, err, errlen);
-}
-
-int natnet_leases_save(const char *home, const char *name, const struct natnet_lease *l,
-		       size_t n, char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-
-	if (natnet_leases_path(home, name, path, sizeof(path)) < 0)
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	return natnet_leases_write(path, l, n, err, errlen);
 }
 
 int natnet_leases_write(const char *path, const struct natnet_lease *l, size_t n, char *err,

@@ -41,19 +41,12 @@ int natnet_leases_parse(const char *text, size_t len, const struct natnet_def *d
 			time_t now, struct natnet_lease *out, size_t max,
 			char *err, size_t errlen);
 
-/* Reads the lease file of network d (a missing file: 0 leases). */
-int natnet_leases_load(const char *home, const struct natnet_def *d, time_t now,
-		       struct natnet_lease *out, size_t max, char *err, size_t errlen);
-
-/* The same with the lease file's path (a missing file: 0 leases). */
-int natnet_leases_read(const char *path, const struct natnet_def *d, time_t now,
-		       struct natnet_lease *out, size_t max, char *err, size_t errlen);
+/* Reads the lease file at path (a missing file: 0 leases), any address
+ * (the DHCP server refuses what is not its own). */
+int natnet_leases_read(const char *path, time_t now, struct natnet_lease *out, size_t max,
+		       char *err, size_t errlen);
 /* Writes leases to path atomically, in the same format. 0 or -errno. */
 int natnet_leases_write(const char *path, const struct natnet_lease *l, size_t n, char *err,
 			size_t errlen);
-
-/* Writes the lease file atomically. 0 or -errno with err. */
-int natnet_leases_save(const char *home, const char *name, const struct natnet_lease *l,
-		       size_t n, char *err, size_t errlen);
 
 #endif
