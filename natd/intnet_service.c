@@ -13,13 +13,19 @@
  * once may both try: the second daemon finds the lock taken, reports ready
  * and exits, and both adapters join the first one's switch.
  *
- * The daemon writes a new random secret to NAME.key (0600) before it
+ * The daemon writes a new random secret to NAME.key (0600, 0640 when shared) before it
  * listens; natd adapters read it and put it in their hello frame, so only
  * they (not a guest, and not a QEMU connected directly) can choose a port's
  * promiscuous policy. It checks once a second whether any VM is on the
  * switch and exits after INTNET_IDLE_CHECKS checks without one: the network
  * is gone after the last adapter left. An adapter that comes back later
  * starts it again.
+ *
+ * Sharing (natd/intnet_dir.h): when the directory is open to a group, the
+ * switch accepts that group's processes, and the socket (0660), secret
+ * (0640), pid file and log (0660) are the group's, so a member's adapter
+ * may join, or start the daemon when none runs. The control socket stays
+ * the starting user's (ctl.c accepts natd's own user and root only).
  *
  * When natd.json defines an enabled `natd dhcpserver` for the network, the
  * daemon runs it as a host port of the switch (natd/dhcpsrv_port.h), with
@@ -51,28 +57,13 @@
 #include "natd/ctl_client.h"
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_port.h"
+#include "natd/intnet_dir.h"
 #include "natd/natnet_store.h"
 #include "stack/stack.h"
 
 #define INTNET_READY_TIMEOUT_MS 10000
 #define INTNET_CTL_TIMEOUT_MS   5000
 #define INTNET_IDLE_CHECKS      3     /* seconds without a VM before exiting */
-
-int intnet_run_path(const char *home, const char *name, const char *suffix, char *out,
-		    size_t outlen)
-{
-	int n;
-
-	if (strlen(home) > PATH_MAX - 100 || (name && strlen(name) >= NATD_NAME_MAX) ||
-	    (suffix && strlen(suffix) > 8))
-		return -ENAMETOOLONG;
-	if (name)
-		n = snprintf(out, outlen, "%.*s/run/intnet/%.63s.%.8s", PATH_MAX - 100, home,
-			     name, suffix);
-	else
-		n = snprintf(out, outlen, "%.*s/run/intnet", PATH_MAX - 100, home);
-	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
-}
 
 /* ===================================================================== */
 /* The daemon                                                             */
@@ -93,6 +84,7 @@ static struct {
 	uint64_t started_ms;
 	int pid_fd;
 	char pid_path[PATH_MAX];
+	gid_t share_gid;              /* the group sharing it, or (gid_t)-1 */
 } isv;
 
 static void isv_handle_closed(uv_handle_t *h)
@@ -315,7 +307,7 @@ static json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 
 static int isv_setup(char *err, size_t errlen)
 {
-	struct switch_config sc = { .owner_uid = geteuid(), .share_gid = (gid_t)-1 };
+	struct switch_config sc = { .owner_uid = geteuid(), .share_gid = isv.share_gid };
 	char sock[PATH_MAX], ctl[PATH_MAX], key[PATH_MAX], what[NATD_NAME_MAX + 24];
 	int rc;
 
@@ -323,6 +315,11 @@ static int isv_setup(char *err, size_t errlen)
 	rc = daemon_new_secret(key, sc.secret, sizeof(sc.secret), err, errlen);
 	if (rc < 0)
 		return rc;
+	/* a shared network's members read the secret to prove their adapters */
+	rc = intnet_dir_share_path(key, isv.share_gid, 0640);
+	if (rc < 0)
+		return errfmt(err, errlen, rc, "%s: cannot give it to group %ld: %s", key,
+			      (long)isv.share_gid, strerror(-rc));
 	intnet_run_path(isv.home, isv.name, "sock", sock, sizeof(sock));
 	snprintf(what, sizeof(what), "internal network %s", isv.name);
 	sc.sock_path = sock;
@@ -346,7 +343,7 @@ static int isv_setup(char *err, size_t errlen)
 
 static int isv_main(const char *home, const char *name, int ready_fd)
 {
-	char err[512];
+	char err[512], dir[PATH_MAX];
 	int rc;
 
 	memset(&isv, 0, sizeof(isv));
@@ -354,6 +351,12 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 	isv.name = name;
 	isv.pid_fd = -1;
 	log_set_prefix(name);
+	intnet_run_path(home, NULL, NULL, dir, sizeof(dir));
+	rc = intnet_dir_check(dir, &isv.share_gid, err, sizeof(err));
+	if (rc < 0) {
+		daemon_report(ready_fd, "error: %s", err);
+		return 1;
+	}
 	intnet_run_path(home, name, "pid", isv.pid_path, sizeof(isv.pid_path));
 	rc = daemon_lock_pid(isv.pid_path, &isv.pid_fd, err, sizeof(err));
 	if (rc == -EBUSY) {
@@ -364,6 +367,14 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 		daemon_report(ready_fd, "error: %s", err);
 		return 1;
 	}
+	/* members of a shared network tell whether it runs, and start it when
+	 * it does not (then taking this file's lock) */
+	rc = intnet_dir_share_fd(isv.pid_fd, isv.share_gid, 0660);
+	if (rc < 0)
+		log_warn("%s: cannot give it to group %ld: %s", isv.pid_path,
+			 (long)isv.share_gid, strerror(-rc));
+	if (isv.share_gid != (gid_t)-1)
+		log_info("shared with group %ld (%s)", (long)isv.share_gid, dir);
 	log_info("starting internal network %s, pid %ld", name, (long)getpid());
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -381,7 +392,7 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 		daemon_report(ready_fd, "error: %s", err[0] ? err : strerror(-rc));
 		isv_stop();
 	} else {
-		log_info("running: switch %s/run/intnet/%s.sock", home, name);
+		log_info("running: switch %s/%s.sock", dir, name);
 		daemon_ready(&ready_fd);
 	}
 	uv_run(isv.loop, UV_RUN_DEFAULT);
@@ -435,6 +446,24 @@ static int isv_exec(void *arg, int ready_fd)
 	return 1;
 }
 
+/* A shared network's log is the group's: whichever member's adapter starts
+ * the daemon appends to it. */
+static int share_log(const char *path, gid_t gid, char *err, size_t errlen)
+{
+	int fd, rc;
+
+	if (gid == (gid_t)-1)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0660);
+	if (fd < 0)
+		return errfmt(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	rc = intnet_dir_share_fd(fd, gid, 0660);
+	close(fd);
+	if (rc < 0 && rc != -EPERM)
+		return errfmt(err, errlen, rc, "%s: %s", path, strerror(-rc));
+	return 0;
+}
+
 /* 0 once the switch socket accepts a connection within timeout_ms. */
 static int isv_wait_listening(const char *sock, int timeout_ms, int *why)
 {
@@ -463,7 +492,7 @@ int intnet_service_ensure(const char *home, const char *name, char *err, size_t 
 {
 	char dir[PATH_MAX], sock[PATH_MAX], pid[PATH_MAX], log[PATH_MAX];
 	struct sockaddr_un sa;
-	struct stat st;
+	gid_t gid;
 	int rc, why = 0;
 
 	if (intnet_run_path(home, NULL, NULL, dir, sizeof(dir)) < 0 ||
@@ -472,18 +501,17 @@ int intnet_service_ensure(const char *home, const char *name, char *err, size_t 
 		return errfmt(err, errlen, -ENAMETOOLONG, "the internal network's socket path "
 			      "under NATD_HOME is longer than a UNIX socket path may be (%zu "
 			      "bytes): use a shorter NATD_HOME or name", sizeof(sa.sun_path) - 1);
-	rc = natnet_mkdir_p(dir);
+	rc = intnet_dir_check(dir, &gid, err, errlen);
 	if (rc < 0)
-		return errfmt(err, errlen, rc, "cannot create %s: %s", dir, strerror(-rc));
-	if (stat(dir, &st) == 0 && st.st_uid != geteuid() && geteuid() != 0)
-		return errfmt(err, errlen, -EPERM, "%s belongs to uid %ld, not to you: internal "
-			      "networks are shared by one user's VMs only", dir,
-			      (long)st.st_uid);
+		return rc;
 	intnet_run_path(home, name, "pid", pid, sizeof(pid));
 	if (daemon_running(pid, NULL) != 1) {
 		struct isv_exec_args a = { name };
 
 		intnet_run_path(home, name, "log", log, sizeof(log));
+		rc = share_log(log, gid, err, errlen);
+		if (rc < 0)
+			return rc;
 		rc = daemon_spawn(log, isv_exec, &a, INTNET_READY_TIMEOUT_MS, err, errlen);
 		if (rc < 0)
 			return rc;
@@ -491,7 +519,8 @@ int intnet_service_ensure(const char *home, const char *name, char *err, size_t 
 	rc = isv_wait_listening(sock, INTNET_READY_TIMEOUT_MS, &why);
 	if (rc == -EACCES || rc == -EPERM)
 		return errfmt(err, errlen, rc, "internal network '%s': %s: permission denied "
-			      "(it belongs to another user)", name, sock);
+			      "(the switch is another user's and not shared with a group of "
+			      "yours)", name, sock);
 	if (rc < 0)
 		return errfmt(err, errlen, rc, "internal network '%s': its switch %s does not "
 			      "answer: %s", name, sock, strerror(why ? why : -rc));

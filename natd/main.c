@@ -334,6 +334,16 @@ static int app_find_switch(enum nic_mode m, const char *home, const char *name,
 }
 
 /* The control socket $NATD_HOME/run/VM.ctl (natd/ctl.h). */
+/* Whether an adapter of cfg is in NAT mode (the NAT engine and the DNS
+ * proxy serve NAT adapters only). */
+static bool app_needs_nat(const struct natd_config *cfg)
+{
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+		if (cfg->nic[i].configured && cfg->nic[i].mode == NIC_MODE_NAT)
+			return true;
+	return false;
+}
+
 static int app_start_ctl(const char *run_dir)
 {
 	char path[PATH_MAX], err[512];
@@ -469,6 +479,8 @@ static int cmd_run(int argc, char **argv)
 	rc = app_start_ctl(run_dir);
 	if (rc < 0)
 		app_stop();
+	else if (!app_needs_nat(cfg))
+		rc = 1; /* no NAT adapter: no NAT engine, no DNS proxy */
 	else
 		rc = nat_init(app.loop, app.cfg.max_flows, app.cfg.udp_timeout, err,
 				      sizeof(err));
