@@ -503,6 +503,33 @@ unsigned int device_offload(struct device *dev, unsigned int mtu)
 	return dev->offload ? DEVICE_OFFLOAD_TCP : 0;
 }
 
+int device_set_carrier(struct device *dev, bool up)
+{
+	int rc = dev->ops->set_carrier ? dev->ops->set_carrier(dev, up) : -EOPNOTSUPP;
+
+	dev->carrier_set = true;
+	dev->carrier_up = up;
+	dev->carrier_rc = rc;
+	if (rc < 0 && rc != -EOPNOTSUPP && !dev->carrier_warned) {
+		dev->carrier_warned = true;
+		log_warn("%s: cannot turn the guest's carrier %s: %s (frames are dropped "
+			 "while the link is off, but the guest's interface is not told)",
+			 dev->spec, up ? "on" : "off", strerror(-rc));
+	}
+	return rc;
+}
+
+const char *device_guest_link(const struct device *dev)
+{
+	if (!dev->carrier_set)
+		return "up";
+	if (dev->carrier_rc == 0)
+		return dev->carrier_up ? "up" : "down";
+	if (dev->carrier_rc == -EOPNOTSUPP)
+		return "not signalled by this transport";
+	return "not signalled (the carrier change failed)";
+}
+
 bool device_connected(const struct device *dev)
 {
 	return dev->connected && !dev->closing;

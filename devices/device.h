@@ -102,6 +102,21 @@ int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt);
  */
 unsigned int device_offload(struct device *dev, unsigned int mtu);
 
+/*
+ * Shows the guest its link up or down (the cable of VirtualBox's
+ * setlinkstate): a tap's carrier (TUNSETCARRIER: the guest's interface
+ * reports NO-CARRIER; needs CAP_NET_ADMIN), also for an fd: tap. 0, or
+ * -EOPNOTSUPP where the transport carries no link state (stream, dgram, a
+ * socket fd: QEMU's -netdev stream and dgram have no carrier signal; its
+ * monitor's set_link is the guest-side switch there), or -errno (-EPERM
+ * without CAP_NET_ADMIN). Frames are not affected: the caller drops them.
+ */
+int device_set_carrier(struct device *dev, bool up);
+
+/* What the guest's interface shows of the link after the last
+ * device_set_carrier(): "up", "down", or why it is not signalled. */
+const char *device_guest_link(const struct device *dev);
+
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);
 /* The spec the device was opened with. */

@@ -62,6 +62,9 @@ struct device_ops {
 	int (*send)(struct device *dev, const struct iovec *iov, int iovcnt, size_t len);
 	/* device_close(): release backend state; handles are closed by device.c. */
 	void (*close)(struct device *dev);
+	/* The guest's link (carrier) up or down; NULL where the transport has
+	 * no way to tell the guest. 0 or -errno. */
+	int (*set_carrier)(struct device *dev, bool up);
 };
 
 struct device {
@@ -102,6 +105,10 @@ struct device {
 	dev_t sock_dev;
 	ino_t sock_ino;
 	struct log_ratelimit rl;
+	bool carrier_set;	/* device_set_carrier() was called ... */
+	bool carrier_up;	/* ... last with this, */
+	bool carrier_warned;
+	int carrier_rc;		/* ... and returned this */
 	void *priv;		/* inproc: its endpoint */
 };
 

@@ -337,6 +337,18 @@ static int tap_send(struct device *dev, const struct iovec *iov, int iovcnt, siz
 	return 0;
 }
 
+/* TUNSETCARRIER (Linux 5.0): the tap's carrier, seen by the guest. */
+static int tap_set_carrier(struct device *dev, bool up)
+{
+	int on = up;
+
+	if (dev->sotype)
+		return -EOPNOTSUPP; /* fd: a socket */
+	if (ioctl(dev->io_fd, TUNSETCARRIER, &on) < 0)
+		return errno == EINVAL || errno == ENOTTY ? -EOPNOTSUPP : -errno;
+	return 0;
+}
+
 const struct device_ops tap_ops = {
 	.type = "tap",
 	.check = tap_check,
@@ -344,6 +356,7 @@ const struct device_ops tap_ops = {
 	.timer = device_timer_link_up,
 	.io = device_pkt_io,
 	.send = tap_send,
+	.set_carrier = tap_set_carrier,
 };
 
 const struct device_ops tap_fd_ops = {
@@ -353,4 +366,5 @@ const struct device_ops tap_fd_ops = {
 	.timer = device_timer_link_up,
 	.io = device_pkt_io,
 	.send = tap_send,
+	.set_carrier = tap_set_carrier,
 };

@@ -153,12 +153,13 @@ json_t *link_mode_info(void *state, unsigned x, const struct nic_config *cfg)
 	struct l2_link_stats st;
 
 	l2_link_get_stats(a->link, &st);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:I, s:I, s:I, s:I}",
 		"adapter", (json_int_t)x, "mode", adapter_mode_name(cfg->mode),
 		cfg->mode == NIC_MODE_NATNETWORK ? "nat_network" : "intnet", a->name,
 		"promisc", adapter_promisc_name(a->promisc),
 		"attach", cfg->attach, "switch", a->sw.spec + strlen("stream-connect:"),
 		"vm_attached", st.vm_attached, "joined", st.joined,
+		"cable", l2_link_cable(a->link), "guest_link", l2_link_guest_link(a->link),
 		"frames_to_network", (json_int_t)st.to_network,
 		"frames_from_network", (json_int_t)st.from_network,
 		"frames_dropped", (json_int_t)st.dropped, "joins", (json_int_t)st.joins);
