@@ -6,6 +6,7 @@
  * close), frame sanity checks and statistics. tap.c, stream.c and dgram.c
  * implement the ops (device_internal.h).
  */
+#include "devices/capture.h"
 #include "devices/device_internal.h"
 #include "devices/vnet.h"
 #include "base/bytes.h"
@@ -103,6 +104,11 @@ bool device_deliver(struct device *dev, const uint8_t *frame, size_t len)
 	}
 	dev->st.rx_frames++;
 	dev->st.rx_bytes += len;
+	if (dev->capture) {
+		struct iovec iov = { .iov_base = (void *)(uintptr_t)frame, .iov_len = len };
+
+		capture_frame(dev->capture, &iov, 1, len);
+	}
 	dev->h.frame(dev->h.opaque, frame, len);
 	return true;
 }
@@ -483,7 +489,14 @@ int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt)
 	}
 	dev->st.tx_frames++;
 	dev->st.tx_bytes += len;
+	if (dev->capture)
+		capture_frame(dev->capture, iov, iovcnt, len);
 	return 0;
+}
+
+void device_set_capture(struct device *dev, struct capture *c)
+{
+	dev->capture = c;
 }
 
 int device_send(struct device *dev, const uint8_t *frame, size_t len)

@@ -117,6 +117,11 @@ int device_set_carrier(struct device *dev, bool up);
  * device_set_carrier(): "up", "down", or why it is not signalled. */
 const char *device_guest_link(const struct device *dev);
 
+/* Records the frames to and from the VM in c (devices/capture.h; NULL
+ * stops). c is the caller's and must outlive its use here. */
+struct capture;
+void device_set_capture(struct device *dev, struct capture *c);
+
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);
 /* The spec the device was opened with. */

@@ -105,6 +105,7 @@ struct device {
 	dev_t sock_dev;
 	ino_t sock_ino;
 	struct log_ratelimit rl;
+	struct capture *capture; /* device_set_capture(), not owned */
 	bool carrier_set;	/* device_set_carrier() was called ... */
 	bool carrier_up;	/* ... last with this, */
 	bool carrier_warned;

@@ -577,6 +577,11 @@ bool nic_cable(const struct nic *nic)
 	return nic->cable;
 }
 
+struct device *nic_device(struct nic *nic)
+{
+	return nic->dev;
+}
+
 const char *nic_guest_link(const struct nic *nic)
 {
 	return nic->dev ? device_guest_link(nic->dev) : "up";

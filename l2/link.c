@@ -161,6 +161,11 @@ void l2_link_set_cable(struct l2_link *l, bool connected)
 	device_set_carrier(l->vm, connected);
 }
 
+struct device *l2_link_vm_device(struct l2_link *l)
+{
+	return l->vm;
+}
+
 bool l2_link_cable(const struct l2_link *l)
 {
 	return l->cable;

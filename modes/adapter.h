@@ -67,7 +67,8 @@ struct nic_config {
 	enum nic_promisc promisc;
 	bool promisc_set;             /* --nicpromisc<x> given */
 	bool trace;
-	char trace_file[PATH_MAX];
+	char trace_file[PATH_MAX];    /* default $NATD_HOME/VM-nic<x>.pcap */
+	uint64_t trace_max;           /* --nictracesize<x>, 0: no cap */
 	char bandwidth_group[NATD_NAME_MAX];
 };
 

@@ -25,4 +25,5 @@ const struct mode_ops intnet_mode_ops = {
 	.help = "an internal network: this user's (or a group's) VMs with the same --intnet<x> NAME",
 	.start = intnet_start, .set_cable = link_mode_set_cable,
 	.set_promisc = link_mode_set_promisc, .info = link_mode_info, .stop = link_mode_stop,
+	.vm_device = link_mode_vm_device,
 };

@@ -147,6 +147,13 @@ int link_mode_set_promisc(void *state, enum nic_promisc p, char *err, size_t err
 	return 0;
 }
 
+struct device *link_mode_vm_device(void *state)
+{
+	struct link_adapter *a = state;
+
+	return l2_link_vm_device(a->link);
+}
+
 json_t *link_mode_info(void *state, unsigned x, const struct nic_config *cfg)
 {
 	struct link_adapter *a = state;

@@ -41,7 +41,10 @@ static const char controlvm_help[] =
 "  nicpromisc<x> deny|allow-vms|allow-all                  promiscuous policy\n"
 "                                                          of a natnetwork or\n"
 "                                                          intnet adapter\n"
-"  nictrace<x> on|off                                      (not supported yet)\n"
+"  nictrace<x> on|off                                      start/stop packet\n"
+"                                                          capture (pcap)\n"
+"  nictracefile<x> FILE                                    capture into FILE\n"
+"                                                          (at once when on)\n"
 "\n"
 "Nothing is printed on success. Exit status: 0 done, 1 natd not running or\n"
 "refused the change (nothing applied), 2 usage error.\n";

@@ -32,6 +32,7 @@
 #include "base/log.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
+#include "natd/nictrace.h"
 #include "devices/device.h"
 #include "modes/mode.h"
 #include "modes/nat_mode.h"
@@ -55,8 +56,8 @@ static const char main_help[] =
 "                              show a running VM's NICs, leases, flows, counters\n"
 "  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
 "                              natpf<x> RULE, natpf<x> delete NAME,\n"
-"                              nicpromisc<x> deny|allow-vms|allow-all\n"
-"                              (nictrace<x>: not supported yet)\n"
+"                              nicpromisc<x> deny|allow-vms|allow-all,\n"
+"                              nictrace<x> on|off, nictracefile<x> FILE\n"
 "  natnetwork add|modify|start|stop|remove|list ...\n"
 "                              NAT networks shared by several VMs\n"
 "                              (natd natnetwork --help)\n"
@@ -76,6 +77,7 @@ static struct {
 	struct natd_config cfg;
 	const struct mode_ops *ops[NATD_MAX_NICS]; /* NULL: no adapter x */
 	void *state[NATD_MAX_NICS];                /* the mode's own */
+	struct nictrace trace[NATD_MAX_NICS];      /* --nictrace<x> */
 	unsigned open_nics;
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
@@ -113,6 +115,7 @@ static void app_nat_closed(void *opaque)
 	}
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		if (app.ops[i]) {
+			nictrace_stop(&app.trace[i]);
 			app.ops[i]->stop(app.state[i], app_nic_closed, NULL);
 			app.ops[i] = NULL;
 			app.state[i] = NULL;
@@ -154,10 +157,17 @@ static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errl
 	(void)args;
 	(void)err;
 	(void)errlen;
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
-		if (app.ops[i])
-			json_array_append_new(nics, app.ops[i]->info(app.state[i], i + 1,
-								     &app.cfg.nic[i]));
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		json_t *o;
+
+		if (!app.ops[i])
+			continue;
+		o = app.ops[i]->info(app.state[i], i + 1, &app.cfg.nic[i]);
+		if (o && app.ops[i]->vm_device)
+			json_object_set_new(o, "trace", nictrace_json(&app.trace[i],
+								      &app.cfg.nic[i]));
+		json_array_append_new(nics, o);
+	}
 	r = json_pack("{s:s, s:I, s:I}", "name", app.cfg.name, "pid", (json_int_t)getpid(),
 		      "uptime", (json_int_t)((stack_now_ms() - app.started_ms) / 1000));
 	json_object_set_new(r, "nics", nics);
@@ -248,7 +258,8 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 		snprintf(err, errlen, "controlvm: missing subcommand");
 		return NULL;
 	}
-	if (sub_adapter(sub, "setlinkstate", &x) || sub_adapter(sub, "nicpromisc", &x)) {
+	if (sub_adapter(sub, "setlinkstate", &x) || sub_adapter(sub, "nicpromisc", &x) ||
+	    sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x)) {
 		if (!app.ops[x - 1]) {
 			snprintf(err, errlen, "%s: VM '%s' has no adapter %u", sub, app.cfg.name, x);
 			return NULL;
@@ -268,12 +279,24 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 		return app_natpf(sub, x, argv, err, errlen);
 	if (sub_adapter(sub, "nicpromisc", &x))
 		return app_nicpromisc(sub, x, v, json_array_size(argv), err, errlen);
-	if (!strncmp(sub, "nictrace", 8)) {
-		snprintf(err, errlen, "%s: not supported yet", sub);
-		return NULL;
+	if (sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x)) {
+		bool file = !strncmp(sub, "nictracefile", 12);
+		char why[PATH_MAX + 128];
+
+		if (!v || json_array_size(argv) != 1) {
+			snprintf(err, errlen, "%s: expected %s", sub, file ? "a file name" :
+				 "on or off");
+			return NULL;
+		}
+		if (nictrace_control(&app.trace[x - 1], app.loop, &app.cfg.nic[x - 1], x,
+				     file ? NULL : v, file ? v : NULL, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: %s", sub, why);
+			return NULL;
+		}
+		return json_object();
 	}
 	snprintf(err, errlen, "unknown controlvm subcommand '%s' (natpf<x>, setlinkstate<x>, "
-		 "nicpromisc<x>)", sub);
+		 "nicpromisc<x>, nictrace<x>, nictracefile<x>)", sub);
 	return NULL;
 }
 
@@ -518,6 +541,12 @@ static int cmd_run(int argc, char **argv)
 			app.state[i] = state;
 			app.open_nics++;
 		}
+		if (rc == 0 && ops->vm_device)
+			rc = nictrace_start(&app.trace[i], app.loop, ops->vm_device(state), n, err,
+					    sizeof(err));
+		else if (rc == 0 && n->trace)
+			rc = errfmt(err, sizeof(err), -EINVAL, "--nictrace%u: the %s mode has no "
+				    "transport to trace", i + 1, ops->name);
 		if (rc < 0) {
 			log_err("nic%u: %s", i + 1, err);
 			app_stop();
