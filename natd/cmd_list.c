@@ -20,6 +20,7 @@
 #include "natd/config.h"
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_store.h"
+#include "natd/cmd_vm.h"
 #include "natd/intnet_service.h"
 
 /* DHCP servers, as VBoxManage list dhcpservers shows them. */
@@ -152,6 +153,8 @@ static const struct list_kind {
 	  list_dhcpservers },
 	{ "intnets", "internal networks that exist now (a VM is on them) and their ports",
 	  list_intnets },
+	{ "vms", "VMs with stored settings (natd modifyvm)", cmd_vm_list_vms },
+	{ "runningvms", "VMs a natd run serves now", cmd_vm_list_running },
 };
 
 static void known_kinds(FILE *out, const char *sep)

@@ -21,6 +21,7 @@
 #include "natd/cmd_ctl.h"
 #include "natd/cmd_dhcpserver.h"
 #include "natd/cmd_list.h"
+#include "natd/cmd_vm.h"
 #include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
@@ -33,6 +34,7 @@
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
 #include "natd/nictrace.h"
+#include "natd/vm_store.h"
 #include "devices/device.h"
 #include "modes/mode.h"
 #include "modes/nat_mode.h"
@@ -52,8 +54,12 @@ static const char main_help[] =
 "Commands:\n"
 "  run [--name VM] [OPTIONS]   serve a VM's network adapters in the foreground\n"
 "                              (natd run --help lists the options)\n"
+"  modifyvm VM OPTIONS         store a VM's settings (natd run's per-adapter\n"
+"                              options) that natd run --name VM starts from\n"
+"  unregistervm VM             forget a VM's stored settings\n"
 "  showvminfo VM [--machinereadable]\n"
-"                              show a running VM's NICs, leases, flows, counters\n"
+"                              a running VM's NICs, leases, flows, counters;\n"
+"                              a stored VM's settings\n"
 "  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
 "                              natpf<x> RULE, natpf<x> delete NAME,\n"
 "                              nicpromisc<x> deny|allow-vms|allow-all,\n"
@@ -64,8 +70,10 @@ static const char main_help[] =
 "  dhcpserver add|modify|remove|start|stop|restart|findlease ...\n"
 "                              DHCP servers of internal networks and host-only\n"
 "                              interfaces (natd dhcpserver --help)\n"
-"  list dhcpservers|intnets    DHCP servers; internal networks that exist now\n"
-"                              and their ports (natd list --help)\n"
+"  list dhcpservers|intnets|vms|runningvms\n"
+"                              DHCP servers; internal networks that exist now\n"
+"                              and their ports; stored VMs; running VMs\n"
+"                              (natd list --help)\n"
 "  bandwidthctl VM ...         (not supported yet)\n"
 "  help, --help                this text\n"
 "  version, --version          natd's version\n"
@@ -452,7 +460,29 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 		 n->cable_connected ? "" : ", cable disconnected");
 }
 
+static int run_vm(int argc, char **argv, bool stored);
+
 static int cmd_run(int argc, char **argv)
+{
+	char err[512];
+	char **stored_argv = NULL;
+	int stored_argc = 0, rc;
+
+	/* A VM with stored settings (natd modifyvm) starts from them. */
+	rc = cmd_vm_run_argv(argc, argv, &stored_argc, &stored_argv, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "natd run: %s\n", err);
+		return 1;
+	}
+	if (rc == 1)
+		rc = run_vm(stored_argc, stored_argv, true);
+	else
+		rc = run_vm(argc, argv, false);
+	vm_argv_free(stored_argc, stored_argv);
+	return rc;
+}
+
+static int run_vm(int argc, char **argv, bool stored)
 {
 	char err[512], run_dir[PATH_MAX];
 	struct natd_config *cfg = &app.cfg;
@@ -468,7 +498,9 @@ static int cmd_run(int argc, char **argv)
 	if (rc == 0)
 		rc = config_finish(cfg, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "natd run: %s\n", err);
+		fprintf(stderr, "natd run: %s%s%s%s\n", err,
+			stored ? " (with VM '" : "", stored ? cfg->name : "",
+			stored ? "''s stored settings: natd showvminfo VM)" : "");
 		config_free(cfg);
 		return 2;
 	}
@@ -477,6 +509,8 @@ static int cmd_run(int argc, char **argv)
 	else if (cfg->verbosity > 1)
 		log_set_level(LOG_LVL_DEBUG);
 	log_set_prefix(cfg->name);
+	if (stored)
+		log_info("starting from the stored settings of VM %s (natd modifyvm)", cfg->name);
 
 	if ((size_t)snprintf(run_dir, sizeof(run_dir), "%.*s/run", PATH_MAX - 8, cfg->home) >=
 	    sizeof(run_dir))
@@ -595,6 +629,10 @@ int main(int argc, char **argv)
 		return cmd_dhcpserver(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
 		return cmd_list(argc - 1, argv + 1);
+	if (!strcmp(cmd, "modifyvm"))
+		return cmd_modifyvm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "unregistervm"))
+		return cmd_unregistervm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "intnet-switch")) /* internal: started by --nic<x> intnet */
 		return intnet_service_main_cmd(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bandwidthctl")) {
