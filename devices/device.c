@@ -8,6 +8,7 @@
  */
 #include "devices/capture.h"
 #include "devices/device_internal.h"
+#include "devices/shaper.h"
 #include "devices/vnet.h"
 #include "base/bytes.h"
 
@@ -104,6 +105,10 @@ bool device_deliver(struct device *dev, const uint8_t *frame, size_t len)
 	}
 	dev->st.rx_frames++;
 	dev->st.rx_bytes += len;
+	if (dev->shaper) {
+		shaper_charge(dev->shaper, len);
+		dev->shaped_read = true;
+	}
 	if (dev->capture) {
 		struct iovec iov = { .iov_base = (void *)(uintptr_t)frame, .iov_len = len };
 
@@ -173,6 +178,8 @@ void device_close(struct device *dev, void (*closed)(void *opaque), void *opaque
 	}
 	uv_timer_stop(&dev->timer);
 	device_handle_close(dev, (uv_handle_t *)&dev->timer);
+	uv_timer_stop(&dev->shape_timer);
+	device_handle_close(dev, (uv_handle_t *)&dev->shape_timer);
 }
 
 /* --- the data fd -------------------------------------------------------- */
@@ -202,6 +209,9 @@ int device_io_start(struct device *dev, int fd, int events)
 	dev->io.data = dev;
 	dev->io_fd = fd;
 	dev->io_init = true;
+	dev->io_want = events;
+	if (dev->rx_paused)
+		events &= ~UV_READABLE;
 	dev->io_events = events;
 	r = uv_poll_start(&dev->io, events, device_io_cb);
 	if (r < 0) {
@@ -214,6 +224,9 @@ int device_io_start(struct device *dev, int fd, int events)
 
 void device_io_events(struct device *dev, int events)
 {
+	dev->io_want = events;
+	if (dev->rx_paused)
+		events &= ~UV_READABLE;
 	if (!dev->io_init || dev->io_closing || dev->io_events == events)
 		return;
 	dev->io_events = events;
@@ -289,7 +302,7 @@ void device_pkt_io(struct device *dev, int status, int events)
 		device_pkt_stop(dev);
 		return;
 	}
-	while (frames < DEVICE_BATCH) {
+	while (frames < DEVICE_BATCH && !device_rx_throttled(dev)) {
 		n = device_pkt_read(dev, &vh);
 		if (n < 0) {
 			int e = errno;
@@ -413,6 +426,8 @@ int device_open(uv_loop_t *loop, const char *spec, const struct device_handler *
 	/* From here on failures release libuv handles the two-phase way. */
 	uv_timer_init(loop, &dev->timer);
 	dev->timer.data = dev;
+	uv_timer_init(loop, &dev->shape_timer);
+	dev->shape_timer.data = dev;
 	if (dev->listen_fd >= 0) {
 		r = uv_poll_init(loop, &dev->listen, dev->listen_fd);
 		if (r < 0) {
@@ -497,6 +512,50 @@ int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt)
 void device_set_capture(struct device *dev, struct capture *c)
 {
 	dev->capture = c;
+}
+
+/* The pause of a device in debt ends: poll the VM's side again (the poll is
+ * level-triggered: waiting frames wake it at once). */
+static void device_shape_cb(uv_timer_t *t)
+{
+	struct device *dev = t->data;
+
+	dev->rx_paused = false;
+	device_io_events(dev, dev->io_want);
+}
+
+bool device_rx_throttled(struct device *dev)
+{
+	uint64_t ms;
+
+	if (!dev->shaper || dev->rx_paused)
+		return dev->rx_paused;
+	ms = shaper_wait_ms(dev->shaper);
+	if (!ms)
+		return false;
+	dev->rx_paused = true;
+	dev->shaper->waits++;
+	device_io_events(dev, dev->io_want);
+	/*
+	 * Fairness between the adapters of a group: the one whose frames made
+	 * the debt waits a millisecond longer, so one that waited wakes first
+	 * and takes its turn. The wait is capped so a new rate (bandwidthctl
+	 * set) applies soon.
+	 */
+	if (dev->shaped_read)
+		ms++;
+	dev->shaped_read = false;
+	uv_timer_start(&dev->shape_timer, device_shape_cb, ms < 100 ? ms : 100, 0);
+	return true;
+}
+
+void device_set_shaper(struct device *dev, struct shaper *s)
+{
+	dev->shaper = s;
+	if (!s && dev->rx_paused) {
+		uv_timer_stop(&dev->shape_timer);
+		device_shape_cb(&dev->shape_timer);
+	}
 }
 
 int device_send(struct device *dev, const uint8_t *frame, size_t len)

@@ -122,6 +122,11 @@ const char *device_guest_link(const struct device *dev);
 struct capture;
 void device_set_capture(struct device *dev, struct capture *c);
 
+/* Limits what the VM sends to the bucket s (devices/shaper.h; NULL: no
+ * limit): frames are delayed, never dropped. s is the caller's. */
+struct shaper;
+void device_set_shaper(struct device *dev, struct shaper *s);
+
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);
 /* The spec the device was opened with. */

@@ -106,12 +106,21 @@ struct device {
 	ino_t sock_ino;
 	struct log_ratelimit rl;
 	struct capture *capture; /* device_set_capture(), not owned */
+	struct shaper *shaper;	/* device_set_shaper(), not owned */
+	bool rx_paused;		/* ... in debt: not reading the VM's frames */
+	bool shaped_read;	/* ... read a frame since its last pause */
+	int io_want;		/* the events asked for (io_events: those polled) */
+	uv_timer_t shape_timer;	/* ends the pause; always initialised */
 	bool carrier_set;	/* device_set_carrier() was called ... */
 	bool carrier_up;	/* ... last with this, */
 	bool carrier_warned;
 	int carrier_rc;		/* ... and returned this */
 	void *priv;		/* inproc: its endpoint */
 };
+
+/* True when the device's bandwidth group is in debt: the caller stops
+ * reading frames from the VM (reading resumes by itself). */
+bool device_rx_throttled(struct device *dev);
 
 /* Backends (one ops table each). */
 extern const struct device_ops tap_ops;

@@ -20,6 +20,7 @@
 #include "natd/config.h"
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_store.h"
+#include "natd/cmd_bandwidthctl.h"
 #include "natd/cmd_vm.h"
 #include "natd/intnet_service.h"
 
@@ -170,6 +171,7 @@ static void help(void)
 	       "Shows what natd knows of, as VBoxManage list does. KIND is one of:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
 		printf("  %-16s %s\n", kinds[i].name, kinds[i].what);
+	printf("  %-16s %s\n", "bwgroups VM", "VM's bandwidth groups (natd bandwidthctl)");
 	printf("\n"
 	       "NAT networks: natd natnetwork list.\n"
 	       "\n"
@@ -191,6 +193,16 @@ int cmd_list(int argc, char **argv)
 		known_kinds(stderr, ", ");
 		fprintf(stderr, "; see natd list --help)\n");
 		return 2;
+	}
+	if (!strcmp(kind, "bwgroups")) { /* the one kind that takes a VM */
+		bool machine = argc > 3 && !strcmp(argv[3], "--machinereadable");
+
+		if (argc < 3 || argc > 4 || (argc == 4 && !machine)) {
+			fprintf(stderr, "natd list bwgroups: usage: natd list bwgroups VM "
+				"[--machinereadable]\n");
+			return 2;
+		}
+		return cmd_bandwidthctl_list(argv[2], machine);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		if (strcmp(kind, kinds[i].name))

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "natd/bwgroup.h"
 #include "natd/config.h"
 #include "natd/vm_store.h"
 
@@ -77,6 +78,9 @@ static void running_hint(const char *vm, const char *arg)
 	fprintf(stderr, "natd modifyvm:   %s needs VM '%s' stopped first\n", arg, vm);
 }
 
+static int check_bwgroups(const struct natd_config *cfg, const struct vm_def *d, char *err,
+			  size_t errlen);
+
 /* Checks that d's settings make a configuration natd run accepts. */
 static int vm_check(const struct vm_def *d, char *err, size_t errlen)
 {
@@ -100,6 +104,8 @@ static int vm_check(const struct vm_def *d, char *err, size_t errlen)
 		rc = config_parse_run(cfg, argc, argv, err, errlen);
 		if (rc == 0)
 			rc = config_finish(cfg, err, errlen);
+		if (rc == 0)
+			rc = check_bwgroups(cfg, d, err, errlen);
 		config_free(cfg);
 	} else {
 		errfmt(err, errlen, rc, "out of memory");
@@ -434,4 +440,41 @@ int cmd_vm_run_argv(int argc, char **argv, int *out_argc, char ***out_argv, char
 	*out_argc = n;
 	*out_argv = a;
 	return 1;
+}
+
+/* Every --nicbandwidthgroup<x> of cfg names a group of d (NULL: none). */
+static int check_bwgroups(const struct natd_config *cfg, const struct vm_def *d, char *err,
+			  size_t errlen)
+{
+	for (unsigned x = 1; x <= NATD_MAX_NICS; x++) {
+		const char *g = cfg->nic[x - 1].bandwidth_group;
+
+		if (cfg->nic[x - 1].mode == NIC_MODE_NONE || !g[0] || !strcmp(g, "none"))
+			continue;
+		if (!d || vm_def_find_bwgroup(d, g) < 0)
+			return errfmt(err, errlen, -ENOENT, "--nicbandwidthgroup%u: VM '%s' has "
+				      "no bandwidth group '%s' (natd bandwidthctl %s add %s --type "
+				      "network --limit RATE)", x, cfg->name, g, cfg->name, g);
+	}
+	return 0;
+}
+
+int cmd_vm_bwgroups(const struct natd_config *cfg, struct bw_table *t, char *err,
+		    size_t errlen)
+{
+	struct natnet_store st;
+	struct vm_store vs;
+	const struct vm_def *d;
+	int rc, i;
+
+	rc = vm_store_load(&st, &vs, cfg->home, false, err, errlen);
+	if (rc < 0)
+		return rc;
+	i = vm_store_find(&vs, cfg->name);
+	d = i >= 0 ? &vs.vms[i] : NULL;
+	rc = check_bwgroups(cfg, d, err, errlen);
+	if (rc == 0)
+		rc = bw_table_load(t, d, err, errlen);
+	vm_store_release(&st, &vs);
+	return rc;
 }

@@ -33,4 +33,12 @@ int cmd_vm_stored_info(const char *vm, bool running, json_t **out, char *err, si
 int cmd_vm_run_argv(int argc, char **argv, int *out_argc, char ***out_argv, char *err,
 		    size_t errlen);
 
+/* The bandwidth groups of cfg's VM (stored with natd bandwidthctl) into t,
+ * checking that every --nicbandwidthgroup<x> of cfg names one. 0 or -errno
+ * with err. */
+struct bw_table;
+struct natd_config;
+int cmd_vm_bwgroups(const struct natd_config *cfg, struct bw_table *t, char *err,
+		    size_t errlen);
+
 #endif

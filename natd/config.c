@@ -331,9 +331,6 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		    pfrule_check_privileged(&n->nat.natpf[j], why, sizeof(why)) < 0)
 			return fail(err, errlen, "--natpf%u: %s", x, why);
 	}
-	if (n->bandwidth_group[0] && strcmp(n->bandwidth_group, "none"))
-		return fail(err, errlen, "--nicbandwidthgroup%u: bandwidth groups are not "
-			    "supported yet", x);
 	return 0;
 }
 

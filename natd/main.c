@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "natd/bwgroup.h"
+#include "natd/cmd_bandwidthctl.h"
 #include "natd/cmd_ctl.h"
 #include "natd/cmd_dhcpserver.h"
 #include "natd/cmd_list.h"
@@ -63,18 +65,21 @@ static const char main_help[] =
 "  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
 "                              natpf<x> RULE, natpf<x> delete NAME,\n"
 "                              nicpromisc<x> deny|allow-vms|allow-all,\n"
-"                              nictrace<x> on|off, nictracefile<x> FILE\n"
+"                              nictrace<x> on|off, nictracefile<x> FILE,\n"
+"                              nicbandwidthgroup<x> NAME|none\n"
 "  natnetwork add|modify|start|stop|remove|list ...\n"
 "                              NAT networks shared by several VMs\n"
 "                              (natd natnetwork --help)\n"
 "  dhcpserver add|modify|remove|start|stop|restart|findlease ...\n"
 "                              DHCP servers of internal networks and host-only\n"
 "                              interfaces (natd dhcpserver --help)\n"
-"  list dhcpservers|intnets|vms|runningvms\n"
+"  list dhcpservers|intnets|vms|runningvms|bwgroups VM\n"
 "                              DHCP servers; internal networks that exist now\n"
 "                              and their ports; stored VMs; running VMs\n"
 "                              (natd list --help)\n"
-"  bandwidthctl VM ...         (not supported yet)\n"
+"  bandwidthctl VM add|set|remove|list ...\n"
+"                              bandwidth groups limiting what a VM sends\n"
+"                              (natd bandwidthctl --help)\n"
 "  help, --help                this text\n"
 "  version, --version          natd's version\n"
 "\n"
@@ -86,6 +91,8 @@ static struct {
 	const struct mode_ops *ops[NATD_MAX_NICS]; /* NULL: no adapter x */
 	void *state[NATD_MAX_NICS];                /* the mode's own */
 	struct nictrace trace[NATD_MAX_NICS];      /* --nictrace<x> */
+	struct bw_table bw;                        /* the VM's bandwidth groups */
+	struct bw_group *nic_bw[NATD_MAX_NICS];    /* adapter x's, or NULL */
 	unsigned open_nics;
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
@@ -174,11 +181,15 @@ static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errl
 		if (o && app.ops[i]->vm_device)
 			json_object_set_new(o, "trace", nictrace_json(&app.trace[i],
 								      &app.cfg.nic[i]));
+		if (o)
+			json_object_set_new(o, "bandwidth_group", json_string(
+				app.nic_bw[i] ? app.nic_bw[i]->name : "none"));
 		json_array_append_new(nics, o);
 	}
 	r = json_pack("{s:s, s:I, s:I}", "name", app.cfg.name, "pid", (json_int_t)getpid(),
 		      "uptime", (json_int_t)((stack_now_ms() - app.started_ms) / 1000));
 	json_object_set_new(r, "nics", nics);
+	json_object_set_new(r, "bwgroups", bw_table_json(&app.bw));
 	nat_mode_info_globals(r);
 	return r;
 }
@@ -245,6 +256,38 @@ static json_t *app_nicpromisc(const char *sub, unsigned x, const char *v, size_t
 	return json_object();
 }
 
+/* Puts adapter x in bandwidth group name ("none": in none). */
+static int app_set_bwgroup(unsigned x, const char *name, char *err, size_t errlen)
+{
+	struct bw_group *g = NULL;
+	struct device *dev;
+
+	if (strcmp(name, "none") && !(g = bw_table_find(&app.bw, name)))
+		return errfmt(err, errlen, -ENOENT, "VM '%s' has no bandwidth group '%s' (natd "
+			      "bandwidthctl %s add %s --type network --limit RATE)", app.cfg.name,
+			      name, app.cfg.name, name);
+	dev = app.ops[x - 1] && app.ops[x - 1]->vm_device ?
+	      app.ops[x - 1]->vm_device(app.state[x - 1]) : NULL;
+	if (!dev)
+		return errfmt(err, errlen, -EINVAL, "adapter %u has no transport to shape", x);
+	if (app.nic_bw[x - 1])
+		app.nic_bw[x - 1]->users--;
+	app.nic_bw[x - 1] = g;
+	if (g)
+		g->users++;
+	device_set_shaper(dev, g ? &g->sh : NULL);
+	return 0;
+}
+
+/* bandwidthctl: {"op": ..., "name": ..., "limit": ...} from natd bandwidthctl. */
+static json_t *app_bandwidthctl(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	(void)opaque;
+	if (bw_table_apply(&app.bw, args, err, errlen) < 0)
+		return NULL;
+	return json_object();
+}
+
 /* "name<x>" with x an adapter number as the command line takes it. */
 static bool sub_adapter(const char *sub, const char *name, unsigned *x)
 {
@@ -267,7 +310,8 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 		return NULL;
 	}
 	if (sub_adapter(sub, "setlinkstate", &x) || sub_adapter(sub, "nicpromisc", &x) ||
-	    sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x)) {
+	    sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x) ||
+	    sub_adapter(sub, "nicbandwidthgroup", &x)) {
 		if (!app.ops[x - 1]) {
 			snprintf(err, errlen, "%s: VM '%s' has no adapter %u", sub, app.cfg.name, x);
 			return NULL;
@@ -303,8 +347,20 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 		}
 		return json_object();
 	}
+	if (sub_adapter(sub, "nicbandwidthgroup", &x)) {
+		if (!v || json_array_size(argv) != 1) {
+			snprintf(err, errlen, "%s: expected a group name or none", sub);
+			return NULL;
+		}
+		if (app_set_bwgroup(x, v, err, errlen) < 0)
+			return NULL;
+		snprintf(app.cfg.nic[x - 1].bandwidth_group,
+			 sizeof(app.cfg.nic[x - 1].bandwidth_group), "%s", v);
+		log_info("nic%u: bandwidth group %s (controlvm)", x, v);
+		return json_object();
+	}
 	snprintf(err, errlen, "unknown controlvm subcommand '%s' (natpf<x>, setlinkstate<x>, "
-		 "nicpromisc<x>, nictrace<x>, nictracefile<x>)", sub);
+		 "nicpromisc<x>, nictrace<x>, nictracefile<x>, nicbandwidthgroup<x>)", sub);
 	return NULL;
 }
 
@@ -389,6 +445,7 @@ static int app_start_ctl(const char *run_dir)
 		return rc;
 	}
 	ctl_server_register(app.ctl, "showvminfo", app_showvminfo, NULL);
+	ctl_server_register(app.ctl, "bandwidthctl", app_bandwidthctl, NULL);
 	ctl_server_register(app.ctl, "controlvm", app_controlvm, NULL);
 	return 0;
 }
@@ -500,7 +557,13 @@ static int run_vm(int argc, char **argv, bool stored)
 	if (rc < 0) {
 		fprintf(stderr, "natd run: %s%s%s%s\n", err,
 			stored ? " (with VM '" : "", stored ? cfg->name : "",
-			stored ? "''s stored settings: natd showvminfo VM)" : "");
+			stored ? "'s stored settings: natd showvminfo VM)" : "");
+		config_free(cfg);
+		return 2;
+	}
+	rc = cmd_vm_bwgroups(cfg, &app.bw, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "natd run: %s\n", err);
 		config_free(cfg);
 		return 2;
 	}
@@ -581,6 +644,8 @@ static int run_vm(int argc, char **argv, bool stored)
 		else if (rc == 0 && n->trace)
 			rc = errfmt(err, sizeof(err), -EINVAL, "--nictrace%u: the %s mode has no "
 				    "transport to trace", i + 1, ops->name);
+		if (rc == 0 && n->bandwidth_group[0])
+			rc = app_set_bwgroup(i + 1, n->bandwidth_group, err, sizeof(err));
 		if (rc < 0) {
 			log_err("nic%u: %s", i + 1, err);
 			app_stop();
@@ -635,10 +700,8 @@ int main(int argc, char **argv)
 		return cmd_unregistervm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "intnet-switch")) /* internal: started by --nic<x> intnet */
 		return intnet_service_main_cmd(argc - 1, argv + 1);
-	if (!strcmp(cmd, "bandwidthctl")) {
-		fprintf(stderr, "natd %s: not supported yet\n", cmd);
-		return 2;
-	}
+	if (!strcmp(cmd, "bandwidthctl"))
+		return cmd_bandwidthctl(argc - 1, argv + 1);
 	fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);
 	return 2;
 }

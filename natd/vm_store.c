@@ -32,10 +32,20 @@ void vm_def_free(struct vm_def *d)
 	d->n = 0;
 }
 
+int vm_def_find_bwgroup(const struct vm_def *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_bw; i++)
+		if (!strcmp(d->bw[i].name, name))
+			return (int)i;
+	return -1;
+}
+
 int vm_def_copy(struct vm_def *dst, const struct vm_def *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	memcpy(dst->name, src->name, sizeof(dst->name));
+	memcpy(dst->bw, src->bw, sizeof(dst->bw));
+	dst->n_bw = src->n_bw;
 	if (!src->n)
 		return 0;
 	dst->s = calloc(src->n, sizeof(*dst->s));
@@ -325,6 +335,31 @@ int vm_store_remove(struct vm_store *vs, const char *name)
 	return 0;
 }
 
+static int bw_from_json(json_t *arr, struct vm_def *d, char *err, size_t errlen)
+{
+	json_t *g;
+	size_t i;
+
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) > VM_STORE_MAX_BWGROUPS)
+		return fail(err, errlen, "bwgroups: expected a list of at most %d",
+			    VM_STORE_MAX_BWGROUPS);
+	json_array_foreach(arr, i, g) {
+		const char *name = json_string_value(json_object_get(g, "name"));
+		const char *limit = json_string_value(json_object_get(g, "limit"));
+
+		if (!name || !config_name_valid(name) || !limit ||
+		    strlen(limit) >= sizeof(d->bw[0].limit) || vm_def_find_bwgroup(d, name) >= 0)
+			return fail(err, errlen, "bwgroups[%zu]: expected a unique valid name and "
+				    "a limit", i);
+		snprintf(d->bw[d->n_bw].name, sizeof(d->bw[0].name), "%s", name);
+		snprintf(d->bw[d->n_bw].limit, sizeof(d->bw[0].limit), "%s", limit);
+		d->n_bw++;
+	}
+	return 0;
+}
+
 static int def_from_json(json_t *o, struct vm_def *d, char *err, size_t errlen)
 {
 	const char *name = json_string_value(json_object_get(o, "name"));
@@ -351,7 +386,7 @@ static int def_from_json(json_t *o, struct vm_def *d, char *err, size_t errlen)
 		if (setting_add(d, opt, value) < 0)
 			return fail(err, errlen, "settings: too many, or out of memory");
 	}
-	return 0;
+	return bw_from_json(json_object_get(o, "bwgroups"), d, err, errlen);
 }
 
 int vm_store_parse(struct vm_store *vs, json_t *root, const char *path, char *err,
@@ -410,13 +445,20 @@ int vm_store_save(struct natnet_store *st, const struct vm_store *vs, char *err,
 	json_t *arr = json_array();
 
 	for (size_t i = 0; arr && i < vs->n; i++) {
-		json_t *settings = json_array();
+		json_t *settings = json_array(), *bw = json_array(), *o;
 
 		for (size_t k = 0; settings && k < vs->vms[i].n; k++)
 			json_array_append_new(settings, json_pack("[s, s]", vs->vms[i].s[k].opt,
 								  vs->vms[i].s[k].value));
-		if (!settings || json_array_append_new(arr, json_pack("{s:s, s:o}", "name",
-				vs->vms[i].name, "settings", settings)) < 0) {
+		for (size_t k = 0; bw && k < vs->vms[i].n_bw; k++)
+			json_array_append_new(bw, json_pack("{s:s, s:s}", "name",
+							    vs->vms[i].bw[k].name, "limit",
+							    vs->vms[i].bw[k].limit));
+		o = settings && bw ? json_pack("{s:s, s:O, s:O}", "name", vs->vms[i].name,
+					      "settings", settings, "bwgroups", bw) : NULL;
+		json_decref(settings);
+		json_decref(bw);
+		if (!o || json_array_append_new(arr, o) < 0) {
 			json_decref(arr);
 			arr = NULL;
 		}

@@ -23,6 +23,13 @@
 
 #define VM_STORE_MAX_VMS       256
 #define VM_STORE_MAX_SETTINGS  256
+#define VM_STORE_MAX_BWGROUPS  16
+
+/* A bandwidth group (natd bandwidthctl): its name and limit as given. */
+struct vm_bwgroup {
+	char name[NATD_NAME_MAX];
+	char limit[24];     /* "20m"; natd/bwgroup.h parses it */
+};
 
 struct vm_setting {
 	char opt[40];   /* without "--": "nic1", "max-tcp-flows" */
@@ -33,7 +40,12 @@ struct vm_def {
 	char name[NATD_NAME_MAX];
 	struct vm_setting *s;
 	size_t n;
+	struct vm_bwgroup bw[VM_STORE_MAX_BWGROUPS];
+	size_t n_bw;
 };
+
+/* Index of bandwidth group name in d, or -1. */
+int vm_def_find_bwgroup(const struct vm_def *d, const char *name);
 
 struct vm_store {
 	struct vm_def *vms;
