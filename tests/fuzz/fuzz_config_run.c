@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc] = NULL;
 	for (int i = 1; i < argc; i++) {
-		if (bw_parse_rate(argv[i], &rate) == 0 && strcmp(argv[i], "0") && !rate)
+		if (bw_parse_rate(argv[i], &rate) == 0 && !rate && strtoull(argv[i], NULL, 10))
 			abort(); /* a non-zero limit never rounds to "no limit" */
 		if (config_parse_adapter(argv[i], &x) == 0 && (x < 1 || x > NATD_MAX_NICS))
 			abort();
