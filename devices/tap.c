@@ -15,6 +15,10 @@
  * offloaded frames from natd. "fd:" reads and writes virtio-net headers when
  * the tap fd it inherits has IFF_VNET_HDR, and sets the offloads on or off
  * (frames relayed on must come whole, with complete checksums).
+ *
+ * A tap's kernel side is the guest's card: device_set_guest_mac() gives it
+ * the adapter's MAC (SIOCSIFHWADDR on the tap's fd, which tun.c takes
+ * wherever the interface has been moved since).
  */
 #include "devices/device_internal.h"
 #include "devices/vnet.h"
