@@ -95,12 +95,22 @@ void device_link(struct device *dev, bool up)
 		dev->h.link(dev->h.opaque, up);
 }
 
-bool device_deliver(struct device *dev, const uint8_t *frame, size_t len)
+/* device_deliver(); gso: a TCP segment an offloading tap carries whole. */
+static bool device_deliver_frame(struct device *dev, const uint8_t *frame, size_t len,
+				 bool gso)
 {
 	if (len < 14 || len > DEVICE_MAX_FRAME) {
 		dev->st.rx_errors++;
 		log_ratelimited(&dev->rl, LOG_LVL_WARN,
 				"%s: dropping a %zu-byte frame from the VM", dev->spec, len);
+		return false;
+	}
+	if (len > dev->max_frame && !gso) {
+		/* The card would not have sent it: dropped, as the guest expects. */
+		dev->st.rx_oversize++;
+		log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a %zu-byte frame from the VM "
+				"dropped: the NIC model takes at most %zu bytes", dev->spec,
+				len, dev->max_frame);
 		return false;
 	}
 	dev->st.rx_frames++;
@@ -116,6 +126,11 @@ bool device_deliver(struct device *dev, const uint8_t *frame, size_t len)
 	}
 	dev->h.frame(dev->h.opaque, frame, len);
 	return true;
+}
+
+bool device_deliver(struct device *dev, const uint8_t *frame, size_t len)
+{
+	return device_deliver_frame(dev, frame, len, false);
 }
 
 /* --- closing ------------------------------------------------------------ */
@@ -291,7 +306,7 @@ static ssize_t device_pkt_read(struct device *dev, struct virtio_net_hdr *vh)
 
 void device_pkt_io(struct device *dev, int status, int events)
 {
-	struct virtio_net_hdr vh;
+	struct virtio_net_hdr vh = { 0 };
 	unsigned int frames = 0;
 	ssize_t n;
 
@@ -339,7 +354,8 @@ void device_pkt_io(struct device *dev, int status, int events)
 			continue;
 		}
 		/* rxcap is DEVICE_MAX_FRAME + 1: a longer frame shows up as that. */
-		device_deliver(dev, dev->rxbuf, (size_t)n);
+		device_deliver_frame(dev, dev->rxbuf, (size_t)n,
+				     dev->offload && vh.gso_type != VIRTIO_NET_HDR_GSO_NONE);
 		if (dev->closing)
 			return;
 	}
@@ -419,6 +435,7 @@ int device_open(uv_loop_t *loop, const char *spec, const struct device_handler *
 	dev->arg = dev->spec + (arg - spec);
 	dev->io_fd = -1;
 	dev->listen_fd = -1;
+	dev->max_frame = DEVICE_MAX_FRAME;
 	r = ops->open(dev, dev->arg, err, errlen);
 	if (r < 0)
 		goto out;
@@ -497,6 +514,13 @@ int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt)
 	}
 	if (len == 0)
 		return -EINVAL;
+	if (len > dev->max_frame && !dev->offload) {
+		dev->st.tx_oversize++;
+		log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a %zu-byte frame to the VM dropped: "
+				"the NIC model takes at most %zu bytes", dev->spec, len,
+				dev->max_frame);
+		return -EMSGSIZE;
+	}
 	r = dev->ops->send(dev, iov, iovcnt, len);
 	if (r < 0) {
 		dev->st.tx_dropped++;
@@ -507,6 +531,21 @@ int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt)
 	if (dev->capture)
 		capture_frame(dev->capture, iov, iovcnt, len);
 	return 0;
+}
+
+void device_set_max_frame(struct device *dev, size_t max)
+{
+	dev->max_frame = max && max < DEVICE_MAX_FRAME ? max : DEVICE_MAX_FRAME;
+}
+
+int device_set_guest_mac(struct device *dev, const uint8_t mac[6])
+{
+	return dev->ops->set_mac ? dev->ops->set_mac(dev, mac) : -EOPNOTSUPP;
+}
+
+bool device_offloads(const struct device *dev)
+{
+	return dev->offload;
 }
 
 void device_set_capture(struct device *dev, struct capture *c)

@@ -65,6 +65,9 @@ struct device_ops {
 	/* The guest's link (carrier) up or down; NULL where the transport has
 	 * no way to tell the guest. 0 or -errno. */
 	int (*set_carrier)(struct device *dev, bool up);
+	/* The guest's interface's MAC; NULL where the guest's card is not the
+	 * transport's own interface. 0 or -errno. */
+	int (*set_mac)(struct device *dev, const uint8_t mac[6]);
 };
 
 struct device {
@@ -94,6 +97,7 @@ struct device {
 	size_t vnet_hdr_len;	/* tap/fd: virtio-net header before each frame, or 0 */
 	bool offload;		/* ... and TCP offloads on (h.offload asked for them) */
 	unsigned int mtu;	/* device_offload(): the link MTU (GSO size) */
+	size_t max_frame;	/* device_set_max_frame(); DEVICE_MAX_FRAME by default */
 	uint8_t *rxbuf;		/* allocated once at open */
 	size_t rxcap, rxlen;
 	uint8_t *obuf;		/* stream: output ring, allocated once */

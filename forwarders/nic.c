@@ -459,7 +459,7 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nat_config *cfg,
 	udp_recv(nic->dhcp_pcb, nic_dhcp_recv, nic);
 
 	h = (struct device_handler){ .frame = nic_frame, .batch_end = nic_batch_end,
-				     .link = nic_link, .opaque = nic, .offload = true };
+				     .link = nic_link, .opaque = nic, .offload = cfg->offload };
 	rc = device_open(loop, cfg->attach, &h, &nic->dev, err, errlen);
 	if (rc < 0)
 		goto out;

@@ -100,8 +100,7 @@ int link_mode_start(const struct mode_env *env, unsigned x, const struct nic_con
 	a->mode = cfg->mode;
 	a->adapter = x;
 	a->promisc = cfg->promisc;
-	if (cfg->mac_set)
-		memcpy(a->mac, cfg->mac, 6);
+	memcpy(a->mac, cfg->mac, 6); /* given or derived: the VM's card's */
 	rc = env->find_switch(cfg->mode, a->home, name, &a->sw, err, errlen);
 	if (rc < 0) {
 		free(a);

@@ -12,6 +12,7 @@
 #include "natd/config.h"
 #include "natd/config_internal.h"
 #include "natd/nictrace.h"
+#include "modes/nic_model.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -368,6 +369,8 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 		if (n->mode == NIC_MODE_INTNET && !n->intnet[0])
 			snprintf(n->intnet, sizeof(n->intnet), "intnet"); /* VirtualBox's default */
 		rc = check_supported(n, x, err, errlen);
+		if (rc == 0)
+			rc = nic_model_check(n, x, err, errlen);
 		if (rc < 0)
 			return rc;
 		if (!n->attach[0]) {
@@ -398,11 +401,14 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 		n->nat.attach = n->attach;
 		n->nat.cable_connected = n->cable_connected;
 		n->nat.unplugged = n->mode == NIC_MODE_NULL;
+		n->nat.offload = nic_model(n->type)->offload;
 		derive_nat_addresses(n, x);
 		rc = finish_tftp(cfg, n, x, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
+
+	nic_model_default_macs(cfg->nic, NATD_MAX_NICS, cfg->name);
 
 	/* Two adapters on one network would make routing ambiguous. */
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {

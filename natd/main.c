@@ -40,6 +40,7 @@
 #include "devices/device.h"
 #include "modes/mode.h"
 #include "modes/nat_mode.h"
+#include "modes/nic_model.h"
 #include "forwarders/nic.h"
 #include "stack/stack.h"
 
@@ -178,9 +179,12 @@ static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errl
 		if (!app.ops[i])
 			continue;
 		o = app.ops[i]->info(app.state[i], i + 1, &app.cfg.nic[i]);
-		if (o && app.ops[i]->vm_device)
+		if (o && app.ops[i]->vm_device) {
+			json_object_set_new(o, "nic", nic_model_json(app.ops[i]->vm_device(
+						app.state[i]), &app.cfg.nic[i]));
 			json_object_set_new(o, "trace", nictrace_json(&app.trace[i],
 								      &app.cfg.nic[i]));
+		}
 		if (o)
 			json_object_set_new(o, "bandwidth_group", json_string(
 				app.nic_bw[i] ? app.nic_bw[i]->name : "none"));
@@ -464,13 +468,17 @@ static void app_signal(uv_signal_t *h, int signum)
 /* What a user needs to know to attach a VM to adapter x. */
 static void print_attach_help(unsigned x, const struct nic_config *n)
 {
-	char mac[40] = "";
-	const char *model = adapter_type_qemu_model(n->type);
+	const struct nic_model *m = nic_model(n->type);
+	const char *model = m->qemu;
 	const char *spec = n->attach;
+	char mac[40], addr[18];
 
-	if (n->mac_set)
-		snprintf(mac, sizeof(mac), ",mac=%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
-			 n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+	snprintf(mac, sizeof(mac), ",mac=%s", nic_model_format_mac(n->mac, addr));
+	log_info("nic%u: %s (%s), MAC %s, frames up to %zu bytes", x, m->name, m->desc, addr,
+		 nic_model_frame_limit(n));
+	if (!m->qemu_exact && (!strncmp(spec, "stream", 6) || !strncmp(spec, "dgram:", 6)))
+		log_info("nic%u: QEMU has no %s; its %s (-device %s, same guest driver) stands "
+			 "in", x, m->name, m->qemu_desc, m->qemu);
 	if (!strncmp(spec, "stream:", 7)) {
 		log_info("nic%u: waiting for a VM on %s; attach QEMU with:", x, spec + 7);
 		fprintf(stderr, "  -netdev stream,id=nic%u,server=off,addr.type=unix,addr.path=%s "
@@ -481,13 +489,11 @@ static void print_attach_help(unsigned x, const struct nic_config *n)
 			"-device %s,netdev=nic%u%s\n", x, spec + 15, model, x, mac);
 	} else if (!strncmp(spec, "dgram:", 6)) {
 		log_info("nic%u: exchanging frames over UDP (%s); QEMU's -netdev dgram takes "
-			 "the two addresses swapped", x, spec + 6);
+			 "the two addresses swapped, with:", x, spec + 6);
+		fprintf(stderr, "  -device %s,netdev=nic%u%s\n", model, x, mac);
 	} else {
 		log_info("nic%u: attached to %s", x, spec);
 	}
-	if (n->nat.mtu > 1500 && (n->type == NIC_TYPE_AM79C970A || n->type == NIC_TYPE_AM79C973))
-		log_warn("nic%u: MTU %u with an AMD PCnet NIC: jumbo frames need virtio or an "
-			 "Intel NIC type (--nictype%u virtio)", x, n->nat.mtu, x);
 }
 
 static void print_nic_summary(unsigned x, const struct nic_config *n)
@@ -638,6 +644,8 @@ static int run_vm(int argc, char **argv, bool stored)
 			app.state[i] = state;
 			app.open_nics++;
 		}
+		if (rc == 0 && ops->vm_device)
+			rc = nic_model_apply(ops->vm_device(state), i + 1, n, err, sizeof(err));
 		if (rc == 0 && ops->vm_device)
 			rc = nictrace_start(&app.trace[i], app.loop, ops->vm_device(state), n, err,
 					    sizeof(err));
