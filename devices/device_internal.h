@@ -62,6 +62,18 @@ struct device_ops {
 	int (*send)(struct device *dev, const struct iovec *iov, int iovcnt, size_t len);
 	/* device_close(): release backend state; handles are closed by device.c. */
 	void (*close)(struct device *dev);
+	/* Sends what send() queued (dgram). May be NULL: device.c then has no
+	 * flush handle. Called from the flush idle handle (device_flush_arm()). */
+	void (*flush)(struct device *dev);
+};
+
+/* A peer of device_peers(): its raw key, formatted when asked. */
+enum device_peer_kind { DEVICE_PEER_SOCKADDR, DEVICE_PEER_MAC };
+struct device_peer_slot {
+	uint8_t key[sizeof(struct sockaddr_in6)];
+	uint8_t keylen;
+	uint8_t kind;
+	uint64_t frames, last_ms;
 };
 
 struct device {
@@ -102,7 +114,11 @@ struct device {
 	dev_t sock_dev;
 	ino_t sock_ino;
 	struct log_ratelimit rl;
-	void *priv;		/* inproc: its endpoint */
+	void *priv;		/* inproc: its endpoint; dgram, vde: their state */
+	uv_idle_t flush;	/* ops->flush: runs the flush at the next turn */
+	bool flush_init;
+	struct device_peer_slot peers[DEVICE_MAX_PEERS];
+	unsigned n_peers, peer_next;
 };
 
 /* Backends (one ops table each). */
@@ -111,6 +127,7 @@ extern const struct device_ops tap_fd_ops;
 extern const struct device_ops stream_listen_ops;
 extern const struct device_ops stream_connect_ops;
 extern const struct device_ops dgram_ops;
+extern const struct device_ops vde_ops;
 extern const struct device_ops stream_fd_ops;
 extern const struct device_ops inproc_ops;
 
@@ -149,5 +166,12 @@ void device_listen_resume(struct device *dev);
 void device_timer_arm(struct device *dev, uint64_t ms);
 /* tap, fd, dgram: the 0 ms start timer reports link up. */
 void device_timer_link_up(struct device *dev);
+/* libuv stopped dev->io after POLLERR: watch it again. */
+void device_io_restart(struct device *dev);
+/* Something was queued: ops->flush() runs at the next turn of the loop. */
+void device_flush_arm(struct device *dev);
+/* A frame came from this peer (key: its sockaddr or MAC). */
+void device_peer_seen(struct device *dev, enum device_peer_kind kind, const void *key,
+		      size_t keylen);
 
 #endif

@@ -414,6 +414,11 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 			 adapter_promisc_name(n->promisc));
 		return;
 	}
+	if (n->mode == NIC_MODE_GENERIC) {
+		log_info("nic%u: generic driver %s: the VM's frames go unchanged to it", x,
+			 n->generic_drv);
+		return;
+	}
 	log_info("nic%u: NAT %s/%u, gateway %s, DNS %s, guests from %s, MTU %u%s", x, net,
 		 n->nat.prefixlen, gw, dns, first, n->nat.mtu,
 		 n->cable_connected ? "" : ", cable disconnected");
