@@ -10,7 +10,10 @@
  * uplinks (vde:SWITCH) open it.
  *
  * vde_open() connects at open time (a missing switch or a refused port is
- * an error then). The connection's data descriptor carries one frame per
+ * an error then). A vde_switch asked for a port it will not give never
+ * answers, and vde_open() would wait for ever: a one-shot SIGALRM (no
+ * SA_RESTART) interrupts it after VDE_OPEN_TIMEOUT_S seconds, start-up
+ * being the only time natd blocks. The connection's data descriptor carries one frame per
  * datagram and is polled as the device's io; its control descriptor (a
  * stream the switch closes when it goes away) is polled as the device's
  * "listen" socket: end of file means the switch is gone, the link goes
@@ -24,10 +27,16 @@
 #include <fcntl.h>
 #include <libvdeplug.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+/* How long vde_open() may wait for the switch's answer: a vde_switch that
+ * will not give the port asked for (a number past its ports) never answers. */
+#define VDE_OPEN_TIMEOUT_S 5
 
 struct vde_priv {
 	VDECONN *conn;
@@ -53,6 +62,28 @@ static int vde_check(const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
+static void vde_alarm(int sig)
+{
+	(void)sig; /* only interrupts vde_open()'s wait */
+}
+
+static VDECONN *vde_open_timed(char *url, int *e)
+{
+	struct sigaction sa = { .sa_handler = vde_alarm }, old;
+	struct itimerval t = { .it_value = { .tv_sec = VDE_OPEN_TIMEOUT_S } }, off = { 0 };
+	VDECONN *c;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &t, NULL);
+	errno = 0;
+	c = vde_open(url, "natd", NULL);
+	*e = errno ? errno : ECONNREFUSED;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	return c;
+}
+
 static int vde_open_dev(struct device *dev, const char *arg, char *err, size_t errlen)
 {
 	struct vde_priv *p = calloc(1, sizeof(*p));
@@ -66,15 +97,17 @@ static int vde_open_dev(struct device *dev, const char *arg, char *err, size_t e
 		return -ENOMEM;
 	}
 	snprintf(p->url, sizeof(p->url), "%s", arg);
-	errno = 0;
-	p->conn = vde_open(p->url, "natd", NULL);
+	p->conn = vde_open_timed(p->url, &e);
 	if (!p->conn) {
-		e = errno ? errno : ECONNREFUSED;
-		device_seterr(err, errlen, "%s: cannot join the VDE switch: %s%s", dev->spec,
-			      strerror(e), e == ENOENT ? " (no switch there: start one with "
-			      "vde_switch -s PATH)" : "");
+		if (e == EINTR)
+			device_seterr(err, errlen, "%s: the VDE switch did not answer within %d s "
+				      "(does it have that port?)", dev->spec, VDE_OPEN_TIMEOUT_S);
+		else
+			device_seterr(err, errlen, "%s: cannot join the VDE switch: %s%s",
+				      dev->spec, strerror(e), e == ENOENT ? " (no switch there: "
+				      "start one with vde_switch -s PATH)" : "");
 		free(p);
-		return -e;
+		return e == EINTR ? -ETIMEDOUT : -e;
 	}
 	dfd = fcntl(vde_datafd(p->conn), F_DUPFD_CLOEXEC, 3);
 	if (vde_ctlfd(p->conn) >= 0)
