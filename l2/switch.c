@@ -53,6 +53,7 @@ struct switch_port {
 	struct eth_switch *sw;
 	unsigned idx;
 	bool host;                   /* a host port is registered in this slot */
+	bool uplink;                 /* the uplink's device is in this slot */
 	struct device *dev;          /* VM port; NULL when free or closing */
 	struct inproc_endpoint *ep;  /* host port */
 	char ep_name[INPROC_NAME_MAX];
@@ -87,6 +88,8 @@ struct eth_switch {
 	void (*observer)(void *opaque, const struct switch_port_info *p, bool gone);
 	void *observer_opaque;
 	struct switch_stats st;
+	int uplink;                  /* its slot, or -1 */
+	char *uplink_spec;
 	unsigned pending;            /* handles and devices still closing */
 	bool closing;
 	void (*closed)(void *opaque);
@@ -402,6 +405,7 @@ static void switch_maybe_free(struct eth_switch *sw)
 	fdb_free(sw->fdb);
 	free(sw->path);
 	free(sw->name);
+	free(sw->uplink_spec);
 	free(sw);
 	if (closed)
 		closed(opaque);
@@ -429,6 +433,7 @@ static void switch_port_close(struct switch_port *pt)
 
 	if (!dev)
 		return;
+	pt->uplink = false;
 	pt->dev = NULL;
 	pt->up = false;
 	pt->closing = true;
@@ -441,6 +446,15 @@ static void switch_port_link(void *opaque, bool up)
 	struct switch_port *pt = opaque;
 	struct eth_switch *sw = pt->sw;
 
+	if (pt->uplink) {
+		/* The uplink stays in its slot; what was learnt on it goes. */
+		pt->up = sw->views[pt->idx].live = up;
+		if (!up)
+			fdb_forget_port(sw->fdb, pt->idx);
+		log_info("%s: uplink %s %s", sw->name, sw->uplink_spec ? sw->uplink_spec : "",
+			 up ? "up" : "down");
+		return;
+	}
 	if (up) {
 		pt->up = sw->views[pt->idx].live = true;
 		sw->st.connects++;
@@ -488,6 +502,99 @@ static void switch_accepted(void *opaque, int fd, const struct ucred *uc)
 	switch_update_hi(sw);
 }
 
+/* --- the uplink -------------------------------------------------------------- */
+
+/* Opens spec in a free slot as the uplink: 0, or -errno with err. */
+static int switch_uplink_open(struct eth_switch *sw, const char *spec, char *err,
+			      size_t errlen)
+{
+	struct switch_port *pt = switch_free_slot(sw);
+	struct device_handler h;
+	char *copy;
+	int r;
+
+	if (!pt)
+		return errfmt(err, errlen, -ENOSPC, "%s: all %d ports in use", sw->name,
+			      SWITCH_MAX_PORTS);
+	copy = strdup(spec);
+	if (!copy)
+		return errfmt(err, errlen, -ENOMEM, "out of memory");
+	switch_port_reset(pt, false);
+	pt->info.pid = getpid();
+	pt->info.uid = getuid();
+	h = (struct device_handler){ .frame = switch_port_frame,
+				     .batch_end = switch_port_batch_end,
+				     .link = switch_port_link, .opaque = pt };
+	pt->uplink = true; /* before the device may report its link */
+	sw->views[pt->idx].uplink = true;
+	r = device_open(sw->loop, spec, &h, &pt->dev, err, errlen);
+	if (r < 0) {
+		pt->dev = NULL;
+		pt->uplink = false;
+		sw->views[pt->idx].uplink = false;
+		free(copy);
+		return r;
+	}
+	pt->info.uplink = true;
+	sw->uplink = (int)pt->idx;
+	free(sw->uplink_spec);
+	sw->uplink_spec = copy;
+	switch_update_hi(sw);
+	return 0;
+}
+
+static void switch_uplink_close(struct eth_switch *sw)
+{
+	struct switch_port *pt;
+
+	if (sw->uplink < 0)
+		return;
+	pt = &sw->ports[sw->uplink];
+	sw->uplink = -1;
+	free(sw->uplink_spec);
+	sw->uplink_spec = NULL;
+	switch_port_reset(pt, false);
+	switch_port_close(pt); /* the socket is closed now, its handle later */
+}
+
+int switch_set_uplink(struct eth_switch *sw, const char *spec, char *err, size_t errlen)
+{
+	char *old = NULL, why[256];
+	int r;
+
+	if (sw->closing)
+		return errfmt(err, errlen, -ESHUTDOWN, "%s: closing", sw->name);
+	if (sw->uplink_spec && !(old = strdup(sw->uplink_spec)))
+		return errfmt(err, errlen, -ENOMEM, "out of memory");
+	switch_uplink_close(sw); /* first: a new one may want the same UDP port */
+	r = spec ? switch_uplink_open(sw, spec, err, errlen) : 0;
+	if (r < 0 && old && switch_uplink_open(sw, old, why, sizeof(why)) < 0)
+		log_err("%s: the previous uplink %s could not be restored: %s", sw->name, old, why);
+	if (r == 0)
+		log_info("%s: uplink %s", sw->name, spec ? spec : "removed");
+	free(old);
+	return r;
+}
+
+void switch_get_uplink(const struct eth_switch *sw, struct switch_uplink_info *out)
+{
+	const struct switch_port *pt;
+
+	memset(out, 0, sizeof(*out));
+	if (sw->uplink < 0)
+		return;
+	pt = &sw->ports[sw->uplink];
+	out->present = true;
+	out->up = pt->up;
+	snprintf(out->spec, sizeof(out->spec), "%s", sw->uplink_spec ? sw->uplink_spec : "");
+	out->port = pt->info;
+	if (pt->dev) {
+		device_get_stats(pt->dev, &out->dev);
+		out->port.rx_dropped += out->dev.rx_errors;
+		out->n_peers = device_peers(pt->dev, out->peers, DEVICE_MAX_PEERS);
+	}
+}
+
 /* --- start / stop ---------------------------------------------------------- */
 
 static void switch_handle_closed(uv_handle_t *h)
@@ -524,6 +631,7 @@ int switch_start(uv_loop_t *loop, const struct switch_config *cfg, struct eth_sw
 		return errfmt(err, errlen, -ENOMEM, "switch: out of memory");
 	}
 	sw->loop = loop;
+	sw->uplink = -1;
 	sw->idle.data = sw;
 	sw->idle_init = true;
 	sw->cfg = *cfg;
@@ -559,7 +667,7 @@ int switch_foreach_port(const struct eth_switch *sw,
 		struct device_stats ds;
 		int r;
 
-		if (!pt->host && !(pt->dev && pt->up))
+		if (!pt->host && !(pt->dev && (pt->up || pt->uplink)))
 			continue;
 		i = pt->info;
 		if (pt->dev) {
@@ -579,7 +687,7 @@ void switch_get_stats(const struct eth_switch *sw, struct switch_stats *st)
 	st->refused += sw->lst.refused;
 	st->ports = st->host_ports = 0;
 	for (unsigned p = 0; p < sw->hi; p++) {
-		st->ports += sw->ports[p].dev && sw->ports[p].up;
+		st->ports += sw->ports[p].dev && sw->ports[p].up && !sw->ports[p].uplink;
 		st->host_ports += sw->ports[p].host;
 	}
 	st->fdb_entries = fdb_count(sw->fdb, uv_now(sw->loop));

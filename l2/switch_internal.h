@@ -25,6 +25,7 @@
 struct switch_pview {
 	bool live;                 /* a port that may receive frames now */
 	bool host;                 /* host port: deny, and pinned is its MAC */
+	bool uplink;               /* the uplink: also every unknown unicast */
 	enum switch_policy policy; /* VM ports; host ports behave as deny */
 	bool pinned;               /* pinned_mac valid: the host port's MAC, the hello's MAC */
 	uint8_t pinned_mac[6];
@@ -61,7 +62,8 @@ void switch_pview_forget(struct switch_pview *v, const uint8_t mac[6]);
  *  - unicast: a host port's pinned MAC goes to that port, else to fdb_port;
  *    nowhere more when that is in;
  *  - unknown unicast: flooded, but a host or deny port gets it only when dst
- *    is its own (switch_pview_owns());
+ *    is its own (switch_pview_owns()); the uplink always (other hosts' VMs
+ *    are behind it, as behind a trunk of an 802.1D bridge);
  *  - then, known or not, copies to promiscuous VM ports: allow-all always;
  *    allow-vms when neither in nor dst's port (known, or the owner of dst)
  *    is a host port.

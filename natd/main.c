@@ -20,6 +20,7 @@
 
 #include "natd/cmd_ctl.h"
 #include "natd/cmd_dhcpserver.h"
+#include "natd/cmd_intnet.h"
 #include "natd/cmd_list.h"
 #include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
@@ -60,6 +61,9 @@ static const char main_help[] =
 "  natnetwork add|modify|start|stop|remove|list ...\n"
 "                              NAT networks shared by several VMs\n"
 "                              (natd natnetwork --help)\n"
+"  intnet modify|show --network NAME [--uplink SPEC|none]\n"
+"                              an internal network's uplink to other hosts\n"
+"                              (natd intnet --help)\n"
 "  dhcpserver add|modify|remove|start|stop|restart|findlease ...\n"
 "                              DHCP servers of internal networks and host-only\n"
 "                              interfaces (natd dhcpserver --help)\n"
@@ -559,6 +563,8 @@ int main(int argc, char **argv)
 		return cmd_dhcpserver(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
 		return cmd_list(argc - 1, argv + 1);
+	if (!strcmp(cmd, "intnet"))
+		return cmd_intnet(argc - 1, argv + 1);
 	if (!strcmp(cmd, "intnet-switch")) /* internal: started by --nic<x> intnet */
 		return intnet_service_main_cmd(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bandwidthctl")) {
