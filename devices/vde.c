@@ -38,6 +38,27 @@
  * will not give the port asked for (a number past its ports) never answers. */
 #define VDE_OPEN_TIMEOUT_S 5
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <dlfcn.h>
+/*
+ * AddressSanitizer builds only: libvdeplug loads its modules (the vde://
+ * one included) with dlopen(RTLD_DEEPBIND), which AddressSanitizer refuses
+ * outright (its interceptors would be bypassed). natd's executable is first
+ * in symbol lookup, so this dlopen() is the one libvdeplug calls: it drops
+ * the flag and calls the next dlopen (the sanitizer's). A module's own
+ * symbols are looked up through dlsym() on its handle, which DEEPBIND does
+ * not change; natd defines nothing a module uses.
+ */
+void *dlopen(const char *file, int mode)
+{
+	static void *(*next)(const char *, int);
+
+	if (!next)
+		next = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+	return next ? next(file, mode & ~RTLD_DEEPBIND) : NULL;
+}
+#endif
+
 struct vde_priv {
 	VDECONN *conn;
 	char url[PATH_MAX];

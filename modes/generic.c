@@ -70,7 +70,7 @@ static int generic_prop(bool udp, const char *opt, const char *kv, size_t len,
 		if (!val[0] || strlen(val) >= sizeof(u->host) || strpbrk(val, " \t,/[]"))
 			return errfmt(err, errlen, -EINVAL, "%s dest=%s: not a host name or "
 				      "address", opt, val);
-		snprintf(u->host, sizeof(u->host), "%s", val);
+		memcpy(u->host, val, strlen(val) + 1); /* fits: checked above */
 		*seen |= 2u;
 		return 0;
 	}

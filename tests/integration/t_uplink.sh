@@ -169,4 +169,6 @@ expect_eq "intnet modify to a VDE switch that is not there: refused" 1 "$rc"
 check "  ... with the reason" grep -q "uplink vde:$T/nothere: no VDE switch at $T/nothere" "$T/err"
 natd_stop "$PID4"
 natd_stop "$PID3"
+check "the internal networks' daemons logged no sanitizer report" \
+	sh -c "! grep -El 'Sanitizer|runtime error' '$NATD_HOME'/run/intnet/*.log '$HOMEB'/run/intnet/*.log '$T'/*.log"
 done_testing
