@@ -29,6 +29,9 @@
  * After each batch of frames from a VM (and after the ring is drained) every
  * host port that got frames gets one batch_end (lwIP's timers).
  *
+ * The uplink (switch_uplink.c) is a device port too, opened from a device
+ * spec rather than accepted; it keeps its slot while its device is down.
+ *
  * Shutdown counts every handle and device still closing in `pending`; the
  * last close callback frees the switch.
  */
@@ -46,57 +49,6 @@
 #include "l2/fdb.h"
 #include "l2/switch_internal.h"
 
-#define SWITCH_DEFER_SLOTS 32
-#define SWITCH_DEFER_FRAME 2048 /* host ports' MTU is 1500 */
-
-struct switch_port {
-	struct eth_switch *sw;
-	unsigned idx;
-	bool host;                   /* a host port is registered in this slot */
-	bool uplink;                 /* the uplink's device is in this slot */
-	struct device *dev;          /* VM port; NULL when free or closing */
-	struct inproc_endpoint *ep;  /* host port */
-	char ep_name[INPROC_NAME_MAX];
-	bool up;                     /* VM connected; host port's adapter attached */
-	bool closing;                /* device_close() called, close callback pending */
-	bool batch;                  /* host: frames given since its last batch_end */
-	unsigned gen;                /* bumped whenever the slot changes hands */
-	struct switch_port_info info;
-};
-
-struct switch_deferred {
-	unsigned port, gen;
-	size_t len;
-};
-
-struct eth_switch {
-	uv_loop_t *loop;
-	struct switch_config cfg;    /* sock_path and name: our copies */
-	char *path, *name;
-	struct switch_listener lst;
-	struct fdb *fdb;
-	struct switch_port ports[SWITCH_MAX_PORTS];
-	struct switch_pview views[SWITCH_MAX_PORTS];
-	unsigned hi;                 /* ports in use are below hi */
-	bool host_batch;             /* some host port's batch is set */
-	/* Frames from a host port to another, delivered from `idle`. */
-	uv_idle_t idle;
-	bool idle_init;
-	unsigned defer_head, defer_n;
-	struct switch_deferred defer[SWITCH_DEFER_SLOTS];
-	uint8_t defer_data[SWITCH_DEFER_SLOTS][SWITCH_DEFER_FRAME];
-	void (*observer)(void *opaque, const struct switch_port_info *p, bool gone);
-	void *observer_opaque;
-	struct switch_stats st;
-	int uplink;                  /* its slot, or -1 */
-	char *uplink_spec;
-	unsigned pending;            /* handles and devices still closing */
-	bool closing;
-	void (*closed)(void *opaque);
-	void *closed_opaque;
-	struct log_ratelimit rl;
-};
-
 static void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone)
 {
 	if (sw->observer && !sw->closing)
@@ -104,7 +56,7 @@ static void switch_notify(struct eth_switch *sw, const struct switch_port *pt, b
 }
 
 /* A slot is taken (hi grows) or given back (hi may shrink). */
-static void switch_update_hi(struct eth_switch *sw)
+void switch_update_hi(struct eth_switch *sw)
 {
 	sw->hi = SWITCH_MAX_PORTS;
 	while (sw->hi > 0 && !sw->ports[sw->hi - 1].host && !sw->ports[sw->hi - 1].dev &&
@@ -287,7 +239,7 @@ static void switch_input(struct eth_switch *sw, struct switch_port *in, const ui
 			switch_send(sw, in, &sw->ports[p], f, len);
 }
 
-static void switch_port_frame(void *opaque, const uint8_t *frame, size_t len)
+void switch_port_frame(void *opaque, const uint8_t *frame, size_t len)
 {
 	struct switch_port *pt = opaque;
 
@@ -309,7 +261,7 @@ static struct switch_port *switch_host_find(struct eth_switch *sw, const char *n
 	return NULL;
 }
 
-static struct switch_port *switch_free_slot(struct eth_switch *sw)
+struct switch_port *switch_port_free_slot(struct eth_switch *sw)
 {
 	for (unsigned p = 0; p < SWITCH_MAX_PORTS; p++)
 		if (!sw->ports[p].host && !sw->ports[p].dev && !sw->ports[p].closing)
@@ -318,7 +270,7 @@ static struct switch_port *switch_free_slot(struct eth_switch *sw)
 }
 
 /* A slot changes hands: fresh info and view, nothing learnt. */
-static void switch_port_reset(struct switch_port *pt, bool host)
+void switch_port_reset(struct switch_port *pt, bool host)
 {
 	struct eth_switch *sw = pt->sw;
 
@@ -350,7 +302,7 @@ int switch_add_host_port(struct eth_switch *sw, const char *inproc_name, const u
 	if (switch_host_find(sw, inproc_name))
 		return errfmt(err, errlen, -EEXIST, "%s: host port %s exists", sw->name,
 			      inproc_name);
-	pt = switch_free_slot(sw);
+	pt = switch_port_free_slot(sw);
 	if (!pt)
 		return errfmt(err, errlen, -ENOSPC, "%s: all %d ports in use", sw->name,
 			      SWITCH_MAX_PORTS);
@@ -411,7 +363,7 @@ static void switch_maybe_free(struct eth_switch *sw)
 		closed(opaque);
 }
 
-static void switch_port_batch_end(void *opaque)
+void switch_port_batch_end(void *opaque)
 {
 	switch_host_batch_end(((struct switch_port *)opaque)->sw);
 }
@@ -427,7 +379,7 @@ static void switch_port_closed(void *opaque)
 	switch_maybe_free(sw);
 }
 
-static void switch_port_close(struct switch_port *pt)
+void switch_port_close(struct switch_port *pt)
 {
 	struct device *dev = pt->dev;
 
@@ -441,7 +393,7 @@ static void switch_port_close(struct switch_port *pt)
 	device_close(dev, switch_port_closed, pt);
 }
 
-static void switch_port_link(void *opaque, bool up)
+void switch_port_link(void *opaque, bool up)
 {
 	struct switch_port *pt = opaque;
 	struct eth_switch *sw = pt->sw;
@@ -475,7 +427,7 @@ static void switch_port_link(void *opaque, bool up)
 static void switch_accepted(void *opaque, int fd, const struct ucred *uc)
 {
 	struct eth_switch *sw = opaque;
-	struct switch_port *pt = switch_free_slot(sw);
+	struct switch_port *pt = switch_port_free_slot(sw);
 	struct device_handler h;
 	char spec[32], err[256];
 	int r;
@@ -500,99 +452,6 @@ static void switch_accepted(void *opaque, int fd, const struct ucred *uc)
 		log_ratelimited(&sw->rl, LOG_LVL_WARN, "%s: %s", sw->name, err);
 	}
 	switch_update_hi(sw);
-}
-
-/* --- the uplink -------------------------------------------------------------- */
-
-/* Opens spec in a free slot as the uplink: 0, or -errno with err. */
-static int switch_uplink_open(struct eth_switch *sw, const char *spec, char *err,
-			      size_t errlen)
-{
-	struct switch_port *pt = switch_free_slot(sw);
-	struct device_handler h;
-	char *copy;
-	int r;
-
-	if (!pt)
-		return errfmt(err, errlen, -ENOSPC, "%s: all %d ports in use", sw->name,
-			      SWITCH_MAX_PORTS);
-	copy = strdup(spec);
-	if (!copy)
-		return errfmt(err, errlen, -ENOMEM, "out of memory");
-	switch_port_reset(pt, false);
-	pt->info.pid = getpid();
-	pt->info.uid = getuid();
-	h = (struct device_handler){ .frame = switch_port_frame,
-				     .batch_end = switch_port_batch_end,
-				     .link = switch_port_link, .opaque = pt };
-	pt->uplink = true; /* before the device may report its link */
-	sw->views[pt->idx].uplink = true;
-	r = device_open(sw->loop, spec, &h, &pt->dev, err, errlen);
-	if (r < 0) {
-		pt->dev = NULL;
-		pt->uplink = false;
-		sw->views[pt->idx].uplink = false;
-		free(copy);
-		return r;
-	}
-	pt->info.uplink = true;
-	sw->uplink = (int)pt->idx;
-	free(sw->uplink_spec);
-	sw->uplink_spec = copy;
-	switch_update_hi(sw);
-	return 0;
-}
-
-static void switch_uplink_close(struct eth_switch *sw)
-{
-	struct switch_port *pt;
-
-	if (sw->uplink < 0)
-		return;
-	pt = &sw->ports[sw->uplink];
-	sw->uplink = -1;
-	free(sw->uplink_spec);
-	sw->uplink_spec = NULL;
-	switch_port_reset(pt, false);
-	switch_port_close(pt); /* the socket is closed now, its handle later */
-}
-
-int switch_set_uplink(struct eth_switch *sw, const char *spec, char *err, size_t errlen)
-{
-	char *old = NULL, why[256];
-	int r;
-
-	if (sw->closing)
-		return errfmt(err, errlen, -ESHUTDOWN, "%s: closing", sw->name);
-	if (sw->uplink_spec && !(old = strdup(sw->uplink_spec)))
-		return errfmt(err, errlen, -ENOMEM, "out of memory");
-	switch_uplink_close(sw); /* first: a new one may want the same UDP port */
-	r = spec ? switch_uplink_open(sw, spec, err, errlen) : 0;
-	if (r < 0 && old && switch_uplink_open(sw, old, why, sizeof(why)) < 0)
-		log_err("%s: the previous uplink %s could not be restored: %s", sw->name, old, why);
-	if (r == 0)
-		log_info("%s: uplink %s", sw->name, spec ? spec : "removed");
-	free(old);
-	return r;
-}
-
-void switch_get_uplink(const struct eth_switch *sw, struct switch_uplink_info *out)
-{
-	const struct switch_port *pt;
-
-	memset(out, 0, sizeof(*out));
-	if (sw->uplink < 0)
-		return;
-	pt = &sw->ports[sw->uplink];
-	out->present = true;
-	out->up = pt->up;
-	snprintf(out->spec, sizeof(out->spec), "%s", sw->uplink_spec ? sw->uplink_spec : "");
-	out->port = pt->info;
-	if (pt->dev) {
-		device_get_stats(pt->dev, &out->dev);
-		out->port.rx_dropped += out->dev.rx_errors;
-		out->n_peers = device_peers(pt->dev, out->peers, DEVICE_MAX_PEERS);
-	}
 }
 
 /* --- start / stop ---------------------------------------------------------- */
