@@ -29,6 +29,9 @@
  * After each batch of frames from a VM (and after the ring is drained) every
  * host port that got frames gets one batch_end (lwIP's timers).
  *
+ * The uplink (switch_uplink.c) is a device port too, opened from a device
+ * spec rather than accepted; it keeps its slot while its device is down.
+ *
  * Shutdown counts every handle and device still closing in `pending`; the
  * last close callback frees the switch.
  */
@@ -46,54 +49,6 @@
 #include "l2/fdb.h"
 #include "l2/switch_internal.h"
 
-#define SWITCH_DEFER_SLOTS 32
-#define SWITCH_DEFER_FRAME 2048 /* host ports' MTU is 1500 */
-
-struct switch_port {
-	struct eth_switch *sw;
-	unsigned idx;
-	bool host;                   /* a host port is registered in this slot */
-	struct device *dev;          /* VM port; NULL when free or closing */
-	struct inproc_endpoint *ep;  /* host port */
-	char ep_name[INPROC_NAME_MAX];
-	bool up;                     /* VM connected; host port's adapter attached */
-	bool closing;                /* device_close() called, close callback pending */
-	bool batch;                  /* host: frames given since its last batch_end */
-	unsigned gen;                /* bumped whenever the slot changes hands */
-	struct switch_port_info info;
-};
-
-struct switch_deferred {
-	unsigned port, gen;
-	size_t len;
-};
-
-struct eth_switch {
-	uv_loop_t *loop;
-	struct switch_config cfg;    /* sock_path and name: our copies */
-	char *path, *name;
-	struct switch_listener lst;
-	struct fdb *fdb;
-	struct switch_port ports[SWITCH_MAX_PORTS];
-	struct switch_pview views[SWITCH_MAX_PORTS];
-	unsigned hi;                 /* ports in use are below hi */
-	bool host_batch;             /* some host port's batch is set */
-	/* Frames from a host port to another, delivered from `idle`. */
-	uv_idle_t idle;
-	bool idle_init;
-	unsigned defer_head, defer_n;
-	struct switch_deferred defer[SWITCH_DEFER_SLOTS];
-	uint8_t defer_data[SWITCH_DEFER_SLOTS][SWITCH_DEFER_FRAME];
-	void (*observer)(void *opaque, const struct switch_port_info *p, bool gone);
-	void *observer_opaque;
-	struct switch_stats st;
-	unsigned pending;            /* handles and devices still closing */
-	bool closing;
-	void (*closed)(void *opaque);
-	void *closed_opaque;
-	struct log_ratelimit rl;
-};
-
 static void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone)
 {
 	if (sw->observer && !sw->closing)
@@ -101,7 +56,7 @@ static void switch_notify(struct eth_switch *sw, const struct switch_port *pt, b
 }
 
 /* A slot is taken (hi grows) or given back (hi may shrink). */
-static void switch_update_hi(struct eth_switch *sw)
+void switch_update_hi(struct eth_switch *sw)
 {
 	sw->hi = SWITCH_MAX_PORTS;
 	while (sw->hi > 0 && !sw->ports[sw->hi - 1].host && !sw->ports[sw->hi - 1].dev &&
@@ -284,7 +239,7 @@ static void switch_input(struct eth_switch *sw, struct switch_port *in, const ui
 			switch_send(sw, in, &sw->ports[p], f, len);
 }
 
-static void switch_port_frame(void *opaque, const uint8_t *frame, size_t len)
+void switch_port_frame(void *opaque, const uint8_t *frame, size_t len)
 {
 	struct switch_port *pt = opaque;
 
@@ -306,7 +261,7 @@ static struct switch_port *switch_host_find(struct eth_switch *sw, const char *n
 	return NULL;
 }
 
-static struct switch_port *switch_free_slot(struct eth_switch *sw)
+struct switch_port *switch_port_free_slot(struct eth_switch *sw)
 {
 	for (unsigned p = 0; p < SWITCH_MAX_PORTS; p++)
 		if (!sw->ports[p].host && !sw->ports[p].dev && !sw->ports[p].closing)
@@ -315,7 +270,7 @@ static struct switch_port *switch_free_slot(struct eth_switch *sw)
 }
 
 /* A slot changes hands: fresh info and view, nothing learnt. */
-static void switch_port_reset(struct switch_port *pt, bool host)
+void switch_port_reset(struct switch_port *pt, bool host)
 {
 	struct eth_switch *sw = pt->sw;
 
@@ -347,7 +302,7 @@ int switch_add_host_port(struct eth_switch *sw, const char *inproc_name, const u
 	if (switch_host_find(sw, inproc_name))
 		return errfmt(err, errlen, -EEXIST, "%s: host port %s exists", sw->name,
 			      inproc_name);
-	pt = switch_free_slot(sw);
+	pt = switch_port_free_slot(sw);
 	if (!pt)
 		return errfmt(err, errlen, -ENOSPC, "%s: all %d ports in use", sw->name,
 			      SWITCH_MAX_PORTS);
@@ -402,12 +357,13 @@ static void switch_maybe_free(struct eth_switch *sw)
 	fdb_free(sw->fdb);
 	free(sw->path);
 	free(sw->name);
+	free(sw->uplink_spec);
 	free(sw);
 	if (closed)
 		closed(opaque);
 }
 
-static void switch_port_batch_end(void *opaque)
+void switch_port_batch_end(void *opaque)
 {
 	switch_host_batch_end(((struct switch_port *)opaque)->sw);
 }
@@ -423,12 +379,13 @@ static void switch_port_closed(void *opaque)
 	switch_maybe_free(sw);
 }
 
-static void switch_port_close(struct switch_port *pt)
+void switch_port_close(struct switch_port *pt)
 {
 	struct device *dev = pt->dev;
 
 	if (!dev)
 		return;
+	pt->uplink = false;
 	pt->dev = NULL;
 	pt->up = false;
 	pt->closing = true;
@@ -436,11 +393,20 @@ static void switch_port_close(struct switch_port *pt)
 	device_close(dev, switch_port_closed, pt);
 }
 
-static void switch_port_link(void *opaque, bool up)
+void switch_port_link(void *opaque, bool up)
 {
 	struct switch_port *pt = opaque;
 	struct eth_switch *sw = pt->sw;
 
+	if (pt->uplink) {
+		/* The uplink stays in its slot; what was learnt on it goes. */
+		pt->up = sw->views[pt->idx].live = up;
+		if (!up)
+			fdb_forget_port(sw->fdb, pt->idx);
+		log_info("%s: uplink %s %s", sw->name, sw->uplink_spec ? sw->uplink_spec : "",
+			 up ? "up" : "down");
+		return;
+	}
 	if (up) {
 		pt->up = sw->views[pt->idx].live = true;
 		sw->st.connects++;
@@ -461,7 +427,7 @@ static void switch_port_link(void *opaque, bool up)
 static void switch_accepted(void *opaque, int fd, const struct ucred *uc)
 {
 	struct eth_switch *sw = opaque;
-	struct switch_port *pt = switch_free_slot(sw);
+	struct switch_port *pt = switch_port_free_slot(sw);
 	struct device_handler h;
 	char spec[32], err[256];
 	int r;
@@ -524,6 +490,7 @@ int switch_start(uv_loop_t *loop, const struct switch_config *cfg, struct eth_sw
 		return errfmt(err, errlen, -ENOMEM, "switch: out of memory");
 	}
 	sw->loop = loop;
+	sw->uplink = -1;
 	sw->idle.data = sw;
 	sw->idle_init = true;
 	sw->cfg = *cfg;
@@ -559,7 +526,7 @@ int switch_foreach_port(const struct eth_switch *sw,
 		struct device_stats ds;
 		int r;
 
-		if (!pt->host && !(pt->dev && pt->up))
+		if (!pt->host && !(pt->dev && (pt->up || pt->uplink)))
 			continue;
 		i = pt->info;
 		if (pt->dev) {
@@ -579,7 +546,7 @@ void switch_get_stats(const struct eth_switch *sw, struct switch_stats *st)
 	st->refused += sw->lst.refused;
 	st->ports = st->host_ports = 0;
 	for (unsigned p = 0; p < sw->hi; p++) {
-		st->ports += sw->ports[p].dev && sw->ports[p].up;
+		st->ports += sw->ports[p].dev && sw->ports[p].up && !sw->ports[p].uplink;
 		st->host_ports += sw->ports[p].host;
 	}
 	st->fdb_entries = fdb_count(sw->fdb, uv_now(sw->loop));

@@ -4,8 +4,9 @@
  * files of their own: the delivery decision as a pure function
  * (switch_policy.c; the unit tests drive it): who gets a frame, given each
  * port's kind, promiscuous policy and own addresses, and where the
- * forwarding database has the destination; and the listening socket with
- * its access control (switch_listen.c).
+ * forwarding database has the destination; the listening socket with
+ * its access control (switch_listen.c); and the switch's own structures,
+ * which the uplink (switch_uplink.c) shares with switch.c.
  */
 #ifndef NATD_SWITCH_INTERNAL_H
 #define NATD_SWITCH_INTERNAL_H
@@ -16,6 +17,8 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "devices/inproc.h"
+#include "l2/fdb.h"
 #include "l2/switch.h"
 
 /* Source addresses a port keeps as its own (most recent first out). */
@@ -25,6 +28,7 @@
 struct switch_pview {
 	bool live;                 /* a port that may receive frames now */
 	bool host;                 /* host port: deny, and pinned is its MAC */
+	bool uplink;               /* the uplink: also every unknown unicast */
 	enum switch_policy policy; /* VM ports; host ports behave as deny */
 	bool pinned;               /* pinned_mac valid: the host port's MAC, the hello's MAC */
 	uint8_t pinned_mac[6];
@@ -61,7 +65,8 @@ void switch_pview_forget(struct switch_pview *v, const uint8_t mac[6]);
  *  - unicast: a host port's pinned MAC goes to that port, else to fdb_port;
  *    nowhere more when that is in;
  *  - unknown unicast: flooded, but a host or deny port gets it only when dst
- *    is its own (switch_pview_owns());
+ *    is its own (switch_pview_owns()); the uplink always (other hosts' VMs
+ *    are behind it, as behind a trunk of an 802.1D bridge);
  *  - then, known or not, copies to promiscuous VM ports: allow-all always;
  *    allow-vms when neither in nor dst's port (known, or the owner of dst)
  *    is a host port.
@@ -101,5 +106,71 @@ int switch_listener_start(struct switch_listener *l, uv_loop_t *loop,
 /* Stops accepting, closes the socket and removes its file (when still
  * ours). Returns true when closed(&l->poll) will be called from the loop. */
 bool switch_listener_stop(struct switch_listener *l, uv_close_cb closed);
+
+/* --- the switch itself (switch.c; switch_uplink.c uses it) ------------------ */
+
+#define SWITCH_DEFER_SLOTS 32
+#define SWITCH_DEFER_FRAME 2048 /* host ports' MTU is 1500 */
+
+struct switch_port {
+	struct eth_switch *sw;
+	unsigned idx;
+	bool host;                   /* a host port is registered in this slot */
+	bool uplink;                 /* the uplink's device is in this slot */
+	struct device *dev;          /* VM port; NULL when free or closing */
+	struct inproc_endpoint *ep;  /* host port */
+	char ep_name[INPROC_NAME_MAX];
+	bool up;                     /* VM connected; host port's adapter attached */
+	bool closing;                /* device_close() called, close callback pending */
+	bool batch;                  /* host: frames given since its last batch_end */
+	unsigned gen;                /* bumped whenever the slot changes hands */
+	struct switch_port_info info;
+};
+
+struct switch_deferred {
+	unsigned port, gen;
+	size_t len;
+};
+
+struct eth_switch {
+	uv_loop_t *loop;
+	struct switch_config cfg;    /* sock_path and name: our copies */
+	char *path, *name;
+	struct switch_listener lst;
+	struct fdb *fdb;
+	struct switch_port ports[SWITCH_MAX_PORTS];
+	struct switch_pview views[SWITCH_MAX_PORTS];
+	unsigned hi;                 /* ports in use are below hi */
+	bool host_batch;             /* some host port's batch is set */
+	/* Frames from a host port to another, delivered from `idle`. */
+	uv_idle_t idle;
+	bool idle_init;
+	unsigned defer_head, defer_n;
+	struct switch_deferred defer[SWITCH_DEFER_SLOTS];
+	uint8_t defer_data[SWITCH_DEFER_SLOTS][SWITCH_DEFER_FRAME];
+	void (*observer)(void *opaque, const struct switch_port_info *p, bool gone);
+	void *observer_opaque;
+	struct switch_stats st;
+	int uplink;                  /* its slot, or -1 */
+	char *uplink_spec;
+	unsigned pending;            /* handles and devices still closing */
+	bool closing;
+	void (*closed)(void *opaque);
+	void *closed_opaque;
+	struct log_ratelimit rl;
+};
+
+/* A slot is taken or given back: recomputes hi. */
+void switch_update_hi(struct eth_switch *sw);
+/* The lowest slot neither in use nor closing, or NULL. */
+struct switch_port *switch_port_free_slot(struct eth_switch *sw);
+/* A slot changes hands: fresh info and view, nothing learnt. */
+void switch_port_reset(struct switch_port *pt, bool host);
+/* The device handler's callbacks of a device port (VM or uplink). */
+void switch_port_frame(void *opaque, const uint8_t *frame, size_t len);
+void switch_port_batch_end(void *opaque);
+void switch_port_link(void *opaque, bool up);
+/* Closes a device port's device (two-phase; the slot is free after). */
+void switch_port_close(struct switch_port *pt);
 
 #endif

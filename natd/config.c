@@ -13,6 +13,7 @@
 #include "natd/config_internal.h"
 #include "natd/nictrace.h"
 #include "modes/nic_model.h"
+#include "modes/generic.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -307,9 +308,27 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 			return fail(err, errlen, "--natnet%u: a NAT network's addresses are the "
 				    "network's (natd natnetwork add --network)", x);
 		break;
+	case NIC_MODE_GENERIC: {
+		struct uplink u;
+		int rc;
+
+		if (n->promisc_set)
+			return fail(err, errlen, "--nicpromisc%u: a generic adapter is on no switch "
+				    "of natd's; promiscuous policies apply to natnetwork and intnet "
+				    "adapters", x);
+		if (n->nat.n_natpf || n->nat.natnet_set)
+			return fail(err, errlen, "--%s%u: a generic adapter has no NAT (frames go "
+				    "to the tunnel or switch unchanged)",
+				    n->nat.n_natpf ? "natpf" : "natnet", x);
+		rc = generic_parse(n, x, &u, err, errlen);
+		if (rc < 0)
+			return rc;
+		break;
+	}
 	default:
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
-			    "(supported: nat, natnetwork, intnet, null, none)", x, adapter_mode_name(n->mode));
+			    "(supported: nat, natnetwork, intnet, generic, null, none)", x,
+			    adapter_mode_name(n->mode));
 	}
 	/* Every option given must work: settings of another mode are refused. */
 	if (n->mode != NIC_MODE_NAT && n->nat_opt[0])
@@ -319,12 +338,13 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		return fail(err, errlen, "--nat-network%u: only with --nic%u natnetwork", x, x);
 	if (n->mode != NIC_MODE_INTNET && n->intnet[0])
 		return fail(err, errlen, "--intnet%u: only with --nic%u intnet", x, x);
-	if (n->bridge_adapter[0] || n->hostonly_adapter[0] || n->generic_drv[0] || n->n_props)
+	if (n->mode != NIC_MODE_GENERIC && (n->generic_drv[0] || n->n_props))
+		return fail(err, errlen, "--%s%u: only with --nic%u generic",
+			    n->generic_drv[0] ? "nicgenericdrv" : "nicproperty", x, x);
+	if (n->bridge_adapter[0] || n->hostonly_adapter[0])
 		return fail(err, errlen, "--%s%u: %s adapters are not supported yet",
-			    n->bridge_adapter[0] ? "bridgeadapter" : n->hostonly_adapter[0] ?
-			    "hostonlyadapter" : n->generic_drv[0] ? "nicgenericdrv" : "nicproperty",
-			    x, n->bridge_adapter[0] ? "bridged" : n->hostonly_adapter[0] ?
-			    "host-only" : "generic");
+			    n->bridge_adapter[0] ? "bridgeadapter" : "hostonlyadapter",
+			    x, n->bridge_adapter[0] ? "bridged" : "host-only");
 	for (unsigned j = 0; j < n->nat.n_natpf; j++) {
 		char why[384];
 

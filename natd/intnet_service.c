@@ -32,6 +32,13 @@
  * lwIP on its loop; `natd dhcpserver start|stop|restart` reach it through
  * the control socket.
  *
+ * When natd.json gives the network an uplink (`natd intnet modify --uplink`,
+ * natd/intnet_store.h), the daemon opens it as a port of the switch at
+ * start (natd/uplink_port.h; a failure fails the start, and so the
+ * adapter that started it) and replaces it when `natd intnet modify`
+ * asks ("uplink" on the control socket). The uplink is not a VM: the
+ * daemon still exits when the last VM has left.
+ *
  * Shutdown, on SIGTERM or when idle: control socket, DHCP server, switch
  * (ports, socket file), lwIP, timers and signals; the pid file is removed
  * while still locked.
@@ -58,7 +65,9 @@
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_port.h"
 #include "natd/intnet_dir.h"
+#include "natd/intnet_store.h"
 #include "natd/natnet_store.h"
+#include "natd/uplink_port.h"
 #include "stack/stack.h"
 
 #define INTNET_READY_TIMEOUT_MS 10000
@@ -85,6 +94,7 @@ static struct {
 	int pid_fd;
 	char pid_path[PATH_MAX];
 	gid_t share_gid;              /* the group sharing it, or (gid_t)-1 */
+	char uplink[UPLINK_TEXT_MAX]; /* the uplink in force, "" for none */
 } isv;
 
 static void isv_handle_closed(uv_handle_t *h)
@@ -272,8 +282,8 @@ static int isv_port_json(void *opaque, const struct switch_port_info *p)
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0],
 			 p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
 	json_array_append_new(opaque, json_pack(
-		"{s:I, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-		"port", (json_int_t)p->idx, "host", p->host, "vm", p->vm,
+		"{s:I, s:b, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+		"port", (json_int_t)p->idx, "host", p->host, "uplink", p->uplink, "vm", p->vm,
 		"adapter", (json_int_t)p->adapter, "mac", mac,
 		"promisc", switch_policy_name(p->policy), "pid", (json_int_t)p->pid,
 		"rx_frames", (json_int_t)p->rx_frames, "tx_frames", (json_int_t)p->tx_frames,
@@ -302,7 +312,24 @@ static json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 		      "frames_dropped", (json_int_t)ss.dropped);
 	json_object_set_new(r, "ports", ports);
 	json_object_set_new(r, "dhcp", isv.dhcp ? dhcpsrv_port_json(isv.dhcp) : json_null());
+	json_object_set_new(r, "uplink", uplink_port_json(isv.sw, isv.uplink));
 	return r;
+}
+
+/* uplink: {"uplink": "udp:..." | ""} (natd intnet modify). All or nothing. */
+static json_t *isv_ctl_uplink(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	const char *u = json_string_value(json_object_get(args, "uplink"));
+
+	(void)opaque;
+	if (!u || strlen(u) >= sizeof(isv.uplink)) {
+		snprintf(err, errlen, "uplink: expected the uplink as text");
+		return NULL;
+	}
+	if (uplink_port_apply(isv.sw, u, err, errlen) < 0)
+		return NULL;
+	snprintf(isv.uplink, sizeof(isv.uplink), "%s", u);
+	return json_object();
 }
 
 static int isv_setup(char *err, size_t errlen)
@@ -327,12 +354,23 @@ static int isv_setup(char *err, size_t errlen)
 	rc = switch_start(isv.loop, &sc, &isv.sw, err, errlen);
 	if (rc < 0)
 		return rc;
+	{
+		struct intnet_def d;
+
+		rc = intnet_store_get(isv.home, isv.name, &d, err, errlen);
+		if (rc == 0 && d.uplink[0])
+			rc = uplink_port_apply(isv.sw, d.uplink, err, errlen);
+		if (rc < 0)
+			return rc;
+		snprintf(isv.uplink, sizeof(isv.uplink), "%s", d.uplink);
+	}
 	intnet_run_path(isv.home, isv.name, "ctl", ctl, sizeof(ctl));
 	rc = ctl_server_start(isv.loop, ctl, &isv.ctl, err, errlen);
 	if (rc < 0)
 		return rc;
 	ctl_server_register(isv.ctl, "status", isv_ctl_status, NULL);
 	ctl_server_register(isv.ctl, "dhcpserver", isv_ctl_dhcpserver, NULL);
+	ctl_server_register(isv.ctl, "uplink", isv_ctl_uplink, NULL);
 	switch_set_port_observer(isv.sw, isv_port_observer, NULL);
 	rc = isv_dhcp_start(err, errlen);
 	if (rc < 0)
@@ -548,4 +586,25 @@ int intnet_service_status(const char *home, const char *name, json_t **out, char
 		return errfmt(err, errlen, -ESRCH, "internal network '%s' has no VMs", name);
 	intnet_run_path(home, name, "ctl", path, sizeof(path));
 	return ctl_call(path, "status", NULL, INTNET_CTL_TIMEOUT_MS, out, err, errlen);
+}
+
+int intnet_service_set_uplink(const char *home, const char *name, const char *uplink,
+			      char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	json_t *args, *res = NULL;
+	int rc;
+
+	if (intnet_run_path(home, name, "pid", path, sizeof(path)) < 0)
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	if (daemon_running(path, NULL) != 1)
+		return -ESRCH;
+	intnet_run_path(home, name, "ctl", path, sizeof(path));
+	args = json_pack("{s:s}", "uplink", uplink);
+	if (!args)
+		return errfmt(err, errlen, -ENOMEM, "out of memory");
+	rc = ctl_call(path, "uplink", args, INTNET_CTL_TIMEOUT_MS, &res, err, errlen);
+	json_decref(args);
+	json_decref(res);
+	return rc;
 }
