@@ -280,7 +280,7 @@ static void dgram_io(struct device *dev, int status, int events)
 		device_io_restart(dev);
 		return;
 	}
-	while (frames < DEVICE_BATCH && p) {
+	while (frames < DEVICE_BATCH && p && !device_rx_throttled(dev)) {
 		int n;
 
 		for (unsigned i = 0; i < DGRAM_BATCH; i++) {
