@@ -481,19 +481,21 @@ static void nat_sweep_cb(uv_timer_t *t)
 
 	(void)t;
 	flow_foreach(nat.flows, nat_sweep_one, &now);
+	fwd_tcp_buf_sweep();
 }
 
-int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT],
-	     unsigned udp_timeout_s, char *err, size_t errlen)
+int nat_init(uv_loop_t *loop, const struct nat_limits *limits, char *err, size_t errlen)
 {
+	unsigned udp_timeout_s = limits->udp_timeout_s;
 	struct flow_limits lim;
 	int rc;
 
-	memcpy(lim.max, max_flows, sizeof(lim.max));
+	memcpy(lim.max, limits->max_flows, sizeof(lim.max));
 	memset(&nat, 0, sizeof(nat));
 	nat.loop = loop;
 	nat.udp_timeout_ms = udp_timeout_s * 1000;
 	nat.dns_timeout_ms = udp_timeout_s < 10 ? udp_timeout_s * 1000 : 10000;
+	fwd_tcp_buf_init(limits->tcp_buffer_max);
 	nat.icmp_timeout_ms = 10000;
 	nat.flows = flow_table_new(&lim);
 	if (!nat.flows) {
@@ -540,6 +542,7 @@ void nat_shutdown(void (*closed)(void *opaque), void *opaque)
 void nat_get_counters(struct nat_counters *c)
 {
 	memcpy(c->drops, nat.drops, sizeof(c->drops));
+	fwd_tcp_buf_get_stats(&c->tcp_buffer);
 	if (nat.flows)
 		flow_table_get_stats(nat.flows, &c->flows);
 	else

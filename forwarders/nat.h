@@ -27,15 +27,35 @@ enum nat_drop {
 	NAT_DROP_COUNT
 };
 
+/* The default cap on host data the TCP proxy holds for guests. */
+#define NAT_TCP_BUFFER_DEFAULT ((size_t)64 * 1024 * 1024)
+
+struct nat_limits {
+	unsigned max_flows[FLOW_PROTO_COUNT]; /* the flow table: TCP, UDP, ICMP */
+	size_t tcp_buffer_max;     /* bytes of host data held for guests, all
+				    * TCP connections together; 0: the default */
+	unsigned udp_timeout_s;    /* idle expiry of UDP flows (DNS flows: 10 s,
+				    * or less) */
+};
+
+/* The TCP proxy's buffer of host data for guests (fwd_tcp_buf.c). */
+struct nat_tcp_buffer {
+	uint64_t bytes;            /* in use now (whole chunks) */
+	uint64_t max;              /* the cap */
+	uint64_t peak;             /* most in use at once */
+	uint64_t waits;            /* times a connection waited for the cap */
+	uint64_t trims;            /* freed memory given back (malloc_trim) */
+	unsigned waiting;          /* connections waiting now */
+};
+
 struct nat_counters {
 	uint64_t drops[NAT_DROP_COUNT];
 	struct flow_table_stats flows;
+	struct nat_tcp_buffer tcp_buffer;
 };
 
 /* Starts the engine (after stack_init). Returns 0 or -errno with err. */
-/* udp_timeout_s: idle expiry of UDP flows (DNS flows: 10 s, or less). */
-int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT],
-	     unsigned udp_timeout_s, char *err, size_t errlen);
+int nat_init(uv_loop_t *loop, const struct nat_limits *lim, char *err, size_t errlen);
 
 /* Closes every flow and its host sockets; closed(opaque) when all are gone. */
 void nat_shutdown(void (*closed)(void *opaque), void *opaque);

@@ -166,10 +166,16 @@ void fwd_dgram_close_tag(const void *tag);
 /* Closes every rule's host socket (portfwd.c). */
 void portfwd_shutdown_all(void);
 
-/* TCP proxy (fwd_tcp.c, fwd_tcp_data.c; their internals in
+/* TCP proxy (fwd_tcp.c, fwd_tcp_data.c, fwd_tcp_buf.c; their internals in
  * fwd_tcp_internal.h). */
 int fwd_tcp_init(char *err, size_t errlen);
 void fwd_tcp_shutdown_all(void);
 const char *fwd_tcp_state_name(uint8_t state);
+/* The buffer of host data for guests (fwd_tcp_buf.c): its cap in bytes (0:
+ * NAT_TCP_BUFFER_DEFAULT); from the one-second sweep, giving freed heap
+ * memory back (malloc_trim); its figures. */
+void fwd_tcp_buf_init(size_t max);
+void fwd_tcp_buf_sweep(void);
+void fwd_tcp_buf_get_stats(struct nat_tcp_buffer *st);
 
 #endif

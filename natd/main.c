@@ -419,6 +419,18 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 		 n->cable_connected ? "" : ", cable disconnected");
 }
 
+/* The NAT engine with the limits of the command line. */
+static int app_nat_init(char *err, size_t errlen)
+{
+	struct nat_limits lim = {
+		.tcp_buffer_max = app.cfg.max_tcp_buffer,
+		.udp_timeout_s = app.cfg.udp_timeout,
+	};
+
+	memcpy(lim.max_flows, app.cfg.max_flows, sizeof(lim.max_flows));
+	return nat_init(app.loop, &lim, err, errlen);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	char err[512], run_dir[PATH_MAX];
@@ -470,8 +482,7 @@ static int cmd_run(int argc, char **argv)
 	if (rc < 0)
 		app_stop();
 	else
-		rc = nat_init(app.loop, app.cfg.max_flows, app.cfg.udp_timeout, err,
-				      sizeof(err));
+		rc = app_nat_init(err, sizeof(err));
 	if (rc < 0 && !app.stopping) {
 		log_err("cannot start the NAT engine: %s", err);
 		app_stop();

@@ -462,7 +462,8 @@ static int svc_setup(char *err, size_t errlen)
 	int rc;
 
 	svc.started_ms = stack_now_ms();
-	rc = nat_init(svc.loop, (const unsigned[]){ 16384, 4096, 256 }, 60, err, errlen);
+	rc = nat_init(svc.loop, &(const struct nat_limits){
+			.max_flows = { 16384, 4096, 256 }, .udp_timeout_s = 60 }, err, errlen);
 	if (rc < 0)
 		return rc;
 	svc.nat_started = true;

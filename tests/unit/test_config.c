@@ -2,6 +2,7 @@
 /* Unit tests for natd/config.c: option parsing, defaults, derived addresses. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,4 +359,29 @@ Test(config, other_modes_options_refused)
 	setup();
 	cr_assert_eq(run_args("--nic1", "intnet", NULL), 0, "%s", err);
 	cr_assert_str_eq(cfg.nic[0].intnet, "intnet", "VirtualBox's default name");
+}
+
+Test(config, max_tcp_buffer)
+{
+	size_t v;
+
+	cr_assert_eq(cfg.max_tcp_buffer, (size_t)64 << 20, "default 64 MiB");
+	cr_assert_eq(run_args("--max-tcp-buffer", "2M", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.max_tcp_buffer, (size_t)2 << 20);
+	cr_assert_eq(run_args("--max-tcp-buffer=1048576", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.max_tcp_buffer, (size_t)1 << 20);
+	cr_assert_eq(run_args("--max-tcp-buffer", "4g", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.max_tcp_buffer, (size_t)4 << 30);
+	for (const char *const *bad = (const char *const[]){ "512k", "65G", "", "-1", "2MB", "M",
+							      "1.5M", "99999999999999999999",
+							      "18014398509481984k", NULL };
+	     *bad; bad++) {
+		cr_assert_eq(run_args("--max-tcp-buffer", *bad, NULL), -EINVAL, "'%s' accepted", *bad);
+		cr_assert(strstr(err, "--max-tcp-buffer"), "%s", err);
+	}
+	cr_assert_eq(config_parse_size("7", &v), 0);
+	cr_assert_eq(v, 7);
+	cr_assert_eq(config_parse_size("3K", &v), 0);
+	cr_assert_eq(v, 3072);
+	cr_assert_eq(config_parse_size(" 3K", &v), -EINVAL);
 }

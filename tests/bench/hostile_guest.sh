@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# hostile_guest.sh WHAT [N] - what a hostile kernel guest costs natd, as
+# figures (no pass/fail). Run as root with NATD_BIN pointing at the natd to
+# measure (default build/natd); uses the integration harness, so every
+# namespace and process goes on exit.
+#
+#   stall [N]    N (default 30) guest connections to a server writing
+#                endlessly that the guest never reads (SO_RCVBUF 4096):
+#                natd's VmRSS before, with them (once it stopped reading)
+#                and 10 s after they closed. RCVBUF=0: the guest's
+#                default receive buffer instead of 4096 bytes.
+#   fds [N]      natd under `prlimit --nofile=128:128`; the guest opens N
+#                (default 200) TCP connections: how many were established,
+#                whether `showvminfo` answers meanwhile, DHCP and DNS.
+#   synflood     a NAT network with two guests; the first opens 400
+#                connections to a black hole (SYNs the remote namespace
+#                drops) while the second connects to a real server: how many
+#                of the second's 20 connections succeed, in how long.
+#   dhcpflood [N] N (default 40) DHCP clients with different MACs behind one
+#                port (macvlans on the guest's tap): how many got a lease.
+. "$(dirname "$0")/../integration/lib.sh"
+
+what=${1:-stall}
+tap="nt$ID"
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+total_in() {
+	"$NATD_BIN" showvminfo "$1" --machinereadable |
+		awk -F= '/_bytes_in=/ { s += $2 } END { printf "%d\n", s }'
+}
+count_state() {
+	"$NATD_BIN" showvminfo "$1" --machinereadable | grep -c "_state=\"$2\"" || true
+}
+
+stall() {
+	local n=${1:-30} ns pid base peak after prev cur i rcvopt=
+	[ "${RCVBUF:-4096}" != 0 ] && rcvopt=",rcvbuf=${RCVBUF:-4096}"
+	ns=$(new_netns guest)
+	new_remote
+	bg ip netns exec "$REMOTE_NS" socat -U TCP-LISTEN:9200,bind=198.51.100.1,reuseaddr,fork,backlog=256 OPEN:/dev/zero
+	wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9200 || fail "sender did not start"
+	natd_start natd --name vmstall --nic1 nat --attach1 "tap:$tap"
+	pid=$NATD_PID
+	tap_into_ns "$tap" "$ns"
+	guest_up "$ns" "$tap" > /dev/null
+	base=$(rss_kb "$pid")
+	local clients=()
+	for ((i = 0; i < n; i++)); do
+		ip netns exec "$ns" socat -u EXEC:'sleep 600' "TCP:198.51.100.1:9200$rcvopt" \
+			> /dev/null 2>&1 &
+		_pids+=("$!")
+		clients+=("$!")
+	done
+	wait_for 30 sh -c "[ \$('$NATD_BIN' showvminfo vmstall --machinereadable | grep -c '_state=\"established\"') -ge $n ]" ||
+		log "not all $n connections were established"
+	prev=-1
+	for ((i = 0; i < 60; i++)); do
+		cur=$(total_in vmstall)
+		[ "$cur" = "$prev" ] && break
+		prev=$cur
+		sleep 2
+	done
+	peak=$(rss_kb "$pid")
+	echo "stall: $n connections: VmRSS baseline $base kB, stalled $peak kB (+$((peak - base)) kB)," \
+		"$cur bytes read from the sender ($((cur / n)) per connection)"
+	kill "${clients[@]}" 2>/dev/null || true
+	wait_for 30 sh -c "[ \$('$NATD_BIN' showvminfo vmstall --machinereadable | grep -c '_proto=\"tcp\"') = 0 ]" ||
+		log "flows still listed 30 s after the clients went"
+	sleep 10
+	after=$(rss_kb "$pid")
+	echo "stall: 10 s after the connections closed: VmRSS $after kB (+$((after - base)) kB over the baseline)"
+}
+
+case "$what" in
+stall) stall "${2:-30}" ;;
+*) fail "unknown measurement '$what' (stall, fds, synflood, dhcpflood)" ;;
+esac
