@@ -63,6 +63,7 @@
 #include "lwip/prot/ip6.h"
 #include "lwip/prot/udp.h"
 #include "lwip/raw.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "stack/ndp.h"
 #include "stack/stack.h"
@@ -77,6 +78,7 @@ static void dgram_closed(uv_handle_t *h)
 	struct dgram_conn *c = h->data;
 
 	close(c->fd);
+	fdlimit_give();
 	nat_flow_closed(c->flow);
 	free(c);
 	closer_release(&nat.closer);
@@ -366,8 +368,11 @@ static int dgram_open_host(struct dgram_conn *c)
 
 	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    udp ? IPPROTO_UDP : v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
-	if (fd < 0)
+	if (fd < 0) {
+		fdlimit_note(errno, udp ? "udp: socket for a guest flow" :
+			     "icmp: socket for a guest flow");
 		return -errno;
+	}
 	c->fd = fd;
 	if (v6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
@@ -415,12 +420,22 @@ static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *ke
  * reason in *err (-errno) when err is given. */
 struct dgram_conn *fwd_dgram_new(struct nic *nic, const struct flow_key *key, int *err)
 {
-	struct dgram_conn *c = dgram_alloc(nic, key);
+	struct dgram_conn *c;
 	struct flow *f;
 	int rc;
 
-	if (!c)
+	/* A descriptor for the host socket, else refused at once (counted). */
+	if (!fdlimit_take()) {
+		nat.drops[NAT_DROP_DESCRIPTORS]++;
+		if (err)
+			*err = -EMFILE;
 		return NULL;
+	}
+	c = dgram_alloc(nic, key);
+	if (!c) {
+		fdlimit_give();
+		return NULL;
+	}
 	f = c->flow;
 	c->tftp = key->proto == FLOW_PROTO_UDP && key->rport == PP_HTONS(69);
 	rc = dgram_open_host(c);
@@ -433,6 +448,7 @@ struct dgram_conn *fwd_dgram_new(struct nic *nic, const struct flow_key *key, in
 		nat.drops[NAT_DROP_SOCKET]++;
 		if (c->fd >= 0)
 			close(c->fd);
+		fdlimit_give();
 		free(c);
 		flow_remove(nat.flows, f);
 		if (err)

@@ -54,6 +54,7 @@
 #include "lwip/prot/ip6.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "stack/ndp.h"
@@ -261,8 +262,10 @@ static int conn_open_host(struct tcp_conn *c)
 	int fd, rc;
 
 	fd = socket(c->flow->key.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		fdlimit_note(errno, "tcp: socket for a guest connection");
 		return -errno;
+	}
 	conn_host_sockopts(fd);
 	c->fd = fd;
 	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa, &salen);
@@ -326,20 +329,30 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	if ((const uint8_t *)hdr != iph + hl || iplen < hl + TCP_HLEN || p->next != NULL)
 		return 1; /* not contiguous (never for our frames): drop */
 
+	/* A descriptor for the host socket: without one, refuse at once (RST)
+	 * rather than run the process out of them. */
+	if (!fdlimit_take()) {
+		nat.drops[NAT_DROP_DESCRIPTORS]++;
+		return 0;
+	}
 	f = flow_insert(nat.flows, &key, stack_now_ms());
 	if (!f) {
 		if (errno == ENOSPC)
 			nat.drops[NAT_DROP_FLOWS_FULL]++;
+		fdlimit_give();
 		return 0; /* RST: the guest sees the refusal at once */
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		fdlimit_give();
 		flow_remove(nat.flows, f);
 		return 0;
 	}
+	c->fd_taken = true;
 	c->syn = malloc(iplen);
 	if (!c->syn) {
 		free(c);
+		fdlimit_give();
 		flow_remove(nat.flows, f);
 		return 0;
 	}
@@ -371,6 +384,7 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 		conn_refuse_guest(c, rc == -ECONNREFUSED || rc == -ENETUNREACH ? -rc : EHOSTUNREACH);
 		if (c->fd >= 0)
 			close(c->fd);
+		fdlimit_give();
 		free(c->syn);
 		free(c);
 		flow_remove(nat.flows, f);
@@ -431,8 +445,14 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 		conn_reset_fd(fd);
 		return -EAFNOSUPPORT;
 	}
+	if (!fdlimit_take()) {
+		nat.drops[NAT_DROP_DESCRIPTORS]++;
+		conn_reset_fd(fd);
+		return -EMFILE;
+	}
 	pcb = tcp_new_ip_type(IP_IS_V6(guest) ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4);
 	if (!pcb) {
+		fdlimit_give();
 		conn_reset_fd(fd);
 		return -ENOMEM;
 	}
@@ -446,6 +466,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 		e = tcp_bind(pcb, &lip, 0);
 	if (e != ERR_OK) {
 		tcp_abort(pcb);
+		fdlimit_give();
 		conn_reset_fd(fd);
 		return -EADDRINUSE;
 	}
@@ -466,6 +487,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 			flow_remove(nat.flows, f);
 		free(c);
 		tcp_abort(pcb);
+		fdlimit_give();
 		conn_reset_fd(fd);
 		return rc;
 	}
@@ -474,6 +496,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 	c->flow = f;
 	c->nic = nic;
 	c->fd = fd;
+	c->fd_taken = true;
 	c->pcb = pcb;
 	f->owner = c;
 	c->poll.data = c;

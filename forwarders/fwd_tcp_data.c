@@ -43,6 +43,7 @@
 #include "forwarders/fwd_tcp_internal.h"
 #include "forwarders/nat_internal.h"
 #include "lwip/tcp.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "forwarders/nic.h"
@@ -72,6 +73,8 @@ static void conn_handle_closed(uv_handle_t *h)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->fd_taken)
+		fdlimit_give();
 	free(c->syn);
 	nat_flow_closed(c->flow);
 	free(c);

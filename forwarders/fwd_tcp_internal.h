@@ -58,6 +58,7 @@ struct tcp_conn {
 	bool paused;           /* host reads paused: lwIP's send buffer full, or
 				* the guest's window plus FWD_TCP_FLOW_BUF */
 	bool rst_host;         /* close the host socket with a RST */
+	bool fd_taken;         /* holds a descriptor of the budget (base/fdlimit.h) */
 	bool h2g_big;          /* reads fill what they are given: big chunks */
 	bool buf_waiting;      /* host reads wait for the buffer cap (fwd_tcp_buf.c) */
 	struct h2g_chunk *fill; /* the chunk host reads append to (one reference) */

@@ -31,6 +31,7 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/ip6.h"
 #include "lwip/raw.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "stack/ndp.h"
@@ -50,6 +51,7 @@ static const char *const drop_names[] = {
 	[NAT_DROP_BROADCAST] = "broadcast",
 	[NAT_DROP_PROTOCOL] = "unsupported_protocol",
 	[NAT_DROP_FILTERED] = "tftp_filtered",
+	[NAT_DROP_DESCRIPTORS] = "descriptor_limit",
 };
 _Static_assert(ARRAY_SIZE(drop_names) == NAT_DROP_COUNT, "drop_names");
 
@@ -482,6 +484,30 @@ static void nat_sweep_cb(uv_timer_t *t)
 	(void)t;
 	flow_foreach(nat.flows, nat_sweep_one, &now);
 	fwd_tcp_buf_sweep();
+}
+
+void nat_fit_descriptors(unsigned max_flows[FLOW_PROTO_COUNT], unsigned reserve)
+{
+	unsigned budget = fdlimit_set_budget(reserve), was[FLOW_PROTO_COUNT];
+	struct fdlimit_stats st;
+	bool lowered = false;
+
+	fdlimit_get_stats(&st);
+	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++) {
+		was[p] = max_flows[p];
+		if (max_flows[p] > budget) {
+			max_flows[p] = budget ? budget : 1;
+			lowered = true;
+		}
+	}
+	if (lowered)
+		log_warn("descriptors: RLIMIT_NOFILE %llu, %u kept in reserve: guests may "
+			 "make natd open %u; flow limits lowered to that (TCP %u, UDP %u, ICMP %u; "
+			 "asked for %u, %u, %u)", (unsigned long long)st.limit, reserve, budget,
+			 max_flows[0], max_flows[1], max_flows[2], was[0], was[1], was[2]);
+	else
+		log_info("descriptors: RLIMIT_NOFILE %llu, %u kept in reserve: guests may make "
+			 "natd open %u", (unsigned long long)st.limit, reserve, budget);
 }
 
 int nat_init(uv_loop_t *loop, const struct nat_limits *limits, char *err, size_t errlen)

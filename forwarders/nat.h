@@ -24,6 +24,8 @@ enum nat_drop {
 	NAT_DROP_BROADCAST,      /* guest broadcast/multicast not forwarded */
 	NAT_DROP_PROTOCOL,       /* not TCP/UDP/ICMP: ICMP protocol unreachable */
 	NAT_DROP_FILTERED,       /* a TFTP request flow's datagram from another host */
+	NAT_DROP_DESCRIPTORS,    /* new flow refused: no descriptor left for guests
+				  * (base/fdlimit.h) */
 	NAT_DROP_COUNT
 };
 
@@ -53,6 +55,18 @@ struct nat_counters {
 	struct flow_table_stats flows;
 	struct nat_tcp_buffer tcp_buffer;
 };
+
+/* Descriptors kept out of the guests' budget (base/fdlimit.h) in a process
+ * that runs the NAT engine: the control socket and its connections, the DNS
+ * proxy's sockets, the adapters' transports, port-forward listeners. */
+#define NAT_FD_RESERVE 64
+
+/*
+ * Sets the guests' descriptor budget (fdlimit_set_budget(reserve)) and
+ * lowers each of max_flows to it; logs the budget, and a warning when a
+ * limit was lowered. Call once the process's fixed descriptors are open.
+ */
+void nat_fit_descriptors(unsigned max_flows[FLOW_PROTO_COUNT], unsigned reserve);
 
 /* Starts the engine (after stack_init). Returns 0 or -errno with err. */
 int nat_init(uv_loop_t *loop, const struct nat_limits *lim, char *err, size_t errlen);

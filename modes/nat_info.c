@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fdlimit.h"
 #include "dhcp/dhcp_server.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
@@ -193,6 +194,18 @@ json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config
 	json_object_set_new(o, "flows_total", json_integer(fc.total));
 	json_object_set_new(o, "flows", fc.arr);
 	return o;
+}
+
+json_t *nat_mode_info_descriptors(void)
+{
+	struct fdlimit_stats st;
+
+	fdlimit_get_stats(&st);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"limit", (json_int_t)st.limit, "hard_limit", (json_int_t)st.hard,
+		"limit_at_start", (json_int_t)st.initial, "reserve", (json_int_t)st.reserve,
+		"for_guests", (json_int_t)st.budget, "guests_use", (json_int_t)st.in_use,
+		"refused", (json_int_t)st.refused, "exhausted", (json_int_t)st.exhausted);
 }
 
 void nat_mode_info_globals(json_t *root)

@@ -22,5 +22,8 @@ struct nic *nat_mode_nic(void *state);
 /* showvminfo: one NAT adapter; the engine's and DNS proxy's counters. */
 json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config *n);
 void nat_mode_info_globals(json_t *root);
+/* The process's descriptors (base/fdlimit.h): limits, the guests' budget and
+ * its use, refusals and EMFILE/ENFILE failures. */
+json_t *nat_mode_info_descriptors(void);
 
 #endif

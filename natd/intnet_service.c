@@ -45,6 +45,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
@@ -366,6 +367,7 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 	}
 	log_info("starting internal network %s, pid %ld", name, (long)getpid());
 	signal(SIGPIPE, SIG_IGN);
+	fdlimit_raise();
 	signal(SIGHUP, SIG_IGN);
 	isv.loop = uv_default_loop();
 	isv.started_ms = uv_now(isv.loop);

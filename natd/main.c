@@ -29,6 +29,7 @@
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
@@ -162,6 +163,7 @@ static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errl
 		      "uptime", (json_int_t)((stack_now_ms() - app.started_ms) / 1000));
 	json_object_set_new(r, "nics", nics);
 	nat_mode_info_globals(r);
+	json_object_set_new(r, "descriptors", nat_mode_info_descriptors());
 	return r;
 }
 
@@ -419,7 +421,8 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 		 n->cable_connected ? "" : ", cable disconnected");
 }
 
-/* The NAT engine with the limits of the command line. */
+/* The NAT engine with the limits of the command line, the flow limits
+ * lowered to the descriptors the guest may use (base/fdlimit.h). */
 static int app_nat_init(char *err, size_t errlen)
 {
 	struct nat_limits lim = {
@@ -428,6 +431,7 @@ static int app_nat_init(char *err, size_t errlen)
 	};
 
 	memcpy(lim.max_flows, app.cfg.max_flows, sizeof(lim.max_flows));
+	nat_fit_descriptors(lim.max_flows, NAT_FD_RESERVE);
 	return nat_init(app.loop, &lim, err, errlen);
 }
 
@@ -470,6 +474,7 @@ static int cmd_run(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	fdlimit_raise();
 	app.loop = uv_default_loop();
 	rc = stack_init(app.loop);
 	if (rc < 0) {

@@ -61,6 +61,8 @@
 #include "natd/daemon.h"
 #include "natd/lease_keeper.h"
 #include "natd/natnet_leases.h"
+#include "modes/nat_mode.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "forwarders/nic.h"
 #include "forwarders/nic6.h"
@@ -396,6 +398,7 @@ static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 		json_object_set_new(r, "ipv6_guests", arr);
 	}
 	json_object_set_new(r, "leases_total", json_integer((json_int_t)svc_count_leases()));
+	json_object_set_new(r, "descriptors", nat_mode_info_descriptors());
 	json_object_set_new(r, "definition", natnet_def_to_json(&svc.def));
 	return r;
 }
@@ -459,11 +462,13 @@ static int svc_setup(char *err, size_t errlen)
 	char what[NATD_NAME_MAX + 16];
 	struct switch_config scfg;
 	uint8_t mac[6];
+	struct nat_limits lim = { .max_flows = { 16384, 4096, 256 }, .udp_timeout_s = 60 };
 	int rc;
 
 	svc.started_ms = stack_now_ms();
-	rc = nat_init(svc.loop, &(const struct nat_limits){
-			.max_flows = { 16384, 4096, 256 }, .udp_timeout_s = 60 }, err, errlen);
+	/* The reserve also covers the switch's VM ports. */
+	nat_fit_descriptors(lim.max_flows, NAT_FD_RESERVE + SWITCH_MAX_PORTS);
+	rc = nat_init(svc.loop, &lim, err, errlen);
 	if (rc < 0)
 		return rc;
 	svc.nat_started = true;
@@ -542,6 +547,7 @@ static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	fdlimit_raise();
 	svc.loop = uv_default_loop();
 	rc = stack_init(svc.loop);
 	if (rc < 0) {

@@ -73,7 +73,63 @@ stall() {
 	echo "stall: 10 s after the connections closed: VmRSS $after kB (+$((after - base)) kB over the baseline)"
 }
 
+# dns_remote: dnsmasq in the remote namespace answering h.hostile.test, and
+# natd's resolver file naming it.
+dns_remote() {
+	cat > "$T/dnsmasq.conf" <<-EOF2
+	no-resolv
+	no-hosts
+	bind-interfaces
+	listen-address=198.51.100.1
+	host-record=h.hostile.test,192.0.2.7
+	EOF2
+	bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.conf" \
+		--pid-file="$T/dnsmasq.pid" --user=root
+	wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:53 || fail "dnsmasq did not start"
+	printf 'nameserver 198.51.100.1\n' > "$NATD_RESOLV_CONF"
+}
+
+fds() {
+	local n=${1:-200} ns pid t0 t1 rc
+	ns=$(new_netns guest)
+	new_remote
+	dns_remote
+	bg ip netns exec "$REMOTE_NS" "$NATD_TEST_BIN/tcp_hold" listen 198.51.100.1 9300
+	wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9300 || fail "server did not start"
+	NATD_PREFIX="prlimit --nofile=128:128" natd_start natd --name vmfds --nic1 nat --attach1 "tap:$tap"
+	pid=$NATD_PID
+	tap_into_ns "$tap" "$ns"
+	guest_up "$ns" "$tap" > /dev/null
+	echo "fds: natd's limit: $(awk '/open files/ { print $4 " (soft) " $5 " (hard)" }' /proc/$pid/limits)," \
+		"$(ls /proc/$pid/fd | wc -l) descriptors open after the guest's lease"
+	ip netns exec "$ns" "$NATD_TEST_BIN/tcp_hold" connect 198.51.100.1 9300 "$n" 20 > "$T/hold.out" &
+	_pids+=("$!")
+	local hold=$!
+	wait_for 30 test -s "$T/hold.out" || log "tcp_hold reported nothing within 30 s"
+	echo "fds: $n guest connections at once: $(cat "$T/hold.out");" \
+		"natd has $(ls /proc/$pid/fd | wc -l) descriptors open"
+	t0=$(date +%s.%N)
+	set +e
+	timeout 20 "$NATD_BIN" showvminfo vmfds --machinereadable > "$T/info" 2> "$T/info.err"
+	rc=$?
+	set -e
+	t1=$(date +%s.%N)
+	echo "fds: showvminfo meanwhile: exit $rc after $(echo "$t1 - $t0" | bc) s $(head -c 200 "$T/info.err")"
+	{ grep -E '^(descriptors|drops_host_socket|drops_descriptor|flow_counters_tcp)' "$T/info" || true; } | tr '\n' ' '
+	echo
+	set +e
+	timeout 15 ip netns exec "$ns" busybox udhcpc -f -q -n -i "$tap" -s /bin/true -t 3 -T 2 > /dev/null 2>&1
+	echo "fds: a new DHCP exchange meanwhile: udhcpc exit $?"
+	echo "fds: DNS through the proxy meanwhile: '$(ip netns exec "$ns" dig @10.0.2.3 +time=3 +tries=1 +short h.hostile.test A 2>&1 | head -1)'"
+	kill "$hold"
+	sleep 3
+	echo "fds: after the guest closed them: $(ls /proc/$pid/fd | wc -l) descriptors open;" \
+		"a new connection: $(ip netns exec "$ns" timeout 10 "$NATD_TEST_BIN/tcp_hold" connect 198.51.100.1 9300 1 5 | head -1 & sleep 6; kill %1 2>/dev/null)"
+	set -e
+}
+
 case "$what" in
 stall) stall "${2:-30}" ;;
+fds) fds "${2:-200}" ;;
 *) fail "unknown measurement '$what' (stall, fds, synflood, dhcpflood)" ;;
 esac
