@@ -503,6 +503,11 @@ unsigned int device_offload(struct device *dev, unsigned int mtu)
 	return dev->offload ? DEVICE_OFFLOAD_TCP : 0;
 }
 
+uint32_t device_rx_port(const struct device *dev)
+{
+	return dev ? dev->rx_port : 0;
+}
+
 bool device_connected(const struct device *dev)
 {
 	return dev->connected && !dev->closing;

@@ -103,6 +103,7 @@ struct device {
 	ino_t sock_ino;
 	struct log_ratelimit rl;
 	void *priv;		/* inproc: its endpoint */
+	uint32_t rx_port;	/* inproc: the sender's port during a delivery */
 };
 
 /* Backends (one ops table each). */

@@ -64,6 +64,7 @@
 #include "lwip/prot/udp.h"
 #include "lwip/raw.h"
 #include "base/fdlimit.h"
+#include "forwarders/nic.h"
 #include "base/log.h"
 #include "stack/ndp.h"
 #include "stack/stack.h"
@@ -249,7 +250,8 @@ static void dgram_to_guest(struct dgram_conn *c, const uint8_t *data, size_t n)
 }
 
 static void dgram_poll_cb(uv_poll_t *h, int status, int events);
-static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key);
+static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key,
+				      uint32_t port);
 
 static bool sockaddr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
@@ -281,7 +283,7 @@ static int dgram_shared_in(struct nic *nic, int fd, const struct sockaddr *peer,
 		if (!c || c->tag != tag || c->flow->state)
 			return -EADDRINUSE;
 	} else {
-		c = dgram_alloc(nic, key);
+		c = dgram_alloc(nic, key, FLOW_GUEST_NONE);
 		if (!c)
 			return -ENOSPC;
 		c->fd = fd;
@@ -392,16 +394,17 @@ static int dgram_open_host(struct dgram_conn *c)
 	return 0;
 }
 
-/* A flow and its state, not yet with a socket; NULL when refused (counted). */
-static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key)
+/* A flow of guest `port` (FLOW_GUEST_NONE: made from the host side) and its
+ * state, not yet with a socket; NULL when refused (counted). */
+static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key,
+				      uint32_t port)
 {
 	struct dgram_conn *c;
 	struct flow *f;
 
-	f = flow_insert(nat.flows, key, stack_now_ms());
+	f = flow_insert_guest(nat.flows, key, port, false, stack_now_ms());
 	if (!f) {
-		if (errno == ENOSPC)
-			nat.drops[NAT_DROP_FLOWS_FULL]++;
+		nat_flow_refused(nic, key, errno);
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -431,7 +434,7 @@ struct dgram_conn *fwd_dgram_new(struct nic *nic, const struct flow_key *key, in
 			*err = -EMFILE;
 		return NULL;
 	}
-	c = dgram_alloc(nic, key);
+	c = dgram_alloc(nic, key, nic_rx_port(nic));
 	if (!c) {
 		fdlimit_give();
 		return NULL;

@@ -156,6 +156,7 @@ void fwd_tcp_connect_done(struct tcp_conn *c, int error)
 	struct pbuf *p;
 
 	uv_timer_stop(&c->timer);
+	flow_connected(nat.flows, c->flow);
 	if (error) {
 		char g[64], r[64];
 
@@ -335,10 +336,11 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 		nat.drops[NAT_DROP_DESCRIPTORS]++;
 		return 0;
 	}
-	f = flow_insert(nat.flows, &key, stack_now_ms());
+	/* The guest's flow, counted in its connects under way until the host
+	 * connect() finishes. */
+	f = flow_insert_guest(nat.flows, &key, nic_rx_port(nic), true, stack_now_ms());
 	if (!f) {
-		if (errno == ENOSPC)
-			nat.drops[NAT_DROP_FLOWS_FULL]++;
+		nat_flow_refused(nic, &key, errno);
 		fdlimit_give();
 		return 0; /* RST: the guest sees the refusal at once */
 	}

@@ -52,6 +52,7 @@ static const char *const drop_names[] = {
 	[NAT_DROP_PROTOCOL] = "unsupported_protocol",
 	[NAT_DROP_FILTERED] = "tftp_filtered",
 	[NAT_DROP_DESCRIPTORS] = "descriptor_limit",
+	[NAT_DROP_GUEST_QUOTA] = "guest_quota",
 };
 _Static_assert(ARRAY_SIZE(drop_names) == NAT_DROP_COUNT, "drop_names");
 
@@ -298,6 +299,30 @@ void nat_flow_closed(struct flow *f)
 	flow_remove(nat.flows, f);
 }
 
+void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT;
+	uint32_t port = nic_rx_port(nic);
+	char r[64];
+
+	if (err == ENOSPC) {
+		nat.drops[NAT_DROP_FLOWS_FULL]++;
+	} else if (err == EDQUOT) {
+		nat.drops[NAT_DROP_GUEST_QUOTA]++;
+		if (port && port != NIC_PORT_NONE)
+			log_ratelimited(&rl, LOG_LVL_WARN, "nic%u: the VM on switch port %u is at its "
+					"share of %s flows or connects under way: a new flow to %s "
+					"refused", nic_adapter(nic), (unsigned)(port & 0xff),
+					flow_proto_name((enum flow_proto)k->proto),
+					flow_key_format_side(k, false, r, sizeof(r)));
+		else
+			log_ratelimited(&rl, LOG_LVL_WARN, "nic%u: the VM is at its share of %s "
+					"flows or connects under way: a new flow to %s refused",
+					nic_adapter(nic), flow_proto_name((enum flow_proto)k->proto),
+					flow_key_format_side(k, false, r, sizeof(r)));
+	}
+}
+
 int nat_output4(struct nic *nic, struct pbuf *p, uint8_t proto, uint32_t src, uint32_t dst)
 {
 	struct raw_pcb *pcb = proto == IP_PROTO_UDP ? nat.raw_udp : nat.raw_icmp;
@@ -517,6 +542,8 @@ int nat_init(uv_loop_t *loop, const struct nat_limits *limits, char *err, size_t
 	int rc;
 
 	memcpy(lim.max, limits->max_flows, sizeof(lim.max));
+	memcpy(lim.guest_max, limits->guest_flows, sizeof(lim.guest_max));
+	lim.guest_connecting = limits->guest_connecting;
 	memset(&nat, 0, sizeof(nat));
 	nat.loop = loop;
 	nat.udp_timeout_ms = udp_timeout_s * 1000;
@@ -573,6 +600,11 @@ void nat_get_counters(struct nat_counters *c)
 		flow_table_get_stats(nat.flows, &c->flows);
 	else
 		memset(&c->flows, 0, sizeof(c->flows));
+}
+
+int nat_foreach_guest(int (*fn)(void *opaque, const struct flow_guest_info *g), void *opaque)
+{
+	return nat.flows ? flow_foreach_guest(nat.flows, fn, opaque) : 0;
 }
 
 int nat_foreach_flow(int (*fn)(void *opaque, struct flow *f), void *opaque)

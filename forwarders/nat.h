@@ -26,6 +26,8 @@ enum nat_drop {
 	NAT_DROP_FILTERED,       /* a TFTP request flow's datagram from another host */
 	NAT_DROP_DESCRIPTORS,    /* new flow refused: no descriptor left for guests
 				  * (base/fdlimit.h) */
+	NAT_DROP_GUEST_QUOTA,    /* new flow refused: its guest is at its share of
+				  * flows or of connects under way */
 	NAT_DROP_COUNT
 };
 
@@ -34,6 +36,9 @@ enum nat_drop {
 
 struct nat_limits {
 	unsigned max_flows[FLOW_PROTO_COUNT]; /* the flow table: TCP, UDP, ICMP */
+	unsigned guest_flows[FLOW_PROTO_COUNT]; /* per guest (VM port); 0: none of
+				    * its own */
+	unsigned guest_connecting; /* TCP connects under way per guest; 0: none */
 	size_t tcp_buffer_max;     /* bytes of host data held for guests, all
 				    * TCP connections together; 0: the default */
 	unsigned udp_timeout_s;    /* idle expiry of UDP flows (DNS flows: 10 s,
@@ -68,6 +73,11 @@ struct nat_counters {
  */
 void nat_fit_descriptors(unsigned max_flows[FLOW_PROTO_COUNT], unsigned reserve);
 
+/* In a NAT network (several VMs behind one adapter), each guest may hold
+ * this share of each flow limit and this many TCP connects under way. */
+#define NAT_GUEST_SHARE 4
+#define NAT_GUEST_CONNECTING 256
+
 /* Starts the engine (after stack_init). Returns 0 or -errno with err. */
 int nat_init(uv_loop_t *loop, const struct nat_limits *lim, char *err, size_t errlen);
 
@@ -76,6 +86,9 @@ void nat_shutdown(void (*closed)(void *opaque), void *opaque);
 
 void nat_get_counters(struct nat_counters *c);
 const char *nat_drop_name(enum nat_drop d);
+
+/* Calls fn for each guest with flows (see flow_foreach_guest). */
+int nat_foreach_guest(int (*fn)(void *opaque, const struct flow_guest_info *g), void *opaque);
 
 /* Calls fn for each flow (see flow_foreach). */
 int nat_foreach_flow(int (*fn)(void *opaque, struct flow *f), void *opaque);

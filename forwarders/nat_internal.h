@@ -92,6 +92,10 @@ void nat_key_addr6(ip6_addr_t *out, const uint8_t *a, struct nic *nic);
 /* A flow finished closing (its handles are closed): frees it. */
 void nat_flow_closed(struct flow *f);
 
+/* flow_insert_guest() refused a flow for a packet from nic with errno err:
+ * counts it (a full table, a guest's quota) and logs a quota, rate-limited. */
+void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err);
+
 
 /*
  * Sends an IPv4 payload (p->payload at the transport header, checksums

@@ -399,6 +399,10 @@ static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 	}
 	json_object_set_new(r, "leases_total", json_integer((json_int_t)svc_count_leases()));
 	json_object_set_new(r, "descriptors", nat_mode_info_descriptors());
+	nat_mode_info_globals(r);
+	json_object_set_new(r, "guests", nat_mode_info_guests());
+	if (svc.nic)
+		json_object_set_new(r, "dhcp", nat_mode_info_dhcp(svc.nic));
 	json_object_set_new(r, "definition", natnet_def_to_json(&svc.def));
 	return r;
 }
@@ -468,6 +472,11 @@ static int svc_setup(char *err, size_t errlen)
 	svc.started_ms = stack_now_ms();
 	/* The reserve also covers the switch's VM ports. */
 	nat_fit_descriptors(lim.max_flows, NAT_FD_RESERVE + SWITCH_MAX_PORTS);
+	/* Several VMs share the table: each may hold a share of it. */
+	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++)
+		lim.guest_flows[p] = lim.max_flows[p] / NAT_GUEST_SHARE ?
+				     lim.max_flows[p] / NAT_GUEST_SHARE : 1;
+	lim.guest_connecting = NAT_GUEST_CONNECTING;
 	rc = nat_init(svc.loop, &lim, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -128,8 +128,65 @@ fds() {
 	set -e
 }
 
+# natnet_two NAME: a NAT network NAME with two guests (vm1, vm2) on taps;
+# sets NS1 NS2 TAP1 TAP2.
+natnet_two() {
+	"$NATD_BIN" natnetwork add --netname "$1" --network 192.168.19.0/24 --enable > /dev/null
+	natnet_start "$1" || fail "natnetwork start"
+	TAP1="nh1$ID" TAP2="nh2$ID"
+	NS1=$(new_netns vm1)
+	NS2=$(new_netns vm2)
+	natd_start natd-vm1 --name vm1 --nic1 natnetwork --nat-network1 "$1" --attach1 "tap:$TAP1"
+	tap_into_ns "$TAP1" "$NS1"
+	natd_start natd-vm2 --name vm2 --nic1 natnetwork --nat-network1 "$1" --attach1 "tap:$TAP2"
+	tap_into_ns "$TAP2" "$NS2"
+	udhcpc_lease "$NS1" "$TAP1" > /dev/null
+	udhcpc_lease "$NS2" "$TAP2" > /dev/null
+}
+
+synflood() {
+	local n=${1:-17000} t0 t1
+	new_remote
+	host_route 203.0.113.0/24 via 198.51.100.1
+	ip -n "$REMOTE_NS" route add blackhole 203.0.113.0/24
+	bg ip netns exec "$REMOTE_NS" "$NATD_TEST_BIN/tcp_hold" listen 198.51.100.1 9400
+	wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9400 || fail "server did not start"
+	natnet_two nhsyn
+	ip netns exec "$NS1" "$NATD_TEST_BIN/tcp_hold" connect 203.0.113.9 80 "$n" 5 > "$T/flood.out" &
+	_pids+=("$!")
+	wait_for 30 test -s "$T/flood.out" || log "the flood reported nothing"
+	echo "synflood: vm1, $n connects to a black hole: $(cat "$T/flood.out")"
+	t0=$(date +%s.%N)
+	ip netns exec "$NS2" "$NATD_TEST_BIN/tcp_hold" connect 198.51.100.1 9400 20 10 > "$T/ok.out" &
+	_pids+=("$!")
+	wait_for 20 test -s "$T/ok.out" || log "vm2 reported nothing"
+	t1=$(date +%s.%N)
+	echo "synflood: vm2 meanwhile, 20 connects to a server: $(cat "$T/ok.out") (reported after $(echo "$t1 - $t0" | bc) s)"
+	sleep 16
+	ip netns exec "$NS2" "$NATD_TEST_BIN/tcp_hold" connect 198.51.100.1 9400 20 10 > "$T/ok2.out" &
+	_pids+=("$!")
+	wait_for 20 test -s "$T/ok2.out" || true
+	echo "synflood: vm2 16 s later: $(cat "$T/ok2.out")"
+}
+
+dhcpflood() {
+	local n=${1:-40} got=0 j mv
+	natnet_two nhdhcp
+	for ((j = 1; j <= n; j++)); do
+		mv="mv$j$ID"
+		ip -n "$NS1" link add link "$TAP1" name "$mv" address "02:00:5e:00:19:$(printf %02x $j)" type macvlan mode bridge
+		ip -n "$NS1" link set "$mv" up
+		timeout 15 ip netns exec "$NS1" busybox udhcpc -f -q -n -i "$mv" -s /bin/true -t 2 -T 1 \
+			> /dev/null 2>&1 && got=$((got + 1))
+	done
+	echo "dhcpflood: vm1's port, $n more MACs: $got got a lease"
+	echo "dhcpflood: leases the network holds: $("$NATD_BIN" natnetwork list | sed -n '/^DHCP leases/,/^[A-Z]/p' | grep -c '192.168.19')"
+}
+
 case "$what" in
 stall) stall "${2:-30}" ;;
 fds) fds "${2:-200}" ;;
+synflood) synflood "${2:-17000}" ;;
+dhcpflood) dhcpflood "${2:-40}" ;;
 *) fail "unknown measurement '$what' (stall, fds, synflood, dhcpflood)" ;;
 esac
