@@ -389,6 +389,7 @@ int dhcp_server_add_lease(struct dhcp_server *s, const struct dhcp_lease_info *l
 	memcpy(sl->hostname, l->hostname, sizeof(sl->hostname));
 	sl->hostname[sizeof(sl->hostname) - 1] = '\0';
 	sl->expires_ms = l->expires_ms;
+	sl->port = DHCP_PORT_ANY; /* counted for no port until its client asks */
 	sl->restored = true;
 	s->n_restored++;
 	rc = 0;

@@ -22,6 +22,8 @@ bg ip netns exec "$REMOTE_NS" socat -U TCP-LISTEN:9200,bind=198.51.100.1,reusead
 wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9200 || fail "sender did not start"
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+asan=0
+case "$(ldd "$NATD_BIN" 2>/dev/null)" in *libasan*) asan=1 ;; esac
 
 # total_in VM: the bytes natd has read from host sockets for the VM's flows.
 total_in() {
@@ -95,6 +97,8 @@ run_phase() {
 	kill "${CLIENTS[@]}" 2>/dev/null || true
 	gone() { [ "$(n_established "$vm")" = 0 ]; }
 	check "$vm: the flows close" wait_for 30 gone
+	check "$vm: every chunk of host data is given back" sh -c \
+		"'$NATD_BIN' showvminfo $vm --machinereadable | grep -q '^tcp_buffer_bytes=0\$'"
 	# malloc_trim runs from the one-second sweep
 	local after i
 	for ((i = 0; i < 50; i++)); do
@@ -103,7 +107,12 @@ run_phase() {
 		sleep 0.2
 	done
 	log "rss $vm: after the flows closed ${after} kB ($((after - base)) kB above the baseline)"
-	check "$vm: RSS back within 4 MiB of the baseline" test $((after - base)) -le 4096
+	if [ "$asan" = 1 ]; then
+		log "$vm: RSS after the flows closed not checked: AddressSanitizer's allocator" \
+			"keeps freed memory in quarantine"
+	else
+		check "$vm: RSS back within 4 MiB of the baseline" test $((after - base)) -le 4096
+	fi
 	natd_stop "$pid"
 	# the tap went with natd
 	ip -n "$ns" link del "$tap" 2>/dev/null || true
