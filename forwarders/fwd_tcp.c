@@ -247,6 +247,7 @@ static err_t conn_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_
 	c->pcb = cpcb;
 	conn_set_state(c, TS_SYN_RCVD);
 	fwd_tcp_setup_pcb(c, cpcb);
+	fwd_tcp_limit_rcv_wnd(cpcb); /* the SYN's options are parsed */
 	return ERR_OK;
 }
 
@@ -416,6 +417,8 @@ static err_t conn_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	}
 	uv_timer_stop(&c->timer);
 	conn_set_state(c, TS_ESTABLISHED);
+	if (c->pcb)
+		fwd_tcp_limit_rcv_wnd(c->pcb); /* before the ACK of the SYN-ACK goes */
 	fwd_tcp_update_poll(c);
 	return ERR_OK;
 }

@@ -12,7 +12,8 @@
  *   guest -> host: lwIP's recv callback hands us pbufs; they are written to
  *     the socket with sendmsg() and the window is reopened (tcp_recved())
  *     only for bytes the socket took. What it did not take stays queued
- *     (bounded by the receive window) and waits for POLLOUT.
+ *     (bounded by the receive window natd offers, FWD_TCP_G2H_WND) and
+ *     waits for POLLOUT.
  *   host -> guest: the socket is read into reference-counted chunks that
  *     lwIP sends from without copying (fwd_tcp_buf.c), only while what
  *     lwIP holds for the connection unacknowledged is below the guest's
@@ -62,6 +63,11 @@
  * that a guest that stops reading costs little (the rest waits in the
  * kernel's socket buffer, as with passt). */
 #define FWD_TCP_FLOW_BUF (128 * 1024)
+/* The receive window natd offers the guest: guest data it holds for a
+ * connection whose host socket takes nothing (the peer does not read) is at
+ * most this much (lwIP's TCP_WND, 4 MiB, otherwise). Enough for the local
+ * round trip to the guest at any rate natd moves. */
+#define FWD_TCP_G2H_WND (1024 * 1024)
 
 static struct log_ratelimit rl_tcp = LOG_RATELIMIT_INIT;
 
@@ -419,6 +425,14 @@ static void conn_err(void *arg, err_t err)
 	c->pcb = NULL; /* lwIP has freed it */
 	c->rst_host = err == ERR_RST || err == ERR_ABRT;
 	fwd_tcp_close(c, false);
+}
+
+void fwd_tcp_limit_rcv_wnd(struct tcp_pcb *pcb)
+{
+	if (pcb->rcv_wnd > FWD_TCP_G2H_WND)
+		pcb->rcv_wnd = FWD_TCP_G2H_WND;
+	if (pcb->rcv_ann_wnd > FWD_TCP_G2H_WND)
+		pcb->rcv_ann_wnd = FWD_TCP_G2H_WND;
 }
 
 void fwd_tcp_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb)

@@ -96,6 +96,10 @@ void fwd_tcp_update_poll(struct tcp_conn *c);
  * drained after the guest's FIN). Returns 0 or a negative errno for a dead
  * socket. */
 int fwd_tcp_flush_g2h(struct tcp_conn *c);
+/* Lowers pcb's receive window to FWD_TCP_G2H_WND (fwd_tcp_data.c), once
+ * lwIP has set it after the SYN's window scale option; it then never grows
+ * beyond, since the window is reopened only for bytes the host took. */
+void fwd_tcp_limit_rcv_wnd(struct tcp_pcb *pcb);
 /* Attaches pcb to c: the data path's lwIP callbacks, no Nagle, keepalive. */
 void fwd_tcp_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb);
 

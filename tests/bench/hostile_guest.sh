@@ -183,8 +183,44 @@ dhcpflood() {
 	echo "dhcpflood: leases the network holds: $("$NATD_BIN" natnetwork list | sed -n '/^DHCP leases/,/^[A-Z]/p' | grep -c '192.168.19')"
 }
 
+# upstall N: N guest connections writing endlessly to a server that never
+# reads: natd's RSS once the windows are full, and after they close.
+upstall() {
+	local n=${1:-30} ns pid base peak after prev cur i
+	ns=$(new_netns guest)
+	new_remote
+	bg ip netns exec "$REMOTE_NS" "$NATD_TEST_BIN/tcp_hold" listen-idle 198.51.100.1 9201
+	wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9201 || fail "server did not start"
+	natd_start natd --name vmup --nic1 nat --attach1 "tap:$tap"
+	pid=$NATD_PID
+	tap_into_ns "$tap" "$ns"
+	guest_up "$ns" "$tap" > /dev/null
+	base=$(rss_kb "$pid")
+	local clients=()
+	for ((i = 0; i < n; i++)); do
+		ip netns exec "$ns" socat -u OPEN:/dev/zero TCP:198.51.100.1:9201 > /dev/null 2>&1 &
+		_pids+=("$!")
+		clients+=("$!")
+	done
+	prev=-1
+	for ((i = 0; i < 60; i++)); do
+		cur=$("$NATD_BIN" showvminfo vmup --machinereadable | awk -F= '/_bytes_out=/ { s += $2 } END { printf "%d\n", s }')
+		[ "$cur" = "$prev" ] && break
+		prev=$cur
+		sleep 2
+	done
+	peak=$(rss_kb "$pid")
+	echo "upstall: $n connections: VmRSS baseline $base kB, stalled $peak kB (+$((peak - base)) kB)," \
+		"$cur bytes written to host sockets"
+	kill "${clients[@]}" 2>/dev/null || true
+	sleep 10
+	after=$(rss_kb "$pid")
+	echo "upstall: 10 s after the clients went: VmRSS $after kB (+$((after - base)) kB)"
+}
+
 case "$what" in
 stall) stall "${2:-30}" ;;
+upstall) upstall "${2:-30}" ;;
 fds) fds "${2:-200}" ;;
 synflood) synflood "${2:-17000}" ;;
 dhcpflood) dhcpflood "${2:-40}" ;;

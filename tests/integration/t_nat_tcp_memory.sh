@@ -8,8 +8,9 @@
 # stays under a bound derived from the per-flow buffer, and under the global
 # cap (--max-tcp-buffer) when that is lower. A stalled connection that starts
 # reading again gets every byte; after the flows close, natd's memory goes
-# back near its baseline (malloc_trim). Figures are printed as "# rss ..."
-# lines.
+# back near its baseline (malloc_trim). The other way, guest uploads to a
+# server that never reads cost natd at most its receive window (1 MiB) each.
+# Figures are printed as "# rss ..." lines.
 . "$(dirname "$0")/lib.sh"
 
 N_CONN=${N_CONN:-30}
@@ -118,6 +119,36 @@ run_phase() {
 	ip -n "$ns" link del "$tap" 2>/dev/null || true
 }
 
+# upload_phase N: N guest connections writing endlessly to a server that
+# never reads: natd holds at most its 1 MiB receive window per connection.
+upload_phase() {
+	local n=$1 pid base peak out prev=-1 i
+	bg ip netns exec "$REMOTE_NS" "$NATD_TEST_BIN/tcp_hold" listen-idle 198.51.100.1 9201
+	wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9201 || fail "idle server did not start"
+	natd_start natd-vmup --name vmup --nic1 nat --attach1 "tap:$tap"
+	pid=$NATD_PID
+	tap_into_ns "$tap" "$ns"
+	guest_up "$ns" "$tap"
+	base=$(rss_kb "$pid")
+	for ((i = 0; i < n; i++)); do
+		ip netns exec "$ns" socat -u OPEN:/dev/zero TCP:198.51.100.1:9201 > /dev/null 2>&1 &
+		_pids+=("$!")
+	done
+	for ((i = 0; i < 30; i++)); do
+		out=$("$NATD_BIN" showvminfo vmup --machinereadable |
+			awk -F= '/_bytes_out=/ { s += $2 } END { printf "%d\n", s }')
+		[ "$out" = "$prev" ] && [ "$out" -gt 0 ] && break
+		prev=$out
+		sleep 2
+	done
+	peak=$(rss_kb "$pid")
+	log "rss vmup: baseline ${base} kB, with $n stalled uploads ${peak} kB (+$((peak - base)) kB)," \
+		"$out bytes written to the host sockets"
+	check "vmup: RSS grew by at most $((n * 1536 + 8192)) kB for $n stalled uploads" \
+		test $((peak - base)) -le $((n * 1536 + 8192))
+	natd_stop "$pid"
+}
+
 # Per flow natd keeps at most the guest's window plus 128 KiB in lwIP, in
 # chunks of 64 KiB: about 256 KiB a stalled flow, 8 MiB for 30. Allow twice
 # that for lwIP's own segments and the allocator.
@@ -125,4 +156,5 @@ run_phase vmmem $((N_CONN * 512 + 8192))
 # With a global cap of 2 MiB, the flows share it (each may still take one
 # small chunk when it holds nothing, so every flow makes progress).
 run_phase vmcap $((2048 + N_CONN * 64 + 8192)) --max-tcp-buffer 2M
+upload_phase 10
 done_testing

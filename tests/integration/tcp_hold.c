@@ -13,6 +13,9 @@
  *       accepts every connection on ADDR:PORT and keeps it open until the
  *       client closes it (what the client sends is discarded); prints
  *       "listening" once it listens; runs until killed.
+ *   tcp_hold listen-idle ADDR PORT
+ *       the same, but never reads: what clients send fills the socket
+ *       buffers and stays there.
  *   tcp_hold unix PATH N
  *       connects to the UNIX stream socket PATH until N connections are
  *       made or 5 s passed (non-blocking: a full backlog is retried after
@@ -24,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +39,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tcp_hold connect ADDR PORT N WAIT_S | tcp_hold listen ADDR PORT | "
-		"tcp_hold unix PATH N\n");
+	fprintf(stderr, "usage: tcp_hold connect ADDR PORT N WAIT_S | tcp_hold listen[-idle] ADDR "
+		"PORT | tcp_hold unix PATH N\n");
 	return 2;
 }
 
@@ -66,7 +70,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int do_listen(const struct sockaddr_in *sa)
+static int do_listen(const struct sockaddr_in *sa, bool reads)
 {
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0), n = 1, cap = 64;
 	struct pollfd *pf = malloc((size_t)cap * sizeof(*pf));
@@ -87,6 +91,8 @@ static int do_listen(const struct sockaddr_in *sa)
 
 			if (!pf[i].revents)
 				continue;
+			if (!reads)
+				continue; /* idle: neither reads nor notices a close */
 			if (read(pf[i].fd, buf, sizeof(buf)) > 0)
 				continue; /* data is discarded */
 			close(pf[i].fd); /* EOF or error: the client went */
@@ -110,7 +116,7 @@ static int do_listen(const struct sockaddr_in *sa)
 				pf = np;
 				cap *= 2;
 			}
-			pf[n++] = (struct pollfd){ .fd = c, .events = POLLIN };
+			pf[n++] = (struct pollfd){ .fd = c, .events = reads ? POLLIN : 0 };
 		}
 	}
 }
@@ -223,7 +229,9 @@ int main(int argc, char **argv)
 	if (argc < 4 || parse_addr(argv[2], argv[3], &sa) < 0)
 		return usage();
 	if (!strcmp(argv[1], "listen") && argc == 4)
-		return do_listen(&sa);
+		return do_listen(&sa, true);
+	if (!strcmp(argv[1], "listen-idle") && argc == 4)
+		return do_listen(&sa, false);
 	if (!strcmp(argv[1], "connect") && argc == 6)
 		return do_connect(&sa, atoi(argv[4]), atoi(argv[5]));
 	return usage();
