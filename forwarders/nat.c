@@ -31,7 +31,6 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/prot/ip6.h"
 #include "lwip/raw.h"
-#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "stack/ndp.h"
@@ -299,29 +298,6 @@ void nat_flow_closed(struct flow *f)
 	flow_remove(nat.flows, f);
 }
 
-void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err)
-{
-	static struct log_ratelimit rl = LOG_RATELIMIT_INIT;
-	uint32_t port = nic_rx_port(nic);
-	char r[64];
-
-	if (err == ENOSPC) {
-		nat.drops[NAT_DROP_FLOWS_FULL]++;
-	} else if (err == EDQUOT) {
-		nat.drops[NAT_DROP_GUEST_QUOTA]++;
-		if (port && port != NIC_PORT_NONE)
-			log_ratelimited(&rl, LOG_LVL_WARN, "nic%u: the VM on switch port %u is at its "
-					"share of %s flows or connects under way: a new flow to %s "
-					"refused", nic_adapter(nic), (unsigned)(port & 0xff),
-					flow_proto_name((enum flow_proto)k->proto),
-					flow_key_format_side(k, false, r, sizeof(r)));
-		else
-			log_ratelimited(&rl, LOG_LVL_WARN, "nic%u: the VM is at its share of %s "
-					"flows or connects under way: a new flow to %s refused",
-					nic_adapter(nic), flow_proto_name((enum flow_proto)k->proto),
-					flow_key_format_side(k, false, r, sizeof(r)));
-	}
-}
 
 int nat_output4(struct nic *nic, struct pbuf *p, uint8_t proto, uint32_t src, uint32_t dst)
 {
@@ -511,29 +487,6 @@ static void nat_sweep_cb(uv_timer_t *t)
 	fwd_tcp_buf_sweep();
 }
 
-void nat_fit_descriptors(unsigned max_flows[FLOW_PROTO_COUNT], unsigned reserve)
-{
-	unsigned budget = fdlimit_set_budget(reserve), was[FLOW_PROTO_COUNT];
-	struct fdlimit_stats st;
-	bool lowered = false;
-
-	fdlimit_get_stats(&st);
-	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++) {
-		was[p] = max_flows[p];
-		if (max_flows[p] > budget) {
-			max_flows[p] = budget ? budget : 1;
-			lowered = true;
-		}
-	}
-	if (lowered)
-		log_warn("descriptors: RLIMIT_NOFILE %llu, %u kept in reserve: guests may "
-			 "make natd open %u; flow limits lowered to that (TCP %u, UDP %u, ICMP %u; "
-			 "asked for %u, %u, %u)", (unsigned long long)st.limit, reserve, budget,
-			 max_flows[0], max_flows[1], max_flows[2], was[0], was[1], was[2]);
-	else
-		log_info("descriptors: RLIMIT_NOFILE %llu, %u kept in reserve: guests may make "
-			 "natd open %u", (unsigned long long)st.limit, reserve, budget);
-}
 
 int nat_init(uv_loop_t *loop, const struct nat_limits *limits, char *err, size_t errlen)
 {
