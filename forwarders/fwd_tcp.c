@@ -540,7 +540,10 @@ int fwd_tcp_init(char *err, size_t errlen)
 	/* Bound to loopback, which no guest packet can reach (natd_hook_ip4_accept
 	 * refuses 127/8): it only ever takes SYNs the hook names it for. */
 	ip_addr_set_ip4_u32_val(lo, PP_HTONL(0x7f000001UL));
-	if (tcp_bind(pcb, &lo, 0) != ERR_OK) {
+	/* lwIP's first ephemeral port is random in 0xc000-0xffff, and from
+	 * 0xffff its tcp_new_port() steps to 0 and fails (ERR_BUF) once: one
+	 * start in 16384. A second try gets a port. */
+	if (tcp_bind(pcb, &lo, 0) != ERR_OK && tcp_bind(pcb, &lo, 0) != ERR_OK) {
 		tcp_abort(pcb);
 		snprintf(err, errlen, "tcp: cannot bind the proxy listener");
 		return -EADDRINUSE;
