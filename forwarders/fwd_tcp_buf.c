@@ -90,6 +90,7 @@ static struct {
 	struct tcp_conn *wait_head;
 	size_t heap_free_low;         /* the heap's free bytes at their last low */
 	uint64_t trims;
+	size_t g2h;                   /* guest data queued for host sockets */
 } buf = { .max = NAT_TCP_BUFFER_DEFAULT, .heap_free_low = SIZE_MAX };
 
 void fwd_tcp_buf_init(size_t max)
@@ -303,8 +304,15 @@ void fwd_tcp_buf_sweep(void)
 	}
 }
 
+void fwd_tcp_buf_g2h(size_t add, size_t sub)
+{
+	buf.g2h += add;
+	buf.g2h -= sub <= buf.g2h ? sub : buf.g2h;
+}
+
 void fwd_tcp_buf_get_stats(struct nat_tcp_buffer *st)
 {
+	st->guest_bytes = buf.g2h;
 	st->bytes = buf.mem;
 	st->max = buf.max;
 	st->peak = buf.peak;

@@ -114,6 +114,7 @@ void fwd_tcp_close(struct tcp_conn *c, bool abort_pcb)
 		stack_tcp_release(pcb, abort_pcb);
 	}
 	if (c->g2h) {
+		fwd_tcp_buf_g2h(0, c->g2h->tot_len - c->g2h_off);
 		pbuf_free(c->g2h);
 		c->g2h = NULL;
 	}
@@ -204,6 +205,7 @@ int fwd_tcp_flush_g2h(struct tcp_conn *c)
 			return -errno;
 		}
 		done = (size_t)w;
+		fwd_tcp_buf_g2h(0, done);
 		c->flow->bytes_g2h += done;
 		c->flow->last_ms = stack_now_ms();
 		conn_tcp_recved(c, done);
@@ -369,6 +371,8 @@ static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 			pbuf_free(p);
 		return ERR_OK;
 	}
+	if (p)
+		fwd_tcp_buf_g2h(p->tot_len, 0);
 	if (!p) {
 		c->guest_fin = true;
 	} else if (c->g2h) {

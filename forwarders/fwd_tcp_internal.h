@@ -117,6 +117,9 @@ uint8_t *fwd_tcp_buf_room(struct tcp_conn *c, size_t *room, int *rc);
 err_t fwd_tcp_buf_write(struct tcp_conn *c, size_t n, bool filled);
 /* Drops c's fill chunk; with leave_wait also takes c off the waiting list. */
 void fwd_tcp_buf_release(struct tcp_conn *c, bool leave_wait);
+/* Guest data queued for host sockets (all connections): add bytes came in,
+ * sub bytes went out or were dropped. */
+void fwd_tcp_buf_g2h(size_t add, size_t sub);
 /* True when the guest has acknowledged everything c wrote into lwIP. */
 bool fwd_tcp_buf_idle(const struct tcp_conn *c);
 

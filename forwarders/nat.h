@@ -53,6 +53,9 @@ struct nat_tcp_buffer {
 	uint64_t waits;            /* times a connection waited for the cap */
 	uint64_t trims;            /* freed memory given back (malloc_trim) */
 	unsigned waiting;          /* connections waiting now */
+	uint64_t guest_bytes;      /* the other way: guest data waiting for host
+				    * sockets (each connection's at most its
+				    * receive window, 1 MiB) */
 };
 
 struct nat_counters {

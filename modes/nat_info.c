@@ -260,10 +260,11 @@ void nat_mode_info_globals(json_t *root)
 				    json_integer((json_int_t)nc.drops[d]));
 	json_object_set_new(root, "flow_counters", fl);
 	json_object_set_new(root, "drops", drops);
-	json_object_set_new(root, "tcp_buffer", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_object_set_new(root, "tcp_buffer", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"bytes", (json_int_t)nc.tcp_buffer.bytes, "max", (json_int_t)nc.tcp_buffer.max,
 		"peak", (json_int_t)nc.tcp_buffer.peak, "waiting", (json_int_t)nc.tcp_buffer.waiting,
-		"waits", (json_int_t)nc.tcp_buffer.waits, "trims", (json_int_t)nc.tcp_buffer.trims));
+		"waits", (json_int_t)nc.tcp_buffer.waits, "trims", (json_int_t)nc.tcp_buffer.trims,
+		"guest_bytes", (json_int_t)nc.tcp_buffer.guest_bytes));
 	dns_get_counters(&dc);
 	json_object_set_new(root, "dns", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"queries", (json_int_t)dc.queries, "answered", (json_int_t)dc.answered,
