@@ -765,6 +765,11 @@ const char *device_guest_link(const struct device *dev)
 	return "not signalled (the carrier change failed)";
 }
 
+uint32_t device_rx_port(const struct device *dev)
+{
+	return dev ? dev->rx_port : 0;
+}
+
 bool device_connected(const struct device *dev)
 {
 	return dev->connected && !dev->closing;

@@ -175,6 +175,15 @@ void device_set_capture(struct device *dev, struct capture *c);
 struct shaper;
 void device_set_shaper(struct device *dev, struct shaper *s);
 
+/*
+ * Where the frame being delivered to the handler came from, asked from
+ * inside the handler's frame callback: for an "inproc:" device attached to a
+ * host port of a natd switch, the tag of the switch port that sent it (never
+ * 0; a new connection on a port slot gets a new tag); 0 for every other
+ * transport (one VM on the other end).
+ */
+uint32_t device_rx_port(const struct device *dev);
+
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);
 /* The spec the device was opened with. */

@@ -132,6 +132,7 @@ struct device {
 	bool carrier_warned;
 	int carrier_rc;		/* ... and returned this */
 	void *priv;		/* inproc: its endpoint; dgram, vde: their state */
+	uint32_t rx_port;	/* inproc: the sender's port during a delivery */
 	uv_idle_t flush;	/* ops->flush: runs the flush at the next turn */
 	bool flush_init;
 	struct device_peer_slot peers[DEVICE_MAX_PEERS];

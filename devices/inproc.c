@@ -75,13 +75,16 @@ void inproc_endpoint_remove(struct inproc_endpoint *ep)
 	free(ep);
 }
 
-int inproc_endpoint_send(struct inproc_endpoint *ep, const uint8_t *frame, size_t len)
+int inproc_endpoint_send(struct inproc_endpoint *ep, const uint8_t *frame, size_t len,
+			 uint32_t port)
 {
 	struct device *dev = ep->dev;
 
 	if (!dev || !dev->connected || dev->closing)
 		return -ENOTCONN;
+	dev->rx_port = port;
 	device_deliver(dev, frame, len);
+	dev->rx_port = 0; /* dev may be closing now, but is not freed before the loop turns */
 	return 0;
 }
 

@@ -36,9 +36,11 @@ int inproc_endpoint_add(const char *name, const struct device_handler *h,
  * frames. */
 void inproc_endpoint_remove(struct inproc_endpoint *ep);
 
-/* Delivers one frame to the attached device's handler. 0, or -ENOTCONN when
- * no device is attached. */
-int inproc_endpoint_send(struct inproc_endpoint *ep, const uint8_t *frame, size_t len);
+/* Delivers one frame to the attached device's handler; while the handler
+ * runs, device_rx_port() tells it `port` (where the frame came from, e.g. a
+ * switch port's tag; nonzero). 0, or -ENOTCONN when no device is attached. */
+int inproc_endpoint_send(struct inproc_endpoint *ep, const uint8_t *frame, size_t len,
+			 uint32_t port);
 
 /* Tells the attached device that a batch of frames ended (its batch_end). */
 void inproc_endpoint_batch_end(struct inproc_endpoint *ep);

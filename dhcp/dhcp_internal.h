@@ -135,6 +135,7 @@ struct dhcp_req {
 	uint16_t arch;            /* option 93, first entry */
 	uint8_t uuid_len;         /* option 97, echoed to PXE clients */
 	uint8_t uuid[17];
+	uint32_t port;            /* where it came from (dhcp_server_input_port()) */
 };
 
 enum dhcp_slot_state {
@@ -154,6 +155,8 @@ struct dhcp_slot {
 	uint64_t expires_ms;
 	bool restored;            /* added by dhcp_server_add_lease(): keyed by MAC
 				     until the client's first message */
+	uint32_t port;            /* the port its client asked from; DHCP_PORT_ANY:
+				     not known (restored), counted for none */
 };
 
 struct dhcp_server {
@@ -169,6 +172,7 @@ struct dhcp_server {
 	struct dhcp_counters ctr;
 	struct log_ratelimit rl, rl_pxe;
 	uint32_t n_restored;      /* slots with restored set */
+	unsigned port_leases;     /* offers and leases per port; 0: no limit */
 	struct dhcp_slot slots[]; /* n_range + DHCP_MAX_FIXED */
 };
 

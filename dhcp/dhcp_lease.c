@@ -288,6 +288,7 @@ static int alloc_free(const struct dhcp_server *s)
 
 static void slot_take(struct dhcp_slot *sl, const struct dhcp_req *r)
 {
+	sl->port = r->port;
 	sl->key = r->key;
 	memcpy(sl->mac, r->chaddr, sizeof(sl->mac));
 	if (r->hostname[0] || sl->state == SLOT_FREE)
@@ -388,6 +389,7 @@ int dhcp_server_add_lease(struct dhcp_server *s, const struct dhcp_lease_info *l
 	memcpy(sl->hostname, l->hostname, sizeof(sl->hostname));
 	sl->hostname[sizeof(sl->hostname) - 1] = '\0';
 	sl->expires_ms = l->expires_ms;
+	sl->port = DHCP_PORT_ANY; /* counted for no port until its client asks */
 	sl->restored = true;
 	s->n_restored++;
 	rc = 0;
@@ -413,6 +415,32 @@ void dhcp_lease_adopt_restored(struct dhcp_server *s, const struct dhcp_req *r)
 	}
 }
 
+/*
+ * Whether r's port already holds its limit of offers and leases for other
+ * clients, so that a new client of r's may have none (counted and logged).
+ */
+static bool port_full(struct dhcp_server *s, const struct dhcp_req *r)
+{
+	unsigned n = 0;
+
+	if (!s->port_leases || r->port == DHCP_PORT_ANY)
+		return false;
+	for (uint32_t i = 0; i < s->n_slots && n < s->port_leases; i++) {
+		const struct dhcp_slot *sl = &s->slots[i];
+
+		if ((sl->state == SLOT_OFFERED || sl->state == SLOT_BOUND) &&
+		    sl->port == r->port && !key_eq(&sl->key, &r->key))
+			n++;
+	}
+	if (n < s->port_leases)
+		return false;
+	s->ctr.port_limit++;
+	log_ratelimited(&s->rl, LOG_LVL_WARN, "dhcp: %02x:%02x:%02x:%02x:%02x:%02x refused: its "
+			"port holds %u leases and offers already", r->chaddr[0], r->chaddr[1],
+			r->chaddr[2], r->chaddr[3], r->chaddr[4], r->chaddr[5], s->port_leases);
+	return true;
+}
+
 /* ---- message handlers ----------------------------------------------- */
 
 void dhcp_lease_discover(struct dhcp_server *s, const struct dhcp_req *r, uint64_t now,
@@ -434,6 +462,10 @@ void dhcp_lease_discover(struct dhcp_server *s, const struct dhcp_req *r, uint64
 		goto offer;
 	}
 	idx = find_client(s, r);
+	/* A client with nothing here yet: is its port at its limit? (One
+	 * it held before, still remembered in a free slot, is new too.) */
+	if ((idx < 0 || s->slots[idx].state == SLOT_FREE) && port_full(s, r))
+		return;
 	if (idx < 0 && r->has_reqip) {
 		int want = slot_of(s, r->reqip);
 
@@ -508,6 +540,16 @@ void dhcp_lease_request(struct dhcp_server *s, const struct dhcp_req *r, uint64_
 	if ((fixed >= 0 && idx != fixed) || !slot_usable_by(s, idx, r)) {
 		v->type = DHCPNAK;
 		return;
+	}
+	/* Binding an address the client does not hold (INIT-REBOOT, an offer
+	 * that ran out) makes a new lease: its port's limit applies. */
+	if (fixed < 0 && s->slots[idx].state == SLOT_FREE) {
+		int held = find_client(s, r);
+
+		if ((held < 0 || s->slots[held].state == SLOT_FREE) && port_full(s, r)) {
+			v->type = DHCPNAK;
+			return;
+		}
 	}
 ack:
 	bind_slot(s, (uint32_t)idx, r, now);

@@ -171,6 +171,18 @@ int dhcp_server_input(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		      uint64_t now_ms, uint8_t *out, size_t outcap,
 		      struct dhcp_reply_dest *dest)
 {
+	return dhcp_server_input_port(s, DHCP_PORT_ANY, pkt, len, now_ms, out, outcap, dest);
+}
+
+void dhcp_server_set_port_limit(struct dhcp_server *s, unsigned leases)
+{
+	s->port_leases = leases;
+}
+
+int dhcp_server_input_port(struct dhcp_server *s, uint32_t port, const uint8_t *pkt,
+			   size_t len, uint64_t now_ms, uint8_t *out, size_t outcap,
+			   struct dhcp_reply_dest *dest)
+{
 	struct dhcp_req r;
 	struct dhcp_verdict v = { 0, { 0 } };
 	uint64_t truncated;
@@ -178,6 +190,7 @@ int dhcp_server_input(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 
 	s->ctr.received++;
 	rc = dhcp_msg_parse(pkt, len, &r);
+	r.port = port;
 	if (rc < 0) {
 		s->ctr.malformed++;
 		log_ratelimited(&s->rl, LOG_LVL_DEBUG,

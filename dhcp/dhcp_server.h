@@ -123,6 +123,8 @@ struct dhcp_counters {
 	uint64_t pool_exhausted;
 	uint64_t pxe_clients;          /* messages from PXE clients (option 60) */
 	uint64_t opts_truncated;       /* custom options left out of a full reply */
+	uint64_t port_limit;           /* new clients refused: their port holds
+					  dhcp_server_set_port_limit() leases */
 };
 
 struct dhcp_server;
@@ -160,6 +162,23 @@ void dhcp_server_set_lease_cb(struct dhcp_server *s, dhcp_lease_cb cb, void *opa
 int dhcp_server_input(struct dhcp_server *s, const uint8_t *pkt, size_t len,
 		      uint64_t now_ms, uint8_t *out, size_t outcap,
 		      struct dhcp_reply_dest *dest);
+
+/*
+ * The same for a message that came from `port` (a switch port's tag, or 0
+ * for the one VM port of an adapter; DHCP_PORT_ANY: not known, no limit).
+ * With a limit set, a port whose clients already hold that many offers and
+ * leases gets nothing for a new client (ignored, counted in port_limit; an
+ * INIT-REBOOT or a request for an address the client does not hold gets a
+ * NAK): a VM sending DHCP with ever new MACs cannot take the pool. A
+ * client's own offer or lease, and fixed addresses, are never refused.
+ * Offers count until they expire, about a minute after they were made.
+ */
+#define DHCP_PORT_ANY UINT32_MAX
+int dhcp_server_input_port(struct dhcp_server *s, uint32_t port, const uint8_t *pkt,
+			   size_t len, uint64_t now_ms, uint8_t *out, size_t outcap,
+			   struct dhcp_reply_dest *dest);
+/* Offers and leases one port may hold (see above); 0, the default: no limit. */
+void dhcp_server_set_port_limit(struct dhcp_server *s, unsigned leases);
 
 /* The address leased (bound, not expired) to mac, or 0 when none. */
 int dhcp_server_lease_by_mac(const struct dhcp_server *s, const uint8_t mac[6],

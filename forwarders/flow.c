@@ -38,6 +38,17 @@
  * the sum of the limits, the free list cannot be empty while some protocol is
  * below its limit.
  *
+ * Guests. Several VMs may share one adapter (a NAT network's gateway), so a
+ * flow also belongs to a guest: its adapter and the switch port its packets
+ * came from. guests[] has an entry per guest with flows (found by a scan:
+ * only inserting looks, and there are at most FLOW_MAX_GUESTS); each counts
+ * its flows per protocol and its connects under way, against guest_max[]
+ * and guest_connecting, so that a guest flooding SYNs to a black hole or
+ * opening flows as fast as it can is refused (EDQUOT) long before the
+ * table's limits, which the others still have room under. An entry is free
+ * again when its guest has no flow left; a flow refers to its entry by
+ * index + 1 in guest_.
+ *
  * Iteration. flow_foreach() walks the slot array by index, not the buckets:
  * removing a flow only clears its used_ flag and relinks other slots' next_,
  * so the callback may remove the flow it was given (or any other) without
@@ -65,6 +76,11 @@
 
 static_assert(sizeof(struct flow_key) == 40, "struct flow_key must have no padding");
 
+struct flow_guest {
+	struct flow_guest_info i;
+	unsigned flows;           /* all protocols; 0: the entry is free */
+};
+
 struct flow_table {
 	struct flow *slots;
 	uint32_t nslots;
@@ -73,6 +89,8 @@ struct flow_table {
 	uint32_t free_head;       /* slot index + 1, 0 = no free slot */
 	uint8_t secret[16];
 	struct flow_table_stats st;
+	unsigned guests_hi;       /* entries in use are below it */
+	struct flow_guest guests[FLOW_MAX_GUESTS];
 };
 
 static const char *const proto_names[] = {
@@ -160,8 +178,11 @@ struct flow_table *flow_table_new(const struct flow_limits *lim)
 	for (uint32_t i = 0; i < t->nslots; i++)
 		t->slots[i].next_ = i + 1 < t->nslots ? i + 2 : 0;
 	t->free_head = 1;
-	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++)
+	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++) {
 		t->st.max[p] = lim->max[p];
+		t->st.guest_max[p] = lim->guest_max[p];
+	}
+	t->st.guest_connecting_max = lim->guest_connecting;
 	return t;
 
 fail:
@@ -190,12 +211,53 @@ struct flow *flow_lookup(const struct flow_table *t, const struct flow_key *k)
 	return NULL;
 }
 
+/* The entry of guest (nic, port), or a free one for it; NULL when all
+ * FLOW_MAX_GUESTS are taken. */
+static struct flow_guest *guest_find(struct flow_table *t, uint8_t nic, uint32_t port,
+				     bool make)
+{
+	struct flow_guest *free_g = NULL;
+
+	for (unsigned i = 0; i < t->guests_hi; i++) {
+		struct flow_guest *g = &t->guests[i];
+
+		if (!g->flows) {
+			if (!free_g)
+				free_g = g;
+		} else if (g->i.nic == nic && g->i.port == port) {
+			return g;
+		}
+	}
+	if (!make)
+		return NULL;
+	if (!free_g && t->guests_hi < FLOW_MAX_GUESTS)
+		free_g = &t->guests[t->guests_hi++];
+	if (free_g) {
+		memset(free_g, 0, sizeof(*free_g));
+		free_g->i.nic = nic;
+		free_g->i.port = port;
+	}
+	return free_g;
+}
+
+/* Whether g may have one more flow of proto (connecting: a connect). */
+static bool guest_allows(const struct flow_table *t, const struct flow_guest *g,
+			 unsigned proto, bool connecting)
+{
+	if (t->st.guest_max[proto] && g->i.active[proto] >= t->st.guest_max[proto])
+		return false;
+	return !connecting || !t->st.guest_connecting_max ||
+	       g->i.connecting < t->st.guest_connecting_max;
+}
+
 /*
  * Also refuses (EINVAL) a family other than AF_INET / AF_INET6: such a key
  * cannot be formatted or proxied.
  */
-struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_t now_ms)
+struct flow *flow_insert_guest(struct flow_table *t, const struct flow_key *k, uint32_t port,
+			       bool connecting, uint64_t now_ms)
 {
+	struct flow_guest *g = NULL;
 	struct flow *f;
 	uint32_t h;
 
@@ -212,6 +274,16 @@ struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_
 		errno = ENOSPC;
 		return NULL;
 	}
+	if (port != FLOW_GUEST_NONE) {
+		g = guest_find(t, k->nic, port, true);
+		if (!g || !guest_allows(t, g, k->proto, connecting)) {
+			if (g && g->flows)
+				g->i.refused++;
+			t->st.refused_guest[k->proto]++;
+			errno = EDQUOT;
+			return NULL;
+		}
+	}
 
 	/* Slots = sum of limits, and this protocol is below its limit. */
 	assert(t->free_head != 0);
@@ -223,6 +295,16 @@ struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_
 	f->created_ms = now_ms;
 	f->last_ms = now_ms;
 	f->used_ = true;
+	if (g) {
+		if (!g->flows++)
+			t->st.guests++;
+		g->i.active[k->proto]++;
+		if (connecting) {
+			g->i.connecting++;
+			f->connecting_ = true;
+		}
+		f->guest_ = (uint16_t)(g - t->guests + 1);
+	}
 
 	h = flow_bucket(t, k);
 	f->next_ = t->buckets[h];
@@ -231,6 +313,52 @@ struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_
 	t->st.active[k->proto]++;
 	t->st.inserted[k->proto]++;
 	return f;
+}
+
+struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_t now_ms)
+{
+	return flow_insert_guest(t, k, FLOW_GUEST_NONE, false, now_ms);
+}
+
+void flow_connected(struct flow_table *t, struct flow *f)
+{
+	if (!f->connecting_)
+		return;
+	f->connecting_ = false;
+	t->guests[f->guest_ - 1].i.connecting--;
+}
+
+/* f leaves its guest; a guest without flows frees its entry. */
+static void guest_leave(struct flow_table *t, struct flow *f)
+{
+	struct flow_guest *g;
+
+	if (!f->guest_)
+		return;
+	flow_connected(t, f);
+	g = &t->guests[f->guest_ - 1];
+	g->i.active[f->key.proto]--;
+	if (--g->flows == 0) {
+		t->st.guests--;
+		while (t->guests_hi > 0 && !t->guests[t->guests_hi - 1].flows)
+			t->guests_hi--;
+	}
+	f->guest_ = 0;
+}
+
+int flow_foreach_guest(const struct flow_table *t,
+		       int (*fn)(void *opaque, const struct flow_guest_info *g), void *opaque)
+{
+	for (unsigned i = 0; i < t->guests_hi; i++) {
+		int ret;
+
+		if (!t->guests[i].flows)
+			continue;
+		ret = fn(opaque, &t->guests[i].i);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 void flow_remove(struct flow_table *t, struct flow *f)
@@ -248,6 +376,7 @@ void flow_remove(struct flow_table *t, struct flow *f)
 
 	t->st.active[f->key.proto]--;
 	t->st.removed[f->key.proto]++;
+	guest_leave(t, f);
 
 	f->used_ = false;
 	f->owner = NULL;

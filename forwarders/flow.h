@@ -41,20 +41,50 @@ struct flow {
 	uint64_t bytes_h2g;       /* host -> guest */
 	uint8_t state;            /* the owner's state number (for display) */
 	/* private to flow.c */
-	uint32_t next_;           /* bucket chain / free list: slot index + 1, 0 = end */
 	bool used_;
+	bool connecting_;         /* counted in its guest's connecting */
+	uint16_t guest_;          /* its guest's entry + 1, 0 for none */
+	uint32_t next_;           /* bucket chain / free list: slot index + 1, 0 = end */
 };
+
+/*
+ * A guest: the adapter (key.nic) and the port its packets came from (a
+ * switch port's tag, device_rx_port(); 0 for the one VM of an adapter
+ * attached directly). Flows that are no guest's own doing (port forwards,
+ * made from the host side) belong to FLOW_GUEST_NONE and count only
+ * against the table's limits.
+ */
+#define FLOW_GUEST_NONE UINT32_MAX
+/* Guests with flows at one time; more are refused (EDQUOT). */
+#define FLOW_MAX_GUESTS 512
 
 struct flow_limits {
 	unsigned max[FLOW_PROTO_COUNT];   /* e.g. { 4096, 1024, 256 } */
+	unsigned guest_max[FLOW_PROTO_COUNT]; /* per guest; 0: the table's only */
+	unsigned guest_connecting;        /* flows inserted as connecting (TCP
+					   * connects under way) per guest; 0: no limit */
 };
 
 struct flow_table_stats {
 	unsigned active[FLOW_PROTO_COUNT];
 	unsigned max[FLOW_PROTO_COUNT];
+	unsigned guest_max[FLOW_PROTO_COUNT];
+	unsigned guest_connecting_max;
 	uint64_t inserted[FLOW_PROTO_COUNT];
 	uint64_t removed[FLOW_PROTO_COUNT];
 	uint64_t refused_full[FLOW_PROTO_COUNT];
+	uint64_t refused_guest[FLOW_PROTO_COUNT]; /* a guest's quota (EDQUOT) */
+	unsigned guests;                  /* guests with flows now */
+};
+
+/* One guest's flows (flow_foreach_guest()). */
+struct flow_guest_info {
+	uint8_t nic;
+	uint32_t port;
+	unsigned active[FLOW_PROTO_COUNT];
+	unsigned connecting;
+	uint64_t refused;                 /* flows refused by its quotas while
+					   * it had flows */
 };
 
 struct flow_table;
@@ -67,11 +97,27 @@ void flow_table_free(struct flow_table *t);
 struct flow *flow_lookup(const struct flow_table *t, const struct flow_key *k);
 
 /*
- * Inserts a flow for k with created_ms = last_ms = now_ms, other fields zero.
+ * Inserts a flow for k with created_ms = last_ms = now_ms, other fields zero,
+ * as a flow of the guest (k->nic, port); with connecting, the flow counts in
+ * the guest's connects under way until flow_connected() or its removal.
  * Returns NULL with errno EEXIST (already there), ENOSPC (the protocol's
- * limit is reached: counted in refused_full) or EINVAL (bad proto).
+ * limit is reached: counted in refused_full), EDQUOT (the guest is at its
+ * limit for the protocol or, connecting, for connects under way; or
+ * FLOW_MAX_GUESTS others have flows: counted in refused_guest) or EINVAL
+ * (bad proto).
  */
+struct flow *flow_insert_guest(struct flow_table *t, const struct flow_key *k, uint32_t port,
+			       bool connecting, uint64_t now_ms);
+/* flow_insert_guest(t, k, FLOW_GUEST_NONE, false, now_ms). */
 struct flow *flow_insert(struct flow_table *t, const struct flow_key *k, uint64_t now_ms);
+
+/* f's connect finished (or failed): it no longer counts as connecting. */
+void flow_connected(struct flow_table *t, struct flow *f);
+
+/* Calls fn for every guest with flows (not FLOW_GUEST_NONE); stops early
+ * and returns fn's value when it is non-zero. */
+int flow_foreach_guest(const struct flow_table *t,
+		       int (*fn)(void *opaque, const struct flow_guest_info *g), void *opaque);
 
 /* Removes f (must be in t) and recycles its slot. */
 void flow_remove(struct flow_table *t, struct flow *f);

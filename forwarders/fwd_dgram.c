@@ -63,6 +63,8 @@
 #include "lwip/prot/ip6.h"
 #include "lwip/prot/udp.h"
 #include "lwip/raw.h"
+#include "base/fdlimit.h"
+#include "forwarders/nic.h"
 #include "base/log.h"
 #include "stack/ndp.h"
 #include "stack/stack.h"
@@ -77,6 +79,7 @@ static void dgram_closed(uv_handle_t *h)
 	struct dgram_conn *c = h->data;
 
 	close(c->fd);
+	fdlimit_give();
 	nat_flow_closed(c->flow);
 	free(c);
 	closer_release(&nat.closer);
@@ -247,7 +250,8 @@ static void dgram_to_guest(struct dgram_conn *c, const uint8_t *data, size_t n)
 }
 
 static void dgram_poll_cb(uv_poll_t *h, int status, int events);
-static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key);
+static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key,
+				      uint32_t port);
 
 static bool sockaddr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
@@ -279,7 +283,7 @@ static int dgram_shared_in(struct nic *nic, int fd, const struct sockaddr *peer,
 		if (!c || c->tag != tag || c->flow->state)
 			return -EADDRINUSE;
 	} else {
-		c = dgram_alloc(nic, key);
+		c = dgram_alloc(nic, key, FLOW_GUEST_NONE);
 		if (!c)
 			return -ENOSPC;
 		c->fd = fd;
@@ -366,8 +370,11 @@ static int dgram_open_host(struct dgram_conn *c)
 
 	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    udp ? IPPROTO_UDP : v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
-	if (fd < 0)
+	if (fd < 0) {
+		fdlimit_note(errno, udp ? "udp: socket for a guest flow" :
+			     "icmp: socket for a guest flow");
 		return -errno;
+	}
 	c->fd = fd;
 	if (v6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
@@ -387,16 +394,17 @@ static int dgram_open_host(struct dgram_conn *c)
 	return 0;
 }
 
-/* A flow and its state, not yet with a socket; NULL when refused (counted). */
-static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key)
+/* A flow of guest `port` (FLOW_GUEST_NONE: made from the host side) and its
+ * state, not yet with a socket; NULL when refused (counted). */
+static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key,
+				      uint32_t port)
 {
 	struct dgram_conn *c;
 	struct flow *f;
 
-	f = flow_insert(nat.flows, key, stack_now_ms());
+	f = flow_insert_guest(nat.flows, key, port, false, stack_now_ms());
 	if (!f) {
-		if (errno == ENOSPC)
-			nat.drops[NAT_DROP_FLOWS_FULL]++;
+		nat_flow_refused(nic, key, errno);
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -415,12 +423,22 @@ static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *ke
  * reason in *err (-errno) when err is given. */
 struct dgram_conn *fwd_dgram_new(struct nic *nic, const struct flow_key *key, int *err)
 {
-	struct dgram_conn *c = dgram_alloc(nic, key);
+	struct dgram_conn *c;
 	struct flow *f;
 	int rc;
 
-	if (!c)
+	/* A descriptor for the host socket, else refused at once (counted). */
+	if (!fdlimit_take()) {
+		nat.drops[NAT_DROP_DESCRIPTORS]++;
+		if (err)
+			*err = -EMFILE;
 		return NULL;
+	}
+	c = dgram_alloc(nic, key, nic_rx_port(nic));
+	if (!c) {
+		fdlimit_give();
+		return NULL;
+	}
 	f = c->flow;
 	c->tftp = key->proto == FLOW_PROTO_UDP && key->rport == PP_HTONS(69);
 	rc = dgram_open_host(c);
@@ -433,6 +451,7 @@ struct dgram_conn *fwd_dgram_new(struct nic *nic, const struct flow_key *key, in
 		nat.drops[NAT_DROP_SOCKET]++;
 		if (c->fd >= 0)
 			close(c->fd);
+		fdlimit_give();
 		free(c);
 		flow_remove(nat.flows, f);
 		if (err)

@@ -54,6 +54,7 @@
 #include "lwip/prot/ip6.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "stack/ndp.h"
@@ -155,6 +156,7 @@ void fwd_tcp_connect_done(struct tcp_conn *c, int error)
 	struct pbuf *p;
 
 	uv_timer_stop(&c->timer);
+	flow_connected(nat.flows, c->flow);
 	if (error) {
 		char g[64], r[64];
 
@@ -245,6 +247,7 @@ static err_t conn_passive_open(u8_t id, struct tcp_pcb_listen *lpcb, struct tcp_
 	c->pcb = cpcb;
 	conn_set_state(c, TS_SYN_RCVD);
 	fwd_tcp_setup_pcb(c, cpcb);
+	fwd_tcp_limit_rcv_wnd(cpcb); /* the SYN's options are parsed */
 	return ERR_OK;
 }
 
@@ -261,8 +264,10 @@ static int conn_open_host(struct tcp_conn *c)
 	int fd, rc;
 
 	fd = socket(c->flow->key.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		fdlimit_note(errno, "tcp: socket for a guest connection");
 		return -errno;
+	}
 	conn_host_sockopts(fd);
 	c->fd = fd;
 	rc = nat_host_endpoint(fd, c->nic, &c->flow->key, &sa, &salen);
@@ -326,20 +331,31 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 	if ((const uint8_t *)hdr != iph + hl || iplen < hl + TCP_HLEN || p->next != NULL)
 		return 1; /* not contiguous (never for our frames): drop */
 
-	f = flow_insert(nat.flows, &key, stack_now_ms());
+	/* A descriptor for the host socket: without one, refuse at once (RST)
+	 * rather than run the process out of them. */
+	if (!fdlimit_take()) {
+		nat.drops[NAT_DROP_DESCRIPTORS]++;
+		return 0;
+	}
+	/* The guest's flow, counted in its connects under way until the host
+	 * connect() finishes. */
+	f = flow_insert_guest(nat.flows, &key, nic_rx_port(nic), true, stack_now_ms());
 	if (!f) {
-		if (errno == ENOSPC)
-			nat.drops[NAT_DROP_FLOWS_FULL]++;
+		nat_flow_refused(nic, &key, errno);
+		fdlimit_give();
 		return 0; /* RST: the guest sees the refusal at once */
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
+		fdlimit_give();
 		flow_remove(nat.flows, f);
 		return 0;
 	}
+	c->fd_taken = true;
 	c->syn = malloc(iplen);
 	if (!c->syn) {
 		free(c);
+		fdlimit_give();
 		flow_remove(nat.flows, f);
 		return 0;
 	}
@@ -371,6 +387,7 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 		conn_refuse_guest(c, rc == -ECONNREFUSED || rc == -ENETUNREACH ? -rc : EHOSTUNREACH);
 		if (c->fd >= 0)
 			close(c->fd);
+		fdlimit_give();
 		free(c->syn);
 		free(c);
 		flow_remove(nat.flows, f);
@@ -400,6 +417,8 @@ static err_t conn_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	}
 	uv_timer_stop(&c->timer);
 	conn_set_state(c, TS_ESTABLISHED);
+	if (c->pcb)
+		fwd_tcp_limit_rcv_wnd(c->pcb); /* before the ACK of the SYN-ACK goes */
 	fwd_tcp_update_poll(c);
 	return ERR_OK;
 }
@@ -431,8 +450,14 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 		conn_reset_fd(fd);
 		return -EAFNOSUPPORT;
 	}
+	if (!fdlimit_take()) {
+		nat.drops[NAT_DROP_DESCRIPTORS]++;
+		conn_reset_fd(fd);
+		return -EMFILE;
+	}
 	pcb = tcp_new_ip_type(IP_IS_V6(guest) ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4);
 	if (!pcb) {
+		fdlimit_give();
 		conn_reset_fd(fd);
 		return -ENOMEM;
 	}
@@ -446,6 +471,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 		e = tcp_bind(pcb, &lip, 0);
 	if (e != ERR_OK) {
 		tcp_abort(pcb);
+		fdlimit_give();
 		conn_reset_fd(fd);
 		return -EADDRINUSE;
 	}
@@ -466,6 +492,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 			flow_remove(nat.flows, f);
 		free(c);
 		tcp_abort(pcb);
+		fdlimit_give();
 		conn_reset_fd(fd);
 		return rc;
 	}
@@ -474,6 +501,7 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 	c->flow = f;
 	c->nic = nic;
 	c->fd = fd;
+	c->fd_taken = true;
 	c->pcb = pcb;
 	f->owner = c;
 	c->poll.data = c;
@@ -512,7 +540,10 @@ int fwd_tcp_init(char *err, size_t errlen)
 	/* Bound to loopback, which no guest packet can reach (natd_hook_ip4_accept
 	 * refuses 127/8): it only ever takes SYNs the hook names it for. */
 	ip_addr_set_ip4_u32_val(lo, PP_HTONL(0x7f000001UL));
-	if (tcp_bind(pcb, &lo, 0) != ERR_OK) {
+	/* lwIP's first ephemeral port is random in 0xc000-0xffff, and from
+	 * 0xffff its tcp_new_port() steps to 0 and fails (ERR_BUF) once: one
+	 * start in 16384. A second try gets a port. */
+	if (tcp_bind(pcb, &lo, 0) != ERR_OK && tcp_bind(pcb, &lo, 0) != ERR_OK) {
 		tcp_abort(pcb);
 		snprintf(err, errlen, "tcp: cannot bind the proxy listener");
 		return -EADDRINUSE;

@@ -12,13 +12,19 @@
  *   guest -> host: lwIP's recv callback hands us pbufs; they are written to
  *     the socket with sendmsg() and the window is reopened (tcp_recved())
  *     only for bytes the socket took. What it did not take stays queued
- *     (bounded by the receive window) and waits for POLLOUT.
+ *     (bounded by the receive window natd offers, FWD_TCP_G2H_WND) and
+ *     waits for POLLOUT.
  *   host -> guest: the socket is read into reference-counted chunks that
- *     lwIP sends from without copying (h2g_chunk below), only while lwIP's
- *     send buffer has room (tcp_sndbuf()), at most that much, and while lwIP
- *     holds fewer than FWD_TCP_UNSENT_SEGS segments it could not send yet;
- *     otherwise POLLIN is dropped until lwIP's sent callback reports
- *     acknowledged data.
+ *     lwIP sends from without copying (fwd_tcp_buf.c), only while what
+ *     lwIP holds for the connection unacknowledged is below the guest's
+ *     window plus FWD_TCP_FLOW_BUF, lwIP's send buffer has room
+ *     (tcp_sndbuf()), and lwIP holds fewer than FWD_TCP_UNSENT_SEGS
+ *     segments it could not send yet; at most that much. Otherwise POLLIN
+ *     is dropped until lwIP's sent callback reports acknowledged data, and
+ *     the rest waits in the kernel's socket buffer: a guest that stops
+ *     reading (window 0) costs FWD_TCP_FLOW_BUF and a chunk. Reads also
+ *     wait while the chunks of all connections are at their cap
+ *     (--max-tcp-buffer, fwd_tcp_buf.c).
  *
  * Closing, each direction on its own (half-close):
  *   guest FIN -> after the queue to the host drained, shutdown(SHUT_WR);
@@ -38,6 +44,7 @@
 #include "forwarders/fwd_tcp_internal.h"
 #include "forwarders/nat_internal.h"
 #include "lwip/tcp.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd_lwip_hooks.h"
 #include "forwarders/nic.h"
@@ -51,114 +58,18 @@
  * queue to append, so at a small MSS a long one cost a pass over thousands
  * of segments per write. */
 #define FWD_TCP_UNSENT_SEGS 256
+/* Host data lwIP may hold for a connection beyond the guest's window: enough
+ * to refill the window at once when acknowledgements come, little enough
+ * that a guest that stops reading costs little (the rest waits in the
+ * kernel's socket buffer, as with passt). */
+#define FWD_TCP_FLOW_BUF (128 * 1024)
+/* The receive window natd offers the guest: guest data it holds for a
+ * connection whose host socket takes nothing (the peer does not read) is at
+ * most this much (lwIP's TCP_WND, 4 MiB, otherwise). Enough for the local
+ * round trip to the guest at any rate natd moves. */
+#define FWD_TCP_G2H_WND (1024 * 1024)
 
-/*
- * Host data for the guest is read into chunks and given to tcp_write()
- * without TCP_WRITE_FLAG_COPY: one copy fewer, and the bytes recv() wrote are
- * the bytes the tap write reads. Every lwIP pbuf over a chunk holds a
- * reference (natd_hook_tcp_write_ref(), lwIP patch 0007), conn_read_host()
- * holds one while it reads into the chunk, and the chunk is freed with the
- * last reference: when the guest has acknowledged all its bytes, or lwIP has
- * dropped them (reset, abort). A connection keeps no chunk between reads.
- */
-#define FWD_TCP_CHUNK (64 * 1024 - 64)   /* data bytes per chunk */
-#define FWD_TCP_CHUNK_MIN 4096           /* less room left: a new chunk */
-#define FWD_TCP_REF_CACHE 4096           /* idle reference pbufs kept */
-/* Free chunks kept for reuse (2 MiB): freeing and allocating 64 KiB blocks
- * in acknowledgement order made the C library trim and regrow its heap, a
- * page fault per 4 KiB (a fifth of natd's CPU time in a transfer). */
-#define FWD_TCP_CHUNK_CACHE 32
-
-struct h2g_chunk {
-	unsigned int refs;
-	size_t used;
-	struct h2g_chunk *next_free;
-	uint8_t data[FWD_TCP_CHUNK];
-};
-
-struct h2g_ref {
-	struct pbuf_custom pc; /* first: lwIP sees a struct pbuf */
-	struct h2g_chunk *chunk;
-	struct h2g_ref *next_free;
-};
-
-static struct h2g_chunk *h2g_writing;  /* the chunk tcp_write() is given now */
-static struct h2g_ref *h2g_ref_cache;
-static unsigned int h2g_ref_cached;
-static struct h2g_chunk *h2g_chunk_cache;
-static unsigned int h2g_chunk_cached;
 static struct log_ratelimit rl_tcp = LOG_RATELIMIT_INIT;
-
-/* A chunk with one reference (the caller's), or NULL. */
-static struct h2g_chunk *h2g_chunk_get(void)
-{
-	struct h2g_chunk *ch = h2g_chunk_cache;
-
-	if (ch) {
-		h2g_chunk_cache = ch->next_free;
-		h2g_chunk_cached--;
-	} else if (!(ch = malloc(sizeof(*ch)))) {
-		return NULL;
-	}
-	ch->refs = 1;
-	ch->used = 0;
-	return ch;
-}
-
-static void h2g_chunk_put(struct h2g_chunk *ch)
-{
-	if (!ch || --ch->refs > 0)
-		return;
-	if (h2g_chunk_cached < FWD_TCP_CHUNK_CACHE) {
-		ch->next_free = h2g_chunk_cache;
-		h2g_chunk_cache = ch;
-		h2g_chunk_cached++;
-	} else {
-		free(ch);
-	}
-}
-
-/* lwIP freed a pbuf over a chunk. */
-static void h2g_ref_free(struct pbuf *p)
-{
-	struct h2g_ref *r = (struct h2g_ref *)p;
-
-	h2g_chunk_put(r->chunk);
-	if (h2g_ref_cached < FWD_TCP_REF_CACHE) {
-		r->next_free = h2g_ref_cache;
-		h2g_ref_cache = r;
-		h2g_ref_cached++;
-	} else {
-		free(r);
-	}
-}
-
-struct pbuf *natd_hook_tcp_write_ref(const void *data, u16_t len)
-{
-	struct h2g_chunk *ch = h2g_writing;
-	uintptr_t d = (uintptr_t)data;
-	struct h2g_ref *r;
-	struct pbuf *p;
-
-	if (!ch || d < (uintptr_t)ch->data || d + len > (uintptr_t)(ch->data + FWD_TCP_CHUNK))
-		return pbuf_alloc(PBUF_RAW, len, PBUF_ROM); /* lwIP's own way */
-	r = h2g_ref_cache;
-	if (r) {
-		h2g_ref_cache = r->next_free;
-		h2g_ref_cached--;
-	} else if (!(r = malloc(sizeof(*r)))) {
-		return NULL;
-	}
-	r->chunk = ch;
-	r->pc.custom_free_function = h2g_ref_free;
-	p = pbuf_alloced_custom(PBUF_RAW, len, PBUF_ROM, &r->pc, (void *)d, len);
-	if (!p) {
-		free(r);
-		return NULL;
-	}
-	ch->refs++;
-	return p;
-}
 
 static void conn_handle_closed(uv_handle_t *h)
 {
@@ -168,6 +79,8 @@ static void conn_handle_closed(uv_handle_t *h)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->fd_taken)
+		fdlimit_give();
 	free(c->syn);
 	nat_flow_closed(c->flow);
 	free(c);
@@ -201,9 +114,11 @@ void fwd_tcp_close(struct tcp_conn *c, bool abort_pcb)
 		stack_tcp_release(pcb, abort_pcb);
 	}
 	if (c->g2h) {
+		fwd_tcp_buf_g2h(0, c->g2h->tot_len - c->g2h_off);
 		pbuf_free(c->g2h);
 		c->g2h = NULL;
 	}
+	fwd_tcp_buf_release(c, true);
 	if (c->fd >= 0 && c->rst_host) {
 		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
@@ -226,7 +141,7 @@ void fwd_tcp_update_poll(struct tcp_conn *c)
 		ev = UV_WRITABLE;
 		break;
 	case TS_ESTABLISHED:
-		if (!c->host_eof && !c->paused)
+		if (!c->host_eof && !c->paused && !c->buf_waiting)
 			ev |= UV_READABLE;
 		if (c->g2h)
 			ev |= UV_WRITABLE;
@@ -290,6 +205,7 @@ int fwd_tcp_flush_g2h(struct tcp_conn *c)
 			return -errno;
 		}
 		done = (size_t)w;
+		fwd_tcp_buf_g2h(0, done);
 		c->flow->bytes_g2h += done;
 		c->flow->last_ms = stack_now_ms();
 		conn_tcp_recved(c, done);
@@ -317,41 +233,52 @@ int fwd_tcp_flush_g2h(struct tcp_conn *c)
 	return 0;
 }
 
-/* Reads the host socket into lwIP while its send buffer has room. */
+/*
+ * How much host data lwIP may take for c now: the room in its send buffer,
+ * at most the guest's window plus FWD_TCP_FLOW_BUF beyond what the guest
+ * has acknowledged, and nothing while the unsent queue is long.
+ */
+static size_t conn_h2g_room(const struct tcp_conn *c)
+{
+	const struct tcp_pcb *pcb = c->pcb;
+	u32_t held = pcb->snd_lbb - pcb->lastack;
+	u32_t lim = pcb->snd_wnd + FWD_TCP_FLOW_BUF;
+	size_t space = tcp_sndbuf(pcb);
+
+	if (held >= lim || tcp_sndqueuelen(pcb) > TCP_SND_QUEUELEN - 64 ||
+	    pcb->snd_lbb - pcb->snd_nxt >= (u32_t)FWD_TCP_UNSENT_SEGS * pcb->mss)
+		return 0;
+	if (space > lim - held)
+		space = lim - held;
+	return space;
+}
+
+/* Reads the host socket into lwIP while c may hold more (conn_h2g_room()). */
 static int conn_read_host(struct tcp_conn *c)
 {
-	struct h2g_chunk *ch = NULL;
 	bool wrote = false;
 	int rc = 0;
 
 	if (c->pcb)
 		stack_tcp_gso(c->pcb, nic_netif(c->nic));
 	for (int i = 0; i < FWD_TCP_READS_PER_WAKE && c->pcb && !c->host_eof; i++) {
-		size_t space = tcp_sndbuf(c->pcb);
+		size_t space = conn_h2g_room(c), room;
+		uint8_t *dst;
 		ssize_t n;
 		err_t e;
 
-		if (space == 0 || tcp_sndqueuelen(c->pcb) > TCP_SND_QUEUELEN - 64 ||
-		    c->pcb->snd_lbb - c->pcb->snd_nxt >= (u32_t)FWD_TCP_UNSENT_SEGS * c->pcb->mss) {
+		if (space == 0) {
 			c->paused = true;
 			break;
 		}
-		if (!ch || FWD_TCP_CHUNK - ch->used < FWD_TCP_CHUNK_MIN) {
-			h2g_chunk_put(ch);
-			ch = h2g_chunk_get();
-			if (!ch) {
-				rc = -ENOMEM;
-				break;
-			}
-		}
-		if (space > FWD_TCP_CHUNK - ch->used)
-			space = FWD_TCP_CHUNK - ch->used;
-		n = recv(c->fd, ch->data + ch->used, space, MSG_DONTWAIT);
+		dst = fwd_tcp_buf_room(c, &room, &rc);
+		if (!dst)
+			break; /* out of memory (rc), or waiting for the buffer cap */
+		if (space > room)
+			space = room;
+		n = recv(c->fd, dst, space, MSG_DONTWAIT);
 		if (n > 0) {
-			h2g_writing = ch;
-			e = tcp_write(c->pcb, ch->data + ch->used, (u16_t)n, 0);
-			h2g_writing = NULL;
-			ch->used += (size_t)n;
+			e = fwd_tcp_buf_write(c, (size_t)n, (size_t)n == space && space == room);
 			if (e != ERR_OK) {
 				log_ratelimited(&rl_tcp, LOG_LVL_WARN, "tcp: lwIP refused %zd bytes "
 						"(%d); connection reset", n, e);
@@ -379,7 +306,9 @@ static int conn_read_host(struct tcp_conn *c)
 		rc = -errno;
 		break;
 	}
-	h2g_chunk_put(ch);
+	/* Nothing of c's in lwIP (or no more reads): it keeps no chunk. */
+	if (c->host_eof || fwd_tcp_buf_idle(c))
+		fwd_tcp_buf_release(c, false);
 	if (wrote && c->pcb)
 		tcp_output(c->pcb);
 	return rc;
@@ -442,6 +371,8 @@ static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 			pbuf_free(p);
 		return ERR_OK;
 	}
+	if (p)
+		fwd_tcp_buf_g2h(p->tot_len, 0);
 	if (!p) {
 		c->guest_fin = true;
 	} else if (c->g2h) {
@@ -469,6 +400,12 @@ static err_t conn_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	(void)len;
 	if (!c || conn_state(c) != TS_ESTABLISHED)
 		return ERR_OK;
+	/* Waiting for the buffer cap with nothing left in lwIP: it may take a
+	 * small chunk whatever the cap (fwd_tcp_buf.c), so read now. */
+	if (c->buf_waiting && fwd_tcp_buf_idle(c)) {
+		fwd_tcp_buf_release(c, true);
+		c->paused = true;
+	}
 	if (c->paused) {
 		c->paused = false;
 		if (conn_read_host(c) < 0) {
@@ -477,6 +414,8 @@ static err_t conn_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 		}
 		fwd_tcp_update_poll(c);
 		conn_maybe_finish(c);
+	} else if (c->fill && fwd_tcp_buf_idle(c)) {
+		fwd_tcp_buf_release(c, false); /* everything acknowledged */
 	}
 	return ERR_OK;
 }
@@ -490,6 +429,14 @@ static void conn_err(void *arg, err_t err)
 	c->pcb = NULL; /* lwIP has freed it */
 	c->rst_host = err == ERR_RST || err == ERR_ABRT;
 	fwd_tcp_close(c, false);
+}
+
+void fwd_tcp_limit_rcv_wnd(struct tcp_pcb *pcb)
+{
+	if (pcb->rcv_wnd > FWD_TCP_G2H_WND)
+		pcb->rcv_wnd = FWD_TCP_G2H_WND;
+	if (pcb->rcv_ann_wnd > FWD_TCP_G2H_WND)
+		pcb->rcv_ann_wnd = FWD_TCP_G2H_WND;
 }
 
 void fwd_tcp_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb)

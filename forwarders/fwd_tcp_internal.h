@@ -7,8 +7,10 @@
  *                   and shutdown;
  *   fwd_tcp_data.c  an established connection's data: guest -> host with
  *                   sendmsg(), host -> guest in reference-counted chunks,
- *                   backpressure both ways, half-close, and closing.
- * Not for use outside those two files.
+ *                   backpressure both ways, half-close, and closing;
+ *   fwd_tcp_buf.c   the chunks host data waits in for the guest, their
+ *                   global cap, and giving freed memory back.
+ * Not for use outside those files.
  */
 #ifndef NATD_FWD_TCP_INTERNAL_H
 #define NATD_FWD_TCP_INTERNAL_H
@@ -18,7 +20,9 @@
 #include <uv.h>
 
 #include "forwarders/flow.h"
+#include "lwip/err.h"
 
+struct h2g_chunk;
 struct nic;
 struct pbuf;
 struct tcp_pcb;
@@ -51,8 +55,14 @@ struct tcp_conn {
 	bool guest_fin;        /* guest sent FIN */
 	bool host_shut;        /* we did shutdown(SHUT_WR) on the host socket */
 	bool host_eof;         /* host sent FIN; we shut lwIP's tx */
-	bool paused;           /* host reads paused: lwIP's send buffer full */
+	bool paused;           /* host reads paused: lwIP's send buffer full, or
+				* the guest's window plus FWD_TCP_FLOW_BUF */
 	bool rst_host;         /* close the host socket with a RST */
+	bool fd_taken;         /* holds a descriptor of the budget (base/fdlimit.h) */
+	bool h2g_big;          /* reads fill what they are given: big chunks */
+	bool buf_waiting;      /* host reads wait for the buffer cap (fwd_tcp_buf.c) */
+	struct h2g_chunk *fill; /* the chunk host reads append to (one reference) */
+	struct tcp_conn *wait_next, **wait_pprev; /* the buffer's waiting list */
 };
 
 static inline void conn_set_state(struct tcp_conn *c, enum conn_state st)
@@ -86,7 +96,31 @@ void fwd_tcp_update_poll(struct tcp_conn *c);
  * drained after the guest's FIN). Returns 0 or a negative errno for a dead
  * socket. */
 int fwd_tcp_flush_g2h(struct tcp_conn *c);
+/* Lowers pcb's receive window to FWD_TCP_G2H_WND (fwd_tcp_data.c), once
+ * lwIP has set it after the SYN's window scale option; it then never grows
+ * beyond, since the window is reopened only for bytes the host took. */
+void fwd_tcp_limit_rcv_wnd(struct tcp_pcb *pcb);
 /* Attaches pcb to c: the data path's lwIP callbacks, no Nagle, keepalive. */
 void fwd_tcp_setup_pcb(struct tcp_conn *c, struct tcp_pcb *pcb);
+
+/* fwd_tcp_buf.c */
+
+/*
+ * Where c's next host read goes: *room bytes at the returned address, in
+ * c's fill chunk (a new one when it is full). NULL with *rc -ENOMEM, or NULL
+ * with *rc 0 when the cap is reached: c is then on the waiting list
+ * (c->buf_waiting; its socket is not polled) until memory frees.
+ */
+uint8_t *fwd_tcp_buf_room(struct tcp_conn *c, size_t *room, int *rc);
+/* Gives lwIP the n bytes a read put at the room (tcp_write() without a
+ * copy); filled: the read took all the room it was offered. */
+err_t fwd_tcp_buf_write(struct tcp_conn *c, size_t n, bool filled);
+/* Drops c's fill chunk; with leave_wait also takes c off the waiting list. */
+void fwd_tcp_buf_release(struct tcp_conn *c, bool leave_wait);
+/* Guest data queued for host sockets (all connections): add bytes came in,
+ * sub bytes went out or were dropped. */
+void fwd_tcp_buf_g2h(size_t add, size_t sub);
+/* True when the guest has acknowledged everything c wrote into lwIP. */
+bool fwd_tcp_buf_idle(const struct tcp_conn *c);
 
 #endif

@@ -50,6 +50,8 @@ static const char *const drop_names[] = {
 	[NAT_DROP_BROADCAST] = "broadcast",
 	[NAT_DROP_PROTOCOL] = "unsupported_protocol",
 	[NAT_DROP_FILTERED] = "tftp_filtered",
+	[NAT_DROP_DESCRIPTORS] = "descriptor_limit",
+	[NAT_DROP_GUEST_QUOTA] = "guest_quota",
 };
 _Static_assert(ARRAY_SIZE(drop_names) == NAT_DROP_COUNT, "drop_names");
 
@@ -296,6 +298,7 @@ void nat_flow_closed(struct flow *f)
 	flow_remove(nat.flows, f);
 }
 
+
 int nat_output4(struct nic *nic, struct pbuf *p, uint8_t proto, uint32_t src, uint32_t dst)
 {
 	struct raw_pcb *pcb = proto == IP_PROTO_UDP ? nat.raw_udp : nat.raw_icmp;
@@ -481,19 +484,24 @@ static void nat_sweep_cb(uv_timer_t *t)
 
 	(void)t;
 	flow_foreach(nat.flows, nat_sweep_one, &now);
+	fwd_tcp_buf_sweep();
 }
 
-int nat_init(uv_loop_t *loop, const unsigned max_flows[FLOW_PROTO_COUNT],
-	     unsigned udp_timeout_s, char *err, size_t errlen)
+
+int nat_init(uv_loop_t *loop, const struct nat_limits *limits, char *err, size_t errlen)
 {
+	unsigned udp_timeout_s = limits->udp_timeout_s;
 	struct flow_limits lim;
 	int rc;
 
-	memcpy(lim.max, max_flows, sizeof(lim.max));
+	memcpy(lim.max, limits->max_flows, sizeof(lim.max));
+	memcpy(lim.guest_max, limits->guest_flows, sizeof(lim.guest_max));
+	lim.guest_connecting = limits->guest_connecting;
 	memset(&nat, 0, sizeof(nat));
 	nat.loop = loop;
 	nat.udp_timeout_ms = udp_timeout_s * 1000;
 	nat.dns_timeout_ms = udp_timeout_s < 10 ? udp_timeout_s * 1000 : 10000;
+	fwd_tcp_buf_init(limits->tcp_buffer_max);
 	nat.icmp_timeout_ms = 10000;
 	nat.flows = flow_table_new(&lim);
 	if (!nat.flows) {
@@ -540,10 +548,16 @@ void nat_shutdown(void (*closed)(void *opaque), void *opaque)
 void nat_get_counters(struct nat_counters *c)
 {
 	memcpy(c->drops, nat.drops, sizeof(c->drops));
+	fwd_tcp_buf_get_stats(&c->tcp_buffer);
 	if (nat.flows)
 		flow_table_get_stats(nat.flows, &c->flows);
 	else
 		memset(&c->flows, 0, sizeof(c->flows));
+}
+
+int nat_foreach_guest(int (*fn)(void *opaque, const struct flow_guest_info *g), void *opaque)
+{
+	return nat.flows ? flow_foreach_guest(nat.flows, fn, opaque) : 0;
 }
 
 int nat_foreach_flow(int (*fn)(void *opaque, struct flow *f), void *opaque)

@@ -92,6 +92,10 @@ void nat_key_addr6(ip6_addr_t *out, const uint8_t *a, struct nic *nic);
 /* A flow finished closing (its handles are closed): frees it. */
 void nat_flow_closed(struct flow *f);
 
+/* flow_insert_guest() refused a flow for a packet from nic with errno err:
+ * counts it (a full table, a guest's quota) and logs a quota, rate-limited. */
+void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err);
+
 
 /*
  * Sends an IPv4 payload (p->payload at the transport header, checksums
@@ -166,10 +170,16 @@ void fwd_dgram_close_tag(const void *tag);
 /* Closes every rule's host socket (portfwd.c). */
 void portfwd_shutdown_all(void);
 
-/* TCP proxy (fwd_tcp.c, fwd_tcp_data.c; their internals in
+/* TCP proxy (fwd_tcp.c, fwd_tcp_data.c, fwd_tcp_buf.c; their internals in
  * fwd_tcp_internal.h). */
 int fwd_tcp_init(char *err, size_t errlen);
 void fwd_tcp_shutdown_all(void);
 const char *fwd_tcp_state_name(uint8_t state);
+/* The buffer of host data for guests (fwd_tcp_buf.c): its cap in bytes (0:
+ * NAT_TCP_BUFFER_DEFAULT); from the one-second sweep, giving freed heap
+ * memory back (malloc_trim); its figures. */
+void fwd_tcp_buf_init(size_t max);
+void fwd_tcp_buf_sweep(void);
+void fwd_tcp_buf_get_stats(struct nat_tcp_buffer *st);
 
 #endif

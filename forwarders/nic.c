@@ -60,6 +60,7 @@ struct nic {
 	struct nic6 *ip6;
 	struct nic_counters ctr;
 	struct log_ratelimit rl_drop;
+	uint32_t rx_port;               /* nic_rx_port() */
 	dhcp_lease_cb lease_cb;         /* nic_set_lease_observer() */
 	void *lease_opaque;
 	void (*closed)(void *opaque);
@@ -208,8 +209,11 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 	if (len < NIC_MIN_FRAME)
 		memset(p->payload, 0, NIC_MIN_FRAME);
 	pbuf_take(p, frame, (u16_t)len);
+	/* lwIP takes the frame in at once (NO_SYS): its guest is known meanwhile */
+	nic->rx_port = device_rx_port(nic->dev);
 	if (nic->netif.input(p, &nic->netif) != ERR_OK)
 		pbuf_free(p);
+	nic->rx_port = NIC_PORT_NONE;
 }
 
 static void nic_batch_end(void *opaque)
@@ -318,7 +322,10 @@ static void nic_dhcp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	if (nic->cfg->dhcp_disabled)
 		return; /* NAT network with --dhcp off (changeable at run time) */
 	nic_dhcp_boot(nic);
-	rc = dhcp_server_input(nic->dhcp, in, len, stack_now_ms(), out, sizeof(out), &dest);
+	/* nic->rx_port: the VM port the message came from (NIC_PORT_NONE is
+	 * DHCP_PORT_ANY), so that one port cannot take every address */
+	rc = dhcp_server_input_port(nic->dhcp, nic->rx_port, in, len, stack_now_ms(), out,
+				    sizeof(out), &dest);
 	if (rc <= 0)
 		return;
 	q = pbuf_alloc(PBUF_TRANSPORT, (u16_t)rc, PBUF_RAM);
@@ -403,6 +410,7 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nat_config *cfg,
 	}
 	nic->adapter = adapter;
 	nic->cfg = cfg;
+	nic->rx_port = NIC_PORT_NONE;
 	nic->cable = cfg->cable_connected && !cfg->unplugged;
 
 	ip4_addr_set_u32(&ip, cfg->gateway.s_addr);
@@ -430,6 +438,7 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nat_config *cfg,
 	}
 	nic->dhcp_cfg = dc;
 	dhcp_server_set_lease_cb(nic->dhcp, nic_lease_event, nic);
+	dhcp_server_set_port_limit(nic->dhcp, NIC_DHCP_PORT_LEASES);
 	nic_dhcp_boot(nic);
 	if (cfg->tftp.s_addr) { /* NAT networks have no TFTP server */
 		struct tftp_service_config tc = { .root = cfg->tftp_prefix, .addr = cfg->tftp,
@@ -557,6 +566,11 @@ void nic_get_counters(const struct nic *nic, struct nic_counters *c)
 	*c = nic->ctr;
 }
 
+void nic_get_dhcp_counters(const struct nic *nic, struct dhcp_counters *c)
+{
+	dhcp_server_get_counters(nic->dhcp, c);
+}
+
 unsigned nic_adapter(const struct nic *nic)
 {
 	return nic->adapter;
@@ -570,6 +584,11 @@ const struct nat_config *nic_config(const struct nic *nic)
 struct netif *nic_netif(struct nic *nic)
 {
 	return &nic->netif;
+}
+
+uint32_t nic_rx_port(const struct nic *nic)
+{
+	return nic->rx_port;
 }
 
 bool nic_cable(const struct nic *nic)

@@ -59,11 +59,26 @@ int nic_dhcp_reconfigure(struct nic *nic, const struct dhcp_server_config *dc);
 void nic_gateway_mac(const struct nat_config *cfg, uint8_t mac[6]);
 
 void nic_get_counters(const struct nic *nic, struct nic_counters *c);
+struct dhcp_counters;
+void nic_get_dhcp_counters(const struct nic *nic, struct dhcp_counters *c);
+
+/* Offers and leases the adapter's DHCP server gives the clients of one VM
+ * port (a NAT network's switch port, or the VM of an adapter attached
+ * directly); a new client beyond them gets nothing (dhcp_server.h). */
+#define NIC_DHCP_PORT_LEASES 8
 
 /* The adapter behind an lwIP netif (netif->state), its number and config. */
 unsigned nic_adapter(const struct nic *nic);
 const struct nat_config *nic_config(const struct nic *nic);
 struct netif *nic_netif(struct nic *nic);
+/*
+ * The guest the frame lwIP is taking in now came from: the switch port's
+ * tag when the adapter is a host port of a natd switch (device_rx_port()),
+ * 0 for the VM of an adapter attached directly; NIC_PORT_NONE outside a
+ * frame from the adapter's transport (e.g. a SYN natd re-injects).
+ */
+uint32_t nic_rx_port(const struct nic *nic);
+#define NIC_PORT_NONE UINT32_MAX
 bool nic_cable(const struct nic *nic);
 /* What the guest's interface shows of the link (devices/device.h). */
 const char *nic_guest_link(const struct nic *nic);

@@ -46,6 +46,7 @@
 
 #include "dhcp/dhcp_server.h"
 #include "forwarders/nat_internal.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "forwarders/nic.h"
 #include "stack/stack.h"
@@ -224,7 +225,9 @@ static void pf_tcp_accept(struct pf_entry *e)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (errno == EMFILE || errno == ENFILE)
+				fdlimit_note(errno, "port forward: accept");
+			else if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_ratelimited(&rl_pf, LOG_LVL_WARN, "nic%u: port forward '%s': "
 						"accept: %s", nic_adapter(e->nic), e->rule.name,
 						strerror(errno));

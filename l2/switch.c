@@ -37,6 +37,7 @@
  */
 #include "l2/switch.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,11 +69,23 @@ void switch_update_hi(struct eth_switch *sw)
 
 static void switch_idle_cb(uv_idle_t *h);
 
-/* Gives a frame to a host port's adapter (into lwIP, at once). */
-static int switch_host_deliver(struct eth_switch *sw, struct switch_port *pt, const uint8_t *f,
-			       size_t len)
+/* A port's tag for the host ports' adapters (device_rx_port()): its number
+ * and the generation of its slot, so a new connection on the same slot is
+ * another sender; never 0 (gen is at least 1 once a slot is used). */
+static uint32_t switch_port_tag(const struct switch_port *pt)
 {
-	int r = pt->up ? inproc_endpoint_send(pt->ep, f, len) : -ENOTCONN;
+	uint32_t t = (uint32_t)pt->gen << 8 | (uint32_t)pt->idx;
+
+	static_assert(SWITCH_MAX_PORTS <= 256, "port numbers fit 8 bits of a tag");
+	return t ? t : UINT32_C(1) << 31; /* gen wrapped to a multiple of 2^24 */
+}
+
+/* Gives a frame from port `from` (its tag) to a host port's adapter (into
+ * lwIP, at once). */
+static int switch_host_deliver(struct eth_switch *sw, struct switch_port *pt, const uint8_t *f,
+			       size_t len, uint32_t from)
+{
+	int r = pt->up ? inproc_endpoint_send(pt->ep, f, len, from) : -ENOTCONN;
 
 	if (r == 0)
 		pt->batch = sw->host_batch = true;
@@ -81,14 +94,14 @@ static int switch_host_deliver(struct eth_switch *sw, struct switch_port *pt, co
 
 /* Queues a frame between two host ports: 1 (queued), or -ENOBUFS. */
 static int switch_defer(struct eth_switch *sw, const struct switch_port *pt, const uint8_t *f,
-			size_t len)
+			size_t len, uint32_t from)
 {
 	unsigned i;
 
 	if (!sw->idle_init || len > SWITCH_DEFER_FRAME || sw->defer_n == SWITCH_DEFER_SLOTS)
 		return -ENOBUFS;
 	i = (sw->defer_head + sw->defer_n++) % SWITCH_DEFER_SLOTS;
-	sw->defer[i] = (struct switch_deferred){ pt->idx, pt->gen, len };
+	sw->defer[i] = (struct switch_deferred){ pt->idx, pt->gen, from, len };
 	memcpy(sw->defer_data[i], f, len);
 	uv_idle_start(&sw->idle, switch_idle_cb); /* no-op when active */
 	return 1;
@@ -126,7 +139,8 @@ static void switch_idle_cb(uv_idle_t *h)
 		struct switch_deferred d = sw->defer[i];
 		struct switch_port *pt = &sw->ports[d.port];
 		bool same = pt->host && pt->gen == d.gen; /* not removed meanwhile */
-		int r = same ? switch_host_deliver(sw, pt, sw->defer_data[i], d.len) : -ENOTCONN;
+		int r = same ? switch_host_deliver(sw, pt, sw->defer_data[i], d.len, d.from) :
+			       -ENOTCONN;
 
 		sw->defer_head = (i + 1) % SWITCH_DEFER_SLOTS;
 		sw->defer_n--;
@@ -146,9 +160,9 @@ static void switch_send(struct eth_switch *sw, const struct switch_port *in,
 	int r = -ENOTCONN;
 
 	if (pt->host && in->host)
-		r = switch_defer(sw, pt, f, len); /* lwIP is on the stack: later */
+		r = switch_defer(sw, pt, f, len, switch_port_tag(in)); /* lwIP is on the stack */
 	else if (pt->host)
-		r = switch_host_deliver(sw, pt, f, len);
+		r = switch_host_deliver(sw, pt, f, len, switch_port_tag(in));
 	else if (pt->dev && pt->up)
 		r = device_send(pt->dev, f, len);
 	switch_count_tx(sw, pt, r);

@@ -129,6 +129,7 @@ struct switch_port {
 
 struct switch_deferred {
 	unsigned port, gen;
+	uint32_t from;               /* the sending port's tag */
 	size_t len;
 };
 

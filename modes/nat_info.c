@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/fdlimit.h"
 #include "dhcp/dhcp_server.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
@@ -174,6 +175,7 @@ json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config
 		"rx_dropped_no_memory", (json_int_t)c.rx_dropped_nomem,
 		"rx_dropped_oversize", (json_int_t)c.rx_dropped_oversize,
 		"dhcp_replies", (json_int_t)c.dhcp_sent));
+	json_object_set_new(o, "dhcp", nat_mode_info_dhcp(nic));
 	if (nic_tftp(nic)) {
 		struct tftp_service_counters tc;
 		char boot[TFTP_BOOT_FILE_MAX], efi[TFTP_BOOT_FILE_MAX];
@@ -196,6 +198,47 @@ json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config
 	return o;
 }
 
+json_t *nat_mode_info_dhcp(const struct nic *nic)
+{
+	struct dhcp_counters dc;
+
+	nic_get_dhcp_counters(nic, &dc);
+	return json_pack("{s:I, s:I, s:I}", "leases_per_port", (json_int_t)NIC_DHCP_PORT_LEASES,
+			 "refused_port_limit", (json_int_t)dc.port_limit,
+			 "pool_exhausted", (json_int_t)dc.pool_exhausted);
+}
+
+static int guest_to_json(void *opaque, const struct flow_guest_info *g)
+{
+	json_array_append_new(opaque, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"adapter", (json_int_t)g->nic, "port", (json_int_t)(g->port ? g->port & 0xff : 0),
+		"tcp", (json_int_t)g->active[FLOW_PROTO_TCP],
+		"udp", (json_int_t)g->active[FLOW_PROTO_UDP],
+		"icmp", (json_int_t)g->active[FLOW_PROTO_ICMP],
+		"connecting", (json_int_t)g->connecting, "refused", (json_int_t)g->refused));
+	return 0;
+}
+
+json_t *nat_mode_info_guests(void)
+{
+	json_t *arr = json_array();
+
+	nat_foreach_guest(guest_to_json, arr);
+	return arr;
+}
+
+json_t *nat_mode_info_descriptors(void)
+{
+	struct fdlimit_stats st;
+
+	fdlimit_get_stats(&st);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"limit", (json_int_t)st.limit, "hard_limit", (json_int_t)st.hard,
+		"limit_at_start", (json_int_t)st.initial, "reserve", (json_int_t)st.reserve,
+		"for_guests", (json_int_t)st.budget, "guests_use", (json_int_t)st.in_use,
+		"refused", (json_int_t)st.refused, "exhausted", (json_int_t)st.exhausted);
+}
+
 void nat_mode_info_globals(json_t *root)
 {
 	struct nat_counters nc;
@@ -205,15 +248,24 @@ void nat_mode_info_globals(json_t *root)
 	nat_get_counters(&nc);
 	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++)
 		json_object_set_new(fl, flow_proto_name((enum flow_proto)p), json_pack(
-			"{s:I, s:I, s:I, s:I}", "active", (json_int_t)nc.flows.active[p],
+			"{s:I, s:I, s:I, s:I, s:I, s:I}", "active", (json_int_t)nc.flows.active[p],
 			"max", (json_int_t)nc.flows.max[p],
+			"max_per_guest", (json_int_t)nc.flows.guest_max[p],
 			"opened", (json_int_t)nc.flows.inserted[p],
-			"refused_table_full", (json_int_t)nc.flows.refused_full[p]));
+			"refused_table_full", (json_int_t)nc.flows.refused_full[p],
+			"refused_guest_quota", (json_int_t)nc.flows.refused_guest[p]));
+	json_object_set_new(fl, "connecting_max_per_guest",
+			    json_integer((json_int_t)nc.flows.guest_connecting_max));
 	for (unsigned d = 0; d < NAT_DROP_COUNT; d++)
 		json_object_set_new(drops, nat_drop_name((enum nat_drop)d),
 				    json_integer((json_int_t)nc.drops[d]));
 	json_object_set_new(root, "flow_counters", fl);
 	json_object_set_new(root, "drops", drops);
+	json_object_set_new(root, "tcp_buffer", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"bytes", (json_int_t)nc.tcp_buffer.bytes, "max", (json_int_t)nc.tcp_buffer.max,
+		"peak", (json_int_t)nc.tcp_buffer.peak, "waiting", (json_int_t)nc.tcp_buffer.waiting,
+		"waits", (json_int_t)nc.tcp_buffer.waits, "trims", (json_int_t)nc.tcp_buffer.trims,
+		"guest_bytes", (json_int_t)nc.tcp_buffer.guest_bytes));
 	dns_get_counters(&dc);
 	json_object_set_new(root, "dns", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"queries", (json_int_t)dc.queries, "answered", (json_int_t)dc.answered,

@@ -22,5 +22,14 @@ struct nic *nat_mode_nic(void *state);
 /* showvminfo: one NAT adapter; the engine's and DNS proxy's counters. */
 json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config *n);
 void nat_mode_info_globals(json_t *root);
+/* The process's descriptors (base/fdlimit.h): limits, the guests' budget and
+ * its use, refusals and EMFILE/ENFILE failures. */
+json_t *nat_mode_info_descriptors(void);
+/* The guests with flows: adapter, switch port (0: the VM attached
+ * directly), flows per protocol, connects under way, refusals. */
+json_t *nat_mode_info_guests(void);
+struct nic;
+/* A NAT adapter's DHCP limits: leases per port, refusals, pool exhausted. */
+json_t *nat_mode_info_dhcp(const struct nic *nic);
 
 #endif

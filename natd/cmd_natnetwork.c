@@ -28,6 +28,7 @@
 #include "natd/config.h"
 #include "natd/natnet_leases.h"
 #include "natd/natnet_service.h"
+#include "natd/natnet_status.h"
 #include "natd/natnet_store.h"
 
 #define MAX_OPS 256
@@ -548,7 +549,7 @@ static void print_def(const char *home, const struct natnet_def *d)
 	char net[INET_ADDRSTRLEN + 4], t[PFRULE_TEXT_MAX], a1[INET_ADDRSTRLEN],
 	     a2[INET_ADDRSTRLEN];
 	struct natnet_addrs ad;
-	json_t *status = NULL, *leases;
+	json_t *status = NULL;
 	pid_t pid;
 	int r;
 
@@ -615,32 +616,7 @@ static void print_def(const char *home, const struct natnet_def *d)
 			printf("        %s\n", t);
 		}
 	}
-	leases = json_object_get(status, "leases");
-	if (json_array_size(leases)) {
-		size_t i;
-		json_t *l;
-
-		printf("DHCP leases\n");
-		json_array_foreach(leases, i, l)
-			printf("        %s %s%s%s\n",
-			       json_string_value(json_object_get(l, "ip")) ?: "?",
-			       json_string_value(json_object_get(l, "mac")) ?: "?",
-			       json_string_value(json_object_get(l, "hostname")) &&
-			       *json_string_value(json_object_get(l, "hostname")) ? " " : "",
-			       json_string_value(json_object_get(l, "hostname")) ?: "");
-		if (json_integer_value(json_object_get(status, "leases_total")) >
-		    (json_int_t)json_array_size(leases))
-			printf("        ... %lld in all\n", (long long)json_integer_value(
-			       json_object_get(status, "leases_total")));
-	}
-	if (json_array_size(json_object_get(status, "ipv6_guests"))) {
-		size_t i;
-		json_t *g;
-
-		printf("IPv6 guest addresses (most recently seen first)\n");
-		json_array_foreach(json_object_get(status, "ipv6_guests"), i, g)
-			printf("        %s\n", json_string_value(g) ?: "?");
-	}
+	natnet_status_print(status);
 	json_decref(status);
 	printf("\n");
 }

@@ -401,6 +401,8 @@ int cmd_vm_run_argv(int argc, char **argv, int *out_argc, char ***out_argv, char
 		return 0; /* config_parse_run says why */
 	config_default_home(home, sizeof(home));
 	rc = vm_store_load(&st, &vs, home, false, err, errlen);
+	if (rc == -EACCES)
+		return 0; /* NATD_HOME out of reach: run says so when it gets there */
 	if (rc < 0)
 		return rc;
 	i = vm_store_find(&vs, name);
@@ -468,6 +470,8 @@ int cmd_vm_bwgroups(const struct natd_config *cfg, struct bw_table *t, char *err
 	int rc, i;
 
 	rc = vm_store_load(&st, &vs, cfg->home, false, err, errlen);
+	if (rc == -EACCES) /* NATD_HOME out of reach: no stored groups */
+		return check_bwgroups(cfg, NULL, err, errlen);
 	if (rc < 0)
 		return rc;
 	i = vm_store_find(&vs, cfg->name);

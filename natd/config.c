@@ -14,6 +14,7 @@
 #include "natd/nictrace.h"
 #include "modes/nic_model.h"
 #include "modes/generic.h"
+#include "forwarders/nat.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -50,6 +51,7 @@ void config_init(struct natd_config *cfg)
 	cfg->max_flows[1] = 4096;
 	cfg->max_flows[2] = 256;
 	cfg->udp_timeout = 60;
+	cfg->max_tcp_buffer = NAT_TCP_BUFFER_DEFAULT;
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		struct nic_config *n = &cfg->nic[i];
 
@@ -87,6 +89,33 @@ bool config_name_valid(const char *s)
 		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
 			return false;
 	return true;
+}
+
+int config_parse_size(const char *s, size_t *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end && !end[1]) {
+		switch (*end) {
+		case 'k': case 'K': mul = 1ULL << 10; break;
+		case 'm': case 'M': mul = 1ULL << 20; break;
+		case 'g': case 'G': mul = 1ULL << 30; break;
+		default: return -EINVAL;
+		}
+	} else if (*end) {
+		return -EINVAL;
+	}
+	if (v > SIZE_MAX / mul)
+		return -EINVAL;
+	*out = (size_t)(v * mul);
+	return 0;
 }
 
 int config_parse_run(struct natd_config *cfg, int argc, char **argv,
@@ -140,6 +169,14 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 				return fail(err, errlen, "--%s: expected a number from 1 to 1000000, "
 					    "not '%s'", name, value);
 			cfg->max_flows[idx] = (unsigned)v;
+			continue;
+		}
+		if (!strcmp(name, "max-tcp-buffer")) {
+			if (config_parse_size(value, &cfg->max_tcp_buffer) < 0 ||
+			    cfg->max_tcp_buffer < CONFIG_TCP_BUFFER_MIN ||
+			    cfg->max_tcp_buffer > CONFIG_TCP_BUFFER_MAX)
+				return fail(err, errlen, "--max-tcp-buffer: expected a size from 1M "
+					    "to 64G (bytes, or with k, M or G), not '%s'", value);
 			continue;
 		}
 		if (!strcmp(name, "udp-timeout")) {

@@ -25,6 +25,8 @@ struct natd_config {
 	int verbosity;                /* 0 normal, 1 -v, 2 -vv; -1 -q */
 	unsigned max_flows[3];        /* TCP, UDP, ICMP flows per VM */
 	unsigned udp_timeout;         /* seconds a UDP flow may stay idle */
+	size_t max_tcp_buffer;        /* bytes of host data held for the guest's
+				       * TCP connections, all together */
 	struct nic_config nic[NATD_MAX_NICS]; /* nic[0] is adapter 1 */
 };
 
@@ -60,6 +62,13 @@ void config_default_home(char *out, size_t outlen);
 int config_parse_cidr(const char *s, struct in_addr *net, unsigned *prefixlen);
 /* Parses "aa:bb:cc:dd:ee:ff", "aa-bb-..." or VirtualBox's "AABBCCDDEEFF". */
 int config_parse_mac(const char *s, uint8_t mac[6]);
+
+/* A size in bytes: digits, optionally followed by k, M or G (binary:
+ * 1024, 1024^2, 1024^3). Returns 0 or -EINVAL (also on overflow). */
+int config_parse_size(const char *s, size_t *out);
+/* Bounds of --max-tcp-buffer. */
+#define CONFIG_TCP_BUFFER_MIN ((size_t)1 << 20)
+#define CONFIG_TCP_BUFFER_MAX ((size_t)64 << 30)
 
 /* The adapter number of a per-NIC option or controlvm subcommand: exactly
  * one digit 1..NATD_MAX_NICS ("1"; not "01", "9" or "4294967297"). */

@@ -3,7 +3,9 @@
  * ctl.c - the control socket of a running natd (its blocking client is
  * natd/ctl_client.c).
  *
- * The server listens on a libuv pipe ($NATD_HOME/run/VM.ctl, mode 0600),
+ * The server listens on $NATD_HOME/run/VM.ctl (mode 0600; the socket file
+ * and accepting, with a spare descriptor for when natd is at its descriptor
+ * limit, are natd/ctl_listen.c's), serves each connection on a libuv pipe,
  * checks each peer's credentials (SO_PEERCRED: natd's own user or root),
  * reads '\n'-terminated JSON requests into a bounded per-connection buffer,
  * dispatches them to synchronous handlers registered by the rest of natd and
@@ -12,8 +14,9 @@
  * ctl_call() (natd/ctl_client.h).
  *
  * Theory of operation: the server owns one listener and a list of
- * connections. Every live libuv handle is counted in s->handles; a handle
- * leaves the count only in its close_cb. A connection is freed in its
+ * connections. Every live libuv handle is counted in s->handles (the
+ * listener as one, until it reports it closed); a handle leaves the count
+ * only in its close_cb. A connection is freed in its
  * close_cb (pending writes are cancelled by libuv before that and free their
  * own requests); the server is freed when ctl_server_close() was called and
  * the count reaches zero. A handler may call ctl_server_close() itself: the
@@ -35,8 +38,6 @@
 #include "natd/ctl.h"
 #include "base/log.h"
 #include "natd/ctl_internal.h"
-
-#define CTL_BACKLOG 16
 
 struct ctl_cmd {
 	struct ctl_cmd *next;
@@ -64,11 +65,7 @@ struct ctl_write {
 
 struct ctl_server {
 	uv_loop_t *loop;
-	uv_pipe_t listener;
-	char *path;
-	dev_t dev;
-	ino_t ino;
-	bool bound;              /* the socket file is ours (dev/ino valid) */
+	struct ctl_listen *listener; /* the socket file, accepting (ctl_listen.c) */
 	bool closing;
 	unsigned handles;        /* handles not yet through close_cb */
 	struct ctl_cmd *cmds;
@@ -115,7 +112,6 @@ static void server_free(struct ctl_server *s)
 		s->cmds = c->next;
 		free(c);
 	}
-	free(s->path);
 	free(s);
 	if (closed)
 		closed(opaque);
@@ -127,9 +123,9 @@ static void server_handle_closed(struct ctl_server *s)
 		server_free(s);
 }
 
-static void listener_close_cb(uv_handle_t *h)
+static void listener_closed(void *opaque)
 {
-	server_handle_closed(h->data);
+	server_handle_closed(opaque);
 }
 
 static void conn_close_cb(uv_handle_t *h)
@@ -141,6 +137,7 @@ static void conn_close_cb(uv_handle_t *h)
 	if (c->next)
 		c->next->pprev = c->pprev;
 	free(c);
+	ctl_listen_conn_closed(s->closing ? NULL : s->listener);
 	server_handle_closed(s);
 }
 
@@ -150,18 +147,6 @@ static void conn_close(struct ctl_conn *c)
 		uv_close((uv_handle_t *)&c->pipe, conn_close_cb);
 }
 
-/* Removes the socket file if it is still the one we bound. */
-static void server_unlink(struct ctl_server *s)
-{
-	struct stat st;
-
-	if (!s->bound)
-		return;
-	s->bound = false;
-	if (lstat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
-		unlink(s->path);
-}
-
 void ctl_server_close(struct ctl_server *s, void (*closed)(void *opaque), void *opaque)
 {
 	if (!s || s->closing)
@@ -169,11 +154,10 @@ void ctl_server_close(struct ctl_server *s, void (*closed)(void *opaque), void *
 	s->closing = true;
 	s->closed = closed;
 	s->closed_opaque = opaque;
-	server_unlink(s);
 	for (struct ctl_conn *c = s->conns; c; c = c->next)
 		conn_close(c);
-	if (!uv_is_closing((uv_handle_t *)&s->listener))
-		uv_close((uv_handle_t *)&s->listener, listener_close_cb);
+	ctl_listen_close(s->listener, listener_closed, s);
+	s->listener = NULL;
 }
 
 /* --- server: one connection ---------------------------------------------- */
@@ -390,19 +374,17 @@ static bool peer_allowed(struct ctl_conn *c)
 	return false;
 }
 
-static void connection_cb(uv_stream_t *ls, int status)
+/* ctl_listen.c accepted a connection: fd is ours. */
+static void conn_accepted(void *opaque, int fd)
 {
-	struct ctl_server *s = ls->data;
+	struct ctl_server *s = opaque;
 	struct ctl_conn *c;
 	int r;
 
-	if (status < 0) {
-		log_warn("control socket: %s", uv_strerror(status));
-		return;
-	}
 	c = malloc(sizeof(*c));
 	if (!c) {
 		log_warn("control socket: out of memory");
+		close(fd);
 		return;
 	}
 	memset(c, 0, offsetof(struct ctl_conn, buf));
@@ -410,6 +392,7 @@ static void connection_cb(uv_stream_t *ls, int status)
 	r = uv_pipe_init(s->loop, &c->pipe, 0);
 	if (r < 0) {
 		free(c);
+		close(fd);
 		log_warn("control socket: %s", uv_strerror(r));
 		return;
 	}
@@ -420,9 +403,10 @@ static void connection_cb(uv_stream_t *ls, int status)
 		c->next->pprev = &c->next;
 	c->pprev = &s->conns;
 	s->conns = c;
-	r = uv_accept(ls, (uv_stream_t *)&c->pipe);
+	r = uv_pipe_open(&c->pipe, fd);
 	if (r < 0) {
-		log_warn("control socket: accept: %s", uv_strerror(r));
+		log_warn("control socket: %s", uv_strerror(r));
+		close(fd);
 		conn_close(c);
 		return;
 	}
@@ -439,152 +423,26 @@ static void connection_cb(uv_stream_t *ls, int status)
 
 /* --- server: start ------------------------------------------------------- */
 
-/*
- * Checks what is at path before binding: nothing (0), a stale socket nobody
- * listens on (removed, 0), or a live one / something else (error).
- */
-static int clear_stale(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sa;
-	struct stat st;
-	char vm[NAME_MAX + 1];
-	int probe, r, e;
-
-	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		e = errno;
-		errfmt(err, errlen, 0, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		errfmt(err, errlen, 0, "%s exists and is not a socket", path);
-		return -EEXIST;
-	}
-	r = ctl_fill_addr(path, &sa);
-	if (r < 0) {
-		errfmt(err, errlen, 0, "socket path too long: %s", path);
-		return r;
-	}
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (probe < 0) {
-		e = errno;
-		errfmt(err, errlen, 0, "socket: %s", strerror(e));
-		return -e;
-	}
-	r = connect(probe, (struct sockaddr *)&sa, sizeof(sa));
-	e = errno;
-	close(probe);
-	if (r == 0 || e == EAGAIN) {
-		ctl_vm_name_of(path, vm, sizeof(vm));
-		errfmt(err, errlen, 0, "another natd is running VM '%s' (%s)", vm, path);
-		return -EADDRINUSE;
-	}
-	if (e == ENOENT)
-		return 0;
-	if (e != ECONNREFUSED) {
-		errfmt(err, errlen, 0, "cannot probe %s: %s", path, strerror(e));
-		return -e;
-	}
-	log_info("removing stale control socket %s", path);
-	if (unlink(path) < 0 && errno != ENOENT) {
-		e = errno;
-		errfmt(err, errlen, 0, "cannot remove stale socket %s: %s", path, strerror(e));
-		return -e;
-	}
-	return 0;
-}
-
-/*
- * The socket is created and bound here rather than with uv_pipe_bind():
- * libuv unlinks a path bound through it when the handle closes, whoever owns
- * the file by then, and natd must only remove its own socket file.
- */
 int ctl_server_start(uv_loop_t *loop, const char *path, struct ctl_server **out,
 		     char *err, size_t errlen)
 {
-	struct ctl_server *s = NULL;
-	struct sockaddr_un sa;
-	struct stat st;
-	mode_t old_mask;
-	int fd = -1, r, e;
+	struct ctl_server *s = calloc(1, sizeof(*s));
+	int r;
 
 	*out = NULL;
-	if (ctl_fill_addr(path, &sa) < 0) {
-		errfmt(err, errlen, 0, "socket path too long: %s", path);
-		return -ENAMETOOLONG;
-	}
-	r = clear_stale(path, err, errlen);
-	if (r < 0)
-		return r;
-	s = calloc(1, sizeof(*s));
-	if (!s || !(s->path = strdup(path))) {
+	if (!s) {
 		errfmt(err, errlen, 0, "out of memory");
-		r = -ENOMEM;
-		goto fail;
+		return -ENOMEM;
 	}
 	s->loop = loop;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		r = -errno;
-		errfmt(err, errlen, 0, "socket: %s", strerror(-r));
-		goto fail;
-	}
-	/* The socket must never exist with a wider mode, even briefly. */
-	old_mask = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	e = errno;
-	umask(old_mask);
+	r = ctl_listen_start(loop, path, conn_accepted, s, &s->listener, err, errlen);
 	if (r < 0) {
-		r = -e;
-		errfmt(err, errlen, 0, "cannot bind %s: %s", path, strerror(e));
-		goto fail;
-	}
-	if (lstat(path, &st) < 0) {
-		r = -errno;
-		errfmt(err, errlen, 0, "%s: %s", path, strerror(-r));
-		unlink(path);
-		goto fail;
-	}
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
-	s->bound = true;
-	if (chmod(path, 0600) < 0 || listen(fd, CTL_BACKLOG) < 0) {
-		r = -errno;
-		errfmt(err, errlen, 0, "%s: %s", path, strerror(-r));
-		goto fail;
-	}
-	r = uv_pipe_init(loop, &s->listener, 0);
-	if (r < 0) {
-		errfmt(err, errlen, 0, "%s: %s", path, uv_strerror(r));
-		goto fail;
-	}
-	s->listener.data = s;
-	s->handles = 1;
-	r = uv_pipe_open(&s->listener, fd);
-	if (r == 0) {
-		fd = -1; /* the handle owns it now */
-		r = uv_listen((uv_stream_t *)&s->listener, CTL_BACKLOG, connection_cb);
-	}
-	if (r < 0) {
-		errfmt(err, errlen, 0, "cannot listen on %s: %s", path, uv_strerror(r));
-		if (fd >= 0)
-			close(fd);
-		/* Freed in the listener's close_cb when the caller's loop runs. */
-		ctl_server_close(s, NULL, NULL);
+		free(s);
 		return r;
 	}
+	s->handles = 1; /* the listener, until listener_closed() */
 	*out = s;
 	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (s) {
-		server_unlink(s);
-		free(s->path);
-		free(s);
-	}
-	return r;
 }
 
 int ctl_server_register(struct ctl_server *s, const char *command, ctl_handler fn,

@@ -58,6 +58,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
@@ -415,6 +416,7 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 		log_info("shared with group %ld (%s)", (long)isv.share_gid, dir);
 	log_info("starting internal network %s, pid %ld", name, (long)getpid());
 	signal(SIGPIPE, SIG_IGN);
+	fdlimit_raise();
 	signal(SIGHUP, SIG_IGN);
 	isv.loop = uv_default_loop();
 	isv.started_ms = uv_now(isv.loop);

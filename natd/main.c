@@ -33,6 +33,7 @@
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
@@ -199,6 +200,7 @@ static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errl
 	json_object_set_new(r, "nics", nics);
 	json_object_set_new(r, "bwgroups", bw_table_json(&app.bw));
 	nat_mode_info_globals(r);
+	json_object_set_new(r, "descriptors", nat_mode_info_descriptors());
 	return r;
 }
 
@@ -533,6 +535,19 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 }
 
 static int run_vm(int argc, char **argv, bool stored);
+/* The NAT engine with the limits of the command line, the flow limits
+ * lowered to the descriptors the guest may use (base/fdlimit.h). */
+static int app_nat_init(char *err, size_t errlen)
+{
+	struct nat_limits lim = {
+		.tcp_buffer_max = app.cfg.max_tcp_buffer,
+		.udp_timeout_s = app.cfg.udp_timeout,
+	};
+
+	memcpy(lim.max_flows, app.cfg.max_flows, sizeof(lim.max_flows));
+	nat_fit_descriptors(lim.max_flows, NAT_FD_RESERVE);
+	return nat_init(app.loop, &lim, err, errlen);
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -603,6 +618,7 @@ static int run_vm(int argc, char **argv, bool stored)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	fdlimit_raise();
 	app.loop = uv_default_loop();
 	rc = stack_init(app.loop);
 	if (rc < 0) {
@@ -617,8 +633,7 @@ static int run_vm(int argc, char **argv, bool stored)
 	else if (!app_needs_nat(cfg))
 		rc = 1; /* no NAT adapter: no NAT engine, no DNS proxy */
 	else
-		rc = nat_init(app.loop, app.cfg.max_flows, app.cfg.udp_timeout, err,
-				      sizeof(err));
+		rc = app_nat_init(err, sizeof(err));
 	if (rc < 0 && !app.stopping) {
 		log_err("cannot start the NAT engine: %s", err);
 		app_stop();

@@ -66,6 +66,8 @@
 #include "natd/lease_keeper.h"
 #include "natd/natnet_leases.h"
 #include "natd/uplink_port.h"
+#include "modes/nat_mode.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "forwarders/nic.h"
 #include "forwarders/nic6.h"
@@ -402,6 +404,11 @@ static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 	}
 	json_object_set_new(r, "leases_total", json_integer((json_int_t)svc_count_leases()));
 	json_object_set_new(r, "uplink", uplink_port_json(svc.sw, svc.def.uplink));
+	json_object_set_new(r, "descriptors", nat_mode_info_descriptors());
+	nat_mode_info_globals(r);
+	json_object_set_new(r, "guests", nat_mode_info_guests());
+	if (svc.nic)
+		json_object_set_new(r, "dhcp", nat_mode_info_dhcp(svc.nic));
 	json_object_set_new(r, "definition", natnet_def_to_json(&svc.def));
 	return r;
 }
@@ -475,10 +482,18 @@ static int svc_setup(char *err, size_t errlen)
 	char what[NATD_NAME_MAX + 16];
 	struct switch_config scfg;
 	uint8_t mac[6];
+	struct nat_limits lim = { .max_flows = { 16384, 4096, 256 }, .udp_timeout_s = 60 };
 	int rc;
 
 	svc.started_ms = stack_now_ms();
-	rc = nat_init(svc.loop, (const unsigned[]){ 16384, 4096, 256 }, 60, err, errlen);
+	/* The reserve also covers the switch's VM ports. */
+	nat_fit_descriptors(lim.max_flows, NAT_FD_RESERVE + SWITCH_MAX_PORTS);
+	/* Several VMs share the table: each may hold a share of it. */
+	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++)
+		lim.guest_flows[p] = lim.max_flows[p] / NAT_GUEST_SHARE ?
+				     lim.max_flows[p] / NAT_GUEST_SHARE : 1;
+	lim.guest_connecting = NAT_GUEST_CONNECTING;
+	rc = nat_init(svc.loop, &lim, err, errlen);
 	if (rc < 0)
 		return rc;
 	svc.nat_started = true;
@@ -562,6 +577,7 @@ static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	fdlimit_raise();
 	svc.loop = uv_default_loop();
 	rc = stack_init(svc.loop);
 	if (rc < 0) {

@@ -18,7 +18,7 @@
 #include "natd/config_internal.h"
 
 static const char *const global_opts[] = {
-	"max-tcp-flows", "max-udp-flows", "max-icmp-flows", "udp-timeout",
+	"max-tcp-flows", "max-udp-flows", "max-icmp-flows", "udp-timeout", "max-tcp-buffer",
 };
 
 /* --- definitions -------------------------------------------------------------- */

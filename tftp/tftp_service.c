@@ -33,6 +33,7 @@
 
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
+#include "base/fdlimit.h"
 #include "base/log.h"
 #include "stack/stack.h"
 #include "tftp/tftp_server.h"
@@ -148,6 +149,7 @@ static void xfer_close(struct tftp_transfer *t)
 	t->pcb = NULL;
 	tftp_xfer_free(t->x);
 	t->x = NULL;
+	fdlimit_give(); /* its file */
 	s->closing++;
 	uv_close((uv_handle_t *)&t->timer, xfer_closed);
 }
@@ -284,6 +286,7 @@ static void xfer_start(struct tftp_service *s, const struct tftp_request *r, int
 nomem:
 	if (fd >= 0)
 		close(fd);
+	fdlimit_give();
 	if (t && t->pcb)
 		udp_remove(t->pcb);
 	free(t);
@@ -327,10 +330,17 @@ static void svc_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_ad
 		svc_refuse(s, addr, port, &r, TFTP_EUNDEF, "too many transfers, try again later");
 		return;
 	}
+	/* The file's descriptor comes out of the guests' budget (fdlimit.h). */
+	if (!fdlimit_take()) {
+		svc_refuse(s, addr, port, &r, TFTP_EUNDEF, "too many open files, try again later");
+		return;
+	}
 	rc = tftp_path_normalize(r.filename, rel, sizeof(rel));
 	if (rc == 0)
 		rc = tftp_open_beneath(s->root, rel, &size);
 	if (rc < 0) {
+		fdlimit_give();
+		fdlimit_note(-rc, "tftp: open");
 		tftp_open_error(rc, &code, &msg);
 		svc_refuse(s, addr, port, &r, code, msg);
 		return;

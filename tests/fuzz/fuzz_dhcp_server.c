@@ -6,9 +6,10 @@
  * expiry and reclaiming are reached); the clock moves 7 s per input. Three
  * MACs (52:54:00:12:34:57..59) have fixed addresses, one outside the range,
  * and custom options replace the router and add others, one large enough
- * that full (PXE) replies leave some out. Replies are checked against the
- * API's promises, and no fixed address may be offered or leased to another
- * MAC.
+ * that full (PXE) replies leave some out. Each port may hold 4 offers and
+ * leases; an input comes from port 1 or 2, or from no known port, by its
+ * length (dhcp_server_input_port()). Replies are checked against the API's
+ * promises, and no fixed address may be offered or leased to another MAC.
  */
 #include "dhcp/dhcp_server.h"
 #include "base/log.h"
@@ -91,6 +92,7 @@ static struct dhcp_server *fuzz_server(void)
 	s = dhcp_server_new(&c);
 	if (!s)
 		abort();
+	dhcp_server_set_port_limit(s, 4);
 	return s;
 }
 
@@ -115,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	now += 7000;
-	rc = dhcp_server_input(s, data, size, now, out, sizeof(out), &dest);
+	rc = dhcp_server_input_port(s, size % 3 ? (uint32_t)(size % 3) : DHCP_PORT_ANY, data, size,
+				    now, out, sizeof(out), &dest);
 	if (rc > (int)sizeof(out) || (rc > 0 && rc < 300))
 		abort();
 	if (rc > 0 && (out[0] != 2 || memcmp(out + 4, data + 4, 4) != 0))

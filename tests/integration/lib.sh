@@ -177,11 +177,13 @@ guest_up() {
 
 # natd_start LOGNAME ARGS...: starts `natd run ARGS` in the background, logging
 # to $T/LOGNAME.log, and waits (10 s at most) until it says it is running.
-# Sets NATD_PID.
+# Sets NATD_PID. NATD_PREFIX, when set, is a command that execs natd (e.g.
+# "prlimit --nofile=128:128"), split on spaces.
 natd_start() {
 	local logname=$1
 	shift
-	"$NATD_BIN" run "$@" > "$T/$logname.log" 2>&1 &
+	# shellcheck disable=SC2086
+	${NATD_PREFIX:-} "$NATD_BIN" run "$@" > "$T/$logname.log" 2>&1 &
 	NATD_PID=$!
 	_natd_pids+=("$NATD_PID")
 	local i

@@ -2,6 +2,7 @@
 /* Unit tests for natd/config.c: option parsing, defaults, derived addresses. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,4 +464,29 @@ Test(config, other_modes_options_refused)
 	cr_assert_lt(run_args("--nic1", "generic", "--nicgenericdrv1", "VDE", "--nicproperty1",
 			      "network=/tmp/s", "--nicpromisc1", "deny", NULL), 0);
 	cr_assert(strstr(err, "--nicpromisc1: a generic adapter is on no switch"), "%s", err);
+}
+
+Test(config, max_tcp_buffer)
+{
+	size_t v;
+
+	cr_assert_eq(cfg.max_tcp_buffer, (size_t)64 << 20, "default 64 MiB");
+	cr_assert_eq(run_args("--max-tcp-buffer", "2M", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.max_tcp_buffer, (size_t)2 << 20);
+	cr_assert_eq(run_args("--max-tcp-buffer=1048576", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.max_tcp_buffer, (size_t)1 << 20);
+	cr_assert_eq(run_args("--max-tcp-buffer", "4g", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.max_tcp_buffer, (size_t)4 << 30);
+	for (const char *const *bad = (const char *const[]){ "512k", "65G", "", "-1", "2MB", "M",
+							      "1.5M", "99999999999999999999",
+							      "18014398509481984k", NULL };
+	     *bad; bad++) {
+		cr_assert_eq(run_args("--max-tcp-buffer", *bad, NULL), -EINVAL, "'%s' accepted", *bad);
+		cr_assert(strstr(err, "--max-tcp-buffer"), "%s", err);
+	}
+	cr_assert_eq(config_parse_size("7", &v), 0);
+	cr_assert_eq(v, 7);
+	cr_assert_eq(config_parse_size("3K", &v), 0);
+	cr_assert_eq(v, 3072);
+	cr_assert_eq(config_parse_size(" 3K", &v), -EINVAL);
 }

@@ -43,6 +43,7 @@ struct host {
 	struct device *dev;
 	int frames, up;
 	uint8_t last[64];
+	uint32_t last_port;   /* device_rx_port() during the last frame */
 	bool closed;
 };
 
@@ -62,6 +63,7 @@ static void host_frame(void *opaque, const uint8_t *f, size_t len)
 
 	h->frames++;
 	memcpy(h->last, f, len < sizeof(h->last) ? len : sizeof(h->last));
+	h->last_port = device_rx_port(h->dev);
 }
 
 static void host_link(void *opaque, bool up)
@@ -770,5 +772,42 @@ Test(switch_vms, vms_only_and_own_mac_after_aging)
 	close(a);
 	close(b);
 	close(c);
+	spin(30);
+}
+
+/* A host port's adapter knows which VM port each frame came from: a tag per
+ * port, a new one when the slot takes a new connection, 0 outside frames. */
+Test(switch, host_port_sees_the_sending_port)
+{
+	int a = vm_connect(), b = vm_connect();
+	uint32_t ta, tb, ta2;
+
+	spin(30);
+	vm_send(a, GW, MA, 1);
+	spin(30);
+	cr_assert_eq(T.nat.frames, 1);
+	ta = T.nat.last_port;
+	vm_send(b, GW, MB, 2);
+	spin(30);
+	cr_assert_eq(T.nat.frames, 2);
+	tb = T.nat.last_port;
+	cr_assert_neq(ta, 0);
+	cr_assert_neq(tb, 0);
+	cr_assert_neq(ta, tb);
+	vm_send(a, GW, MA, 3);
+	spin(30);
+	cr_assert_eq(T.nat.last_port, ta, "the same port, the same tag");
+	cr_assert_eq(device_rx_port(T.nat.dev), 0, "0 outside a delivery");
+	close(a);
+	spin(50);
+	a = vm_connect();
+	spin(30);
+	vm_send(a, GW, MA, 4);
+	spin(30);
+	ta2 = T.nat.last_port;
+	cr_assert_neq(ta2, ta, "a new connection is another sender, whatever its slot");
+	cr_assert_neq(ta2, tb);
+	close(a);
+	close(b);
 	spin(30);
 }

@@ -146,7 +146,7 @@
 
 /* tcp_write() without TCP_WRITE_FLAG_COPY references the caller's bytes; the
  * TCP proxy's are in reference-counted chunks, and this hook (patch 0007)
- * makes the pbuf that holds a reference (forwarders/fwd_tcp_data.c). */
+ * makes the pbuf that holds a reference (forwarders/fwd_tcp_buf.c). */
 #define LWIP_HOOK_TCP_WRITE_REF(data, len) natd_hook_tcp_write_ref(data, len)
 
 #define LWIP_RAND()                 (natd_lwip_rand())

@@ -2,7 +2,7 @@
 /*
  * natd_lwip_hooks.h - prototypes of the hooks natd's lwIP patch calls
  * (patches/README.md); included by lwIP's sources through LWIP_HOOK_FILENAME.
- * Implemented in forwarders/nat.c and forwarders/fwd_tcp_data.c.
+ * Implemented in forwarders/nat.c and forwarders/fwd_tcp_buf.c.
  */
 #ifndef NATD_LWIP_HOOKS_H
 #define NATD_LWIP_HOOKS_H

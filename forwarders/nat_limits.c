@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nat_limits.c - the NAT engine's limits against a guest that takes too
+ * much: the flow limits fitted to the descriptors the process may open
+ * (base/fdlimit.h), and flows refused by the table's or a guest's limits,
+ * counted and logged.
+ */
+#include "forwarders/nat.h"
+
+#include <errno.h>
+
+#include "base/fdlimit.h"
+#include "base/log.h"
+#include "forwarders/nat_internal.h"
+#include "forwarders/nic.h"
+
+void nat_fit_descriptors(unsigned max_flows[FLOW_PROTO_COUNT], unsigned reserve)
+{
+	unsigned budget = fdlimit_set_budget(reserve), was[FLOW_PROTO_COUNT];
+	struct fdlimit_stats st;
+	bool lowered = false;
+
+	fdlimit_get_stats(&st);
+	for (unsigned p = 0; p < FLOW_PROTO_COUNT; p++) {
+		was[p] = max_flows[p];
+		if (max_flows[p] > budget) {
+			max_flows[p] = budget ? budget : 1;
+			lowered = true;
+		}
+	}
+	if (lowered)
+		log_warn("descriptors: RLIMIT_NOFILE %llu, %u kept in reserve: guests may "
+			 "make natd open %u; flow limits lowered to that (TCP %u, UDP %u, ICMP %u; "
+			 "asked for %u, %u, %u)", (unsigned long long)st.limit, reserve, budget,
+			 max_flows[0], max_flows[1], max_flows[2], was[0], was[1], was[2]);
+	else
+		log_info("descriptors: RLIMIT_NOFILE %llu, %u kept in reserve: guests may make "
+			 "natd open %u", (unsigned long long)st.limit, reserve, budget);
+}
+
+void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err)
+{
+	static struct log_ratelimit rl = LOG_RATELIMIT_INIT;
+	uint32_t port = nic_rx_port(nic);
+	char r[64];
+
+	if (err == ENOSPC) {
+		nat.drops[NAT_DROP_FLOWS_FULL]++;
+	} else if (err == EDQUOT) {
+		nat.drops[NAT_DROP_GUEST_QUOTA]++;
+		if (port && port != NIC_PORT_NONE)
+			log_ratelimited(&rl, LOG_LVL_WARN, "nic%u: the VM on switch port %u is at its "
+					"share of %s flows or connects under way: a new flow to %s "
+					"refused", nic_adapter(nic), (unsigned)(port & 0xff),
+					flow_proto_name((enum flow_proto)k->proto),
+					flow_key_format_side(k, false, r, sizeof(r)));
+		else
+			log_ratelimited(&rl, LOG_LVL_WARN, "nic%u: the VM is at its share of %s "
+					"flows or connects under way: a new flow to %s refused",
+					nic_adapter(nic), flow_proto_name((enum flow_proto)k->proto),
+					flow_key_format_side(k, false, r, sizeof(r)));
+	}
+}
