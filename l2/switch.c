@@ -46,62 +46,14 @@
 #include "l2/fdb.h"
 #include "l2/switch_internal.h"
 
-#define SWITCH_DEFER_SLOTS 32
-#define SWITCH_DEFER_FRAME 2048 /* host ports' MTU is 1500 */
-
-struct switch_port {
-	struct eth_switch *sw;
-	unsigned idx;
-	bool host;                   /* a host port is registered in this slot */
-	struct device *dev;          /* VM port; NULL when free or closing */
-	struct inproc_endpoint *ep;  /* host port */
-	char ep_name[INPROC_NAME_MAX];
-	bool up;                     /* VM connected; host port's adapter attached */
-	bool closing;                /* device_close() called, close callback pending */
-	bool batch;                  /* host: frames given since its last batch_end */
-	unsigned gen;                /* bumped whenever the slot changes hands */
-	struct switch_port_info info;
-};
-
-struct switch_deferred {
-	unsigned port, gen;
-	size_t len;
-};
-
-struct eth_switch {
-	uv_loop_t *loop;
-	struct switch_config cfg;    /* sock_path and name: our copies */
-	char *path, *name;
-	struct switch_listener lst;
-	struct fdb *fdb;
-	struct switch_port ports[SWITCH_MAX_PORTS];
-	struct switch_pview views[SWITCH_MAX_PORTS];
-	unsigned hi;                 /* ports in use are below hi */
-	bool host_batch;             /* some host port's batch is set */
-	/* Frames from a host port to another, delivered from `idle`. */
-	uv_idle_t idle;
-	bool idle_init;
-	unsigned defer_head, defer_n;
-	struct switch_deferred defer[SWITCH_DEFER_SLOTS];
-	uint8_t defer_data[SWITCH_DEFER_SLOTS][SWITCH_DEFER_FRAME];
-	void (*observer)(void *opaque, const struct switch_port_info *p, bool gone);
-	void *observer_opaque;
-	struct switch_stats st;
-	unsigned pending;            /* handles and devices still closing */
-	bool closing;
-	void (*closed)(void *opaque);
-	void *closed_opaque;
-	struct log_ratelimit rl;
-};
-
-static void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone)
+void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone)
 {
 	if (sw->observer && !sw->closing)
 		sw->observer(sw->observer_opaque, &pt->info, gone);
 }
 
 /* A slot is taken (hi grows) or given back (hi may shrink). */
-static void switch_update_hi(struct eth_switch *sw)
+void switch_update_hi(struct eth_switch *sw)
 {
 	sw->hi = SWITCH_MAX_PORTS;
 	while (sw->hi > 0 && !sw->ports[sw->hi - 1].host && !sw->ports[sw->hi - 1].dev &&
@@ -208,7 +160,8 @@ static void switch_hello_in(struct eth_switch *sw, struct switch_port *pt, const
 	struct switch_port_info *i = &pt->info;
 	struct switch_hello h;
 	bool changed;
-	int r = pt->host ? -EINVAL : switch_hello_parse(f, len, sw->cfg.secret, &h);
+	int r = pt->host || pt->hostif ? -EINVAL
+				       : switch_hello_parse(f, len, sw->cfg.secret, &h);
 
 	if (r < 0) {
 		i->rx_dropped++;
@@ -284,7 +237,7 @@ static void switch_input(struct eth_switch *sw, struct switch_port *in, const ui
 			switch_send(sw, in, &sw->ports[p], f, len);
 }
 
-static void switch_port_frame(void *opaque, const uint8_t *frame, size_t len)
+void switch_port_frame(void *opaque, const uint8_t *frame, size_t len)
 {
 	struct switch_port *pt = opaque;
 
@@ -306,7 +259,7 @@ static struct switch_port *switch_host_find(struct eth_switch *sw, const char *n
 	return NULL;
 }
 
-static struct switch_port *switch_free_slot(struct eth_switch *sw)
+struct switch_port *switch_free_slot(struct eth_switch *sw)
 {
 	for (unsigned p = 0; p < SWITCH_MAX_PORTS; p++)
 		if (!sw->ports[p].host && !sw->ports[p].dev && !sw->ports[p].closing)
@@ -315,13 +268,13 @@ static struct switch_port *switch_free_slot(struct eth_switch *sw)
 }
 
 /* A slot changes hands: fresh info and view, nothing learnt. */
-static void switch_port_reset(struct switch_port *pt, bool host)
+void switch_port_reset(struct switch_port *pt, bool host)
 {
 	struct eth_switch *sw = pt->sw;
 
 	fdb_forget_port(sw->fdb, pt->idx);
 	pt->gen++;
-	pt->up = pt->batch = false;
+	pt->up = pt->batch = pt->hostif = false;
 	memset(&pt->info, 0, sizeof(pt->info));
 	pt->info.idx = pt->idx;
 	pt->info.host = host;
@@ -407,7 +360,7 @@ static void switch_maybe_free(struct eth_switch *sw)
 		closed(opaque);
 }
 
-static void switch_port_batch_end(void *opaque)
+void switch_port_batch_end(void *opaque)
 {
 	switch_host_batch_end(((struct switch_port *)opaque)->sw);
 }
@@ -579,8 +532,8 @@ void switch_get_stats(const struct eth_switch *sw, struct switch_stats *st)
 	st->refused += sw->lst.refused;
 	st->ports = st->host_ports = 0;
 	for (unsigned p = 0; p < sw->hi; p++) {
-		st->ports += sw->ports[p].dev && sw->ports[p].up;
-		st->host_ports += sw->ports[p].host;
+		st->ports += sw->ports[p].dev && sw->ports[p].up && !sw->ports[p].hostif;
+		st->host_ports += sw->ports[p].host || sw->ports[p].hostif;
 	}
 	st->fdb_entries = fdb_count(sw->fdb, uv_now(sw->loop));
 }

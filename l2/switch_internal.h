@@ -16,6 +16,9 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "devices/device.h"
+#include "devices/inproc.h"
+#include "l2/fdb.h"
 #include "l2/switch.h"
 
 /* Source addresses a port keeps as its own (most recent first out). */
@@ -25,6 +28,8 @@
 struct switch_pview {
 	bool live;                 /* a port that may receive frames now */
 	bool host;                 /* host port: deny, and pinned is its MAC */
+	bool all;                  /* a host port that gets every frame (the host's
+				    * interface while it is promiscuous) */
 	enum switch_policy policy; /* VM ports; host ports behave as deny */
 	bool pinned;               /* pinned_mac valid: the host port's MAC, the hello's MAC */
 	uint8_t pinned_mac[6];
@@ -64,7 +69,7 @@ void switch_pview_forget(struct switch_pview *v, const uint8_t mac[6]);
  *    is its own (switch_pview_owns());
  *  - then, known or not, copies to promiscuous VM ports: allow-all always;
  *    allow-vms when neither in nor dst's port (known, or the owner of dst)
- *    is a host port.
+ *    is a host port; and to host ports marked `all`.
  */
 unsigned switch_decide(const struct switch_pview *views, unsigned n, unsigned in,
 		       const uint8_t dst[6], int fdb_port, struct switch_portset *out,
@@ -101,5 +106,64 @@ int switch_listener_start(struct switch_listener *l, uv_loop_t *loop,
 /* Stops accepting, closes the socket and removes its file (when still
  * ours). Returns true when closed(&l->poll) will be called from the loop. */
 bool switch_listener_stop(struct switch_listener *l, uv_close_cb closed);
+
+/* --- the switch's state (switch.c; switch_hostif.c) ------------------------ */
+
+#define SWITCH_DEFER_SLOTS 32
+#define SWITCH_DEFER_FRAME 2048 /* host ports' MTU is 1500 */
+
+struct switch_port {
+	struct eth_switch *sw;
+	unsigned idx;
+	bool host;                   /* a host port is registered in this slot */
+	struct device *dev;          /* VM port or host interface; NULL when free or closing */
+	struct inproc_endpoint *ep;  /* host port */
+	char ep_name[INPROC_NAME_MAX];
+	bool up;                     /* VM connected; host port's adapter attached */
+	bool closing;                /* device_close() called, close callback pending */
+	bool batch;                  /* host: frames given since its last batch_end */
+	bool hostif;                 /* dev is the host's interface (switch_hostif.c) */
+	unsigned gen;                /* bumped whenever the slot changes hands */
+	struct switch_port_info info;
+};
+
+struct switch_deferred {
+	unsigned port, gen;
+	size_t len;
+};
+
+struct eth_switch {
+	uv_loop_t *loop;
+	struct switch_config cfg;    /* sock_path and name: our copies */
+	char *path, *name;
+	struct switch_listener lst;
+	struct fdb *fdb;
+	struct switch_port ports[SWITCH_MAX_PORTS];
+	struct switch_pview views[SWITCH_MAX_PORTS];
+	unsigned hi;                 /* ports in use are below hi */
+	bool host_batch;             /* some host port's batch is set */
+	/* Frames from a host port to another, delivered from `idle`. */
+	uv_idle_t idle;
+	bool idle_init;
+	unsigned defer_head, defer_n;
+	struct switch_deferred defer[SWITCH_DEFER_SLOTS];
+	uint8_t defer_data[SWITCH_DEFER_SLOTS][SWITCH_DEFER_FRAME];
+	void (*observer)(void *opaque, const struct switch_port_info *p, bool gone);
+	void *observer_opaque;
+	struct switch_stats st;
+	unsigned pending;            /* handles and devices still closing */
+	bool closing;
+	void (*closed)(void *opaque);
+	void *closed_opaque;
+	struct log_ratelimit rl;
+};
+
+/* What switch_hostif.c uses of switch.c. */
+void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone);
+void switch_update_hi(struct eth_switch *sw);
+struct switch_port *switch_free_slot(struct eth_switch *sw);
+void switch_port_reset(struct switch_port *pt, bool host);
+void switch_port_frame(void *opaque, const uint8_t *frame, size_t len);
+void switch_port_batch_end(void *opaque);
 
 #endif
