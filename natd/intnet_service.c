@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * intnet_service.c - an internal network's switch daemon and the calls that
- * start and ask it (see intnet_service.h).
+ * intnet_service.c - the switch daemon of an internal network or a host-only
+ * interface and the calls that start and ask it (see intnet_service.h).
  *
  * Theory of operation
  * -------------------
@@ -25,6 +25,13 @@
  * daemon runs it as a host port of the switch (natd/dhcpsrv_port.h), with
  * lwIP on its loop; `natd dhcpserver start|stop|restart` reach it through
  * the control socket.
+ *
+ * The same daemon serves a host-only interface (`natd hostonly-switch IF`,
+ * files under $NATD_HOME/run/hostonly/): its switch has one more port, the
+ * host's interface itself (natd/hostonly_port.h), and its DHCP server is
+ * the one of "HostInterfaceNetworking-IF". It too starts with the first VM
+ * and exits after the last one: the interface stays on the host, without
+ * carrier meanwhile.
  *
  * Shutdown, on SIGTERM or when idle: control socket, DHCP server, switch
  * (ports, socket file), lwIP, timers and signals; the pid file is removed
@@ -51,6 +58,7 @@
 #include "natd/ctl_client.h"
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_port.h"
+#include "natd/hostonly_port.h"
 #include "natd/natnet_store.h"
 #include "stack/stack.h"
 
@@ -58,20 +66,37 @@
 #define INTNET_CTL_TIMEOUT_MS   5000
 #define INTNET_IDLE_CHECKS      3     /* seconds without a VM before exiting */
 
-int intnet_run_path(const char *home, const char *name, const char *suffix, char *out,
-		    size_t outlen)
+/* What differs between the daemons of the two kinds. */
+static const struct switchd_desc {
+	const char *dir;      /* under run/ */
+	const char *command;  /* natd's internal command that runs it */
+	const char *what;     /* for messages: "internal network lab" */
+} switchd_descs[] = {
+	[SWITCHD_INTNET] = { "intnet", "intnet-switch", "internal network" },
+	[SWITCHD_HOSTONLY] = { "hostonly", "hostonly-switch", "host-only interface" },
+};
+
+int switchd_run_path(enum switchd_kind k, const char *home, const char *name,
+		     const char *suffix, char *out, size_t outlen)
 {
+	const char *dir = switchd_descs[k].dir;
 	int n;
 
 	if (strlen(home) > PATH_MAX - 100 || (name && strlen(name) >= NATD_NAME_MAX) ||
 	    (suffix && strlen(suffix) > 8))
 		return -ENAMETOOLONG;
 	if (name)
-		n = snprintf(out, outlen, "%.*s/run/intnet/%.63s.%.8s", PATH_MAX - 100, home,
+		n = snprintf(out, outlen, "%.*s/run/%s/%.63s.%.8s", PATH_MAX - 100, home, dir,
 			     name, suffix);
 	else
-		n = snprintf(out, outlen, "%.*s/run/intnet", PATH_MAX - 100, home);
+		n = snprintf(out, outlen, "%.*s/run/%s", PATH_MAX - 100, home, dir);
 	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+}
+
+int intnet_run_path(const char *home, const char *name, const char *suffix, char *out,
+		    size_t outlen)
+{
+	return switchd_run_path(SWITCHD_INTNET, home, name, suffix, out, outlen);
 }
 
 /* ===================================================================== */
@@ -80,8 +105,11 @@ int intnet_run_path(const char *home, const char *name, const char *suffix, char
 
 static struct {
 	uv_loop_t *loop;
+	enum switchd_kind kind;
+	const struct switchd_desc *desc;
 	const char *home, *name;
 	struct eth_switch *sw;
+	struct hostonly_port *hostif; /* host-only: the host's interface */
 	struct ctl_server *ctl;
 	uv_signal_t sig_int, sig_term;
 	uv_timer_t idle;
@@ -122,6 +150,10 @@ static void isv_dhcp_closed_stop(void *opaque)
 {
 	(void)opaque;
 	isv.dhcp_closing = false;
+	if (isv.hostif) {
+		hostonly_port_stop(isv.hostif);
+		isv.hostif = NULL;
+	}
 	if (isv.sw)
 		switch_close(isv.sw, isv_switch_closed, NULL);
 	else
@@ -155,27 +187,32 @@ static void isv_stop(void)
  * enabled. 0 (also when there is none), or -errno with err. */
 static int isv_dhcp_start(char *err, size_t errlen)
 {
+	enum dhcpsrv_kind kind = isv.kind == SWITCHD_HOSTONLY ? DHCPSRV_KIND_INTERFACE
+							      : DHCPSRV_KIND_NETWORK;
 	struct natnet_store st;
 	struct dhcpsrv_store ds;
-	struct dhcpsrv_def d;
+	struct dhcpsrv_def d, which;
 	int i, rc;
 
 	if (isv.dhcp || isv.dhcp_closing || isv.stopping)
 		return 0;
+	if (dhcpsrv_def_init(&which, kind, isv.name, err, errlen) < 0)
+		return -EINVAL;
 	rc = dhcpsrv_store_load(&st, &ds, isv.home, false, err, errlen);
 	if (rc < 0)
 		return rc;
-	i = dhcpsrv_store_find(&ds, isv.name);
+	i = dhcpsrv_store_find(&ds, which.network);
 	if (i >= 0)
 		d = ds.defs[i];
 	dhcpsrv_store_release(&st, &ds);
-	if (i < 0 || d.kind != DHCPSRV_KIND_NETWORK) {
+	if (i < 0 || d.kind != kind) {
 		log_info("no DHCP server defined for this network");
 		return 0;
 	}
 	if (!d.enabled) {
-		log_info("its DHCP server is disabled (natd dhcpserver modify --network=%s "
-			 "--enable)", isv.name);
+		log_info("its DHCP server is disabled (natd dhcpserver modify --%s=%s "
+			 "--enable)", kind == DHCPSRV_KIND_INTERFACE ? "interface" : "network",
+			 isv.name);
 		return 0;
 	}
 	if (!isv.stack_started) {
@@ -280,8 +317,8 @@ static int isv_port_json(void *opaque, const struct switch_port_info *p)
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0],
 			 p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
 	json_array_append_new(opaque, json_pack(
-		"{s:I, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-		"port", (json_int_t)p->idx, "host", p->host, "vm", p->vm,
+		"{s:I, s:b, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+		"port", (json_int_t)p->idx, "host", p->host, "hostif", p->hostif, "vm", p->vm,
 		"adapter", (json_int_t)p->adapter, "mac", mac,
 		"promisc", switch_policy_name(p->policy), "pid", (json_int_t)p->pid,
 		"rx_frames", (json_int_t)p->rx_frames, "tx_frames", (json_int_t)p->tx_frames,
@@ -310,7 +347,18 @@ static json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 		      "frames_dropped", (json_int_t)ss.dropped);
 	json_object_set_new(r, "ports", ports);
 	json_object_set_new(r, "dhcp", isv.dhcp ? dhcpsrv_port_json(isv.dhcp) : json_null());
+	if (isv.hostif)
+		json_object_set_new(r, "hostif", hostonly_port_json(isv.hostif));
 	return r;
+}
+
+/* The host-only interface went away under us (ip link del): VMs find the
+ * switch again, and the interface is recreated, when they retry. */
+static void isv_hostif_gone(void *opaque)
+{
+	(void)opaque;
+	log_warn("the host's interface %s was deleted: stopping", isv.name);
+	isv_stop();
 }
 
 static int isv_setup(char *err, size_t errlen)
@@ -319,18 +367,24 @@ static int isv_setup(char *err, size_t errlen)
 	char sock[PATH_MAX], ctl[PATH_MAX], key[PATH_MAX], what[NATD_NAME_MAX + 24];
 	int rc;
 
-	intnet_run_path(isv.home, isv.name, "key", key, sizeof(key));
+	switchd_run_path(isv.kind, isv.home, isv.name, "key", key, sizeof(key));
 	rc = daemon_new_secret(key, sc.secret, sizeof(sc.secret), err, errlen);
 	if (rc < 0)
 		return rc;
-	intnet_run_path(isv.home, isv.name, "sock", sock, sizeof(sock));
-	snprintf(what, sizeof(what), "internal network %s", isv.name);
+	switchd_run_path(isv.kind, isv.home, isv.name, "sock", sock, sizeof(sock));
+	snprintf(what, sizeof(what), "%s %s", isv.desc->what, isv.name);
 	sc.sock_path = sock;
 	sc.name = what;
 	rc = switch_start(isv.loop, &sc, &isv.sw, err, errlen);
 	if (rc < 0)
 		return rc;
-	intnet_run_path(isv.home, isv.name, "ctl", ctl, sizeof(ctl));
+	if (isv.kind == SWITCHD_HOSTONLY) {
+		rc = hostonly_port_start(isv.loop, isv.sw, isv.name, isv_hostif_gone, NULL,
+					 &isv.hostif, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	switchd_run_path(isv.kind, isv.home, isv.name, "ctl", ctl, sizeof(ctl));
 	rc = ctl_server_start(isv.loop, ctl, &isv.ctl, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -344,17 +398,19 @@ static int isv_setup(char *err, size_t errlen)
 	return 0;
 }
 
-static int isv_main(const char *home, const char *name, int ready_fd)
+static int isv_main(enum switchd_kind kind, const char *home, const char *name, int ready_fd)
 {
 	char err[512];
 	int rc;
 
 	memset(&isv, 0, sizeof(isv));
+	isv.kind = kind;
+	isv.desc = &switchd_descs[kind];
 	isv.home = home;
 	isv.name = name;
 	isv.pid_fd = -1;
 	log_set_prefix(name);
-	intnet_run_path(home, name, "pid", isv.pid_path, sizeof(isv.pid_path));
+	switchd_run_path(kind, home, name, "pid", isv.pid_path, sizeof(isv.pid_path));
 	rc = daemon_lock_pid(isv.pid_path, &isv.pid_fd, err, sizeof(err));
 	if (rc == -EBUSY) {
 		daemon_ready(&ready_fd); /* another daemon serves the network */
@@ -364,7 +420,7 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 		daemon_report(ready_fd, "error: %s", err);
 		return 1;
 	}
-	log_info("starting internal network %s, pid %ld", name, (long)getpid());
+	log_info("starting %s %s, pid %ld", isv.desc->what, name, (long)getpid());
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	isv.loop = uv_default_loop();
@@ -381,7 +437,7 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 		daemon_report(ready_fd, "error: %s", err[0] ? err : strerror(-rc));
 		isv_stop();
 	} else {
-		log_info("running: switch %s/run/intnet/%s.sock", home, name);
+		log_info("running: switch %s/run/%s/%s.sock", home, isv.desc->dir, name);
 		daemon_ready(&ready_fd);
 	}
 	uv_run(isv.loop, UV_RUN_DEFAULT);
@@ -391,20 +447,26 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 	return rc < 0 ? 1 : 0;
 }
 
-int intnet_service_main_cmd(int argc, char **argv)
+int switchd_main_cmd(enum switchd_kind k, int argc, char **argv)
 {
+	const struct switchd_desc *desc = &switchd_descs[k];
 	char home[PATH_MAX];
 	int ready_fd = -1;
 
 	if (argc < 2 || argc > 3 || !config_name_valid(argv[1])) {
-		fprintf(stderr, "natd intnet-switch: internal command of natd run's intnet "
-			"mode: natd intnet-switch NAME [READY_FD]\n");
+		fprintf(stderr, "natd %s: internal command of natd run's %s mode: natd %s "
+			"NAME [READY_FD]\n", desc->command, desc->dir, desc->command);
 		return 2;
 	}
 	if (argc == 3)
 		ready_fd = atoi(argv[2]);
 	config_default_home(home, sizeof(home));
-	return isv_main(home, argv[1], ready_fd);
+	return isv_main(k, home, argv[1], ready_fd);
+}
+
+int intnet_service_main_cmd(int argc, char **argv)
+{
+	return switchd_main_cmd(SWITCHD_INTNET, argc, argv);
 }
 
 /* ===================================================================== */
@@ -412,6 +474,7 @@ int intnet_service_main_cmd(int argc, char **argv)
 /* ===================================================================== */
 
 struct isv_exec_args {
+	enum switchd_kind kind;
 	const char *name;
 };
 
@@ -430,7 +493,7 @@ static int isv_exec(void *arg, int ready_fd)
 	self[n] = '\0';
 	snprintf(fd, sizeof(fd), "%d", ready_fd);
 	fcntl(ready_fd, F_SETFD, 0); /* the pipe crosses exec */
-	execl(self, "natd", "intnet-switch", a->name, fd, (char *)NULL);
+	execl(self, "natd", switchd_descs[a->kind].command, a->name, fd, (char *)NULL);
 	daemon_report(ready_fd, "error: exec %s: %s", self, strerror(errno));
 	return 1;
 }
@@ -459,64 +522,83 @@ static int isv_wait_listening(const char *sock, int timeout_ms, int *why)
 	return -ETIMEDOUT;
 }
 
-int intnet_service_ensure(const char *home, const char *name, char *err, size_t errlen)
+int switchd_ensure(enum switchd_kind k, const char *home, const char *name, char *err,
+		   size_t errlen)
 {
+	const char *what = switchd_descs[k].what;
 	char dir[PATH_MAX], sock[PATH_MAX], pid[PATH_MAX], log[PATH_MAX];
 	struct sockaddr_un sa;
 	struct stat st;
 	int rc, why = 0;
 
-	if (intnet_run_path(home, NULL, NULL, dir, sizeof(dir)) < 0 ||
-	    intnet_run_path(home, name, "sock", sock, sizeof(sock)) < 0 ||
+	if (switchd_run_path(k, home, NULL, NULL, dir, sizeof(dir)) < 0 ||
+	    switchd_run_path(k, home, name, "sock", sock, sizeof(sock)) < 0 ||
 	    strlen(sock) >= sizeof(sa.sun_path))
-		return errfmt(err, errlen, -ENAMETOOLONG, "the internal network's socket path "
-			      "under NATD_HOME is longer than a UNIX socket path may be (%zu "
-			      "bytes): use a shorter NATD_HOME or name", sizeof(sa.sun_path) - 1);
+		return errfmt(err, errlen, -ENAMETOOLONG, "the %s's socket path under NATD_HOME "
+			      "is longer than a UNIX socket path may be (%zu bytes): use a shorter "
+			      "NATD_HOME or name", what, sizeof(sa.sun_path) - 1);
 	rc = natnet_mkdir_p(dir);
 	if (rc < 0)
 		return errfmt(err, errlen, rc, "cannot create %s: %s", dir, strerror(-rc));
 	if (stat(dir, &st) == 0 && st.st_uid != geteuid() && geteuid() != 0)
-		return errfmt(err, errlen, -EPERM, "%s belongs to uid %ld, not to you: internal "
-			      "networks are shared by one user's VMs only", dir,
-			      (long)st.st_uid);
-	intnet_run_path(home, name, "pid", pid, sizeof(pid));
+		return errfmt(err, errlen, -EPERM, "%s belongs to uid %ld, not to you: %ss "
+			      "are shared by one user's VMs only", dir, (long)st.st_uid, what);
+	switchd_run_path(k, home, name, "pid", pid, sizeof(pid));
 	if (daemon_running(pid, NULL) != 1) {
-		struct isv_exec_args a = { name };
+		struct isv_exec_args a = { k, name };
 
-		intnet_run_path(home, name, "log", log, sizeof(log));
+		switchd_run_path(k, home, name, "log", log, sizeof(log));
 		rc = daemon_spawn(log, isv_exec, &a, INTNET_READY_TIMEOUT_MS, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
 	rc = isv_wait_listening(sock, INTNET_READY_TIMEOUT_MS, &why);
 	if (rc == -EACCES || rc == -EPERM)
-		return errfmt(err, errlen, rc, "internal network '%s': %s: permission denied "
-			      "(it belongs to another user)", name, sock);
+		return errfmt(err, errlen, rc, "%s '%s': %s: permission denied (it belongs to "
+			      "another user)", what, name, sock);
 	if (rc < 0)
-		return errfmt(err, errlen, rc, "internal network '%s': its switch %s does not "
-			      "answer: %s", name, sock, strerror(why ? why : -rc));
+		return errfmt(err, errlen, rc, "%s '%s': its switch %s does not answer: %s",
+			      what, name, sock, strerror(why ? why : -rc));
 	return 0;
+}
+
+int intnet_service_ensure(const char *home, const char *name, char *err, size_t errlen)
+{
+	return switchd_ensure(SWITCHD_INTNET, home, name, err, errlen);
+}
+
+int switchd_read_secret(enum switchd_kind k, const char *home, const char *name,
+			uint8_t secret[SWITCH_SECRET_LEN], char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+
+	if (switchd_run_path(k, home, name, "key", path, sizeof(path)) < 0)
+		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
+	return daemon_read_secret(path, secret, SWITCH_SECRET_LEN, err, errlen);
 }
 
 int intnet_read_secret(const char *home, const char *name, uint8_t secret[SWITCH_SECRET_LEN],
 		       char *err, size_t errlen)
 {
+	return switchd_read_secret(SWITCHD_INTNET, home, name, secret, err, errlen);
+}
+
+int switchd_status(enum switchd_kind k, const char *home, const char *name, json_t **out,
+		   char *err, size_t errlen)
+{
 	char path[PATH_MAX];
 
-	if (intnet_run_path(home, name, "key", path, sizeof(path)) < 0)
+	if (switchd_run_path(k, home, name, "pid", path, sizeof(path)) < 0)
 		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	return daemon_read_secret(path, secret, SWITCH_SECRET_LEN, err, errlen);
+	if (daemon_running(path, NULL) != 1)
+		return errfmt(err, errlen, -ESRCH, "%s '%s' has no VMs", switchd_descs[k].what,
+			      name);
+	switchd_run_path(k, home, name, "ctl", path, sizeof(path));
+	return ctl_call(path, "status", NULL, INTNET_CTL_TIMEOUT_MS, out, err, errlen);
 }
 
 int intnet_service_status(const char *home, const char *name, json_t **out, char *err,
 			  size_t errlen)
 {
-	char path[PATH_MAX];
-
-	if (intnet_run_path(home, name, "pid", path, sizeof(path)) < 0)
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	if (daemon_running(path, NULL) != 1)
-		return errfmt(err, errlen, -ESRCH, "internal network '%s' has no VMs", name);
-	intnet_run_path(home, name, "ctl", path, sizeof(path));
-	return ctl_call(path, "status", NULL, INTNET_CTL_TIMEOUT_MS, out, err, errlen);
+	return switchd_status(SWITCHD_INTNET, home, name, out, err, errlen);
 }
