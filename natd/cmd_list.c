@@ -3,8 +3,7 @@
  * cmd_list.c - `natd list KIND`, in VBoxManage list's words and layouts.
  *
  * Each kind is one entry of kinds[] (name, one line for --help, the
- * function that prints it); `list hostonlyifs` joins the table when its
- * mode exists. Listing reads natd.json without its lock
+ * function that prints it). Listing reads natd.json without its lock
  * (writers replace it atomically) and changes nothing.
  */
 #include "natd/cmd_list.h"
@@ -19,6 +18,7 @@
 #include "base/bytes.h"
 #include "natd/config.h"
 #include "natd/daemon.h"
+#include "natd/cmd_hostonlyif.h"
 #include "natd/dhcpsrv_store.h"
 #include "natd/intnet_service.h"
 
@@ -152,6 +152,8 @@ static const struct list_kind {
 	  list_dhcpservers },
 	{ "intnets", "internal networks that exist now (a VM is on them) and their ports",
 	  list_intnets },
+	{ "hostonlyifs", "host-only interfaces: addresses, MAC, status, DHCP server, VMs",
+	  hostonlyif_list },
 };
 
 static void known_kinds(FILE *out, const char *sep)

@@ -22,6 +22,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "devices/hostif.h"
+
 void config_default_home(char *out, size_t outlen)
 {
 	const char *env = getenv("NATD_HOME");
@@ -277,7 +279,8 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 	case NIC_MODE_NAT:
 		if (n->promisc_set)
 			return fail(err, errlen, "--nicpromisc%u: a %s adapter is on no switch; "
-				    "promiscuous policies apply to natnetwork and intnet adapters",
+				    "promiscuous policies apply to natnetwork, intnet and hostonly "
+				    "adapters",
 				    x, adapter_mode_name(n->mode));
 		break;
 	case NIC_MODE_INTNET:
@@ -286,6 +289,18 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 				    "name (letters, digits, '.', '_', '-')", x, n->intnet);
 		if (n->nat.n_natpf || n->nat.natnet_set)
 			return fail(err, errlen, "--%s%u: an internal network has no NAT (no "
+				    "router, no port forwarding)", n->nat.n_natpf ? "natpf" : "natnet",
+				    x);
+		break;
+	case NIC_MODE_HOSTONLY:
+		if (!n->hostonly_adapter[0])
+			return fail(err, errlen, "--nic%u hostonly needs --hostonlyadapter%u "
+				    "vboxnetN (natd list hostonlyifs shows the interfaces)", x, x);
+		if (hostif_name_check(n->hostonly_adapter) < 0)
+			return fail(err, errlen, "--hostonlyadapter%u: '%s' is not an interface "
+				    "name", x, n->hostonly_adapter);
+		if (n->nat.n_natpf || n->nat.natnet_set)
+			return fail(err, errlen, "--%s%u: a host-only network has no NAT (no "
 				    "router, no port forwarding)", n->nat.n_natpf ? "natpf" : "natnet",
 				    x);
 		break;
@@ -307,7 +322,8 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		break;
 	default:
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
-			    "(supported: nat, natnetwork, intnet, null, none)", x, adapter_mode_name(n->mode));
+			    "(supported: nat, natnetwork, intnet, hostonly, null, none)", x,
+			    adapter_mode_name(n->mode));
 	}
 	/* Every option given must work: settings of another mode are refused. */
 	if (n->mode != NIC_MODE_NAT && n->nat_opt[0])
@@ -317,12 +333,13 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		return fail(err, errlen, "--nat-network%u: only with --nic%u natnetwork", x, x);
 	if (n->mode != NIC_MODE_INTNET && n->intnet[0])
 		return fail(err, errlen, "--intnet%u: only with --nic%u intnet", x, x);
-	if (n->bridge_adapter[0] || n->hostonly_adapter[0] || n->generic_drv[0] || n->n_props)
+	if (n->mode != NIC_MODE_HOSTONLY && n->hostonly_adapter[0])
+		return fail(err, errlen, "--hostonlyadapter%u: only with --nic%u hostonly", x, x);
+	if (n->bridge_adapter[0] || n->generic_drv[0] || n->n_props)
 		return fail(err, errlen, "--%s%u: %s adapters are not supported yet",
-			    n->bridge_adapter[0] ? "bridgeadapter" : n->hostonly_adapter[0] ?
-			    "hostonlyadapter" : n->generic_drv[0] ? "nicgenericdrv" : "nicproperty",
-			    x, n->bridge_adapter[0] ? "bridged" : n->hostonly_adapter[0] ?
-			    "host-only" : "generic");
+			    n->bridge_adapter[0] ? "bridgeadapter" : n->generic_drv[0] ?
+			    "nicgenericdrv" : "nicproperty", x, n->bridge_adapter[0] ? "bridged" :
+			    "generic");
 	for (unsigned j = 0; j < n->nat.n_natpf; j++) {
 		char why[384];
 
