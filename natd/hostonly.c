@@ -28,36 +28,56 @@ static bool same6(const struct hostonly_def *a, const struct hostonly_def *b)
 	       !memcmp(&a->ip6, &b->ip6, sizeof(a->ip6));
 }
 
-/* Adds (add) or removes d's addresses; only those not shared with keep. */
-static int addrs(const struct hostonly_def *d, const struct hostonly_def *keep, bool add,
-		 char *err, size_t errlen)
+static int set4(const struct hostonly_def *d, bool add, char *err, size_t errlen)
 {
-	int rc = 0;
-
-	if (!same4(d, keep))
-		rc = hostif_addr4(d->name, add, d->ip, hostonly_prefixlen(d), err, errlen);
-	if (rc == 0 && d->has_ip6 && !same6(d, keep)) {
-		rc = hostif_addr6(d->name, add, &d->ip6, d->prefixlen6, err, errlen);
-		if (rc < 0 && add && !same4(d, keep)) {
-			char why[256];
-
-			hostif_addr4(d->name, false, d->ip, hostonly_prefixlen(d), why, sizeof(why));
-		}
-	}
-	return rc;
+	return hostif_addr4(d->name, add, d->ip, hostonly_prefixlen(d), err, errlen);
 }
 
+static int set6(const struct hostonly_def *d, bool add, char *err, size_t errlen)
+{
+	return d->has_ip6 ? hostif_addr6(d->name, add, &d->ip6, d->prefixlen6, err, errlen) : 0;
+}
+
+/*
+ * IPv4: a second address in the subnet of the first is a "secondary" one,
+ * which the kernel deletes with the primary (promote_secondaries off, the
+ * default). So within one subnet the old address goes first and the new
+ * one follows; between subnets the new one comes first.
+ */
 int hostonly_apply(const struct hostonly_def *from, const struct hostonly_def *to, char *err,
 		   size_t errlen)
 {
+	bool do4 = !same4(from, to), do6 = to->has_ip6 && !same6(from, to);
+	bool swap4 = do4 && from && hostonly_prefixlen(from) == hostonly_prefixlen(to) &&
+		     (from->ip.s_addr & from->netmask.s_addr) ==
+		     (to->ip.s_addr & to->netmask.s_addr);
+	bool old6 = from && from->has_ip6 && !same6(from, to);
 	char why[256];
-	int rc = addrs(to, from, true, err, errlen);
+	int rc = 0;
 
-	if (rc < 0 || !from)
+	if (swap4 && (rc = set4(from, false, err, errlen)) < 0)
 		return rc;
-	rc = addrs(from, to, false, err, errlen);
-	if (rc < 0)
-		addrs(to, from, false, why, sizeof(why)); /* back to from's */
+	if (do4 && (rc = set4(to, true, err, errlen)) < 0)
+		goto undo_swap;
+	if (do6 && (rc = set6(to, true, err, errlen)) < 0)
+		goto undo4;
+	if (do4 && from && !swap4 && (rc = set4(from, false, err, errlen)) < 0)
+		goto undo6;
+	if (old6 && (rc = set6(from, false, err, errlen)) < 0)
+		goto undo_old4;
+	return 0;
+undo_old4:
+	if (do4 && from && !swap4)
+		set4(from, true, why, sizeof(why));
+undo6:
+	if (do6)
+		set6(to, false, why, sizeof(why));
+undo4:
+	if (do4)
+		set4(to, false, why, sizeof(why));
+undo_swap:
+	if (swap4)
+		set4(from, true, why, sizeof(why));
 	return rc;
 }
 
