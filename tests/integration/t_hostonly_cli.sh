@@ -103,11 +103,14 @@ ip link del vboxnet0
 natd_start natd-vm1 --name vm1 --nic1 hostonly --hostonlyadapter1 vboxnet0 \
 	--attach1 "stream:$T/vm1.sock"
 _pids+=("$(cat "$NATD_HOME/run/hostonly/vboxnet0.pid")")
+ln -sf "$NATD_HOME/run/hostonly/vboxnet0.log" "$T/natd-switch.log"
 check "natd run recreated vboxnet0" grep -q 'vboxnet0 had vanished: recreated it' "$T/natd-vm1.log"
 expect_eq "... with its address" "192.168.56.1/24 " "$(addr4 vboxnet0)"
 check "... and its MAC" sh -c "ip link show vboxnet0 | grep -q 0a:00:27:00:00:00"
 natd_stop "$NATD_PID"
 check "the switch exits after the VM" wait_for 10 test ! -e "$NATD_HOME/run/hostonly/vboxnet0.sock"
+check "no sanitizer report in the switch's log" \
+	sh -c "! grep -Eq 'Sanitizer|runtime error' '$NATD_HOME/run/hostonly/vboxnet0.log'"
 
 # remove needs no capability from the interface's owner.
 check "remove vboxnet2 without CAP_NET_ADMIN" "${NOCAP[@]}" "$N" hostonlyif remove vboxnet2
