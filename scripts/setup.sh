@@ -20,7 +20,7 @@ pkgs=(build-essential cmake pkg-config dpkg-dev patch xz-utils
 if [ "${1:-}" = "--tests" ]; then
 	pkgs+=(iproute2 busybox isc-dhcp-client iputils-ping socat procps curl traceroute
 	      dnsmasq-base bind9-dnsutils ndisc6 tftp-hpa atftp qemu-system-x86 ipxe-qemu ovmf ipxe
-	      tcpdump ethtool iperf3)
+	      tcpdump ethtool iperf3 libcap2-bin)
 fi
 
 missing=()

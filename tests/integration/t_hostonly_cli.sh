@@ -11,7 +11,9 @@
 # natd run refuses --nic1 hostonly without --hostonlyadapter1 and names an
 # interface that is not defined; an interface deleted behind natd's back
 # (as by a reboot) is recreated with its addresses by the first VM's start;
-# remove deletes it even without the capability (its owner).
+# remove deletes it even without the capability (its owner); an
+# unprivileged user with a natd given cap_net_admin creates an interface
+# that is theirs, and their unprivileged natd run attaches a VM to it.
 . "$(dirname "$0")/lib.sh"
 
 N="$NATD_BIN"
@@ -120,4 +122,51 @@ check "remove of an interface that is not defined exits 1" \
 check "remove vboxnet0" "$N" hostonlyif remove vboxnet0
 check "natd.json lists no host-only interface" \
 	sh -c "python3 -c 'import json,sys; sys.exit(len(json.load(open(\"$J\"))[\"hostonlyifs\"]))'"
+
+# An unprivileged user (nobody), as on a desktop: natd given the capability
+# (setcap) creates the interface, owned by that user; the user's plain natd
+# run attaches a VM without any privilege (its switch opens the tap as its
+# owner); the owner removes it without the capability. Each command runs
+# in a mount namespace of its own where /dev/net/tun is a node the user may
+# open (0666, as on a stock Debian host; this machine's may be 0600).
+U=65534
+chmod 711 "$T"
+mkdir -m 755 "$T/u"
+mknod -m 666 "$T/u/tun" c 10 200
+cp "$NATD_BIN" "$T/u/natd"
+cp "$NATD_BIN" "$T/u/natd-cap"
+setcap cap_net_admin+ep "$T/u/natd-cap"
+mkdir -m 700 "$T/u/home"
+chown "$U:$U" "$T/u/home"
+UH="$T/u/home"
+# "${AS_USER[@]}" COMMAND...: COMMAND as the user, in its own mount namespace
+# (a plain command, not a function: "... &" then gives the command's pid).
+AS_USER=(unshare --mount -- bash -c 'mount --bind "$1" /dev/net/tun &&
+	exec setpriv --reuid="$2" --regid="$2" --clear-groups -- "${@:3}"' _ "$T/u/tun" "$U"
+	env NATD_HOME="$UH" NATD_RESOLV_CONF="$NATD_RESOLV_CONF")
+# (LeakSanitizer cannot stop the threads of a process with file capabilities.)
+"${AS_USER[@]}" ASAN_OPTIONS=detect_leaks=0 "$T/u/natd-cap" hostonlyif create > "$T/ucreate" 2>&1 ||
+	{ cat "$T/ucreate" >&2; fail "the user's create (natd with cap_net_admin)"; }
+ok "an unprivileged user creates vboxnet0 with natd given cap_net_admin"
+check "the tap is that user's" sh -c "ip -d link show vboxnet0 | grep -Eq 'persist on user (nobody|$U) '"
+ip tuntap add dev "gu$ID" mode tap user "$U"
+"${AS_USER[@]}" "$T/u/natd" run --name uvm --nic1 hostonly --hostonlyadapter1 vboxnet0 \
+	--attach1 "tap:gu$ID" --macaddress1 08:00:27:00:00:99 > "$T/natd-uvm.log" 2>&1 &
+upid=$!
+_natd_pids+=("$upid")
+check "the user's natd run (no capability) starts" wait_for 10 grep -q ': running (' "$T/natd-uvm.log"
+_pids+=("$(cat "$UH/run/hostonly/vboxnet0.pid")")
+ln -sf "$UH/run/hostonly/vboxnet0.log" "$T/natd-uswitch.log"
+gns=$(new_netns uguest)
+tap_into_ns "gu$ID" "$gns"
+ip -n "$gns" link set "gu$ID" address 08:00:27:00:00:99
+udhcpc_lease "$gns" "gu$ID" > "$T/lease.u"
+expect_eq "its guest leases .101" 192.168.56.101 "$(lease_var "$T/lease.u" ip)"
+check "its guest pings the host" sh -c "ip netns exec $gns ping -c 2 -i 0.2 -W 1 192.168.56.1 > /dev/null"
+natd_stop "$upid"
+check "the user's switch exits after the VM" wait_for 10 test ! -e "$UH/run/hostonly/vboxnet0.sock"
+check "no sanitizer report in the user's switch's log" \
+	sh -c "! grep -Eq 'Sanitizer|runtime error' '$UH/run/hostonly/vboxnet0.log'"
+check "the owner removes it without the capability" "${AS_USER[@]}" "$T/u/natd" hostonlyif remove vboxnet0
+check "vboxnet0 is gone" sh -c "! ip link show vboxnet0 2>/dev/null"
 done_testing
