@@ -8,7 +8,8 @@
 # talk TCP both ways (an HTTP server bound to 192.168.56.1 on the host, one
 # in a guest reached from the host, guest to guest); tcpdump on vboxnet0
 # sees the guests' traffic (guest to guest too, the capture making the
-# interface promiscuous) and, with -p, only what is the host's; a remote
+# interface promiscuous) and, with -p, only what is the host's; the VMs'
+# promiscuous policies apply (allow-vms hides the host's traffic); a remote
 # namespace routed beyond the host (forwarding on) is not reached through
 # natd; ipconfig changes the host's address (IPv4 and IPv6) under running
 # guests; remove is refused while VMs are attached and then deletes the
@@ -115,6 +116,30 @@ if grep -q '192.168.56.101 > 192.168.56.102' "$T/cap-p"; then
 	fail "a capture without promiscuous mode saw guest-to-guest unicast"
 fi
 ok "tcpdump -p does not see vm1 -> vm2 (the interface is not promiscuous)"
+
+# The VMs' promiscuous policies: vm2 captures (its tap promiscuous, tcpdump
+# -p) while vm1 pings the host. allow-all shows it that traffic, allow-vms
+# does not (it is the host's).
+vm_sniff() {
+	local out=$1 tp
+	ip netns exec "${NS[vm2]}" timeout 4 tcpdump -l -n -p -i "${TAP[vm2]}" icmp > "$out" 2>/dev/null &
+	tp=$!
+	sleep 1
+	pings vm1 192.168.56.1 || true
+	wait "$tp" || true
+}
+ip -n "${NS[vm2]}" link set "${TAP[vm2]}" promisc on
+check "controlvm vm2 nicpromisc1 allow-all" "$N" controlvm vm2 nicpromisc1 allow-all
+vm_sniff "$T/vm2-all"
+check "vm2 (allow-all) sees vm1 -> the host" grep -q '192.168.56.101 > 192.168.56.1: ICMP echo request' "$T/vm2-all"
+check "controlvm vm2 nicpromisc1 allow-vms" "$N" controlvm vm2 nicpromisc1 allow-vms
+vm_sniff "$T/vm2-vms"
+if grep -q '192.168.56.101 > 192.168.56.1:' "$T/vm2-vms"; then
+	fail "vm2 (allow-vms) saw traffic between vm1 and the host"
+fi
+ok "vm2 (allow-vms) does not see vm1 -> the host"
+"$N" controlvm vm2 nicpromisc1 deny
+ip -n "${NS[vm2]}" link set "${TAP[vm2]}" promisc off
 
 "$N" list hostonlyifs > "$T/list"
 check "list hostonlyifs: vboxnet0, its address, MAC, status, DHCP server, VMs" \
