@@ -134,8 +134,8 @@ int hostonly_find_switch(const char *home, const char *name, struct mode_switch 
 	rc = hostonly_restore(&d, why, sizeof(why));
 	if (rc == -EPERM)
 		return errfmt(err, errlen, rc, "host-only interface %s has vanished (a reboot?) "
-			      "and recreating it needs CAP_NET_ADMIN: any natd hostonlyif command "
-			      "run with it recreates it", name);
+			      "and recreating it needs CAP_NET_ADMIN: natd hostonlyif create or "
+			      "ipconfig run with it recreates it", name);
 	if (rc < 0)
 		return errfmt(err, errlen, rc, "host-only interface %s: %s", name, why);
 	if (rc == 1)
