@@ -6,7 +6,9 @@
  * close), frame sanity checks and statistics. tap.c, stream.c and dgram.c
  * implement the ops (device_internal.h).
  */
+#include "devices/capture.h"
 #include "devices/device_internal.h"
+#include "devices/shaper.h"
 #include "devices/vnet.h"
 #include "base/bytes.h"
 
@@ -93,7 +95,9 @@ void device_link(struct device *dev, bool up)
 		dev->h.link(dev->h.opaque, up);
 }
 
-bool device_deliver(struct device *dev, const uint8_t *frame, size_t len)
+/* device_deliver(); gso: a TCP segment an offloading tap carries whole. */
+static bool device_deliver_frame(struct device *dev, const uint8_t *frame, size_t len,
+				 bool gso)
 {
 	if (len < 14 || len > DEVICE_MAX_FRAME) {
 		dev->st.rx_errors++;
@@ -101,10 +105,32 @@ bool device_deliver(struct device *dev, const uint8_t *frame, size_t len)
 				"%s: dropping a %zu-byte frame from the VM", dev->spec, len);
 		return false;
 	}
+	if (len > dev->max_frame && !gso) {
+		/* The card would not have sent it: dropped, as the guest expects. */
+		dev->st.rx_oversize++;
+		log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a %zu-byte frame from the VM "
+				"dropped: the NIC model takes at most %zu bytes", dev->spec,
+				len, dev->max_frame);
+		return false;
+	}
 	dev->st.rx_frames++;
 	dev->st.rx_bytes += len;
+	if (dev->shaper) {
+		shaper_charge(dev->shaper, len);
+		dev->shaped_read = true;
+	}
+	if (dev->capture) {
+		struct iovec iov = { .iov_base = (void *)(uintptr_t)frame, .iov_len = len };
+
+		capture_frame(dev->capture, &iov, 1, len);
+	}
 	dev->h.frame(dev->h.opaque, frame, len);
 	return true;
+}
+
+bool device_deliver(struct device *dev, const uint8_t *frame, size_t len)
+{
+	return device_deliver_frame(dev, frame, len, false);
 }
 
 /* --- closing ------------------------------------------------------------ */
@@ -167,6 +193,8 @@ void device_close(struct device *dev, void (*closed)(void *opaque), void *opaque
 	}
 	uv_timer_stop(&dev->timer);
 	device_handle_close(dev, (uv_handle_t *)&dev->timer);
+	uv_timer_stop(&dev->shape_timer);
+	device_handle_close(dev, (uv_handle_t *)&dev->shape_timer);
 }
 
 /* --- the data fd -------------------------------------------------------- */
@@ -196,6 +224,9 @@ int device_io_start(struct device *dev, int fd, int events)
 	dev->io.data = dev;
 	dev->io_fd = fd;
 	dev->io_init = true;
+	dev->io_want = events;
+	if (dev->rx_paused)
+		events &= ~UV_READABLE;
 	dev->io_events = events;
 	r = uv_poll_start(&dev->io, events, device_io_cb);
 	if (r < 0) {
@@ -208,6 +239,9 @@ int device_io_start(struct device *dev, int fd, int events)
 
 void device_io_events(struct device *dev, int events)
 {
+	dev->io_want = events;
+	if (dev->rx_paused)
+		events &= ~UV_READABLE;
 	if (!dev->io_init || dev->io_closing || dev->io_events == events)
 		return;
 	dev->io_events = events;
@@ -272,7 +306,7 @@ static ssize_t device_pkt_read(struct device *dev, struct virtio_net_hdr *vh)
 
 void device_pkt_io(struct device *dev, int status, int events)
 {
-	struct virtio_net_hdr vh;
+	struct virtio_net_hdr vh = { 0 };
 	unsigned int frames = 0;
 	ssize_t n;
 
@@ -283,7 +317,7 @@ void device_pkt_io(struct device *dev, int status, int events)
 		device_pkt_stop(dev);
 		return;
 	}
-	while (frames < DEVICE_BATCH) {
+	while (frames < DEVICE_BATCH && !device_rx_throttled(dev)) {
 		n = device_pkt_read(dev, &vh);
 		if (n < 0) {
 			int e = errno;
@@ -320,7 +354,8 @@ void device_pkt_io(struct device *dev, int status, int events)
 			continue;
 		}
 		/* rxcap is DEVICE_MAX_FRAME + 1: a longer frame shows up as that. */
-		device_deliver(dev, dev->rxbuf, (size_t)n);
+		device_deliver_frame(dev, dev->rxbuf, (size_t)n,
+				     dev->offload && vh.gso_type != VIRTIO_NET_HDR_GSO_NONE);
 		if (dev->closing)
 			return;
 	}
@@ -400,6 +435,7 @@ int device_open(uv_loop_t *loop, const char *spec, const struct device_handler *
 	dev->arg = dev->spec + (arg - spec);
 	dev->io_fd = -1;
 	dev->listen_fd = -1;
+	dev->max_frame = DEVICE_MAX_FRAME;
 	r = ops->open(dev, dev->arg, err, errlen);
 	if (r < 0)
 		goto out;
@@ -407,6 +443,8 @@ int device_open(uv_loop_t *loop, const char *spec, const struct device_handler *
 	/* From here on failures release libuv handles the two-phase way. */
 	uv_timer_init(loop, &dev->timer);
 	dev->timer.data = dev;
+	uv_timer_init(loop, &dev->shape_timer);
+	dev->shape_timer.data = dev;
 	if (dev->listen_fd >= 0) {
 		r = uv_poll_init(loop, &dev->listen, dev->listen_fd);
 		if (r < 0) {
@@ -476,6 +514,13 @@ int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt)
 	}
 	if (len == 0)
 		return -EINVAL;
+	if (len > dev->max_frame && !dev->offload) {
+		dev->st.tx_oversize++;
+		log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a %zu-byte frame to the VM dropped: "
+				"the NIC model takes at most %zu bytes", dev->spec, len,
+				dev->max_frame);
+		return -EMSGSIZE;
+	}
 	r = dev->ops->send(dev, iov, iovcnt, len);
 	if (r < 0) {
 		dev->st.tx_dropped++;
@@ -483,7 +528,73 @@ int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt)
 	}
 	dev->st.tx_frames++;
 	dev->st.tx_bytes += len;
+	if (dev->capture)
+		capture_frame(dev->capture, iov, iovcnt, len);
 	return 0;
+}
+
+void device_set_max_frame(struct device *dev, size_t max)
+{
+	dev->max_frame = max && max < DEVICE_MAX_FRAME ? max : DEVICE_MAX_FRAME;
+}
+
+int device_set_guest_mac(struct device *dev, const uint8_t mac[6])
+{
+	return dev->ops->set_mac ? dev->ops->set_mac(dev, mac) : -EOPNOTSUPP;
+}
+
+bool device_offloads(const struct device *dev)
+{
+	return dev->offload;
+}
+
+void device_set_capture(struct device *dev, struct capture *c)
+{
+	dev->capture = c;
+}
+
+/* The pause of a device in debt ends: poll the VM's side again (the poll is
+ * level-triggered: waiting frames wake it at once). */
+static void device_shape_cb(uv_timer_t *t)
+{
+	struct device *dev = t->data;
+
+	dev->rx_paused = false;
+	device_io_events(dev, dev->io_want);
+}
+
+bool device_rx_throttled(struct device *dev)
+{
+	uint64_t ms;
+
+	if (!dev->shaper || dev->rx_paused)
+		return dev->rx_paused;
+	ms = shaper_wait_ms(dev->shaper);
+	if (!ms)
+		return false;
+	dev->rx_paused = true;
+	dev->shaper->waits++;
+	device_io_events(dev, dev->io_want);
+	/*
+	 * Fairness between the adapters of a group: the one whose frames made
+	 * the debt waits a millisecond longer, so one that waited wakes first
+	 * and takes its turn. The wait is capped so a new rate (bandwidthctl
+	 * set) applies soon.
+	 */
+	if (dev->shaped_read)
+		ms++;
+	dev->shaped_read = false;
+	uv_timer_start(&dev->shape_timer, device_shape_cb, ms < 100 ? ms : 100, 0);
+	return true;
+}
+
+void device_set_shaper(struct device *dev, struct shaper *s)
+{
+	dev->shaper = s;
+	if (!s && dev->rx_paused) {
+		uv_timer_stop(&dev->shape_timer);
+		device_shape_cb(&dev->shape_timer);
+	}
 }
 
 int device_send(struct device *dev, const uint8_t *frame, size_t len)
@@ -501,6 +612,33 @@ unsigned int device_offload(struct device *dev, unsigned int mtu)
 {
 	dev->mtu = mtu;
 	return dev->offload ? DEVICE_OFFLOAD_TCP : 0;
+}
+
+int device_set_carrier(struct device *dev, bool up)
+{
+	int rc = dev->ops->set_carrier ? dev->ops->set_carrier(dev, up) : -EOPNOTSUPP;
+
+	dev->carrier_set = true;
+	dev->carrier_up = up;
+	dev->carrier_rc = rc;
+	if (rc < 0 && rc != -EOPNOTSUPP && !dev->carrier_warned) {
+		dev->carrier_warned = true;
+		log_warn("%s: cannot turn the guest's carrier %s: %s (frames are dropped "
+			 "while the link is off, but the guest's interface is not told)",
+			 dev->spec, up ? "on" : "off", strerror(-rc));
+	}
+	return rc;
+}
+
+const char *device_guest_link(const struct device *dev)
+{
+	if (!dev->carrier_set)
+		return "up";
+	if (dev->carrier_rc == 0)
+		return dev->carrier_up ? "up" : "down";
+	if (dev->carrier_rc == -EOPNOTSUPP)
+		return "not signalled by this transport";
+	return "not signalled (the carrier change failed)";
 }
 
 bool device_connected(const struct device *dev)

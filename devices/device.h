@@ -62,6 +62,8 @@ struct device_stats {
 	uint64_t rx_errors;    /* bad framing, oversize frames, read errors,
 				* bad TCP checksums on an offloading tap */
 	uint64_t connects;     /* stream: VMs accepted/connected so far */
+	uint64_t rx_oversize;  /* frames from the VM longer than device_set_max_frame() */
+	uint64_t tx_oversize;  /* frames to the VM longer than that (not in tx_dropped) */
 };
 
 /*
@@ -101,6 +103,57 @@ int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt);
  * MTU.
  */
 unsigned int device_offload(struct device *dev, unsigned int mtu);
+
+/*
+ * Shows the guest its link up or down (the cable of VirtualBox's
+ * setlinkstate): a tap's carrier (TUNSETCARRIER: the guest's interface
+ * reports NO-CARRIER; needs CAP_NET_ADMIN), also for an fd: tap. 0, or
+ * -EOPNOTSUPP where the transport carries no link state (stream, dgram, a
+ * socket fd: QEMU's -netdev stream and dgram have no carrier signal; its
+ * monitor's set_link is the guest-side switch there), or -errno (-EPERM
+ * without CAP_NET_ADMIN). Frames are not affected: the caller drops them.
+ */
+int device_set_carrier(struct device *dev, bool up);
+
+/* What the guest's interface shows of the link after the last
+ * device_set_carrier(): "up", "down", or why it is not signalled. */
+const char *device_guest_link(const struct device *dev);
+
+/*
+ * The largest frame the VM's network card takes, in bytes from the Ethernet
+ * header to the end of the payload (no FCS): 1514 for a card without jumbo
+ * frames. 0 (the default) means DEVICE_MAX_FRAME. Longer frames are dropped
+ * in both directions and counted (rx_oversize, tx_oversize), as such a card
+ * drops them: device_deliver() never hands one to the handler and
+ * device_sendv() returns -EMSGSIZE. Exempt are the TCP segments an
+ * offloading tap carries whole (device_offload()): a GSO frame from the VM
+ * (its virtio-net header says so) and any frame to the VM while offloads
+ * are on (the stack then sends longer frames only as GSO segments, which
+ * the kernel cuts to the MTU).
+ */
+void device_set_max_frame(struct device *dev, size_t max);
+
+/*
+ * Gives the guest's interface the Ethernet address mac where the transport
+ * is that interface itself: a tap (tap:, or a tap fd:), whose kernel side
+ * is the guest (SIOCSIFHWADDR on the tap's file descriptor). 0, -EOPNOTSUPP
+ * where the guest's card is elsewhere (stream, dgram, a socket fd: the VM
+ * sets its own MAC), or -errno.
+ */
+int device_set_guest_mac(struct device *dev, const uint8_t mac[6]);
+
+/* True while TCP offloads are on (see device_offload()). */
+bool device_offloads(const struct device *dev);
+
+/* Records the frames to and from the VM in c (devices/capture.h; NULL
+ * stops). c is the caller's and must outlive its use here. */
+struct capture;
+void device_set_capture(struct device *dev, struct capture *c);
+
+/* Limits what the VM sends to the bucket s (devices/shaper.h; NULL: no
+ * limit): frames are delayed, never dropped. s is the caller's. */
+struct shaper;
+void device_set_shaper(struct device *dev, struct shaper *s);
 
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);

@@ -62,6 +62,12 @@ struct device_ops {
 	int (*send)(struct device *dev, const struct iovec *iov, int iovcnt, size_t len);
 	/* device_close(): release backend state; handles are closed by device.c. */
 	void (*close)(struct device *dev);
+	/* The guest's link (carrier) up or down; NULL where the transport has
+	 * no way to tell the guest. 0 or -errno. */
+	int (*set_carrier)(struct device *dev, bool up);
+	/* The guest's interface's MAC; NULL where the guest's card is not the
+	 * transport's own interface. 0 or -errno. */
+	int (*set_mac)(struct device *dev, const uint8_t mac[6]);
 };
 
 struct device {
@@ -91,6 +97,7 @@ struct device {
 	size_t vnet_hdr_len;	/* tap/fd: virtio-net header before each frame, or 0 */
 	bool offload;		/* ... and TCP offloads on (h.offload asked for them) */
 	unsigned int mtu;	/* device_offload(): the link MTU (GSO size) */
+	size_t max_frame;	/* device_set_max_frame(); DEVICE_MAX_FRAME by default */
 	uint8_t *rxbuf;		/* allocated once at open */
 	size_t rxcap, rxlen;
 	uint8_t *obuf;		/* stream: output ring, allocated once */
@@ -102,8 +109,22 @@ struct device {
 	dev_t sock_dev;
 	ino_t sock_ino;
 	struct log_ratelimit rl;
+	struct capture *capture; /* device_set_capture(), not owned */
+	struct shaper *shaper;	/* device_set_shaper(), not owned */
+	bool rx_paused;		/* ... in debt: not reading the VM's frames */
+	bool shaped_read;	/* ... read a frame since its last pause */
+	int io_want;		/* the events asked for (io_events: those polled) */
+	uv_timer_t shape_timer;	/* ends the pause; always initialised */
+	bool carrier_set;	/* device_set_carrier() was called ... */
+	bool carrier_up;	/* ... last with this, */
+	bool carrier_warned;
+	int carrier_rc;		/* ... and returned this */
 	void *priv;		/* inproc: its endpoint */
 };
+
+/* True when the device's bandwidth group is in debt: the caller stops
+ * reading frames from the VM (reading resumes by itself). */
+bool device_rx_throttled(struct device *dev);
 
 /* Backends (one ops table each). */
 extern const struct device_ops tap_ops;

@@ -217,6 +217,8 @@ static const char *stream_read(struct device *dev, unsigned int *framesp)
 		}
 		if (frames >= DEVICE_BATCH)
 			break; /* level-triggered poll brings us back */
+		if (device_rx_throttled(dev))
+			break; /* the bandwidth group's timer brings us back */
 		n = recv(dev->io_fd, dev->rxbuf + dev->rxlen, dev->rxcap - dev->rxlen,
 			 MSG_DONTWAIT);
 		if (n > 0) {

@@ -15,6 +15,10 @@
  * offloaded frames from natd. "fd:" reads and writes virtio-net headers when
  * the tap fd it inherits has IFF_VNET_HDR, and sets the offloads on or off
  * (frames relayed on must come whole, with complete checksums).
+ *
+ * A tap's kernel side is the guest's card: device_set_guest_mac() gives it
+ * the adapter's MAC (SIOCSIFHWADDR on the tap's fd, which tun.c takes
+ * wherever the interface has been moved since).
  */
 #include "devices/device_internal.h"
 #include "devices/vnet.h"
@@ -23,6 +27,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/if_tun.h>
+#include <net/if_arp.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +342,36 @@ static int tap_send(struct device *dev, const struct iovec *iov, int iovcnt, siz
 	return 0;
 }
 
+/* TUNSETCARRIER (Linux 5.0): the tap's carrier, seen by the guest. */
+static int tap_set_carrier(struct device *dev, bool up)
+{
+	int on = up;
+
+	if (dev->sotype)
+		return -EOPNOTSUPP; /* fd: a socket */
+	if (ioctl(dev->io_fd, TUNSETCARRIER, &on) < 0)
+		return errno == EINVAL || errno == ENOTTY ? -EOPNOTSUPP : -errno;
+	return 0;
+}
+
+/* SIOCSIFHWADDR on the tap's fd (tun.c takes it there, wherever the
+ * interface's namespace is now): the guest's card gets the adapter's MAC. */
+static int tap_set_mac(struct device *dev, const uint8_t mac[6])
+{
+	struct ifreq ifr;
+
+	if (dev->sotype)
+		return -EOPNOTSUPP; /* fd: a socket */
+	if (!dev->io_init || dev->io_closing)
+		return -ENOTCONN;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+	if (ioctl(dev->io_fd, SIOCSIFHWADDR, &ifr) < 0)
+		return errno == EINVAL || errno == ENOTTY ? -EOPNOTSUPP : -errno;
+	return 0;
+}
+
 const struct device_ops tap_ops = {
 	.type = "tap",
 	.check = tap_check,
@@ -344,6 +379,8 @@ const struct device_ops tap_ops = {
 	.timer = device_timer_link_up,
 	.io = device_pkt_io,
 	.send = tap_send,
+	.set_carrier = tap_set_carrier,
+	.set_mac = tap_set_mac,
 };
 
 const struct device_ops tap_fd_ops = {
@@ -353,4 +390,6 @@ const struct device_ops tap_fd_ops = {
 	.timer = device_timer_link_up,
 	.io = device_pkt_io,
 	.send = tap_send,
+	.set_carrier = tap_set_carrier,
+	.set_mac = tap_set_mac,
 };

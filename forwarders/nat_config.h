@@ -28,6 +28,9 @@ struct nat_config {
 	const char *attach;           /* the VM's transport (devices/device.h) */
 	bool cable_connected;         /* at start; setlinkstate changes it */
 	bool unplugged;               /* null mode: no cable ever, no NAT */
+	bool offload;                 /* the NIC model takes checksum and segmentation
+				       * offloads (modes/nic_model.h): a tap opens
+				       * with them */
 	/* Addresses in network byte order. */
 	bool natnet_set;
 	struct in_addr network, netmask;

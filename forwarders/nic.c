@@ -459,7 +459,7 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nat_config *cfg,
 	udp_recv(nic->dhcp_pcb, nic_dhcp_recv, nic);
 
 	h = (struct device_handler){ .frame = nic_frame, .batch_end = nic_batch_end,
-				     .link = nic_link, .opaque = nic, .offload = true };
+				     .link = nic_link, .opaque = nic, .offload = cfg->offload };
 	rc = device_open(loop, cfg->attach, &h, &nic->dev, err, errlen);
 	if (rc < 0)
 		goto out;
@@ -471,6 +471,8 @@ int nic_start(uv_loop_t *loop, unsigned adapter, const struct nat_config *cfg,
 	}
 	if (nic->cable)
 		netif_set_link_up(&nic->netif);
+	else
+		device_set_carrier(nic->dev, false); /* --cableconnected off, null */
 	*nicp = nic;
 	return 0;
 out:
@@ -538,6 +540,8 @@ void nic_resolvconf_changed(struct nic *nic)
 void nic_set_cable(struct nic *nic, bool connected)
 {
 	nic->cable = connected && !nic->cfg->unplugged;
+	if (nic->dev && !nic->cfg->unplugged)
+		device_set_carrier(nic->dev, nic->cable);
 	if (nic->cable) {
 		netif_set_link_up(&nic->netif);
 	} else {
@@ -571,6 +575,16 @@ struct netif *nic_netif(struct nic *nic)
 bool nic_cable(const struct nic *nic)
 {
 	return nic->cable;
+}
+
+struct device *nic_device(struct nic *nic)
+{
+	return nic->dev;
+}
+
+const char *nic_guest_link(const struct nic *nic)
+{
+	return nic->dev ? device_guest_link(nic->dev) : "up";
 }
 
 const struct tftp_service *nic_tftp(const struct nic *nic)

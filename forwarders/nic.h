@@ -65,6 +65,11 @@ unsigned nic_adapter(const struct nic *nic);
 const struct nat_config *nic_config(const struct nic *nic);
 struct netif *nic_netif(struct nic *nic);
 bool nic_cable(const struct nic *nic);
+/* What the guest's interface shows of the link (devices/device.h). */
+const char *nic_guest_link(const struct nic *nic);
+/* The VM's transport. */
+struct device;
+struct device *nic_device(struct nic *nic);
 /* The adapter's TFTP server (tftp/tftp_service.h). */
 const struct tftp_service *nic_tftp(const struct nic *nic);
 /* True while a VM is attached to the transport. */

@@ -149,6 +149,8 @@ int l2_link_start(uv_loop_t *loop, const struct l2_link_config *cfg, struct l2_l
 		link_free(l);
 		return rc;
 	}
+	if (!l->cable)
+		device_set_carrier(l->vm, false);
 	*out = l;
 	return 0;
 }
@@ -156,6 +158,22 @@ int l2_link_start(uv_loop_t *loop, const struct l2_link_config *cfg, struct l2_l
 void l2_link_set_cable(struct l2_link *l, bool connected)
 {
 	l->cable = connected;
+	device_set_carrier(l->vm, connected);
+}
+
+struct device *l2_link_vm_device(struct l2_link *l)
+{
+	return l->vm;
+}
+
+bool l2_link_cable(const struct l2_link *l)
+{
+	return l->cable;
+}
+
+const char *l2_link_guest_link(const struct l2_link *l)
+{
+	return device_guest_link(l->vm);
 }
 
 void l2_link_get_stats(const struct l2_link *l, struct l2_link_stats *st)

@@ -61,6 +61,14 @@ void l2_link_set_cable(struct l2_link *l, bool connected);
  * of what it says. */
 void l2_link_send_hello(struct l2_link *l);
 
+/* The cable (setlinkstate), and what the guest's interface shows of the
+ * link (devices/device.h). */
+bool l2_link_cable(const struct l2_link *l);
+/* The VM's transport. */
+struct device;
+struct device *l2_link_vm_device(struct l2_link *l);
+const char *l2_link_guest_link(const struct l2_link *l);
+
 void l2_link_get_stats(const struct l2_link *l, struct l2_link_stats *st);
 
 /* Closes both transports; closed(opaque) once both are closed and l freed. */

@@ -4,6 +4,7 @@
  * adapter.h).
  */
 #include "modes/adapter.h"
+#include "modes/nic_model.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -26,14 +27,6 @@ static const char *const type_names[] = {
 	[NIC_TYPE_82545EM] = "82545EM",     [NIC_TYPE_VIRTIO] = "virtio",
 };
 static_assert(ARRAY_SIZE(type_names) == NIC_TYPE_COUNT, "type_names");
-
-/* QEMU's closest device model for each VirtualBox NIC type. */
-static const char *const type_qemu[] = {
-	[NIC_TYPE_AM79C970A] = "pcnet",     [NIC_TYPE_AM79C973] = "pcnet",
-	[NIC_TYPE_82540EM] = "e1000",       [NIC_TYPE_82543GC] = "e1000-82544gc",
-	[NIC_TYPE_82545EM] = "e1000-82545em", [NIC_TYPE_VIRTIO] = "virtio-net-pci",
-};
-static_assert(ARRAY_SIZE(type_qemu) == NIC_TYPE_COUNT, "type_qemu");
 
 static const char *const promisc_names[] = {
 	[NIC_PROMISC_DENY] = "deny", [NIC_PROMISC_ALLOW_VMS] = "allow-vms",
@@ -58,7 +51,9 @@ const char *adapter_type_name(enum nic_type t)
 
 const char *adapter_type_qemu_model(enum nic_type t)
 {
-	return (unsigned)t < NIC_TYPE_COUNT ? type_qemu[t] : "virtio-net-pci";
+	const struct nic_model *m = nic_model(t);
+
+	return m ? m->qemu : "virtio-net-pci";
 }
 
 int adapter_parse_mode(const char *s, enum nic_mode *out)

@@ -62,12 +62,14 @@ struct nic_config {
 	/* The adapter itself. */
 	enum nic_type type;
 	bool cable_connected;         /* default on */
-	bool mac_set;
-	uint8_t mac[6];
+	bool mac_set;                 /* --macaddress<x> given */
+	uint8_t mac[6];               /* that, or from config_finish() on the default
+				       * (modes/nic_model.h): always the adapter's MAC */
 	enum nic_promisc promisc;
 	bool promisc_set;             /* --nicpromisc<x> given */
 	bool trace;
-	char trace_file[PATH_MAX];
+	char trace_file[PATH_MAX];    /* default $NATD_HOME/VM-nic<x>.pcap */
+	uint64_t trace_max;           /* --nictracesize<x>, 0: no cap */
 	char bandwidth_group[NATD_NAME_MAX];
 };
 
@@ -76,7 +78,8 @@ struct nic_config {
 const char *adapter_mode_name(enum nic_mode m);
 const char *adapter_promisc_name(enum nic_promisc p);
 const char *adapter_type_name(enum nic_type t);
-/* QEMU's -device model for a NIC type (e.g. "e1000" for 82540EM). */
+/* QEMU's -device model for a NIC type (e.g. "e1000" for 82540EM; where
+ * QEMU lacks the model, the one that stands in: modes/nic_model.h). */
 const char *adapter_type_qemu_model(enum nic_type t);
 
 /* Parsers of those names (a NIC type case-insensitively). 0 or -EINVAL. */

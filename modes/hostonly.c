@@ -27,4 +27,5 @@ const struct mode_ops hostonly_mode_ops = {
 	.help = "a host-only interface: the host and its VMs (--hostonlyadapter<x> vboxnetN)",
 	.start = hostonly_start, .set_cable = link_mode_set_cable,
 	.set_promisc = link_mode_set_promisc, .info = link_mode_info, .stop = link_mode_stop,
+	.vm_device = link_mode_vm_device,
 };

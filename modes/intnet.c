@@ -22,7 +22,8 @@ static int intnet_start(const struct mode_env *env, unsigned x, const struct nic
 
 const struct mode_ops intnet_mode_ops = {
 	.mode = NIC_MODE_INTNET, .name = "intnet",
-	.help = "an internal network: this user's VMs with the same --intnet<x> NAME only",
+	.help = "an internal network: this user's (or a group's) VMs with the same --intnet<x> NAME",
 	.start = intnet_start, .set_cable = link_mode_set_cable,
 	.set_promisc = link_mode_set_promisc, .info = link_mode_info, .stop = link_mode_stop,
+	.vm_device = link_mode_vm_device,
 };

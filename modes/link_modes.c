@@ -100,8 +100,7 @@ int link_mode_start(const struct mode_env *env, unsigned x, const struct nic_con
 	a->mode = cfg->mode;
 	a->adapter = x;
 	a->promisc = cfg->promisc;
-	if (cfg->mac_set)
-		memcpy(a->mac, cfg->mac, 6);
+	memcpy(a->mac, cfg->mac, 6); /* given or derived: the VM's card's */
 	rc = env->find_switch(cfg->mode, a->home, name, &a->sw, err, errlen);
 	if (rc < 0) {
 		free(a);
@@ -147,19 +146,27 @@ int link_mode_set_promisc(void *state, enum nic_promisc p, char *err, size_t err
 	return 0;
 }
 
+struct device *link_mode_vm_device(void *state)
+{
+	struct link_adapter *a = state;
+
+	return l2_link_vm_device(a->link);
+}
+
 json_t *link_mode_info(void *state, unsigned x, const struct nic_config *cfg)
 {
 	struct link_adapter *a = state;
 	struct l2_link_stats st;
 
 	l2_link_get_stats(a->link, &st);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:I, s:I, s:I, s:I}",
 		"adapter", (json_int_t)x, "mode", adapter_mode_name(cfg->mode),
 		cfg->mode == NIC_MODE_NATNETWORK ? "nat_network" :
 		cfg->mode == NIC_MODE_HOSTONLY ? "hostonly_adapter" : "intnet", a->name,
 		"promisc", adapter_promisc_name(a->promisc),
 		"attach", cfg->attach, "switch", a->sw.spec + strlen("stream-connect:"),
 		"vm_attached", st.vm_attached, "joined", st.joined,
+		"cable", l2_link_cable(a->link), "guest_link", l2_link_guest_link(a->link),
 		"frames_to_network", (json_int_t)st.to_network,
 		"frames_from_network", (json_int_t)st.from_network,
 		"frames_dropped", (json_int_t)st.dropped, "joins", (json_int_t)st.joins);

@@ -24,6 +24,7 @@ int link_mode_start(const struct mode_env *env, unsigned x, const struct nic_con
 bool link_mode_running(void *state);
 void link_mode_set_cable(void *state, bool connected);
 int link_mode_set_promisc(void *state, enum nic_promisc p, char *err, size_t errlen);
+struct device *link_mode_vm_device(void *state);
 json_t *link_mode_info(void *state, unsigned x, const struct nic_config *cfg);
 void link_mode_stop(void *state, void (*closed)(void *opaque), void *opaque);
 

@@ -21,6 +21,8 @@
 
 #include "modes/adapter.h"
 
+struct device;
+
 /* A switch in another process that an adapter joins (a NAT network's, an
  * internal network's), as natd finds it for the modes. */
 struct mode_switch {
@@ -56,6 +58,9 @@ struct mode_ops {
 	void (*set_cable)(void *state, bool connected);
 	/* nicpromisc<x> at run time; NULL where the mode has no switch. */
 	int (*set_promisc)(void *state, enum nic_promisc p, char *err, size_t errlen);
+	/* The transport the VM's frames come and go on (for capture and
+	 * shaping done at the transport), or NULL. */
+	struct device *(*vm_device)(void *state);
 	/* The adapter's showvminfo object (a new reference). */
 	json_t *(*info)(void *state, unsigned x, const struct nic_config *cfg);
 	/* Closes everything; closed(opaque) once it is all freed. */

@@ -153,9 +153,10 @@ json_t *nat_mode_info(const struct nic *nic, unsigned x, const struct nic_config
 	nat_foreach_flow(flow_to_json, &fc);
 	inet_ntop(AF_INET, &n->nat.network, net, INET_ADDRSTRLEN);
 	snprintf(net + strlen(net), 4, "/%u", n->nat.prefixlen);
-	o = json_pack("{s:I, s:s, s:s, s:b, s:b, s:s, s:o, s:o, s:I}",
+	o = json_pack("{s:I, s:s, s:s, s:b, s:b, s:s, s:s, s:o, s:o, s:I}",
 		"adapter", (json_int_t)x, "mode", adapter_mode_name(n->mode), "attach", n->attach,
 		"vm_attached", nic_vm_attached(nic), "cable", nic_cable(nic),
+		"guest_link", nic_guest_link(nic),
 		"network", net, "gateway", ip_json(n->nat.gateway), "dns", ip_json(n->nat.dns),
 		"mtu", (json_int_t)n->nat.mtu);
 	json_object_set_new(o, "leases", lc.arr);

@@ -34,6 +34,11 @@ static int nat_start(const struct mode_env *env, unsigned x, const struct nic_co
 	return rc; /* on failure the caller stops the adapter, rules and all */
 }
 
+static struct device *nat_vm_device(void *state)
+{
+	return nic_device(state);
+}
+
 static void nat_set_cable(void *state, bool connected)
 {
 	nic_set_cable(state, connected);
@@ -58,10 +63,12 @@ const struct mode_ops nat_mode_ops = {
 	.mode = NIC_MODE_NAT, .name = "nat",
 	.help = "NAT: natd's router, DHCP, DNS and TFTP; the guest reaches the outside",
 	.start = nat_start, .set_cable = nat_set_cable, .info = nat_info, .stop = nat_stop,
+	.vm_device = nat_vm_device,
 };
 
 const struct mode_ops null_mode_ops = {
 	.mode = NIC_MODE_NULL, .name = "null",
 	.help = "not attached: a card whose cable is pulled",
 	.start = nat_start, .set_cable = nat_set_cable, .info = nat_info, .stop = nat_stop,
+	.vm_device = nat_vm_device,
 };

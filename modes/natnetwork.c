@@ -30,4 +30,5 @@ const struct mode_ops natnetwork_mode_ops = {
 	.help = "a NAT network shared with other VMs (--nat-network<x> NAME)",
 	.start = natnetwork_start, .set_cable = link_mode_set_cable,
 	.set_promisc = link_mode_set_promisc, .info = link_mode_info, .stop = link_mode_stop,
+	.vm_device = link_mode_vm_device,
 };

@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "natd/cmd_ctl.h"
+#include "natd/cmd_vm.h"
 #include "natd/config.h"
+#include "natd/vm_store.h"
 #include "natd/ctl_client.h"
 
 #define CMD_CTL_TIMEOUT_MS 5000
@@ -41,7 +43,10 @@ static const char controlvm_help[] =
 "  nicpromisc<x> deny|allow-vms|allow-all                  promiscuous policy\n"
 "                                                          of a natnetwork or\n"
 "                                                          intnet adapter\n"
-"  nictrace<x> on|off                                      (not supported yet)\n"
+"  nictrace<x> on|off                                      start/stop packet\n"
+"                                                          capture (pcap)\n"
+"  nictracefile<x> FILE                                    capture into FILE\n"
+"                                                          (at once when on)\n"
 "\n"
 "Nothing is printed on success. Exit status: 0 done, 1 natd not running or\n"
 "refused the change (nothing applied), 2 usage error.\n";
@@ -83,10 +88,11 @@ static int call_vm(const char *prog, const char *vm, const char *command, json_t
 
 int cmd_showvminfo(int argc, char **argv)
 {
+	char home[PATH_MAX], err[768];
 	const char *vm = NULL;
-	json_t *result = NULL;
-	bool machine = false;
-	int rc;
+	json_t *result = NULL, *stored = NULL;
+	bool machine = false, running;
+	int rc, r;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -117,9 +123,25 @@ int cmd_showvminfo(int argc, char **argv)
 		fprintf(stderr, "natd showvminfo: '%s' is not a valid VM name\n", vm);
 		return 2;
 	}
+	config_default_home(home, sizeof(home));
+	running = vm_running(home, vm);
+	r = cmd_vm_stored_info(vm, running, &stored, err, sizeof(err));
+	if (r < 0 && r != -ENOENT) {
+		fprintf(stderr, "natd showvminfo: %s\n", err);
+		return 1;
+	}
+	if (!running && stored) {
+		ctl_print_result(stdout, stored, machine);
+		json_decref(stored);
+		return 0;
+	}
 	rc = call_vm("showvminfo", vm, "showvminfo", NULL, &result);
-	if (rc == 0)
+	if (rc == 0) {
+		if (stored)
+			json_object_set(result, "settings", json_object_get(stored, "settings"));
 		ctl_print_result(stdout, result, machine);
+	}
+	json_decref(stored);
 	json_decref(result);
 	return rc;
 }

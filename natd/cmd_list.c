@@ -20,6 +20,8 @@
 #include "natd/daemon.h"
 #include "natd/cmd_hostonlyif.h"
 #include "natd/dhcpsrv_store.h"
+#include "natd/cmd_bandwidthctl.h"
+#include "natd/cmd_vm.h"
 #include "natd/intnet_service.h"
 
 /* DHCP servers, as VBoxManage list dhcpservers shows them. */
@@ -152,6 +154,8 @@ static const struct list_kind {
 	  list_dhcpservers },
 	{ "intnets", "internal networks that exist now (a VM is on them) and their ports",
 	  list_intnets },
+	{ "vms", "VMs with stored settings (natd modifyvm)", cmd_vm_list_vms },
+	{ "runningvms", "VMs a natd run serves now", cmd_vm_list_running },
 	{ "hostonlyifs", "host-only interfaces: addresses, MAC, status, DHCP server, VMs",
 	  hostonlyif_list },
 };
@@ -169,6 +173,7 @@ static void help(void)
 	       "Shows what natd knows of, as VBoxManage list does. KIND is one of:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
 		printf("  %-16s %s\n", kinds[i].name, kinds[i].what);
+	printf("  %-16s %s\n", "bwgroups VM", "VM's bandwidth groups (natd bandwidthctl)");
 	printf("\n"
 	       "NAT networks: natd natnetwork list.\n"
 	       "\n"
@@ -190,6 +195,16 @@ int cmd_list(int argc, char **argv)
 		known_kinds(stderr, ", ");
 		fprintf(stderr, "; see natd list --help)\n");
 		return 2;
+	}
+	if (!strcmp(kind, "bwgroups")) { /* the one kind that takes a VM */
+		bool machine = argc > 3 && !strcmp(argv[3], "--machinereadable");
+
+		if (argc < 3 || argc > 4 || (argc == 4 && !machine)) {
+			fprintf(stderr, "natd list bwgroups: usage: natd list bwgroups VM "
+				"[--machinereadable]\n");
+			return 2;
+		}
+		return cmd_bandwidthctl_list(argv[2], machine);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
 		if (strcmp(kind, kinds[i].name))

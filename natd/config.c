@@ -11,6 +11,8 @@
  */
 #include "natd/config.h"
 #include "natd/config_internal.h"
+#include "natd/nictrace.h"
+#include "modes/nic_model.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -347,11 +349,6 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		    pfrule_check_privileged(&n->nat.natpf[j], why, sizeof(why)) < 0)
 			return fail(err, errlen, "--natpf%u: %s", x, why);
 	}
-	if (n->trace)
-		return fail(err, errlen, "--nictrace%u on: packet capture is not supported yet", x);
-	if (n->bandwidth_group[0] && strcmp(n->bandwidth_group, "none"))
-		return fail(err, errlen, "--nicbandwidthgroup%u: bandwidth groups are not "
-			    "supported yet", x);
 	return 0;
 }
 
@@ -389,6 +386,8 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 		if (n->mode == NIC_MODE_INTNET && !n->intnet[0])
 			snprintf(n->intnet, sizeof(n->intnet), "intnet"); /* VirtualBox's default */
 		rc = check_supported(n, x, err, errlen);
+		if (rc == 0)
+			rc = nic_model_check(n, x, err, errlen);
 		if (rc < 0)
 			return rc;
 		if (!n->attach[0]) {
@@ -404,15 +403,29 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 				return fail(err, errlen, "--attach%u: the default socket path under "
 					    "NATD_HOME is too long for a UNIX socket; give --attach%u", x, x);
 		}
+		if (!n->trace_file[0] &&
+		    (size_t)snprintf(n->trace_file, sizeof(n->trace_file), "%s/%s-nic%u.pcap",
+				     cfg->home, cfg->name, x) >= sizeof(n->trace_file))
+			return fail(err, errlen, "--nictracefile%u: the default under NATD_HOME "
+				    "is too long; give --nictracefile%u", x, x);
+		if (n->trace) {
+			char why[PATH_MAX + 128];
+
+			if (nictrace_check_file(n->trace_file, why, sizeof(why)) < 0)
+				return fail(err, errlen, "--nictracefile%u: %s", x, why);
+		}
 		/* The NAT adapter's own settings (forwarders/nat_config.h). */
 		n->nat.attach = n->attach;
 		n->nat.cable_connected = n->cable_connected;
 		n->nat.unplugged = n->mode == NIC_MODE_NULL;
+		n->nat.offload = nic_model(n->type)->offload;
 		derive_nat_addresses(n, x);
 		rc = finish_tftp(cfg, n, x, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
+
+	nic_model_default_macs(cfg->nic, NATD_MAX_NICS, cfg->name);
 
 	/* Two adapters on one network would make routing ambiguous. */
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {

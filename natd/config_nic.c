@@ -369,6 +369,36 @@ static int opt_nictracefile(struct nic_config *n, const char *opt, const char *v
 	return 0;
 }
 
+/* --nictracesize<x> SIZE: bytes, or with k, m, g (KiB, MiB, GiB). */
+static int opt_nictracesize(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
+{
+	unsigned long long num, mul = 1;
+	char *end;
+
+	errno = 0;
+	num = strtoull(v, &end, 10);
+	if (end == v || errno || v[0] == '-')
+		return fail(err, errlen, "%s: expected a size in bytes (k, m, g allowed), not '%s'",
+			    opt, v);
+	if (*end && !end[1]) {
+		switch (*end) {
+		case 'k': case 'K': mul = 1ull << 10; end++; break;
+		case 'm': case 'M': mul = 1ull << 20; end++; break;
+		case 'g': case 'G': mul = 1ull << 30; end++; break;
+		default: break;
+		}
+	}
+	if (*end)
+		return fail(err, errlen, "%s: expected a size in bytes (k, m, g allowed), not '%s'",
+			    opt, v);
+	if (num > UINT64_MAX / mul)
+		return fail(err, errlen, "%s: '%s' is too large", opt, v);
+	if (num && num * mul < 4096)
+		return fail(err, errlen, "%s: '%s' is smaller than 4k (0 for no cap)", opt, v);
+	n->trace_max = num * mul;
+	return 0;
+}
+
 const struct config_nic_opt config_nic_opts[] = {
 	{ "nic", opt_nic },
 	{ "attach", opt_attach },
@@ -395,6 +425,7 @@ const struct config_nic_opt config_nic_opts[] = {
 	{ "nicpromisc", opt_nicpromisc },
 	{ "nictrace", opt_nictrace },
 	{ "nictracefile", opt_nictracefile },
+	{ "nictracesize", opt_nictracesize },
 	{ "nicbandwidthgroup", opt_bwgroup },
 };
 

@@ -13,13 +13,19 @@
  * once may both try: the second daemon finds the lock taken, reports ready
  * and exits, and both adapters join the first one's switch.
  *
- * The daemon writes a new random secret to NAME.key (0600) before it
+ * The daemon writes a new random secret to NAME.key (0600, 0640 when shared) before it
  * listens; natd adapters read it and put it in their hello frame, so only
  * they (not a guest, and not a QEMU connected directly) can choose a port's
  * promiscuous policy. It checks once a second whether any VM is on the
  * switch and exits after INTNET_IDLE_CHECKS checks without one: the network
  * is gone after the last adapter left. An adapter that comes back later
  * starts it again.
+ *
+ * Sharing (natd/intnet_dir.h): when the directory is open to a group, the
+ * switch accepts that group's processes, and the socket (0660), secret
+ * (0640), pid file and log (0660) are the group's, so a member's adapter
+ * may join, or start the daemon when none runs. The control socket stays
+ * the starting user's (ctl.c accepts natd's own user and root only).
  *
  * When natd.json defines an enabled `natd dhcpserver` for the network, the
  * daemon runs it as a host port of the switch (natd/dhcpsrv_port.h), with
@@ -59,6 +65,7 @@
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_port.h"
 #include "natd/hostonly_port.h"
+#include "natd/intnet_dir.h"
 #include "natd/natnet_store.h"
 #include "stack/stack.h"
 
@@ -68,7 +75,7 @@
 
 /* What differs between the daemons of the two kinds. */
 static const struct switchd_desc {
-	const char *dir;      /* under run/ */
+	const char *dir;      /* under run/ (host-only; internal networks: intnet_dir.h) */
 	const char *command;  /* natd's internal command that runs it */
 	const char *what;     /* for messages: "internal network lab" */
 } switchd_descs[] = {
@@ -79,24 +86,40 @@ static const struct switchd_desc {
 int switchd_run_path(enum switchd_kind k, const char *home, const char *name,
 		     const char *suffix, char *out, size_t outlen)
 {
-	const char *dir = switchd_descs[k].dir;
 	int n;
 
+	if (k == SWITCHD_INTNET)
+		return intnet_run_path(home, name, suffix, out, outlen);
 	if (strlen(home) > PATH_MAX - 100 || (name && strlen(name) >= NATD_NAME_MAX) ||
 	    (suffix && strlen(suffix) > 8))
 		return -ENAMETOOLONG;
 	if (name)
-		n = snprintf(out, outlen, "%.*s/run/%s/%.63s.%.8s", PATH_MAX - 100, home, dir,
-			     name, suffix);
+		n = snprintf(out, outlen, "%.*s/run/%s/%.63s.%.8s", PATH_MAX - 100, home,
+			     switchd_descs[k].dir, name, suffix);
 	else
-		n = snprintf(out, outlen, "%.*s/run/%s", PATH_MAX - 100, home, dir);
+		n = snprintf(out, outlen, "%.*s/run/%s", PATH_MAX - 100, home,
+			     switchd_descs[k].dir);
 	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
 }
 
-int intnet_run_path(const char *home, const char *name, const char *suffix, char *out,
-		    size_t outlen)
+/* The daemon's directory: an internal network's may be shared with a group
+ * (intnet_dir.h); a host-only interface's is its user's (0700). */
+static int switchd_dir_check(enum switchd_kind k, const char *dir, gid_t *share_gid,
+			     char *err, size_t errlen)
 {
-	return switchd_run_path(SWITCHD_INTNET, home, name, suffix, out, outlen);
+	struct stat st;
+	int rc;
+
+	if (k == SWITCHD_INTNET)
+		return intnet_dir_check(dir, share_gid, err, errlen);
+	*share_gid = (gid_t)-1;
+	rc = natnet_mkdir_p(dir);
+	if (rc < 0)
+		return errfmt(err, errlen, rc, "cannot create %s: %s", dir, strerror(-rc));
+	if (stat(dir, &st) == 0 && st.st_uid != geteuid() && geteuid() != 0)
+		return errfmt(err, errlen, -EPERM, "%s belongs to uid %ld, not to you: %ss are "
+			      "one user's", dir, (long)st.st_uid, switchd_descs[k].what);
+	return 0;
 }
 
 /* ===================================================================== */
@@ -121,6 +144,7 @@ static struct {
 	uint64_t started_ms;
 	int pid_fd;
 	char pid_path[PATH_MAX];
+	gid_t share_gid;              /* the group sharing it, or (gid_t)-1 */
 } isv;
 
 static void isv_handle_closed(uv_handle_t *h)
@@ -363,7 +387,7 @@ static void isv_hostif_gone(void *opaque)
 
 static int isv_setup(char *err, size_t errlen)
 {
-	struct switch_config sc = { .owner_uid = geteuid(), .share_gid = (gid_t)-1 };
+	struct switch_config sc = { .owner_uid = geteuid(), .share_gid = isv.share_gid };
 	char sock[PATH_MAX], ctl[PATH_MAX], key[PATH_MAX], what[NATD_NAME_MAX + 24];
 	int rc;
 
@@ -371,6 +395,11 @@ static int isv_setup(char *err, size_t errlen)
 	rc = daemon_new_secret(key, sc.secret, sizeof(sc.secret), err, errlen);
 	if (rc < 0)
 		return rc;
+	/* a shared network's members read the secret to prove their adapters */
+	rc = intnet_dir_share_path(key, isv.share_gid, 0640);
+	if (rc < 0)
+		return errfmt(err, errlen, rc, "%s: cannot give it to group %ld: %s", key,
+			      (long)isv.share_gid, strerror(-rc));
 	switchd_run_path(isv.kind, isv.home, isv.name, "sock", sock, sizeof(sock));
 	snprintf(what, sizeof(what), "%s %s", isv.desc->what, isv.name);
 	sc.sock_path = sock;
@@ -400,7 +429,7 @@ static int isv_setup(char *err, size_t errlen)
 
 static int isv_main(enum switchd_kind kind, const char *home, const char *name, int ready_fd)
 {
-	char err[512];
+	char err[512], dir[PATH_MAX];
 	int rc;
 
 	memset(&isv, 0, sizeof(isv));
@@ -410,6 +439,12 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 	isv.name = name;
 	isv.pid_fd = -1;
 	log_set_prefix(name);
+	switchd_run_path(kind, home, NULL, NULL, dir, sizeof(dir));
+	rc = switchd_dir_check(kind, dir, &isv.share_gid, err, sizeof(err));
+	if (rc < 0) {
+		daemon_report(ready_fd, "error: %s", err);
+		return 1;
+	}
 	switchd_run_path(kind, home, name, "pid", isv.pid_path, sizeof(isv.pid_path));
 	rc = daemon_lock_pid(isv.pid_path, &isv.pid_fd, err, sizeof(err));
 	if (rc == -EBUSY) {
@@ -420,6 +455,14 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 		daemon_report(ready_fd, "error: %s", err);
 		return 1;
 	}
+	/* members of a shared network tell whether it runs, and start it when
+	 * it does not (then taking this file's lock) */
+	rc = intnet_dir_share_fd(isv.pid_fd, isv.share_gid, 0660);
+	if (rc < 0)
+		log_warn("%s: cannot give it to group %ld: %s", isv.pid_path,
+			 (long)isv.share_gid, strerror(-rc));
+	if (isv.share_gid != (gid_t)-1)
+		log_info("shared with group %ld (%s)", (long)isv.share_gid, dir);
 	log_info("starting %s %s, pid %ld", isv.desc->what, name, (long)getpid());
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -437,7 +480,7 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 		daemon_report(ready_fd, "error: %s", err[0] ? err : strerror(-rc));
 		isv_stop();
 	} else {
-		log_info("running: switch %s/run/%s/%s.sock", home, isv.desc->dir, name);
+		log_info("running: switch %s/%s.sock", dir, name);
 		daemon_ready(&ready_fd);
 	}
 	uv_run(isv.loop, UV_RUN_DEFAULT);
@@ -498,6 +541,24 @@ static int isv_exec(void *arg, int ready_fd)
 	return 1;
 }
 
+/* A shared network's log is the group's: whichever member's adapter starts
+ * the daemon appends to it. */
+static int share_log(const char *path, gid_t gid, char *err, size_t errlen)
+{
+	int fd, rc;
+
+	if (gid == (gid_t)-1)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0660);
+	if (fd < 0)
+		return errfmt(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	rc = intnet_dir_share_fd(fd, gid, 0660);
+	close(fd);
+	if (rc < 0 && rc != -EPERM)
+		return errfmt(err, errlen, rc, "%s: %s", path, strerror(-rc));
+	return 0;
+}
+
 /* 0 once the switch socket accepts a connection within timeout_ms. */
 static int isv_wait_listening(const char *sock, int timeout_ms, int *why)
 {
@@ -528,7 +589,7 @@ int switchd_ensure(enum switchd_kind k, const char *home, const char *name, char
 	const char *what = switchd_descs[k].what;
 	char dir[PATH_MAX], sock[PATH_MAX], pid[PATH_MAX], log[PATH_MAX];
 	struct sockaddr_un sa;
-	struct stat st;
+	gid_t gid;
 	int rc, why = 0;
 
 	if (switchd_run_path(k, home, NULL, NULL, dir, sizeof(dir)) < 0 ||
@@ -537,25 +598,26 @@ int switchd_ensure(enum switchd_kind k, const char *home, const char *name, char
 		return errfmt(err, errlen, -ENAMETOOLONG, "the %s's socket path under NATD_HOME "
 			      "is longer than a UNIX socket path may be (%zu bytes): use a shorter "
 			      "NATD_HOME or name", what, sizeof(sa.sun_path) - 1);
-	rc = natnet_mkdir_p(dir);
+	rc = switchd_dir_check(k, dir, &gid, err, errlen);
 	if (rc < 0)
-		return errfmt(err, errlen, rc, "cannot create %s: %s", dir, strerror(-rc));
-	if (stat(dir, &st) == 0 && st.st_uid != geteuid() && geteuid() != 0)
-		return errfmt(err, errlen, -EPERM, "%s belongs to uid %ld, not to you: %ss "
-			      "are shared by one user's VMs only", dir, (long)st.st_uid, what);
+		return rc;
 	switchd_run_path(k, home, name, "pid", pid, sizeof(pid));
 	if (daemon_running(pid, NULL) != 1) {
 		struct isv_exec_args a = { k, name };
 
 		switchd_run_path(k, home, name, "log", log, sizeof(log));
+		rc = share_log(log, gid, err, errlen);
+		if (rc < 0)
+			return rc;
 		rc = daemon_spawn(log, isv_exec, &a, INTNET_READY_TIMEOUT_MS, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
 	rc = isv_wait_listening(sock, INTNET_READY_TIMEOUT_MS, &why);
 	if (rc == -EACCES || rc == -EPERM)
-		return errfmt(err, errlen, rc, "%s '%s': %s: permission denied (it belongs to "
-			      "another user)", what, name, sock);
+		return errfmt(err, errlen, rc, "%s '%s': %s: permission denied (the switch is "
+			      "another user's%s)", what, name, sock, k == SWITCHD_INTNET ?
+			      " and not shared with a group of yours" : "");
 	if (rc < 0)
 		return errfmt(err, errlen, rc, "%s '%s': its switch %s does not answer: %s",
 			      what, name, sock, strerror(why ? why : -rc));

@@ -6,7 +6,8 @@
  * configuration: the name is the network.
  *
  * Files, under $NATD_HOME/run/intnet/ (mode 0700: only natd's user and root
- * get in): NAME.sock (the switch, QEMU -netdev stream framing), NAME.pid
+ * get in) or under NATD_INTNET_DIR (natd/intnet_dir.h: shared with the
+ * directory's group when it is open to it): NAME.sock (the switch, QEMU -netdev stream framing), NAME.pid
  * (locked while the daemon runs), NAME.ctl (control socket: "status",
  * "dhcpserver"), NAME.key (the secret a natd adapter proves itself with in
  * its hello frame, l2/switch.h), NAME.log.
@@ -19,6 +20,7 @@
 #include <stdint.h>
 
 #include "l2/switch.h"
+#include "natd/intnet_dir.h"
 
 /*
  * The daemon serves host-only interfaces too (--nic<x> hostonly
@@ -42,10 +44,6 @@ int switchd_status(enum switchd_kind k, const char *home, const char *name, json
 /* `natd intnet-switch NAME` / `natd hostonly-switch IF` (internal). */
 int switchd_main_cmd(enum switchd_kind k, int argc, char **argv);
 
-/* home/run/intnet/NAME.SUFFIX (home/run/intnet when name is NULL). 0 or
- * -ENAMETOOLONG. */
-int intnet_run_path(const char *home, const char *name, const char *suffix, char *out,
-		    size_t outlen);
 
 /* Makes sure network name's daemon runs (starting it if not) and its switch
  * accepts connections. 0, or -errno with the reason in err. */

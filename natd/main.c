@@ -18,10 +18,13 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "natd/bwgroup.h"
+#include "natd/cmd_bandwidthctl.h"
 #include "natd/cmd_ctl.h"
 #include "natd/cmd_dhcpserver.h"
 #include "natd/cmd_hostonlyif.h"
 #include "natd/cmd_list.h"
+#include "natd/cmd_vm.h"
 #include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
@@ -34,9 +37,12 @@
 #include "base/log.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
+#include "natd/nictrace.h"
+#include "natd/vm_store.h"
 #include "devices/device.h"
 #include "modes/mode.h"
 #include "modes/nat_mode.h"
+#include "modes/nic_model.h"
 #include "forwarders/nic.h"
 #include "stack/stack.h"
 
@@ -53,12 +59,17 @@ static const char main_help[] =
 "Commands:\n"
 "  run [--name VM] [OPTIONS]   serve a VM's network adapters in the foreground\n"
 "                              (natd run --help lists the options)\n"
+"  modifyvm VM OPTIONS         store a VM's settings (natd run's per-adapter\n"
+"                              options) that natd run --name VM starts from\n"
+"  unregistervm VM             forget a VM's stored settings\n"
 "  showvminfo VM [--machinereadable]\n"
-"                              show a running VM's NICs, leases, flows, counters\n"
+"                              a running VM's NICs, leases, flows, counters;\n"
+"                              a stored VM's settings\n"
 "  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
 "                              natpf<x> RULE, natpf<x> delete NAME,\n"
-"                              nicpromisc<x> deny|allow-vms|allow-all\n"
-"                              (nictrace<x>: not supported yet)\n"
+"                              nicpromisc<x> deny|allow-vms|allow-all,\n"
+"                              nictrace<x> on|off, nictracefile<x> FILE,\n"
+"                              nicbandwidthgroup<x> NAME|none\n"
 "  natnetwork add|modify|start|stop|remove|list ...\n"
 "                              NAT networks shared by several VMs\n"
 "                              (natd natnetwork --help)\n"
@@ -68,11 +79,13 @@ static const char main_help[] =
 "  hostonlyif create|ipconfig|remove ...\n"
 "                              host-only interfaces vboxnetN shared by the\n"
 "                              host and VMs (natd hostonlyif --help)\n"
-"  list dhcpservers|intnets|hostonlyifs\n"
+"  list dhcpservers|intnets|hostonlyifs|vms|runningvms|bwgroups VM\n"
 "                              DHCP servers; internal networks that exist now\n"
-"                              and their ports; host-only interfaces\n"
-"                              (natd list --help)\n"
-"  bandwidthctl VM ...         (not supported yet)\n"
+"                              and their ports; host-only interfaces; stored\n"
+"                              VMs; running VMs (natd list --help)\n"
+"  bandwidthctl VM add|set|remove|list ...\n"
+"                              bandwidth groups limiting what a VM sends\n"
+"                              (natd bandwidthctl --help)\n"
 "  help, --help                this text\n"
 "  version, --version          natd's version\n"
 "\n"
@@ -83,6 +96,9 @@ static struct {
 	struct natd_config cfg;
 	const struct mode_ops *ops[NATD_MAX_NICS]; /* NULL: no adapter x */
 	void *state[NATD_MAX_NICS];                /* the mode's own */
+	struct nictrace trace[NATD_MAX_NICS];      /* --nictrace<x> */
+	struct bw_table bw;                        /* the VM's bandwidth groups */
+	struct bw_group *nic_bw[NATD_MAX_NICS];    /* adapter x's, or NULL */
 	unsigned open_nics;
 	uv_signal_t sig_int, sig_term;
 	bool stopping;
@@ -120,6 +136,7 @@ static void app_nat_closed(void *opaque)
 	}
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		if (app.ops[i]) {
+			nictrace_stop(&app.trace[i]);
 			app.ops[i]->stop(app.state[i], app_nic_closed, NULL);
 			app.ops[i] = NULL;
 			app.state[i] = NULL;
@@ -161,13 +178,27 @@ static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errl
 	(void)args;
 	(void)err;
 	(void)errlen;
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
-		if (app.ops[i])
-			json_array_append_new(nics, app.ops[i]->info(app.state[i], i + 1,
-								     &app.cfg.nic[i]));
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		json_t *o;
+
+		if (!app.ops[i])
+			continue;
+		o = app.ops[i]->info(app.state[i], i + 1, &app.cfg.nic[i]);
+		if (o && app.ops[i]->vm_device) {
+			json_object_set_new(o, "nic", nic_model_json(app.ops[i]->vm_device(
+						app.state[i]), &app.cfg.nic[i]));
+			json_object_set_new(o, "trace", nictrace_json(&app.trace[i],
+								      &app.cfg.nic[i]));
+		}
+		if (o)
+			json_object_set_new(o, "bandwidth_group", json_string(
+				app.nic_bw[i] ? app.nic_bw[i]->name : "none"));
+		json_array_append_new(nics, o);
+	}
 	r = json_pack("{s:s, s:I, s:I}", "name", app.cfg.name, "pid", (json_int_t)getpid(),
 		      "uptime", (json_int_t)((stack_now_ms() - app.started_ms) / 1000));
 	json_object_set_new(r, "nics", nics);
+	json_object_set_new(r, "bwgroups", bw_table_json(&app.bw));
 	nat_mode_info_globals(r);
 	return r;
 }
@@ -235,6 +266,38 @@ static json_t *app_nicpromisc(const char *sub, unsigned x, const char *v, size_t
 	return json_object();
 }
 
+/* Puts adapter x in bandwidth group name ("none": in none). */
+static int app_set_bwgroup(unsigned x, const char *name, char *err, size_t errlen)
+{
+	struct bw_group *g = NULL;
+	struct device *dev;
+
+	if (strcmp(name, "none") && !(g = bw_table_find(&app.bw, name)))
+		return errfmt(err, errlen, -ENOENT, "VM '%s' has no bandwidth group '%s' (natd "
+			      "bandwidthctl %s add %s --type network --limit RATE)", app.cfg.name,
+			      name, app.cfg.name, name);
+	dev = app.ops[x - 1] && app.ops[x - 1]->vm_device ?
+	      app.ops[x - 1]->vm_device(app.state[x - 1]) : NULL;
+	if (!dev)
+		return errfmt(err, errlen, -EINVAL, "adapter %u has no transport to shape", x);
+	if (app.nic_bw[x - 1])
+		app.nic_bw[x - 1]->users--;
+	app.nic_bw[x - 1] = g;
+	if (g)
+		g->users++;
+	device_set_shaper(dev, g ? &g->sh : NULL);
+	return 0;
+}
+
+/* bandwidthctl: {"op": ..., "name": ..., "limit": ...} from natd bandwidthctl. */
+static json_t *app_bandwidthctl(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	(void)opaque;
+	if (bw_table_apply(&app.bw, args, err, errlen) < 0)
+		return NULL;
+	return json_object();
+}
+
 /* "name<x>" with x an adapter number as the command line takes it. */
 static bool sub_adapter(const char *sub, const char *name, unsigned *x)
 {
@@ -256,7 +319,9 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 		snprintf(err, errlen, "controlvm: missing subcommand");
 		return NULL;
 	}
-	if (sub_adapter(sub, "setlinkstate", &x) || sub_adapter(sub, "nicpromisc", &x)) {
+	if (sub_adapter(sub, "setlinkstate", &x) || sub_adapter(sub, "nicpromisc", &x) ||
+	    sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x) ||
+	    sub_adapter(sub, "nicbandwidthgroup", &x)) {
 		if (!app.ops[x - 1]) {
 			snprintf(err, errlen, "%s: VM '%s' has no adapter %u", sub, app.cfg.name, x);
 			return NULL;
@@ -276,12 +341,36 @@ static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errle
 		return app_natpf(sub, x, argv, err, errlen);
 	if (sub_adapter(sub, "nicpromisc", &x))
 		return app_nicpromisc(sub, x, v, json_array_size(argv), err, errlen);
-	if (!strncmp(sub, "nictrace", 8)) {
-		snprintf(err, errlen, "%s: not supported yet", sub);
-		return NULL;
+	if (sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x)) {
+		bool file = !strncmp(sub, "nictracefile", 12);
+		char why[PATH_MAX + 128];
+
+		if (!v || json_array_size(argv) != 1) {
+			snprintf(err, errlen, "%s: expected %s", sub, file ? "a file name" :
+				 "on or off");
+			return NULL;
+		}
+		if (nictrace_control(&app.trace[x - 1], app.loop, &app.cfg.nic[x - 1], x,
+				     file ? NULL : v, file ? v : NULL, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: %s", sub, why);
+			return NULL;
+		}
+		return json_object();
+	}
+	if (sub_adapter(sub, "nicbandwidthgroup", &x)) {
+		if (!v || json_array_size(argv) != 1) {
+			snprintf(err, errlen, "%s: expected a group name or none", sub);
+			return NULL;
+		}
+		if (app_set_bwgroup(x, v, err, errlen) < 0)
+			return NULL;
+		snprintf(app.cfg.nic[x - 1].bandwidth_group,
+			 sizeof(app.cfg.nic[x - 1].bandwidth_group), "%s", v);
+		log_info("nic%u: bandwidth group %s (controlvm)", x, v);
+		return json_object();
 	}
 	snprintf(err, errlen, "unknown controlvm subcommand '%s' (natpf<x>, setlinkstate<x>, "
-		 "nicpromisc<x>)", sub);
+		 "nicpromisc<x>, nictrace<x>, nictracefile<x>, nicbandwidthgroup<x>)", sub);
 	return NULL;
 }
 
@@ -344,6 +433,16 @@ static int app_find_switch(enum nic_mode m, const char *home, const char *name,
 }
 
 /* The control socket $NATD_HOME/run/VM.ctl (natd/ctl.h). */
+/* Whether an adapter of cfg is in NAT mode (the NAT engine and the DNS
+ * proxy serve NAT adapters only). */
+static bool app_needs_nat(const struct natd_config *cfg)
+{
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+		if (cfg->nic[i].configured && cfg->nic[i].mode == NIC_MODE_NAT)
+			return true;
+	return false;
+}
+
 static int app_start_ctl(const char *run_dir)
 {
 	char path[PATH_MAX], err[512];
@@ -358,6 +457,7 @@ static int app_start_ctl(const char *run_dir)
 		return rc;
 	}
 	ctl_server_register(app.ctl, "showvminfo", app_showvminfo, NULL);
+	ctl_server_register(app.ctl, "bandwidthctl", app_bandwidthctl, NULL);
 	ctl_server_register(app.ctl, "controlvm", app_controlvm, NULL);
 	return 0;
 }
@@ -376,13 +476,17 @@ static void app_signal(uv_signal_t *h, int signum)
 /* What a user needs to know to attach a VM to adapter x. */
 static void print_attach_help(unsigned x, const struct nic_config *n)
 {
-	char mac[40] = "";
-	const char *model = adapter_type_qemu_model(n->type);
+	const struct nic_model *m = nic_model(n->type);
+	const char *model = m->qemu;
 	const char *spec = n->attach;
+	char mac[40], addr[18];
 
-	if (n->mac_set)
-		snprintf(mac, sizeof(mac), ",mac=%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
-			 n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+	snprintf(mac, sizeof(mac), ",mac=%s", nic_model_format_mac(n->mac, addr));
+	log_info("nic%u: %s (%s), MAC %s, frames up to %zu bytes", x, m->name, m->desc, addr,
+		 nic_model_frame_limit(n));
+	if (!m->qemu_exact && (!strncmp(spec, "stream", 6) || !strncmp(spec, "dgram:", 6)))
+		log_info("nic%u: QEMU has no %s; its %s (-device %s, same guest driver) stands "
+			 "in", x, m->name, m->qemu_desc, m->qemu);
 	if (!strncmp(spec, "stream:", 7)) {
 		log_info("nic%u: waiting for a VM on %s; attach QEMU with:", x, spec + 7);
 		fprintf(stderr, "  -netdev stream,id=nic%u,server=off,addr.type=unix,addr.path=%s "
@@ -393,13 +497,11 @@ static void print_attach_help(unsigned x, const struct nic_config *n)
 			"-device %s,netdev=nic%u%s\n", x, spec + 15, model, x, mac);
 	} else if (!strncmp(spec, "dgram:", 6)) {
 		log_info("nic%u: exchanging frames over UDP (%s); QEMU's -netdev dgram takes "
-			 "the two addresses swapped", x, spec + 6);
+			 "the two addresses swapped, with:", x, spec + 6);
+		fprintf(stderr, "  -device %s,netdev=nic%u%s\n", model, x, mac);
 	} else {
 		log_info("nic%u: attached to %s", x, spec);
 	}
-	if (n->nat.mtu > 1500 && (n->type == NIC_TYPE_AM79C970A || n->type == NIC_TYPE_AM79C973))
-		log_warn("nic%u: MTU %u with an AMD PCnet NIC: jumbo frames need virtio or an "
-			 "Intel NIC type (--nictype%u virtio)", x, n->nat.mtu, x);
 }
 
 static void print_nic_summary(unsigned x, const struct nic_config *n)
@@ -430,7 +532,29 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 		 n->cable_connected ? "" : ", cable disconnected");
 }
 
+static int run_vm(int argc, char **argv, bool stored);
+
 static int cmd_run(int argc, char **argv)
+{
+	char err[512];
+	char **stored_argv = NULL;
+	int stored_argc = 0, rc;
+
+	/* A VM with stored settings (natd modifyvm) starts from them. */
+	rc = cmd_vm_run_argv(argc, argv, &stored_argc, &stored_argv, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "natd run: %s\n", err);
+		return 1;
+	}
+	if (rc == 1)
+		rc = run_vm(stored_argc, stored_argv, true);
+	else
+		rc = run_vm(argc, argv, false);
+	vm_argv_free(stored_argc, stored_argv);
+	return rc;
+}
+
+static int run_vm(int argc, char **argv, bool stored)
 {
 	char err[512], run_dir[PATH_MAX];
 	struct natd_config *cfg = &app.cfg;
@@ -446,6 +570,14 @@ static int cmd_run(int argc, char **argv)
 	if (rc == 0)
 		rc = config_finish(cfg, err, sizeof(err));
 	if (rc < 0) {
+		fprintf(stderr, "natd run: %s%s%s%s\n", err,
+			stored ? " (with VM '" : "", stored ? cfg->name : "",
+			stored ? "'s stored settings: natd showvminfo VM)" : "");
+		config_free(cfg);
+		return 2;
+	}
+	rc = cmd_vm_bwgroups(cfg, &app.bw, err, sizeof(err));
+	if (rc < 0) {
 		fprintf(stderr, "natd run: %s\n", err);
 		config_free(cfg);
 		return 2;
@@ -455,6 +587,8 @@ static int cmd_run(int argc, char **argv)
 	else if (cfg->verbosity > 1)
 		log_set_level(LOG_LVL_DEBUG);
 	log_set_prefix(cfg->name);
+	if (stored)
+		log_info("starting from the stored settings of VM %s (natd modifyvm)", cfg->name);
 
 	if ((size_t)snprintf(run_dir, sizeof(run_dir), "%.*s/run", PATH_MAX - 8, cfg->home) >=
 	    sizeof(run_dir))
@@ -480,6 +614,8 @@ static int cmd_run(int argc, char **argv)
 	rc = app_start_ctl(run_dir);
 	if (rc < 0)
 		app_stop();
+	else if (!app_needs_nat(cfg))
+		rc = 1; /* no NAT adapter: no NAT engine, no DNS proxy */
 	else
 		rc = nat_init(app.loop, app.cfg.max_flows, app.cfg.udp_timeout, err,
 				      sizeof(err));
@@ -517,6 +653,16 @@ static int cmd_run(int argc, char **argv)
 			app.state[i] = state;
 			app.open_nics++;
 		}
+		if (rc == 0 && ops->vm_device)
+			rc = nic_model_apply(ops->vm_device(state), i + 1, n, err, sizeof(err));
+		if (rc == 0 && ops->vm_device)
+			rc = nictrace_start(&app.trace[i], app.loop, ops->vm_device(state), n, err,
+					    sizeof(err));
+		else if (rc == 0 && n->trace)
+			rc = errfmt(err, sizeof(err), -EINVAL, "--nictrace%u: the %s mode has no "
+				    "transport to trace", i + 1, ops->name);
+		if (rc == 0 && n->bandwidth_group[0])
+			rc = app_set_bwgroup(i + 1, n->bandwidth_group, err, sizeof(err));
 		if (rc < 0) {
 			log_err("nic%u: %s", i + 1, err);
 			app_stop();
@@ -565,16 +711,18 @@ int main(int argc, char **argv)
 		return cmd_dhcpserver(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
 		return cmd_list(argc - 1, argv + 1);
+	if (!strcmp(cmd, "modifyvm"))
+		return cmd_modifyvm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "unregistervm"))
+		return cmd_unregistervm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hostonlyif"))
 		return cmd_hostonlyif(argc - 1, argv + 1);
 	if (!strcmp(cmd, "intnet-switch")) /* internal: started by --nic<x> intnet */
 		return intnet_service_main_cmd(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hostonly-switch")) /* internal: started by --nic<x> hostonly */
 		return switchd_main_cmd(SWITCHD_HOSTONLY, argc - 1, argv + 1);
-	if (!strcmp(cmd, "bandwidthctl")) {
-		fprintf(stderr, "natd %s: not supported yet\n", cmd);
-		return 2;
-	}
+	if (!strcmp(cmd, "bandwidthctl"))
+		return cmd_bandwidthctl(argc - 1, argv + 1);
 	fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);
 	return 2;
 }

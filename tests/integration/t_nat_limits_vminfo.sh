@@ -52,11 +52,11 @@ ok "no answer from the gateway with the cable pulled"
 check "controlvm setlinkstate1 on" "$NATD_BIN" controlvm vmlim setlinkstate1 on
 check "the gateway answers again" ip netns exec "$ns" ping -c 2 -i 0.3 -W 2 10.0.2.2
 set +e
-"$NATD_BIN" controlvm vmlim nictrace1 on 2> "$T/err"
+"$NATD_BIN" controlvm vmlim bogus1 on 2> "$T/err"
 rc=$?
 set -e
-expect_eq "controlvm nictrace1 (not built yet) exits 1" 1 "$rc"
-check "and says so" grep -q "not supported yet" "$T/err"
+expect_eq "an unknown controlvm subcommand exits 1" 1 "$rc"
+check "and says so" grep -q "unknown controlvm subcommand 'bogus1'" "$T/err"
 
 set +e
 "$NATD_BIN" showvminfo no-such-vm 2> "$T/err"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Two NAT adapters: NIC 2 serves 10.0.3.0/24, with its own MTU (option 26);
+# Two NAT adapters: NIC 2 serves 10.0.3.0/24, with its own MTU (option 26:
+# jumbo frames, so an Intel NIC type; the default PCnet has none);
 # DNS handed out directly (--natdnsproxy2 off) leaves out 127/8 resolvers.
 . "$(dirname "$0")/lib.sh"
 
@@ -10,7 +11,8 @@ ns=$(new_netns guest)
 printf '# test resolver file\nnameserver 127.0.0.53\nnameserver 192.0.2.53\ndomain corp.example\n' \
 	> "$NATD_RESOLV_CONF"
 natd_start natd --name vm3 --nic1 nat --attach1 "tap:$tap1" \
-	--nic2 nat --attach2 "tap:$tap2" --natsettings2 9000,,,, --natdnsproxy2 off
+	--nic2 nat --attach2 "tap:$tap2" --nictype2 82545EM --natsettings2 9000,,,, \
+	--natdnsproxy2 off
 tap_into_ns "$tap1" "$ns"
 tap_into_ns "$tap2" "$ns"
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "natd/config.h"
+#include "modes/nic_model.h"
 
 static struct natd_config cfg;
 static char err[512];
@@ -87,8 +88,8 @@ Test(config, natnet_and_equals_form)
 
 Test(config, natsettings_fields)
 {
-	cr_assert_eq(run_args("--nic1", "nat", "--natsettings1", "9000,64,128,,256", NULL), 0,
-		     "%s", err);
+	cr_assert_eq(run_args("--nic1", "nat", "--nictype1", "82545EM", "--natsettings1",
+			      "9000,64,128,,256", NULL), 0, "%s", err);
 	cr_assert_eq(cfg.nic[0].nat.mtu, 9000);
 	cr_assert_eq(cfg.nic[0].nat.sock_snd, 64);
 	cr_assert_eq(cfg.nic[0].nat.sock_rcv, 128);
@@ -219,6 +220,95 @@ Test(config, qemu_models)
 	cr_assert_str_eq(adapter_type_qemu_model(NIC_TYPE_VIRTIO), "virtio-net-pci");
 	cr_assert_str_eq(adapter_type_qemu_model(NIC_TYPE_82540EM), "e1000");
 	cr_assert_str_eq(adapter_type_qemu_model(NIC_TYPE_AM79C973), "pcnet");
+	cr_assert_str_eq(adapter_type_qemu_model(NIC_TYPE_AM79C970A), "pcnet");
+	cr_assert_str_eq(adapter_type_qemu_model(NIC_TYPE_82543GC), "e1000-82544gc");
+	cr_assert_str_eq(adapter_type_qemu_model(NIC_TYPE_82545EM), "e1000-82545em");
+}
+
+/* The model decides offloads and the MTU natd accepts. */
+Test(config, nic_model_offloads_and_mtu)
+{
+	cr_assert_eq(run_args("--nic1", "nat", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.nic[0].type, NIC_TYPE_AM79C973, "VirtualBox's default");
+	cr_assert_not(cfg.nic[0].nat.offload, "PCnet: no offloads");
+	static const char *const with[] = { "82540EM", "82543GC", "82545EM", "virtio" };
+	for (size_t i = 0; i < sizeof(with) / sizeof(with[0]); i++) {
+		setup();
+		cr_assert_eq(run_args("--nic1", "nat", "--nictype1", with[i], NULL), 0, "%s", err);
+		cr_assert(cfg.nic[0].nat.offload, "%s takes offloads", with[i]);
+	}
+	/* PCnet: 1500 at most, refused naming both options; either order. */
+	setup();
+	cr_assert_eq(run_args("--nic1", "nat", "--natsettings1", "1500", NULL), 0, "%s", err);
+	setup();
+	cr_assert_lt(run_args("--natsettings1", "1501", "--nictype1", "Am79C970A", NULL), 0);
+	cr_assert(strstr(err, "--natsettings1: mtu 1501 needs jumbo frames"), "%s", err);
+	cr_assert(strstr(err, "--nictype1 Am79C970A"), "%s", err);
+	setup();
+	cr_assert_lt(run_args("--nic2", "nat", "--natsettings2", "9000", NULL), 0);
+	cr_assert(strstr(err, "--natsettings2: mtu 9000") && strstr(err, "Am79C973"), "%s", err);
+	/* Intel: up to 16110; virtio up to natd's 65520. */
+	setup();
+	cr_assert_eq(run_args("--nictype1", "82540em", "--natsettings1", "16110", NULL), 0, "%s",
+		     err);
+	setup();
+	cr_assert_lt(run_args("--nictype1", "82540EM", "--natsettings1", "16111", NULL), 0);
+	cr_assert(strstr(err, "--natsettings1: mtu 16111 is more than --nictype1 82540EM"), "%s",
+		  err);
+	setup();
+	cr_assert_eq(run_args("--nictype1", "virtio", "--natsettings1", "65520", NULL), 0, "%s",
+		     err);
+}
+
+/* Frame limits: the model's, or the attachment's when it takes less. */
+Test(config, nic_model_frame_limits)
+{
+	cr_assert_eq(run_args("--nic1", "nat", "--nic2", "intnet", "--nictype3", "82545EM",
+			      "--nic3", "intnet", "--intnet3", "b", "--nictype4", "virtio",
+			      "--nic4", "nat", "--natsettings4", "9000", "--nic5", "intnet",
+			      "--nictype5", "virtio", "--nictype6", "82545EM", "--nic6", "nat",
+			      NULL), 0, "%s", err);
+	cr_assert_eq(nic_model_frame_limit(&cfg.nic[0]), 1514);
+	cr_assert_eq(nic_model_frame_limit(&cfg.nic[1]), 1514);
+	cr_assert_eq(nic_model_frame_limit(&cfg.nic[2]), 16124, "Intel on a switch");
+	cr_assert_eq(nic_model_frame_limit(&cfg.nic[3]), 9014, "NAT: the MTU");
+	cr_assert_eq(nic_model_frame_limit(&cfg.nic[4]), 65549);
+	cr_assert_eq(nic_model_frame_limit(&cfg.nic[5]), 1514, "Intel on NAT at MTU 1500");
+}
+
+/* Default MACs: 08:00:27, stable for a VM and adapter, distinct otherwise. */
+Test(config, default_macs)
+{
+	uint8_t a1[6], a2[6], b1[6];
+	char buf[18];
+
+	cr_assert_eq(run_args("--name", "vmA", "--nic1", "nat", "--nic2", "intnet", NULL), 0,
+		     "%s", err);
+	memcpy(a1, cfg.nic[0].mac, 6);
+	memcpy(a2, cfg.nic[1].mac, 6);
+	cr_assert_not(cfg.nic[0].mac_set);
+	cr_assert_eq(memcmp(a1, "\x08\x00\x27", 3), 0, "%s", nic_model_format_mac(a1, buf));
+	cr_assert_eq(memcmp(a2, "\x08\x00\x27", 3), 0);
+	cr_assert_neq(memcmp(a1, a2, 6), 0, "two adapters of one VM");
+	setup();
+	cr_assert_eq(run_args("--name", "vmA", "--nic1", "nat", NULL), 0, "%s", err);
+	cr_assert_eq(memcmp(cfg.nic[0].mac, a1, 6), 0, "same VM and adapter: same MAC");
+	setup();
+	cr_assert_eq(run_args("--name", "vmB", "--nic1", "nat", NULL), 0, "%s", err);
+	memcpy(b1, cfg.nic[0].mac, 6);
+	cr_assert_neq(memcmp(b1, a1, 6), 0, "another VM");
+	/* --macaddress wins; auto is the default; a derived MAC moves off a given one */
+	setup();
+	cr_assert_eq(run_args("--name", "vmA", "--macaddress1", "08:00:27:00:00:01",
+			      "--macaddress2", "auto", "--nic2", "intnet", NULL), 0, "%s", err);
+	cr_assert_str_eq(nic_model_format_mac(cfg.nic[0].mac, buf), "08:00:27:00:00:01");
+	cr_assert_eq(memcmp(cfg.nic[1].mac, a2, 6), 0);
+	setup();
+	cr_assert_eq(run_args("--name", "vmA", "--macaddress1", nic_model_format_mac(a2, buf),
+			      "--nic2", "intnet", NULL), 0, "%s", err);
+	cr_assert_eq(memcmp(cfg.nic[0].mac, a2, 6), 0);
+	cr_assert_neq(memcmp(cfg.nic[1].mac, a2, 6), 0, "adapter 2 moved off adapter 1's MAC");
+	cr_assert_eq(memcmp(cfg.nic[1].mac, "\x08\x00\x27", 3), 0);
 }
 
 Test(config, tftp_defaults_follow_home_name_and_network)

@@ -2,11 +2,13 @@
 /*
  * test_device_tap.c - "tap:IFNAME" creates a tap in this namespace (needs
  * root and /dev/net/tun; skipped otherwise), and closing the device releases
- * it. The link is deleted at the end in case it outlived the fd.
+ * it; the tap takes the MAC it is given (device_set_guest_mac). The link
+ * is deleted at the end in case it outlived the fd.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,8 +51,9 @@ Test(device_tap, create_and_close, .timeout = 30)
 	struct device *dev = NULL;
 	uv_timer_t guard;
 	uv_loop_t loop;
-	char err[256];
+	char err[256], mac[32];
 	int fd, r, i;
+	FILE *f;
 
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -76,6 +79,14 @@ Test(device_tap, create_and_close, .timeout = 30)
 		uv_run(&loop, UV_RUN_ONCE);
 	cr_assert_eq(links, 1, "link up reported once");
 	cr_assert(device_connected(dev));
+	/* The tap's kernel side is the guest's card: it takes the adapter's MAC. */
+	cr_assert_eq(device_set_guest_mac(dev, (const uint8_t *)"\x08\x00\x27\x12\x34\x56"),
+		     0);
+	f = fopen("/sys/class/net/natdtst0/address", "r");
+	cr_assert(f);
+	cr_assert(fgets(mac, sizeof(mac), f));
+	fclose(f);
+	cr_assert_str_eq(mac, "08:00:27:12:34:56\n");
 	device_close(dev, on_closed, NULL);
 	for (i = 0; i < 500 && !closed; i++)
 		uv_run(&loop, UV_RUN_ONCE);
