@@ -63,6 +63,12 @@ expect_eq "vm2 leases .102" 192.168.56.102 "$(ip_of vm2)"
 expect_eq "no router: a host-only guest has no way out" "" "$(lease_var "$T/lease.vm1" router)"
 expect_eq "the server is .100" 192.168.56.100 "$(lease_var "$T/lease.vm1" serverid)"
 
+"$N" dhcpserver findlease --interface=vboxnet0 --mac-address=08:00:27:00:00:01 > "$T/find" 2>&1 ||
+	{ cat "$T/find" >&2; fail "dhcpserver findlease --interface=vboxnet0"; }
+check "findlease --interface=vboxnet0: vm1's lease" grep -q 'IP Address: *192.168.56.101' "$T/find"
+check "dhcpserver restart --interface=vboxnet0 reaches the running switch" \
+	sh -c "'$N' dhcpserver restart --interface=vboxnet0 && grep -q 'DHCP server stopped; restarting it' '$HDIR/vboxnet0.log'"
+
 check "vm1 pings vm2" pings vm1 192.168.56.102
 check "vm2 pings vm1" pings vm2 192.168.56.101
 check "vm1 pings the host" pings vm1 192.168.56.1
