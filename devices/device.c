@@ -12,7 +12,9 @@
 #include "devices/vnet.h"
 #include "base/bytes.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@ static const struct device_ops *const device_backends[] = {
 	&stream_listen_ops,
 	&stream_connect_ops,
 	&dgram_ops,
+	&vde_ops,
 	/* natd-internal: the NAT-network switch's ports (switch.c) */
 	&stream_fd_ops,
 	&inproc_ops,
@@ -57,7 +60,7 @@ static const struct device_ops *device_lookup(const char *spec, const char **arg
 	colon = strchr(spec, ':');
 	if (!colon) {
 		device_seterr(err, errlen, "%s: expected TYPE:ARGUMENT "
-			      "(tap:, fd:, stream:, stream-connect:, dgram:)", spec);
+			      "(tap:, fd:, stream:, stream-connect:, dgram:, vde:)", spec);
 		return NULL;
 	}
 	tlen = (size_t)(colon - spec);
@@ -70,7 +73,7 @@ static const struct device_ops *device_lookup(const char *spec, const char **arg
 		}
 	}
 	device_seterr(err, errlen, "%.*s: unknown attach type "
-		      "(want tap:, fd:, stream:, stream-connect:, dgram:)",
+		      "(want tap:, fd:, stream:, stream-connect:, dgram:, vde:)",
 		      (int)(tlen > 64 ? 64 : tlen), spec);
 	return NULL;
 }
@@ -182,6 +185,10 @@ void device_close(struct device *dev, void (*closed)(void *opaque), void *opaque
 	dev->closed_opaque = opaque;
 	if (dev->ops->close)
 		dev->ops->close(dev);
+	if (dev->flush_init) {
+		dev->flush_init = false;
+		device_handle_close(dev, (uv_handle_t *)&dev->flush);
+	}
 	if (dev->io_init && !dev->io_closing)
 		device_io_release(dev);
 	if (dev->listen_init) {
@@ -235,6 +242,13 @@ int device_io_start(struct device *dev, int fd, int events)
 		return r;
 	}
 	return 0;
+}
+
+void device_io_restart(struct device *dev)
+{
+	if (dev->io_init && !dev->io_closing && !dev->closing &&
+	    uv_poll_start(&dev->io, dev->io_events, device_io_cb) < 0)
+		log_ratelimited(&dev->rl, LOG_LVL_ERR, "%s: uv_poll_start failed", dev->spec);
 }
 
 void device_io_events(struct device *dev, int events)
@@ -368,6 +382,111 @@ void device_timer_link_up(struct device *dev)
 	device_link(dev, true);
 }
 
+/* --- batched output (dgram) ------------------------------------------------ */
+
+static void device_flush_cb(uv_idle_t *h)
+{
+	struct device *dev = h->data;
+
+	uv_idle_stop(h);
+	if (!dev->closing)
+		dev->ops->flush(dev);
+}
+
+void device_flush_arm(struct device *dev)
+{
+	if (dev->flush_init && !dev->closing)
+		uv_idle_start(&dev->flush, device_flush_cb); /* no-op when active */
+}
+
+/* --- peers ------------------------------------------------------------------ */
+
+void device_peer_seen(struct device *dev, enum device_peer_kind kind, const void *key,
+		      size_t keylen)
+{
+	struct device_peer_slot *p;
+	unsigned i;
+
+	if (keylen > sizeof(p->key))
+		keylen = sizeof(p->key);
+	for (i = 0; i < dev->n_peers; i++) {
+		p = &dev->peers[i];
+		if (p->kind == kind && p->keylen == keylen && !memcmp(p->key, key, keylen))
+			goto found;
+	}
+	/* A new one: a free slot, else the one silent longest. */
+	if (dev->n_peers < DEVICE_MAX_PEERS) {
+		i = dev->n_peers++;
+	} else {
+		i = 0;
+		for (unsigned k = 1; k < DEVICE_MAX_PEERS; k++)
+			if (dev->peers[k].last_ms < dev->peers[i].last_ms)
+				i = k;
+	}
+	p = &dev->peers[i];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->key, key, keylen);
+	p->keylen = (uint8_t)keylen;
+	p->kind = (uint8_t)kind;
+found:
+	p->frames++;
+	p->last_ms = uv_now(dev->loop);
+}
+
+static void device_peer_format(const struct device_peer_slot *p, char *out, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (p->kind == DEVICE_PEER_MAC && p->keylen == 6) {
+		snprintf(out, len, "%02x:%02x:%02x:%02x:%02x:%02x", p->key[0], p->key[1],
+			 p->key[2], p->key[3], p->key[4], p->key[5]);
+		return;
+	}
+	if (p->keylen >= sizeof(struct sockaddr_in6) &&
+	    ((const struct sockaddr *)p->key)->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)p->key;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(out, len, "[%s]:%u", a, ntohs(s6->sin6_port));
+		return;
+	}
+	if (p->keylen >= sizeof(struct sockaddr_in) &&
+	    ((const struct sockaddr *)p->key)->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)p->key;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(out, len, "%s:%u", a, ntohs(s4->sin_port));
+		return;
+	}
+	snprintf(out, len, "?");
+}
+
+unsigned device_peers(const struct device *dev, struct device_peer *out, unsigned max)
+{
+	const struct device_peer_slot *order[DEVICE_MAX_PEERS];
+	uint64_t now = uv_now(dev->loop);
+	unsigned n = dev->n_peers;
+
+	for (unsigned i = 0; i < n; i++)
+		order[i] = &dev->peers[i];
+	/* Most recent first (n is small). */
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned k = i; k > 0 && order[k]->last_ms > order[k - 1]->last_ms; k--) {
+			const struct device_peer_slot *t = order[k];
+
+			order[k] = order[k - 1];
+			order[k - 1] = t;
+		}
+	if (n > max)
+		n = max;
+	for (unsigned i = 0; i < n; i++) {
+		device_peer_format(order[i], out[i].addr, sizeof(out[i].addr));
+		out[i].frames = order[i]->frames;
+		out[i].idle_ms = now - order[i]->last_ms;
+	}
+	return n;
+}
+
 /* --- open / send / accessors --------------------------------------------- */
 
 static void device_timer_cb(uv_timer_t *t)
@@ -445,6 +564,11 @@ int device_open(uv_loop_t *loop, const char *spec, const struct device_handler *
 	dev->timer.data = dev;
 	uv_timer_init(loop, &dev->shape_timer);
 	dev->shape_timer.data = dev;
+	if (ops->flush) {
+		uv_idle_init(loop, &dev->flush);
+		dev->flush.data = dev;
+		dev->flush_init = true;
+	}
 	if (dev->listen_fd >= 0) {
 		r = uv_poll_init(loop, &dev->listen, dev->listen_fd);
 		if (r < 0) {

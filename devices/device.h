@@ -13,9 +13,16 @@
  *   stream-connect:PATH        connect to such a socket; reconnect (1 s) when
  *                              it is absent or goes away
  *   dgram:LADDR:LPORT,RADDR:RPORT  UDP, one frame per datagram (QEMU -netdev
- *                              dgram); addresses IPv4 or [IPv6]
+ *                              dgram); addresses IPv4 or [IPv6]; datagrams
+ *                              from any source are taken (a UDP tunnel)
+ *   vde:SWITCH                 a port of a VDE switch through libvdeplug
+ *                              (SWITCH as vde_plug takes it: a path, PATH[N]
+ *                              for port N, or a libvdeplug URL)
  * All I/O is non-blocking on the caller's libuv loop. Every wake-up drains
- * every ready frame before returning to the loop.
+ * every ready frame before returning to the loop. dgram batches: it reads
+ * with recvmmsg(), and frames sent during one turn of the loop are queued
+ * and leave together with sendmmsg() at the start of the next turn (which
+ * then does not wait), or as soon as the queue is full.
  *
  * Offloads: when the handler asks for them (struct device_handler's
  * offload), a tap opens with virtio-net headers (IFF_VNET_HDR, TCP checksum
@@ -64,6 +71,19 @@ struct device_stats {
 	uint64_t connects;     /* stream: VMs accepted/connected so far */
 	uint64_t rx_oversize;  /* frames from the VM longer than device_set_max_frame() */
 	uint64_t tx_oversize;  /* frames to the VM longer than that (not in tx_dropped) */
+	uint64_t rx_calls;     /* dgram: recvmmsg() calls that returned frames */
+	uint64_t tx_calls;     /* dgram: sendmmsg() calls */
+	uint64_t peer_errors;  /* dgram: ICMP errors about frames sent (a peer
+				* down or unreachable: those frames were lost) */
+};
+
+/* Who frames came from, for dgram (source addresses: a tunnel takes them
+ * from anyone) and vde (source MACs). The most recent DEVICE_MAX_PEERS. */
+#define DEVICE_MAX_PEERS 8
+struct device_peer {
+	char addr[64];         /* "127.0.0.1:10002", "[::1]:10002", "08:00:27:00:00:01" */
+	uint64_t frames;       /* frames received from it */
+	uint64_t idle_ms;      /* since the last one */
 };
 
 /*
@@ -160,6 +180,8 @@ bool device_connected(const struct device *dev);
 /* The spec the device was opened with. */
 const char *device_spec(const struct device *dev);
 void device_get_stats(const struct device *dev, struct device_stats *st);
+/* The peers seen (most recent first), at most max of them; returns how many. */
+unsigned device_peers(const struct device *dev, struct device_peer *out, unsigned max);
 
 /*
  * Stops the device and closes its handles (libuv two-phase close); dev is

@@ -68,6 +68,18 @@ struct device_ops {
 	/* The guest's interface's MAC; NULL where the guest's card is not the
 	 * transport's own interface. 0 or -errno. */
 	int (*set_mac)(struct device *dev, const uint8_t mac[6]);
+	/* Sends what send() queued (dgram). May be NULL: device.c then has no
+	 * flush handle. Called from the flush idle handle (device_flush_arm()). */
+	void (*flush)(struct device *dev);
+};
+
+/* A peer of device_peers(): its raw key, formatted when asked. */
+enum device_peer_kind { DEVICE_PEER_SOCKADDR, DEVICE_PEER_MAC };
+struct device_peer_slot {
+	uint8_t key[sizeof(struct sockaddr_in6)];
+	uint8_t keylen;
+	uint8_t kind;
+	uint64_t frames, last_ms;
 };
 
 struct device {
@@ -119,7 +131,11 @@ struct device {
 	bool carrier_up;	/* ... last with this, */
 	bool carrier_warned;
 	int carrier_rc;		/* ... and returned this */
-	void *priv;		/* inproc: its endpoint */
+	void *priv;		/* inproc: its endpoint; dgram, vde: their state */
+	uv_idle_t flush;	/* ops->flush: runs the flush at the next turn */
+	bool flush_init;
+	struct device_peer_slot peers[DEVICE_MAX_PEERS];
+	unsigned n_peers, peer_next;
 };
 
 /* True when the device's bandwidth group is in debt: the caller stops
@@ -132,6 +148,7 @@ extern const struct device_ops tap_fd_ops;
 extern const struct device_ops stream_listen_ops;
 extern const struct device_ops stream_connect_ops;
 extern const struct device_ops dgram_ops;
+extern const struct device_ops vde_ops;
 extern const struct device_ops stream_fd_ops;
 extern const struct device_ops inproc_ops;
 
@@ -170,5 +187,12 @@ void device_listen_resume(struct device *dev);
 void device_timer_arm(struct device *dev, uint64_t ms);
 /* tap, fd, dgram: the 0 ms start timer reports link up. */
 void device_timer_link_up(struct device *dev);
+/* libuv stopped dev->io after POLLERR: watch it again. */
+void device_io_restart(struct device *dev);
+/* Something was queued: ops->flush() runs at the next turn of the loop. */
+void device_flush_arm(struct device *dev);
+/* A frame came from this peer (key: its sockaddr or MAC). */
+void device_peer_seen(struct device *dev, enum device_peer_kind kind, const void *key,
+		      size_t keylen);
 
 #endif

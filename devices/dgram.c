@@ -3,17 +3,35 @@
  * dgram.c - "dgram:LADDR:LPORT,RADDR:RPORT", QEMU's "-netdev dgram" over UDP:
  * one Ethernet frame per datagram, a socket bound to the local address, each
  * frame sent to the remote address. Addresses are numeric, IPv4 (127.0.0.1)
- * or bracketed IPv6 ([::1]); both sides must be the same family.
+ * or bracketed IPv6 ([::1]); both sides must be the same family. It is the
+ * UDP tunnel of VirtualBox's generic driver (modes/generic.c) and of the
+ * switches' uplinks (l2/uplink.h) too: the same framing, so natd and QEMU
+ * can be the two ends of one tunnel.
  *
- * Like QEMU, datagrams are accepted from any source, not only from the
- * configured remote: the socket is not connect()ed, so a remote that is down
- * causes no ICMP errors on it. Bind to a loopback or private address to keep
- * strangers out.
+ * Like QEMU and VirtualBox, datagrams are accepted from any source, not only
+ * from the configured remote: the socket is not connect()ed. Bind to a
+ * loopback or private address to keep strangers out. The sources seen are
+ * kept as the device's peers (device_peers()).
+ *
+ * Batching: one recvmmsg() takes up to DGRAM_BATCH datagrams into slots of
+ * 64 KiB (a datagram that does not fit, over 65535 bytes, is truncated by
+ * the kernel and dropped here, as are runts under 14 bytes; both counted in
+ * rx_errors). Frames sent are copied into a queue and leave together with
+ * sendmmsg() from the device's flush handle at the next turn of the loop, or
+ * at once when the queue is full; a frame the kernel refuses then is
+ * dropped and counted (tx_dropped), the rest still go.
+ *
+ * A dead peer is no error: with IP_RECVERR/IPV6_RECVERR the ICMP errors its
+ * host sends back (port or host unreachable) are read from the socket's
+ * error queue and counted (peer_errors); the frames are lost, the device
+ * stays up. libuv reports such a pending error as POLLERR (UV_EBADF) and
+ * stops the poll handle: it is drained and the handle restarted.
  */
 #include "devices/device_internal.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,18 +172,36 @@ static int dgram_check(const char *arg, char *err, size_t errlen)
 	return dgram_parse(arg, &l, &ll, &r, &rl, err, errlen);
 }
 
+#define DGRAM_BATCH 32            /* datagrams per recvmmsg()/sendmmsg() */
+#define DGRAM_SLOT  65536         /* receive slot: a longer datagram is cut */
+#define DGRAM_TXBUF (256u << 10)  /* bytes queued before a flush */
+
+struct dgram_priv {
+	struct mmsghdr rmsg[DGRAM_BATCH];
+	struct iovec riov[DGRAM_BATCH];
+	struct sockaddr_storage rfrom[DGRAM_BATCH];
+	struct mmsghdr smsg[DGRAM_BATCH];
+	struct iovec siov[DGRAM_BATCH];
+	unsigned n_tx;
+	size_t txlen;
+	uint8_t txbuf[DGRAM_TXBUF];
+};
+
 static int dgram_open(struct device *dev, const char *arg, char *err, size_t errlen)
 {
 	struct sockaddr_storage local;
+	struct dgram_priv *p = NULL;
 	socklen_t llen;
 	int fd = -1, r, one = 1;
 
 	r = dgram_parse(arg, &local, &llen, &dev->raddr, &dev->raddrlen, err, errlen);
 	if (r < 0)
 		goto out;
-	dev->rxcap = DEVICE_MAX_FRAME + 1;
+	/* 2 MiB of address space; the kernel touches only what datagrams fill. */
+	dev->rxcap = (size_t)DGRAM_BATCH * DGRAM_SLOT;
 	dev->rxbuf = malloc(dev->rxcap);
-	if (!dev->rxbuf) {
+	p = calloc(1, sizeof(*p));
+	if (!dev->rxbuf || !p) {
 		r = -ENOMEM;
 		device_seterr(err, errlen, "%s: out of memory", dev->spec);
 		goto out;
@@ -176,50 +212,211 @@ static int dgram_open(struct device *dev, const char *arg, char *err, size_t err
 		device_seterr(err, errlen, "%s: socket: %s", dev->spec, strerror(errno));
 		goto out;
 	}
-	if (local.ss_family == AF_INET6)
+	if (local.ss_family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	} else {
+		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	}
 	if (bind(fd, (struct sockaddr *)&local, llen) < 0) {
 		r = -errno;
 		device_seterr(err, errlen, "%s: bind: %s", dev->spec, strerror(errno));
 		goto out;
 	}
+	for (unsigned i = 0; i < DGRAM_BATCH; i++) {
+		p->riov[i] = (struct iovec){ dev->rxbuf + (size_t)i * DGRAM_SLOT, DGRAM_SLOT };
+		p->rmsg[i].msg_hdr.msg_iov = &p->riov[i];
+		p->rmsg[i].msg_hdr.msg_iovlen = 1;
+	}
+	dev->priv = p;
+	p = NULL;
 	dev->sotype = SOCK_DGRAM;
 	dev->io_fd = fd;
 	dev->io_events = UV_READABLE;
 	fd = -1;
 	r = 0;
 out:
+	free(p);
 	if (fd >= 0)
 		close(fd);
 	return r;
 }
 
+/* Reads the ICMP errors queued on the socket: each is a frame the peer's
+ * side did not take. */
+static void dgram_drain_errors(struct device *dev)
+{
+	char cbuf[512];
+
+	for (int i = 0; i < DEVICE_BATCH; i++) {
+		struct msghdr m = { .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm;
+
+		if (recvmsg(dev->io_fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+			const struct sock_extended_err *ee = (const void *)CMSG_DATA(cm);
+
+			if (!((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+			      (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)))
+				continue;
+			dev->st.peer_errors++;
+			log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: the peer's side refused a "
+					"frame: %s (dropped)", dev->spec, strerror((int)ee->ee_errno));
+		}
+	}
+}
+
+static void dgram_io(struct device *dev, int status, int events)
+{
+	struct dgram_priv *p = dev->priv;
+	unsigned frames = 0;
+
+	(void)events;
+	if (status < 0) {
+		/* POLLERR: ICMP errors wait in the error queue; libuv stopped the
+		 * handle. */
+		dgram_drain_errors(dev);
+		device_io_restart(dev);
+		return;
+	}
+	while (frames < DEVICE_BATCH && p && !device_rx_throttled(dev)) {
+		int n;
+
+		for (unsigned i = 0; i < DGRAM_BATCH; i++) {
+			p->rmsg[i].msg_hdr.msg_name = &p->rfrom[i];
+			p->rmsg[i].msg_hdr.msg_namelen = sizeof(p->rfrom[i]);
+			p->rmsg[i].msg_hdr.msg_flags = 0;
+		}
+		n = recvmmsg(dev->io_fd, p->rmsg, DGRAM_BATCH, MSG_DONTWAIT, NULL);
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			if (e != EAGAIN && e != EWOULDBLOCK) {
+				/* A pending ICMP error (ECONNREFUSED...) is returned once. */
+				dgram_drain_errors(dev);
+				if (e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH)
+					continue;
+				dev->st.rx_errors++;
+				log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: recvmmsg: %s",
+						dev->spec, strerror(e));
+			}
+			break;
+		}
+		if (n == 0)
+			break;
+		dev->st.rx_calls++;
+		for (int i = 0; i < n; i++) {
+			const struct msghdr *h = &p->rmsg[i].msg_hdr;
+			size_t len = p->rmsg[i].msg_len;
+
+			frames++;
+			if (h->msg_flags & MSG_TRUNC) {
+				dev->st.rx_errors++;
+				log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: dropping a datagram "
+						"over %u bytes", dev->spec, DGRAM_SLOT - 1);
+				continue;
+			}
+			if (len < 14) {
+				device_deliver(dev, p->riov[i].iov_base, len); /* counts the runt */
+				continue;
+			}
+			device_peer_seen(dev, DEVICE_PEER_SOCKADDR, &p->rfrom[i], h->msg_namelen);
+			device_deliver(dev, p->riov[i].iov_base, len);
+			if (dev->closing)
+				return;
+			p = dev->priv;
+		}
+		if (n < DGRAM_BATCH)
+			break;
+	}
+	if (frames && dev->h.batch_end && !dev->closing)
+		dev->h.batch_end(dev->h.opaque);
+}
+
+/* A frame that did not leave after all: counted as dropped, not sent. */
+static void dgram_unsend(struct device *dev, size_t len)
+{
+	dev->st.tx_frames--;
+	dev->st.tx_bytes -= len;
+	dev->st.tx_dropped++;
+}
+
+static void dgram_flush(struct device *dev)
+{
+	struct dgram_priv *p = dev->priv;
+	unsigned done = 0;
+
+	if (!p || p->n_tx == 0)
+		return;
+	while (done < p->n_tx) {
+		int n;
+
+		if (!dev->io_init || dev->io_closing) {
+			for (; done < p->n_tx; done++)
+				dgram_unsend(dev, p->siov[done].iov_len);
+			break;
+		}
+		n = sendmmsg(dev->io_fd, p->smsg + done, p->n_tx - done,
+			     MSG_NOSIGNAL | MSG_DONTWAIT);
+		dev->st.tx_calls++;
+		if (n > 0) {
+			done += (unsigned)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+			/* The socket is full: the rest is dropped, as a NIC would. */
+			for (; done < p->n_tx; done++)
+				dgram_unsend(dev, p->siov[done].iov_len);
+			break;
+		}
+		/* This frame fails (a pending ICMP error, no route...): skip it. */
+		if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+			      errno == ENETUNREACH))
+			dgram_drain_errors(dev);
+		log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: sendmmsg: %s (frame dropped)",
+				dev->spec, n < 0 ? strerror(errno) : "nothing sent");
+		dgram_unsend(dev, p->siov[done].iov_len);
+		done++;
+	}
+	p->n_tx = 0;
+	p->txlen = 0;
+}
+
 static int dgram_send(struct device *dev, const struct iovec *iov, int iovcnt,
 		      size_t len)
 {
-	struct msghdr m = {
-		.msg_name = &dev->raddr,
-		.msg_namelen = dev->raddrlen,
-		.msg_iov = (struct iovec *)(uintptr_t)iov,
-		.msg_iovlen = (size_t)iovcnt,
-	};
-	ssize_t n;
+	struct dgram_priv *p = dev->priv;
+	uint8_t *dst;
 
-	if (!dev->io_init || dev->io_closing)
+	if (!dev->io_init || dev->io_closing || !p)
 		return -ENOTCONN;
-	do {
-		n = sendmsg(dev->io_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		int e = errno;
-
-		if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS)
-			return -EAGAIN;
-		log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: sendto: %s", dev->spec,
-				strerror(e));
-		return -e;
+	if (p->n_tx == DGRAM_BATCH || p->txlen + len > DGRAM_TXBUF)
+		dgram_flush(dev);
+	dst = p->txbuf + p->txlen;
+	for (int i = 0; i < iovcnt; i++) {
+		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
+		dst += iov[i].iov_len;
 	}
-	return (size_t)n == len ? 0 : -EAGAIN;
+	p->siov[p->n_tx] = (struct iovec){ p->txbuf + p->txlen, len };
+	p->smsg[p->n_tx] = (struct mmsghdr){ .msg_hdr = {
+		.msg_name = &dev->raddr, .msg_namelen = dev->raddrlen,
+		.msg_iov = &p->siov[p->n_tx], .msg_iovlen = 1 } };
+	p->n_tx++;
+	p->txlen += len;
+	device_flush_arm(dev);
+	return 0;
+}
+
+static void dgram_close(struct device *dev)
+{
+	dgram_flush(dev); /* what was sent before the close still goes */
+	free(dev->priv);
+	dev->priv = NULL;
 }
 
 const struct device_ops dgram_ops = {
@@ -227,6 +424,8 @@ const struct device_ops dgram_ops = {
 	.check = dgram_check,
 	.open = dgram_open,
 	.timer = device_timer_link_up,
-	.io = device_pkt_io,
+	.io = dgram_io,
 	.send = dgram_send,
+	.close = dgram_close,
+	.flush = dgram_flush,
 };

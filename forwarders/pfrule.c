@@ -9,16 +9,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "forwarders/pfrule.h"
 #include "base/log.h"
+#include "base/privport.h"
 
 #define PFRULE_INPUT_MAX 512
 
@@ -351,36 +350,11 @@ int pfrule_set_check_add(const struct pfrule *set, size_t n, struct pfrule *r,
 	return 0;
 }
 
-static unsigned unprivileged_port_start(void)
-{
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
-	unsigned v = 1024;
-
-	if (f) {
-		if (fscanf(f, "%u", &v) != 1)
-			v = 1024;
-		fclose(f);
-	}
-	return v;
-}
-
-static bool may_bind_privileged(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return geteuid() == 0;
-	return (data[CAP_TO_INDEX(CAP_NET_BIND_SERVICE)].effective &
-		CAP_TO_MASK(CAP_NET_BIND_SERVICE)) != 0;
-}
-
 int pfrule_check_privileged(const struct pfrule *r, char *err, size_t errlen)
 {
-	unsigned start = unprivileged_port_start();
+	unsigned start = privport_start();
 
-	if (r->host_port >= start || may_bind_privileged())
+	if (r->host_port >= start || privport_may_bind())
 		return 0;
 	errfmt(err, errlen, 0, "rule '%s': host port %u is privileged (below "
 	       "net.ipv4.ip_unprivileged_port_start = %u) and natd lacks "

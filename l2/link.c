@@ -29,6 +29,7 @@ struct l2_link {
 	struct device *vm;       /* the VM's transport */
 	struct device *net;      /* the switch */
 	bool cable;
+	bool once;               /* the other side does not reconnect */
 	bool joined_once;
 	size_t (*hello)(void *opaque, uint8_t *buf, size_t cap);
 	void (*joined)(void *opaque, bool up);
@@ -99,6 +100,9 @@ static void link_net_link(void *opaque, bool up)
 		log_info("nic%u: joined %s%s", l->adapter, l->network,
 			 l->joined_once ? " again" : "");
 		l->joined_once = true;
+	} else if (l->once) {
+		log_warn("nic%u: %s went away; the VM's link stays up, its frames are "
+			 "dropped", l->adapter, l->network);
 	} else {
 		log_warn("nic%u: %s went away (stopped?); the VM's link stays up, "
 			 "reconnecting every second", l->adapter, l->network);
@@ -132,6 +136,7 @@ int l2_link_start(uv_loop_t *loop, const struct l2_link_config *cfg, struct l2_l
 	}
 	l->adapter = cfg->adapter;
 	l->cable = cfg->cable;
+	l->once = cfg->once;
 	l->hello = cfg->hello;
 	l->joined = cfg->joined;
 	l->opaque = cfg->opaque;
@@ -179,6 +184,11 @@ const char *l2_link_guest_link(const struct l2_link *l)
 void l2_link_get_stats(const struct l2_link *l, struct l2_link_stats *st)
 {
 	*st = l->st;
+}
+
+const struct device *l2_link_network(const struct l2_link *l)
+{
+	return l->net;
 }
 
 static void link_dev_closed(void *opaque)

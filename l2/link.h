@@ -2,9 +2,11 @@
 /*
  * link.h - a patch cable between a VM's transport (--attach<x>) and a
  * switch natd runs in another process (a NAT network's or an internal
- * network's): frames are relayed unchanged both ways. The modes that join a
- * switch (modes/natnetwork.c, modes/intnet.c) build on it; the switch's
- * owner does everything else (routing, DHCP, NAT).
+ * network's), or another device (a UDP tunnel, a VDE switch: the generic
+ * mode): frames are relayed unchanged both ways. The modes that join a
+ * switch (modes/natnetwork.c, modes/intnet.c) and the generic mode
+ * (modes/generic.c) build on it; the other side does everything else
+ * (routing, DHCP, NAT).
  *
  * The VM's side stays up whatever the switch does: while the switch is
  * absent, frames from the VM are dropped and the link reconnects every
@@ -22,13 +24,17 @@
 #include <uv.h>
 
 struct l2_link;
+struct device;
 
 struct l2_link_config {
 	unsigned adapter;           /* 1..8, for log lines */
 	const char *attach;         /* the VM's transport spec (devices/device.h) */
-	const char *switch_spec;    /* "stream-connect:PATH" of the switch */
+	const char *switch_spec;    /* "stream-connect:PATH" of the switch, or the
+				     * device spec of the other side */
 	const char *network;        /* "NAT network natnet1", for log lines */
 	bool cable;                 /* cable connected at start */
+	bool once;                  /* the other side does not come back by itself
+				     * once lost (a VDE switch), for log lines */
 	/* Builds the hello frame sent first on every join (len 0: none);
 	 * returns its length or 0. May be NULL. */
 	size_t (*hello)(void *opaque, uint8_t *buf, size_t cap);
@@ -70,6 +76,9 @@ struct device *l2_link_vm_device(struct l2_link *l);
 const char *l2_link_guest_link(const struct l2_link *l);
 
 void l2_link_get_stats(const struct l2_link *l, struct l2_link_stats *st);
+
+/* The network side's device (for its statistics and peers). */
+const struct device *l2_link_network(const struct l2_link *l);
 
 /* Closes both transports; closed(opaque) once both are closed and l freed. */
 void l2_link_stop(struct l2_link *l, void (*closed)(void *opaque), void *opaque);

@@ -29,6 +29,9 @@
  * After each batch of frames from a VM (and after the ring is drained) every
  * host port that got frames gets one batch_end (lwIP's timers).
  *
+ * The uplink (switch_uplink.c) is a device port too, opened from a device
+ * spec rather than accepted; it keeps its slot while its device is down.
+ *
  * Shutdown counts every handle and device still closing in `pending`; the
  * last close callback frees the switch.
  */
@@ -259,7 +262,7 @@ static struct switch_port *switch_host_find(struct eth_switch *sw, const char *n
 	return NULL;
 }
 
-struct switch_port *switch_free_slot(struct eth_switch *sw)
+struct switch_port *switch_port_free_slot(struct eth_switch *sw)
 {
 	for (unsigned p = 0; p < SWITCH_MAX_PORTS; p++)
 		if (!sw->ports[p].host && !sw->ports[p].dev && !sw->ports[p].closing)
@@ -300,7 +303,7 @@ int switch_add_host_port(struct eth_switch *sw, const char *inproc_name, const u
 	if (switch_host_find(sw, inproc_name))
 		return errfmt(err, errlen, -EEXIST, "%s: host port %s exists", sw->name,
 			      inproc_name);
-	pt = switch_free_slot(sw);
+	pt = switch_port_free_slot(sw);
 	if (!pt)
 		return errfmt(err, errlen, -ENOSPC, "%s: all %d ports in use", sw->name,
 			      SWITCH_MAX_PORTS);
@@ -355,6 +358,7 @@ static void switch_maybe_free(struct eth_switch *sw)
 	fdb_free(sw->fdb);
 	free(sw->path);
 	free(sw->name);
+	free(sw->uplink_spec);
 	free(sw);
 	if (closed)
 		closed(opaque);
@@ -376,12 +380,13 @@ static void switch_port_closed(void *opaque)
 	switch_maybe_free(sw);
 }
 
-static void switch_port_close(struct switch_port *pt)
+void switch_port_close(struct switch_port *pt)
 {
 	struct device *dev = pt->dev;
 
 	if (!dev)
 		return;
+	pt->uplink = false;
 	pt->dev = NULL;
 	pt->up = false;
 	pt->closing = true;
@@ -389,11 +394,20 @@ static void switch_port_close(struct switch_port *pt)
 	device_close(dev, switch_port_closed, pt);
 }
 
-static void switch_port_link(void *opaque, bool up)
+void switch_port_link(void *opaque, bool up)
 {
 	struct switch_port *pt = opaque;
 	struct eth_switch *sw = pt->sw;
 
+	if (pt->uplink) {
+		/* The uplink stays in its slot; what was learnt on it goes. */
+		pt->up = sw->views[pt->idx].live = up;
+		if (!up)
+			fdb_forget_port(sw->fdb, pt->idx);
+		log_info("%s: uplink %s %s", sw->name, sw->uplink_spec ? sw->uplink_spec : "",
+			 up ? "up" : "down");
+		return;
+	}
 	if (up) {
 		pt->up = sw->views[pt->idx].live = true;
 		sw->st.connects++;
@@ -414,7 +428,7 @@ static void switch_port_link(void *opaque, bool up)
 static void switch_accepted(void *opaque, int fd, const struct ucred *uc)
 {
 	struct eth_switch *sw = opaque;
-	struct switch_port *pt = switch_free_slot(sw);
+	struct switch_port *pt = switch_port_free_slot(sw);
 	struct device_handler h;
 	char spec[32], err[256];
 	int r;
@@ -477,6 +491,7 @@ int switch_start(uv_loop_t *loop, const struct switch_config *cfg, struct eth_sw
 		return errfmt(err, errlen, -ENOMEM, "switch: out of memory");
 	}
 	sw->loop = loop;
+	sw->uplink = -1;
 	sw->idle.data = sw;
 	sw->idle_init = true;
 	sw->cfg = *cfg;
@@ -512,7 +527,7 @@ int switch_foreach_port(const struct eth_switch *sw,
 		struct device_stats ds;
 		int r;
 
-		if (!pt->host && !(pt->dev && pt->up))
+		if (!pt->host && !(pt->dev && (pt->up || pt->uplink)))
 			continue;
 		i = pt->info;
 		if (pt->dev) {
@@ -532,7 +547,8 @@ void switch_get_stats(const struct eth_switch *sw, struct switch_stats *st)
 	st->refused += sw->lst.refused;
 	st->ports = st->host_ports = 0;
 	for (unsigned p = 0; p < sw->hi; p++) {
-		st->ports += sw->ports[p].dev && sw->ports[p].up && !sw->ports[p].hostif;
+		st->ports += sw->ports[p].dev && sw->ports[p].up && !sw->ports[p].uplink &&
+			     !sw->ports[p].hostif;
 		st->host_ports += sw->ports[p].host || sw->ports[p].hostif;
 	}
 	st->fdb_entries = fdb_count(sw->fdb, uv_now(sw->loop));

@@ -30,12 +30,14 @@
 #ifndef NATD_SWITCH_H
 #define NATD_SWITCH_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <uv.h>
 
+#include "devices/device.h"
 #include "l2/switch_hello.h"
 
 #define SWITCH_MAX_PORTS 128       /* host and VM ports together */
@@ -55,7 +57,8 @@ struct switch_config {
 };
 
 struct switch_stats {
-	unsigned ports;            /* VM ports connected now (host ports not counted) */
+	unsigned ports;            /* VM ports connected now (host ports, the host
+				    * interface and the uplink not counted) */
 	unsigned host_ports;       /* host ports registered now (the host interface too) */
 	unsigned fdb_entries;      /* learnt addresses */
 	uint64_t connects;         /* VM connections accepted so far */
@@ -113,6 +116,7 @@ struct switch_port_info {
 	unsigned idx;             /* port number */
 	bool host;                /* host port (in-process, or the host interface) */
 	bool hostif;              /* the host interface (switch_add_hostif) */
+	bool uplink;              /* the uplink (switch_set_uplink()) */
 	char vm[64];              /* from the hello; "" if none (e.g. QEMU connected directly) */
 	unsigned adapter;         /* from the hello; 0 if none */
 	uint8_t mac[6];           /* from the hello, else the first MAC learnt on the port,
@@ -150,6 +154,31 @@ void switch_get_stats(const struct eth_switch *sw, struct switch_stats *st);
 /* Closes every port and the listener, removes the socket file, frees sw,
  * then calls closed(opaque) (may be NULL). */
 void switch_close(struct eth_switch *sw, void (*closed)(void *opaque), void *opaque);
+
+/*
+ * The uplink (l2/uplink.h): a port whose device is opened from spec (a
+ * "dgram:" UDP tunnel or "vde:" switch, devices/device.h), through which
+ * the network reaches VMs on other hosts. Frames from it are switched like
+ * any port's; it gets group frames and every unicast frame whose
+ * destination was not learnt elsewhere (as a trunk of an 802.1D bridge),
+ * never promiscuous copies. While its device is down (a VDE switch gone)
+ * nothing is sent to it and what was learnt on it is forgotten. One per
+ * switch: a new spec replaces the old one (closed first, so that the new
+ * one may bind the same UDP port; when the new one cannot open, the old one
+ * is opened again and the error returned); NULL removes it.
+ * 0, or -errno with a one-line reason in err.
+ */
+int switch_set_uplink(struct eth_switch *sw, const char *spec, char *err, size_t errlen);
+
+struct switch_uplink_info {
+	bool present, up;
+	char spec[PATH_MAX + 96];
+	struct switch_port_info port;     /* frames switched to and from it */
+	struct device_stats dev;          /* its device's counters */
+	struct device_peer peers[DEVICE_MAX_PEERS];
+	unsigned n_peers;
+};
+void switch_get_uplink(const struct eth_switch *sw, struct switch_uplink_info *out);
 
 /* --- access control (switch_policy.c) ------------------------------------- */
 

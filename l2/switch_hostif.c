@@ -49,7 +49,7 @@ int switch_add_hostif(struct eth_switch *sw, const char *spec, const uint8_t mac
 			      spec);
 	if (switch_hostif_port(sw))
 		return errfmt(err, errlen, -EEXIST, "%s: it has a host interface", sw->name);
-	pt = switch_free_slot(sw);
+	pt = switch_port_free_slot(sw);
 	if (!pt)
 		return errfmt(err, errlen, -ENOSPC, "%s: all %d ports in use", sw->name,
 			      SWITCH_MAX_PORTS);

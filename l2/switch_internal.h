@@ -4,8 +4,9 @@
  * files of their own: the delivery decision as a pure function
  * (switch_policy.c; the unit tests drive it): who gets a frame, given each
  * port's kind, promiscuous policy and own addresses, and where the
- * forwarding database has the destination; and the listening socket with
- * its access control (switch_listen.c).
+ * forwarding database has the destination; the listening socket with
+ * its access control (switch_listen.c); and the switch's own structures,
+ * which the uplink (switch_uplink.c) shares with switch.c.
  */
 #ifndef NATD_SWITCH_INTERNAL_H
 #define NATD_SWITCH_INTERNAL_H
@@ -30,6 +31,7 @@ struct switch_pview {
 	bool host;                 /* host port: deny, and pinned is its MAC */
 	bool all;                  /* a host port that gets every frame (the host's
 				    * interface while it is promiscuous) */
+	bool uplink;               /* the uplink: also every unknown unicast */
 	enum switch_policy policy; /* VM ports; host ports behave as deny */
 	bool pinned;               /* pinned_mac valid: the host port's MAC, the hello's MAC */
 	uint8_t pinned_mac[6];
@@ -66,7 +68,8 @@ void switch_pview_forget(struct switch_pview *v, const uint8_t mac[6]);
  *  - unicast: a host port's pinned MAC goes to that port, else to fdb_port;
  *    nowhere more when that is in;
  *  - unknown unicast: flooded, but a host or deny port gets it only when dst
- *    is its own (switch_pview_owns());
+ *    is its own (switch_pview_owns()); the uplink always (other hosts' VMs
+ *    are behind it, as behind a trunk of an 802.1D bridge);
  *  - then, known or not, copies to promiscuous VM ports: allow-all always;
  *    allow-vms when neither in nor dst's port (known, or the owner of dst)
  *    is a host port; and to host ports marked `all`.
@@ -107,7 +110,7 @@ int switch_listener_start(struct switch_listener *l, uv_loop_t *loop,
  * ours). Returns true when closed(&l->poll) will be called from the loop. */
 bool switch_listener_stop(struct switch_listener *l, uv_close_cb closed);
 
-/* --- the switch's state (switch.c; switch_hostif.c) ------------------------ */
+/* --- the switch itself (switch.c; switch_uplink.c and switch_hostif.c use it) */
 
 #define SWITCH_DEFER_SLOTS 32
 #define SWITCH_DEFER_FRAME 2048 /* host ports' MTU is 1500 */
@@ -116,7 +119,9 @@ struct switch_port {
 	struct eth_switch *sw;
 	unsigned idx;
 	bool host;                   /* a host port is registered in this slot */
-	struct device *dev;          /* VM port or host interface; NULL when free or closing */
+	bool uplink;                 /* the uplink's device is in this slot */
+	struct device *dev;          /* VM port, uplink or host interface; NULL when free
+				      * or closing */
 	struct inproc_endpoint *ep;  /* host port */
 	char ep_name[INPROC_NAME_MAX];
 	bool up;                     /* VM connected; host port's adapter attached */
@@ -151,6 +156,8 @@ struct eth_switch {
 	void (*observer)(void *opaque, const struct switch_port_info *p, bool gone);
 	void *observer_opaque;
 	struct switch_stats st;
+	int uplink;                  /* its slot, or -1 */
+	char *uplink_spec;
 	unsigned pending;            /* handles and devices still closing */
 	bool closing;
 	void (*closed)(void *opaque);
@@ -158,12 +165,19 @@ struct eth_switch {
 	struct log_ratelimit rl;
 };
 
-/* What switch_hostif.c uses of switch.c. */
-void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone);
+/* A slot is taken or given back: recomputes hi. */
 void switch_update_hi(struct eth_switch *sw);
-struct switch_port *switch_free_slot(struct eth_switch *sw);
+/* The lowest slot neither in use nor closing, or NULL. */
+struct switch_port *switch_port_free_slot(struct eth_switch *sw);
+/* A slot changes hands: fresh info and view, nothing learnt. */
 void switch_port_reset(struct switch_port *pt, bool host);
+/* The device handler's callbacks of a device port (VM, uplink, host interface). */
 void switch_port_frame(void *opaque, const uint8_t *frame, size_t len);
 void switch_port_batch_end(void *opaque);
+void switch_port_link(void *opaque, bool up);
+/* Closes a device port's device (two-phase; the slot is free after). */
+void switch_port_close(struct switch_port *pt);
+/* Tells the port observer (switch_set_port_observer) about pt. */
+void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone);
 
 #endif

@@ -108,7 +108,8 @@ unsigned switch_decide(const struct switch_pview *views, unsigned n, unsigned in
 		 * addresses (not aged out here: a silent VM still gets them),
 		 * and the others what their policy lets them see (below). */
 		for (unsigned p = 0; p < n; p++)
-			if (p != in && views[p].live && switch_pview_owns(&views[p], dst)) {
+			if (p != in && views[p].live &&
+			    (views[p].uplink || switch_pview_owns(&views[p], dst))) {
 				dst_host |= views[p].host;
 				set_port(out, p, &count);
 			}

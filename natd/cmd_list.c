@@ -85,6 +85,13 @@ static void list_one_intnet(const char *home, const char *name)
 	       (long long)json_integer_value(json_object_get(st, "frames_switched")),
 	       (long long)json_integer_value(json_object_get(st, "frames_flooded")),
 	       (long long)json_integer_value(json_object_get(st, "frames_dropped")));
+	if (json_is_object(json_object_get(st, "uplink"))) {
+		json_t *u = json_object_get(st, "uplink");
+
+		printf("Uplink:      %s (%s, via %s)\n", json_string_value(json_object_get(u, "spec")),
+		       json_is_true(json_object_get(u, "up")) ? "up" : "down",
+		       json_string_value(json_object_get(u, "transport")));
+	}
 	json_array_foreach(json_object_get(st, "ports"), i, port) {
 		const char *vm = json_string_value(json_object_get(port, "vm"));
 		const char *mac = json_string_value(json_object_get(port, "mac"));
@@ -93,6 +100,8 @@ static void list_one_intnet(const char *home, const char *name)
 											 "port")));
 		if (json_is_true(json_object_get(port, "host")))
 			printf("natd's own (DHCP server)");
+		else if (json_is_true(json_object_get(port, "uplink")))
+			printf("the uplink");
 		else if (vm && vm[0])
 			printf("VM %s adapter %lld", vm,
 			       (long long)json_integer_value(json_object_get(port, "adapter")));

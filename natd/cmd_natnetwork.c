@@ -34,7 +34,7 @@
 #define MAX_OPS 256
 
 enum op_kind { OP_NETWORK, OP_ENABLE, OP_DHCP, OP_IPV6, OP_IPV6_DEFAULT, OP_PF_ADD,
-	       OP_PF_DEL, OP_LOOPBACK, OP_LOOPBACK6 };
+	       OP_PF_DEL, OP_LOOPBACK, OP_LOOPBACK6, OP_UPLINK };
 
 struct op {
 	enum op_kind kind;
@@ -45,6 +45,7 @@ struct op {
 	struct pfrule rule;       /* OP_PF_ADD; OP_PF_DEL: name only */
 	struct natnet_loopback lo;
 	uint32_t lo6;             /* OP_LOOPBACK6 */
+	const char *uplink;       /* OP_UPLINK: the text, "" for none */
 };
 
 struct args {
@@ -178,6 +179,15 @@ static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
 			op->kind = OP_LOOPBACK;
 			if (natnet_parse_loopback(v, &op->lo, err, sizeof(err)) < 0)
 				return usage(sub, "--loopback-4: %s", err);
+		} else if (!strcmp(name, "uplink")) {
+			struct uplink u;
+
+			op->kind = OP_UPLINK;
+			op->uplink = !strcmp(v, "none") ? "" : v;
+			if (*op->uplink && (strlen(v) >= UPLINK_TEXT_MAX ||
+					    uplink_parse(v, &u, err, sizeof(err)) < 0))
+				return usage(sub, "--uplink: %s", strlen(v) >= UPLINK_TEXT_MAX ?
+					     "too long" : err);
 		} else if (!strcmp(name, "loopback-6")) {
 			op->kind = OP_LOOPBACK6;
 			if (natnet_parse_loopback6(v, &op->lo6, err, sizeof(err)) < 0)
@@ -280,6 +290,9 @@ static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d
 			break;
 		case OP_LOOPBACK6:
 			d->lo6 = op->lo6;
+			break;
+		case OP_UPLINK:
+			snprintf(d->uplink, sizeof(d->uplink), "%s", op->uplink);
 			break;
 		}
 	}
@@ -511,6 +524,27 @@ out:
 	return rc;
 }
 
+/* The uplink and, while the network runs, what its switch says of it. */
+static void print_uplink(const char *spec, json_t *u)
+{
+	json_t *p;
+	size_t i;
+
+	printf("Uplink:       %s\n", spec);
+	if (!json_is_object(u))
+		return;
+	printf("        %s, %lld frames in, %lld out, %lld dropped, via %s\n",
+	       json_is_true(json_object_get(u, "up")) ? "up" : "down",
+	       (long long)json_integer_value(json_object_get(u, "frames_in")),
+	       (long long)json_integer_value(json_object_get(u, "frames_out")),
+	       (long long)json_integer_value(json_object_get(u, "dropped")),
+	       json_string_value(json_object_get(u, "transport")) ?: "?");
+	json_array_foreach(json_object_get(u, "peers"), i, p)
+		printf("        peer %s: %lld frames\n",
+		       json_string_value(json_object_get(p, "address")) ?: "?",
+		       (long long)json_integer_value(json_object_get(p, "frames")));
+}
+
 static void print_def(const char *home, const struct natnet_def *d)
 {
 	char net[INET_ADDRSTRLEN + 4], t[PFRULE_TEXT_MAX], a1[INET_ADDRSTRLEN],
@@ -565,6 +599,8 @@ static void print_def(const char *home, const struct natnet_def *d)
 			if (natnet_format_rule(&d->rules6[i], t, sizeof(t)) >= 0)
 				printf("        %s\n", t);
 	}
+	if (d->uplink[0])
+		print_uplink(d->uplink, json_object_get(status, "uplink"));
 	if (d->lo6) {
 		struct in6_addr a6;
 		char t6[INET6_ADDRSTRLEN];

@@ -78,7 +78,24 @@ const char natnetwork_help[] =
 "                            127.0.0.1); OFFSET 0 removes the mapping of ADDR\n" \
 "  --loopback-6 OFFSET       the prefix's address ::OFFSET (2 or more) reaches\n" \
 "                            the host's ::1 (TCP and UDP; with --ipv6 on);\n" \
-"                            default 0, no mapping\n"
+"                            default 0, no mapping\n" \
+"  --uplink SPEC|none        the network's switch also joins a wire to other\n" \
+"                            hosts, so that the network spans them (one\n" \
+"                            uplink; none removes it):\n" \
+"                              udp:LPORT,HOST:PORT  a UDP tunnel: frames in\n" \
+"                                datagrams to HOST:PORT, taken from any\n" \
+"                                source on LPORT (every local address);\n" \
+"                                HOST a name (resolved when the network\n" \
+"                                starts), an IPv4 or a bracketed IPv6\n" \
+"                                address; the framing of VirtualBox's\n" \
+"                                UDPTunnel and QEMU's -netdev dgram\n" \
+"                              vde:/path/to/switch[PORT]  a VDE switch\n" \
+"                                (vde_switch; its wires, e.g. vde_plug with\n" \
+"                                dpipe over ssh, reach other hosts)\n" \
+"                            Frames from the uplink are switched like a\n" \
+"                            VM's; it gets every frame for an address not\n" \
+"                            seen on this host. An LPORT below 1024 needs\n" \
+"                            CAP_NET_BIND_SERVICE when the network starts\n"
 
 const char natnetwork_add_help[] =
 "Usage: natd natnetwork add --netname NAME --network CIDR [OPTIONS]\n"
@@ -108,7 +125,8 @@ DEF_OPTIONS
 "\n"
 "On a running network, rules are added and removed at once, all or nothing\n"
 "(a new rule's host socket must open, or nothing changes and natd.json is\n"
-"left alone), as are loopback mappings, --dhcp and --ipv6-default;\n"
+"left alone), as are loopback mappings, --dhcp, --ipv6-default and\n"
+"--uplink (the new uplink must open, or the old one stays);\n"
 "--network and --ipv6 need the network stopped; --enable/--disable take\n"
 "effect at the next start.\n"
 "\n"
@@ -149,7 +167,8 @@ const char natnetwork_list_help[] =
 "Usage: natd natnetwork list [PATTERN]\n"
 "\n"
 "Shows every NAT network (or those whose name matches the shell PATTERN):\n"
-"network, gateway, DHCP, IPv6, rules, loopback mappings, whether it is\n"
+"network, gateway, DHCP, IPv6, rules, loopback mappings, the uplink (and,\n"
+"while the network runs, its state, frames and the peers seen), whether it is\n"
 "enabled and whether its service runs (with its pid, attached VMs, DHCP\n"
 "leases and, with IPv6 on, the guests' IPv6 addresses natd has seen), in\n"
 "VBoxManage list natnetworks' layout.\n"

@@ -13,6 +13,7 @@
 #include "natd/config_internal.h"
 #include "natd/nictrace.h"
 #include "modes/nic_model.h"
+#include "modes/generic.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -322,9 +323,26 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 			return fail(err, errlen, "--natnet%u: a NAT network's addresses are the "
 				    "network's (natd natnetwork add --network)", x);
 		break;
+	case NIC_MODE_GENERIC: {
+		struct uplink u;
+		int rc;
+
+		if (n->promisc_set)
+			return fail(err, errlen, "--nicpromisc%u: a generic adapter is on no switch "
+				    "of natd's; promiscuous policies apply to natnetwork and intnet "
+				    "adapters", x);
+		if (n->nat.n_natpf || n->nat.natnet_set)
+			return fail(err, errlen, "--%s%u: a generic adapter has no NAT (frames go "
+				    "to the tunnel or switch unchanged)",
+				    n->nat.n_natpf ? "natpf" : "natnet", x);
+		rc = generic_parse(n, x, &u, err, errlen);
+		if (rc < 0)
+			return rc;
+		break;
+	}
 	default:
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
-			    "(supported: nat, natnetwork, intnet, hostonly, null, none)", x,
+			    "(supported: nat, natnetwork, intnet, hostonly, generic, null, none)", x,
 			    adapter_mode_name(n->mode));
 	}
 	/* Every option given must work: settings of another mode are refused. */
@@ -335,13 +353,14 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		return fail(err, errlen, "--nat-network%u: only with --nic%u natnetwork", x, x);
 	if (n->mode != NIC_MODE_INTNET && n->intnet[0])
 		return fail(err, errlen, "--intnet%u: only with --nic%u intnet", x, x);
+	if (n->mode != NIC_MODE_GENERIC && (n->generic_drv[0] || n->n_props))
+		return fail(err, errlen, "--%s%u: only with --nic%u generic",
+			    n->generic_drv[0] ? "nicgenericdrv" : "nicproperty", x, x);
 	if (n->mode != NIC_MODE_HOSTONLY && n->hostonly_adapter[0])
 		return fail(err, errlen, "--hostonlyadapter%u: only with --nic%u hostonly", x, x);
-	if (n->bridge_adapter[0] || n->generic_drv[0] || n->n_props)
-		return fail(err, errlen, "--%s%u: %s adapters are not supported yet",
-			    n->bridge_adapter[0] ? "bridgeadapter" : n->generic_drv[0] ?
-			    "nicgenericdrv" : "nicproperty", x, n->bridge_adapter[0] ? "bridged" :
-			    "generic");
+	if (n->bridge_adapter[0])
+		return fail(err, errlen, "--bridgeadapter%u: bridged adapters are not supported "
+			    "yet", x);
 	for (unsigned j = 0; j < n->nat.n_natpf; j++) {
 		char why[384];
 

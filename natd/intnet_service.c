@@ -32,6 +32,13 @@
  * lwIP on its loop; `natd dhcpserver start|stop|restart` reach it through
  * the control socket.
  *
+ * When natd.json gives the network an uplink (`natd intnet modify --uplink`,
+ * natd/intnet_store.h), the daemon opens it as a port of the switch at
+ * start (natd/uplink_port.h; a failure fails the start, and so the
+ * adapter that started it) and replaces it when `natd intnet modify`
+ * asks ("uplink" on the control socket). The uplink is not a VM: the
+ * daemon still exits when the last VM has left.
+ *
  * The same daemon serves a host-only interface (`natd hostonly-switch IF`,
  * files under $NATD_HOME/run/hostonly/): its switch has one more port, the
  * host's interface itself (natd/hostonly_port.h), and its DHCP server is
@@ -39,88 +46,37 @@
  * and exits after the last one: the interface stays on the host, without
  * carrier meanwhile.
  *
+ * The callers' side (starting the daemon, its files, its status) is
+ * natd/intnet_client.c.
+ *
  * Shutdown, on SIGTERM or when idle: control socket, DHCP server, switch
  * (ports, socket file), lwIP, timers and signals; the pid file is removed
  * while still locked.
  */
 #include "natd/intnet_service.h"
+#include "natd/intnet_service_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "base/log.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
-#include "natd/ctl_client.h"
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_port.h"
 #include "natd/hostonly_port.h"
 #include "natd/intnet_dir.h"
+#include "natd/intnet_store.h"
 #include "natd/natnet_store.h"
+#include "natd/uplink_port.h"
 #include "stack/stack.h"
 
-#define INTNET_READY_TIMEOUT_MS 10000
-#define INTNET_CTL_TIMEOUT_MS   5000
 #define INTNET_IDLE_CHECKS      3     /* seconds without a VM before exiting */
-
-/* What differs between the daemons of the two kinds. */
-static const struct switchd_desc {
-	const char *dir;      /* under run/ (host-only; internal networks: intnet_dir.h) */
-	const char *command;  /* natd's internal command that runs it */
-	const char *what;     /* for messages: "internal network lab" */
-} switchd_descs[] = {
-	[SWITCHD_INTNET] = { "intnet", "intnet-switch", "internal network" },
-	[SWITCHD_HOSTONLY] = { "hostonly", "hostonly-switch", "host-only interface" },
-};
-
-int switchd_run_path(enum switchd_kind k, const char *home, const char *name,
-		     const char *suffix, char *out, size_t outlen)
-{
-	int n;
-
-	if (k == SWITCHD_INTNET)
-		return intnet_run_path(home, name, suffix, out, outlen);
-	if (strlen(home) > PATH_MAX - 100 || (name && strlen(name) >= NATD_NAME_MAX) ||
-	    (suffix && strlen(suffix) > 8))
-		return -ENAMETOOLONG;
-	if (name)
-		n = snprintf(out, outlen, "%.*s/run/%s/%.63s.%.8s", PATH_MAX - 100, home,
-			     switchd_descs[k].dir, name, suffix);
-	else
-		n = snprintf(out, outlen, "%.*s/run/%s", PATH_MAX - 100, home,
-			     switchd_descs[k].dir);
-	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
-}
-
-/* The daemon's directory: an internal network's may be shared with a group
- * (intnet_dir.h); a host-only interface's is its user's (0700). */
-static int switchd_dir_check(enum switchd_kind k, const char *dir, gid_t *share_gid,
-			     char *err, size_t errlen)
-{
-	struct stat st;
-	int rc;
-
-	if (k == SWITCHD_INTNET)
-		return intnet_dir_check(dir, share_gid, err, errlen);
-	*share_gid = (gid_t)-1;
-	rc = natnet_mkdir_p(dir);
-	if (rc < 0)
-		return errfmt(err, errlen, rc, "cannot create %s: %s", dir, strerror(-rc));
-	if (stat(dir, &st) == 0 && st.st_uid != geteuid() && geteuid() != 0)
-		return errfmt(err, errlen, -EPERM, "%s belongs to uid %ld, not to you: %ss are "
-			      "one user's", dir, (long)st.st_uid, switchd_descs[k].what);
-	return 0;
-}
 
 /* ===================================================================== */
 /* The daemon                                                             */
@@ -145,6 +101,7 @@ static struct {
 	int pid_fd;
 	char pid_path[PATH_MAX];
 	gid_t share_gid;              /* the group sharing it, or (gid_t)-1 */
+	char uplink[UPLINK_TEXT_MAX]; /* the uplink in force, "" for none */
 } isv;
 
 static void isv_handle_closed(uv_handle_t *h)
@@ -341,8 +298,9 @@ static int isv_port_json(void *opaque, const struct switch_port_info *p)
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0],
 			 p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
 	json_array_append_new(opaque, json_pack(
-		"{s:I, s:b, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-		"port", (json_int_t)p->idx, "host", p->host, "hostif", p->hostif, "vm", p->vm,
+		"{s:I, s:b, s:b, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+		"port", (json_int_t)p->idx, "host", p->host, "hostif", p->hostif, "uplink",
+		p->uplink, "vm", p->vm,
 		"adapter", (json_int_t)p->adapter, "mac", mac,
 		"promisc", switch_policy_name(p->policy), "pid", (json_int_t)p->pid,
 		"rx_frames", (json_int_t)p->rx_frames, "tx_frames", (json_int_t)p->tx_frames,
@@ -373,8 +331,11 @@ static json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 	json_object_set_new(r, "dhcp", isv.dhcp ? dhcpsrv_port_json(isv.dhcp) : json_null());
 	if (isv.hostif)
 		json_object_set_new(r, "hostif", hostonly_port_json(isv.hostif));
+	if (isv.kind == SWITCHD_INTNET)
+		json_object_set_new(r, "uplink", uplink_port_json(isv.sw, isv.uplink));
 	return r;
 }
+
 
 /* The host-only interface went away under us (ip link del): VMs find the
  * switch again, and the interface is recreated, when they retry. */
@@ -383,6 +344,22 @@ static void isv_hostif_gone(void *opaque)
 	(void)opaque;
 	log_warn("the host's interface %s was deleted: stopping", isv.name);
 	isv_stop();
+}
+
+/* uplink: {"uplink": "udp:..." | ""} (natd intnet modify). All or nothing. */
+static json_t *isv_ctl_uplink(void *opaque, json_t *args, char *err, size_t errlen)
+{
+	const char *u = json_string_value(json_object_get(args, "uplink"));
+
+	(void)opaque;
+	if (!u || strlen(u) >= sizeof(isv.uplink)) {
+		snprintf(err, errlen, "uplink: expected the uplink as text");
+		return NULL;
+	}
+	if (uplink_port_apply(isv.sw, u, err, errlen) < 0)
+		return NULL;
+	snprintf(isv.uplink, sizeof(isv.uplink), "%s", u);
+	return json_object();
 }
 
 static int isv_setup(char *err, size_t errlen)
@@ -412,6 +389,15 @@ static int isv_setup(char *err, size_t errlen)
 					 &isv.hostif, err, errlen);
 		if (rc < 0)
 			return rc;
+	} else {
+		struct intnet_def d;
+
+		rc = intnet_store_get(isv.home, isv.name, &d, err, errlen);
+		if (rc == 0 && d.uplink[0])
+			rc = uplink_port_apply(isv.sw, d.uplink, err, errlen);
+		if (rc < 0)
+			return rc;
+		snprintf(isv.uplink, sizeof(isv.uplink), "%s", d.uplink);
 	}
 	switchd_run_path(isv.kind, isv.home, isv.name, "ctl", ctl, sizeof(ctl));
 	rc = ctl_server_start(isv.loop, ctl, &isv.ctl, err, errlen);
@@ -419,6 +405,8 @@ static int isv_setup(char *err, size_t errlen)
 		return rc;
 	ctl_server_register(isv.ctl, "status", isv_ctl_status, NULL);
 	ctl_server_register(isv.ctl, "dhcpserver", isv_ctl_dhcpserver, NULL);
+	if (isv.kind == SWITCHD_INTNET)
+		ctl_server_register(isv.ctl, "uplink", isv_ctl_uplink, NULL);
 	switch_set_port_observer(isv.sw, isv_port_observer, NULL);
 	rc = isv_dhcp_start(err, errlen);
 	if (rc < 0)
@@ -434,7 +422,7 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 
 	memset(&isv, 0, sizeof(isv));
 	isv.kind = kind;
-	isv.desc = &switchd_descs[kind];
+	isv.desc = switchd_desc(kind);
 	isv.home = home;
 	isv.name = name;
 	isv.pid_fd = -1;
@@ -492,7 +480,7 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 
 int switchd_main_cmd(enum switchd_kind k, int argc, char **argv)
 {
-	const struct switchd_desc *desc = &switchd_descs[k];
+	const struct switchd_desc *desc = switchd_desc(k);
 	char home[PATH_MAX];
 	int ready_fd = -1;
 
@@ -510,157 +498,4 @@ int switchd_main_cmd(enum switchd_kind k, int argc, char **argv)
 int intnet_service_main_cmd(int argc, char **argv)
 {
 	return switchd_main_cmd(SWITCHD_INTNET, argc, argv);
-}
-
-/* ===================================================================== */
-/* The adapters' side                                                     */
-/* ===================================================================== */
-
-struct isv_exec_args {
-	enum switchd_kind kind;
-	const char *name;
-};
-
-/* In the daemon_spawn() child: a fresh natd process for the daemon. */
-static int isv_exec(void *arg, int ready_fd)
-{
-	const struct isv_exec_args *a = arg;
-	char fd[16], self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0) {
-		daemon_report(ready_fd, "error: cannot find natd's executable: %s",
-			      strerror(errno));
-		return 1;
-	}
-	self[n] = '\0';
-	snprintf(fd, sizeof(fd), "%d", ready_fd);
-	fcntl(ready_fd, F_SETFD, 0); /* the pipe crosses exec */
-	execl(self, "natd", switchd_descs[a->kind].command, a->name, fd, (char *)NULL);
-	daemon_report(ready_fd, "error: exec %s: %s", self, strerror(errno));
-	return 1;
-}
-
-/* A shared network's log is the group's: whichever member's adapter starts
- * the daemon appends to it. */
-static int share_log(const char *path, gid_t gid, char *err, size_t errlen)
-{
-	int fd, rc;
-
-	if (gid == (gid_t)-1)
-		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0660);
-	if (fd < 0)
-		return errfmt(err, errlen, -errno, "%s: %s", path, strerror(errno));
-	rc = intnet_dir_share_fd(fd, gid, 0660);
-	close(fd);
-	if (rc < 0 && rc != -EPERM)
-		return errfmt(err, errlen, rc, "%s: %s", path, strerror(-rc));
-	return 0;
-}
-
-/* 0 once the switch socket accepts a connection within timeout_ms. */
-static int isv_wait_listening(const char *sock, int timeout_ms, int *why)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	for (int waited = 0; waited <= timeout_ms; waited += 20) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int r;
-
-		if (fd < 0)
-			return -errno;
-		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-		*why = r < 0 ? errno : 0;
-		close(fd);
-		if (r == 0)
-			return 0;
-		if (*why == EACCES || *why == EPERM)
-			return -*why;
-		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
-	}
-	return -ETIMEDOUT;
-}
-
-int switchd_ensure(enum switchd_kind k, const char *home, const char *name, char *err,
-		   size_t errlen)
-{
-	const char *what = switchd_descs[k].what;
-	char dir[PATH_MAX], sock[PATH_MAX], pid[PATH_MAX], log[PATH_MAX];
-	struct sockaddr_un sa;
-	gid_t gid;
-	int rc, why = 0;
-
-	if (switchd_run_path(k, home, NULL, NULL, dir, sizeof(dir)) < 0 ||
-	    switchd_run_path(k, home, name, "sock", sock, sizeof(sock)) < 0 ||
-	    strlen(sock) >= sizeof(sa.sun_path))
-		return errfmt(err, errlen, -ENAMETOOLONG, "the %s's socket path under NATD_HOME "
-			      "is longer than a UNIX socket path may be (%zu bytes): use a shorter "
-			      "NATD_HOME or name", what, sizeof(sa.sun_path) - 1);
-	rc = switchd_dir_check(k, dir, &gid, err, errlen);
-	if (rc < 0)
-		return rc;
-	switchd_run_path(k, home, name, "pid", pid, sizeof(pid));
-	if (daemon_running(pid, NULL) != 1) {
-		struct isv_exec_args a = { k, name };
-
-		switchd_run_path(k, home, name, "log", log, sizeof(log));
-		rc = share_log(log, gid, err, errlen);
-		if (rc < 0)
-			return rc;
-		rc = daemon_spawn(log, isv_exec, &a, INTNET_READY_TIMEOUT_MS, err, errlen);
-		if (rc < 0)
-			return rc;
-	}
-	rc = isv_wait_listening(sock, INTNET_READY_TIMEOUT_MS, &why);
-	if (rc == -EACCES || rc == -EPERM)
-		return errfmt(err, errlen, rc, "%s '%s': %s: permission denied (the switch is "
-			      "another user's%s)", what, name, sock, k == SWITCHD_INTNET ?
-			      " and not shared with a group of yours" : "");
-	if (rc < 0)
-		return errfmt(err, errlen, rc, "%s '%s': its switch %s does not answer: %s",
-			      what, name, sock, strerror(why ? why : -rc));
-	return 0;
-}
-
-int intnet_service_ensure(const char *home, const char *name, char *err, size_t errlen)
-{
-	return switchd_ensure(SWITCHD_INTNET, home, name, err, errlen);
-}
-
-int switchd_read_secret(enum switchd_kind k, const char *home, const char *name,
-			uint8_t secret[SWITCH_SECRET_LEN], char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-
-	if (switchd_run_path(k, home, name, "key", path, sizeof(path)) < 0)
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	return daemon_read_secret(path, secret, SWITCH_SECRET_LEN, err, errlen);
-}
-
-int intnet_read_secret(const char *home, const char *name, uint8_t secret[SWITCH_SECRET_LEN],
-		       char *err, size_t errlen)
-{
-	return switchd_read_secret(SWITCHD_INTNET, home, name, secret, err, errlen);
-}
-
-int switchd_status(enum switchd_kind k, const char *home, const char *name, json_t **out,
-		   char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-
-	if (switchd_run_path(k, home, name, "pid", path, sizeof(path)) < 0)
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	if (daemon_running(path, NULL) != 1)
-		return errfmt(err, errlen, -ESRCH, "%s '%s' has no VMs", switchd_descs[k].what,
-			      name);
-	switchd_run_path(k, home, name, "ctl", path, sizeof(path));
-	return ctl_call(path, "status", NULL, INTNET_CTL_TIMEOUT_MS, out, err, errlen);
-}
-
-int intnet_service_status(const char *home, const char *name, json_t **out, char *err,
-			  size_t errlen)
-{
-	return switchd_status(SWITCHD_INTNET, home, name, out, err, errlen);
 }

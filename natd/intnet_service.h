@@ -9,7 +9,7 @@
  * get in) or under NATD_INTNET_DIR (natd/intnet_dir.h: shared with the
  * directory's group when it is open to it): NAME.sock (the switch, QEMU -netdev stream framing), NAME.pid
  * (locked while the daemon runs), NAME.ctl (control socket: "status",
- * "dhcpserver"), NAME.key (the secret a natd adapter proves itself with in
+ * "dhcpserver", "uplink"), NAME.key (the secret a natd adapter proves itself with in
  * its hello frame, l2/switch.h), NAME.log.
  */
 #ifndef NATD_INTNET_SERVICE_H
@@ -57,6 +57,12 @@ int intnet_read_secret(const char *home, const char *name, uint8_t secret[SWITCH
  * -ESRCH when it does not run, -errno with err. */
 int intnet_service_status(const char *home, const char *name, json_t **out, char *err,
 			  size_t errlen);
+
+/* Gives the running network's switch a new uplink ("" for none: natd
+ * intnet modify). 0, -ESRCH when the network does not run (nothing to
+ * do), -errno with err when its daemon refused (the old uplink stays). */
+int intnet_service_set_uplink(const char *home, const char *name, const char *uplink,
+			      char *err, size_t errlen);
 
 /* `natd intnet-switch NAME` (internal: what intnet_service_ensure starts). */
 int intnet_service_main_cmd(int argc, char **argv);

@@ -23,6 +23,7 @@
 #include "natd/cmd_ctl.h"
 #include "natd/cmd_dhcpserver.h"
 #include "natd/cmd_hostonlyif.h"
+#include "natd/cmd_intnet.h"
 #include "natd/cmd_list.h"
 #include "natd/cmd_vm.h"
 #include "natd/cmd_natnetwork.h"
@@ -73,6 +74,9 @@ static const char main_help[] =
 "  natnetwork add|modify|start|stop|remove|list ...\n"
 "                              NAT networks shared by several VMs\n"
 "                              (natd natnetwork --help)\n"
+"  intnet modify|show --network NAME [--uplink SPEC|none]\n"
+"                              an internal network's uplink to other hosts\n"
+"                              (natd intnet --help)\n"
 "  dhcpserver add|modify|remove|start|stop|restart|findlease ...\n"
 "                              DHCP servers of internal networks and host-only\n"
 "                              interfaces (natd dhcpserver --help)\n"
@@ -527,6 +531,11 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 			 n->intnet : n->hostonly_adapter, adapter_promisc_name(n->promisc));
 		return;
 	}
+	if (n->mode == NIC_MODE_GENERIC) {
+		log_info("nic%u: generic driver %s: the VM's frames go unchanged to it", x,
+			 n->generic_drv);
+		return;
+	}
 	log_info("nic%u: NAT %s/%u, gateway %s, DNS %s, guests from %s, MTU %u%s", x, net,
 		 n->nat.prefixlen, gw, dns, first, n->nat.mtu,
 		 n->cable_connected ? "" : ", cable disconnected");
@@ -717,6 +726,8 @@ int main(int argc, char **argv)
 		return cmd_unregistervm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hostonlyif"))
 		return cmd_hostonlyif(argc - 1, argv + 1);
+	if (!strcmp(cmd, "intnet"))
+		return cmd_intnet(argc - 1, argv + 1);
 	if (!strcmp(cmd, "intnet-switch")) /* internal: started by --nic<x> intnet */
 		return intnet_service_main_cmd(argc - 1, argv + 1);
 	if (!strcmp(cmd, "hostonly-switch")) /* internal: started by --nic<x> hostonly */

@@ -288,6 +288,13 @@ int natnet_def_check(const struct natnet_def *d, char *err, size_t errlen)
 	}
 	if (d->lo6 == 1)
 		return errfmt(err, errlen, -EINVAL, "loopback_6: offset 1 is the gateway ::1");
+	if (d->uplink[0]) {
+		struct uplink u;
+		char why[256];
+
+		if (uplink_parse(d->uplink, &u, why, sizeof(why)) < 0)
+			return errfmt(err, errlen, -EINVAL, "uplink: %s", why);
+	}
 	rc = check_rules(d, d->rules4, d->n_rules4, AF_INET, err, errlen);
 	if (rc == 0)
 		rc = check_rules(d, d->rules6, d->n_rules6, AF_INET6, err, errlen);

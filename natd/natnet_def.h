@@ -5,7 +5,9 @@
  *
  * A definition is what `VBoxManage natnetwork add|modify` sets: name,
  * IPv4 network, enabled, DHCP, IPv6 flags, port-forwarding rules (in the
- * NAT-network syntax, forwarders/pfrule.h) and loopback mappings. The
+ * NAT-network syntax, forwarders/pfrule.h) and loopback mappings; and
+ * natd's own uplink (a UDP tunnel or VDE switch the network's switch joins,
+ * so that the network spans hosts). The
  * checks here (natnet_def_check, and natnet_store_check_def against the
  * other networks in natd/natnet_store.h) are the only validation: the CLI,
  * the loader and the service all use them, so a file that loads is a
@@ -25,6 +27,7 @@
 #include <stdint.h>
 
 #include "forwarders/pfrule.h"
+#include "l2/uplink.h"
 #include "natd/config.h"
 
 #define NATNET_MAX_RULES    NATD_MAX_NATPF   /* per family */
@@ -51,6 +54,7 @@ struct natnet_def {
 	unsigned n_lo4;
 	uint32_t lo6;           /* --loopback-6: <prefix>::lo6 reaches the host's
 				 * ::1 (with --ipv6 on); 0: none (the default) */
+	char uplink[UPLINK_TEXT_MAX]; /* --uplink (l2/uplink.h); "" for none */
 };
 
 /* The addresses natd uses in a network (network byte order). */

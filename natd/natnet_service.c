@@ -29,6 +29,10 @@
  * per loop turn) and restored at start, keyed by MAC, so guests keep their
  * addresses and an unrenewed lease stays valid across restarts.
  *
+ * With an uplink (--uplink, l2/uplink.h) the switch has one more port, a
+ * UDP tunnel or VDE switch to other hosts (natd/uplink_port.h), opened at
+ * start (a failure fails the start) and replaced live by `modify`.
+ *
  * Shutdown, on SIGTERM or a failed start: control socket, then DNS, NAT
  * flows, the adapter, the switch (VMs' connections, socket file), lwIP's
  * timer, then the signals and the lease timer; the loop ends when every
@@ -61,6 +65,7 @@
 #include "natd/daemon.h"
 #include "natd/lease_keeper.h"
 #include "natd/natnet_leases.h"
+#include "natd/uplink_port.h"
 #include "base/log.h"
 #include "forwarders/nic.h"
 #include "forwarders/nic6.h"
@@ -396,6 +401,7 @@ static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 		json_object_set_new(r, "ipv6_guests", arr);
 	}
 	json_object_set_new(r, "leases_total", json_integer((json_int_t)svc_count_leases()));
+	json_object_set_new(r, "uplink", uplink_port_json(svc.sw, svc.def.uplink));
 	json_object_set_new(r, "definition", natnet_def_to_json(&svc.def));
 	return r;
 }
@@ -423,8 +429,18 @@ static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errle
 	n_old = svc_active_rules(&svc.def, old);
 	n_new = svc_active_rules(&d, new);
 	svc_rules_diff(old, n_old, new, n_new, del, &n_del, add, &n_add);
-	if (svc_rules_apply(del, n_del, add, n_add, err, errlen) < 0)
+	/* The uplink first: when it cannot open, the old one stays. */
+	if (strcmp(d.uplink, svc.def.uplink) &&
+	    uplink_port_apply(svc.sw, d.uplink, err, errlen) < 0)
 		return NULL;
+	if (svc_rules_apply(del, n_del, add, n_add, err, errlen) < 0) {
+		char why[256];
+
+		if (strcmp(d.uplink, svc.def.uplink) &&
+		    uplink_port_apply(svc.sw, svc.def.uplink, why, sizeof(why)) < 0)
+			log_err("the previous uplink could not be restored: %s", why);
+		return NULL;
+	}
 	if (d.ipv6_default != svc.def.ipv6_default && svc.nic && nic_ip6(svc.nic)) {
 		svc.ncfg.ipv6_default = d.ipv6_default ? TRI_ON : TRI_OFF;
 		nic6_readvertise(nic_ip6(svc.nic));
@@ -488,6 +504,11 @@ static int svc_setup(char *err, size_t errlen)
 	rc = switch_add_host_port(svc.sw, name, mac, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (svc.def.uplink[0]) {
+		rc = uplink_port_apply(svc.sw, svc.def.uplink, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
 	rc = nic_start(svc.loop, 1, &svc.ncfg, &svc.nic, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -60,12 +60,16 @@ json_t *natnet_def_to_json(const struct natnet_def *d)
 		natnet_format_loopback(&d->lo4[i], t, sizeof(t));
 		json_array_append_new(lo, json_string(t));
 	}
-	return json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:I}",
+	json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:o, s:o, s:o, s:I}",
 			 "name", d->name, "network", net, "enabled", d->enabled,
 			 "dhcp", d->dhcp, "ipv6", d->ipv6, "ipv6_default", d->ipv6_default,
 			 "port_forward_4", rules_json(d->rules4, d->n_rules4),
 			 "port_forward_6", rules_json(d->rules6, d->n_rules6),
 			 "loopback_4", lo, "loopback_6", (json_int_t)d->lo6);
+
+	if (o && d->uplink[0])
+		json_object_set_new(o, "uplink", json_string(d->uplink));
+	return o;
 }
 
 static int get_bool(json_t *o, const char *key, bool *out, char *err, size_t errlen)
@@ -147,6 +151,13 @@ int natnet_def_from_json(json_t *o, struct natnet_def *d, char *err, size_t errl
 				      "to %u", UINT32_MAX);
 		d->lo6 = (uint32_t)json_integer_value(v);
 	}
+	v = json_object_get(o, "uplink");
+	if (v) {
+		if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof(d->uplink))
+			return errfmt(err, errlen, -EINVAL, "uplink: expected text like "
+				      "\"udp:5001,host:5002\" or \"vde:/path\"");
+		snprintf(d->uplink, sizeof(d->uplink), "%s", json_string_value(v));
+	}
 	lo = json_object_get(o, "loopback_4");
 	if (lo) {
 		if (!json_is_array(lo) || json_array_size(lo) > NATNET_MAX_LOOPBACK)
@@ -190,7 +201,13 @@ static int check_against(const struct natnet_def *o, const struct natnet_def *d,
 			 char *err, size_t errlen)
 {
 	char a[INET_ADDRSTRLEN + 4], b[INET_ADDRSTRLEN + 4];
+	struct uplink uo, ud;
 
+	if (o->uplink[0] && d->uplink[0] && uplink_parse(o->uplink, &uo, NULL, 0) == 0 &&
+	    uplink_parse(d->uplink, &ud, NULL, 0) == 0 && uo.kind == UPLINK_UDP &&
+	    ud.kind == UPLINK_UDP && uo.lport == ud.lport)
+		return errfmt(err, errlen, -EEXIST, "uplink %s: UDP port %u is the uplink of NAT "
+			      "network '%s' already", d->uplink, ud.lport, o->name);
 	if (natnet_overlap(o, d)) {
 		natnet_format_network(d, a, sizeof(a));
 		natnet_format_network(o, b, sizeof(b));

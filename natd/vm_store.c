@@ -223,6 +223,20 @@ int vm_def_apply(struct vm_def *d, int argc, char **argv, char *err, size_t errl
 		rc = canon(name, opt, sizeof(opt), &adapter, err, errlen);
 		if (rc < 0)
 			return rc;
+		if (!strncmp(opt, "nicproperty", 11) && strchr(value, ',')) {
+			/* K=V,K=V: stored one property each, so each is replaced alone */
+			char buf[512], *save = NULL, *tok;
+
+			if (strlen(value) >= sizeof(buf))
+				return fail(err, errlen, "--%s: too long", opt);
+			memcpy(buf, value, strlen(value) + 1);
+			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				rc = apply_one(d, opt, tok, NULL, &used, err, errlen);
+				if (rc < 0)
+					return rc;
+			}
+			continue;
+		}
 		rc = apply_one(d, opt, value, i + 1 < argc ? argv[i + 1] : NULL, &used, err,
 			       errlen);
 		if (rc < 0)

@@ -430,6 +430,10 @@ Test(config, other_modes_options_refused)
 		{ { "--nic1", "intnet", "--nat-network1", "n" }, "--nat-network1: only with" },
 		{ { "--nic1", "nat", "--bridgeadapter1", "eth0" }, "bridged adapters are not" },
 		{ { "--nic1", "nat", "--nicpromisc1", "deny" }, "is on no switch" },
+		{ { "--nic1", "nat", "--nicgenericdrv1", "VDE" }, "--nicgenericdrv1: only with --nic1 generic" },
+		{ { "--nic1", "intnet", "--nicproperty1", "a=b" }, "--nicproperty1: only with --nic1 generic" },
+		{ { "--nic1", "generic", "--nicgenericdrv1", "VDE" }, "the VDE driver needs network=" },
+		{ { "--nic1", "generic", "--natpf1", "a,tcp,,8080,,80" }, "a generic adapter has no NAT" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -448,4 +452,15 @@ Test(config, other_modes_options_refused)
 	setup();
 	cr_assert_eq(run_args("--nic1", "intnet", NULL), 0, "%s", err);
 	cr_assert_str_eq(cfg.nic[0].intnet, "intnet", "VirtualBox's default name");
+	teardown();
+	setup();
+	cr_assert_eq(run_args("--nic1", "generic", "--nicgenericdrv1", "UDPTunnel",
+			      "--nicproperty1", "sport=20001,dest=127.0.0.1", "--nicproperty1",
+			      "dport=20002", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.nic[0].n_props, 2);
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nic1", "generic", "--nicgenericdrv1", "VDE", "--nicproperty1",
+			      "network=/tmp/s", "--nicpromisc1", "deny", NULL), 0);
+	cr_assert(strstr(err, "--nicpromisc1: a generic adapter is on no switch"), "%s", err);
 }

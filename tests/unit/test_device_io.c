@@ -144,9 +144,17 @@ static bool have_ups(void *n) { return C->ups >= *(int *)n; }
 static bool have_downs(void *n) { return C->downs >= *(int *)n; }
 static bool have_frames(void *n) { return C->frames >= *(int *)n; }
 static bool is_closed(void *unused) { (void)unused; return C->closed; }
+static bool have_tx_calls(void *n)
+{
+	struct device_stats st;
+
+	device_get_stats(C->dev, &st);
+	return st.tx_calls >= (uint64_t)*(int *)n;
+}
 
 #define WAIT_UPS(n) do { int n_ = (n); cr_assert(run_until(have_ups, &n_), "link up %d", n_); } while (0)
 #define WAIT_DOWNS(n) do { int n_ = (n); cr_assert(run_until(have_downs, &n_), "link down %d", n_); } while (0)
+#define WAIT_SENT(n) do { int n_ = (n); cr_assert(run_until(have_tx_calls, &n_), "sendmmsg %d", n_); } while (0)
 #define WAIT_FRAMES(n) do { int n_ = (n); cr_assert(run_until(have_frames, &n_), "frames %d (have %d)", n_, C->frames); } while (0)
 
 static void open_dev(const char *spec)
@@ -575,6 +583,7 @@ static void dgram_case(const char *ip, int family, const char *fmt)
 
 	fill(f, 100, 9);
 	cr_assert_eq(device_send(C->dev, f, 100), 0);
+	WAIT_SENT(1); /* frames leave at the next turn of the loop */
 	setsockopt(t, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	cr_assert_eq(recv(t, back, sizeof(back), 0), 100);
 	cr_assert_arr_eq(back, f, 100);
@@ -582,6 +591,39 @@ static void dgram_case(const char *ip, int family, const char *fmt)
 	cr_assert_eq(st.rx_errors, 1);
 	cr_assert_eq(st.rx_frames, 2);
 	cr_assert_eq(st.tx_frames, 1);
+
+	/* Batches: ten frames sent in one turn leave in one sendmmsg(); ten
+	 * datagrams waiting are read by one recvmmsg(). */
+	for (int i = 0; i < 10; i++) {
+		fill(f, 200, (uint8_t)i);
+		cr_assert_eq(device_send(C->dev, f, 200), 0);
+	}
+	WAIT_SENT(2);
+	for (int i = 0; i < 10; i++) {
+		fill(f, 200, (uint8_t)i);
+		cr_assert_eq(recv(t, back, sizeof(back), 0), 200);
+		cr_assert_arr_eq(back, f, 200, "frame %d in order", i);
+	}
+	device_get_stats(C->dev, &st);
+	cr_assert_eq(st.tx_calls, 2);
+	cr_assert_eq(st.tx_frames, 11);
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(sendto(t, f, 64, 0, (struct sockaddr *)&to, sizeof(to)), 64);
+	usleep(50 * 1000); /* all ten queued on the socket before the loop looks */
+	WAIT_FRAMES(12);
+	device_get_stats(C->dev, &st);
+	cr_assert_eq(st.rx_frames, 12);
+	cr_assert_lt(st.rx_calls, 12, "recvmmsg took several at once (%llu calls)",
+		     (unsigned long long)st.rx_calls);
+	{
+		struct device_peer p[DEVICE_MAX_PEERS];
+		char want[64];
+
+		cr_assert_eq(device_peers(C->dev, p, DEVICE_MAX_PEERS), 1);
+		snprintf(want, sizeof(want), family == AF_INET ? "%s:%u" : "[%s]:%u", ip, tport);
+		cr_assert_str_eq(p[0].addr, want);
+		cr_assert_eq(p[0].frames, 12);
+	}
 	close(t);
 	close_dev();
 }

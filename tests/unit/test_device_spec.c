@@ -37,13 +37,18 @@ Test(spec, good_specs)
 	good("dgram:127.0.0.1:5555,127.0.0.1:5556");
 	good("dgram:[::1]:5555,[::1]:5556");
 	good("dgram:0.0.0.0:1,10.0.0.1:65535");
+	good("vde:/tmp/switch1");
+	good("vde:/tmp/switch1[3]");
+	good("vde:vxvde://239.0.0.1");
 }
 
 Test(spec, bad_specs)
 {
 	bad("", "empty attach spec");
-	bad("tap", "tap: expected TYPE:ARGUMENT (tap:, fd:, stream:, stream-connect:, dgram:)");
-	bad("vde:/x", "vde: unknown attach type (want tap:, fd:, stream:, stream-connect:, dgram:)");
+	bad("tap", "tap: expected TYPE:ARGUMENT (tap:, fd:, stream:, stream-connect:, dgram:, vde:)");
+	bad("vdx:/x", "vdx: unknown attach type (want tap:, fd:, stream:, stream-connect:, dgram:, vde:)");
+	bad("vde:", "vde: missing the switch (vde:/path/to/switch[PORT])");
+	bad("vde:/a\tb", "vde: control characters in the switch name");
 	bad("tap:", "tap: missing interface name");
 	bad("tap:abcdefghijklmnop", "tap: interface name 'abcdefghijklmnop' longer than 15 bytes");
 	bad("tap:a/b", "tap: bad character in interface name 'a/b'");

@@ -164,6 +164,22 @@ Test(decide, the_host_interface_sees_everything_only_while_promiscuous)
 	cr_expect_eq(who(1, MAC[2], 2, NULL), P(2) | P(3));
 }
 
+Test(decide, the_uplink_is_a_trunk)
+{
+	bool flooded;
+
+	/* Port 4 becomes the uplink: VMs of other hosts are behind it. */
+	V[4].uplink = true;
+	cr_expect_eq(who(1, MX, -1, &flooded), P(2) | P(3) | P(4), "unknown unicast reaches it");
+	cr_expect(flooded);
+	cr_expect_eq(who(1, MAC[2], 2, NULL), P(2) | P(3), "known unicast does not");
+	cr_expect_eq(who(4, MAC[1], 1, NULL), P(1) | P(2) | P(3), "from it: switched as usual");
+	cr_expect_eq(who(0, MX, -1, NULL), P(3) | P(4), "the gateway's unknown unicast too");
+	cr_expect_eq(who(1, BC, -1, NULL), P(0) | P(2) | P(3) | P(4));
+	V[4].live = false; /* its VDE switch went away */
+	cr_expect_eq(who(1, MX, -1, NULL), P(2) | P(3));
+}
+
 Test(decide, a_dead_learnt_port_means_unknown)
 {
 	V[4].live = false;

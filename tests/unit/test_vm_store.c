@@ -72,11 +72,17 @@ Test(vm_store, nicproperty_per_key)
 	struct vm_def d = { .name = "vm" };
 	char *a[] = { "--nicproperty1", "sport=1", "--nicproperty1", "dport=2",
 		      "--nicproperty1", "sport=3" };
+	char *b[] = { "--nicproperty1", "dest=h,dport=4" };
 
 	apply(&d, 6, a);
 	cr_assert_eq(d.n, 2);
 	cr_assert_str_eq(d.s[0].value, "dport=2");
 	cr_assert_str_eq(d.s[1].value, "sport=3");
+	apply(&d, 2, b); /* the comma form: one property each */
+	cr_assert_eq(d.n, 3);
+	cr_assert_str_eq(d.s[0].value, "sport=3");
+	cr_assert_str_eq(d.s[1].value, "dest=h");
+	cr_assert_str_eq(d.s[2].value, "dport=4");
 	vm_def_free(&d);
 }
 
