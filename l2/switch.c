@@ -50,7 +50,7 @@
 #include "l2/fdb.h"
 #include "l2/switch_internal.h"
 
-static void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone)
+void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone)
 {
 	if (sw->observer && !sw->closing)
 		sw->observer(sw->observer_opaque, &pt->info, gone);
@@ -177,7 +177,8 @@ static void switch_hello_in(struct eth_switch *sw, struct switch_port *pt, const
 	struct switch_port_info *i = &pt->info;
 	struct switch_hello h;
 	bool changed;
-	int r = pt->host ? -EINVAL : switch_hello_parse(f, len, sw->cfg.secret, &h);
+	int r = pt->host || pt->hostif ? -EINVAL
+				       : switch_hello_parse(f, len, sw->cfg.secret, &h);
 
 	if (r < 0) {
 		i->rx_dropped++;
@@ -290,7 +291,7 @@ void switch_port_reset(struct switch_port *pt, bool host)
 
 	fdb_forget_port(sw->fdb, pt->idx);
 	pt->gen++;
-	pt->up = pt->batch = false;
+	pt->up = pt->batch = pt->hostif = false;
 	memset(&pt->info, 0, sizeof(pt->info));
 	pt->info.idx = pt->idx;
 	pt->info.host = host;
@@ -560,8 +561,9 @@ void switch_get_stats(const struct eth_switch *sw, struct switch_stats *st)
 	st->refused += sw->lst.refused;
 	st->ports = st->host_ports = 0;
 	for (unsigned p = 0; p < sw->hi; p++) {
-		st->ports += sw->ports[p].dev && sw->ports[p].up && !sw->ports[p].uplink;
-		st->host_ports += sw->ports[p].host;
+		st->ports += sw->ports[p].dev && sw->ports[p].up && !sw->ports[p].uplink &&
+			     !sw->ports[p].hostif;
+		st->host_ports += sw->ports[p].host || sw->ports[p].hostif;
 	}
 	st->fdb_entries = fdb_count(sw->fdb, uv_now(sw->loop));
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * switch.h - the Ethernet switch of every natd network (NAT networks,
- * internal networks, later host-only and bridged): a learning bridge whose
- * ports are VMs and "host ports", natd's own in-process adapters (a NAT
- * network's gateway, an internal network's DHCP server).
+ * internal networks, host-only interfaces, later bridged): a learning bridge
+ * whose ports are VMs and "host ports", natd's own in-process adapters (a
+ * NAT network's gateway, an internal network's DHCP server), and at most one
+ * host interface (a host-only interface's tap, switch_add_hostif()).
  *
  * VMs attach by connecting to a UNIX stream socket (QEMU's "-netdev stream"
  * framing: 4-byte big-endian length, then the frame): QEMU itself
@@ -56,9 +57,9 @@ struct switch_config {
 };
 
 struct switch_stats {
-	unsigned ports;            /* VM ports connected now (host ports and the
-				    * uplink not counted) */
-	unsigned host_ports;       /* host ports registered now */
+	unsigned ports;            /* VM ports connected now (host ports, the host
+				    * interface and the uplink not counted) */
+	unsigned host_ports;       /* host ports registered now (the host interface too) */
 	unsigned fdb_entries;      /* learnt addresses */
 	uint64_t connects;         /* VM connections accepted so far */
 	uint64_t refused;          /* connections refused (credentials, no free port) */
@@ -93,9 +94,28 @@ int switch_add_host_port(struct eth_switch *sw, const char *inproc_name, const u
 /* Unregisters it (its adapter sees its link go down); nothing if unknown. */
 void switch_remove_host_port(struct eth_switch *sw, const char *inproc_name);
 
+/*
+ * The host's own interface as a port (switch_hostif.c): the switch opens
+ * spec (devices/device.h; a host-only interface's "tap:vboxnetN") itself,
+ * without offloads (frames cross the switch as they are, to VM ports that
+ * take plain frames). The port is the host for the promiscuous policies
+ * (allow-vms VMs do not see its traffic), its hellos are dropped, and it
+ * receives frames for mac (its own address, whatever a VM claims) and
+ * group frames; with promisc, every frame (the interface is promiscuous:
+ * a packet capture on the host sees the VMs' traffic, as on VirtualBox's
+ * host-only interfaces). At most one per switch; it stays until
+ * switch_close(). 0, or -EEXIST (there is one), -ENOSPC, or the device's
+ * error, with a reason in err.
+ */
+int switch_add_hostif(struct eth_switch *sw, const char *spec, const uint8_t mac[6],
+		      bool promisc, char *err, size_t errlen);
+/* The host interface's address and promiscuous mode changed. */
+void switch_set_hostif(struct eth_switch *sw, const uint8_t mac[6], bool promisc);
+
 struct switch_port_info {
 	unsigned idx;             /* port number */
-	bool host;                /* host port (in-process) */
+	bool host;                /* host port (in-process, or the host interface) */
+	bool hostif;              /* the host interface (switch_add_hostif) */
 	bool uplink;              /* the uplink (switch_set_uplink()) */
 	char vm[64];              /* from the hello; "" if none (e.g. QEMU connected directly) */
 	unsigned adapter;         /* from the hello; 0 if none */

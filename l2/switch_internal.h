@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "devices/device.h"
 #include "devices/inproc.h"
 #include "l2/fdb.h"
 #include "l2/switch.h"
@@ -28,6 +29,8 @@
 struct switch_pview {
 	bool live;                 /* a port that may receive frames now */
 	bool host;                 /* host port: deny, and pinned is its MAC */
+	bool all;                  /* a host port that gets every frame (the host's
+				    * interface while it is promiscuous) */
 	bool uplink;               /* the uplink: also every unknown unicast */
 	enum switch_policy policy; /* VM ports; host ports behave as deny */
 	bool pinned;               /* pinned_mac valid: the host port's MAC, the hello's MAC */
@@ -69,7 +72,7 @@ void switch_pview_forget(struct switch_pview *v, const uint8_t mac[6]);
  *    are behind it, as behind a trunk of an 802.1D bridge);
  *  - then, known or not, copies to promiscuous VM ports: allow-all always;
  *    allow-vms when neither in nor dst's port (known, or the owner of dst)
- *    is a host port.
+ *    is a host port; and to host ports marked `all`.
  */
 unsigned switch_decide(const struct switch_pview *views, unsigned n, unsigned in,
 		       const uint8_t dst[6], int fdb_port, struct switch_portset *out,
@@ -107,7 +110,7 @@ int switch_listener_start(struct switch_listener *l, uv_loop_t *loop,
  * ours). Returns true when closed(&l->poll) will be called from the loop. */
 bool switch_listener_stop(struct switch_listener *l, uv_close_cb closed);
 
-/* --- the switch itself (switch.c; switch_uplink.c uses it) ------------------ */
+/* --- the switch itself (switch.c; switch_uplink.c and switch_hostif.c use it) */
 
 #define SWITCH_DEFER_SLOTS 32
 #define SWITCH_DEFER_FRAME 2048 /* host ports' MTU is 1500 */
@@ -117,12 +120,14 @@ struct switch_port {
 	unsigned idx;
 	bool host;                   /* a host port is registered in this slot */
 	bool uplink;                 /* the uplink's device is in this slot */
-	struct device *dev;          /* VM port; NULL when free or closing */
+	struct device *dev;          /* VM port, uplink or host interface; NULL when free
+				      * or closing */
 	struct inproc_endpoint *ep;  /* host port */
 	char ep_name[INPROC_NAME_MAX];
 	bool up;                     /* VM connected; host port's adapter attached */
 	bool closing;                /* device_close() called, close callback pending */
 	bool batch;                  /* host: frames given since its last batch_end */
+	bool hostif;                 /* dev is the host's interface (switch_hostif.c) */
 	unsigned gen;                /* bumped whenever the slot changes hands */
 	struct switch_port_info info;
 };
@@ -167,11 +172,13 @@ void switch_update_hi(struct eth_switch *sw);
 struct switch_port *switch_port_free_slot(struct eth_switch *sw);
 /* A slot changes hands: fresh info and view, nothing learnt. */
 void switch_port_reset(struct switch_port *pt, bool host);
-/* The device handler's callbacks of a device port (VM or uplink). */
+/* The device handler's callbacks of a device port (VM, uplink, host interface). */
 void switch_port_frame(void *opaque, const uint8_t *frame, size_t len);
 void switch_port_batch_end(void *opaque);
 void switch_port_link(void *opaque, bool up);
 /* Closes a device port's device (two-phase; the slot is free after). */
 void switch_port_close(struct switch_port *pt);
+/* Tells the port observer (switch_set_port_observer) about pt. */
+void switch_notify(struct eth_switch *sw, const struct switch_port *pt, bool gone);
 
 #endif

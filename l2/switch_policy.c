@@ -114,13 +114,19 @@ unsigned switch_decide(const struct switch_pview *views, unsigned n, unsigned in
 				set_port(out, p, &count);
 			}
 	}
-	/* Promiscuous ports (never host ports): allow-all sees everything,
-	 * allow-vms what goes between two VMs. */
+	/* Promiscuous ports: allow-all sees everything, allow-vms what goes
+	 * between two VMs; host ports only when marked `all` (the host's
+	 * interface in promiscuous mode: a capture on the host). */
 	for (unsigned p = 0; p < n; p++) {
 		const struct switch_pview *v = &views[p];
 
-		if (p == in || !v->live || v->host)
+		if (p == in || !v->live)
 			continue;
+		if (v->host) {
+			if (v->all)
+				set_port(out, p, &count);
+			continue;
+		}
 		if (v->policy == SWITCH_POLICY_ALLOW_ALL ||
 		    (v->policy == SWITCH_POLICY_ALLOW_VMS && !views[in].host && !dst_host))
 			set_port(out, p, &count);

@@ -161,7 +161,8 @@ json_t *link_mode_info(void *state, unsigned x, const struct nic_config *cfg)
 	l2_link_get_stats(a->link, &st);
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:I, s:I, s:I, s:I}",
 		"adapter", (json_int_t)x, "mode", adapter_mode_name(cfg->mode),
-		cfg->mode == NIC_MODE_NATNETWORK ? "nat_network" : "intnet", a->name,
+		cfg->mode == NIC_MODE_NATNETWORK ? "nat_network" :
+		cfg->mode == NIC_MODE_HOSTONLY ? "hostonly_adapter" : "intnet", a->name,
 		"promisc", adapter_promisc_name(a->promisc),
 		"attach", cfg->attach, "switch", a->sw.spec + strlen("stream-connect:"),
 		"vm_attached", st.vm_attached, "joined", st.joined,

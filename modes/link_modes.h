@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * link_modes.h - the modes whose adapter joins a switch in another process
- * through an l2 link (l2/link.h): natnetwork (natnetwork.c) and intnet
- * (intnet.c). What they share is here (link_modes.c): the switch found
+ * through an l2 link (l2/link.h): natnetwork (natnetwork.c), intnet
+ * (intnet.c) and hostonly (hostonly.c). What they share is here (link_modes.c): the switch found
  * through mode_env.find_switch (and found again, or started again, while it
  * is gone), the hello frame that tells the switch the port's VM, adapter,
  * MAC and promiscuous policy with the network's secret, cable, showvminfo
@@ -14,7 +14,7 @@
 #include "l2/link.h"
 #include "modes/mode.h"
 
-extern const struct mode_ops natnetwork_mode_ops, intnet_mode_ops;
+extern const struct mode_ops natnetwork_mode_ops, intnet_mode_ops, hostonly_mode_ops;
 
 /* Joins the switch of network `name` of cfg->mode; *state is the adapter. */
 int link_mode_start(const struct mode_env *env, unsigned x, const struct nic_config *cfg,

@@ -11,6 +11,7 @@
 
 const struct mode_ops *const mode_table[] = {
 	&null_mode_ops, &nat_mode_ops, &natnetwork_mode_ops, &intnet_mode_ops,
+	&hostonly_mode_ops,
 	&generic_mode_ops,
 };
 const size_t mode_table_len = ARRAY_SIZE(mode_table);

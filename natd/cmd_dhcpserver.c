@@ -34,6 +34,7 @@
 #include "natd/ctl_client.h"
 #include "natd/dhcpsrv_leases.h"
 #include "natd/dhcpsrv_store.h"
+#include "natd/hostonly_store.h"
 
 #define MAX_OPS 256
 #define DAEMON_TIMEOUT_MS 5000
@@ -411,6 +412,18 @@ static int apply_ops(const struct args *a, struct dhcpsrv_def *d)
 	return 0;
 }
 
+/* A host-only interface's server must fit the interface (natd/hostonly_def.h).
+ * 0, or 1 after printing why not. */
+static int fits_interface(const struct args *a, const struct natnet_store *st,
+			  const struct dhcpsrv_def *d)
+{
+	char err[512];
+
+	if (hostonly_check_dhcpsrv(st->root, st->path, d, err, sizeof(err)) < 0)
+		return refuse(a->sub, "%s: %s", d->network, err);
+	return 0;
+}
+
 static int load(const struct args *a, struct natnet_store *st, struct dhcpsrv_store *ds,
 		bool lock)
 {
@@ -463,7 +476,7 @@ static int cmd_add(struct args *a)
 		       "changes it)", a->d.network);
 		goto out;
 	}
-	if (apply_ops(a, &a->d))
+	if (apply_ops(a, &a->d) || fits_interface(a, &st, &a->d))
 		goto out;
 	if (dhcpsrv_store_put(&ds, &a->d) < 0) {
 		refuse("add", "at most %d DHCP servers", DHCPSRV_MAX_SERVERS);
@@ -517,7 +530,7 @@ static int cmd_modify(struct args *a)
 	if (!old)
 		goto out;
 	a->d = *old;
-	if (apply_ops(a, &a->d))
+	if (apply_ops(a, &a->d) || fits_interface(a, &st, &a->d))
 		goto out;
 	*old = a->d;
 	rc = save(a, &st, &ds);

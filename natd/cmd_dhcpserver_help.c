@@ -86,7 +86,9 @@ const char dhcpserver_add_help[] =
 "\n"
 "Defines the DHCP server of a network in $NATD_HOME/natd.json. It starts\n"
 "with the network's first VM (or at once, with natd dhcpserver start, when\n"
-"VMs are attached). One server per network.\n"
+"VMs are attached). One server per network. A host-only interface's server\n"
+"(natd hostonlyif create defines one) has the interface's netmask, lies in\n"
+"its subnet, and neither its address nor its range is the host's.\n"
 "\n"
 WHICH_OPTIONS
 DEF_OPTIONS

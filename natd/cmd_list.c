@@ -3,8 +3,7 @@
  * cmd_list.c - `natd list KIND`, in VBoxManage list's words and layouts.
  *
  * Each kind is one entry of kinds[] (name, one line for --help, the
- * function that prints it); `list hostonlyifs` joins the table when its
- * mode exists. Listing reads natd.json without its lock
+ * function that prints it). Listing reads natd.json without its lock
  * (writers replace it atomically) and changes nothing.
  */
 #include "natd/cmd_list.h"
@@ -19,6 +18,7 @@
 #include "base/bytes.h"
 #include "natd/config.h"
 #include "natd/daemon.h"
+#include "natd/cmd_hostonlyif.h"
 #include "natd/dhcpsrv_store.h"
 #include "natd/cmd_bandwidthctl.h"
 #include "natd/cmd_vm.h"
@@ -165,6 +165,8 @@ static const struct list_kind {
 	  list_intnets },
 	{ "vms", "VMs with stored settings (natd modifyvm)", cmd_vm_list_vms },
 	{ "runningvms", "VMs a natd run serves now", cmd_vm_list_running },
+	{ "hostonlyifs", "host-only interfaces: addresses, MAC, status, DHCP server, VMs",
+	  hostonlyif_list },
 };
 
 static void known_kinds(FILE *out, const char *sep)

@@ -26,6 +26,7 @@
 
 #include "natd/cmd_natnetwork_internal.h"
 #include "natd/config.h"
+#include "natd/hostonly_store.h"
 #include "natd/natnet_leases.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_status.h"
@@ -306,7 +307,8 @@ static int check_def(const char *sub, const struct natnet_store *st,
 	char err[512];
 
 	if (natnet_def_check(d, err, sizeof(err)) < 0 ||
-	    natnet_store_check_def(st, d, err, sizeof(err)) < 0) {
+	    natnet_store_check_def(st, d, err, sizeof(err)) < 0 ||
+	    hostonly_check_natnet(st->root, st->path, d, err, sizeof(err)) < 0) {
 		fprintf(stderr, "natd natnetwork %s: %s: %s\n", sub, d->name, err);
 		return 1;
 	}

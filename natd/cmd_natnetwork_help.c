@@ -40,8 +40,8 @@ const char natnetwork_help[] =
 /* The options add and modify share. */
 #define DEF_OPTIONS \
 "  --network CIDR            IPv4 network, /8 to /30, host bits clear, not\n" \
-"                            overlapping another NAT network\n" \
-"                            (e.g. 192.168.15.0/24)\n" \
+"                            overlapping another NAT network or a host-only\n" \
+"                            interface (e.g. 192.168.15.0/24)\n" \
 "  --enable | --disable      whether the network may start and VMs may join\n" \
 "                            it (default: enabled)\n" \
 "  --dhcp on|off             DHCP server at .3, leases from .4 (default on;\n" \

@@ -26,6 +26,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "devices/hostif.h"
+
 void config_default_home(char *out, size_t outlen)
 {
 	const char *env = getenv("NATD_HOME");
@@ -317,7 +319,8 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 	case NIC_MODE_NAT:
 		if (n->promisc_set)
 			return fail(err, errlen, "--nicpromisc%u: a %s adapter is on no switch; "
-				    "promiscuous policies apply to natnetwork and intnet adapters",
+				    "promiscuous policies apply to natnetwork, intnet and hostonly "
+				    "adapters",
 				    x, adapter_mode_name(n->mode));
 		break;
 	case NIC_MODE_INTNET:
@@ -326,6 +329,18 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 				    "name (letters, digits, '.', '_', '-')", x, n->intnet);
 		if (n->nat.n_natpf || n->nat.natnet_set)
 			return fail(err, errlen, "--%s%u: an internal network has no NAT (no "
+				    "router, no port forwarding)", n->nat.n_natpf ? "natpf" : "natnet",
+				    x);
+		break;
+	case NIC_MODE_HOSTONLY:
+		if (!n->hostonly_adapter[0])
+			return fail(err, errlen, "--nic%u hostonly needs --hostonlyadapter%u "
+				    "vboxnetN (natd list hostonlyifs shows the interfaces)", x, x);
+		if (hostif_name_check(n->hostonly_adapter) < 0)
+			return fail(err, errlen, "--hostonlyadapter%u: '%s' is not an interface "
+				    "name", x, n->hostonly_adapter);
+		if (n->nat.n_natpf || n->nat.natnet_set)
+			return fail(err, errlen, "--%s%u: a host-only network has no NAT (no "
 				    "router, no port forwarding)", n->nat.n_natpf ? "natpf" : "natnet",
 				    x);
 		break;
@@ -364,7 +379,7 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 	}
 	default:
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
-			    "(supported: nat, natnetwork, intnet, generic, null, none)", x,
+			    "(supported: nat, natnetwork, intnet, hostonly, generic, null, none)", x,
 			    adapter_mode_name(n->mode));
 	}
 	/* Every option given must work: settings of another mode are refused. */
@@ -378,10 +393,11 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 	if (n->mode != NIC_MODE_GENERIC && (n->generic_drv[0] || n->n_props))
 		return fail(err, errlen, "--%s%u: only with --nic%u generic",
 			    n->generic_drv[0] ? "nicgenericdrv" : "nicproperty", x, x);
-	if (n->bridge_adapter[0] || n->hostonly_adapter[0])
-		return fail(err, errlen, "--%s%u: %s adapters are not supported yet",
-			    n->bridge_adapter[0] ? "bridgeadapter" : "hostonlyadapter",
-			    x, n->bridge_adapter[0] ? "bridged" : "host-only");
+	if (n->mode != NIC_MODE_HOSTONLY && n->hostonly_adapter[0])
+		return fail(err, errlen, "--hostonlyadapter%u: only with --nic%u hostonly", x, x);
+	if (n->bridge_adapter[0])
+		return fail(err, errlen, "--bridgeadapter%u: bridged adapters are not supported "
+			    "yet", x);
 	for (unsigned j = 0; j < n->nat.n_natpf; j++) {
 		char why[384];
 

@@ -10,6 +10,7 @@
  * serialises `natd natnetwork` and `natd dhcpserver` commands.
  */
 #include "natd/dhcpsrv_store.h"
+#include "natd/intnet_dir.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -359,9 +360,10 @@ int dhcpsrv_store_remove(struct dhcpsrv_store *ds, const char *network)
 
 int dhcpsrv_ctl_path(const char *home, const struct dhcpsrv_def *d, char *out, size_t outlen)
 {
-	int n = d->kind == DHCPSRV_KIND_INTERFACE
-		? snprintf(out, outlen, "%s/run/hostonly/%s.ctl", home, d->interface)
-		: snprintf(out, outlen, "%s/run/intnet/%s.ctl", home, d->network);
+	int n;
 
+	if (d->kind != DHCPSRV_KIND_INTERFACE) /* NATD_INTNET_DIR or home/run/intnet */
+		return intnet_run_path(home, d->network, "ctl", out, outlen);
+	n = snprintf(out, outlen, "%s/run/hostonly/%s.ctl", home, d->interface);
 	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * intnet_service.c - an internal network's switch daemon and the calls that
- * start and ask it (see intnet_service.h).
+ * intnet_service.c - the switch daemon of an internal network or a host-only
+ * interface and the calls that start and ask it (see intnet_service.h).
  *
  * Theory of operation
  * -------------------
@@ -39,22 +39,28 @@
  * asks ("uplink" on the control socket). The uplink is not a VM: the
  * daemon still exits when the last VM has left.
  *
+ * The same daemon serves a host-only interface (`natd hostonly-switch IF`,
+ * files under $NATD_HOME/run/hostonly/): its switch has one more port, the
+ * host's interface itself (natd/hostonly_port.h), and its DHCP server is
+ * the one of "HostInterfaceNetworking-IF". It too starts with the first VM
+ * and exits after the last one: the interface stays on the host, without
+ * carrier meanwhile.
+ *
+ * The callers' side (starting the daemon, its files, its status) is
+ * natd/intnet_client.c.
+ *
  * Shutdown, on SIGTERM or when idle: control socket, DHCP server, switch
  * (ports, socket file), lwIP, timers and signals; the pid file is removed
  * while still locked.
  */
 #include "natd/intnet_service.h"
+#include "natd/intnet_service_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -62,17 +68,15 @@
 #include "base/log.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
-#include "natd/ctl_client.h"
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_port.h"
+#include "natd/hostonly_port.h"
 #include "natd/intnet_dir.h"
 #include "natd/intnet_store.h"
 #include "natd/natnet_store.h"
 #include "natd/uplink_port.h"
 #include "stack/stack.h"
 
-#define INTNET_READY_TIMEOUT_MS 10000
-#define INTNET_CTL_TIMEOUT_MS   5000
 #define INTNET_IDLE_CHECKS      3     /* seconds without a VM before exiting */
 
 /* ===================================================================== */
@@ -81,8 +85,11 @@
 
 static struct {
 	uv_loop_t *loop;
+	enum switchd_kind kind;
+	const struct switchd_desc *desc;
 	const char *home, *name;
 	struct eth_switch *sw;
+	struct hostonly_port *hostif; /* host-only: the host's interface */
 	struct ctl_server *ctl;
 	uv_signal_t sig_int, sig_term;
 	uv_timer_t idle;
@@ -125,6 +132,10 @@ static void isv_dhcp_closed_stop(void *opaque)
 {
 	(void)opaque;
 	isv.dhcp_closing = false;
+	if (isv.hostif) {
+		hostonly_port_stop(isv.hostif);
+		isv.hostif = NULL;
+	}
 	if (isv.sw)
 		switch_close(isv.sw, isv_switch_closed, NULL);
 	else
@@ -158,27 +169,32 @@ static void isv_stop(void)
  * enabled. 0 (also when there is none), or -errno with err. */
 static int isv_dhcp_start(char *err, size_t errlen)
 {
+	enum dhcpsrv_kind kind = isv.kind == SWITCHD_HOSTONLY ? DHCPSRV_KIND_INTERFACE
+							      : DHCPSRV_KIND_NETWORK;
 	struct natnet_store st;
 	struct dhcpsrv_store ds;
-	struct dhcpsrv_def d;
+	struct dhcpsrv_def d, which;
 	int i, rc;
 
 	if (isv.dhcp || isv.dhcp_closing || isv.stopping)
 		return 0;
+	if (dhcpsrv_def_init(&which, kind, isv.name, err, errlen) < 0)
+		return -EINVAL;
 	rc = dhcpsrv_store_load(&st, &ds, isv.home, false, err, errlen);
 	if (rc < 0)
 		return rc;
-	i = dhcpsrv_store_find(&ds, isv.name);
+	i = dhcpsrv_store_find(&ds, which.network);
 	if (i >= 0)
 		d = ds.defs[i];
 	dhcpsrv_store_release(&st, &ds);
-	if (i < 0 || d.kind != DHCPSRV_KIND_NETWORK) {
+	if (i < 0 || d.kind != kind) {
 		log_info("no DHCP server defined for this network");
 		return 0;
 	}
 	if (!d.enabled) {
-		log_info("its DHCP server is disabled (natd dhcpserver modify --network=%s "
-			 "--enable)", isv.name);
+		log_info("its DHCP server is disabled (natd dhcpserver modify --%s=%s "
+			 "--enable)", kind == DHCPSRV_KIND_INTERFACE ? "interface" : "network",
+			 isv.name);
 		return 0;
 	}
 	if (!isv.stack_started) {
@@ -283,8 +299,9 @@ static int isv_port_json(void *opaque, const struct switch_port_info *p)
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0],
 			 p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
 	json_array_append_new(opaque, json_pack(
-		"{s:I, s:b, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-		"port", (json_int_t)p->idx, "host", p->host, "uplink", p->uplink, "vm", p->vm,
+		"{s:I, s:b, s:b, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
+		"port", (json_int_t)p->idx, "host", p->host, "hostif", p->hostif, "uplink",
+		p->uplink, "vm", p->vm,
 		"adapter", (json_int_t)p->adapter, "mac", mac,
 		"promisc", switch_policy_name(p->policy), "pid", (json_int_t)p->pid,
 		"rx_frames", (json_int_t)p->rx_frames, "tx_frames", (json_int_t)p->tx_frames,
@@ -313,8 +330,21 @@ static json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 		      "frames_dropped", (json_int_t)ss.dropped);
 	json_object_set_new(r, "ports", ports);
 	json_object_set_new(r, "dhcp", isv.dhcp ? dhcpsrv_port_json(isv.dhcp) : json_null());
-	json_object_set_new(r, "uplink", uplink_port_json(isv.sw, isv.uplink));
+	if (isv.hostif)
+		json_object_set_new(r, "hostif", hostonly_port_json(isv.hostif));
+	if (isv.kind == SWITCHD_INTNET)
+		json_object_set_new(r, "uplink", uplink_port_json(isv.sw, isv.uplink));
 	return r;
+}
+
+
+/* The host-only interface went away under us (ip link del): VMs find the
+ * switch again, and the interface is recreated, when they retry. */
+static void isv_hostif_gone(void *opaque)
+{
+	(void)opaque;
+	log_warn("the host's interface %s was deleted: stopping", isv.name);
+	isv_stop();
 }
 
 /* uplink: {"uplink": "udp:..." | ""} (natd intnet modify). All or nothing. */
@@ -339,7 +369,7 @@ static int isv_setup(char *err, size_t errlen)
 	char sock[PATH_MAX], ctl[PATH_MAX], key[PATH_MAX], what[NATD_NAME_MAX + 24];
 	int rc;
 
-	intnet_run_path(isv.home, isv.name, "key", key, sizeof(key));
+	switchd_run_path(isv.kind, isv.home, isv.name, "key", key, sizeof(key));
 	rc = daemon_new_secret(key, sc.secret, sizeof(sc.secret), err, errlen);
 	if (rc < 0)
 		return rc;
@@ -348,14 +378,19 @@ static int isv_setup(char *err, size_t errlen)
 	if (rc < 0)
 		return errfmt(err, errlen, rc, "%s: cannot give it to group %ld: %s", key,
 			      (long)isv.share_gid, strerror(-rc));
-	intnet_run_path(isv.home, isv.name, "sock", sock, sizeof(sock));
-	snprintf(what, sizeof(what), "internal network %s", isv.name);
+	switchd_run_path(isv.kind, isv.home, isv.name, "sock", sock, sizeof(sock));
+	snprintf(what, sizeof(what), "%s %s", isv.desc->what, isv.name);
 	sc.sock_path = sock;
 	sc.name = what;
 	rc = switch_start(isv.loop, &sc, &isv.sw, err, errlen);
 	if (rc < 0)
 		return rc;
-	{
+	if (isv.kind == SWITCHD_HOSTONLY) {
+		rc = hostonly_port_start(isv.loop, isv.sw, isv.name, isv_hostif_gone, NULL,
+					 &isv.hostif, err, errlen);
+		if (rc < 0)
+			return rc;
+	} else {
 		struct intnet_def d;
 
 		rc = intnet_store_get(isv.home, isv.name, &d, err, errlen);
@@ -365,13 +400,14 @@ static int isv_setup(char *err, size_t errlen)
 			return rc;
 		snprintf(isv.uplink, sizeof(isv.uplink), "%s", d.uplink);
 	}
-	intnet_run_path(isv.home, isv.name, "ctl", ctl, sizeof(ctl));
+	switchd_run_path(isv.kind, isv.home, isv.name, "ctl", ctl, sizeof(ctl));
 	rc = ctl_server_start(isv.loop, ctl, &isv.ctl, err, errlen);
 	if (rc < 0)
 		return rc;
 	ctl_server_register(isv.ctl, "status", isv_ctl_status, NULL);
 	ctl_server_register(isv.ctl, "dhcpserver", isv_ctl_dhcpserver, NULL);
-	ctl_server_register(isv.ctl, "uplink", isv_ctl_uplink, NULL);
+	if (isv.kind == SWITCHD_INTNET)
+		ctl_server_register(isv.ctl, "uplink", isv_ctl_uplink, NULL);
 	switch_set_port_observer(isv.sw, isv_port_observer, NULL);
 	rc = isv_dhcp_start(err, errlen);
 	if (rc < 0)
@@ -380,23 +416,25 @@ static int isv_setup(char *err, size_t errlen)
 	return 0;
 }
 
-static int isv_main(const char *home, const char *name, int ready_fd)
+static int isv_main(enum switchd_kind kind, const char *home, const char *name, int ready_fd)
 {
 	char err[512], dir[PATH_MAX];
 	int rc;
 
 	memset(&isv, 0, sizeof(isv));
+	isv.kind = kind;
+	isv.desc = switchd_desc(kind);
 	isv.home = home;
 	isv.name = name;
 	isv.pid_fd = -1;
 	log_set_prefix(name);
-	intnet_run_path(home, NULL, NULL, dir, sizeof(dir));
-	rc = intnet_dir_check(dir, &isv.share_gid, err, sizeof(err));
+	switchd_run_path(kind, home, NULL, NULL, dir, sizeof(dir));
+	rc = switchd_dir_check(kind, dir, &isv.share_gid, err, sizeof(err));
 	if (rc < 0) {
 		daemon_report(ready_fd, "error: %s", err);
 		return 1;
 	}
-	intnet_run_path(home, name, "pid", isv.pid_path, sizeof(isv.pid_path));
+	switchd_run_path(kind, home, name, "pid", isv.pid_path, sizeof(isv.pid_path));
 	rc = daemon_lock_pid(isv.pid_path, &isv.pid_fd, err, sizeof(err));
 	if (rc == -EBUSY) {
 		daemon_ready(&ready_fd); /* another daemon serves the network */
@@ -414,7 +452,7 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 			 (long)isv.share_gid, strerror(-rc));
 	if (isv.share_gid != (gid_t)-1)
 		log_info("shared with group %ld (%s)", (long)isv.share_gid, dir);
-	log_info("starting internal network %s, pid %ld", name, (long)getpid());
+	log_info("starting %s %s, pid %ld", isv.desc->what, name, (long)getpid());
 	signal(SIGPIPE, SIG_IGN);
 	fdlimit_raise();
 	signal(SIGHUP, SIG_IGN);
@@ -442,171 +480,24 @@ static int isv_main(const char *home, const char *name, int ready_fd)
 	return rc < 0 ? 1 : 0;
 }
 
-int intnet_service_main_cmd(int argc, char **argv)
+int switchd_main_cmd(enum switchd_kind k, int argc, char **argv)
 {
+	const struct switchd_desc *desc = switchd_desc(k);
 	char home[PATH_MAX];
 	int ready_fd = -1;
 
 	if (argc < 2 || argc > 3 || !config_name_valid(argv[1])) {
-		fprintf(stderr, "natd intnet-switch: internal command of natd run's intnet "
-			"mode: natd intnet-switch NAME [READY_FD]\n");
+		fprintf(stderr, "natd %s: internal command of natd run's %s mode: natd %s "
+			"NAME [READY_FD]\n", desc->command, desc->dir, desc->command);
 		return 2;
 	}
 	if (argc == 3)
 		ready_fd = atoi(argv[2]);
 	config_default_home(home, sizeof(home));
-	return isv_main(home, argv[1], ready_fd);
+	return isv_main(k, home, argv[1], ready_fd);
 }
 
-/* ===================================================================== */
-/* The adapters' side                                                     */
-/* ===================================================================== */
-
-struct isv_exec_args {
-	const char *name;
-};
-
-/* In the daemon_spawn() child: a fresh natd process for the daemon. */
-static int isv_exec(void *arg, int ready_fd)
+int intnet_service_main_cmd(int argc, char **argv)
 {
-	const struct isv_exec_args *a = arg;
-	char fd[16], self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0) {
-		daemon_report(ready_fd, "error: cannot find natd's executable: %s",
-			      strerror(errno));
-		return 1;
-	}
-	self[n] = '\0';
-	snprintf(fd, sizeof(fd), "%d", ready_fd);
-	fcntl(ready_fd, F_SETFD, 0); /* the pipe crosses exec */
-	execl(self, "natd", "intnet-switch", a->name, fd, (char *)NULL);
-	daemon_report(ready_fd, "error: exec %s: %s", self, strerror(errno));
-	return 1;
-}
-
-/* A shared network's log is the group's: whichever member's adapter starts
- * the daemon appends to it. */
-static int share_log(const char *path, gid_t gid, char *err, size_t errlen)
-{
-	int fd, rc;
-
-	if (gid == (gid_t)-1)
-		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0660);
-	if (fd < 0)
-		return errfmt(err, errlen, -errno, "%s: %s", path, strerror(errno));
-	rc = intnet_dir_share_fd(fd, gid, 0660);
-	close(fd);
-	if (rc < 0 && rc != -EPERM)
-		return errfmt(err, errlen, rc, "%s: %s", path, strerror(-rc));
-	return 0;
-}
-
-/* 0 once the switch socket accepts a connection within timeout_ms. */
-static int isv_wait_listening(const char *sock, int timeout_ms, int *why)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	for (int waited = 0; waited <= timeout_ms; waited += 20) {
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int r;
-
-		if (fd < 0)
-			return -errno;
-		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-		*why = r < 0 ? errno : 0;
-		close(fd);
-		if (r == 0)
-			return 0;
-		if (*why == EACCES || *why == EPERM)
-			return -*why;
-		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
-	}
-	return -ETIMEDOUT;
-}
-
-int intnet_service_ensure(const char *home, const char *name, char *err, size_t errlen)
-{
-	char dir[PATH_MAX], sock[PATH_MAX], pid[PATH_MAX], log[PATH_MAX];
-	struct sockaddr_un sa;
-	gid_t gid;
-	int rc, why = 0;
-
-	if (intnet_run_path(home, NULL, NULL, dir, sizeof(dir)) < 0 ||
-	    intnet_run_path(home, name, "sock", sock, sizeof(sock)) < 0 ||
-	    strlen(sock) >= sizeof(sa.sun_path))
-		return errfmt(err, errlen, -ENAMETOOLONG, "the internal network's socket path "
-			      "under NATD_HOME is longer than a UNIX socket path may be (%zu "
-			      "bytes): use a shorter NATD_HOME or name", sizeof(sa.sun_path) - 1);
-	rc = intnet_dir_check(dir, &gid, err, errlen);
-	if (rc < 0)
-		return rc;
-	intnet_run_path(home, name, "pid", pid, sizeof(pid));
-	if (daemon_running(pid, NULL) != 1) {
-		struct isv_exec_args a = { name };
-
-		intnet_run_path(home, name, "log", log, sizeof(log));
-		rc = share_log(log, gid, err, errlen);
-		if (rc < 0)
-			return rc;
-		rc = daemon_spawn(log, isv_exec, &a, INTNET_READY_TIMEOUT_MS, err, errlen);
-		if (rc < 0)
-			return rc;
-	}
-	rc = isv_wait_listening(sock, INTNET_READY_TIMEOUT_MS, &why);
-	if (rc == -EACCES || rc == -EPERM)
-		return errfmt(err, errlen, rc, "internal network '%s': %s: permission denied "
-			      "(the switch is another user's and not shared with a group of "
-			      "yours)", name, sock);
-	if (rc < 0)
-		return errfmt(err, errlen, rc, "internal network '%s': its switch %s does not "
-			      "answer: %s", name, sock, strerror(why ? why : -rc));
-	return 0;
-}
-
-int intnet_read_secret(const char *home, const char *name, uint8_t secret[SWITCH_SECRET_LEN],
-		       char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-
-	if (intnet_run_path(home, name, "key", path, sizeof(path)) < 0)
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	return daemon_read_secret(path, secret, SWITCH_SECRET_LEN, err, errlen);
-}
-
-int intnet_service_status(const char *home, const char *name, json_t **out, char *err,
-			  size_t errlen)
-{
-	char path[PATH_MAX];
-
-	if (intnet_run_path(home, name, "pid", path, sizeof(path)) < 0)
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	if (daemon_running(path, NULL) != 1)
-		return errfmt(err, errlen, -ESRCH, "internal network '%s' has no VMs", name);
-	intnet_run_path(home, name, "ctl", path, sizeof(path));
-	return ctl_call(path, "status", NULL, INTNET_CTL_TIMEOUT_MS, out, err, errlen);
-}
-
-int intnet_service_set_uplink(const char *home, const char *name, const char *uplink,
-			      char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	json_t *args, *res = NULL;
-	int rc;
-
-	if (intnet_run_path(home, name, "pid", path, sizeof(path)) < 0)
-		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	if (daemon_running(path, NULL) != 1)
-		return -ESRCH;
-	intnet_run_path(home, name, "ctl", path, sizeof(path));
-	args = json_pack("{s:s}", "uplink", uplink);
-	if (!args)
-		return errfmt(err, errlen, -ENOMEM, "out of memory");
-	rc = ctl_call(path, "uplink", args, INTNET_CTL_TIMEOUT_MS, &res, err, errlen);
-	json_decref(args);
-	json_decref(res);
-	return rc;
+	return switchd_main_cmd(SWITCHD_INTNET, argc, argv);
 }

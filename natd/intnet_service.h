@@ -22,6 +22,29 @@
 #include "l2/switch.h"
 #include "natd/intnet_dir.h"
 
+/*
+ * The daemon serves host-only interfaces too (--nic<x> hostonly
+ * --hostonlyadapter<x> vboxnetN): the same switch, started by the first VM
+ * and gone after the last, with the host's interface as one more port
+ * (natd/hostonly_port.h) and the interface's DHCP server. Its files are
+ * under $NATD_HOME/run/hostonly/ (IF.sock, IF.pid, IF.ctl, IF.key, IF.log).
+ * The switchd_* calls take the kind; the intnet_* ones are for internal
+ * networks.
+ */
+enum switchd_kind { SWITCHD_INTNET, SWITCHD_HOSTONLY };
+
+int switchd_run_path(enum switchd_kind k, const char *home, const char *name,
+		     const char *suffix, char *out, size_t outlen);
+int switchd_ensure(enum switchd_kind k, const char *home, const char *name, char *err,
+		   size_t errlen);
+int switchd_read_secret(enum switchd_kind k, const char *home, const char *name,
+			uint8_t secret[SWITCH_SECRET_LEN], char *err, size_t errlen);
+int switchd_status(enum switchd_kind k, const char *home, const char *name, json_t **out,
+		   char *err, size_t errlen);
+/* `natd intnet-switch NAME` / `natd hostonly-switch IF` (internal). */
+int switchd_main_cmd(enum switchd_kind k, int argc, char **argv);
+
+
 /* Makes sure network name's daemon runs (starting it if not) and its switch
  * accepts connections. 0, or -errno with the reason in err. */
 int intnet_service_ensure(const char *home, const char *name, char *err, size_t errlen);

@@ -22,6 +22,7 @@
 #include "natd/cmd_bandwidthctl.h"
 #include "natd/cmd_ctl.h"
 #include "natd/cmd_dhcpserver.h"
+#include "natd/cmd_hostonlyif.h"
 #include "natd/cmd_intnet.h"
 #include "natd/cmd_list.h"
 #include "natd/cmd_vm.h"
@@ -29,6 +30,7 @@
 #include "natd/config.h"
 #include "natd/ctl.h"
 #include "natd/daemon.h"
+#include "natd/hostonly.h"
 #include "natd/intnet_service.h"
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
@@ -54,7 +56,7 @@ static const char main_help[] =
 "natd is a userspace NAT engine for virtual machines: it terminates a VM's\n"
 "TCP/IP in a user-mode stack (lwIP) and re-originates it on the host's\n"
 "sockets, with a DHCP server, as VirtualBox's NAT mode does. It also joins\n"
-"VMs in NAT networks and internal networks.\n"
+"VMs in NAT networks, internal networks and host-only networks.\n"
 "\n"
 "Commands:\n"
 "  run [--name VM] [OPTIONS]   serve a VM's network adapters in the foreground\n"
@@ -79,10 +81,13 @@ static const char main_help[] =
 "  dhcpserver add|modify|remove|start|stop|restart|findlease ...\n"
 "                              DHCP servers of internal networks and host-only\n"
 "                              interfaces (natd dhcpserver --help)\n"
-"  list dhcpservers|intnets|vms|runningvms|bwgroups VM\n"
+"  hostonlyif create|ipconfig|remove ...\n"
+"                              host-only interfaces vboxnetN shared by the\n"
+"                              host and VMs (natd hostonlyif --help)\n"
+"  list dhcpservers|intnets|hostonlyifs|vms|runningvms|bwgroups VM\n"
 "                              DHCP servers; internal networks that exist now\n"
-"                              and their ports; stored VMs; running VMs\n"
-"                              (natd list --help)\n"
+"                              and their ports; host-only interfaces; stored\n"
+"                              VMs; running VMs (natd list --help)\n"
 "  bandwidthctl VM add|set|remove|list ...\n"
 "                              bandwidth groups limiting what a VM sends\n"
 "                              (natd bandwidthctl --help)\n"
@@ -255,7 +260,8 @@ static json_t *app_nicpromisc(const char *sub, unsigned x, const char *v, size_t
 	}
 	if (!app.ops[x - 1]->set_promisc) {
 		snprintf(err, errlen, "%s: adapter %u is in %s mode, which has no switch; "
-			 "promiscuous policies apply to natnetwork and intnet adapters", sub, x,
+			 "promiscuous policies apply to natnetwork, intnet and hostonly "
+			 "adapters", sub, x,
 			 app.ops[x - 1]->name);
 		return NULL;
 	}
@@ -412,6 +418,8 @@ static int app_find_switch(enum nic_mode m, const char *home, const char *name,
 		snprintf(out->spec, sizeof(out->spec), "stream-connect:%s", sock);
 		return 0;
 	}
+	if (m == NIC_MODE_HOSTONLY)
+		return hostonly_find_switch(home, name, out, err, errlen);
 	if (m != NIC_MODE_NATNETWORK)
 		return errfmt(err, errlen, -ENOSYS, "no switch for %s adapters",
 			      adapter_mode_name(m));
@@ -519,9 +527,10 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 		log_info("nic%u: NAT network %s", x, n->nat_network);
 		return;
 	}
-	if (n->mode == NIC_MODE_INTNET) {
-		log_info("nic%u: internal network %s, promiscuous policy %s", x, n->intnet,
-			 adapter_promisc_name(n->promisc));
+	if (n->mode == NIC_MODE_INTNET || n->mode == NIC_MODE_HOSTONLY) {
+		log_info("nic%u: %s %s, promiscuous policy %s", x, n->mode == NIC_MODE_INTNET ?
+			 "internal network" : "host-only interface", n->mode == NIC_MODE_INTNET ?
+			 n->intnet : n->hostonly_adapter, adapter_promisc_name(n->promisc));
 		return;
 	}
 	if (n->mode == NIC_MODE_GENERIC) {
@@ -730,10 +739,14 @@ int main(int argc, char **argv)
 		return cmd_modifyvm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "unregistervm"))
 		return cmd_unregistervm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hostonlyif"))
+		return cmd_hostonlyif(argc - 1, argv + 1);
 	if (!strcmp(cmd, "intnet"))
 		return cmd_intnet(argc - 1, argv + 1);
 	if (!strcmp(cmd, "intnet-switch")) /* internal: started by --nic<x> intnet */
 		return intnet_service_main_cmd(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hostonly-switch")) /* internal: started by --nic<x> hostonly */
+		return switchd_main_cmd(SWITCHD_HOSTONLY, argc - 1, argv + 1);
 	if (!strcmp(cmd, "bandwidthctl"))
 		return cmd_bandwidthctl(argc - 1, argv + 1);
 	fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);

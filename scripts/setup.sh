@@ -21,7 +21,7 @@ pkgs=(build-essential cmake pkg-config dpkg-dev patch xz-utils
 if [ "${1:-}" = "--tests" ]; then
 	pkgs+=(iproute2 busybox isc-dhcp-client iputils-ping socat procps curl traceroute
 	      dnsmasq-base bind9-dnsutils ndisc6 tftp-hpa atftp qemu-system-x86 ipxe-qemu ovmf ipxe
-	      tcpdump ethtool iperf3 python3 vde2)
+	      tcpdump ethtool iperf3 python3 vde2 libcap2-bin)
 fi
 
 missing=()

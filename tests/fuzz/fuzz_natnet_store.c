@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_natnet_store.c - libFuzzer target for the readers of natd's NAT
- * network files: natnet_store_parse() (natd.json) and natnet_leases_parse()
+ * network files: natnet_store_parse() (natd.json) with the host-only
+ * interfaces in it (hostonly_store_parse()), and natnet_leases_parse()
  * (natnet-NAME.leases.json), any bytes as file text. A store that parses
  * must hold only definitions that pass the checks, and must write back
- * (as JSON) to something that parses to the same networks.
+ * (as JSON) to something that parses to the same networks and interfaces.
  */
+#include "natd/hostonly_store.h"
 #include "natd/natnet_leases.h"
 #include "natd/natnet_store.h"
 
@@ -13,6 +15,30 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The host-only interfaces of a parsed natd.json: checked, and the same
+ * after a write and a read. */
+static void hostonly_fuzz(json_t *root, char *err, size_t errlen)
+{
+	struct hostonly_store hs = { 0 }, hs2 = { 0 };
+	json_t *r2, *arr;
+
+	if (hostonly_store_parse(&hs, root, "fuzz.json", err, errlen) < 0)
+		return;
+	arr = json_array();
+	for (size_t i = 0; i < hs.n; i++) {
+		if (hostonly_def_check(&hs.defs[i], err, errlen) != 0)
+			abort();
+		json_array_append_new(arr, hostonly_def_to_json(&hs.defs[i]));
+	}
+	r2 = json_pack("{s:o}", "hostonlyifs", arr);
+	if (!r2 || hostonly_store_parse(&hs2, r2, "again", err, errlen) != 0 || hs2.n != hs.n ||
+	    (hs.n && memcmp(hs.defs, hs2.defs, hs.n * sizeof(hs.defs[0]))))
+		abort();
+	json_decref(r2);
+	hostonly_store_free(&hs);
+	hostonly_store_free(&hs2);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		free(text);
 		natnet_store_release(&st2);
+		hostonly_fuzz(st.root, err, sizeof(err));
 	}
 	natnet_store_release(&st);
 

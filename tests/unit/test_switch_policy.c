@@ -144,6 +144,26 @@ Test(decide, only_vms)
 	cr_expect_eq(who(2, MX, -1, NULL), P(3));
 }
 
+Test(decide, the_host_interface_sees_everything_only_while_promiscuous)
+{
+	/* Port 0 as a host-only interface's tap: a host port. Not promiscuous:
+	 * its own address and group frames only, like any host port. */
+	cr_expect_eq(who(1, MAC[2], 2, NULL), P(2) | P(3));
+	cr_expect_eq(who(1, MX, -1, NULL), P(2) | P(3));
+	/* Promiscuous (a capture on the host): every frame, VM to VM,
+	 * unknown destinations, and frames to the ingress port's own address. */
+	V[0].all = true;
+	cr_expect_eq(who(1, MAC[2], 2, NULL), P(0) | P(2) | P(3));
+	cr_expect_eq(who(1, MX, -1, NULL), P(0) | P(2) | P(3));
+	cr_expect_eq(who(1, MAC[1], 1, NULL), P(0) | P(2) | P(3));
+	/* Still never back to itself, and its own frames stay as before. */
+	cr_expect_eq(who(0, MAC[1], 1, NULL), P(1) | P(3));
+	cr_expect_eq(who(1, GW, -1, NULL), P(0) | P(3));
+	/* A dead host port gets nothing, promiscuous or not. */
+	V[0].live = false;
+	cr_expect_eq(who(1, MAC[2], 2, NULL), P(2) | P(3));
+}
+
 Test(decide, the_uplink_is_a_trunk)
 {
 	bool flooded;
