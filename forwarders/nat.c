@@ -411,21 +411,53 @@ void nat_icmp4_error(struct nic *nic, uint8_t type, uint8_t code, uint16_t mtu,
 	pbuf_free(p);
 }
 
+/*
+ * The transport header an error is about. A flow keeps only the guest's
+ * last header, but one echo flow carries many requests (traceroute -I sends
+ * a burst with one id and rising sequence numbers): a ping socket's error
+ * comes with the request it quotes (ICMP header first, the kernel's id), so
+ * its sequence number goes into the guest's header, with the checksum
+ * adjusted for it (RFC 1624), and the guest can tell which request died.
+ */
+static const uint8_t *nat_err_header(uint8_t ip_proto, const uint8_t *l4, size_t l4len,
+				     const uint8_t *quoted, ssize_t qlen, uint8_t out[8])
+{
+	uint32_t sum;
+
+	if ((ip_proto != IP_PROTO_ICMP && ip_proto != IP6_NEXTH_ICMP6) || l4len < 8 ||
+	    qlen < 8 || !memcmp(l4 + 6, quoted + 6, 2))
+		return l4;
+	memcpy(out, l4, 8);
+	sum = (uint16_t)~(out[2] << 8 | out[3]);
+	sum += (uint16_t)~(out[6] << 8 | out[7]);
+	sum += (uint32_t)(quoted[6] << 8 | quoted[7]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	out[2] = (uint8_t)(~sum >> 8);
+	out[3] = (uint8_t)~sum;
+	out[6] = quoted[6];
+	out[7] = quoted[7];
+	return out;
+}
+
 int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_t ip_proto,
 		       const uint8_t *l4, size_t l4len, uint16_t orig_len)
 {
+	const uint8_t *guest_l4 = l4;
 	int relayed = 0;
 
 	for (int i = 0; i < 16; i++) {
-		uint8_t data[64], ctl[512];
+		uint8_t data[64], ctl[512], hdr[8];
 		struct iovec iov = { data, sizeof(data) };
 		struct sockaddr_storage from;
 		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
 				      .msg_iov = &iov, .msg_iovlen = 1,
 				      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+		ssize_t n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
 
-		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		if (n < 0)
 			break;
+		l4 = nat_err_header(ip_proto, guest_l4, l4len, data, n, hdr);
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 			const struct sock_extended_err *ee;
 			const struct sockaddr_in *off;
