@@ -447,12 +447,11 @@ static int cmd_run(int argc, char **argv)
 
 	if ((size_t)snprintf(run_dir, sizeof(run_dir), "%.*s/run", PATH_MAX - 8, cfg->home) >=
 	    sizeof(run_dir))
-		rc = -ENAMETOOLONG;
+		rc = errfmt(err, sizeof(err), -ENAMETOOLONG, "NATD_HOME is too long");
 	else
-		rc = natnet_mkdir_p(run_dir);
+		rc = natnet_private_dir(run_dir, err, sizeof(err));
 	if (rc < 0) {
-		log_err("cannot create %s: %s (set NATD_HOME to a writable directory)",
-			run_dir, strerror(-rc));
+		log_err("%s", err);
 		config_free(cfg);
 		return 1;
 	}

@@ -606,9 +606,9 @@ int natnet_service_start(const char *home, const struct natnet_def *d, char *err
 
 	if ((size_t)snprintf(run, sizeof(run), "%s/run", home) >= sizeof(run))
 		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	rc = natnet_mkdir_p(run);
+	rc = natnet_private_dir(run, err, errlen);
 	if (rc < 0)
-		return errfmt(err, errlen, rc, "cannot create %s: %s", run, strerror(-rc));
+		return rc;
 	if (natnet_run_path(home, d->name, "sock", path, sizeof(path)) < 0 ||
 	    strlen(path) >= sizeof(sa.sun_path) ||
 	    natnet_run_path(home, d->name, "ctl", path, sizeof(path)) < 0 ||
