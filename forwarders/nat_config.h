@@ -56,6 +56,9 @@ struct nat_config {
 	/* Set only by the NAT-network service (natd/natnet_service.c). */
 	struct in_addr dhcp_server;   /* DHCP server identifier; 0: the gateway */
 	bool dhcp_disabled;           /* --dhcp off: requests are ignored */
+	bool dhcp_client_id;          /* leases keyed by option 61 when a client
+					 sends one, as VirtualBox's DHCP server
+					 does; NAT adapters key them by MAC */
 	struct in_addr loopback_net[NAT_MAX_LOOPBACK];  /* --loopback-4: these */
 	struct in_addr loopback_host[NAT_MAX_LOOPBACK]; /* reach these on the host */
 	unsigned n_loopback;

@@ -134,6 +134,7 @@ static void svc_fill_nic_config(void)
 	c->dns_proxy = false;         /* DHCP: host nameservers minus 127/8, else .1 */
 	c->dhcp_server = a->dhcp_server;
 	c->dhcp_disabled = !d->dhcp;
+	c->dhcp_client_id = true;
 	if (ntohl(a->range_first.s_addr) <= ntohl(a->range_last.s_addr)) {
 		c->guest_first = a->range_first;
 		c->guest_last = a->range_last;
