@@ -231,9 +231,14 @@ static const char *stream_read(struct device *dev, unsigned int *framesp)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			break;
+		if (errno == ECONNRESET) {
+			/* the VM closed with natd's frames unread: a hang-up
+			 * (see stream_poll_error()) */
+			why = "end of stream";
+			break;
+		}
 		why = strerror(errno);
-		if (errno != ECONNRESET)
-			dev->st.rx_errors++;
+		dev->st.rx_errors++;
 		break;
 	}
 out:
