@@ -29,6 +29,7 @@
 #include "forwarders/dns.h"
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
+#include "base/esc.h"
 #include "base/log.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
@@ -435,7 +436,7 @@ static int cmd_run(int argc, char **argv)
 	if (rc == 0)
 		rc = config_finish(cfg, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "natd run: %s\n", err);
+		esc_fprintf(stderr, "natd run: %s\n", err);
 		config_free(cfg);
 		return 2;
 	}
@@ -556,9 +557,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "intnet-switch")) /* internal: started by --nic<x> intnet */
 		return intnet_service_main_cmd(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bandwidthctl")) {
-		fprintf(stderr, "natd %s: not supported yet\n", cmd);
+		esc_fprintf(stderr, "natd %s: not supported yet\n", cmd);
 		return 2;
 	}
-	fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);
+	esc_fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);
 	return 2;
 }
