@@ -5,7 +5,8 @@
 # UTF-8, and each control character (a terminal escape, a newline), shows
 # as \xNN. Command-line errors of natd run, natnetwork, dhcpserver,
 # showvminfo, list and unknown commands; a control-socket error reply
-# printed by controlvm; natd's log of a guest's TFTP request (tftp-hpa).
+# printed by controlvm (also one cut inside a UTF-8 sequence); natd's log
+# of a guest's TFTP request (tftp-hpa).
 . "$(dirname "$0")/lib.sh"
 
 command -v tftp >/dev/null || fail "tftp missing (tftp-hpa)"
@@ -51,6 +52,12 @@ mkdir -p "$T/tftp"
 natd_start natd --name vmesc --nic1 nat --attach1 "tap:$tap" --nattftpprefix1 "$T/tftp"
 refused 1 "rule name 'a\\x1b[2J'" controlvm vmesc natpf1 $'a\x1b[2J,tcp,,18080,,80'
 refused 1 "unknown controlvm subcommand 'natpf1\\x0a'" controlvm vmesc $'natpf1\n' "x"
+
+# A reply cut to its 512 bytes inside a UTF-8 sequence is still valid JSON:
+# the error is answered, not the connection dropped.
+long=$(printf '\xc3\xa9%.0s' $(seq 400))
+refused 1 'natd controlvm: natpf1 "éé' controlvm vmesc natpf1 "$long,tcp,,18080,,80"
+check "  ... natd had no trouble building it" sh -c "! grep -q 'control socket: out of memory' '$T/natd.log'"
 
 # A guest's TFTP request for a name with such bytes: natd's log line about it.
 tap_into_ns "$tap" "$ns"
