@@ -23,7 +23,8 @@
  * header, so besides UDP and ICMPv6 two more pcbs take packets whose chain
  * starts with a hop-by-hop or destination options header (the chain was
  * checked by stack/ndp.c). A destination the host has no route to is
- * answered with ICMPv6 "no route" at once.
+ * answered with ICMPv6 "no route" at once. A link-local guest source is
+ * proxied like any other (see nat.c).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -305,7 +306,7 @@ u8_t fwd_dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, const i
 	udp = info.proto == IP6_NEXTH_UDP;
 	if (ip6_addr_ismulticast(dst) ||
 	    (nat_is_local6(nic, dst) && !(udp && nat_is_host_alias6(nic, dst))) ||
-	    ip6_addr_isany(src) || ip6_addr_islinklocal(src)) {
+	    ip6_addr_isany(src)) {
 		if (udp && ip6_addr_ismulticast(dst))
 			nat.drops[NAT_DROP_BROADCAST]++;
 		return 0; /* lwIP's (or nobody's) business */

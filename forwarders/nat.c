@@ -7,10 +7,16 @@
  * the adapter's own network (the gateway and service addresses in it are
  * lwIP's own or natd's services). Loopback (127/8), "this network" (0/8),
  * multicast, class E and broadcast destinations are never proxied.
- * IPv6 likewise: unicast to any address outside the adapter's prefix, from
- * a source that is not link-local; never ::/8 (unspecified, loopback,
- * IPv4-mapped and -compatible), link-local, site-local or multicast. Every
- * guest IPv6 packet is first checked by forwarders/nic6.c (natd_hook_ip6_input).
+ * IPv6 likewise: unicast to any address outside the adapter's prefix; never
+ * ::/8 (unspecified, loopback, IPv4-mapped and -compatible), link-local,
+ * site-local or multicast. The guest's source may be link-local: a guest
+ * whose SLAAC address is still tentative (duplicate address detection, about
+ * a second after natd's router advertisement) sends from its link-local
+ * address, and keeps that address for the whole connection; a router would
+ * drop such packets, but natd terminates the flow and answers on the link,
+ * so a guest that connects at once is not left retrying for its timeout.
+ * Every guest IPv6 packet is first checked by forwarders/nic6.c
+ * (natd_hook_ip6_input).
  */
 #include "forwarders/nat.h"
 
@@ -203,6 +209,14 @@ int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest)
 	return nat.flows != NULL && !nat.shutting_down; /* re-originated by the NAT */
 }
 
+int natd_hook_nd6_na_router(struct netif *netif)
+{
+	struct nic *nic = nat_nic_of(netif);
+
+	/* natd sends router advertisements on every adapter with IPv6 */
+	return nic && nic_ip6(nic) != NULL;
+}
+
 /* IPv6 destinations a NAT must never re-originate. */
 static bool nat_dest6_forbidden(const ip6_addr_t *d)
 {
@@ -240,8 +254,8 @@ int natd_hook_ip6_accept(struct netif *netif, const struct ip6_addr *dest)
 		return 0;
 	if (nat_dest6_forbidden(dest) || nat_is_local6(nic, dest))
 		return 0;
-	/* a routable guest source only: link-local ones stay on the link */
-	return !ip6_addr_isany(src) && !ip6_addr_islinklocal(src) && !ip6_addr_ismulticast(src);
+	/* a link-local source too: see the top */
+	return !ip6_addr_isany(src) && !ip6_addr_ismulticast(src);
 }
 
 void nat_key6(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
