@@ -388,7 +388,7 @@ static void dns_ares_cb(void *arg, int status, int timeouts, unsigned char *abuf
 				dq->resends++;
 				ares_send(dq->conn ? dns.tcp.channel : dns.udp.channel, dq->q,
 					  (int)dq->len, dns_ares_cb, dq);
-				return; /* dns_poll_cb rearms the channel */
+				return; /* our poll or timer callback rearms the channel */
 			}
 		}
 		dns_relay(dq, abuf, (size_t)alen);

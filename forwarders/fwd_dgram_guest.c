@@ -19,10 +19,10 @@
  * server handles the limited broadcast to port 67).
  *
  * IPv6 works the same, hop limit 1 answered with ICMPv6 time exceeded from
- * the gateway (<prefix>::2), any other decremented. lwIP hands raw pcbs the packet's first next
- * header, so besides UDP and ICMPv6 two more pcbs take packets whose chain
- * starts with a hop-by-hop or destination options header (the chain was
- * checked by stack/ndp.c). A destination the host has no route to is
+ * the gateway (<prefix>::2), any other decremented. lwIP hands raw pcbs the
+ * packet's first next header, so besides UDP and ICMPv6 two more pcbs take
+ * packets whose chain starts with a hop-by-hop or destination options
+ * header (the chain was checked by stack/ndp.c). A destination the host has no route to is
  * answered with ICMPv6 "no route" at once. A link-local guest source is
  * proxied like any other (see nat.c).
  */
@@ -90,9 +90,9 @@ static void dgram_forward_reply(struct dgram_conn *c, bool udp, const uint8_t *p
  * A guest datagram or echo request on its flow, IPv4 or IPv6: a port
  * forward's reply goes to its peer; otherwise the guest's TTL (hop limit,
  * 2 or more) less natd's own hop and its TOS (traffic class) go onto the
- * host socket, its transport header and
- * IP length are kept for ICMP errors, and the payload is sent (sendto the
- * server for a TFTP request flow, whose socket is unconnected).
+ * host socket, its transport header and IP length are kept for ICMP errors,
+ * and the payload is sent (sendto the server for a TFTP request flow, whose
+ * socket is unconnected).
  */
 static void dgram_from_guest(struct dgram_conn *c, bool udp, const uint8_t *l4,
 			     uint16_t ip_len, uint8_t ttl, uint8_t tos, const uint8_t *payload,
