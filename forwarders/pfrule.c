@@ -310,47 +310,6 @@ bool pfrule_host_conflict(const struct pfrule *a, const struct pfrule *b)
 				    : !memcmp(&x->u.v6, &y->u.v6, sizeof(x->u.v6));
 }
 
-int pfrule_set_find(const struct pfrule *set, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(set[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-int pfrule_set_check_add(const struct pfrule *set, size_t n, struct pfrule *r,
-			 char *err, size_t errlen)
-{
-	char text[PFRULE_TEXT_MAX];
-
-	if (r->name[0] == '\0') {
-		char base[16];
-
-		snprintf(base, sizeof(base), "%s-%u", pfrule_proto_name(r->proto), r->host_port);
-		snprintf(r->name, sizeof(r->name), "%s", base);
-		for (unsigned i = 2; pfrule_set_find(set, n, r->name) >= 0 && i < 1000; i++)
-			snprintf(r->name, sizeof(r->name), "%.15s-%u", base, i);
-	}
-	if (pfrule_set_find(set, n, r->name) >= 0) {
-		errfmt(err, errlen, 0, "rule name '%s': a rule with that name exists", r->name);
-		return -EEXIST;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (pfrule_host_conflict(&set[i], r)) {
-			char h[INET6_ADDRSTRLEN];
-
-			pfrule_format(&set[i], PFRULE_SYNTAX_VBOX, text, sizeof(text));
-			pfrule_addr_format(&r->host, h, sizeof(h));
-			errfmt(err, errlen, 0,
-			       "host %s port %s%s%s%u: already used by rule '%s' (%s)",
-			       pfrule_proto_name(r->proto), h[0] ? "" : "(all addresses) ",
-			       h, h[0] ? ":" : "", r->host_port, set[i].name, text);
-			return -EEXIST;
-		}
-	}
-	return 0;
-}
-
 int pfrule_check_guest(const struct pfrule *r, const struct pfrule_guest_net *net,
 		       char *err, size_t errlen)
 {
@@ -392,6 +351,47 @@ int pfrule_check_guest(const struct pfrule *r, const struct pfrule_guest_net *ne
 			if (!memcmp(a, net->own6[i].s6_addr, 16))
 				return errfmt(err, errlen, -EINVAL, "guest address %s is one of "
 					      "natd's own in %s/64 (gateway, DNS)", g, n);
+	}
+	return 0;
+}
+
+int pfrule_set_find(const struct pfrule *set, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(set[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int pfrule_set_check_add(const struct pfrule *set, size_t n, struct pfrule *r,
+			 char *err, size_t errlen)
+{
+	char text[PFRULE_TEXT_MAX];
+
+	if (r->name[0] == '\0') {
+		char base[16];
+
+		snprintf(base, sizeof(base), "%s-%u", pfrule_proto_name(r->proto), r->host_port);
+		snprintf(r->name, sizeof(r->name), "%s", base);
+		for (unsigned i = 2; pfrule_set_find(set, n, r->name) >= 0 && i < 1000; i++)
+			snprintf(r->name, sizeof(r->name), "%.15s-%u", base, i);
+	}
+	if (pfrule_set_find(set, n, r->name) >= 0) {
+		errfmt(err, errlen, 0, "rule name '%s': a rule with that name exists", r->name);
+		return -EEXIST;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pfrule_host_conflict(&set[i], r)) {
+			char h[INET6_ADDRSTRLEN];
+
+			pfrule_format(&set[i], PFRULE_SYNTAX_VBOX, text, sizeof(text));
+			pfrule_addr_format(&r->host, h, sizeof(h));
+			errfmt(err, errlen, 0,
+			       "host %s port %s%s%s%u: already used by rule '%s' (%s)",
+			       pfrule_proto_name(r->proto), h[0] ? "" : "(all addresses) ",
+			       h, h[0] ? ":" : "", r->host_port, set[i].name, text);
+			return -EEXIST;
+		}
 	}
 	return 0;
 }
