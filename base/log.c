@@ -3,6 +3,7 @@
  * log.c - natd's line-oriented log on stderr (see log.h).
  */
 #include "base/log.h"
+#include "base/esc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ enum log_level log_get_level(void)
 
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[1024], out[ESC_MAX(sizeof(line))];
 	int n;
 
 	if (level > log_level)
@@ -44,8 +45,11 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	/* What came from outside (names, paths, a guest's bytes) is shown
+	 * escaped: one line of valid UTF-8 (base/esc.h). */
+	esc_text(out, sizeof(out), line);
 	/* One write per line, so lines from several processes do not mix. */
-	fprintf(stderr, "%s\n", line);
+	fprintf(stderr, "%s\n", out);
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)

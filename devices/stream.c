@@ -233,14 +233,53 @@ static const char *stream_read(struct device *dev, unsigned int *framesp)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			break;
+		if (errno == ECONNRESET) {
+			/* the VM closed with natd's frames unread: a hang-up
+			 * (see stream_poll_error()) */
+			why = "end of stream";
+			break;
+		}
 		why = strerror(errno);
-		if (errno != ECONNRESET)
-			dev->st.rx_errors++;
+		dev->st.rx_errors++;
 		break;
 	}
 out:
 	*framesp = frames;
 	return why;
+}
+
+/*
+ * libuv reports POLLERR as UV_EBADF and stops watching the fd. On a UNIX
+ * stream socket POLLERR means the socket has a pending error, and the usual
+ * one is ECONNRESET: the VM closed its end while frames natd had sent were
+ * still unread in it, which is how a VM that quits normally often leaves
+ * (QEMU does not drain its socket first). So the pending error is read,
+ * what the VM sent before closing is delivered, and a reset is reported as
+ * the end of the stream it is; another error is reported by its name.
+ */
+static void stream_poll_error(struct device *dev)
+{
+	unsigned int frames = 0;
+	socklen_t sl = sizeof(int);
+	const char *why;
+	int e = 0;
+
+	if (getsockopt(dev->io_fd, SOL_SOCKET, SO_ERROR, &e, &sl) < 0)
+		e = errno;
+	if (e != 0 && e != ECONNRESET && e != EPIPE) {
+		dev->st.rx_errors++;
+		stream_drop(dev, strerror(e));
+		return;
+	}
+	why = stream_read(dev, &frames);
+	if (dev->closing)
+		return;
+	if (frames && dev->h.batch_end)
+		dev->h.batch_end(dev->h.opaque);
+	if (dev->closing || !dev->io_init || dev->io_closing)
+		return;
+	/* libuv no longer watches the fd: the connection ends here either way. */
+	stream_drop(dev, why ? why : e ? "end of stream" : "poll error");
 }
 
 static void stream_io(struct device *dev, int status, int events)
@@ -250,7 +289,7 @@ static void stream_io(struct device *dev, int status, int events)
 	int r;
 
 	if (status < 0) {
-		stream_drop(dev, uv_strerror(status));
+		stream_poll_error(dev);
 		return;
 	}
 	if (events & UV_WRITABLE) {

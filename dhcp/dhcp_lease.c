@@ -22,7 +22,8 @@
  * once no never-used address is left (oldest first).
  *
  * Clients are keyed by option 61 (client identifier) when present, else by
- * chaddr; fixed addresses go by chaddr alone. Expiry is noticed lazily: each
+ * chaddr (by chaddr alone with key_by_mac: dhcp_server_input() makes the
+ * key); fixed addresses go by chaddr alone. Expiry is noticed lazily: each
  * input first scans the table and moves run-out slots on, reporting
  * DHCP_EV_EXPIRED for bound ones.
  *

@@ -143,7 +143,8 @@ int dhcp_server_reconfigure(struct dhcp_server *s, const struct dhcp_server_conf
 	if (cfg->network.s_addr != s->cfg.network.s_addr ||
 	    cfg->netmask.s_addr != s->cfg.netmask.s_addr ||
 	    cfg->range_first.s_addr != s->cfg.range_first.s_addr ||
-	    cfg->range_last.s_addr != s->cfg.range_last.s_addr)
+	    cfg->range_last.s_addr != s->cfg.range_last.s_addr ||
+	    cfg->key_by_mac != s->cfg.key_by_mac)
 		goto out;
 	if (cfg != &s->cfg)
 		s->cfg = *cfg;
@@ -197,6 +198,11 @@ int dhcp_server_input_port(struct dhcp_server *s, uint32_t port, const uint8_t *
 				"dhcp: malformed message (%zu bytes): %s", len,
 				strerror(-rc));
 		goto out;
+	}
+	if (s->cfg.key_by_mac) {
+		r.key.kind = KEY_CHADDR;
+		r.key.len = 6;
+		memcpy(r.key.b, r.chaddr, 6);
 	}
 	dhcp_lease_expire(s, now_ms);
 	if (s->n_restored)

@@ -31,6 +31,13 @@
  * DHCP_REPLY_MAX reply is left out and counted in opts_truncated. A custom
  * 51 (4 bytes) is also the lease time the server keeps leases for.
  *
+ * Clients are known by their client identifier (option 61) when they send
+ * one, else by their hardware address (chaddr), as RFC 2131 has it. With
+ * key_by_mac, by chaddr alone: every client on one MAC is one client with
+ * one lease (VirtualBox's NAT engine does so; a NAT adapter has one VM
+ * behind it, whose boot firmware, boot loader and OS may each send another
+ * identifier or none).
+ *
  * Fixed addresses (fixed[]): the client whose chaddr is mac is always
  * offered and acked addr, and nothing else (it is NAKed when it asks for
  * another address, and not offered a pool address when its own is declined);
@@ -87,6 +94,8 @@ struct dhcp_server_config {
 	unsigned n_fixed;
 	struct dhcp_opt opts[DHCP_MAX_OPTS];     /* --set-opt: in every OFFER/ACK */
 	unsigned n_opts;
+	bool key_by_mac;               /* clients known by chaddr alone, option 61
+					  ignored (see the top) */
 };
 
 enum dhcp_lease_event_kind {
@@ -142,8 +151,8 @@ void dhcp_server_free(struct dhcp_server *s);
 
 /*
  * Replaces the options handed out (DNS, domain, MTU, boot file, custom
- * options...) and the fixed addresses; network, netmask and range must not
- * change (-EINVAL). Leases stay, except: a lease or offer of another MAC on
+ * options...) and the fixed addresses; network, netmask, range and
+ * key_by_mac must not change (-EINVAL). Leases stay, except: a lease or offer of another MAC on
  * an address that became fixed for someone else, and one on a fixed address
  * outside the range that is no longer fixed, are dropped (bound ones
  * reported as DHCP_EV_RELEASED); that client is NAKed when it renews.

@@ -26,8 +26,16 @@
  * hand out (nic_resolvconf_changed()). Loopback resolvers (127.0.0.53) are
  * fine for the proxy: natd runs on the host.
  *
+ * The upstream's answer goes to the guest as it is, whatever its RCODE
+ * (NXDOMAIN, REFUSED, NOTIMP, SERVFAIL...): the relay channels have
+ * ARES_FLAG_NOCHECKRESP, without which c-ares swallows SERVFAIL, NOTIMP and
+ * REFUSED answers and reports "Could not contact DNS servers". Like a stub
+ * resolver, natd then asks the other nameservers first (one more query per
+ * other server, c-ares rotating between them) and relays the last of those
+ * answers when none does better (dns_ares_cb).
+ *
  * A query that fails dns_query_check() gets FORMERR (or is dropped when not
- * even a header); when every server failed, the guest gets SERVFAIL.
+ * even a header); when no server answered at all, the guest gets SERVFAIL.
  *
  * Host resolver mode (--natdnshostresolver<x> on): A and AAAA questions of
  * class IN are answered from the host's own resolver instead, through a third
@@ -93,6 +101,9 @@ struct dns_query {
 	ip_addr_t guest;             /* UDP: where to answer */
 	u16_t guest_port;
 	uint16_t len;
+	uint8_t resends;             /* asked again after a failure RCODE */
+	uint8_t *failed;             /* the last such answer (malloc), or NULL */
+	size_t failed_len;
 	uint8_t q[];                 /* the guest's query (for its id and errors) */
 };
 
@@ -109,6 +120,7 @@ static struct {
 	bool watching;
 	struct dns_nic nics[NAT_MAX_ADAPTERS];
 	char servers[1024];          /* as given to c-ares, for the log */
+	unsigned n_servers;
 	struct dns_counters ctr;
 	struct closer closer;        /* handles still closing */
 	bool shutting_down;
@@ -231,7 +243,10 @@ static void dns_load_servers(void)
 		if (w < 0 || (size_t)w >= sizeof(csv) - n)
 			break;
 		n += (size_t)w;
+		dns.n_servers = i + 1;
 	}
+	if (n == 0)
+		dns.n_servers = 0;
 	if (strcmp(csv, dns.servers) != 0 || n == 0)
 		log_info("dns: upstream nameservers from %s: %s", resolvconf_path(),
 			 n ? csv : "(none)");
@@ -327,7 +342,29 @@ static void dns_query_done(struct dns_query *dq)
 		dq->conn->pending--;
 		dns_tcp_release(dq->conn);
 	}
+	free(dq->failed);
 	free(dq);
+}
+
+/* The RCODEs another nameserver may answer better (what c-ares and stub
+ * resolvers move on after). */
+static bool dns_rcode_failed(const unsigned char *abuf)
+{
+	unsigned rcode = abuf[3] & 0x0f;
+
+	return rcode == DNS_RCODE_SERVFAIL || rcode == DNS_RCODE_NOTIMP ||
+	       rcode == DNS_RCODE_REFUSED;
+}
+
+/* Relays an upstream answer, with the guest's query id. */
+static void dns_relay(struct dns_query *dq, unsigned char *abuf, size_t alen)
+{
+	abuf[0] = dq->q[0];
+	abuf[1] = dq->q[1];
+	dns_answer(dq, abuf, alen);
+	dns.ctr.answered++;
+	if (dns_rcode_failed(abuf))
+		dns.ctr.relayed_errors++;
 }
 
 static void dns_ares_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -340,10 +377,24 @@ static void dns_ares_cb(void *arg, int status, int timeouts, unsigned char *abuf
 		return;
 	}
 	if (status == ARES_SUCCESS && abuf && alen >= DNS_HDR_LEN) {
-		abuf[0] = dq->q[0]; /* the guest's query id */
-		abuf[1] = dq->q[1];
-		dns_answer(dq, abuf, (size_t)alen);
-		dns.ctr.answered++;
+		if (dns_rcode_failed(abuf) && dq->resends + 1u < dns.n_servers) {
+			/* Keep this answer and ask the next server. */
+			uint8_t *keep = realloc(dq->failed, (size_t)alen);
+
+			if (keep) {
+				memcpy(keep, abuf, (size_t)alen);
+				dq->failed = keep;
+				dq->failed_len = (size_t)alen;
+				dq->resends++;
+				ares_send(dq->conn ? dns.tcp.channel : dns.udp.channel, dq->q,
+					  (int)dq->len, dns_ares_cb, dq);
+				return; /* our poll or timer callback rearms the channel */
+			}
+		}
+		dns_relay(dq, abuf, (size_t)alen);
+	} else if (dq->failed) {
+		/* The next server did not answer: the last answer there was. */
+		dns_relay(dq, dq->failed, dq->failed_len);
 	} else {
 		log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: no answer from %s: %s",
 				dns.servers[0] ? dns.servers : "(no nameservers)",
@@ -421,6 +472,9 @@ static void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_
 		ip_addr_copy(dq->guest, *guest);
 	dq->guest_port = port;
 	dq->len = (uint16_t)len;
+	dq->resends = 0;
+	dq->failed = NULL;
+	dq->failed_len = 0;
 	memcpy(dq->q, q, len);
 	if (conn)
 		conn->pending++;
@@ -567,6 +621,8 @@ static int dns_chan_init(struct dns_chan *ch, char kind, char *err, size_t errle
 
 	memset(&o, 0, sizeof(o));
 	o.flags = kind == 't' ? ARES_FLAG_USEVC : kind == 'u' ? ARES_FLAG_IGNTC : 0;
+	if (kind != 'h')
+		o.flags |= ARES_FLAG_NOCHECKRESP; /* every answer reaches dns_ares_cb */
 	o.timeout = 2000;
 	o.tries = 3;
 	o.sock_state_cb = dns_sock_state;

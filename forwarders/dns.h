@@ -14,6 +14,8 @@ struct nic;
 
 struct dns_counters {
 	uint64_t queries, answered, servfail, malformed;
+	uint64_t relayed_errors;      /* upstream SERVFAIL, NOTIMP or REFUSED
+					 answers relayed (servfail: natd's own) */
 	uint64_t tcp_connections, reloads;
 	uint64_t host_resolver;       /* questions answered from the host resolver */
 };

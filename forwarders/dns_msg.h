@@ -14,6 +14,8 @@
 #define DNS_HDR_LEN      12
 #define DNS_RCODE_FORMERR 1
 #define DNS_RCODE_SERVFAIL 2
+#define DNS_RCODE_NOTIMP 4
+#define DNS_RCODE_REFUSED 5
 
 /*
  * Checks a query: a 12-byte header with QR clear and opcode QUERY, at least

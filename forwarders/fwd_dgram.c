@@ -10,7 +10,7 @@
  * ICMP) before lwIP's own protocol input, so lwIP never answers them itself.
  *   UDP  (guest address, port) -> (remote address, port): a connected
  *        SOCK_DGRAM socket; the payload is sent as is, with the guest's TTL
- *        and TOS copied onto the socket.
+ *        less one (natd's own hop) and TOS copied onto the socket.
  *   ICMP echo (guest address, id) -> remote address: an unprivileged ICMP
  *        "ping" socket (SOCK_DGRAM, IPPROTO_ICMP); the kernel chooses the id
  *        on the wire and natd puts the guest's id back into replies. As

@@ -9,18 +9,22 @@
  * back. A port forward's flow sends the guest's reply to its peer through
  * the rule's socket; a TFTP flow sends to its server or data port.
  *
- * A guest packet with TTL 1 would expire at natd, the guest's first hop: it
- * is answered with ICMP time exceeded from the gateway, as a router would.
+ * natd is the guest's first hop, and counts as one: a guest packet with
+ * TTL 1 would expire there and is answered with ICMP time exceeded from the
+ * gateway, as a router would; any other goes out with its TTL less one, so
+ * the first router behind the host is the guest's second hop (traceroute
+ * shows every hop of the path once).
  *
  * Broadcast and multicast UDP from the guest is never forwarded (the DHCP
  * server handles the limited broadcast to port 67).
  *
  * IPv6 works the same, hop limit 1 answered with ICMPv6 time exceeded from
- * the gateway (<prefix>::2). lwIP hands raw pcbs the packet's first next
- * header, so besides UDP and ICMPv6 two more pcbs take packets whose chain
- * starts with a hop-by-hop or destination options header (the chain was
- * checked by stack/ndp.c). A destination the host has no route to is
- * answered with ICMPv6 "no route" at once.
+ * the gateway (<prefix>::2), any other decremented. lwIP hands raw pcbs the
+ * packet's first next header, so besides UDP and ICMPv6 two more pcbs take
+ * packets whose chain starts with a hop-by-hop or destination options
+ * header (the chain was checked by stack/ndp.c). A destination the host has no route to is
+ * answered with ICMPv6 "no route" at once. A link-local guest source is
+ * proxied like any other (see nat.c).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -84,16 +88,18 @@ static void dgram_forward_reply(struct dgram_conn *c, bool udp, const uint8_t *p
 
 /*
  * A guest datagram or echo request on its flow, IPv4 or IPv6: a port
- * forward's reply goes to its peer; otherwise the guest's TTL (hop limit)
- * and TOS (traffic class) go onto the host socket, its transport header and
- * IP length are kept for ICMP errors, and the payload is sent (sendto the
- * server for a TFTP request flow, whose socket is unconnected).
+ * forward's reply goes to its peer; otherwise the guest's TTL (hop limit,
+ * 2 or more) less natd's own hop and its TOS (traffic class) go onto the
+ * host socket, its transport header and IP length are kept for ICMP errors,
+ * and the payload is sent (sendto the server for a TFTP request flow, whose
+ * socket is unconnected).
  */
 static void dgram_from_guest(struct dgram_conn *c, bool udp, const uint8_t *l4,
 			     uint16_t ip_len, uint8_t ttl, uint8_t tos, const uint8_t *payload,
 			     size_t plen)
 {
 	ssize_t n;
+	int e;
 
 	if (c->flow->state)
 		return; /* closing */
@@ -101,16 +107,26 @@ static void dgram_from_guest(struct dgram_conn *c, bool udp, const uint8_t *l4,
 		dgram_forward_reply(c, udp, payload, plen);
 		return;
 	}
-	dgram_apply_ip_fields(c, ttl, tos);
+	dgram_apply_ip_fields(c, (uint8_t)(ttl - 1), tos);
 	memcpy(c->l4, l4, 8);
 	c->ip_len = ip_len;
-	if (c->tftp)
-		n = sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
-			   (const struct sockaddr *)&c->peer, c->peerlen);
-	else
-		n = send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+	/* An ICMP error the host got for an earlier packet of the flow (an
+	 * expired traceroute probe, a closed port) leaves the socket with a
+	 * pending error that fails the next send instead: relay what is queued
+	 * and send this packet once more, so it is not lost for it. */
+	for (int tries = 0; tries < 2; tries++) {
+		if (c->tftp)
+			n = sendto(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL,
+				   (const struct sockaddr *)&c->peer, c->peerlen);
+		else
+			n = send(c->fd, payload, plen, MSG_DONTWAIT | MSG_NOSIGNAL);
+		e = n < 0 ? errno : 0;
+		if (n >= 0 || e == EAGAIN || e == EWOULDBLOCK)
+			break;
 		dgram_relay_errors(c);
+		if (e == EMSGSIZE)
+			break; /* this packet's own error */
+	}
 	c->flow->bytes_g2h += plen;
 	c->flow->last_ms = stack_now_ms();
 }
@@ -290,7 +306,7 @@ u8_t fwd_dgram_raw_recv6(void *arg, struct raw_pcb *pcb, struct pbuf *p, const i
 	udp = info.proto == IP6_NEXTH_UDP;
 	if (ip6_addr_ismulticast(dst) ||
 	    (nat_is_local6(nic, dst) && !(udp && nat_is_host_alias6(nic, dst))) ||
-	    ip6_addr_isany(src) || ip6_addr_islinklocal(src)) {
+	    ip6_addr_isany(src)) {
 		if (udp && ip6_addr_ismulticast(dst))
 			nat.drops[NAT_DROP_BROADCAST]++;
 		return 0; /* lwIP's (or nobody's) business */

@@ -7,10 +7,16 @@
  * the adapter's own network (the gateway and service addresses in it are
  * lwIP's own or natd's services). Loopback (127/8), "this network" (0/8),
  * multicast, class E and broadcast destinations are never proxied.
- * IPv6 likewise: unicast to any address outside the adapter's prefix, from
- * a source that is not link-local; never ::/8 (unspecified, loopback,
- * IPv4-mapped and -compatible), link-local, site-local or multicast. Every
- * guest IPv6 packet is first checked by forwarders/nic6.c (natd_hook_ip6_input).
+ * IPv6 likewise: unicast to any address outside the adapter's prefix; never
+ * ::/8 (unspecified, loopback, IPv4-mapped and -compatible), link-local,
+ * site-local or multicast. The guest's source may be link-local: a guest
+ * whose SLAAC address is still tentative (duplicate address detection, about
+ * a second after natd's router advertisement) sends from its link-local
+ * address, and keeps that address for the whole connection; a router would
+ * drop such packets, but natd terminates the flow and answers on the link,
+ * so a guest that connects at once is not left retrying for its timeout.
+ * Every guest IPv6 packet is first checked by forwarders/nic6.c
+ * (natd_hook_ip6_input).
  */
 #include "forwarders/nat.h"
 
@@ -205,6 +211,14 @@ int natd_hook_ip4_accept(struct netif *netif, const struct ip4_addr *dest)
 	return nat.flows != NULL && !nat.shutting_down; /* re-originated by the NAT */
 }
 
+int natd_hook_nd6_na_router(struct netif *netif)
+{
+	struct nic *nic = nat_nic_of(netif);
+
+	/* natd sends router advertisements on every adapter with IPv6 */
+	return nic && nic_ip6(nic) != NULL;
+}
+
 /* IPv6 destinations a NAT must never re-originate. */
 static bool nat_dest6_forbidden(const ip6_addr_t *d)
 {
@@ -242,8 +256,8 @@ int natd_hook_ip6_accept(struct netif *netif, const struct ip6_addr *dest)
 		return 0;
 	if (nat_dest6_forbidden(dest) || nat_is_local6(nic, dest))
 		return 0;
-	/* a routable guest source only: link-local ones stay on the link */
-	return !ip6_addr_isany(src) && !ip6_addr_islinklocal(src) && !ip6_addr_ismulticast(src);
+	/* a link-local source too: see the top */
+	return !ip6_addr_isany(src) && !ip6_addr_ismulticast(src);
 }
 
 void nat_key6(struct flow_key *k, enum flow_proto proto, const struct nic *nic,
@@ -414,21 +428,53 @@ void nat_icmp4_error(struct nic *nic, uint8_t type, uint8_t code, uint16_t mtu,
 	pbuf_free(p);
 }
 
+/*
+ * The transport header an error is about. A flow keeps only the guest's
+ * last header, but one echo flow carries many requests (traceroute -I sends
+ * a burst with one id and rising sequence numbers): a ping socket's error
+ * comes with the request it quotes (ICMP header first, the kernel's id), so
+ * its sequence number goes into the guest's header, with the checksum
+ * adjusted for it (RFC 1624), and the guest can tell which request died.
+ */
+static const uint8_t *nat_err_header(uint8_t ip_proto, const uint8_t *l4, size_t l4len,
+				     const uint8_t *quoted, ssize_t qlen, uint8_t out[8])
+{
+	uint32_t sum;
+
+	if ((ip_proto != IP_PROTO_ICMP && ip_proto != IP6_NEXTH_ICMP6) || l4len < 8 ||
+	    qlen < 8 || !memcmp(l4 + 6, quoted + 6, 2))
+		return l4;
+	memcpy(out, l4, 8);
+	sum = (uint16_t)~(out[2] << 8 | out[3]);
+	sum += (uint16_t)~(out[6] << 8 | out[7]);
+	sum += (uint32_t)(quoted[6] << 8 | quoted[7]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	out[2] = (uint8_t)(~sum >> 8);
+	out[3] = (uint8_t)~sum;
+	out[6] = quoted[6];
+	out[7] = quoted[7];
+	return out;
+}
+
 int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_t ip_proto,
 		       const uint8_t *l4, size_t l4len, uint16_t orig_len)
 {
+	const uint8_t *guest_l4 = l4;
 	int relayed = 0;
 
 	for (int i = 0; i < 16; i++) {
-		uint8_t data[64], ctl[512];
+		uint8_t data[64], ctl[512], hdr[8];
 		struct iovec iov = { data, sizeof(data) };
 		struct sockaddr_storage from;
 		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
 				      .msg_iov = &iov, .msg_iovlen = 1,
 				      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+		ssize_t n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
 
-		if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		if (n < 0)
 			break;
+		l4 = nat_err_header(ip_proto, guest_l4, l4len, data, n, hdr);
 		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 			const struct sock_extended_err *ee;
 			const struct sockaddr_in *off;

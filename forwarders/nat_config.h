@@ -59,6 +59,9 @@ struct nat_config {
 	/* Set only by the NAT-network service (natd/natnet_service.c). */
 	struct in_addr dhcp_server;   /* DHCP server identifier; 0: the gateway */
 	bool dhcp_disabled;           /* --dhcp off: requests are ignored */
+	bool dhcp_client_id;          /* leases keyed by option 61 when a client
+					 sends one, as VirtualBox's DHCP server
+					 does; NAT adapters key them by MAC */
 	struct in_addr loopback_net[NAT_MAX_LOOPBACK];  /* --loopback-4: these */
 	struct in_addr loopback_host[NAT_MAX_LOOPBACK]; /* reach these on the host */
 	unsigned n_loopback;
@@ -69,5 +72,26 @@ struct nat_config {
 	 * NULL: derived from the fields above. */
 	const struct dhcp_server_config *dhcp;
 };
+
+/* Where this adapter's port forwards may send (pfrule_check_guest()):
+ * its network and prefix less natd's own addresses there. */
+static inline void nat_config_guest_net(const struct nat_config *c,
+					struct pfrule_guest_net *g)
+{
+	const struct in_addr own[] = { c->gateway, c->dns, c->tftp, c->dhcp_server };
+
+	*g = (struct pfrule_guest_net){ .network = c->network, .netmask = c->netmask,
+					.prefixlen = c->prefixlen, .ipv6 = c->ipv6,
+					.prefix6 = c->prefix6 };
+	for (unsigned i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i].s_addr)
+			g->own[g->n_own++] = own[i];
+	for (unsigned i = 0; i < c->n_loopback && g->n_own < 6; i++)
+		g->own[g->n_own++] = c->loopback_net[i];
+	g->own6[g->n_own6++] = c->gateway6;
+	g->own6[g->n_own6++] = c->dns6;
+	if (c->loopback6_set)
+		g->own6[g->n_own6++] = c->loopback6;
+}
 
 #endif

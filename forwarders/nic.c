@@ -375,6 +375,10 @@ static void nic_dhcp_config(const struct nat_config *cfg, struct dhcp_server_con
 	dc->range_first = cfg->guest_first;
 	dc->range_last = cfg->guest_last;
 	dc->lease_time = 86400;
+	/* One VM behind a NAT adapter: its leases go by MAC, as VirtualBox's
+	 * NAT engine keys them (a boot loader and the OS asking with other
+	 * client identifiers get the same address). */
+	dc->key_by_mac = !cfg->dhcp_client_id;
 	dc->mtu = (uint16_t)cfg->mtu;
 	dc->next_server = cfg->tftp_server; /* the boot file: nic_dhcp_boot() */
 

@@ -309,6 +309,51 @@ bool pfrule_host_conflict(const struct pfrule *a, const struct pfrule *b)
 				    : !memcmp(&x->u.v6, &y->u.v6, sizeof(x->u.v6));
 }
 
+int pfrule_check_guest(const struct pfrule *r, const struct pfrule_guest_net *net,
+		       char *err, size_t errlen)
+{
+	char g[INET6_ADDRSTRLEN], n[INET6_ADDRSTRLEN];
+
+	pfrule_addr_format(&r->guest, g, sizeof(g));
+	if (r->guest.family == AF_INET) {
+		uint32_t a = r->guest.u.v4.s_addr;
+
+		inet_ntop(AF_INET, &net->network, n, sizeof(n));
+		if ((a & net->netmask.s_addr) != net->network.s_addr)
+			return errfmt(err, errlen, -EINVAL, "guest address %s is outside the "
+				      "adapter's network %s/%u", g, n, net->prefixlen);
+		if (a == net->network.s_addr ||
+		    a == (net->network.s_addr | ~net->netmask.s_addr))
+			return errfmt(err, errlen, -EINVAL, "guest address %s is the network's "
+				      "%s address", g, a == net->network.s_addr ? "own" :
+				      "broadcast");
+		for (unsigned i = 0; i < net->n_own; i++)
+			if (a == net->own[i].s_addr)
+				return errfmt(err, errlen, -EINVAL, "guest address %s is one of "
+					      "natd's own in %s/%u (gateway, DNS, TFTP)", g, n,
+					      net->prefixlen);
+	} else if (r->guest.family == AF_INET6 && !IN6_IS_ADDR_UNSPECIFIED(&r->guest.u.v6)) {
+		static const uint8_t zero[8];
+		const uint8_t *a = r->guest.u.v6.s6_addr;
+
+		if (!net->ipv6)
+			return errfmt(err, errlen, -EINVAL, "guest address %s: the adapter has "
+				      "no IPv6", g);
+		inet_ntop(AF_INET6, &net->prefix6, n, sizeof(n));
+		if (memcmp(a, net->prefix6.s6_addr, 8))
+			return errfmt(err, errlen, -EINVAL, "guest address %s is outside the "
+				      "adapter's IPv6 prefix %s/64", g, n);
+		if (!memcmp(a + 8, zero, 8))
+			return errfmt(err, errlen, -EINVAL, "guest address %s is the prefix's "
+				      "own address", g);
+		for (unsigned i = 0; i < net->n_own6; i++)
+			if (!memcmp(a, net->own6[i].s6_addr, 16))
+				return errfmt(err, errlen, -EINVAL, "guest address %s is one of "
+					      "natd's own in %s/64 (gateway, DNS)", g, n);
+	}
+	return 0;
+}
+
 int pfrule_set_find(const struct pfrule *set, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)

@@ -95,6 +95,31 @@ bool pfrule_host_conflict(const struct pfrule *a, const struct pfrule *b);
 int pfrule_set_check_add(const struct pfrule *set, size_t n, struct pfrule *r,
 			 char *err, size_t errlen);
 
+/*
+ * Where a NAT adapter's rule may forward to: its IPv4 network, and its IPv6
+ * prefix when it has IPv6, less the addresses natd itself answers there
+ * (network and broadcast, gateway, DNS, TFTP...).
+ */
+struct pfrule_guest_net {
+	struct in_addr network, netmask;
+	unsigned prefixlen;
+	struct in_addr own[6];     /* natd's IPv4 addresses in the network */
+	unsigned n_own;
+	bool ipv6;
+	struct in6_addr prefix6;   /* a /64 */
+	struct in6_addr own6[4];   /* natd's IPv6 addresses in it */
+	unsigned n_own6;
+};
+
+/*
+ * Checks that r's guest address can be a guest of net: empty (the DHCP
+ * lease), "::" (the guest's IPv6 address natd saw), or an address of the
+ * network or prefix that is not natd's own. A rule to anywhere else could
+ * never be forwarded. Returns 0, or -EINVAL with the reason in err.
+ */
+int pfrule_check_guest(const struct pfrule *r, const struct pfrule_guest_net *net,
+		       char *err, size_t errlen);
+
 /* Index of the rule called name in set, or -1. */
 int pfrule_set_find(const struct pfrule *set, size_t n, const char *name);
 

@@ -414,6 +414,14 @@ int portfwd_add(struct nic *nic, struct pfrule *r, char *err, size_t errlen)
 		       nic_adapter(nic));
 		return -EOPNOTSUPP;
 	}
+	{
+		struct pfrule_guest_net g;
+
+		nat_config_guest_net(nic_config(nic), &g);
+		rc = pfrule_check_guest(r, &g, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
 	rc = pfrule_set_check_add(set, n, r, err, errlen);
 	if (rc < 0)
 		return rc;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/esc.h"
 #include "natd/cmd_ctl.h"
 #include "natd/cmd_vm.h"
 #include "natd/config.h"
@@ -75,12 +76,12 @@ static int call_vm(const char *prog, const char *vm, const char *command, json_t
 	int r;
 
 	if (ctl_path(vm, path, sizeof(path)) < 0) {
-		fprintf(stderr, "natd %s: control socket path too long (NATD_HOME)\n", prog);
+		esc_fprintf(stderr, "natd %s: control socket path too long (NATD_HOME)\n", prog);
 		return 1;
 	}
 	r = ctl_call(path, command, args, CMD_CTL_TIMEOUT_MS, result, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "natd %s: %s\n", prog, err);
+		esc_fprintf(stderr, "natd %s: %s\n", prog, err);
 		return 1;
 	}
 	return 0;
@@ -104,13 +105,13 @@ int cmd_showvminfo(int argc, char **argv)
 		if (!strcmp(a, "--machinereadable")) {
 			machine = true;
 		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "natd showvminfo: unknown option '%s' "
+			esc_fprintf(stderr, "natd showvminfo: unknown option '%s' "
 				"(see natd showvminfo --help)\n", a);
 			return 2;
 		} else if (!vm) {
 			vm = a;
 		} else {
-			fprintf(stderr, "natd showvminfo: unexpected argument '%s'\n", a);
+			esc_fprintf(stderr, "natd showvminfo: unexpected argument '%s'\n", a);
 			return 2;
 		}
 	}
@@ -120,7 +121,7 @@ int cmd_showvminfo(int argc, char **argv)
 		return 2;
 	}
 	if (!config_name_valid(vm)) {
-		fprintf(stderr, "natd showvminfo: '%s' is not a valid VM name\n", vm);
+		esc_fprintf(stderr, "natd showvminfo: '%s' is not a valid VM name\n", vm);
 		return 2;
 	}
 	config_default_home(home, sizeof(home));
@@ -161,7 +162,7 @@ int cmd_controlvm(int argc, char **argv)
 		return 2;
 	}
 	if (!config_name_valid(argv[1])) {
-		fprintf(stderr, "natd controlvm: '%s' is not a valid VM name\n", argv[1]);
+		esc_fprintf(stderr, "natd controlvm: '%s' is not a valid VM name\n", argv[1]);
 		return 2;
 	}
 	list = json_array();
@@ -172,7 +173,7 @@ int cmd_controlvm(int argc, char **argv)
 	}
 	for (int i = 3; i < argc; i++) {
 		if (json_array_append_new(list, json_string(argv[i])) < 0) {
-			fprintf(stderr, "natd controlvm: argument %d is not valid UTF-8\n", i);
+			esc_fprintf(stderr, "natd controlvm: argument %d is not valid UTF-8\n", i);
 			rc = 2;
 			goto out;
 		}

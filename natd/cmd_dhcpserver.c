@@ -15,6 +15,7 @@
  * and restart tell that daemon over its control socket when it runs;
  * otherwise there is nothing to do now (start still enables the server).
  */
+#include "base/esc.h"
 #include "natd/cmd_dhcpserver.h"
 #include "natd/cmd_dhcpserver_internal.h"
 
@@ -73,13 +74,13 @@ static int usage(const char *sub, const char *fmt, ...) __attribute__((format(pr
 
 static int usage(const char *sub, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "natd dhcpserver %s: ", sub);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see natd dhcpserver %s --help)\n", sub);
+	esc_fprintf(stderr, "natd dhcpserver %s: %s (see natd dhcpserver %s --help)\n", sub, msg, sub);
 	return 2;
 }
 
@@ -87,13 +88,13 @@ static int refuse(const char *sub, const char *fmt, ...) __attribute__((format(p
 
 static int refuse(const char *sub, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "natd dhcpserver %s: ", sub);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	esc_fprintf(stderr, "natd dhcpserver %s: %s\n", sub, msg);
 	return 1;
 }
 
@@ -719,7 +720,7 @@ int cmd_dhcpserver(int argc, char **argv)
 			return rc;
 		return subs[i].fn(&a);
 	}
-	fprintf(stderr, "natd dhcpserver: unknown subcommand '%s' (add, modify, remove, start, "
+	esc_fprintf(stderr, "natd dhcpserver: unknown subcommand '%s' (add, modify, remove, start, "
 		"stop, restart, findlease; see natd dhcpserver --help)\n", sub);
 	return 2;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/esc.h"
 #include "base/bytes.h"
 #include "natd/config.h"
 #include "natd/daemon.h"
@@ -33,7 +34,7 @@ static int list_dhcpservers(void)
 
 	config_default_home(home, sizeof(home));
 	if (dhcpsrv_store_load(&st, &ds, home, false, err, sizeof(err)) < 0) {
-		fprintf(stderr, "natd list dhcpservers: %s\n", err);
+		esc_fprintf(stderr, "natd list dhcpservers: %s\n", err);
 		return 1;
 	}
 	for (size_t i = 0; i < ds.n; i++) {
@@ -75,7 +76,7 @@ static void list_one_intnet(const char *home, const char *name)
 	size_t i;
 
 	if (intnet_service_status(home, name, &st, err, sizeof(err)) < 0) {
-		fprintf(stderr, "natd list intnets: %s: %s\n", name, err);
+		esc_fprintf(stderr, "natd list intnets: %s: %s\n", name, err);
 		return;
 	}
 	printf("Name:        %s\n", name);
@@ -128,7 +129,7 @@ static int list_intnets(void)
 
 	config_default_home(home, sizeof(home));
 	if (intnet_run_path(home, NULL, NULL, dir, sizeof(dir)) < 0) {
-		fprintf(stderr, "natd list intnets: NATD_HOME is too long\n");
+		esc_fprintf(stderr, "natd list intnets: NATD_HOME is too long\n");
 		return 1;
 	}
 	n = scandir(dir, &names, NULL, alphasort);
@@ -199,10 +200,10 @@ int cmd_list(int argc, char **argv)
 		return 0;
 	}
 	if (!kind || kind[0] == '-') {
-		fprintf(stderr, "natd list: %s (known: ", kind ? "options come after KIND" :
+		esc_fprintf(stderr, "natd list: %s (known: ", kind ? "options come after KIND" :
 			"which KIND?");
 		known_kinds(stderr, ", ");
-		fprintf(stderr, "; see natd list --help)\n");
+		esc_fprintf(stderr, "; see natd list --help)\n");
 		return 2;
 	}
 	if (!strcmp(kind, "bwgroups")) { /* the one kind that takes a VM */
@@ -223,13 +224,13 @@ int cmd_list(int argc, char **argv)
 				help();
 				return 0;
 			}
-			fprintf(stderr, "natd list %s: unexpected argument '%s'\n", kind, argv[k]);
+			esc_fprintf(stderr, "natd list %s: unexpected argument '%s'\n", kind, argv[k]);
 			return 2;
 		}
 		return kinds[i].fn();
 	}
-	fprintf(stderr, "natd list: unknown kind '%s' (known: ", kind);
+	esc_fprintf(stderr, "natd list: unknown kind '%s' (known: ", kind);
 	known_kinds(stderr, ", ");
-	fprintf(stderr, ")\n");
+	esc_fprintf(stderr, ")\n");
 	return 2;
 }

@@ -12,6 +12,7 @@
  * `modify` racing with it either sees the network stopped (and the service
  * starts with the change) or running (and the change is applied live).
  */
+#include "base/esc.h"
 #include "natd/cmd_natnetwork.h"
 
 #include <arpa/inet.h>
@@ -61,13 +62,13 @@ static int usage(const char *sub, const char *fmt, ...) __attribute__((format(pr
 
 static int usage(const char *sub, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "natd natnetwork %s: ", sub);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see natd natnetwork %s --help)\n", sub);
+	esc_fprintf(stderr, "natd natnetwork %s: %s (see natd natnetwork %s --help)\n", sub, msg, sub);
 	return 2;
 }
 
@@ -241,7 +242,7 @@ static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d
 			k = find_rule(set, *n, op->rule.name);
 			if (op->kind == OP_PF_DEL) {
 				if (k < 0) {
-					fprintf(stderr, "natd natnetwork %s: %s has no %s rule '%s'\n",
+					esc_fprintf(stderr, "natd natnetwork %s: %s has no %s rule '%s'\n",
 						sub, d->name, op->family == AF_INET ? "IPv4" : "IPv6",
 						op->rule.name);
 					return 1;
@@ -251,14 +252,14 @@ static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d
 				break;
 			}
 			if (k >= 0) {
-				fprintf(stderr, "natd natnetwork %s: %s already has a rule '%s' "
+				esc_fprintf(stderr, "natd natnetwork %s: %s already has a rule '%s' "
 					"(delete it first: --port-forward-%c delete %s)\n", sub,
 					d->name, op->rule.name, op->family == AF_INET ? '4' : '6',
 					op->rule.name);
 				return 1;
 			}
 			if (*n >= NATNET_MAX_RULES) {
-				fprintf(stderr, "natd natnetwork %s: at most %d rules per family\n",
+				esc_fprintf(stderr, "natd natnetwork %s: at most %d rules per family\n",
 					sub, NATNET_MAX_RULES);
 				return 1;
 			}
@@ -271,7 +272,7 @@ static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d
 					k = (int)j;
 			if (op->lo.offset == 0) {
 				if (k < 0) {
-					fprintf(stderr, "natd natnetwork %s: %s has no loopback "
+					esc_fprintf(stderr, "natd natnetwork %s: %s has no loopback "
 						"mapping for %s\n", sub, d->name,
 						inet_ntoa(op->lo.host));
 					return 1;
@@ -282,7 +283,7 @@ static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d
 			} else if (k >= 0) {
 				d->lo4[k] = op->lo;
 			} else if (d->n_lo4 >= NATNET_MAX_LOOPBACK) {
-				fprintf(stderr, "natd natnetwork %s: at most %d loopback mappings\n",
+				esc_fprintf(stderr, "natd natnetwork %s: at most %d loopback mappings\n",
 					sub, NATNET_MAX_LOOPBACK);
 				return 1;
 			} else {
@@ -309,7 +310,7 @@ static int check_def(const char *sub, const struct natnet_store *st,
 	if (natnet_def_check(d, err, sizeof(err)) < 0 ||
 	    natnet_store_check_def(st, d, err, sizeof(err)) < 0 ||
 	    hostonly_check_natnet(st->root, st->path, d, err, sizeof(err)) < 0) {
-		fprintf(stderr, "natd natnetwork %s: %s: %s\n", sub, d->name, err);
+		esc_fprintf(stderr, "natd natnetwork %s: %s: %s\n", sub, d->name, err);
 		return 1;
 	}
 	return 0;
@@ -321,7 +322,7 @@ static int load_store(const char *sub, struct natnet_store *st, bool lock)
 
 	config_default_home(home, sizeof(home));
 	if (natnet_store_load(st, home, lock, err, sizeof(err)) < 0) {
-		fprintf(stderr, "natd natnetwork %s: %s\n", sub, err);
+		esc_fprintf(stderr, "natd natnetwork %s: %s\n", sub, err);
 		return 1;
 	}
 	return 0;
@@ -332,7 +333,7 @@ static int save_store(const char *sub, struct natnet_store *st)
 	char err[512];
 
 	if (natnet_store_save(st, err, sizeof(err)) < 0) {
-		fprintf(stderr, "natd natnetwork %s: %s (nothing changed)\n", sub, err);
+		esc_fprintf(stderr, "natd natnetwork %s: %s (nothing changed)\n", sub, err);
 		return 1;
 	}
 	return 0;
@@ -344,7 +345,7 @@ static const struct natnet_def *get_def(const char *sub, const struct natnet_sto
 	int i = natnet_store_find(st, name);
 
 	if (i < 0) {
-		fprintf(stderr, "natd natnetwork %s: no NAT network '%s' (natd natnetwork "
+		esc_fprintf(stderr, "natd natnetwork %s: no NAT network '%s' (natd natnetwork "
 			"list shows them)\n", sub, name);
 		return NULL;
 	}
@@ -357,7 +358,7 @@ static int running(const char *sub, const struct natnet_store *st, const char *n
 	int r = natnet_service_running(st->home, name, pid);
 
 	if (r < 0)
-		fprintf(stderr, "natd natnetwork %s: cannot tell whether %s runs: %s\n", sub,
+		esc_fprintf(stderr, "natd natnetwork %s: cannot tell whether %s runs: %s\n", sub,
 			name, strerror(-r));
 	return r;
 }
@@ -374,7 +375,7 @@ static int cmd_add(const struct args *a)
 		return 1;
 	rc = 1;
 	if (natnet_store_find(&st, a->netname) >= 0) {
-		fprintf(stderr, "natd natnetwork add: a NAT network '%s' exists (natd "
+		esc_fprintf(stderr, "natd natnetwork add: a NAT network '%s' exists (natd "
 			"natnetwork modify changes it)\n", a->netname);
 		goto out;
 	}
@@ -382,7 +383,7 @@ static int cmd_add(const struct args *a)
 	if (apply_ops("add", a, &d) || check_def("add", &st, &d))
 		goto out;
 	if (natnet_store_put(&st, &d) < 0) {
-		fprintf(stderr, "natd natnetwork add: at most %d NAT networks\n",
+		esc_fprintf(stderr, "natd natnetwork add: at most %d NAT networks\n",
 			NATNET_MAX_NETWORKS);
 		goto out;
 	}
@@ -415,19 +416,19 @@ static int cmd_modify(const struct args *a)
 		goto out;
 	if (r == 1) {
 		if (d.network.s_addr != old->network.s_addr || d.prefixlen != old->prefixlen) {
-			fprintf(stderr, "natd natnetwork modify: %s is running: stop it before "
+			esc_fprintf(stderr, "natd natnetwork modify: %s is running: stop it before "
 				"changing --network (natd natnetwork stop --netname %s)\n", d.name,
 				d.name);
 			goto out;
 		}
 		if (d.ipv6 != old->ipv6) {
-			fprintf(stderr, "natd natnetwork modify: %s is running: stop it before "
+			esc_fprintf(stderr, "natd natnetwork modify: %s is running: stop it before "
 				"changing --ipv6 (natd natnetwork stop --netname %s)\n", d.name,
 				d.name);
 			goto out;
 		}
 		if (natnet_service_apply(st.home, &d, err, sizeof(err)) < 0) {
-			fprintf(stderr, "natd natnetwork modify: %s: %s (nothing changed)\n",
+			esc_fprintf(stderr, "natd natnetwork modify: %s: %s (nothing changed)\n",
 				d.name, err);
 			goto out;
 		}
@@ -439,7 +440,7 @@ static int cmd_modify(const struct args *a)
 		goto out;
 	rc = save_store("modify", &st);
 	if (rc && r == 1)
-		fprintf(stderr, "natd natnetwork modify: the running service of %s has the "
+		esc_fprintf(stderr, "natd natnetwork modify: the running service of %s has the "
 			"change; natd.json does not\n", d.name);
 out:
 	natnet_store_release(&st);
@@ -463,17 +464,17 @@ static int cmd_start(const struct args *a)
 	if (r < 0)
 		goto out;
 	if (r == 1) {
-		fprintf(stderr, "natd natnetwork start: %s is already running (pid %ld)\n",
+		esc_fprintf(stderr, "natd natnetwork start: %s is already running (pid %ld)\n",
 			d->name, (long)pid);
 		goto out;
 	}
 	if (!d->enabled) {
-		fprintf(stderr, "natd natnetwork start: %s is disabled (natd natnetwork modify "
+		esc_fprintf(stderr, "natd natnetwork start: %s is disabled (natd natnetwork modify "
 			"--netname %s --enable)\n", d->name, d->name);
 		goto out;
 	}
 	if (natnet_service_start(st.home, d, err, sizeof(err)) < 0) {
-		fprintf(stderr, "natd natnetwork start: %s: %s\n", d->name, err);
+		esc_fprintf(stderr, "natd natnetwork start: %s: %s\n", d->name, err);
 		goto out;
 	}
 	rc = 0;
@@ -490,7 +491,7 @@ static int cmd_stop(const struct args *a)
 	config_default_home(home, sizeof(home));
 	r = natnet_service_stop(home, a->netname, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "natd natnetwork stop: %s: %s\n", a->netname, err);
+		esc_fprintf(stderr, "natd natnetwork stop: %s: %s\n", a->netname, err);
 		return 1;
 	}
 	return 0;
@@ -511,7 +512,7 @@ static int cmd_remove(const struct args *a)
 	if (r < 0)
 		goto out;
 	if (r == 1) {
-		fprintf(stderr, "natd natnetwork remove: %s is running (pid %ld): stop it "
+		esc_fprintf(stderr, "natd natnetwork remove: %s is running (pid %ld): stop it "
 			"first (natd natnetwork stop --netname %s)\n", a->netname, (long)pid,
 			a->netname);
 		goto out;
@@ -677,7 +678,7 @@ int cmd_natnetwork(int argc, char **argv)
 			return rc;
 		return subs[i].fn(&a);
 	}
-	fprintf(stderr, "natd natnetwork: unknown subcommand '%s' (add, modify, start, stop, "
+	esc_fprintf(stderr, "natd natnetwork: unknown subcommand '%s' (add, modify, start, stop, "
 		"remove, list; see natd natnetwork --help)\n", sub);
 	return 2;
 }

@@ -310,6 +310,24 @@ static int finish_tftp(const struct natd_config *cfg, struct nic_config *n, unsi
 	return 0;
 }
 
+/* Rules whose guest address is outside the adapter's network could never
+ * forward: refused, naming the rule (known only now: --natnet<x> may come
+ * after --natpf<x>). */
+static int finish_natpf(const struct nic_config *n, unsigned x, char *err, size_t errlen)
+{
+	struct pfrule_guest_net g;
+	char why[256], text[PFRULE_TEXT_MAX];
+
+	nat_config_guest_net(&n->nat, &g);
+	for (unsigned j = 0; j < n->nat.n_natpf; j++) {
+		if (pfrule_check_guest(&n->nat.natpf[j], &g, why, sizeof(why)) == 0)
+			continue;
+		pfrule_format(&n->nat.natpf[j], PFRULE_SYNTAX_VBOX, text, sizeof(text));
+		return fail(err, errlen, "--natpf%u \"%s\": %s", x, text, why);
+	}
+	return 0;
+}
+
 /* What this build cannot do yet: refuse clearly rather than start half-configured. */
 static int check_supported(const struct nic_config *n, unsigned x, char *err, size_t errlen)
 {
@@ -477,6 +495,9 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 		n->nat.offload = nic_model(n->type)->offload;
 		derive_nat_addresses(n, x);
 		rc = finish_tftp(cfg, n, x, err, errlen);
+		if (rc < 0)
+			return rc;
+		rc = finish_natpf(n, x, err, errlen);
 		if (rc < 0)
 			return rc;
 	}

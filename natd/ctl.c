@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "natd/ctl.h"
+#include "base/esc.h"
 #include "base/log.h"
 #include "natd/ctl_internal.h"
 
@@ -232,14 +233,16 @@ static json_t *error_response(const char *fmt, ...) __attribute__((format(printf
 
 static json_t *error_response(const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], esc[ESC_MAX(sizeof(msg))];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* a JSON string must be valid UTF-8: what came from outside is escaped */
+	esc_text(esc, sizeof(esc), msg);
 	return json_pack("{s:i,s:b,s:s}", "version", CTL_PROTOCOL_VERSION, "ok", 0,
-			 "error", msg);
+			 "error", esc);
 }
 
 static struct ctl_cmd *find_cmd(struct ctl_server *s, const char *name)

@@ -36,6 +36,7 @@
 #include "forwarders/nat.h"
 #include "forwarders/portfwd.h"
 #include "base/fdlimit.h"
+#include "base/esc.h"
 #include "base/log.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
@@ -594,7 +595,7 @@ static int run_vm(int argc, char **argv, bool stored)
 	if (rc == 0)
 		rc = config_finish(cfg, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "natd run: %s%s%s%s\n", err,
+		esc_fprintf(stderr, "natd run: %s%s%s%s\n", err,
 			stored ? " (with VM '" : "", stored ? cfg->name : "",
 			stored ? "'s stored settings: natd showvminfo VM)" : "");
 		config_free(cfg);
@@ -602,7 +603,7 @@ static int run_vm(int argc, char **argv, bool stored)
 	}
 	rc = cmd_vm_bwgroups(cfg, &app.bw, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "natd run: %s\n", err);
+		esc_fprintf(stderr, "natd run: %s\n", err);
 		config_free(cfg);
 		return 2;
 	}
@@ -616,12 +617,11 @@ static int run_vm(int argc, char **argv, bool stored)
 
 	if ((size_t)snprintf(run_dir, sizeof(run_dir), "%.*s/run", PATH_MAX - 8, cfg->home) >=
 	    sizeof(run_dir))
-		rc = -ENAMETOOLONG;
+		rc = errfmt(err, sizeof(err), -ENAMETOOLONG, "NATD_HOME is too long");
 	else
-		rc = natnet_mkdir_p(run_dir);
+		rc = natnet_private_dir(run_dir, err, sizeof(err));
 	if (rc < 0) {
-		log_err("cannot create %s: %s (set NATD_HOME to a writable directory)",
-			run_dir, strerror(-rc));
+		log_err("%s", err);
 		config_free(cfg);
 		return 1;
 	}
@@ -749,6 +749,6 @@ int main(int argc, char **argv)
 		return switchd_main_cmd(SWITCHD_HOSTONLY, argc - 1, argv + 1);
 	if (!strcmp(cmd, "bandwidthctl"))
 		return cmd_bandwidthctl(argc - 1, argv + 1);
-	fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);
+	esc_fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);
 	return 2;
 }

@@ -141,6 +141,7 @@ static void svc_fill_nic_config(void)
 	c->dns_proxy = false;         /* DHCP: host nameservers minus 127/8, else .1 */
 	c->dhcp_server = a->dhcp_server;
 	c->dhcp_disabled = !d->dhcp;
+	c->dhcp_client_id = true;
 	if (ntohl(a->range_first.s_addr) <= ntohl(a->range_last.s_addr)) {
 		c->guest_first = a->range_first;
 		c->guest_last = a->range_last;
@@ -643,9 +644,9 @@ int natnet_service_start(const char *home, const struct natnet_def *d, char *err
 
 	if ((size_t)snprintf(run, sizeof(run), "%s/run", home) >= sizeof(run))
 		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
-	rc = natnet_mkdir_p(run);
+	rc = natnet_private_dir(run, err, errlen);
 	if (rc < 0)
-		return errfmt(err, errlen, rc, "cannot create %s: %s", run, strerror(-rc));
+		return rc;
 	if (natnet_run_path(home, d->name, "sock", path, sizeof(path)) < 0 ||
 	    strlen(path) >= sizeof(sa.sun_path) ||
 	    natnet_run_path(home, d->name, "ctl", path, sizeof(path)) < 0 ||

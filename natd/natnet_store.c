@@ -423,6 +423,40 @@ int natnet_mkdir_p(const char *path)
 	return 0;
 }
 
+int natnet_private_dir(const char *path, char *err, size_t errlen)
+{
+	uid_t me = geteuid();
+	struct stat st;
+	int rc;
+
+	rc = natnet_mkdir_p(path);
+	if (rc < 0)
+		return errfmt(err, errlen, rc, "cannot create %s: %s (set NATD_HOME to a "
+			      "writable directory)", path, strerror(-rc));
+	if (stat(path, &st) < 0)
+		return errfmt(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return errfmt(err, errlen, -ENOTDIR, "%s is not a directory", path);
+	if (st.st_uid != me && me != 0)
+		return errfmt(err, errlen, -EPERM, "%s belongs to uid %ld, not to you: natd "
+			      "keeps its sockets in a directory of its own user (set NATD_HOME "
+			      "to one of yours)", path, (long)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return errfmt(err, errlen, -EPERM, "%s is writable by other users (mode %04o): "
+			      "what is in it cannot be trusted; remove it, or chmod 700 it if "
+			      "you know its contents are yours", path,
+			      (unsigned)(st.st_mode & 07777));
+	if ((st.st_mode & 07777) != 0700) {
+		if (chmod(path, 0700) < 0)
+			return errfmt(err, errlen, -errno, "%s has mode %04o and cannot be made "
+				      "0700: %s", path, (unsigned)(st.st_mode & 07777),
+				      strerror(errno));
+		log_warn("%s had mode %04o; made it 0700, as natd creates it", path,
+			 (unsigned)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
 static int store_lock(struct natnet_store *st, char *err, size_t errlen)
 {
 	char lp[PATH_MAX + 8];

@@ -84,6 +84,16 @@ int natnet_store_remove(struct natnet_store *st, const char *name);
 int natnet_mkdir_p(const char *path);
 
 /*
+ * A directory only natd's user may use ($NATD_HOME/run: control sockets,
+ * switch sockets, pid files, secrets): made 0700 when missing, as
+ * natnet_mkdir_p does. One that exists must be a directory of ours (of
+ * anyone's when we are root) that no other user may write to; one that
+ * others may only read or enter is given mode 0700, as a fresh one has (and
+ * the change is logged). 0, or -errno with a one-line reason in err.
+ */
+int natnet_private_dir(const char *path, char *err, size_t errlen);
+
+/*
  * Writes text to path atomically: path.tmp, fsync, rename, fsync of the
  * directory. 0 or -errno with err.
  */

@@ -34,6 +34,7 @@
  */
 #include "tftp/tftp_server.h"
 #include "tftp/tftp_internal.h"
+#include "base/esc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,14 +82,11 @@ static bool word_is(const uint8_t *s, size_t n, const char *word)
 	return strlen(word) == n && strncasecmp((const char *)s, word, n) == 0;
 }
 
-/* At most cap-1 bytes of s[0..n) up to a NUL, non-printable ones as '?'. */
+/* s[0..n) up to a NUL, as natd's messages show outside text (base/esc.h:
+ * control characters and bytes that are not UTF-8 as \xNN), cut to fit. */
 static void copy_printable(char *dst, size_t cap, const uint8_t *s, size_t n)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && s[i] && o + 1 < cap; i++)
-		dst[o++] = s[i] >= 0x20 && s[i] < 0x7f ? (char)s[i] : '?';
-	dst[o] = '\0';
+	esc_mem(dst, cap, s, strnlen((const char *)s, n));
 }
 
 /*

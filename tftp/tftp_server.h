@@ -81,7 +81,7 @@ struct tftp_request {
  *   -ENOTSUP      mode other than netascii/octet ("mail");
  *   -ENAMETOOLONG file name of TFTP_FILENAME_MAX bytes or more;
  *   -EILSEQ       file name empty or with control bytes (< 0x20, 0x7f).
- * r->filename holds the name (control bytes as '?', cut to fit) whenever the
+ * r->filename holds the name (escaped as base/esc.h does, cut to fit) whenever the
  * packet got that far, for the log. Never reads outside pkt[0..len).
  */
 int tftp_parse_request(const uint8_t *pkt, size_t len, struct tftp_request *r);

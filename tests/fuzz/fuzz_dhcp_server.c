@@ -10,6 +10,8 @@
  * leases; an input comes from port 1 or 2, or from no known port, by its
  * length (dhcp_server_input_port()). Replies are checked against the API's
  * promises, and no fixed address may be offered or leased to another MAC.
+ * A second server, keyed by MAC (a NAT adapter's), gets every input too
+ * and must never hold two leases or offers for one MAC.
  */
 #include "dhcp/dhcp_server.h"
 #include "base/log.h"
@@ -53,9 +55,10 @@ static void fuzz_opt(struct dhcp_server_config *c, uint8_t code, const char *tex
 	c->n_opts++;
 }
 
-static struct dhcp_server *fuzz_server(void)
+static struct dhcp_server *fuzz_server(bool by_mac)
 {
-	static struct dhcp_server *s;
+	static struct dhcp_server *servers[2];
+	struct dhcp_server *s = servers[by_mac];
 	struct dhcp_server_config c;
 	char big[2 * 160 + 1];
 
@@ -88,12 +91,32 @@ static struct dhcp_server *fuzz_server(void)
 	for (size_t i = 0; i < 160; i++)
 		snprintf(big + 2 * i, 3, "%02zx", i);
 	fuzz_opt(&c, 252, big, true);
-	fuzz_cfg = c;
+	c.key_by_mac = by_mac;
+	if (!by_mac)
+		fuzz_cfg = c;
 	s = dhcp_server_new(&c);
 	if (!s)
 		abort();
 	dhcp_server_set_port_limit(s, 4);
+	servers[by_mac] = s;
 	return s;
+}
+
+struct macs {
+	unsigned n;
+	uint8_t mac[32][6];
+};
+
+static int one_per_mac(void *opaque, const struct dhcp_lease_info *l)
+{
+	struct macs *m = opaque;
+
+	for (unsigned i = 0; i < m->n; i++)
+		if (!memcmp(m->mac[i], l->mac, 6))
+			abort(); /* keyed by MAC, yet two leases for one MAC */
+	if (m->n < 32)
+		memcpy(m->mac[m->n++], l->mac, 6);
+	return 0;
 }
 
 static int count_lease(void *opaque, const struct dhcp_lease_info *l)
@@ -109,8 +132,9 @@ static int count_lease(void *opaque, const struct dhcp_lease_info *l)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint64_t now;
-	struct dhcp_server *s = fuzz_server();
+	struct dhcp_server *s = fuzz_server(false), *m = fuzz_server(true);
 	uint8_t out[DHCP_REPLY_MAX];
+	struct macs seen = { 0 };
 	struct dhcp_reply_dest dest;
 	struct dhcp_lease_info li;
 	unsigned n = 0;
@@ -129,5 +153,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dhcp_server_lease_by_mac(s, data + 28, now, &li);
 	if (dhcp_server_foreach_lease(s, count_lease, &n) != 0 || n > 16 + FUZZ_EXTRA_LEASES)
 		abort();
+	rc = dhcp_server_input(m, data, size, now, out, sizeof(out), &dest);
+	if (rc > (int)sizeof(out) || (rc > 0 && rc < 300))
+		abort();
+	dhcp_server_foreach_lease(m, one_per_mac, &seen);
 	return 0;
 }

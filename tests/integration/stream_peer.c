@@ -9,8 +9,11 @@
  * timeout or a protocol error (bad frame length), 2 on usage/connect errors.
  * The word "oversize" in place of an address sends one 65540-byte frame
  * (legal in the framing, larger than any IP packet) and prints "oversize
- * sent".
- *   stream_peer SOCKET ADDR|oversize...
+ * sent". The word "hangup" sends an ARP request for 10.0.2.2, waits (5 s at
+ * most) until natd's answer is there, reads nothing and closes the
+ * connection, leaving natd's frames unread (as a QEMU that quits may), and
+ * prints "hung up".
+ *   stream_peer SOCKET ADDR|oversize|hangup...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -118,7 +121,7 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: stream_peer SOCKET ADDR|oversize...\n");
+		fprintf(stderr, "usage: stream_peer SOCKET ADDR|oversize|hangup...\n");
 		return 2;
 	}
 	if (strlen(argv[1]) >= sizeof(sun.sun_path))
@@ -134,6 +137,18 @@ int main(int argc, char **argv)
 		uint8_t mac[6];
 		int rc;
 
+		if (!strcmp(argv[i], "hangup")) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			inet_pton(AF_INET, "10.0.2.2", &target);
+			if (send_arp(fd, target) < 0 || poll(&pfd, 1, 5000) <= 0) {
+				fprintf(stderr, "stream_peer: natd sent nothing within 5 s\n");
+				return 1;
+			}
+			close(fd);
+			printf("hung up\n");
+			return 0;
+		}
 		if (!strcmp(argv[i], "oversize")) {
 			if (send_oversize(fd) < 0) {
 				fprintf(stderr, "stream_peer: send: %s\n", strerror(errno));

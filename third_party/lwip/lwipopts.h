@@ -149,6 +149,11 @@
  * makes the pbuf that holds a reference (forwarders/fwd_tcp_buf.c). */
 #define LWIP_HOOK_TCP_WRITE_REF(data, len) natd_hook_tcp_write_ref(data, len)
 
+/* Neighbour advertisements of an adapter natd routes for carry the Router
+ * flag (patch 0008): without it a guest that confirms fe80::2 by neighbour
+ * unreachability detection drops its default route (RFC 4861 7.2.5). */
+#define LWIP_HOOK_ND6_NA_ROUTER(netif) natd_hook_nd6_na_router(netif)
+
 #define LWIP_RAND()                 (natd_lwip_rand())
 
 #endif

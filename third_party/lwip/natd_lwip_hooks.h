@@ -24,5 +24,7 @@ int natd_hook_ip6_accept(struct netif *netif, const struct ip6_addr *dest);
 struct pbuf *natd_hook_tcp_write_ref(const void *data, u16_t len);
 int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 			   struct tcp_pcb_listen **lpcb);
+/* Non-zero: natd is the IPv6 router on netif (its NAs set the Router flag). */
+int natd_hook_nd6_na_router(struct netif *netif);
 
 #endif
