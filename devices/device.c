@@ -151,7 +151,7 @@ static void device_handle_closed(uv_handle_t *handle)
 		dev->ops->io_closed(dev);
 }
 
-static void device_handle_close(struct device *dev, uv_handle_t *handle)
+void device_handle_close(struct device *dev, uv_handle_t *handle)
 {
 	dev->closes_pending++;
 	uv_close(handle, device_handle_closed);

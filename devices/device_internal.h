@@ -98,6 +98,9 @@ struct device {
 	size_t rxcap, rxlen;
 	uint8_t *obuf;		/* stream: output ring, allocated once */
 	size_t ocap, ohead, olen;
+	bool oblocked;		/* stream: the socket is full: wait for writable */
+	bool oflush_init;	/* stream: oflush initialised (at the first send) */
+	uv_idle_t oflush;	/* stream: sends the ring at the loop's next turn */
 	struct sockaddr_storage raddr; /* dgram: where frames go */
 	socklen_t raddrlen;
 	bool retry_logged;	/* stream-connect: failure already logged */
@@ -142,6 +145,9 @@ void device_link(struct device *dev, bool up);
  * to DEVICE_MAX_FRAME, else rx_errors). Returns true when it was delivered.
  */
 bool device_deliver(struct device *dev, const uint8_t *frame, size_t len);
+
+/* Closes a handle of dev the two-phase way (counted in closes_pending). */
+void device_handle_close(struct device *dev, uv_handle_t *handle);
 
 /* Starts watching fd (owned by dev from now on) with events. 0 or -errno;
  * on failure fd is closed. */
