@@ -26,6 +26,7 @@ static const struct device_ops *const device_backends[] = {
 	&stream_listen_ops,
 	&stream_connect_ops,
 	&dgram_ops,
+	&vhost_user_ops,
 	/* natd-internal: the NAT-network switch's ports (switch.c) */
 	&stream_fd_ops,
 	&inproc_ops,
@@ -57,7 +58,7 @@ static const struct device_ops *device_lookup(const char *spec, const char **arg
 	colon = strchr(spec, ':');
 	if (!colon) {
 		device_seterr(err, errlen, "%s: expected TYPE:ARGUMENT "
-			      "(tap:, fd:, stream:, stream-connect:, dgram:)", spec);
+			      "(tap:, fd:, stream:, stream-connect:, dgram:, vhost-user:)", spec);
 		return NULL;
 	}
 	tlen = (size_t)(colon - spec);
@@ -70,7 +71,7 @@ static const struct device_ops *device_lookup(const char *spec, const char **arg
 		}
 	}
 	device_seterr(err, errlen, "%.*s: unknown attach type "
-		      "(want tap:, fd:, stream:, stream-connect:, dgram:)",
+		      "(want tap:, fd:, stream:, stream-connect:, dgram:, vhost-user:)",
 		      (int)(tlen > 64 ? 64 : tlen), spec);
 	return NULL;
 }
@@ -127,6 +128,7 @@ static void device_free(struct device *dev)
 
 	free(dev->rxbuf);
 	free(dev->obuf);
+	free(dev->priv);
 	free(dev->spec);
 	free(dev);
 	if (cb)
@@ -471,6 +473,7 @@ out:
 			close(dev->listen_fd);
 		free(dev->rxbuf);
 		free(dev->obuf);
+		free(dev->priv);
 		free(dev->spec);
 		free(dev);
 	}

@@ -133,6 +133,7 @@ extern const struct device_ops stream_connect_ops;
 extern const struct device_ops dgram_ops;
 extern const struct device_ops stream_fd_ops;
 extern const struct device_ops inproc_ops;
+extern const struct device_ops vhost_user_ops;
 
 /* snprintf into err (if any); returns err for convenience. */
 void device_seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -165,6 +166,15 @@ void device_io_release(struct device *dev);
  * with vnet_rx_prepare() (a bad checksum drops it).
  */
 void device_pkt_io(struct device *dev, int status, int events);
+/* stream, vhost-user: a UNIX socket path fits sockaddr_un (0 or -EINVAL,
+ * "type: reason" in err); listening on it (dev->listen_fd, mode 0600, a
+ * stale socket file replaced; 0 or -errno); removing it at close if it is
+ * still the one bound. */
+int device_unix_path_check(const char *type, const char *arg, char *err,
+			   size_t errlen);
+int device_unix_listen(struct device *dev, const char *path, char *err,
+		       size_t errlen);
+void device_unix_unlink(struct device *dev, const char *path);
 /* stream: stop / restart accepting on dev->listen. */
 void device_listen_pause(struct device *dev);
 void device_listen_resume(struct device *dev);

@@ -64,8 +64,8 @@ void stream_frame_header(uint8_t hdr[STREAM_HDR_LEN], uint32_t len)
 
 /* --- spec ---------------------------------------------------------------- */
 
-static int stream_check_path(const char *type, const char *arg, char *err,
-			     size_t errlen)
+int device_unix_path_check(const char *type, const char *arg, char *err,
+			   size_t errlen)
 {
 	struct sockaddr_un sa;
 
@@ -83,12 +83,12 @@ static int stream_check_path(const char *type, const char *arg, char *err,
 
 static int stream_listen_check(const char *arg, char *err, size_t errlen)
 {
-	return stream_check_path("stream", arg, err, errlen);
+	return device_unix_path_check("stream", arg, err, errlen);
 }
 
 static int stream_connect_check(const char *arg, char *err, size_t errlen)
 {
-	return stream_check_path("stream-connect", arg, err, errlen);
+	return device_unix_path_check("stream-connect", arg, err, errlen);
 }
 
 static socklen_t stream_addr(const char *path, struct sockaddr_un *sa)
@@ -478,15 +478,12 @@ fail_addrinuse:
 	return -EADDRINUSE;
 }
 
-static int stream_listen_open(struct device *dev, const char *path, char *err,
-			      size_t errlen)
+int device_unix_listen(struct device *dev, const char *path, char *err,
+		       size_t errlen)
 {
 	struct stat st;
-	int fd = -1, r;
+	int fd, r;
 
-	r = stream_alloc(dev, err, errlen);
-	if (r < 0)
-		goto out;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
@@ -514,6 +511,25 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return r;
+}
+
+void device_unix_unlink(struct device *dev, const char *path)
+{
+	struct stat st;
+
+	/* Remove the socket file only if it still is the one we bound. */
+	if (dev->sock_created && stat(path, &st) == 0 &&
+	    st.st_dev == dev->sock_dev && st.st_ino == dev->sock_ino)
+		unlink(path);
+	dev->sock_created = false;
+}
+
+static int stream_listen_open(struct device *dev, const char *path, char *err,
+			      size_t errlen)
+{
+	int r = stream_alloc(dev, err, errlen);
+
+	return r < 0 ? r : device_unix_listen(dev, path, err, errlen);
 }
 
 static void stream_listen_ready(struct device *dev, int status)
@@ -558,15 +574,8 @@ static void stream_listen_io_closed(struct device *dev)
 
 static void stream_listen_close(struct device *dev)
 {
-	struct stat st;
-	const char *path = dev->arg;
-
 	stream_close(dev);
-	/* Remove the socket file only if it still is the one we bound. */
-	if (dev->sock_created && stat(path, &st) == 0 &&
-	    st.st_dev == dev->sock_dev && st.st_ino == dev->sock_ino)
-		unlink(path);
-	dev->sock_created = false;
+	device_unix_unlink(dev, dev->arg);
 }
 
 /* --- stream-connect ------------------------------------------------------ */
