@@ -8,13 +8,15 @@
 # `-netdev user` (libslirp). iperf3 guest -> remote and remote -> guest
 # (198.51.100.1 in a "remote" namespace), MTU 1500. Prints Gbit/s and natd's
 # CPU seconds per GB moved. Runs in namespaces of its own (tests/integration/
-# lib.sh); root needed. NATD_BIN picks the natd binary to measure.
+# lib.sh); root needed. NATD_BIN picks the natd binary to measure; with
+# PERF_OUT=PREFIX, natd is profiled (perf record -g) during each of its runs
+# into PREFIX.g2r.data and PREFIX.r2g.data.
 . "$(dirname "$0")/../integration/lib.sh"
 
 DUR=${1:-10}
 command -v iperf3 >/dev/null || fail "iperf3 missing"
 new_remote
-bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201
+bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -27,9 +29,16 @@ measure() {
 		local rflag=
 		[ "$dir" = "remote->guest" ] && rflag=-R
 		t0=$(cpu_ticks "$pid")
+		local perf_pid=
+		if [ -n "${PERF_OUT:-}" ] && [ "$label" = "natd stream" ]; then
+			perf record -q -F 499 -g -p "$pid" -o "$PERF_OUT.$([ -n "$rflag" ] && echo r2g || echo g2r).data" \
+				-- sleep "$DUR" > /dev/null 2>&1 &
+			perf_pid=$!
+		fi
 		ip netns exec "$ns" iperf3 -c 198.51.100.1 -p 5201 -t "$DUR" $rflag -J > "$T/ip.json" ||
 			fail "iperf3 $label $dir"
 		t1=$(cpu_ticks "$pid")
+		[ -n "$perf_pid" ] && wait "$perf_pid"
 		read -r bytes gbps < <(python3 -c '
 import json,sys
 j=json.load(open(sys.argv[1]))["end"]["sum_received"]
@@ -45,7 +54,7 @@ sock="$T/vm.sock"
 natd_start natd --name hub --nic1 nat --attach1 "stream:$sock"
 GNS=$(new_netns guest)
 tap=qh$ID
-bg qemu-system-x86_64 -machine none -nodefaults -display none \
+bg qemu-system-x86_64 2>/dev/null -machine none -nodefaults -display none \
 	-netdev "stream,id=s,server=off,addr.type=unix,addr.path=$sock" \
 	-netdev "tap,id=t,ifname=$tap,script=no,downscript=no" \
 	-netdev hubport,id=h1,hubid=0,netdev=s -netdev hubport,id=h2,hubid=0,netdev=t

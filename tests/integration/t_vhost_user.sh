@@ -9,7 +9,8 @@
 # lease, ping, 8 MiB byte-exact both ways, a port forward to the guest, natd
 # restarting and the frontend reconnecting, the frontend going away and a
 # new one attaching, and broken queues (a buffer outside the shared memory,
-# a looping chain, an available index far ahead) logged while natd stays up.
+# a looping chain, an available index far ahead) logged while natd stays up;
+# then an internal network joining a tap VM and a vhost-user VM.
 . "$(dirname "$0")/lib.sh"
 
 peer="$NATD_TEST_BIN/vhost_user_peer"
@@ -103,4 +104,21 @@ guest_up "$ns" "vc$ID"
 check "a good frontend after the broken ones gets a lease" grep -q "^ip=10\.0\.2\.1[0-9]$" "$T/lease.vc$ID"
 check "  ... and reaches the gateway" ip netns exec "$ns" ping -c 2 -W 2 10.0.2.2
 natd_stop "$NATD_PID"
+stop_peer
+
+# Another mode over the same transport: an internal network between a VM on
+# a tap and a VM on vhost-user.
+natd_start natd3 --name vmia --nic1 intnet --intnet1 "vu$ID" --attach1 "tap:ti$ID"
+ia_pid=$NATD_PID
+natd_start natd4 --name vmib --nic1 intnet --intnet1 "vu$ID" --attach1 "vhost-user:$sock"
+ns2=$(new_netns guest2)
+tap_into_ns "ti$ID" "$ns2"
+start_peer "vi$ID"
+ip -n "$ns2" addr add 192.168.77.1/24 dev "ti$ID"
+ip -n "$ns" addr flush dev "vi$ID"
+ip -n "$ns" addr add 192.168.77.2/24 dev "vi$ID"
+check "internal network: the tap VM reaches the vhost-user VM" \
+	ip netns exec "$ns2" ping -c 2 -W 2 192.168.77.2
+natd_stop "$NATD_PID"
+natd_stop "$ia_pid"
 done_testing
