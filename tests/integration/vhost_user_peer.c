@@ -80,7 +80,8 @@ static int vu_send(uint32_t req, const void *p, uint32_t size, const int *fds, i
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	memcpy(buf, hdr, 12);
-	memcpy(buf + 12, p, size);
+	if (size)
+		memcpy(buf + 12, p, size);
 	if (nfds) {
 		struct cmsghdr *c;
 
