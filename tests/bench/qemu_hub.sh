@@ -10,7 +10,8 @@
 # CPU seconds per GB moved. Runs in namespaces of its own (tests/integration/
 # lib.sh); root needed. NATD_BIN picks the natd binary to measure; with
 # PERF_OUT=PREFIX, natd is profiled (perf record -g) during each of its runs
-# into PREFIX.g2r.data and PREFIX.r2g.data.
+# into PREFIX.g2r.data and PREFIX.r2g.data. When perf is installed, natd's
+# system calls (all, and sendmsg alone) are counted per MB moved.
 . "$(dirname "$0")/../integration/lib.sh"
 
 DUR=${1:-10}
@@ -29,7 +30,12 @@ measure() {
 		local rflag=
 		[ "$dir" = "remote->guest" ] && rflag=-R
 		t0=$(cpu_ticks "$pid")
-		local perf_pid=
+		local perf_pid= stat_pid=
+		if command -v perf >/dev/null && [ "$label" = "natd stream" ]; then
+			perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg -p "$pid" \
+				-o "$T/stat.csv" -- sleep "$DUR" > /dev/null 2>&1 &
+			stat_pid=$!
+		fi
 		if [ -n "${PERF_OUT:-}" ] && [ "$label" = "natd stream" ]; then
 			perf record -q -F 499 -g -p "$pid" -o "$PERF_OUT.$([ -n "$rflag" ] && echo r2g || echo g2r).data" \
 				-- sleep "$DUR" > /dev/null 2>&1 &
@@ -39,13 +45,28 @@ measure() {
 			fail "iperf3 $label $dir"
 		t1=$(cpu_ticks "$pid")
 		[ -n "$perf_pid" ] && wait "$perf_pid"
+		local sc=""
+		if [ -n "$stat_pid" ]; then
+			wait "$stat_pid" || true
+			sc=$(python3 -c '
+import sys
+c = {}
+for l in open(sys.argv[1]):
+    f = l.strip().split(",")
+    if len(f) > 2 and f[0].isdigit():
+        c[f[2]] = int(f[0])
+mb = int(sys.argv[2]) / 1e6
+print("  %.0f syscalls/MB, %.1f sendmsg/MB" % (c.get("raw_syscalls:sys_enter", 0) / mb,
+      c.get("syscalls:sys_enter_sendmsg", 0) / mb))' "$T/stat.csv" "$(python3 -c '
+import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"])' "$T/ip.json")")
+		fi
 		read -r bytes gbps < <(python3 -c '
 import json,sys
 j=json.load(open(sys.argv[1]))["end"]["sum_received"]
 print(j["bytes"], "%.3f" % (j["bits_per_second"]/1e9))' "$T/ip.json")
 		cpu=$(python3 -c "import sys; print('%.2f' % (($t1-$t0)/$hz / ($bytes/1e9)))")
-		printf '%-22s %-14s %7s Gbit/s  %6s CPU-s/GB (%s)\n' "$label" "$dir" "$gbps" "$cpu" \
-			"$([ "$label" = "qemu -netdev user" ] && echo qemu || echo natd)"
+		printf '%-22s %-14s %7s Gbit/s  %6s CPU-s/GB (%s)%s\n' "$label" "$dir" "$gbps" "$cpu" \
+			"$([ "$label" = "qemu -netdev user" ] && echo qemu || echo natd)" "$sc"
 	done
 }
 
