@@ -396,8 +396,9 @@ static int vu_send(struct device *dev, const struct iovec *fiov, int fiovcnt, si
 		}
 		chain_end[chains++] = nall;
 	}
-	if (mrg)
-		hdr[10] = (uint8_t)chains; /* num_buffers (le16); chains <= 64 */
+	/* num_buffers (le16; chains <= 64): also 1 with VERSION_1 alone */
+	if (vu->hdr_len == 12)
+		hdr[10] = (uint8_t)chains;
 	/* Copy header then frame into the buffers, chain by chain. */
 	memset(lens, 0, sizeof(lens));
 	for (i = 0, c = 0; i < nall && done < need; i++) {

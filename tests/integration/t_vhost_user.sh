@@ -6,7 +6,8 @@
 # is tests/integration/vhost_user_peer (what QEMU and the guest's virtio-net
 # driver do, joined to a tap; Debian 12's QEMU cannot run vhost-user net
 # without KVM), the guest is the kernel in a namespace on that tap: a DHCP
-# lease, ping, 8 MiB byte-exact both ways, a port forward to the guest, natd
+# lease, ping, 8 MiB byte-exact both ways (also into receive buffers smaller
+# than a frame: mergeable buffers), a port forward to the guest, natd
 # restarting and the frontend reconnecting, the frontend going away and a
 # new one attaching, and broken queues (a buffer outside the shared memory,
 # a looping chain, an available index far ahead) logged while natd stays up;
@@ -82,6 +83,19 @@ start_peer "vb$ID"
 guest_up "$ns" "vb$ID"
 check "a new frontend gets a lease" grep -qx "ip=10.0.2.15" "$T/lease.vb$ID"
 check "and reaches the gateway" ip netns exec "$ns" ping -c 2 -W 2 10.0.2.2
+
+# Mergeable receive buffers: with 1024-byte buffers every full-sized frame
+# spans two of them (num_buffers 2).
+stop_peer
+VU_PEER_RXBUF=1024 start_peer "vm$ID"
+guest_up "$ns" "vm$ID"
+ip netns exec "$ns" curl -sS --max-time 60 -o "$T/dl2.bin" http://198.51.100.1:8080/big.bin ||
+	fail "download into 1024-byte buffers"
+expect_eq "8 MiB download into merged buffers is byte-exact" \
+	"$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/dl2.bin")"
+kill -USR1 "$PEER_PID"
+wait_for 5 grep -q "^merged" "$T/peer.vm$ID.out" || fail "the frontend did not report"
+check "frames came in several buffers" grep -q "^merged [1-9]" "$T/peer.vm$ID.out"
 
 # Broken queues: logged, natd stays up, the next frontend works.
 n=0

@@ -31,6 +31,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,9 @@ static uint8_t *mem;
 static int memfd, sock = -1, tap;
 static int kick[2], call[2];
 static uint16_t rx_avail, rx_used, tx_avail, tx_used;
+static uint32_t rxbuf_len = BUFSZ;
+static uint8_t frame[65536];
+static unsigned long merged;	/* frames that came in several buffers */
 
 static struct desc *descs(int q) { return (struct desc *)(void *)(mem + RING(q)); }
 static uint16_t *avail(int q) { return (uint16_t *)(void *)(mem + RING(q) + 0x1000); }
@@ -160,7 +164,7 @@ static int vu_setup(const char *path)
 	}
 	/* receive buffers, then start both queues */
 	for (i = 0; i < QN; i++) {
-		descs(0)[i] = (struct desc){ RXBUF(i), BUFSZ, 2 /* WRITE */, 0 };
+		descs(0)[i] = (struct desc){ RXBUF(i), rxbuf_len, 2 /* WRITE */, 0 };
 		avail(0)[2 + i] = (uint16_t)i;
 	}
 	rx_avail = QN;
@@ -205,30 +209,47 @@ static void tap_to_tx(void)
 	kick_q(1);
 }
 
-/* Used buffers back: transmit ones are free again, receive ones go to the tap. */
+/* Used buffers back: transmit ones are free again, receive ones go to the
+ * tap (a frame in several buffers when natd merged them: num_buffers). */
 static void reap(void)
 {
-	uint16_t u;
+	uint16_t u, nbuf = 0, got = 0;
+	size_t flen = 0;
 
 	tx_used = __atomic_load_n((uint16_t *)(void *)(used(1) + 2), __ATOMIC_ACQUIRE);
 	u = __atomic_load_n((uint16_t *)(void *)(used(0) + 2), __ATOMIC_ACQUIRE);
 	while (rx_used != u) {
 		uint8_t *e = used(0) + 4 + 8 * (rx_used % QN);
-		uint32_t id, len;
-		uint16_t nbuf;
+		uint32_t id, len, skip = 0;
 
 		memcpy(&id, e, 4);
 		memcpy(&len, e + 4, 4);
-		if (id < QN && len > HDR && len <= BUFSZ) {
+		id %= QN;
+		if (len > rxbuf_len)
+			len = rxbuf_len;
+		if (got == 0) {
 			memcpy(&nbuf, mem + RXBUF(id) + 10, 2);
-			if (nbuf != 1)
-				fprintf(stderr, "vhost_user_peer: num_buffers %u\n", nbuf);
-			if (write(tap, mem + RXBUF(id) + HDR, len - HDR) < 0 && errno != EIO)
-				perror("vhost_user_peer: tap write");
+			if (nbuf == 0 || (uint16_t)(u - rx_used) < nbuf) {
+				fprintf(stderr, "vhost_user_peer: bad num_buffers %u\n", nbuf);
+				nbuf = 1;
+			}
+			flen = 0;
+			skip = HDR;
+		}
+		if (len > skip && flen + len - skip <= sizeof(frame)) {
+			memcpy(frame + flen, mem + RXBUF(id) + skip, len - skip);
+			flen += len - skip;
 		}
 		rx_used++;
-		avail(0)[2 + rx_avail % QN] = (uint16_t)(id % QN);
+		avail(0)[2 + rx_avail % QN] = (uint16_t)id;
 		rx_avail++;
+		if (++got == nbuf) {
+			if (nbuf > 1)
+				merged++;
+			if (write(tap, frame, flen) < 0 && errno != EIO)
+				perror("vhost_user_peer: tap write");
+			got = 0;
+		}
 	}
 	__atomic_store_n(&avail(0)[1], rx_avail, __ATOMIC_RELEASE);
 }
@@ -250,6 +271,14 @@ static void send_bad(const char *how)
 	kick_q(1);
 	printf("bad sent\n");
 	fflush(stdout);
+}
+
+static volatile sig_atomic_t report;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	report = 1;
 }
 
 int main(int argc, char **argv)
@@ -275,6 +304,11 @@ int main(int argc, char **argv)
 	if (tap < 0 || ioctl(tap, TUNSETIFF, &ifr) < 0)
 		die("tap");
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (getenv("VU_PEER_RXBUF"))
+		rxbuf_len = (uint32_t)atoi(getenv("VU_PEER_RXBUF"));
+	if (rxbuf_len < 64 || rxbuf_len > BUFSZ)
+		rxbuf_len = BUFSZ;
+	signal(SIGUSR1, on_usr1);
 	for (;;) {
 		struct pollfd p[4];
 		uint64_t v;
@@ -294,6 +328,10 @@ int main(int argc, char **argv)
 		p[3] = (struct pollfd){ .fd = sock, .events = POLLIN };
 		if (poll(p, 4, 50) < 0 && errno != EINTR)
 			die("poll");
+		if (report) { /* SIGUSR1: how many frames came merged */
+			printf("merged %lu\n", merged);
+			report = 0;
+		}
 		if (p[1].revents)
 			(void)!read(call[0], &v, 8);
 		if (p[2].revents)
