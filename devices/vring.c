@@ -122,7 +122,9 @@ int vq_pop(struct vq *vq, const struct vu_mem *m, struct iovec *iov,
 		p = vu_gpa_to_va(m, d.addr, d.len);
 		if (!p && d.len)
 			return vq_break(vq, "descriptor outside guest memory");
-		if (d.flags & VRING_DESC_F_WRITE) {
+		if (d.len == 0) {
+			/* nothing to read or write: not handed out */
+		} else if (d.flags & VRING_DESC_F_WRITE) {
 			nin++;
 		} else {
 			if (nin)
@@ -131,7 +133,7 @@ int vq_pop(struct vq *vq, const struct vu_mem *m, struct iovec *iov,
 		}
 		if (nout + nin > max)
 			overflow = true;
-		else {
+		else if (d.len) {
 			iov[nout + nin - 1].iov_base = p;
 			iov[nout + nin - 1].iov_len = d.len;
 		}

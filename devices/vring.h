@@ -76,7 +76,8 @@ int vq_setup(struct vq *vq, const struct vu_mem *m, uint64_t desc_uva,
  * max), the device-readable ones first (*n_out of them), then the
  * device-writable ones (*n_in), and its head (for vq_push()). Returns 1, 0
  * when the guest has made nothing available, or -EIO when the queue broke
- * (vq->broken, vq->why). -ENOBUFS when the chain has more than max buffers
+ * (vq->broken, vq->why). Zero-length buffers are left out (every iovec
+ * handed out points into guest memory). -ENOBUFS when the chain has more than max buffers
  * (the chain is skipped and returned with length 0, the queue is intact).
  */
 int vq_pop(struct vq *vq, const struct vu_mem *m, struct iovec *iov,

@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < nout + nin; i++) {
 			uint8_t *p = iov[i].iov_base;
 
-			if (iov[i].iov_len && (p < mem || p + iov[i].iov_len > mem + MEMSZ))
-				abort();
+			if (!iov[i].iov_len || p < mem || p + iov[i].iov_len > mem + MEMSZ)
+				abort(); /* empty buffers are left out */
 			if (i >= nout)
 				memset(p, 0xa5, iov[i].iov_len);
 		}

@@ -197,3 +197,18 @@ Test(vring, rings_outside_memory)
 	cr_assert_eq(vq_setup(&q, &m, UVA + 8, UVA + 4096, UVA + 8192), -EFAULT);
 	cr_assert_str_eq(q.why, "misaligned ring");
 }
+
+Test(vring, zero_length_buffers_left_out)
+{
+	struct iovec iov[8];
+	unsigned int nout, nin;
+	uint16_t head;
+
+	*desc(0) = (struct vring_desc){ .addr = UINT64_MAX, .len = 0, .flags = VRING_DESC_F_NEXT, .next = 1 };
+	set_desc(1, 100, 60, 0, 0);
+	make_avail(0);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 1);
+	cr_assert_eq(nout, 1);
+	cr_assert_eq(iov[0].iov_base, mem + 100);
+	cr_assert(!vq.broken);
+}
