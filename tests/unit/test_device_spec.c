@@ -34,6 +34,7 @@ Test(spec, good_specs)
 	good("stream:/run/natd/vm.sock");
 	good("stream:relative.sock");
 	good("stream-connect:/tmp/x.sock");
+	good("vhost-user:/tmp/x.sock");
 	good("dgram:127.0.0.1:5555,127.0.0.1:5556");
 	good("dgram:[::1]:5555,[::1]:5556");
 	good("dgram:0.0.0.0:1,10.0.0.1:65535");
@@ -42,8 +43,8 @@ Test(spec, good_specs)
 Test(spec, bad_specs)
 {
 	bad("", "empty attach spec");
-	bad("tap", "tap: expected TYPE:ARGUMENT (tap:, fd:, stream:, stream-connect:, dgram:)");
-	bad("vde:/x", "vde: unknown attach type (want tap:, fd:, stream:, stream-connect:, dgram:)");
+	bad("tap", "tap: expected TYPE:ARGUMENT (tap:, fd:, stream:, stream-connect:, dgram:, vhost-user:)");
+	bad("vde:/x", "vde: unknown attach type (want tap:, fd:, stream:, stream-connect:, dgram:, vhost-user:)");
 	bad("tap:", "tap: missing interface name");
 	bad("tap:abcdefghijklmnop", "tap: interface name 'abcdefghijklmnop' longer than 15 bytes");
 	bad("tap:a/b", "tap: bad character in interface name 'a/b'");
@@ -54,6 +55,7 @@ Test(spec, bad_specs)
 	bad("fd:99999999999", "fd: '99999999999' is not a file descriptor number");
 	bad("stream:", "stream: missing socket path");
 	bad("stream-connect:", "stream-connect: missing socket path");
+	bad("vhost-user:", "vhost-user: missing socket path");
 	bad("dgram:", "dgram: expected LADDR:LPORT,RADDR:RPORT");
 	bad("dgram:127.0.0.1:5555", "dgram: missing ',RADDR:RPORT' (remote address)");
 	bad("dgram:127.0.0.1:5555,127.0.0.1", "dgram: missing remote port");
