@@ -166,7 +166,7 @@ void device_io_release(struct device *dev);
  * with vnet_rx_prepare() (a bad checksum drops it).
  */
 void device_pkt_io(struct device *dev, int status, int events);
-/* stream, vhost-user: a UNIX socket path fits sockaddr_un (0 or -EINVAL,
+/* unix_sock.c, for stream and vhost-user: a UNIX socket path fits sockaddr_un (0 or -EINVAL,
  * "type: reason" in err); listening on it (dev->listen_fd, mode 0600, a
  * stale socket file replaced; 0 or -errno); removing it at close if it is
  * still the one bound. */
@@ -175,6 +175,9 @@ int device_unix_path_check(const char *type, const char *arg, char *err,
 int device_unix_listen(struct device *dev, const char *path, char *err,
 		       size_t errlen);
 void device_unix_unlink(struct device *dev, const char *path);
+/* Fills sa with path (checked by device_unix_path_check()); its length. */
+struct sockaddr_un;
+socklen_t device_unix_addr(const char *path, struct sockaddr_un *sa);
 /* stream: stop / restart accepting on dev->listen. */
 void device_listen_pause(struct device *dev);
 void device_listen_resume(struct device *dev);
