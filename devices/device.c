@@ -29,6 +29,7 @@ static const struct device_ops *const device_backends[] = {
 	&stream_connect_ops,
 	&dgram_ops,
 	&vde_ops,
+	&vhost_user_ops,
 	/* natd-internal: the NAT-network switch's ports (switch.c) */
 	&stream_fd_ops,
 	&inproc_ops,
@@ -60,7 +61,7 @@ static const struct device_ops *device_lookup(const char *spec, const char **arg
 	colon = strchr(spec, ':');
 	if (!colon) {
 		device_seterr(err, errlen, "%s: expected TYPE:ARGUMENT "
-			      "(tap:, fd:, stream:, stream-connect:, dgram:, vde:)", spec);
+			      "(tap:, fd:, stream:, stream-connect:, dgram:, vde:, vhost-user:)", spec);
 		return NULL;
 	}
 	tlen = (size_t)(colon - spec);
@@ -73,7 +74,7 @@ static const struct device_ops *device_lookup(const char *spec, const char **arg
 		}
 	}
 	device_seterr(err, errlen, "%.*s: unknown attach type "
-		      "(want tap:, fd:, stream:, stream-connect:, dgram:, vde:)",
+		      "(want tap:, fd:, stream:, stream-connect:, dgram:, vde:, vhost-user:)",
 		      (int)(tlen > 64 ? 64 : tlen), spec);
 	return NULL;
 }
@@ -145,6 +146,7 @@ static void device_free(struct device *dev)
 
 	free(dev->rxbuf);
 	free(dev->obuf);
+	free(dev->priv);
 	free(dev->spec);
 	free(dev);
 	if (cb)
@@ -169,7 +171,7 @@ static void device_handle_closed(uv_handle_t *handle)
 		dev->ops->io_closed(dev);
 }
 
-static void device_handle_close(struct device *dev, uv_handle_t *handle)
+void device_handle_close(struct device *dev, uv_handle_t *handle)
 {
 	dev->closes_pending++;
 	uv_close(handle, device_handle_closed);
@@ -612,6 +614,7 @@ out:
 			close(dev->listen_fd);
 		free(dev->rxbuf);
 		free(dev->obuf);
+		free(dev->priv);
 		free(dev->spec);
 		free(dev);
 	}

@@ -114,6 +114,9 @@ struct device {
 	size_t rxcap, rxlen;
 	uint8_t *obuf;		/* stream: output ring, allocated once */
 	size_t ocap, ohead, olen;
+	bool oblocked;		/* stream: the socket is full: wait for writable */
+	bool oflush_init;	/* stream: oflush initialised (at the first send) */
+	uv_idle_t oflush;	/* stream: sends the ring at the loop's next turn */
 	struct sockaddr_storage raddr; /* dgram: where frames go */
 	socklen_t raddrlen;
 	bool retry_logged;	/* stream-connect: failure already logged */
@@ -152,6 +155,7 @@ extern const struct device_ops dgram_ops;
 extern const struct device_ops vde_ops;
 extern const struct device_ops stream_fd_ops;
 extern const struct device_ops inproc_ops;
+extern const struct device_ops vhost_user_ops;
 
 /* snprintf into err (if any); returns err for convenience. */
 void device_seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -164,6 +168,9 @@ void device_link(struct device *dev, bool up);
  * to DEVICE_MAX_FRAME, else rx_errors). Returns true when it was delivered.
  */
 bool device_deliver(struct device *dev, const uint8_t *frame, size_t len);
+
+/* Closes a handle of dev the two-phase way (counted in closes_pending). */
+void device_handle_close(struct device *dev, uv_handle_t *handle);
 
 /* Starts watching fd (owned by dev from now on) with events. 0 or -errno;
  * on failure fd is closed. */
@@ -181,6 +188,18 @@ void device_io_release(struct device *dev);
  * with vnet_rx_prepare() (a bad checksum drops it).
  */
 void device_pkt_io(struct device *dev, int status, int events);
+/* unix_sock.c, for stream and vhost-user: a UNIX socket path fits sockaddr_un (0 or -EINVAL,
+ * "type: reason" in err); listening on it (dev->listen_fd, mode 0600, a
+ * stale socket file replaced; 0 or -errno); removing it at close if it is
+ * still the one bound. */
+int device_unix_path_check(const char *type, const char *arg, char *err,
+			   size_t errlen);
+int device_unix_listen(struct device *dev, const char *path, char *err,
+		       size_t errlen);
+void device_unix_unlink(struct device *dev, const char *path);
+/* Fills sa with path (checked by device_unix_path_check()); its length. */
+struct sockaddr_un;
+socklen_t device_unix_addr(const char *path, struct sockaddr_un *sa);
 /* stream: stop / restart accepting on dev->listen. */
 void device_listen_pause(struct device *dev);
 void device_listen_resume(struct device *dev);

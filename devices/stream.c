@@ -4,16 +4,26 @@
  * "stream:PATH" listens and serves one VM at a time (a second connection is
  * accepted and closed at once; the next VM is accepted when the current one
  * goes away), "stream-connect:PATH" connects and reconnects every second
- * while the socket is absent or after it went away.
+ * while the socket is absent or after it went away (the socket itself:
+ * unix_sock.c).
  *
  * Framing (stream_framing.h): 4-byte big-endian length, then the frame.
  * Receiving reassembles in one buffer per device (2 * DEVICE_MAX_FRAME + 4
- * and some, allocated at open); every whole frame in it is delivered, then
- * the remainder moves to the front. Sending writes header and frame with one
- * sendmsg(); whatever the socket does not take goes, whole frames only, into
- * a 4 MiB output ring (allocated at open) drained when the socket becomes
- * writable. When the ring cannot take a whole frame, the frame is dropped
- * (-EAGAIN), so a frame is never cut or interleaved with another.
+ * and some, allocated at open): each recv() takes as much as the socket
+ * holds and fits, every whole frame in it is delivered in place, then the
+ * remainder (less than one frame) moves to the front.
+ *
+ * Sending batches: a frame of up to STREAM_COPY_MAX bytes is appended (with
+ * its header) to a 4 MiB output ring (allocated at open), and a libuv idle
+ * handle sends the ring with one sendmsg() at the loop's next turn, so every
+ * frame natd produces in one turn of the loop (an lwIP burst of MSS-sized
+ * segments, a round of ACKs) goes in one system call. A larger frame (MTU
+ * 65520 segments) is not copied: it goes at once, in the same sendmsg() as
+ * whatever the ring holds (gather). Whatever the socket does not take stays
+ * in the ring, whole frames only, and the ring is then drained when the
+ * socket becomes writable. When the ring cannot take a whole frame, the
+ * frame is dropped (-EAGAIN), so a frame is never cut or interleaved with
+ * another. device_close() sends what the ring holds if the socket takes it.
  */
 #include "devices/device_internal.h"
 #include "devices/stream_framing.h"
@@ -23,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -55,39 +64,14 @@ void stream_frame_header(uint8_t hdr[STREAM_HDR_LEN], uint32_t len)
 
 /* --- spec ---------------------------------------------------------------- */
 
-static int stream_check_path(const char *type, const char *arg, char *err,
-			     size_t errlen)
-{
-	struct sockaddr_un sa;
-
-	if (!*arg) {
-		device_seterr(err, errlen, "%s: missing socket path", type);
-		return -EINVAL;
-	}
-	if (strlen(arg) >= sizeof(sa.sun_path)) {
-		device_seterr(err, errlen, "%s: socket path longer than %zu bytes",
-			      type, sizeof(sa.sun_path) - 1);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int stream_listen_check(const char *arg, char *err, size_t errlen)
 {
-	return stream_check_path("stream", arg, err, errlen);
+	return device_unix_path_check("stream", arg, err, errlen);
 }
 
 static int stream_connect_check(const char *arg, char *err, size_t errlen)
 {
-	return stream_check_path("stream-connect", arg, err, errlen);
-}
-
-static socklen_t stream_addr(const char *path, struct sockaddr_un *sa)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	memcpy(sa->sun_path, path, strlen(path)); /* length checked by the spec */
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
+	return device_unix_path_check("stream-connect", arg, err, errlen);
 }
 
 static int stream_alloc(struct device *dev, char *err, size_t errlen)
@@ -108,7 +92,7 @@ static int stream_alloc(struct device *dev, char *err, size_t errlen)
 static void stream_set_events(struct device *dev)
 {
 	device_io_events(dev, UV_READABLE | UV_DISCONNECT |
-			 (dev->olen ? UV_WRITABLE : 0));
+			 (dev->oblocked ? UV_WRITABLE : 0));
 }
 
 /* Adopts a connected socket as the VM's connection. */
@@ -119,6 +103,7 @@ static void stream_attach(struct device *dev, int fd)
 	dev->rxlen = 0;
 	dev->ohead = 0;
 	dev->olen = 0;
+	dev->oblocked = false;
 	r = device_io_start(dev, fd, UV_READABLE | UV_DISCONNECT);
 	if (r < 0) {
 		log_err("%s: cannot watch the connection: %s", dev->spec, uv_strerror(r));
@@ -138,6 +123,9 @@ static void stream_drop(struct device *dev, const char *why)
 	dev->rxlen = 0;
 	dev->olen = 0;
 	dev->ohead = 0;
+	dev->oblocked = false;
+	if (dev->oflush_init)
+		uv_idle_stop(&dev->oflush);
 	device_link(dev, false);
 }
 
@@ -152,39 +140,99 @@ static void stream_oput(struct device *dev, const uint8_t *p, size_t n)
 	dev->olen += n;
 }
 
+/* Fills v with the ring's bytes (one or two pieces); returns the count. */
+static int stream_oring_iov(struct device *dev, struct iovec *v)
+{
+	size_t first = dev->ocap - dev->ohead;
+
+	if (!dev->olen)
+		return 0;
+	if (first > dev->olen)
+		first = dev->olen;
+	v[0].iov_base = dev->obuf + dev->ohead;
+	v[0].iov_len = first;
+	if (first == dev->olen)
+		return 1;
+	v[1].iov_base = dev->obuf;
+	v[1].iov_len = dev->olen - first;
+	return 2;
+}
+
+/* n bytes of the ring went out. */
+static void stream_oconsume(struct device *dev, size_t n)
+{
+	dev->ohead = (dev->ohead + n) % dev->ocap;
+	dev->olen -= n;
+	if (dev->olen == 0)
+		dev->ohead = 0;
+}
+
+/* sendmsg() without blocking or SIGPIPE: bytes sent, 0 when the socket is
+ * full (oblocked set), or -errno. */
+static ssize_t stream_sendmsg(struct device *dev, struct iovec *v, size_t cnt)
+{
+	struct msghdr m = { .msg_iov = v, .msg_iovlen = cnt };
+	ssize_t n;
+
+	do {
+		n = sendmsg(dev->io_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		dev->oblocked = true;
+		return 0;
+	}
+	return -errno;
+}
+
 /* Writes as much of the output ring as the socket takes. 0 or -errno. */
 static int stream_flush(struct device *dev)
 {
-	while (dev->olen) {
-		size_t first = dev->ocap - dev->ohead;
-		struct iovec v[2];
-		struct msghdr m = { .msg_iov = v, .msg_iovlen = 1 };
-		ssize_t n;
+	struct iovec v[2];
+	ssize_t n;
+	int cnt;
 
-		if (first > dev->olen)
-			first = dev->olen;
-		v[0].iov_base = dev->obuf + dev->ohead;
-		v[0].iov_len = first;
-		if (first < dev->olen) {
-			v[1].iov_base = dev->obuf;
-			v[1].iov_len = dev->olen - first;
-			m.msg_iovlen = 2;
-		}
-		n = sendmsg(dev->io_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -errno;
-		}
-		dev->ohead = (dev->ohead + (size_t)n) % dev->ocap;
-		dev->olen -= (size_t)n;
+	dev->oblocked = false;
+	while (dev->olen && !dev->oblocked) {
+		cnt = stream_oring_iov(dev, v);
+		n = stream_sendmsg(dev, v, (size_t)cnt);
+		if (n < 0)
+			return (int)n;
+		stream_oconsume(dev, (size_t)n);
 	}
-	if (dev->olen == 0)
-		dev->ohead = 0;
+	if (dev->oflush_init && (!dev->olen || dev->oblocked))
+		uv_idle_stop(&dev->oflush);
 	stream_set_events(dev);
 	return 0;
+}
+
+static void stream_oflush_cb(uv_idle_t *h)
+{
+	struct device *dev = h->data;
+	int r;
+
+	if (dev->closing || !dev->io_init || dev->io_closing) {
+		uv_idle_stop(h);
+		return;
+	}
+	r = stream_flush(dev);
+	if (r < 0) /* the read side notices the hang-up too; drop now */
+		stream_drop(dev, strerror(-r));
+}
+
+/* Sends the ring at the loop's next turn (unless waiting for writable). */
+static void stream_flush_later(struct device *dev)
+{
+	if (dev->oblocked)
+		return;
+	if (!dev->oflush_init) {
+		uv_idle_init(dev->loop, &dev->oflush);
+		dev->oflush.data = dev;
+		dev->oflush_init = true;
+	}
+	if (!uv_is_active((uv_handle_t *)&dev->oflush))
+		uv_idle_start(&dev->oflush, stream_oflush_cb);
 }
 
 /* Reads and delivers; returns a reason when the connection must go. */
@@ -309,147 +357,100 @@ static void stream_io(struct device *dev, int status, int events)
 		stream_drop(dev, why);
 }
 
+/* Frames up to this size (header included) are copied into the ring and sent
+ * together at the loop's next turn; larger ones are sent at once, by gather. */
+#define STREAM_COPY_MAX 4096u
+
 static int stream_send(struct device *dev, const struct iovec *iov, int iovcnt,
 		       size_t len)
 {
-	struct iovec v[DEVICE_IOV_MAX + 1];
+	struct iovec v[DEVICE_IOV_MAX + 3];
 	uint8_t hdr[STREAM_HDR_LEN];
-	size_t total = STREAM_HDR_LEN + len, skip;
-	struct msghdr m = { .msg_iov = v };
+	size_t total = STREAM_HDR_LEN + len, skip, queued;
 	ssize_t n;
-	int i;
+	int i, cnt, r;
 
 	if (!dev->io_init || dev->io_closing)
 		return -ENOTCONN;
+	if (dev->ocap - dev->olen < total && !dev->oblocked) {
+		r = stream_flush(dev); /* make room if the socket takes it */
+		if (r < 0)
+			goto broken;
+	}
+	if (dev->ocap - dev->olen < total)
+		return -EAGAIN; /* an empty ring always has room for one frame */
 	stream_frame_header(hdr, (uint32_t)len);
-	if (dev->olen) {
-		/* Behind queued bytes: queue the whole frame or drop it. */
-		if (dev->ocap - dev->olen < total)
-			return -EAGAIN;
+	if (dev->oblocked || total <= STREAM_COPY_MAX) {
 		stream_oput(dev, hdr, sizeof(hdr));
 		for (i = 0; i < iovcnt; i++)
 			stream_oput(dev, iov[i].iov_base, iov[i].iov_len);
+		stream_flush_later(dev);
 		return 0;
 	}
-	v[0].iov_base = hdr;
-	v[0].iov_len = sizeof(hdr);
+	/* A large frame and a writable socket: ring and frame in one call. */
+	cnt = stream_oring_iov(dev, v);
+	queued = dev->olen;
+	v[cnt].iov_base = hdr;
+	v[cnt].iov_len = sizeof(hdr);
 	for (i = 0; i < iovcnt; i++)
-		v[i + 1] = iov[i];
-	m.msg_iovlen = (size_t)iovcnt + 1;
-	do {
-		n = sendmsg(dev->io_fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-	} while (n < 0 && errno == EINTR);
+		v[cnt + 1 + i] = iov[i];
+	n = stream_sendmsg(dev, v, (size_t)(cnt + 1 + iovcnt));
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			/* The read side notices the hang-up and drops the VM. */
-			log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: send: %s",
-					dev->spec, strerror(errno));
-			return -ENOTCONN;
-		}
-		n = 0;
+		r = (int)n;
+		goto broken;
 	}
-	if ((size_t)n == total)
-		return 0;
-	/* Queue the rest; an empty ring always has room for one frame. */
-	skip = (size_t)n;
-	for (i = 0; i < iovcnt + 1; i++) {
-		if (skip >= v[i].iov_len) {
-			skip -= v[i].iov_len;
-			continue;
-		}
-		stream_oput(dev, (const uint8_t *)v[i].iov_base + skip,
-			    v[i].iov_len - skip);
+	if ((size_t)n < queued) {
+		stream_oconsume(dev, (size_t)n);
 		skip = 0;
+	} else {
+		stream_oconsume(dev, queued);
+		skip = (size_t)n - queued;
 	}
+	if (skip < total) {
+		/* The socket is full: queue the rest of this frame (room checked). */
+		dev->oblocked = true;
+		for (i = cnt; i < cnt + 1 + iovcnt; i++) {
+			if (skip >= v[i].iov_len) {
+				skip -= v[i].iov_len;
+				continue;
+			}
+			stream_oput(dev, (const uint8_t *)v[i].iov_base + skip,
+				    v[i].iov_len - skip);
+			skip = 0;
+		}
+	}
+	if (dev->oflush_init && (!dev->olen || dev->oblocked))
+		uv_idle_stop(&dev->oflush);
 	stream_set_events(dev);
 	return 0;
+broken:
+	/* The read side notices the hang-up and drops the VM. */
+	log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: send: %s", dev->spec,
+			strerror(-r));
+	return -ENOTCONN;
+}
+
+/* device_close(): sends what the ring holds if the socket takes it now, and
+ * closes the idle handle. */
+static void stream_close(struct device *dev)
+{
+	if (dev->io_init && !dev->io_closing && dev->olen && !dev->oblocked)
+		(void)stream_flush(dev);
+	if (dev->oflush_init) {
+		uv_idle_stop(&dev->oflush);
+		dev->oflush_init = false;
+		device_handle_close(dev, (uv_handle_t *)&dev->oflush);
+	}
 }
 
 /* --- stream: listen ------------------------------------------------------ */
 
-/* Binds fd to path, replacing a stale socket file nobody listens on. */
-static int stream_bind(struct device *dev, int fd, const char *path,
-		       char *err, size_t errlen)
-{
-	struct sockaddr_un sa;
-	socklen_t sl = stream_addr(path, &sa);
-	struct stat st;
-	int probe, r, e;
-
-	if (bind(fd, (struct sockaddr *)&sa, sl) == 0)
-		return 0;
-	if (errno != EADDRINUSE)
-		goto fail;
-	if (lstat(path, &st) < 0)
-		goto fail_addrinuse;
-	if (!S_ISSOCK(st.st_mode)) {
-		device_seterr(err, errlen, "%s: %s exists and is not a socket",
-			      dev->spec, path);
-		return -EEXIST;
-	}
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (probe < 0)
-		goto fail;
-	r = connect(probe, (struct sockaddr *)&sa, sl);
-	e = errno;
-	close(probe);
-	if (r == 0 || e == EAGAIN) {
-		device_seterr(err, errlen, "%s: another process is listening on %s",
-			      dev->spec, path);
-		return -EADDRINUSE;
-	}
-	if (e != ECONNREFUSED && e != ENOENT)
-		goto fail_addrinuse;
-	log_info("%s: removing stale socket %s", dev->spec, path);
-	if (unlink(path) < 0 && errno != ENOENT)
-		goto fail;
-	if (bind(fd, (struct sockaddr *)&sa, sl) == 0)
-		return 0;
-fail:
-	e = errno;
-	device_seterr(err, errlen, "%s: bind: %s", dev->spec, strerror(e));
-	return -e;
-fail_addrinuse:
-	device_seterr(err, errlen, "%s: bind: %s", dev->spec, strerror(EADDRINUSE));
-	return -EADDRINUSE;
-}
-
 static int stream_listen_open(struct device *dev, const char *path, char *err,
 			      size_t errlen)
 {
-	struct stat st;
-	int fd = -1, r;
+	int r = stream_alloc(dev, err, errlen);
 
-	r = stream_alloc(dev, err, errlen);
-	if (r < 0)
-		goto out;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		r = -errno;
-		device_seterr(err, errlen, "%s: socket: %s", dev->spec, strerror(errno));
-		goto out;
-	}
-	r = stream_bind(dev, fd, path, err, errlen);
-	if (r < 0)
-		goto out;
-	if (stat(path, &st) == 0) {
-		dev->sock_created = true;
-		dev->sock_dev = st.st_dev;
-		dev->sock_ino = st.st_ino;
-	}
-	if (chmod(path, 0600) < 0 || listen(fd, 4) < 0) {
-		r = -errno;
-		device_seterr(err, errlen, "%s: %s", dev->spec, strerror(errno));
-		unlink(path);
-		goto out;
-	}
-	dev->listen_fd = fd;
-	fd = -1;
-	log_info("%s: waiting for a VM on %s", dev->spec, path);
-out:
-	if (fd >= 0)
-		close(fd);
-	return r;
+	return r < 0 ? r : device_unix_listen(dev, path, err, errlen);
 }
 
 static void stream_listen_ready(struct device *dev, int status)
@@ -494,14 +495,8 @@ static void stream_listen_io_closed(struct device *dev)
 
 static void stream_listen_close(struct device *dev)
 {
-	struct stat st;
-	const char *path = dev->arg;
-
-	/* Remove the socket file only if it still is the one we bound. */
-	if (dev->sock_created && stat(path, &st) == 0 &&
-	    st.st_dev == dev->sock_dev && st.st_ino == dev->sock_ino)
-		unlink(path);
-	dev->sock_created = false;
+	stream_close(dev);
+	device_unix_unlink(dev, dev->arg);
 }
 
 /* --- stream-connect ------------------------------------------------------ */
@@ -516,7 +511,7 @@ static int stream_connect_open(struct device *dev, const char *path, char *err,
 static void stream_connect_timer(struct device *dev)
 {
 	struct sockaddr_un sa;
-	socklen_t sl = stream_addr(dev->arg, &sa);
+	socklen_t sl = device_unix_addr(dev->arg, &sa);
 	int fd, e;
 
 	if (dev->io_init)
@@ -611,6 +606,7 @@ const struct device_ops stream_fd_ops = {
 	.timer = stream_fd_timer,
 	.io = stream_io,
 	.send = stream_send,
+	.close = stream_close,
 };
 
 const struct device_ops stream_listen_ops = {
@@ -633,4 +629,5 @@ const struct device_ops stream_connect_ops = {
 	.io = stream_io,
 	.send = stream_send,
 	.io_closed = stream_connect_io_closed,
+	.close = stream_close,
 };

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/esc.h"
 #include "base/log.h"
 #include "natd/bwgroup.h"
 #include "natd/config.h"
@@ -47,7 +48,7 @@ static const char bandwidthctl_help[] =
 static int usage(const char *fmt, const char *a)
 {
 	fputs("natd bandwidthctl: ", stderr);
-	fprintf(stderr, fmt, a);
+	esc_fprintf(stderr, fmt, a);
 	fputs(" (see natd bandwidthctl --help)\n", stderr);
 	return 2;
 }
@@ -71,7 +72,7 @@ static int list_groups(const char *vm, bool machine)
 
 	config_default_home(home, sizeof(home));
 	if (vm_store_load(&st, &vs, home, false, err, sizeof(err)) < 0) {
-		fprintf(stderr, "natd bandwidthctl: %s\n", err);
+		esc_fprintf(stderr, "natd bandwidthctl: %s\n", err);
 		return 1;
 	}
 	i = vm_store_find(&vs, vm);
@@ -155,7 +156,7 @@ int cmd_bandwidthctl(int argc, char **argv)
 		return usage("remove: unexpected --limit%s", "");
 	if (limit && (strlen(limit) >= sizeof(((struct vm_bwgroup *)0)->limit) ||
 		      bw_parse_rate(limit, &rate) < 0)) {
-		fprintf(stderr, "natd bandwidthctl: --limit: '%s' is not a rate (a number with k, "
+		esc_fprintf(stderr, "natd bandwidthctl: --limit: '%s' is not a rate (a number with k, "
 			"m, g for bits/s or K, M, G for bytes/s)\n", limit);
 		return 1;
 	}
@@ -163,7 +164,7 @@ int cmd_bandwidthctl(int argc, char **argv)
 	config_default_home(home, sizeof(home));
 	rc = vm_store_load(&st, &vs, home, true, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "natd bandwidthctl: %s\n", err);
+		esc_fprintf(stderr, "natd bandwidthctl: %s\n", err);
 		return 1;
 	}
 	d = vm_store_get(&vs, vm);
@@ -214,7 +215,7 @@ int cmd_bandwidthctl(int argc, char **argv)
 	}
 	vm_store_release(&st, &vs);
 	if (rc < 0) {
-		fprintf(stderr, "natd bandwidthctl: %s (nothing changed)\n", err);
+		esc_fprintf(stderr, "natd bandwidthctl: %s (nothing changed)\n", err);
 		return 1;
 	}
 	return 0;
@@ -223,7 +224,7 @@ int cmd_bandwidthctl(int argc, char **argv)
 int cmd_bandwidthctl_list(const char *vm, bool machine)
 {
 	if (!config_name_valid(vm)) {
-		fprintf(stderr, "natd list bwgroups: '%s' is not a valid VM name\n", vm);
+		esc_fprintf(stderr, "natd list bwgroups: '%s' is not a valid VM name\n", vm);
 		return 2;
 	}
 	return list_groups(vm, machine);

@@ -128,7 +128,7 @@ int cmd_showvminfo(int argc, char **argv)
 	running = vm_running(home, vm);
 	r = cmd_vm_stored_info(vm, running, &stored, err, sizeof(err));
 	if (r < 0 && r != -ENOENT) {
-		fprintf(stderr, "natd showvminfo: %s\n", err);
+		esc_fprintf(stderr, "natd showvminfo: %s\n", err);
 		return 1;
 	}
 	if (!running && stored) {

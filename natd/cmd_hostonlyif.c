@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/esc.h"
 #include "devices/hostif.h"
 #include "natd/config.h"
 #include "natd/ctl_client.h"
@@ -37,11 +38,11 @@ static int usage(const char *sub, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "natd hostonlyif %s: ", sub);
+	esc_fprintf(stderr, "natd hostonlyif %s: ", sub);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see natd hostonlyif %s --help)\n", sub);
+	esc_fprintf(stderr, " (see natd hostonlyif %s --help)\n", sub);
 	return 2;
 }
 
@@ -51,7 +52,7 @@ static int refuse(const char *sub, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "natd hostonlyif %s: ", sub);
+	esc_fprintf(stderr, "natd hostonlyif %s: ", sub);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -175,7 +176,7 @@ static int cmd_create(void)
 		char why[256];
 
 		if (hostif_delete(d.name, why, sizeof(why)) < 0)
-			fprintf(stderr, "natd hostonlyif create: %s\n", why);
+			esc_fprintf(stderr, "natd hostonlyif create: %s\n", why);
 		rc = refuse("create", "%s (nothing was created)", err);
 		goto out;
 	}
@@ -359,7 +360,7 @@ static int cmd_ipconfig(int argc, char **argv)
 		char why[256];
 
 		if (hostonly_apply(&d, &old, why, sizeof(why)) < 0)
-			fprintf(stderr, "natd hostonlyif ipconfig: %s\n", why);
+			esc_fprintf(stderr, "natd hostonlyif ipconfig: %s\n", why);
 		refuse("ipconfig", "%s (nothing was changed)", err);
 		goto out;
 	}
@@ -450,7 +451,7 @@ static int cmd_remove(int argc, char **argv)
 		goto out;
 	}
 	if (k == 1 && !st.is_tap)
-		fprintf(stderr, "natd hostonlyif remove: %s is not a tap: left on the host\n", name);
+		esc_fprintf(stderr, "natd hostonlyif remove: %s is not a tap: left on the host\n", name);
 	hostonly_store_remove(&db.hs, name);
 	k = find_dhcp(&db, name, &probe);
 	if (k >= 0) {
@@ -584,7 +585,7 @@ int cmd_hostonlyif(int argc, char **argv)
 		return cmd_ipconfig(argc, argv);
 	if (!strcmp(sub, "remove"))
 		return cmd_remove(argc, argv);
-	fprintf(stderr, "natd hostonlyif: unknown subcommand '%s' (create, ipconfig, remove; "
+	esc_fprintf(stderr, "natd hostonlyif: unknown subcommand '%s' (create, ipconfig, remove; "
 		"see natd hostonlyif --help)\n", sub);
 	return 2;
 }

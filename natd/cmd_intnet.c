@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/esc.h"
 #include "natd/config.h"
 #include "natd/intnet_service.h"
 #include "natd/intnet_store.h"
@@ -86,7 +87,7 @@ int cmd_intnet(int argc, char **argv)
 		return sub ? 0 : 2;
 	}
 	if (strcmp(sub, "modify") && strcmp(sub, "show")) {
-		fprintf(stderr, "natd intnet: unknown subcommand '%s' (modify, show; see natd "
+		esc_fprintf(stderr, "natd intnet: unknown subcommand '%s' (modify, show; see natd "
 			"intnet --help)\n", sub);
 		return 2;
 	}
@@ -103,7 +104,7 @@ int cmd_intnet(int argc, char **argv)
 		else if (i + 1 < argc && !strncmp(a, "--", 2))
 			v = argv[++i];
 		else {
-			fprintf(stderr, "natd intnet %s: %s: missing value (see natd intnet "
+			esc_fprintf(stderr, "natd intnet %s: %s: missing value (see natd intnet "
 				"--help)\n", sub, a);
 			return 2;
 		}
@@ -112,13 +113,13 @@ int cmd_intnet(int argc, char **argv)
 		} else if (n == 8 && !strncmp(a, "--uplink", 8) && !strcmp(sub, "modify")) {
 			uplink = v;
 		} else {
-			fprintf(stderr, "natd intnet %s: unknown option '%.*s' (see natd intnet "
+			esc_fprintf(stderr, "natd intnet %s: unknown option '%.*s' (see natd intnet "
 				"--help)\n", sub, (int)n, a);
 			return 2;
 		}
 	}
 	if (!network || !config_name_valid(network)) {
-		fprintf(stderr, "natd intnet %s: %s (see natd intnet --help)\n", sub,
+		esc_fprintf(stderr, "natd intnet %s: %s (see natd intnet --help)\n", sub,
 			network ? "--network: not a valid internal network name" :
 			"--network NAME is required");
 		return 2;
@@ -126,14 +127,14 @@ int cmd_intnet(int argc, char **argv)
 	config_default_home(home, sizeof(home));
 	if (!strcmp(sub, "show")) {
 		if (intnet_store_get(home, network, &d, err, sizeof(err)) < 0) {
-			fprintf(stderr, "natd intnet show: %s\n", err);
+			esc_fprintf(stderr, "natd intnet show: %s\n", err);
 			return 1;
 		}
 		printf("Name:    %s\nUplink:  %s\n", network, d.uplink[0] ? d.uplink : "none");
 		return 0;
 	}
 	if (!uplink) {
-		fprintf(stderr, "natd intnet modify: nothing to change (--uplink SPEC|none)\n");
+		esc_fprintf(stderr, "natd intnet modify: nothing to change (--uplink SPEC|none)\n");
 		return 2;
 	}
 	memset(&d, 0, sizeof(d));
@@ -141,7 +142,7 @@ int cmd_intnet(int argc, char **argv)
 	if (strcmp(uplink, "none")) {
 		if (strlen(uplink) >= sizeof(d.uplink) ||
 		    uplink_parse(uplink, &u, err, sizeof(err)) < 0) {
-			fprintf(stderr, "natd intnet modify: --uplink: %s (see natd intnet "
+			esc_fprintf(stderr, "natd intnet modify: --uplink: %s (see natd intnet "
 				"--help)\n", strlen(uplink) >= sizeof(d.uplink) ? "too long" : err);
 			return 2;
 		}
@@ -150,7 +151,7 @@ int cmd_intnet(int argc, char **argv)
 	struct apply_ctx c = { home, false };
 
 	if (intnet_store_update(home, &d, apply_live, &c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "natd intnet modify: %s: %s (nothing changed)\n", network, err);
+		esc_fprintf(stderr, "natd intnet modify: %s: %s (nothing changed)\n", network, err);
 		return 1;
 	}
 	return 0;

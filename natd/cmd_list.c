@@ -210,7 +210,7 @@ int cmd_list(int argc, char **argv)
 		bool machine = argc > 3 && !strcmp(argv[3], "--machinereadable");
 
 		if (argc < 3 || argc > 4 || (argc == 4 && !machine)) {
-			fprintf(stderr, "natd list bwgroups: usage: natd list bwgroups VM "
+			esc_fprintf(stderr, "natd list bwgroups: usage: natd list bwgroups VM "
 				"[--machinereadable]\n");
 			return 2;
 		}

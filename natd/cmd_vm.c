@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/esc.h"
 #include "base/log.h"
 #include "natd/bwgroup.h"
 #include "natd/config.h"
@@ -70,12 +71,12 @@ static void running_hint(const char *vm, const char *arg)
 		size_t l = strlen(live[i].opt);
 
 		if (!strncmp(name, live[i].opt, l) && name[l] >= '1' && name[l] <= '9') {
-			fprintf(stderr, "natd modifyvm:   %s changes live with: natd controlvm %s "
+			esc_fprintf(stderr, "natd modifyvm:   %s changes live with: natd controlvm %s "
 				"%s%.1s ...\n", arg, vm, live[i].sub, name + l);
 			return;
 		}
 	}
-	fprintf(stderr, "natd modifyvm:   %s needs VM '%s' stopped first\n", arg, vm);
+	esc_fprintf(stderr, "natd modifyvm:   %s needs VM '%s' stopped first\n", arg, vm);
 }
 
 static int check_bwgroups(const struct natd_config *cfg, const struct vm_def *d, char *err,
@@ -130,11 +131,11 @@ int cmd_modifyvm(int argc, char **argv)
 	}
 	vm = argv[1];
 	if (!config_name_valid(vm)) {
-		fprintf(stderr, "natd modifyvm: '%s' is not a valid VM name\n", vm);
+		esc_fprintf(stderr, "natd modifyvm: '%s' is not a valid VM name\n", vm);
 		return 2;
 	}
 	if (argc < 3) {
-		fprintf(stderr, "natd modifyvm: nothing to change (natd modifyvm --help)\n");
+		esc_fprintf(stderr, "natd modifyvm: nothing to change (natd modifyvm --help)\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -145,7 +146,7 @@ int cmd_modifyvm(int argc, char **argv)
 	}
 	config_default_home(home, sizeof(home));
 	if (vm_running(home, vm)) {
-		fprintf(stderr, "natd modifyvm: VM '%s' is running; nothing changed:\n", vm);
+		esc_fprintf(stderr, "natd modifyvm: VM '%s' is running; nothing changed:\n", vm);
 		for (int i = 2; i < argc; i++)
 			if (!strncmp(argv[i], "--", 2))
 				running_hint(vm, argv[i]);
@@ -153,12 +154,12 @@ int cmd_modifyvm(int argc, char **argv)
 	}
 	rc = vm_store_load(&st, &vs, home, true, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "natd modifyvm: %s\n", err);
+		esc_fprintf(stderr, "natd modifyvm: %s\n", err);
 		return 1;
 	}
 	d = vm_store_get(&vs, vm);
 	if (!d || vm_def_copy(&copy, d) < 0) {
-		fprintf(stderr, "natd modifyvm: too many VMs, or out of memory\n");
+		esc_fprintf(stderr, "natd modifyvm: too many VMs, or out of memory\n");
 		vm_store_release(&st, &vs);
 		return 1;
 	}
@@ -166,7 +167,7 @@ int cmd_modifyvm(int argc, char **argv)
 	if (rc == 0)
 		rc = vm_check(&copy, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "natd modifyvm: %s (nothing changed)\n", err);
+		esc_fprintf(stderr, "natd modifyvm: %s (nothing changed)\n", err);
 		vm_def_free(&copy);
 		vm_store_release(&st, &vs);
 		return 1;
@@ -176,7 +177,7 @@ int cmd_modifyvm(int argc, char **argv)
 	rc = vm_store_save(&st, &vs, err, sizeof(err));
 	vm_store_release(&st, &vs);
 	if (rc < 0) {
-		fprintf(stderr, "natd modifyvm: %s\n", err);
+		esc_fprintf(stderr, "natd modifyvm: %s\n", err);
 		return 1;
 	}
 	return 0;
@@ -194,24 +195,24 @@ int cmd_unregistervm(int argc, char **argv)
 		return argc == 2 ? 0 : 2;
 	}
 	if (!config_name_valid(argv[1])) {
-		fprintf(stderr, "natd unregistervm: '%s' is not a valid VM name\n", argv[1]);
+		esc_fprintf(stderr, "natd unregistervm: '%s' is not a valid VM name\n", argv[1]);
 		return 2;
 	}
 	config_default_home(home, sizeof(home));
 	if (vm_running(home, argv[1])) {
-		fprintf(stderr, "natd unregistervm: VM '%s' is running; stop it first\n", argv[1]);
+		esc_fprintf(stderr, "natd unregistervm: VM '%s' is running; stop it first\n", argv[1]);
 		return 1;
 	}
 	rc = vm_store_load(&st, &vs, home, true, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "natd unregistervm: %s\n", err);
+		esc_fprintf(stderr, "natd unregistervm: %s\n", err);
 		return 1;
 	}
 	rc = vm_store_remove(&vs, argv[1]);
 	if (rc < 0)
-		fprintf(stderr, "natd unregistervm: no stored VM '%s' (natd list vms)\n", argv[1]);
+		esc_fprintf(stderr, "natd unregistervm: no stored VM '%s' (natd list vms)\n", argv[1]);
 	else if ((rc = vm_store_save(&st, &vs, err, sizeof(err))) < 0)
-		fprintf(stderr, "natd unregistervm: %s\n", err);
+		esc_fprintf(stderr, "natd unregistervm: %s\n", err);
 	vm_store_release(&st, &vs);
 	return rc < 0 ? 1 : 0;
 }
@@ -224,7 +225,7 @@ int cmd_vm_list_vms(void)
 
 	config_default_home(home, sizeof(home));
 	if (vm_store_load(&st, &vs, home, false, err, sizeof(err)) < 0) {
-		fprintf(stderr, "natd list vms: %s\n", err);
+		esc_fprintf(stderr, "natd list vms: %s\n", err);
 		return 1;
 	}
 	for (size_t i = 0; i < vs.n; i++)

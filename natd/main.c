@@ -502,6 +502,13 @@ static void print_attach_help(unsigned x, const struct nic_config *n)
 		log_info("nic%u: connecting to %s; start QEMU with:", x, spec + 15);
 		fprintf(stderr, "  -netdev stream,id=nic%u,server=on,addr.type=unix,addr.path=%s "
 			"-device %s,netdev=nic%u%s\n", x, spec + 15, model, x, mac);
+	} else if (!strncmp(spec, "vhost-user:", 11)) {
+		log_info("nic%u: vhost-user server on %s; attach QEMU with (SIZE as -m, "
+			 "guest memory must be shared):", x, spec + 11);
+		fprintf(stderr, "  -object memory-backend-memfd,id=mem,size=SIZE,share=on "
+			"-machine memory-backend=mem -chardev socket,id=vu%u,path=%s,reconnect=1 "
+			"-netdev vhost-user,id=nic%u,chardev=vu%u -device virtio-net-pci,netdev=nic%u%s\n",
+			x, spec + 11, x, x, x, mac);
 	} else if (!strncmp(spec, "dgram:", 6)) {
 		log_info("nic%u: exchanging frames over UDP (%s); QEMU's -netdev dgram takes "
 			 "the two addresses swapped, with:", x, spec + 6);

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # gen_corpus.py - writes the seed corpora of fuzz_dhcp_server,
-# fuzz_resolvconf, fuzz_tftp_request, fuzz_frame and fuzz_switch_hello (run
-# once; the files are committed):
+# fuzz_resolvconf, fuzz_tftp_request, fuzz_frame, fuzz_switch_hello, fuzz_vring
+# and fuzz_vhost_user_msg (run once; the files are committed):
 #   python3 tests/fuzz/gen_corpus.py tests/fuzz/corpus
 import os
 import socket
@@ -250,11 +250,63 @@ def hello_seeds():
     }
 
 
+def vring_mem(num_log2, max_iov, descs, avail_ring, avail_idx, last_avail=0):
+    """fuzz_vring input: byte 0 = queue size (log2) | iovec limit << 3, then
+    the memory: descriptor table at 0, available ring at 4096 (flags, idx,
+    ring), used ring at 8192; last_avail at 4094."""
+    mem = bytearray(12288)
+    for i, (addr, ln, flags, nxt) in enumerate(descs):
+        struct.pack_into("<QIHH", mem, 16 * i, addr, ln, flags, nxt)
+    struct.pack_into("<HH", mem, 4096, 0, avail_idx)
+    for i, h in enumerate(avail_ring):
+        struct.pack_into("<H", mem, 4100 + 2 * i, h)
+    struct.pack_into("<H", mem, 4094, last_avail)
+    return bytes([num_log2 | ((max_iov - 1) << 3)]) + bytes(mem)
+
+
+def vring_seeds():
+    g = 0x100000
+    return {
+        "two_chains": vring_mem(3, 16, [(g + 0x4000, 12, 1, 1), (g + 0x5000, 1500, 0, 0),
+                                        (g + 0x6000, 2048, 2, 0)], [0, 2], 2),
+        "outside": vring_mem(3, 16, [(g + 0x20000, 100, 0, 0)], [0], 1),
+        "loop": vring_mem(3, 16, [(g + 0x4000, 10, 1, 1), (g + 0x4100, 10, 1, 0)], [0], 1),
+        "far_ahead": vring_mem(3, 16, [], [], 200),
+        "head_range": vring_mem(2, 16, [], [9], 1),
+        "indirect": vring_mem(3, 16, [(g + 0x4000, 16, 4, 0)], [0], 1),
+        "too_many": vring_mem(3, 1, [(g + 0x4000, 10, 1, 1), (g + 0x4100, 10, 0, 0)], [0], 1),
+        "wrap": vring_mem(2, 16, [(g + 0x4000, 10, 0, 0)] * 4, [0, 1, 2, 3], 2, 65534),
+    }
+
+
+def vu_msg(req, payload=b"", flags=1):
+    return struct.pack("<III", req, flags, len(payload)) + payload
+
+
+def vhost_user_seeds():
+    region = struct.pack("<QQQQ", 0, 1 << 21, 0x7f0000000000, 0)
+    return {
+        "setup": bytes([0]) + vu_msg(1) + vu_msg(3) + vu_msg(2, struct.pack("<Q", 1 << 32)) +
+        vu_msg(8, struct.pack("<II", 0, 256)) + vu_msg(10, struct.pack("<II", 0, 0)) +
+        vu_msg(9, struct.pack("<IIQQQQ", 0, 0, 1, 2, 3, 0)) + vu_msg(11, struct.pack("<II", 1, 0)),
+        "mem_table": bytes([1]) + vu_msg(5, struct.pack("<II", 1, 0) + region),
+        "mem_table_9": bytes([8]) + vu_msg(5, struct.pack("<II", 9, 0) + region * 9),
+        "kick_fd": bytes([1]) + vu_msg(12, struct.pack("<Q", 1)),
+        "kick_nofd": bytes([0]) + vu_msg(13, struct.pack("<Q", 0x100)),
+        "short_addr": bytes([0]) + vu_msg(9, b"\0" * 20),
+        "bad_version": bytes([0]) + vu_msg(1, flags=2),
+        "too_large": bytes([0]) + struct.pack("<III", 5, 1, 4096),
+        "truncated": bytes([0]) + vu_msg(2, struct.pack("<Q", 1))[:15],
+        "unknown": bytes([0]) + vu_msg(99, b"xyz"),
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "corpus"
     for sub, seeds in (("fuzz_dhcp_server", dhcp_seeds()), ("fuzz_resolvconf", RESOLV),
                        ("fuzz_tftp_request", tftp_seeds()), ("fuzz_frame", frame_seeds()),
-                       ("fuzz_switch_hello", hello_seeds())):
+                       ("fuzz_switch_hello", hello_seeds()), ("fuzz_vring", vring_seeds()),
+                       ("fuzz_vhost_user_msg", vhost_user_seeds())):
         d = os.path.join(root, sub)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

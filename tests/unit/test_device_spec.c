@@ -34,6 +34,7 @@ Test(spec, good_specs)
 	good("stream:/run/natd/vm.sock");
 	good("stream:relative.sock");
 	good("stream-connect:/tmp/x.sock");
+	good("vhost-user:/tmp/x.sock");
 	good("dgram:127.0.0.1:5555,127.0.0.1:5556");
 	good("dgram:[::1]:5555,[::1]:5556");
 	good("dgram:0.0.0.0:1,10.0.0.1:65535");
@@ -45,8 +46,8 @@ Test(spec, good_specs)
 Test(spec, bad_specs)
 {
 	bad("", "empty attach spec");
-	bad("tap", "tap: expected TYPE:ARGUMENT (tap:, fd:, stream:, stream-connect:, dgram:, vde:)");
-	bad("vdx:/x", "vdx: unknown attach type (want tap:, fd:, stream:, stream-connect:, dgram:, vde:)");
+	bad("tap", "tap: expected TYPE:ARGUMENT (tap:, fd:, stream:, stream-connect:, dgram:, vde:, vhost-user:)");
+	bad("vdx:/x", "vdx: unknown attach type (want tap:, fd:, stream:, stream-connect:, dgram:, vde:, vhost-user:)");
 	bad("vde:", "vde: missing the switch (vde:/path/to/switch[PORT])");
 	bad("vde:/a\tb", "vde: control characters in the switch name");
 	bad("tap:", "tap: missing interface name");
@@ -59,6 +60,7 @@ Test(spec, bad_specs)
 	bad("fd:99999999999", "fd: '99999999999' is not a file descriptor number");
 	bad("stream:", "stream: missing socket path");
 	bad("stream-connect:", "stream-connect: missing socket path");
+	bad("vhost-user:", "vhost-user: missing socket path");
 	bad("dgram:", "dgram: expected LADDR:LPORT,RADDR:RPORT");
 	bad("dgram:127.0.0.1:5555", "dgram: missing ',RADDR:RPORT' (remote address)");
 	bad("dgram:127.0.0.1:5555,127.0.0.1", "dgram: missing remote port");

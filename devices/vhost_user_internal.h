@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhost_user_internal.h - what the vhost-user transport's two files share:
+ * vhost_user.c (the device: data path, notifications, listening, closing)
+ * and vhost_user_proto.c (the session: messages, memory table, queue set-up).
+ */
+#ifndef NATD_VHOST_USER_INTERNAL_H
+#define NATD_VHOST_USER_INTERNAL_H
+
+#include "devices/device_internal.h"
+#include "devices/vhost_user_msg.h"
+#include "devices/vring.h"
+
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_F_VERSION_1 32
+#define VU_OFFERED ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
+#define VU_RX 0
+#define VU_TX 1
+#define VU_IOV 64
+#define VU_RX_CHAINS 64
+
+struct vu_queue {
+	struct vq vq;
+	uint64_t desc_uva, avail_uva, used_uva;
+	bool addr_set;
+	bool started;		/* kick descriptor received */
+	int call_fd;		/* -1: no interrupts wanted */
+	bool broken_logged;
+};
+
+struct vhost_user {
+	struct vu_mem mem;
+	void *map[VU_MAX_REGIONS];
+	size_t map_len[VU_MAX_REGIONS];
+	struct vu_queue q[2];
+	uint64_t features;
+	size_t hdr_len;
+	uv_poll_t kick;		/* the transmit queue's kick, at kick_fd */
+	int kick_fd;
+	bool kick_init;
+	bool tx_more;		/* DEVICE_BATCH reached: go on at the next turn */
+	uint8_t msg[VU_HDR_SIZE + VU_MAX_PAYLOAD];
+	size_t msglen;
+	int fds[VU_MAX_FDS];
+	unsigned int nfds;
+};
+
+static inline struct vhost_user *vu_of(struct device *dev)
+{
+	return dev->priv;
+}
+
+static inline bool vu_running(const struct vhost_user *vu)
+{
+	return vu->q[VU_RX].started && vu->q[VU_TX].started &&
+	       vu->q[VU_RX].vq.desc && vu->q[VU_TX].vq.desc;
+}
+
+/* vhost_user_proto.c: the session. */
+void vu_queue_stop(struct vhost_user *vu, unsigned int i);
+void vu_queue_reset(struct vhost_user *vu, unsigned int i);
+/* Forgets everything of the VM: its memory, its queues, pending input. */
+void vu_reset(struct vhost_user *vu);
+/* Reads what the connection holds and handles every whole message; returns
+ * why the connection must go, or NULL. */
+const char *vu_read(struct device *dev);
+
+/* vhost_user.c: the device. */
+void vu_update_link(struct device *dev);
+void vu_queue_broken(struct device *dev, unsigned int i);
+void vu_call(struct vhost_user *vu, unsigned int i);
+void vu_tx(struct device *dev);
+void vu_kick_cb(uv_poll_t *p, int status, int events);
+
+#endif

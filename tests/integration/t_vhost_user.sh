@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The vhost-user transport (--attach1 vhost-user:PATH): natd serves the
+# vhost-user protocol, reads the guest's frames from its transmit queue and
+# writes frames into its receive buffers in the shared memory. The frontend
+# is tests/integration/vhost_user_peer (what QEMU and the guest's virtio-net
+# driver do, joined to a tap; Debian 12's QEMU cannot run vhost-user net
+# without KVM), the guest is the kernel in a namespace on that tap: a DHCP
+# lease, ping, 8 MiB byte-exact both ways (also into receive buffers smaller
+# than a frame: mergeable buffers), a port forward to the guest, natd
+# restarting and the frontend reconnecting, the frontend going away and a
+# new one attaching, and broken queues (a buffer outside the shared memory,
+# a looping chain, an available index far ahead) logged while natd stays up;
+# then an internal network joining a tap VM and a vhost-user VM.
+. "$(dirname "$0")/lib.sh"
+
+peer="$NATD_TEST_BIN/vhost_user_peer"
+[ -x "$peer" ] || fail "test helper $peer missing"
+command -v socat >/dev/null || fail "socat missing"
+sock="$T/vu.sock"
+ns=$(new_netns guest)
+new_remote
+
+# start_peer TAP [bad-*]: a frontend on a new tap, moved into the guest.
+start_peer() {
+	local tap=$1
+	shift
+	"$peer" "$sock" "$tap" "$@" > "$T/peer.$tap.out" 2> "$T/peer.$tap.log" &
+	PEER_PID=$!
+	_pids+=("$PEER_PID")
+	tap_into_ns "$tap" "$ns"
+}
+stop_peer() {
+	kill "$PEER_PID" 2>/dev/null || true
+	wait "$PEER_PID" 2>/dev/null || true
+}
+
+natd_start natd --name vmvu --nic1 nat --attach1 "vhost-user:$sock" \
+	--natpf1 "web,tcp,127.0.0.1,8089,,8080"
+check "QEMU arguments printed" grep -q -- "-chardev socket,id=vu1,path=$sock,reconnect=1 -netdev vhost-user,id=nic1,chardev=vu1 -device virtio-net-pci,netdev=nic1" "$T/natd.log"
+check "socket is owner-only" test "$(stat -c %a "$sock")" = 600
+
+start_peer "va$ID"
+guest_up "$ns" "va$ID"
+check "the guest got 10.0.2.15" grep -qx "ip=10.0.2.15" "$T/lease.va$ID"
+check "ping to the gateway" ip netns exec "$ns" ping -c 2 -W 2 10.0.2.2
+
+# 8 MiB both ways, byte-exact (frames through both queues, many rounds of
+# the rings).
+mkdir -p "$T/www"
+head -c 8388608 /dev/urandom > "$T/www/big.bin"
+bg ip netns exec "$REMOTE_NS" busybox httpd -f -p 198.51.100.1:8080 -h "$T/www"
+wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:8080 || fail "httpd did not start"
+ip netns exec "$ns" curl -sS --max-time 60 -o "$T/dl.bin" http://198.51.100.1:8080/big.bin ||
+	fail "download through natd"
+expect_eq "8 MiB download is byte-exact" "$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/dl.bin")"
+bg ip netns exec "$REMOTE_NS" socat -u TCP-LISTEN:9000,bind=198.51.100.1,reuseaddr CREATE:"$T/up.bin"
+up_pid=${_pids[-1]}
+wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9000 || fail "upload server did not start"
+ip netns exec "$ns" timeout 60 socat -u FILE:"$T/www/big.bin" TCP:198.51.100.1:9000 ||
+	fail "upload through natd"
+for _ in $(seq 100); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
+expect_eq "8 MiB upload is byte-exact" "$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/up.bin")"
+
+# A port forward reaches a server in the guest.
+bg ip netns exec "$ns" socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo VU-FWD-OK'
+wait_for 10 listening "$ns" tcp "*:8080" || wait_for 5 listening "$ns" tcp "0.0.0.0:8080" ||
+	fail "guest server did not start"
+got=$(timeout 10 socat -u TCP:127.0.0.1:8089 - || true)
+expect_eq "port forward 127.0.0.1:8089 -> guest:8080" "VU-FWD-OK" "$got"
+
+# natd restarts: the frontend reconnects and sets the rings up anew.
+natd_stop "$NATD_PID"
+natd_start natd2 --name vmvu --nic1 nat --attach1 "vhost-user:$sock"
+wait_for 10 grep -q "VM attached" "$T/natd2.log" || fail "the frontend did not come back"
+check "ping after natd restarted" ip netns exec "$ns" ping -c 2 -W 2 10.0.2.2
+check "the frontend logged the reconnect" grep -q "reconnecting" "$T/peer.va$ID.log"
+
+# The frontend goes away (QEMU stopped) and a new one attaches.
+stop_peer
+wait_for 10 grep -q "VM disconnected" "$T/natd2.log" || fail "natd did not notice the frontend leaving"
+start_peer "vb$ID"
+guest_up "$ns" "vb$ID"
+check "a new frontend gets a lease" grep -qx "ip=10.0.2.15" "$T/lease.vb$ID"
+check "and reaches the gateway" ip netns exec "$ns" ping -c 2 -W 2 10.0.2.2
+
+# Mergeable receive buffers: with 1024-byte buffers every full-sized frame
+# spans two of them (num_buffers 2).
+stop_peer
+VU_PEER_RXBUF=1024 start_peer "vm$ID"
+guest_up "$ns" "vm$ID"
+ip netns exec "$ns" curl -sS --max-time 60 -o "$T/dl2.bin" http://198.51.100.1:8080/big.bin ||
+	fail "download into 1024-byte buffers"
+expect_eq "8 MiB download into merged buffers is byte-exact" \
+	"$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/dl2.bin")"
+kill -USR1 "$PEER_PID"
+wait_for 5 grep -q "^merged" "$T/peer.vm$ID.out" || fail "the frontend did not report"
+check "frames came in several buffers" grep -q "^merged [1-9]" "$T/peer.vm$ID.out"
+
+# Broken queues: logged, natd stays up, the next frontend works.
+n=0
+for bad in bad-desc bad-loop bad-index; do
+	stop_peer
+	n=$((n + 1))
+	start_peer "vx$n$ID" "$bad"
+	wait_for 10 grep -q "bad sent" "$T/peer.vx$n$ID.out" || fail "$bad: not sent"
+	broken() { [ "$(grep -c "transmit queue broken" "$T/natd2.log")" -ge "$n" ]; }
+	wait_for 10 broken || fail "$bad: natd logged nothing"
+	check "$bad: natd still runs" kill -0 "$NATD_PID"
+done
+check "a buffer outside the shared memory was named" grep -q "descriptor outside guest memory" "$T/natd2.log"
+check "a looping chain was named" grep -q "descriptor chain loops" "$T/natd2.log"
+check "a runaway index was named" grep -q "available index too far ahead" "$T/natd2.log"
+check "showvminfo answers" "$NATD_BIN" showvminfo vmvu
+stop_peer
+start_peer "vc$ID"
+guest_up "$ns" "vc$ID"
+check "a good frontend after the broken ones gets a lease" grep -q "^ip=10\.0\.2\.1[0-9]$" "$T/lease.vc$ID"
+check "  ... and reaches the gateway" ip netns exec "$ns" ping -c 2 -W 2 10.0.2.2
+natd_stop "$NATD_PID"
+stop_peer
+
+# Another mode over the same transport: an internal network between a VM on
+# a tap and a VM on vhost-user.
+natd_start natd3 --name vmia --nic1 intnet --intnet1 "vu$ID" --attach1 "tap:ti$ID"
+ia_pid=$NATD_PID
+natd_start natd4 --name vmib --nic1 intnet --intnet1 "vu$ID" --attach1 "vhost-user:$sock"
+ns2=$(new_netns guest2)
+tap_into_ns "ti$ID" "$ns2"
+start_peer "vi$ID"
+ip -n "$ns2" addr add 192.168.77.1/24 dev "ti$ID"
+ip -n "$ns" addr flush dev "vi$ID"
+ip -n "$ns" addr add 192.168.77.2/24 dev "vi$ID"
+check "internal network: the tap VM reaches the vhost-user VM" \
+	ip netns exec "$ns2" ping -c 2 -W 2 192.168.77.2
+natd_stop "$NATD_PID"
+natd_stop "$ia_pid"
+done_testing
