@@ -99,8 +99,7 @@ void device_link(struct device *dev, bool up)
 		dev->h.link(dev->h.opaque, up);
 }
 
-/* device_deliver(); gso: a TCP segment an offloading tap carries whole. */
-static bool device_deliver_frame(struct device *dev, const uint8_t *frame, size_t len,
+bool device_deliver_frame(struct device *dev, const uint8_t *frame, size_t len,
 				 bool gso)
 {
 	if (len < 14 || len > DEVICE_MAX_FRAME) {

@@ -168,6 +168,10 @@ void device_link(struct device *dev, bool up);
  * to DEVICE_MAX_FRAME, else rx_errors). Returns true when it was delivered.
  */
 bool device_deliver(struct device *dev, const uint8_t *frame, size_t len);
+/* The same for a transport with offloads: gso says the frame is a TCP
+ * segment the transport carries whole (a GSO frame: not held to the NIC
+ * model's frame size). */
+bool device_deliver_frame(struct device *dev, const uint8_t *frame, size_t len, bool gso);
 
 /* Closes a handle of dev the two-phase way (counted in closes_pending). */
 void device_handle_close(struct device *dev, uv_handle_t *handle);

@@ -71,6 +71,9 @@ static int vu_open(struct device *dev, const char *path, char *err, size_t errle
 	vu->kick_fd = -1;
 	vu->q[0].call_fd = vu->q[1].call_fd = -1;
 	dev->priv = vu;
+	/* Frames that end in lwIP: checksum and TSO offloads when the guest
+	 * takes them (VU_F_OFFLOADS), done by natd when it does not. */
+	dev->offload = dev->h.offload;
 	return device_unix_listen(dev, path, err, errlen);
 }
 
@@ -141,6 +144,46 @@ static void vu_later(struct device *dev)
 
 /* --- transmit: guest -> natd --------------------------------------------- */
 
+/* Copies the first n bytes of a chain's readable buffers to out; false when
+ * they hold fewer. */
+static bool vu_copy_head(const struct iovec *iov, unsigned int nout, void *out, size_t n)
+{
+	uint8_t *o = out;
+	unsigned int i;
+
+	for (i = 0; i < nout && n; i++) {
+		size_t c = iov[i].iov_len < n ? iov[i].iov_len : n;
+
+		memcpy(o, iov[i].iov_base, c);
+		o += c;
+		n -= c;
+	}
+	return n == 0;
+}
+
+/* Hands one frame from the guest (after its virtio-net header vh) over:
+ * checks or completes its checksum when offloads are on (vnet.h), copying it
+ * to rxbuf first when it is still in guest memory and must be written. */
+static void vu_deliver(struct device *dev, const struct virtio_net_hdr *vh,
+		       const uint8_t *frame, size_t len)
+{
+	if (!dev->offload) {
+		device_deliver(dev, frame, len);
+		return;
+	}
+	if (frame != dev->rxbuf && vnet_rx_writes(vh, frame, len)) {
+		memcpy(dev->rxbuf, frame, len);
+		frame = dev->rxbuf;
+	}
+	if (vnet_rx_prepare(vh, (uint8_t *)(uintptr_t)frame, len) < 0) {
+		dev->st.rx_errors++;
+		log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: dropping a frame "
+				"with a bad TCP checksum", dev->spec);
+		return;
+	}
+	device_deliver_frame(dev, frame, len, vh->gso_type != VIRTIO_NET_HDR_GSO_NONE);
+}
+
 void vu_tx(struct device *dev)
 {
 	struct vhost_user *vu = vu_of(dev);
@@ -154,6 +197,7 @@ void vu_tx(struct device *dev)
 	while (q->started && !dev->closing) {
 		size_t skip = vu->hdr_len, len = 0, off = 0;
 		const uint8_t *frame = NULL;
+		struct virtio_net_hdr vh;
 
 		if (frames >= DEVICE_BATCH) {
 			vu->tx_more = true;
@@ -172,8 +216,10 @@ void vu_tx(struct device *dev)
 			break;
 		}
 		frames++;
-		if (r == -ENOBUFS) {
+		if (r == -ENOBUFS || !vu_copy_head(iov, nout, &vh, sizeof(vh))) {
 			dev->st.rx_errors++;
+			if (r != -ENOBUFS)
+				vq_push(&q->vq, head, 0);
 			continue;
 		}
 		for (i = 0; i < nout; i++) {
@@ -200,7 +246,7 @@ void vu_tx(struct device *dev)
 			off += iov[i].iov_len;
 		}
 		if (frame && len <= dev->rxcap)
-			device_deliver(dev, frame, len);
+			vu_deliver(dev, &vh, frame, len);
 		else
 			dev->st.rx_errors++;
 		vq_push(&q->vq, head, 0);
@@ -243,17 +289,24 @@ static void vu_timer(struct device *dev)
 
 /* --- receive: natd -> guest ---------------------------------------------- */
 
-static int vu_send(struct device *dev, const struct iovec *fiov, int fiovcnt, size_t len)
+/*
+ * Writes one frame (header vh, then the frame's len bytes in fiov) into the
+ * receive queue: takes chains until header and frame fit (several with
+ * MRG_RXBUF) and copies them in. 0, -ENOTCONN, or -EAGAIN when the guest
+ * offers too little room (nothing taken) or the queue broke.
+ */
+static int vu_put(struct device *dev, const struct virtio_net_hdr *vh,
+		  const struct iovec *fiov, size_t len)
 {
 	struct vhost_user *vu = vu_of(dev);
 	struct vu_queue *q = &vu->q[VU_RX];
 	bool mrg = vu->features & (1ull << VIRTIO_NET_F_MRG_RXBUF);
-	struct iovec iov[VU_IOV];
+	struct iovec iov[VU_IOV], all[VU_IOV];
 	uint16_t heads[VU_RX_CHAINS];
 	uint32_t lens[VU_RX_CHAINS];
 	uint8_t hdr[12] = { 0 };
 	size_t need = vu->hdr_len + len, room = 0, done = 0, fi_off = 0;
-	unsigned int chains = 0, nout, nin, i, c;
+	unsigned int chains = 0, nout, nin, i, c, nall = 0, chain_end[VU_RX_CHAINS];
 	int fi = 0, r;
 
 	if (!vu_running(vu))
@@ -261,9 +314,6 @@ static int vu_send(struct device *dev, const struct iovec *fiov, int fiovcnt, si
 	if (q->vq.broken)
 		return -EAGAIN;
 	/* Take chains until the header and frame fit. */
-	struct iovec all[VU_IOV];
-	unsigned int nall = 0, chain_end[VU_RX_CHAINS];
-
 	while (room < need) {
 		if (chains == VU_RX_CHAINS || (!mrg && chains == 1))
 			goto full;
@@ -294,6 +344,7 @@ static int vu_send(struct device *dev, const struct iovec *fiov, int fiovcnt, si
 		}
 		chain_end[chains++] = nall;
 	}
+	memcpy(hdr, vh, sizeof(*vh));
 	/* num_buffers (le16; chains <= 64): also 1 with VERSION_1 alone */
 	if (vu->hdr_len == 12)
 		hdr[10] = (uint8_t)chains;
@@ -329,7 +380,6 @@ static int vu_send(struct device *dev, const struct iovec *fiov, int fiovcnt, si
 			lens[c] += (uint32_t)n;
 		}
 	}
-	(void)fiovcnt;
 	for (c = 0; c < chains; c++)
 		vq_push(&q->vq, heads[c], lens[c]);
 	vu_later(dev);
@@ -337,6 +387,79 @@ static int vu_send(struct device *dev, const struct iovec *fiov, int fiovcnt, si
 full:
 	vq_unpop(&q->vq, chains);
 	return -EAGAIN;
+}
+
+/* out[] = head (hlen bytes), then bytes [skip, skip + len) of iov. Returns
+ * the count of out[] (at most DEVICE_IOV_MAX + 1). */
+static int vu_slice(struct iovec *out, const void *head, size_t hlen,
+		    const struct iovec *iov, int iovcnt, size_t skip, size_t len)
+{
+	int n = 0, i;
+
+	out[n++] = (struct iovec){ .iov_base = (void *)(uintptr_t)head, .iov_len = hlen };
+	for (i = 0; i < iovcnt && len; i++) {
+		size_t c = iov[i].iov_len;
+
+		if (skip >= c) {
+			skip -= c;
+			continue;
+		}
+		c -= skip;
+		if (c > len)
+			c = len;
+		out[n++] = (struct iovec){
+			.iov_base = (uint8_t *)iov[i].iov_base + skip, .iov_len = c };
+		skip = 0;
+		len -= c;
+	}
+	return n;
+}
+
+/*
+ * A frame to the guest. Without offloads it goes as given, after an all-zero
+ * header. With them lwIP left TCP checksums to the transport and sends
+ * segments of up to 64 KiB (vnet.h): they go with the header vnet_tx_prepare()
+ * makes to a guest that negotiated GUEST_CSUM (and GUEST_TSO4/6 for the GSO
+ * ones); for a guest that did not (iPXE, a driver without offloads) natd
+ * completes the checksum, or cuts the segment to the MTU, itself.
+ */
+static int vu_send(struct device *dev, const struct iovec *iov, int iovcnt, size_t len)
+{
+	struct vhost_user *vu = vu_of(dev);
+	struct iovec fiov[DEVICE_IOV_MAX + 1];
+	uint8_t seg[VNET_TX_HDRS_MAX];
+	struct virtio_net_hdr zero = { 0 };
+	struct vnet_tx t;
+	uint64_t tso;
+	size_t off, n;
+	int r;
+
+	if (!dev->offload) {
+		vu_slice(fiov, NULL, 0, iov, iovcnt, 0, len);
+		return vu_put(dev, &zero, fiov, len);
+	}
+	vnet_tx_prepare(&t, iov, iovcnt, len, dev->mtu);
+	if (!t.hdrs_len) {
+		vu_slice(fiov, NULL, 0, iov, iovcnt, 0, len);
+		return vu_put(dev, &t.vh, fiov, len);
+	}
+	tso = t.vh.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 ? 1ull << VIRTIO_NET_F_GUEST_TSO4 :
+	      t.vh.gso_type == VIRTIO_NET_HDR_GSO_TCPV6 ? 1ull << VIRTIO_NET_F_GUEST_TSO6 : 0;
+	if (!tso || (vu->features & (tso | (1ull << VIRTIO_NET_F_GUEST_CSUM))) ==
+		    (tso | (1ull << VIRTIO_NET_F_GUEST_CSUM))) {
+		if (!(vu->features & (1ull << VIRTIO_NET_F_GUEST_CSUM)))
+			vnet_tx_csum(&t, iov, iovcnt);
+		vu_slice(fiov, t.hdrs, t.hdrs_len, iov, iovcnt, t.hdrs_len, len - t.hdrs_len);
+		return vu_put(dev, &t.vh, fiov, len);
+	}
+	/* Cut to the MTU: every segment a frame with complete checksums. */
+	for (off = 0; (n = vnet_gso_segment(&t, iov, iovcnt, off, seg)) > 0; off += n) {
+		vu_slice(fiov, seg, t.hdrs_len, iov, iovcnt, t.hdrs_len + off, n);
+		r = vu_put(dev, &zero, fiov, t.hdrs_len + n);
+		if (r < 0)
+			return r; /* the rest is lost, as on a full NIC; TCP resends */
+	}
+	return 0;
 }
 
 static void vu_io(struct device *dev, int status, int events)

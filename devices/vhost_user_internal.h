@@ -9,11 +9,17 @@
 
 #include "devices/device_internal.h"
 #include "devices/vhost_user_msg.h"
+#include "devices/vnet.h"
 #include "devices/vring.h"
 
-#define VIRTIO_NET_F_MRG_RXBUF 15
-#define VIRTIO_F_VERSION_1 32
-#define VU_OFFERED ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
+#include <linux/virtio_config.h>
+
+/* Features natd offers: always, and with offloads (a handler that takes
+ * them, device_handler.offload): checksums and TSO both ways. */
+#define VU_F_BASE ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF))
+#define VU_F_OFFLOADS ((1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) | \
+		       (1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6) | \
+		       (1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6))
 #define VU_RX 0
 #define VU_TX 1
 #define VU_IOV 64

@@ -68,6 +68,11 @@ void vu_reset(struct vhost_user *vu)
 
 /* --- the protocol -------------------------------------------------------- */
 
+static uint64_t vu_offered(const struct device *dev)
+{
+	return VU_F_BASE | (dev->offload ? VU_F_OFFLOADS : 0);
+}
+
 static int vu_reply(struct device *dev, const struct vu_msg *m, const void *p, size_t n)
 {
 	uint8_t buf[VU_HDR_SIZE + 16];
@@ -179,13 +184,17 @@ static int vu_handle(struct device *dev, const struct vu_msg *m)
 		  vu_request_name(m->req, nb, sizeof(nb)), m->size, vu->nfds);
 	switch (m->req) {
 	case VU_GET_FEATURES:
-		return vu_reply_u64(dev, m, VU_OFFERED);
+		return vu_reply_u64(dev, m, vu_offered(dev));
 	case VU_SET_FEATURES:
-		vu->features = m->p.u64 & VU_OFFERED;
-		vu->hdr_len = vu->features ? 12 : 10;
-		if (m->p.u64 & ~VU_OFFERED)
+		vu->features = m->p.u64 & vu_offered(dev);
+		vu->hdr_len = vu->features & VU_F_BASE ? 12 : 10;
+		if (m->p.u64 & ~vu_offered(dev))
 			log_warn("%s: QEMU set features natd did not offer (%#llx); ignored",
-				 dev->spec, (unsigned long long)(m->p.u64 & ~VU_OFFERED));
+				 dev->spec, (unsigned long long)(m->p.u64 & ~vu_offered(dev)));
+		log_info("%s: features %#llx%s", dev->spec, (unsigned long long)vu->features,
+			 !dev->offload ? "" :
+			 (vu->features & VU_F_OFFLOADS) == VU_F_OFFLOADS ? " (checksum and TSO offloads both ways)" :
+			 " (natd completes checksums and cuts segments the guest does not take)");
 		break;
 	case VU_SET_OWNER:
 	case VU_SET_PROTOCOL_FEATURES:

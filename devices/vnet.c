@@ -142,6 +142,7 @@ void vnet_tx_prepare(struct vnet_tx *t, const struct iovec *iov, int iovcnt, siz
 	ps = csum_fold(vnet_pseudo_sum(t->hdrs, &l));
 	memcpy(t->hdrs + l.l4off + 16, &ps, 2);
 	t->hdrs_len = l.l4off + doff;
+	t->paylen = l.l4len - doff;
 	t->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	t->vh.csum_start = (uint16_t)l.l4off;
 	t->vh.csum_offset = 16;
@@ -153,6 +154,107 @@ void vnet_tx_prepare(struct vnet_tx *t, const struct iovec *iov, int iovcnt, siz
 		t->vh.gso_size = (uint16_t)room;
 		t->vh.hdr_len = (uint16_t)t->hdrs_len;
 	}
+}
+
+/*
+ * Sum of the len bytes of iov from byte skip on, as if they started at an
+ * even offset of the summed data.
+ */
+static uint64_t vnet_sum_iov(const struct iovec *iov, int iovcnt, size_t skip, size_t len)
+{
+	uint64_t sum = 0;
+	size_t pos = 0; /* bytes summed so far */
+	int i;
+
+	for (i = 0; i < iovcnt && len; i++) {
+		size_t n = iov[i].iov_len;
+		const uint8_t *p = iov[i].iov_base;
+
+		if (skip >= n) {
+			skip -= n;
+			continue;
+		}
+		p += skip;
+		n -= skip;
+		skip = 0;
+		if (n > len)
+			n = len;
+		if (pos & 1) { /* an odd start: the piece's words are byte-swapped */
+			uint16_t f = csum_fold(csum_add(0, p, n));
+
+			sum += (uint16_t)((f << 8) | (f >> 8));
+		} else {
+			sum = csum_add(sum, p, n);
+		}
+		pos += n;
+		len -= n;
+	}
+	return sum;
+}
+
+void vnet_tx_csum(struct vnet_tx *t, const struct iovec *iov, int iovcnt)
+{
+	size_t l4off = t->vh.csum_start;
+	uint64_t sum;
+	uint16_t c;
+
+	/* The header holds the pseudo-header sum in its checksum field. */
+	sum = csum_add(0, t->hdrs + l4off, t->hdrs_len - l4off);
+	sum += vnet_sum_iov(iov, iovcnt, t->hdrs_len, t->paylen);
+	c = (uint16_t)~csum_fold(sum);
+	memcpy(t->hdrs + l4off + 16, &c, 2);
+	memset(&t->vh, 0, sizeof(t->vh));
+}
+
+size_t vnet_gso_segment(const struct vnet_tx *t, const struct iovec *iov, int iovcnt,
+			size_t off, uint8_t seg[VNET_TX_HDRS_MAX])
+{
+	size_t l4off = t->vh.csum_start, n, k = off / t->vh.gso_size;
+	size_t l3len = t->hdrs_len - VNET_ETH_HLEN; /* IP (+ extensions) + TCP headers */
+	struct vnet_l4 l;
+	uint8_t *ip = seg + VNET_ETH_HLEN, *tcp = seg + l4off;
+	uint64_t sum;
+	uint32_t seq;
+	uint16_t v;
+
+	if (off >= t->paylen)
+		return 0;
+	n = t->paylen - off;
+	if (n > t->vh.gso_size)
+		n = t->vh.gso_size;
+	memcpy(seg, t->hdrs, t->hdrs_len);
+	if (t->vh.gso_type == VIRTIO_NET_HDR_GSO_TCPV4) {
+		size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+
+		put16(ip + 2, (uint16_t)(l3len + n));
+		put16(ip + 4, (uint16_t)(get16(ip + 4) + k));
+		memset(ip + 10, 0, 2);
+		v = (uint16_t)~csum_fold(csum_add(0, ip, ihl));
+		memcpy(ip + 10, &v, 2);
+	} else {
+		put16(ip + 4, (uint16_t)(l3len - 40 + n));
+	}
+	seq = get32(tcp + 4) + (uint32_t)off;
+	put32(tcp + 4, seq);
+	if (off + n < t->paylen)
+		tcp[13] &= (uint8_t)~0x09; /* FIN, PSH: the last segment's */
+	memset(tcp + 16, 0, 2);
+	(void)vnet_find_l4(seg, t->hdrs_len, t->hdrs_len + n, &l);
+	sum = vnet_pseudo_sum(seg, &l);
+	sum = csum_add(sum, tcp, t->hdrs_len - l4off);
+	sum += vnet_sum_iov(iov, iovcnt, t->hdrs_len + off, n);
+	v = (uint16_t)~csum_fold(sum);
+	memcpy(tcp + 16, &v, 2);
+	return n;
+}
+
+bool vnet_rx_writes(const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
+{
+	struct vnet_l4 l;
+
+	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return false;
+	return vnet_find_l4(frame, len, len, &l) < 0 || l.fragment || l.proto != IPPROTO_TCP;
 }
 
 /* Completes a checksum the sender left partial, as the kernel would. */

@@ -33,6 +33,7 @@
 #define NATD_VNET_H
 
 #include <linux/virtio_net.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -48,6 +49,7 @@ struct vnet_tx {
 	struct virtio_net_hdr vh;
 	uint8_t hdrs[VNET_TX_HDRS_MAX]; /* the frame's headers, pseudo-header sum in */
 	size_t hdrs_len;                /* 0: the frame goes out as given */
+	size_t paylen;                  /* TCP payload after hdrs_len (from the IP length) */
 };
 
 /*
@@ -57,6 +59,34 @@ struct vnet_tx {
  */
 void vnet_tx_prepare(struct vnet_tx *t, const struct iovec *iov, int iovcnt, size_t len,
 		     unsigned int mtu);
+
+/*
+ * For a receiver that takes no partial checksums (a vhost-user guest that did
+ * not negotiate VIRTIO_NET_F_GUEST_CSUM): completes the TCP checksum in
+ * t->hdrs of the frame t was prepared for (t->hdrs_len != 0, no GSO), summing
+ * the payload from iov (the frame as given to vnet_tx_prepare()). t->vh is
+ * then an all-zero header.
+ */
+void vnet_tx_csum(struct vnet_tx *t, const struct iovec *iov, int iovcnt);
+
+/*
+ * For a receiver that takes no GSO frames (a guest without
+ * VIRTIO_NET_F_GUEST_TSO4/6): the segment of the GSO frame t was prepared for
+ * (t->vh.gso_type set; the frame in iov as given to vnet_tx_prepare()) that
+ * carries the payload bytes [off, off + n), n = min(gso_size, t->paylen -
+ * off). Writes its headers (t->hdrs_len bytes) into seg: IP length, IPv4
+ * identification (+1 per segment) and header checksum, sequence number,
+ * FIN and PSH only on the last segment, the TCP checksum complete. Returns n
+ * (0 when off >= t->paylen). The segment is seg followed by those payload
+ * bytes, which start at byte t->hdrs_len + off of the frame.
+ */
+size_t vnet_gso_segment(const struct vnet_tx *t, const struct iovec *iov, int iovcnt,
+			size_t off, uint8_t seg[VNET_TX_HDRS_MAX]);
+
+/* True when vnet_rx_prepare() would write into the frame (a checksum other
+ * than TCP's left partial): a caller holding the frame in memory it may not
+ * write copies it first. */
+bool vnet_rx_writes(const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len);
 
 /*
  * Checks frame[0..len), read after header vh, and completes a partial

@@ -61,6 +61,7 @@ struct nic_config {
 
 	/* The adapter itself. */
 	enum nic_type type;
+	bool type_set;                /* --nictype<x> given */
 	bool cable_connected;         /* default on */
 	bool mac_set;                 /* --macaddress<x> given */
 	uint8_t mac[6];               /* that, or from config_finish() on the default

@@ -459,6 +459,15 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 		}
 		if (n->mode == NIC_MODE_INTNET && !n->intnet[0])
 			snprintf(n->intnet, sizeof(n->intnet), "intnet"); /* VirtualBox's default */
+		/* QEMU's device on a vhost-user netdev is a virtio-net card. */
+		if (!strncmp(n->attach, "vhost-user:", 11)) {
+			if (n->type_set && n->type != NIC_TYPE_VIRTIO)
+				return fail(err, errlen, "--nictype%u %s: an adapter attached "
+					    "through vhost-user is a virtio-net card (give "
+					    "--nictype%u virtio or none)", x,
+					    adapter_type_name(n->type), x);
+			n->type = NIC_TYPE_VIRTIO;
+		}
 		rc = check_supported(n, x, err, errlen);
 		if (rc == 0)
 			rc = nic_model_check(n, x, err, errlen);

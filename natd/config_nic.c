@@ -326,8 +326,10 @@ static int opt_property(struct nic_config *n, const char *opt, const char *v, ch
 
 static int opt_nictype(struct nic_config *n, const char *opt, const char *v, char *err, size_t errlen)
 {
-	if (adapter_parse_type(v, &n->type) == 0)
+	if (adapter_parse_type(v, &n->type) == 0) {
+		n->type_set = true;
 		return 0;
+	}
 	return fail(err, errlen, "%s: unknown NIC type '%s' (Am79C970A, Am79C973, 82540EM, "
 		    "82543GC, 82545EM, virtio)", opt, v);
 }

@@ -96,6 +96,45 @@ expect_eq "8 MiB download into merged buffers is byte-exact" \
 kill -USR1 "$PEER_PID"
 wait_for 5 grep -q "^merged" "$T/peer.vm$ID.out" || fail "the frontend did not report"
 check "frames came in several buffers" grep -q "^merged [1-9]" "$T/peer.vm$ID.out"
+# This frontend negotiated no offloads while natd's stack makes 64 KiB
+# segments: natd completed the checksums and cut them to the MTU itself.
+check "natd does the offloads for a guest without them" \
+	grep -q "features 0x100008000 (natd completes checksums" "$T/natd2.log"
+read -r _ txmax _ _ _ rxmax _ _ < <(grep "^tx_max" "$T/peer.vm$ID.out")
+check "no frame to that guest longer than the MTU ($rxmax bytes)" test "$rxmax" -le 1514 -a "$rxmax" -gt 1000
+
+# Offloads both ways: a frontend that negotiates CSUM, GUEST_CSUM and
+# HOST/GUEST_TSO4/6, its tap opened with virtio-net headers and the same
+# offloads (as vhost-net does for QEMU). The kernel's TSO frames of up to
+# 64 KiB with partial checksums reach natd whole, natd's GSO frames reach the
+# kernel whole, and UDP with a partial checksum is completed by natd.
+stop_peer
+VU_PEER_OFFLOAD=1 start_peer "vo$ID"
+guest_up "$ns" "vo$ID"
+check "natd and the frontend agreed on offloads" \
+	grep -q "features 0x100009983 (checksum and TSO offloads both ways)" "$T/natd2.log"
+ip netns exec "$ns" curl -sS --max-time 60 -o "$T/dl3.bin" http://198.51.100.1:8080/big.bin ||
+	fail "download with offloads"
+expect_eq "offloads: 8 MiB download is byte-exact" \
+	"$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/dl3.bin")"
+bg ip netns exec "$REMOTE_NS" socat -u TCP-LISTEN:9001,bind=198.51.100.1,reuseaddr CREATE:"$T/up3.bin"
+up_pid=${_pids[-1]}
+wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9001 || fail "upload server did not start"
+ip netns exec "$ns" timeout 60 socat -u FILE:"$T/www/big.bin" TCP:198.51.100.1:9001 ||
+	fail "upload with offloads"
+for _ in $(seq 100); do kill -0 "$up_pid" 2>/dev/null || break; sleep 0.1; done
+expect_eq "offloads: 8 MiB upload is byte-exact" "$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/up3.bin")"
+bg ip netns exec "$REMOTE_NS" socat UDP-RECVFROM:9002,bind=198.51.100.1,fork SYSTEM:cat
+wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:9002 || fail "UDP echo did not start"
+head -c 1200 /dev/urandom | base64 -w0 > "$T/udp.txt"
+got=$(ip netns exec "$ns" timeout 5 socat -T 3 - UDP:198.51.100.1:9002 < "$T/udp.txt" || true)
+expect_eq "offloads: a UDP datagram with a partial checksum echoed byte-exact" "$(cat "$T/udp.txt")" "$got"
+kill -USR1 "$PEER_PID"
+wait_for 5 grep -q "^tx_max" "$T/peer.vo$ID.out" || fail "the frontend did not report"
+read -r _ txmax _ txgso _ rxmax _ rxgso < <(grep "^tx_max" "$T/peer.vo$ID.out")
+log "offloads: longest frame guest->natd $txmax bytes ($txgso TSO frames), natd->guest $rxmax ($rxgso GSO frames)"
+check "the guest's TSO frames reached natd whole (over 60000 bytes)" test "$txmax" -gt 60000 -a "$txgso" -gt 0
+check "natd's GSO frames reached the guest whole (over 60000 bytes)" test "$rxmax" -gt 60000 -a "$rxgso" -gt 0
 
 # Broken queues: logged, natd stays up, the next frontend works.
 n=0

@@ -10,12 +10,21 @@
  * its KVM irqfd code when the guest enables MSI-X), and KVM is not available
  * on the test machines.
  *
- * It connects to natd's socket, shares 2 MiB of "guest memory" (a memfd)
+ * It connects to natd's socket, shares 32 MiB of "guest memory" (a memfd)
  * with SET_MEM_TABLE, negotiates VERSION_1 and MRG_RXBUF, sets up both
  * queues (256 entries) with kick and call eventfds, gives natd 256 receive
  * buffers of 2048 bytes, and then relays: a frame from the tap goes into a
  * transmit buffer (after a zero virtio-net header) and is kicked; a used
- * receive buffer goes to the tap and is given back. When natd goes away
+ * receive buffer goes to the tap and is given back.
+ *
+ * With VU_PEER_OFFLOAD=1 it also negotiates CSUM, GUEST_CSUM, HOST_TSO4/6
+ * and GUEST_TSO4/6 and opens the tap with virtio-net headers and those
+ * offloads (as vhost-net does for QEMU): the header goes from the tap into
+ * the transmit buffer and from natd's receive buffers to the tap as it is,
+ * so the kernel's TSO frames (up to 64 KiB, partial checksums) reach natd
+ * whole, and natd's GSO frames reach the kernel whole. SIGUSR1 prints the
+ * frames that came merged, the longest frame each way and the GSO frames
+ * counted each way. When natd goes away
  * the peer reconnects every 200 ms with fresh rings (natd restarting).
  *
  *   vhost_user_peer SOCKET TAP [bad-desc|bad-loop|bad-index]
@@ -44,14 +53,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MEMSZ (2u << 20)
+#define MEMSZ (32u << 20)
 #define QN 256
 #define BUFSZ 2048
+#define TXBUFSZ 65600	/* a 64 KiB TSO frame and its header */
 #define HDR 12
 /* guest-physical layout: rings, then receive and transmit buffers */
 #define RING(q) ((uint64_t)(q) * 0x8000)	/* desc +0, avail +0x1000, used +0x2000 */
 #define RXBUF(i) (0x10000 + (uint64_t)(i) * BUFSZ)
-#define TXBUF(i) (0x100000 + (uint64_t)(i) * BUFSZ)
+#define TXBUF(i) (0x200000 + (uint64_t)(i) * TXBUFSZ)
+/* virtio-net feature bits */
+#define F_CSUM 0
+#define F_GUEST_CSUM 1
+#define F_GUEST_TSO4 7
+#define F_GUEST_TSO6 8
+#define F_HOST_TSO4 11
+#define F_HOST_TSO6 12
+#define F_MRG_RXBUF 15
+#define F_VERSION_1 32
+#define F_OFFLOADS ((1ull << F_CSUM) | (1ull << F_GUEST_CSUM) | (1ull << F_GUEST_TSO4) | \
+		    (1ull << F_GUEST_TSO6) | (1ull << F_HOST_TSO4) | (1ull << F_HOST_TSO6))
 
 struct desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
 
@@ -60,8 +81,11 @@ static int memfd, sock = -1, tap;
 static int kick[2], call[2];
 static uint16_t rx_avail, rx_used, tx_avail, tx_used;
 static uint32_t rxbuf_len = BUFSZ;
-static uint8_t frame[65536];
+static uint8_t frame[HDR + 65600];
 static unsigned long merged;	/* frames that came in several buffers */
+static int offload;		/* VU_PEER_OFFLOAD=1: checksums and TSO both ways */
+/* with offloads: the longest frame each way, and GSO frames from natd */
+static unsigned long tx_max, rx_max, rx_gso, tx_gso;
 
 static struct desc *descs(int q) { return (struct desc *)(void *)(mem + RING(q)); }
 static uint16_t *avail(int q) { return (uint16_t *)(void *)(mem + RING(q) + 0x1000); }
@@ -138,7 +162,7 @@ static int vu_setup(const char *path)
 	rx_avail = rx_used = tx_avail = tx_used = 0;
 	if (vu_send(1, NULL, 0, NULL, 0, &features) < 0 || vu_send(3, NULL, 0, NULL, 0, NULL) < 0)
 		goto fail;
-	features &= (1ull << 32) | (1ull << 15);
+	features &= (1ull << F_VERSION_1) | (1ull << F_MRG_RXBUF) | (offload ? F_OFFLOADS : 0);
 	if (vu_u64(2, features, NULL, 0) < 0)
 		goto fail;
 	region[0] = 0;			/* guest physical address */
@@ -198,10 +222,23 @@ static void tap_to_tx(void)
 
 	if ((uint16_t)(tx_avail - tx_used) >= QN)
 		return; /* all buffers with natd: the tap waits */
-	n = read(tap, b + HDR, BUFSZ - HDR);
-	if (n <= 0)
-		return;
-	memset(b, 0, HDR);
+	if (offload) { /* the tap's own virtio-net header goes as the frame's */
+		n = read(tap, b, TXBUFSZ);
+		if (n <= HDR)
+			return;
+		n -= HDR;
+		if ((unsigned long)n > tx_max)
+			tx_max = (unsigned long)n;
+		if (b[1] != 0) /* gso_type */
+			tx_gso++;
+	} else {
+		n = read(tap, b + HDR, BUFSZ - HDR);
+		if (n <= 0)
+			return;
+		memset(b, 0, HDR);
+		if ((unsigned long)n > tx_max)
+			tx_max = (unsigned long)n;
+	}
 	descs(1)[slot] = (struct desc){ TXBUF(slot), (uint32_t)(HDR + n), 0, 0 };
 	avail(1)[2 + slot] = slot;
 	tx_avail++;
@@ -234,7 +271,7 @@ static void reap(void)
 				nbuf = 1;
 			}
 			flen = 0;
-			skip = HDR;
+			skip = offload ? 0 : HDR; /* the tap takes the header too */
 		}
 		if (len > skip && flen + len - skip <= sizeof(frame)) {
 			memcpy(frame + flen, mem + RXBUF(id) + skip, len - skip);
@@ -246,6 +283,15 @@ static void reap(void)
 		if (++got == nbuf) {
 			if (nbuf > 1)
 				merged++;
+			if (offload && flen > HDR) {
+				if (flen - HDR > rx_max)
+					rx_max = flen - HDR;
+				if (frame[1] != 0)
+					rx_gso++;
+				frame[10] = frame[11] = 0; /* num_buffers: not the tap's */
+			} else if (!offload && flen > rx_max) {
+				rx_max = flen;
+			}
 			if (write(tap, frame, flen) < 0 && errno != EIO)
 				perror("vhost_user_peer: tap write");
 			got = 0;
@@ -284,6 +330,7 @@ static void on_usr1(int sig)
 int main(int argc, char **argv)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int hdrsz = HDR;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: vhost_user_peer SOCKET TAP [bad-desc|bad-loop|bad-index]\n");
@@ -299,10 +346,18 @@ int main(int argc, char **argv)
 		kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		call[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	}
+	offload = getenv("VU_PEER_OFFLOAD") && atoi(getenv("VU_PEER_OFFLOAD"));
+	if (offload)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 	tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	strncpy(ifr.ifr_name, argv[2], IFNAMSIZ - 1);
 	if (tap < 0 || ioctl(tap, TUNSETIFF, &ifr) < 0)
 		die("tap");
+	/* With offloads the tap is what vhost-net makes of one: the kernel's
+	 * side sends 64 KiB TSO frames with partial checksums, takes them. */
+	if (offload && (ioctl(tap, TUNSETVNETHDRSZ, &hdrsz) < 0 ||
+			ioctl(tap, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) < 0))
+		die("tap offloads");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (getenv("VU_PEER_RXBUF"))
 		rxbuf_len = (uint32_t)atoi(getenv("VU_PEER_RXBUF"));
@@ -330,6 +385,8 @@ int main(int argc, char **argv)
 			die("poll");
 		if (report) { /* SIGUSR1: how many frames came merged */
 			printf("merged %lu\n", merged);
+			printf("tx_max %lu tx_gso %lu rx_max %lu rx_gso %lu\n",
+			       tx_max, tx_gso, rx_max, rx_gso);
 			report = 0;
 		}
 		if (p[1].revents)
