@@ -327,3 +327,93 @@ Test(vnet, rx_fragments_and_others_pass)
 	cr_assert_eq(vnet_rx_prepare(&vh, frame, len), 0);
 	cr_assert_eq(vnet_rx_prepare(&vh, frame, 20), 0, "truncated: lwIP drops it");
 }
+
+/*
+ * The frame in pieces of odd sizes (as lwIP's pbuf chains come), so that the
+ * sums run across odd boundaries.
+ */
+static int split_iov(uint8_t *f, size_t len, struct iovec *iov)
+{
+	static const size_t cut[] = { 7, 61, 1, 333, 2, 1001 };
+	size_t off = 0;
+	int n = 0;
+
+	while (off < len) {
+		size_t c = cut[n % 6];
+
+		if (c > len - off)
+			c = len - off;
+		iov[n++] = (struct iovec){ .iov_base = f + off, .iov_len = c };
+		off += c;
+	}
+	return n;
+}
+
+/* vnet_tx_csum(): the checksum a guest without GUEST_CSUM needs complete. */
+static void tx_csum_complete(int v6)
+{
+	struct iovec iov[1024];
+	struct vnet_tx t;
+	size_t l4off, len = mkframe(frame, v6, 6, 1501, false, &l4off);
+	int n = split_iov(frame, len, iov);
+
+	vnet_tx_prepare(&t, iov, n, len, 0);
+	cr_assert_eq(t.vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	vnet_tx_csum(&t, iov, n);
+	cr_assert_eq(t.vh.flags, 0, "an all-zero header after completing");
+	tx_frame(&t, frame, len, out);
+	cr_assert(ref_l4_ok(out, v6, 6, l4off, len - l4off), "complete TCP checksum");
+}
+
+Test(vnet, tx_csum_completed_for_the_guest)
+{
+	tx_csum_complete(0);
+	tx_csum_complete(1);
+}
+
+/* vnet_gso_segment(): a 64 KiB segment cut to the MTU for a guest without
+ * GUEST_TSO: each piece has valid IP and TCP checksums, lengths, sequence
+ * numbers, PSH only on the last, and the payloads put together are the
+ * original. */
+static void gso_cut(int v6)
+{
+	struct iovec iov[1024];
+	struct vnet_tx t;
+	uint8_t seg[VNET_TX_HDRS_MAX], joined[70000];
+	size_t l4off, plen = 60000, len = mkframe(frame, v6, 6, plen, false, &l4off);
+	size_t off = 0, n, segs = 0;
+	int cnt = split_iov(frame, len, iov);
+
+	vnet_tx_prepare(&t, iov, cnt, len, 1500);
+	cr_assert_neq(t.vh.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	cr_assert_eq(t.paylen, plen);
+	while ((n = vnet_gso_segment(&t, iov, cnt, off, seg)) > 0) {
+		size_t slen = t.hdrs_len + n;
+
+		cr_assert_leq(slen - 14, 1500, "segment %zu fits the MTU", segs);
+		memcpy(out, seg, t.hdrs_len);
+		memcpy(out + t.hdrs_len, frame + t.hdrs_len + off, n);
+		cr_assert(ref_l4_ok(out, v6, 6, l4off, slen - l4off), "TCP checksum of %zu", segs);
+		if (!v6) {
+			cr_assert_eq(ref_fold(ref_sum(0, out + 14, 20)), 0xffff, "IPv4 header checksum");
+			cr_assert_eq(get16(out + 16), slen - 14);
+			cr_assert_eq(get16(out + 18), (uint16_t)(get16(frame + 18) + segs));
+		} else {
+			cr_assert_eq(get16(out + 18), slen - 54);
+		}
+		cr_assert_eq(get32(out + l4off + 4), get32(frame + l4off + 4) + (uint32_t)off);
+		cr_assert_eq(out[l4off + 13] & 0x08, off + n == plen ? 0x08 : 0, "PSH on the last only");
+		memcpy(joined + off, out + t.hdrs_len, n);
+		off += n;
+		segs++;
+	}
+	cr_assert_eq(off, plen);
+	cr_assert_eq(segs, (plen + t.vh.gso_size - 1) / t.vh.gso_size);
+	cr_assert_eq(memcmp(joined, frame + t.hdrs_len, plen), 0, "payload unchanged");
+}
+
+Test(vnet, gso_segments_cut_for_the_guest)
+{
+	gso_cut(0);
+	gso_cut(1);
+}
