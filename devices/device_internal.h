@@ -201,6 +201,10 @@ int device_unix_path_check(const char *type, const char *arg, char *err,
 int device_unix_listen(struct device *dev, const char *path, char *err,
 		       size_t errlen);
 void device_unix_unlink(struct device *dev, const char *path);
+/* The next connection on dev->listen_fd while no VM is attached (a second
+ * one is closed with a warning); -1 when there is none (or the device
+ * closes). Call until -1: the listening socket is level-triggered. */
+int device_unix_accept(struct device *dev);
 /* Fills sa with path (checked by device_unix_path_check()); its length. */
 struct sockaddr_un;
 socklen_t device_unix_addr(const char *path, struct sockaddr_un *sa);

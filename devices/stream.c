@@ -462,24 +462,9 @@ static void stream_listen_ready(struct device *dev, int status)
 				uv_strerror(status));
 		return;
 	}
-	while (!dev->closing) { /* the link callback may close the device */
-		fd = accept4(dev->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: accept: %s",
-						dev->spec, strerror(errno));
-			return;
-		}
-		if (dev->io_init) {
-			log_warn("%s: a VM is already attached; closing a second connection",
-				 dev->spec);
-			close(fd);
-			continue;
-		}
+	/* the link callback may close the device: device_unix_accept() checks */
+	while ((fd = device_unix_accept(dev)) >= 0)
 		stream_attach(dev, fd);
-	}
 }
 
 static void stream_listen_timer(struct device *dev)

@@ -3,8 +3,8 @@
  * unix_sock.c - the UNIX socket a VM's transport listens on (stream:,
  * vhost-user:) or connects to (stream-connect:): the path's check, the
  * address, binding with a stale socket file replaced (one nobody listens
- * on), mode 0600, and removing the file at close only while it is still the
- * one bound.
+ * on), mode 0600, accepting the VM's connection (one at a time), and
+ * removing the file at close only while it is still the one bound.
  */
 #include "devices/device_internal.h"
 
@@ -120,6 +120,31 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return r;
+}
+
+int device_unix_accept(struct device *dev)
+{
+	int fd;
+
+	while (!dev->closing) {
+		fd = accept4(dev->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: accept: %s",
+						dev->spec, strerror(errno));
+			return -1;
+		}
+		if (dev->io_init) {
+			log_warn("%s: a VM is already attached; closing a second connection",
+				 dev->spec);
+			close(fd);
+			continue;
+		}
+		return fd;
+	}
+	return -1;
 }
 
 void device_unix_unlink(struct device *dev, const char *path)

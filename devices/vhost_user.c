@@ -484,22 +484,7 @@ static void vu_listen_ready(struct device *dev, int status)
 
 	if (status < 0)
 		return;
-	while (!dev->closing) {
-		fd = accept4(dev->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: accept: %s",
-						dev->spec, strerror(errno));
-			return;
-		}
-		if (dev->io_init) {
-			log_warn("%s: a VM is already attached; closing a second connection",
-				 dev->spec);
-			close(fd);
-			continue;
-		}
+	while ((fd = device_unix_accept(dev)) >= 0) {
 		vu_reset(vu_of(dev));
 		if (device_io_start(dev, fd, UV_READABLE | UV_DISCONNECT) < 0) {
 			log_err("%s: cannot watch the connection", dev->spec);
