@@ -383,7 +383,7 @@ void device_timer_link_up(struct device *dev)
 	device_link(dev, true);
 }
 
-/* --- batched output (dgram) ------------------------------------------------ */
+/* --- batched output (stream, dgram, vhost-user) ------------------------------------------------ */
 
 static void device_flush_cb(uv_idle_t *h)
 {
@@ -398,6 +398,12 @@ void device_flush_arm(struct device *dev)
 {
 	if (dev->flush_init && !dev->closing)
 		uv_idle_start(&dev->flush, device_flush_cb); /* no-op when active */
+}
+
+void device_flush_disarm(struct device *dev)
+{
+	if (dev->flush_init)
+		uv_idle_stop(&dev->flush);
 }
 
 /* --- peers ------------------------------------------------------------------ */

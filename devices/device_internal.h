@@ -68,8 +68,10 @@ struct device_ops {
 	/* The guest's interface's MAC; NULL where the guest's card is not the
 	 * transport's own interface. 0 or -errno. */
 	int (*set_mac)(struct device *dev, const uint8_t mac[6]);
-	/* Sends what send() queued (dgram). May be NULL: device.c then has no
-	 * flush handle. Called from the flush idle handle (device_flush_arm()). */
+	/* Sends what send() queued (stream's output ring, dgram's sendmmsg()
+	 * batch, vhost-user's used entries and call). May be NULL: device.c then
+	 * has no flush handle. Called once from the flush idle handle at the
+	 * loop's next turn after device_flush_arm(). */
 	void (*flush)(struct device *dev);
 };
 
@@ -115,8 +117,6 @@ struct device {
 	uint8_t *obuf;		/* stream: output ring, allocated once */
 	size_t ocap, ohead, olen;
 	bool oblocked;		/* stream: the socket is full: wait for writable */
-	bool oflush_init;	/* stream: oflush initialised (at the first send) */
-	uv_idle_t oflush;	/* stream: sends the ring at the loop's next turn */
 	struct sockaddr_storage raddr; /* dgram: where frames go */
 	socklen_t raddrlen;
 	bool retry_logged;	/* stream-connect: failure already logged */
@@ -219,6 +219,8 @@ void device_timer_link_up(struct device *dev);
 void device_io_restart(struct device *dev);
 /* Something was queued: ops->flush() runs at the next turn of the loop. */
 void device_flush_arm(struct device *dev);
+/* Nothing to flush any more (or waiting for writable): no call. */
+void device_flush_disarm(struct device *dev);
 /* A frame came from this peer (key: its sockaddr or MAC). */
 void device_peer_seen(struct device *dev, enum device_peer_kind kind, const void *key,
 		      size_t keylen);

@@ -14,8 +14,9 @@
  * remainder (less than one frame) moves to the front.
  *
  * Sending batches: a frame of up to STREAM_COPY_MAX bytes is appended (with
- * its header) to a 4 MiB output ring (allocated at open), and a libuv idle
- * handle sends the ring with one sendmsg() at the loop's next turn, so every
+ * its header) to a 4 MiB output ring (allocated at open), and the device's
+ * flush handle (device_flush_arm(), ops->flush) sends the ring with one
+ * sendmsg() at the loop's next turn, so every
  * frame natd produces in one turn of the loop (an lwIP burst of MSS-sized
  * segments, a round of ACKs) goes in one system call. A larger frame (MTU
  * 65520 segments) is not copied: it goes at once, in the same sendmsg() as
@@ -124,8 +125,7 @@ static void stream_drop(struct device *dev, const char *why)
 	dev->olen = 0;
 	dev->ohead = 0;
 	dev->oblocked = false;
-	if (dev->oflush_init)
-		uv_idle_stop(&dev->oflush);
+	device_flush_disarm(dev);
 	device_link(dev, false);
 }
 
@@ -201,21 +201,19 @@ static int stream_flush(struct device *dev)
 			return (int)n;
 		stream_oconsume(dev, (size_t)n);
 	}
-	if (dev->oflush_init && (!dev->olen || dev->oblocked))
-		uv_idle_stop(&dev->oflush);
+	if (!dev->olen || dev->oblocked)
+		device_flush_disarm(dev);
 	stream_set_events(dev);
 	return 0;
 }
 
-static void stream_oflush_cb(uv_idle_t *h)
+/* ops->flush: the loop's next turn after a frame was queued. */
+static void stream_oflush(struct device *dev)
 {
-	struct device *dev = h->data;
 	int r;
 
-	if (dev->closing || !dev->io_init || dev->io_closing) {
-		uv_idle_stop(h);
+	if (!dev->io_init || dev->io_closing)
 		return;
-	}
 	r = stream_flush(dev);
 	if (r < 0) /* the read side notices the hang-up too; drop now */
 		stream_drop(dev, strerror(-r));
@@ -224,15 +222,8 @@ static void stream_oflush_cb(uv_idle_t *h)
 /* Sends the ring at the loop's next turn (unless waiting for writable). */
 static void stream_flush_later(struct device *dev)
 {
-	if (dev->oblocked)
-		return;
-	if (!dev->oflush_init) {
-		uv_idle_init(dev->loop, &dev->oflush);
-		dev->oflush.data = dev;
-		dev->oflush_init = true;
-	}
-	if (!uv_is_active((uv_handle_t *)&dev->oflush))
-		uv_idle_start(&dev->oflush, stream_oflush_cb);
+	if (!dev->oblocked)
+		device_flush_arm(dev);
 }
 
 /* Reads and delivers; returns a reason when the connection must go. */
@@ -419,8 +410,8 @@ static int stream_send(struct device *dev, const struct iovec *iov, int iovcnt,
 			skip = 0;
 		}
 	}
-	if (dev->oflush_init && (!dev->olen || dev->oblocked))
-		uv_idle_stop(&dev->oflush);
+	if (!dev->olen || dev->oblocked)
+		device_flush_disarm(dev);
 	stream_set_events(dev);
 	return 0;
 broken:
@@ -430,17 +421,12 @@ broken:
 	return -ENOTCONN;
 }
 
-/* device_close(): sends what the ring holds if the socket takes it now, and
- * closes the idle handle. */
+/* device_close(): sends what the ring holds if the socket takes it now
+ * (device.c closes the flush handle). */
 static void stream_close(struct device *dev)
 {
 	if (dev->io_init && !dev->io_closing && dev->olen && !dev->oblocked)
 		(void)stream_flush(dev);
-	if (dev->oflush_init) {
-		uv_idle_stop(&dev->oflush);
-		dev->oflush_init = false;
-		device_handle_close(dev, (uv_handle_t *)&dev->oflush);
-	}
 }
 
 /* --- stream: listen ------------------------------------------------------ */
@@ -591,6 +577,7 @@ const struct device_ops stream_fd_ops = {
 	.timer = stream_fd_timer,
 	.io = stream_io,
 	.send = stream_send,
+	.flush = stream_oflush,
 	.close = stream_close,
 };
 
@@ -603,6 +590,7 @@ const struct device_ops stream_listen_ops = {
 	.listen = stream_listen_ready,
 	.io_closed = stream_listen_io_closed,
 	.send = stream_send,
+	.flush = stream_oflush,
 	.close = stream_listen_close,
 };
 
@@ -614,5 +602,6 @@ const struct device_ops stream_connect_ops = {
 	.io = stream_io,
 	.send = stream_send,
 	.io_closed = stream_connect_io_closed,
+	.flush = stream_oflush,
 	.close = stream_close,
 };

@@ -31,7 +31,7 @@
  * each chain's virtio-net header is skipped and the frame handed over in
  * place when it is one buffer, else gathered into dev->rxbuf; chains go
  * back to the guest at the end of the batch with one call notification.
- * At most DEVICE_BATCH frames per wake-up; the idle handle (dev->oflush)
+ * At most DEVICE_BATCH frames per wake-up; the flush handle (device_flush_arm())
  * brings the rest at the loop's next turn. While the bandwidth group is in
  * debt, transmit is polled every millisecond by dev->timer.
  *
@@ -39,7 +39,7 @@
  * until the frame and its header fit (several with MRG_RXBUF), copies the
  * frame in and pushes them; when the guest offers no room the frame is
  * dropped, as a NIC would. Used entries are published and the guest called
- * once per turn of the loop (dev->oflush).
+ * once per turn of the loop (device_flush_arm()).
  *
  * A queue whose chains break the rules (vring.c: outside guest memory,
  * loops, bad indices) is marked broken and logged; it stays stopped until
@@ -88,8 +88,7 @@ static void vu_drop(struct device *dev, const char *why)
 	device_listen_pause(dev); /* resumed in vu_io_closed() */
 	device_io_release(dev);
 	vu_reset(vu_of(dev));
-	if (dev->oflush_init)
-		uv_idle_stop(&dev->oflush);
+	device_flush_disarm(dev);
 	device_link(dev, false);
 }
 
@@ -117,29 +116,20 @@ void vu_call(struct vhost_user *vu, unsigned int i)
 		log_warn("vhost-user: call: %s", strerror(errno));
 }
 
-static void vu_turn_cb(uv_idle_t *h)
+/* ops->flush, at the loop's next turn after vu_later(). */
+static void vu_turn(struct device *dev)
 {
-	struct device *dev = h->data;
 	struct vhost_user *vu = vu_of(dev);
 
-	uv_idle_stop(h);
-	if (dev->closing)
-		return;
 	vu_call(vu, VU_RX);
 	if (vu->tx_more)
 		vu_tx(dev);
 }
 
-/* Runs vu_turn_cb() at the loop's next turn. */
+/* Runs vu_turn() at the loop's next turn. */
 static void vu_later(struct device *dev)
 {
-	if (!dev->oflush_init) {
-		uv_idle_init(dev->loop, &dev->oflush);
-		dev->oflush.data = dev;
-		dev->oflush_init = true;
-	}
-	if (!uv_is_active((uv_handle_t *)&dev->oflush))
-		uv_idle_start(&dev->oflush, vu_turn_cb);
+	device_flush_arm(dev);
 }
 
 /* --- transmit: guest -> natd --------------------------------------------- */
@@ -518,11 +508,6 @@ static void vu_close(struct device *dev)
 		vu->kick_init = false;
 		device_handle_close(dev, (uv_handle_t *)&vu->kick);
 	}
-	if (dev->oflush_init) {
-		uv_idle_stop(&dev->oflush);
-		dev->oflush_init = false;
-		device_handle_close(dev, (uv_handle_t *)&dev->oflush);
-	}
 	device_unix_unlink(dev, dev->arg);
 }
 
@@ -535,5 +520,6 @@ const struct device_ops vhost_user_ops = {
 	.listen = vu_listen_ready,
 	.io_closed = vu_io_closed,
 	.send = vu_send,
+	.flush = vu_turn,
 	.close = vu_close,
 };
