@@ -693,6 +693,8 @@ static void device_shape_cb(uv_timer_t *t)
 
 	dev->rx_paused = false;
 	device_io_events(dev, dev->io_want);
+	if (dev->ops->rx_resume)
+		dev->ops->rx_resume(dev);
 }
 
 bool device_rx_throttled(struct device *dev)

@@ -73,6 +73,10 @@ struct device_ops {
 	 * has no flush handle. Called once from the flush idle handle at the
 	 * loop's next turn after device_flush_arm(). */
 	void (*flush)(struct device *dev);
+	/* The bandwidth group's pause (device_rx_throttled()) ended: read the
+	 * VM's frames again. NULL where they come through dev->io, which is
+	 * then polled again (level-triggered: waiting frames wake it). */
+	void (*rx_resume)(struct device *dev);
 };
 
 /* A peer of device_peers(): its raw key, formatted when asked. */
@@ -143,7 +147,10 @@ struct device {
 };
 
 /* True when the device's bandwidth group is in debt: the caller stops
- * reading frames from the VM (reading resumes by itself). */
+ * reading frames from the VM. The one place of the pause: dev->io is not
+ * polled for reading until it ends, then polled again or ops->rx_resume()
+ * called. Every reader (device_pkt_io, stream_read, dgram_io, vu_tx) asks
+ * before taking a frame. */
 bool device_rx_throttled(struct device *dev);
 
 /* Backends (one ops table each). */

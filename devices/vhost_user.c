@@ -33,7 +33,7 @@
  * back to the guest at the end of the batch with one call notification.
  * At most DEVICE_BATCH frames per wake-up; the flush handle (device_flush_arm())
  * brings the rest at the loop's next turn. While the bandwidth group is in
- * debt, transmit is polled every millisecond by dev->timer.
+ * debt, the kick is not watched; device.c's pause ends with vu_rx_resume().
  *
  * Receive (queue 0, natd -> guest): device_send() takes available chains
  * until the frame and its header fit (several with MRG_RXBUF), copies the
@@ -195,7 +195,9 @@ void vu_tx(struct device *dev)
 			break;
 		}
 		if (device_rx_throttled(dev)) {
-			device_timer_arm(dev, 1);
+			/* not woken by kicks until vu_rx_resume() */
+			if (vu->kick_init)
+				uv_poll_stop(&vu->kick);
 			break;
 		}
 		r = vq_pop(&q->vq, &vu->mem, iov, VU_IOV, &nout, &nin, &head);
@@ -268,13 +270,15 @@ void vu_kick_cb(uv_poll_t *p, int status, int events)
 	vu_tx(dev);
 }
 
-/* dev->timer: the bandwidth group's pause ended (or is still on). */
-static void vu_timer(struct device *dev)
+/* ops->rx_resume: the bandwidth group's pause ended. */
+static void vu_rx_resume(struct device *dev)
 {
 	struct vhost_user *vu = vu_of(dev);
 
-	if (vu->q[VU_TX].started)
-		vu_tx(dev);
+	if (!vu->q[VU_TX].started || !vu->kick_init)
+		return;
+	uv_poll_start(&vu->kick, UV_READABLE, vu_kick_cb);
+	vu_tx(dev);
 }
 
 /* --- receive: natd -> guest ---------------------------------------------- */
@@ -487,7 +491,7 @@ static void vu_listen_ready(struct device *dev, int status)
 
 static void vu_start_timer(struct device *dev)
 {
-	vu_timer(dev);
+	(void)dev; /* the link goes up when QEMU has started both queues */
 }
 
 static void vu_io_closed(struct device *dev)
@@ -521,5 +525,6 @@ const struct device_ops vhost_user_ops = {
 	.io_closed = vu_io_closed,
 	.send = vu_send,
 	.flush = vu_turn,
+	.rx_resume = vu_rx_resume,
 	.close = vu_close,
 };

@@ -136,6 +136,23 @@ log "offloads: longest frame guest->natd $txmax bytes ($txgso TSO frames), natd-
 check "the guest's TSO frames reached natd whole (over 60000 bytes)" test "$txmax" -gt 60000 -a "$txgso" -gt 0
 check "natd's GSO frames reached the guest whole (over 60000 bytes)" test "$rxmax" -gt 60000 -a "$rxgso" -gt 0
 
+# A bandwidth group on the running VM: the transmit queue is not read while
+# the group is in debt (the kick unwatched) and read again when it ends.
+check "bandwidthctl vmvu add Limit --limit 20m" "$NATD_BIN" bandwidthctl vmvu add Limit --type network --limit 20m
+check "controlvm vmvu nicbandwidthgroup1 Limit" "$NATD_BIN" controlvm vmvu nicbandwidthgroup1 Limit
+bg ip netns exec "$REMOTE_NS" iperf3 -s -B 198.51.100.1 -p 5201
+wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:5201 || fail "iperf3 did not start"
+ip netns exec "$ns" timeout 20 iperf3 -c 198.51.100.1 -p 5201 -t 4 -J > "$T/iperf.json" 2>&1 ||
+	{ cat "$T/iperf.json" >&2; fail "iperf3 over vhost-user"; }
+up=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(int(j["end"]["sum_received"]["bits_per_second"]/1e6))' "$T/iperf.json")
+log "guest -> remote in the group: $up Mbit/s"
+check "vhost-user guest -> remote is shaped to 20 Mbit/s (+-10%: $up)" test "$up" -ge 18 -a "$up" -le 22
+check "controlvm vmvu nicbandwidthgroup1 none" "$NATD_BIN" controlvm vmvu nicbandwidthgroup1 none
+ip netns exec "$ns" timeout 20 curl -sS --max-time 15 -o "$T/dl4.bin" http://198.51.100.1:8080/big.bin ||
+	fail "download after the group was lifted"
+expect_eq "after the group: 8 MiB download is byte-exact" \
+	"$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/dl4.bin")"
+
 # Broken queues: logged, natd stays up, the next frontend works.
 n=0
 for bad in bad-desc bad-loop bad-index; do
