@@ -479,6 +479,14 @@ static void vu_listen_ready(struct device *dev, int status)
 	if (status < 0)
 		return;
 	while ((fd = device_unix_accept(dev)) >= 0) {
+		if (vu_of(dev)->link_off) {
+			/* The cable is out: QEMU keeps the guest's link down while
+			 * it has no backend, and retries (reconnect=). */
+			log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: link is off: QEMU's "
+					"connection closed", dev->spec);
+			close(fd);
+			continue;
+		}
 		vu_reset(vu_of(dev));
 		if (device_io_start(dev, fd, UV_READABLE | UV_DISCONNECT) < 0) {
 			log_err("%s: cannot watch the connection", dev->spec);
@@ -487,6 +495,26 @@ static void vu_listen_ready(struct device *dev, int status)
 		dev->st.connects++;
 		log_info("%s: QEMU connected", dev->spec);
 	}
+}
+
+/*
+ * setlinkstate / --cableconnected: QEMU 7.2 reads no virtio-net config from
+ * a vhost-user backend (virtio_net_get_config() asks the backend only for
+ * vhost-vdpa) and has no use for the backend's config-change message on
+ * virtio-net; what it does show the guest is its connection: when it closes,
+ * QEMU sets the link down (net/vhost-user.c, chr_closed_bh()), and up again
+ * once it has reconnected (reconnect= on the chardev) and started the
+ * device. So the cable out closes the connection and turns new ones away;
+ * put back, the next connection is served.
+ */
+static int vu_set_carrier(struct device *dev, bool up)
+{
+	struct vhost_user *vu = vu_of(dev);
+
+	vu->link_off = !up;
+	if (!up && dev->io_init && !dev->io_closing)
+		vu_drop(dev, "link set off");
+	return 0;
 }
 
 static void vu_start_timer(struct device *dev)
@@ -526,5 +554,6 @@ const struct device_ops vhost_user_ops = {
 	.send = vu_send,
 	.flush = vu_turn,
 	.rx_resume = vu_rx_resume,
+	.set_carrier = vu_set_carrier,
 	.close = vu_close,
 };

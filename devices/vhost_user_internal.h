@@ -45,6 +45,7 @@ struct vhost_user {
 	int kick_fd;
 	bool kick_init;
 	bool tx_more;		/* DEVICE_BATCH reached: go on at the next turn */
+	bool link_off;		/* setlinkstate off: connections turned away */
 	uint8_t msg[VU_HDR_SIZE + VU_MAX_PAYLOAD];
 	size_t msglen;
 	int fds[VU_MAX_FDS];

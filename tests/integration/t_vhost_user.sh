@@ -153,6 +153,23 @@ ip netns exec "$ns" timeout 20 curl -sS --max-time 15 -o "$T/dl4.bin" http://198
 expect_eq "after the group: 8 MiB download is byte-exact" \
 	"$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/dl4.bin")"
 
+# The cable (setlinkstate): QEMU shows the guest its link down while its
+# vhost-user connection is closed, so natd closes it and turns the frontend
+# away until the cable is back; then the frontend's reconnect is served.
+info() { local o; o=$("$NATD_BIN" showvminfo vmvu --machinereadable) && grep -qx "$1" <<< "$o"; }
+check "controlvm vmvu setlinkstate1 off" "$NATD_BIN" controlvm vmvu setlinkstate1 off
+wait_for 10 grep -q "VM disconnected (link set off)" "$T/natd2.log" || fail "the connection stayed"
+wait_for 10 grep -q "link is off: QEMU's connection closed" "$T/natd2.log" ||
+	fail "the frontend's reconnect was not turned away"
+check "showvminfo: guest_link down" info 'nics_1_guest_link="down"'
+check "no ping while the cable is out" sh -c "! ip netns exec '$ns' ping -c 1 -W 1 10.0.2.2"
+n_att=$(grep -c "VM attached" "$T/natd2.log")
+check "controlvm vmvu setlinkstate1 on" "$NATD_BIN" controlvm vmvu setlinkstate1 on
+attached_again() { [ "$(grep -c "VM attached" "$T/natd2.log")" -gt "$n_att" ]; }
+wait_for 10 attached_again || fail "the frontend did not come back with the cable"
+check "showvminfo: guest_link up" info 'nics_1_guest_link="up"'
+check "ping with the cable back" wait_for 10 ip netns exec "$ns" ping -c 1 -W 1 10.0.2.2
+
 # Broken queues: logged, natd stays up, the next frontend works.
 n=0
 for bad in bad-desc bad-loop bad-index; do
