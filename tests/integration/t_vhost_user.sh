@@ -84,6 +84,29 @@ guest_up "$ns" "vb$ID"
 check "a new frontend gets a lease" grep -qx "ip=10.0.2.15" "$T/lease.vb$ID"
 check "and reaches the gateway" ip netns exec "$ns" ping -c 2 -W 2 10.0.2.2
 
+# The frontend goes away in the middle of a download: natd resets the
+# rings, unmaps the shared memory, and serves the next frontend.
+ip netns exec "$ns" curl -sS --max-time 20 --limit-rate 1M -o "$T/cut.bin" \
+	http://198.51.100.1:8080/big.bin 2>/dev/null &
+curl_pid=$!
+_pids+=("$curl_pid")
+got_some() { [ "$(stat -c %s "$T/cut.bin" 2>/dev/null || echo 0)" -gt 100000 ]; }
+wait_for 10 got_some || fail "the download did not start"
+check "the guest's memory is mapped in natd" grep -q "memfd:guest" "/proc/$NATD_PID/maps"
+n_disc=$(grep -c "VM disconnected" "$T/natd2.log")
+stop_peer
+gone() { [ "$(grep -c "VM disconnected" "$T/natd2.log")" -gt "$n_disc" ]; }
+wait_for 10 gone || fail "natd did not notice the frontend leaving mid-transfer"
+check "the guest's memory is unmapped once it left" sh -c "! grep -q memfd:guest /proc/$NATD_PID/maps"
+kill "$curl_pid" 2>/dev/null || true
+wait "$curl_pid" 2>/dev/null || true
+start_peer "vd$ID"
+guest_up "$ns" "vd$ID"
+ip netns exec "$ns" curl -sS --max-time 60 -o "$T/dl5.bin" http://198.51.100.1:8080/big.bin ||
+	fail "download after the frontend left mid-transfer"
+expect_eq "a new frontend after one left mid-transfer: 8 MiB byte-exact" \
+	"$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/dl5.bin")"
+
 # Mergeable receive buffers: with 1024-byte buffers every full-sized frame
 # spans two of them (num_buffers 2).
 stop_peer
