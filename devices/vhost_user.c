@@ -63,12 +63,16 @@ static int vu_open(struct device *dev, const char *path, char *err, size_t errle
 
 	dev->rxcap = DEVICE_MAX_FRAME + 1;
 	dev->rxbuf = malloc(dev->rxcap);
-	if (!vu || !dev->rxbuf) {
+	if (vu)
+		vu->backlog = malloc(VU_BACKLOG);
+	if (!vu || !dev->rxbuf || !vu->backlog) {
+		if (vu)
+			free(vu->backlog);
 		free(vu);
 		device_seterr(err, errlen, "%s: out of memory", dev->spec);
 		return -ENOMEM;
 	}
-	vu->kick_fd = -1;
+	vu->kick_fd[0] = vu->kick_fd[1] = -1;
 	vu->q[0].call_fd = vu->q[1].call_fd = -1;
 	dev->priv = vu;
 	/* Frames that end in lwIP: checksum and TSO offloads when the guest
@@ -121,13 +125,14 @@ static void vu_turn(struct device *dev)
 {
 	struct vhost_user *vu = vu_of(dev);
 
+	vu_rx_drain(dev);
 	vu_call(vu, VU_RX);
 	if (vu->tx_more)
 		vu_tx(dev);
 }
 
 /* Runs vu_turn() at the loop's next turn. */
-static void vu_later(struct device *dev)
+void vu_later(struct device *dev)
 {
 	device_flush_arm(dev);
 }
@@ -196,8 +201,8 @@ void vu_tx(struct device *dev)
 		}
 		if (device_rx_throttled(dev)) {
 			/* not woken by kicks until vu_rx_resume() */
-			if (vu->kick_init)
-				uv_poll_stop(&vu->kick);
+			if (vu->kick_init[VU_TX])
+				uv_poll_stop(&vu->kick[VU_TX]);
 			break;
 		}
 		r = vq_pop(&q->vq, &vu->mem, iov, VU_IOV, &nout, &nin, &head);
@@ -259,7 +264,7 @@ void vu_kick_cb(uv_poll_t *p, int status, int events)
 	(void)events;
 	if (dev->closing)
 		return;
-	if (status < 0 || read(vu->kick_fd, &n, sizeof(n)) < 0) {
+	if (status < 0 || read(vu->kick_fd[VU_TX], &n, sizeof(n)) < 0) {
 		if (status < 0 || (errno != EAGAIN && errno != EINTR)) {
 			log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: kick: %s", dev->spec,
 					status < 0 ? uv_strerror(status) : strerror(errno));
@@ -275,185 +280,10 @@ static void vu_rx_resume(struct device *dev)
 {
 	struct vhost_user *vu = vu_of(dev);
 
-	if (!vu->q[VU_TX].started || !vu->kick_init)
+	if (!vu->q[VU_TX].started || !vu->kick_init[VU_TX])
 		return;
-	uv_poll_start(&vu->kick, UV_READABLE, vu_kick_cb);
+	uv_poll_start(&vu->kick[VU_TX], UV_READABLE, vu_kick_cb);
 	vu_tx(dev);
-}
-
-/* --- receive: natd -> guest ---------------------------------------------- */
-
-/*
- * Writes one frame (header vh, then the frame's len bytes in fiov) into the
- * receive queue: takes chains until header and frame fit (several with
- * MRG_RXBUF) and copies them in. 0, -ENOTCONN, or -EAGAIN when the guest
- * offers too little room (nothing taken) or the queue broke.
- */
-static int vu_put(struct device *dev, const struct virtio_net_hdr *vh,
-		  const struct iovec *fiov, size_t len)
-{
-	struct vhost_user *vu = vu_of(dev);
-	struct vu_queue *q = &vu->q[VU_RX];
-	bool mrg = vu->features & (1ull << VIRTIO_NET_F_MRG_RXBUF);
-	struct iovec iov[VU_IOV], all[VU_IOV];
-	uint16_t heads[VU_RX_CHAINS];
-	uint32_t lens[VU_RX_CHAINS];
-	uint8_t hdr[12] = { 0 };
-	size_t need = vu->hdr_len + len, room = 0, done = 0, fi_off = 0;
-	unsigned int chains = 0, nout, nin, i, c, nall = 0, chain_end[VU_RX_CHAINS];
-	int fi = 0, r;
-
-	if (!vu_running(vu))
-		return -ENOTCONN;
-	if (q->vq.broken)
-		return -EAGAIN;
-	/* Take chains until the header and frame fit. */
-	while (room < need) {
-		if (chains == VU_RX_CHAINS || (!mrg && chains == 1))
-			goto full;
-		r = vq_pop(&q->vq, &vu->mem, iov, VU_IOV, &nout, &nin, &heads[chains]);
-		if (r == -EIO) {
-			vu_queue_broken(dev, VU_RX);
-			vq_unpop(&q->vq, chains);
-			return -EAGAIN;
-		}
-		if (r == -ENOBUFS) { /* returned empty already: unpop cannot skip it */
-			q->vq.why = "receive chain of more than 64 buffers";
-			q->vq.broken = true;
-			vu_queue_broken(dev, VU_RX);
-			return -EAGAIN;
-		}
-		if (r == 0)
-			goto full;
-		if (nout) { /* a receive buffer must be device-writable */
-			q->vq.why = "readable descriptor in a receive chain";
-			q->vq.broken = true;
-			vu_queue_broken(dev, VU_RX);
-			vq_unpop(&q->vq, chains + 1);
-			return -EAGAIN;
-		}
-		for (i = 0; i < nin && nall < VU_IOV; i++) {
-			all[nall++] = iov[i];
-			room += iov[i].iov_len;
-		}
-		chain_end[chains++] = nall;
-	}
-	memcpy(hdr, vh, sizeof(*vh));
-	/* num_buffers (le16; chains <= 64): also 1 with VERSION_1 alone */
-	if (vu->hdr_len == 12)
-		hdr[10] = (uint8_t)chains;
-	/* Copy header then frame into the buffers, chain by chain. */
-	memset(lens, 0, sizeof(lens));
-	for (i = 0, c = 0; i < nall && done < need; i++) {
-		size_t boff = 0;
-
-		while (i >= chain_end[c])
-			c++;
-		while (boff < all[i].iov_len && done < need) {
-			size_t n;
-			const uint8_t *src;
-
-			if (done < vu->hdr_len) {
-				n = vu->hdr_len - done;
-				src = hdr + done;
-			} else {
-				while (fi_off == fiov[fi].iov_len) {
-					fi++;
-					fi_off = 0;
-				}
-				n = fiov[fi].iov_len - fi_off;
-				src = (const uint8_t *)fiov[fi].iov_base + fi_off;
-			}
-			if (n > all[i].iov_len - boff)
-				n = all[i].iov_len - boff;
-			memcpy((uint8_t *)all[i].iov_base + boff, src, n);
-			if (done >= vu->hdr_len)
-				fi_off += n;
-			boff += n;
-			done += n;
-			lens[c] += (uint32_t)n;
-		}
-	}
-	for (c = 0; c < chains; c++)
-		vq_push(&q->vq, heads[c], lens[c]);
-	vu_later(dev);
-	return 0;
-full:
-	vq_unpop(&q->vq, chains);
-	return -EAGAIN;
-}
-
-/* out[] = head (hlen bytes), then bytes [skip, skip + len) of iov. Returns
- * the count of out[] (at most DEVICE_IOV_MAX + 1). */
-static int vu_slice(struct iovec *out, const void *head, size_t hlen,
-		    const struct iovec *iov, int iovcnt, size_t skip, size_t len)
-{
-	int n = 0, i;
-
-	out[n++] = (struct iovec){ .iov_base = (void *)(uintptr_t)head, .iov_len = hlen };
-	for (i = 0; i < iovcnt && len; i++) {
-		size_t c = iov[i].iov_len;
-
-		if (skip >= c) {
-			skip -= c;
-			continue;
-		}
-		c -= skip;
-		if (c > len)
-			c = len;
-		out[n++] = (struct iovec){
-			.iov_base = (uint8_t *)iov[i].iov_base + skip, .iov_len = c };
-		skip = 0;
-		len -= c;
-	}
-	return n;
-}
-
-/*
- * A frame to the guest. Without offloads it goes as given, after an all-zero
- * header. With them lwIP left TCP checksums to the transport and sends
- * segments of up to 64 KiB (vnet.h): they go with the header vnet_tx_prepare()
- * makes to a guest that negotiated GUEST_CSUM (and GUEST_TSO4/6 for the GSO
- * ones); for a guest that did not (iPXE, a driver without offloads) natd
- * completes the checksum, or cuts the segment to the MTU, itself.
- */
-static int vu_send(struct device *dev, const struct iovec *iov, int iovcnt, size_t len)
-{
-	struct vhost_user *vu = vu_of(dev);
-	struct iovec fiov[DEVICE_IOV_MAX + 1];
-	uint8_t seg[VNET_TX_HDRS_MAX];
-	struct virtio_net_hdr zero = { 0 };
-	struct vnet_tx t;
-	uint64_t tso;
-	size_t off, n;
-	int r;
-
-	if (!dev->offload) {
-		vu_slice(fiov, NULL, 0, iov, iovcnt, 0, len);
-		return vu_put(dev, &zero, fiov, len);
-	}
-	vnet_tx_prepare(&t, iov, iovcnt, len, dev->mtu);
-	if (!t.hdrs_len) {
-		vu_slice(fiov, NULL, 0, iov, iovcnt, 0, len);
-		return vu_put(dev, &t.vh, fiov, len);
-	}
-	tso = t.vh.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 ? 1ull << VIRTIO_NET_F_GUEST_TSO4 :
-	      t.vh.gso_type == VIRTIO_NET_HDR_GSO_TCPV6 ? 1ull << VIRTIO_NET_F_GUEST_TSO6 : 0;
-	if (!tso || (vu->features & (tso | (1ull << VIRTIO_NET_F_GUEST_CSUM))) ==
-		    (tso | (1ull << VIRTIO_NET_F_GUEST_CSUM))) {
-		if (!(vu->features & (1ull << VIRTIO_NET_F_GUEST_CSUM)))
-			vnet_tx_csum(&t, iov, iovcnt);
-		vu_slice(fiov, t.hdrs, t.hdrs_len, iov, iovcnt, t.hdrs_len, len - t.hdrs_len);
-		return vu_put(dev, &t.vh, fiov, len);
-	}
-	/* Cut to the MTU: every segment a frame with complete checksums. */
-	for (off = 0; (n = vnet_gso_segment(&t, iov, iovcnt, off, seg)) > 0; off += n) {
-		vu_slice(fiov, seg, t.hdrs_len, iov, iovcnt, t.hdrs_len + off, n);
-		r = vu_put(dev, &zero, fiov, t.hdrs_len + n);
-		if (r < 0)
-			return r; /* the rest is lost, as on a full NIC; TCP resends */
-	}
-	return 0;
 }
 
 static void vu_io(struct device *dev, int status, int events)
@@ -533,13 +363,17 @@ static void vu_close(struct device *dev)
 	struct vhost_user *vu = vu_of(dev);
 
 	vu_reset(vu);
-	if (vu->kick_init) {
-		uv_poll_stop(&vu->kick);
-		close(vu->kick_fd);
-		vu->kick_fd = -1;
-		vu->kick_init = false;
-		device_handle_close(dev, (uv_handle_t *)&vu->kick);
+	for (unsigned int i = 0; i < 2; i++) {
+		if (!vu->kick_init[i])
+			continue;
+		uv_poll_stop(&vu->kick[i]);
+		close(vu->kick_fd[i]);
+		vu->kick_fd[i] = -1;
+		vu->kick_init[i] = false;
+		device_handle_close(dev, (uv_handle_t *)&vu->kick[i]);
 	}
+	free(vu->backlog);
+	vu->backlog = NULL;
 	device_unix_unlink(dev, dev->arg);
 }
 

@@ -41,9 +41,14 @@ struct vhost_user {
 	struct vu_queue q[2];
 	uint64_t features;
 	size_t hdr_len;
-	uv_poll_t kick;		/* the transmit queue's kick, at kick_fd */
-	int kick_fd;
-	bool kick_init;
+	uv_poll_t kick[2];	/* each queue's kick, at kick_fd[i] */
+	int kick_fd[2];
+	bool kick_init[2];
+	/* Frames for the guest while its receive queue is full, each a
+	 * virtio-net header, a le32 length and the frame, in order; sent when
+	 * the guest kicks the receive queue (new buffers). */
+	uint8_t *backlog;
+	size_t bl_head, bl_len;
 	bool tx_more;		/* DEVICE_BATCH reached: go on at the next turn */
 	bool link_off;		/* setlinkstate off: connections turned away */
 	uint8_t msg[VU_HDR_SIZE + VU_MAX_PAYLOAD];
@@ -76,7 +81,18 @@ const char *vu_read(struct device *dev);
 void vu_update_link(struct device *dev);
 void vu_queue_broken(struct device *dev, unsigned int i);
 void vu_call(struct vhost_user *vu, unsigned int i);
+/* Publishes and calls, and goes on with what is pending, at the loop's
+ * next turn. */
+void vu_later(struct device *dev);
 void vu_tx(struct device *dev);
 void vu_kick_cb(uv_poll_t *p, int status, int events);
+
+/* vhost_user_rx.c: natd -> guest. */
+#define VU_BACKLOG (4u << 20)
+/* ops->send. */
+int vu_send(struct device *dev, const struct iovec *iov, int iovcnt, size_t len);
+/* Moves backlogged frames into the receive queue while it has room. */
+void vu_rx_drain(struct device *dev);
+void vu_rx_kick_cb(uv_poll_t *p, int status, int events);
 
 #endif

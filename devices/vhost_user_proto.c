@@ -39,8 +39,8 @@ void vu_queue_stop(struct vhost_user *vu, unsigned int i)
 	struct vu_queue *q = &vu->q[i];
 
 	q->started = false;
-	if (i == VU_TX && vu->kick_init)
-		uv_poll_stop(&vu->kick);
+	if (vu->kick_init[i])
+		uv_poll_stop(&vu->kick[i]);
 	if (q->call_fd >= 0)
 		close(q->call_fd);
 	q->call_fd = -1;
@@ -64,6 +64,7 @@ void vu_reset(struct vhost_user *vu)
 	vu->features = 0;
 	vu->hdr_len = 12;
 	vu->tx_more = false;
+	vu->bl_head = vu->bl_len = 0;
 }
 
 /* --- the protocol -------------------------------------------------------- */
@@ -145,30 +146,37 @@ fail:
 	return -EINVAL;
 }
 
-/* Adopts fd as the transmit queue's kick descriptor, watched by vu->kick. */
-static int vu_set_kick(struct device *dev, int fd)
+/*
+ * Adopts fd as queue i's kick descriptor, watched by vu->kick[i]: kept at one
+ * descriptor number (dup3() of each new one onto it), so the uv_poll_t lives
+ * as long as the device. The transmit queue's is watched from now on, the
+ * receive queue's only while frames wait for buffers (vhost_user_rx.c).
+ */
+static int vu_set_kick(struct device *dev, unsigned int i, int fd)
 {
 	struct vhost_user *vu = vu_of(dev);
 	int r;
 
-	if (!vu->kick_init) {
-		r = uv_poll_init(dev->loop, &vu->kick, fd);
+	if (!vu->kick_init[i]) {
+		r = uv_poll_init(dev->loop, &vu->kick[i], fd);
 		if (r < 0) {
 			close(fd);
 			return r;
 		}
-		vu->kick.data = dev;
-		vu->kick_fd = fd;
-		vu->kick_init = true;
+		vu->kick[i].data = dev;
+		vu->kick_fd[i] = fd;
+		vu->kick_init[i] = true;
 	} else {
-		uv_poll_stop(&vu->kick);
-		r = dup3(fd, vu->kick_fd, O_CLOEXEC);
+		uv_poll_stop(&vu->kick[i]);
+		r = dup3(fd, vu->kick_fd[i], O_CLOEXEC);
 		close(fd);
 		if (r < 0)
 			return -errno;
 	}
-	fcntl(vu->kick_fd, F_SETFL, fcntl(vu->kick_fd, F_GETFL) | O_NONBLOCK);
-	return uv_poll_start(&vu->kick, UV_READABLE, vu_kick_cb);
+	fcntl(vu->kick_fd[i], F_SETFL, fcntl(vu->kick_fd[i], F_GETFL) | O_NONBLOCK);
+	if (i == VU_RX)
+		return 0;
+	return uv_poll_start(&vu->kick[i], UV_READABLE, vu_kick_cb);
 }
 
 /* Handles one message; its descriptors are in vu->fds (taken or closed
@@ -272,15 +280,11 @@ static int vu_handle(struct device *dev, const struct vu_msg *m)
 					"is not supported", dev->spec, idx);
 				return -EINVAL;
 			}
-			if (idx == VU_TX) {
-				r = vu_set_kick(dev, fd);
-				if (r < 0) {
-					log_err("%s: cannot watch the kick descriptor: %s",
-						dev->spec, uv_strerror(r));
-					return r;
-				}
-			} else {
-				close(fd); /* receive buffers are taken when frames come */
+			r = vu_set_kick(dev, idx, fd);
+			if (r < 0) {
+				log_err("%s: cannot watch the kick descriptor: %s",
+					dev->spec, uv_strerror(r));
+				return r;
 			}
 			vu->q[idx].started = true;
 			vu_update_link(dev);

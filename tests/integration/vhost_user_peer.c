@@ -15,7 +15,8 @@
  * queues (256 entries) with kick and call eventfds, gives natd 256 receive
  * buffers of 2048 bytes, and then relays: a frame from the tap goes into a
  * transmit buffer (after a zero virtio-net header) and is kicked; a used
- * receive buffer goes to the tap and is given back.
+ * receive buffer goes to the tap and is given back, and the receive queue
+ * kicked.
  *
  * With VU_PEER_OFFLOAD=1 it also negotiates CSUM, GUEST_CSUM, HOST_TSO4/6
  * and GUEST_TSO4/6 and opens the tap with virtio-net headers and those
@@ -297,7 +298,10 @@ static void reap(void)
 			got = 0;
 		}
 	}
-	__atomic_store_n(&avail(0)[1], rx_avail, __ATOMIC_RELEASE);
+	if (rx_avail != __atomic_load_n(&avail(0)[1], __ATOMIC_RELAXED)) {
+		__atomic_store_n(&avail(0)[1], rx_avail, __ATOMIC_RELEASE);
+		kick_q(0); /* new receive buffers, as a virtio-net driver kicks */
+	}
 }
 
 static void send_bad(const char *how)
