@@ -10,16 +10,18 @@
  * eventfd, all on the libuv loop. One VM at a time, as with stream:; when
  * QEMU goes away its memory is unmapped and the next connection accepted
  * (QEMU with reconnect= on its chardev comes back by itself). This file is
- * the device (data path, notifications, listening, closing);
- * vhost_user_proto.c the session (messages, memory table, queue set-up).
+ * the device (transmit path, notifications, link, listening, closing);
+ * vhost_user_rx.c the receive path; vhost_user_proto.c the session
+ * (messages, memory table, queue set-up).
  *
  * Theory of operation
  * -------------------
  * The connection is dev->io. Messages (vhost_user_msg.h) are reassembled
  * in a buffer with the descriptors received alongside; each one is handled
  * at once and, for GET_* requests, answered. Offered features: VERSION_1
- * and MRG_RXBUF (no checksum or segmentation offloads, no event index, no
- * indirect descriptors, no protocol features: rings start enabled).
+ * and MRG_RXBUF, and where the frames end in lwIP (device_handler's
+ * offload) CSUM, GUEST_CSUM, HOST_TSO4/6 and GUEST_TSO4/6 (no event index,
+ * no indirect descriptors, no protocol features: rings start enabled).
  * SET_MEM_TABLE maps every region's fd; the rings (SET_VRING_ADDR) are
  * found through it and re-found when the table changes. A queue starts
  * when its kick descriptor arrives and stops at GET_VRING_BASE; the link
@@ -28,18 +30,28 @@
  * Transmit (queue 1, guest -> natd): the kick descriptor is kept at one
  * fixed descriptor number (dup3() of each new one onto it), so one
  * uv_poll_t watches it for the device's lifetime. A kick drains the queue:
- * each chain's virtio-net header is skipped and the frame handed over in
- * place when it is one buffer, else gathered into dev->rxbuf; chains go
+ * each chain's virtio-net header is read and the frame handed over in
+ * place when it is one buffer, else gathered into dev->rxbuf; with offloads
+ * the header's partial checksum and GSO go with it as from a tap with
+ * virtio-net headers (vnet_rx_prepare(): TCP segments up to 64 KiB; a
+ * partial checksum other than TCP's completed in rxbuf, never in the
+ * guest's buffer); chains go
  * back to the guest at the end of the batch with one call notification.
  * At most DEVICE_BATCH frames per wake-up; the flush handle (device_flush_arm())
  * brings the rest at the loop's next turn. While the bandwidth group is in
  * debt, the kick is not watched; device.c's pause ends with vu_rx_resume().
  *
- * Receive (queue 0, natd -> guest): device_send() takes available chains
- * until the frame and its header fit (several with MRG_RXBUF), copies the
- * frame in and pushes them; when the guest offers no room the frame is
- * dropped, as a NIC would. Used entries are published and the guest called
- * once per turn of the loop (device_flush_arm()).
+ * Receive (queue 0, natd -> guest, vhost_user_rx.c): device_send() takes
+ * available chains until the frame and its header fit (several with
+ * MRG_RXBUF), copies the frame in and pushes them; with offloads the header
+ * is vnet_tx_prepare()'s, or natd completes the checksum and cuts the
+ * segment to the MTU for a guest that did not negotiate them. When the
+ * guest offers no room the frame waits in a backlog drained on the receive
+ * queue's kick. Used entries are published and the guest called once per
+ * turn of the loop (device_flush_arm()).
+ *
+ * Link (setlinkstate, --cableconnected): see vu_set_carrier(): with the
+ * cable out the connection is closed and new ones turned away.
  *
  * A queue whose chains break the rules (vring.c: outside guest memory,
  * loops, bad indices) is marked broken and logged; it stays stopped until
