@@ -40,6 +40,14 @@ natd_start natd --name vmvu --nic1 nat --attach1 "vhost-user:$sock" \
 check "QEMU arguments printed" grep -q -- "-chardev socket,id=vu1,path=$sock,reconnect=1 -netdev vhost-user,id=nic1,chardev=vu1 -device virtio-net-pci,netdev=nic1" "$T/natd.log"
 check "socket is owner-only" test "$(stat -c %a "$sock")" = 600
 
+check "the adapter is a virtio-net card" grep -q "nic1: virtio (" "$T/natd.log"
+set +e
+out=$("$NATD_BIN" run --name vmvx --nic1 nat --nictype1 82540EM --attach1 "vhost-user:$T/vx.sock" 2>&1)
+rc=$?
+set -e
+expect_eq "--nictype1 82540EM with vhost-user: exit 2" 2 "$rc"
+check "  ... and the reason" grep -q "an adapter attached through vhost-user is a virtio-net card" <<< "$out"
+
 start_peer "va$ID"
 guest_up "$ns" "va$ID"
 check "the guest got 10.0.2.15" grep -qx "ip=10.0.2.15" "$T/lease.va$ID"
