@@ -230,6 +230,8 @@ static int vu_emit(struct device *dev, const struct virtio_net_hdr *vh,
 	struct vhost_user *vu = vu_of(dev);
 	int r;
 
+	if (!vu_running(vu))
+		return -ENOTCONN; /* nothing waits for a guest that is not there */
 	if (vu->bl_len)
 		vu_rx_drain(dev);
 	if (!vu->bl_len) {
