@@ -171,6 +171,8 @@ static int vu_backlog_put(struct device *dev, const struct virtio_net_hdr *vh,
 	memcpy(p + sizeof(*vh), &l32, 4);
 	p += sizeof(*vh) + 4;
 	for (i = 0; i < cnt; i++) {
+		if (!fiov[i].iov_len) /* vu_slice()'s empty head: no pointer */
+			continue;
 		memcpy(p, fiov[i].iov_base, fiov[i].iov_len);
 		p += fiov[i].iov_len;
 	}
