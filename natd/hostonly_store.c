@@ -173,15 +173,12 @@ int hostonly_db_save(struct hostonly_db *db, char *err, size_t errlen)
 		}
 	}
 	/* A new file reads in order: version, natnetworks, dhcpservers, us. */
-	if (db->st.root && !json_object_get(db->st.root, "version"))
-		json_object_set_new(db->st.root, "version", json_integer(NATNET_STORE_VERSION));
-	if (db->st.root && !json_object_get(db->st.root, "natnetworks"))
-		json_object_set_new(db->st.root, "natnetworks", json_array());
-	if (db->st.root && !json_object_get(db->st.root, "dhcpservers"))
-		json_object_set_new(db->st.root, "dhcpservers", json_array());
-	if (!arr || !db->st.root || json_object_set_new(db->st.root, HOSTONLY_KEY, arr) < 0)
-		return errfmt(err, errlen, -ENOMEM, "%s: out of memory", db->st.path);
-	return dhcpsrv_store_save(&db->st, &db->ds, err, errlen);
+	if (natnet_store_set_key(&db->st, "dhcpservers", dhcpsrv_store_to_json(&db->ds), err,
+				 errlen) < 0) {
+		json_decref(arr);
+		return -ENOMEM;
+	}
+	return natnet_store_update_key(&db->st, HOSTONLY_KEY, arr, err, errlen);
 }
 
 void hostonly_db_release(struct hostonly_db *db)

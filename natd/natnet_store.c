@@ -614,6 +614,30 @@ nomem:
 	return errfmt(err, errlen, -ENOMEM, "%s: out of memory", st->path);
 }
 
+int natnet_store_set_key(struct natnet_store *st, const char *key, json_t *value, char *err,
+			 size_t errlen)
+{
+	/* A new file reads in order: version, natnetworks, then the others. */
+	if (st->root && !json_object_get(st->root, "version"))
+		json_object_set_new(st->root, "version", json_integer(NATNET_STORE_VERSION));
+	if (st->root && !json_object_get(st->root, "natnetworks"))
+		json_object_set_new(st->root, "natnetworks", json_array());
+	if (!value || !st->root || json_object_set_new(st->root, key, value) < 0) {
+		if (!st->root)
+			json_decref(value);
+		return errfmt(err, errlen, -ENOMEM, "%s: out of memory", st->path);
+	}
+	return 0;
+}
+
+int natnet_store_update_key(struct natnet_store *st, const char *key, json_t *value,
+			    char *err, size_t errlen)
+{
+	int rc = natnet_store_set_key(st, key, value, err, errlen);
+
+	return rc < 0 ? rc : natnet_store_save(st, err, errlen);
+}
+
 void natnet_store_release(struct natnet_store *st)
 {
 	store_clear(st);
