@@ -138,6 +138,8 @@ static void svc_fill_nic_config(void)
 	c->broadcast = a->broadcast;
 	c->gateway = a->gateway;
 	c->dns = a->gateway;          /* the gateway proxies DNS */
+	c->bind_ip_set = d->source_ip4.s_addr != 0; /* --source-ip4 */
+	c->bind_ip = d->source_ip4;
 	c->dns_proxy = false;         /* DHCP: host nameservers minus 127/8, else .1 */
 	c->dhcp_server = a->dhcp_server;
 	c->dhcp_disabled = !d->dhcp;
@@ -459,6 +461,9 @@ static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errle
 		natnet_loopback6_addr(&d, &svc.ncfg.loopback6);
 		nic6_set_loopback6(nic_ip6(svc.nic), d.lo6 ? &svc.ncfg.loopback6 : NULL);
 	}
+	/* New flows bind to the new source address (forwarders/nat.c). */
+	svc.ncfg.bind_ip_set = d.source_ip4.s_addr != 0;
+	svc.ncfg.bind_ip = d.source_ip4;
 	svc.def = d;
 	natnet_def_addrs(&svc.def, &svc.addrs);
 	/* Loopback mappings and DHCP on/off are read from the config per packet. */

@@ -20,6 +20,7 @@
  */
 #include "natd/natnet_store.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +70,12 @@ json_t *natnet_def_to_json(const struct natnet_def *d)
 
 	if (o && d->uplink[0])
 		json_object_set_new(o, "uplink", json_string(d->uplink));
+	if (o && d->source_ip4.s_addr) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &d->source_ip4, a, sizeof(a));
+		json_object_set_new(o, "source_ip4", json_string(a));
+	}
 	return o;
 }
 
@@ -158,6 +165,11 @@ int natnet_def_from_json(json_t *o, struct natnet_def *d, char *err, size_t errl
 				      "\"udp:5001,host:5002\" or \"vde:/path\"");
 		snprintf(d->uplink, sizeof(d->uplink), "%s", json_string_value(v));
 	}
+	v = json_object_get(o, "source_ip4");
+	if (v && (!json_is_string(v) ||
+		  inet_pton(AF_INET, json_string_value(v), &d->source_ip4) != 1 ||
+		  !d->source_ip4.s_addr))
+		return errfmt(err, errlen, -EINVAL, "source_ip4: expected an IPv4 address");
 	lo = json_object_get(o, "loopback_4");
 	if (lo) {
 		if (!json_is_array(lo) || json_array_size(lo) > NATNET_MAX_LOOPBACK)
