@@ -21,14 +21,12 @@
 #include <stddef.h>
 
 #include "natd/natnet_def.h"
+#include "natd/natnet_json.h"
 
 #define NATNET_MAX_NETWORKS 64
 #define NATNET_STORE_VERSION 1
 
-/* JSON form of a definition (a new reference) and back; errors name the
- * field ("network: ..."). natnet_def_from_json also runs natnet_def_check. */
-json_t *natnet_def_to_json(const struct natnet_def *d);
-int natnet_def_from_json(json_t *o, struct natnet_def *d, char *err, size_t errlen);
+/* A definition's JSON form: natnet_def_to_json(), natnet_def_from_json(). */
 
 struct natnet_store {
 	char home[PATH_MAX];
