@@ -334,16 +334,16 @@ static const struct list_kind {
 	int (*fn)(void);
 	json_t *(*json)(const char *arg, char *err, size_t errlen);
 } kinds[] = {
-	{ "vms", "VMs with stored settings (natd modifyvm)", cmd_vm_list_vms, json_vms },
-	{ "runningvms", "VMs a natd run serves now", cmd_vm_list_running, json_runningvms },
-	{ "natnetworks", "NAT networks (as natd natnetwork list shows them)",
-	  list_natnetworks, json_natnetworks },
-	{ "intnets", "internal networks that exist now (a VM is on them) and their ports",
-	  list_intnets, json_intnets },
-	{ "hostonlyifs", "host-only interfaces: addresses, MAC, status, DHCP server, uplink, "
-	  "VMs", hostonlyif_list, json_hostonlyifs },
 	{ "dhcpservers", "DHCP servers of internal networks and host-only interfaces",
 	  list_dhcpservers, json_dhcpservers },
+	{ "intnets", "internal networks that exist now (a VM is on them) and their ports",
+	  list_intnets, json_intnets },
+	{ "vms", "VMs with stored settings (natd modifyvm)", cmd_vm_list_vms, json_vms },
+	{ "runningvms", "VMs a natd run serves now", cmd_vm_list_running, json_runningvms },
+	{ "hostonlyifs", "host-only interfaces: addresses, MAC, status, DHCP server, uplink, "
+	  "VMs", hostonlyif_list, json_hostonlyifs },
+	{ "natnetworks", "NAT networks (as natd natnetwork list shows them)",
+	  list_natnetworks, json_natnetworks },
 	{ "bwgroups", "bwgroups VM: the VM's bandwidth groups (natd bandwidthctl)",
 	  list_bwgroups, json_bwgroups },
 };

@@ -68,6 +68,7 @@
 #include "natd/uplink_port.h"
 #include "modes/nat_mode.h"
 #include "base/fdlimit.h"
+#include "base/hostaddr.h"
 #include "base/log.h"
 #include "forwarders/nic.h"
 #include "forwarders/nic6.h"
@@ -530,6 +531,9 @@ static int svc_setup(char *err, size_t errlen)
 		if (rc < 0)
 			return rc;
 	}
+	/* checked when set; at boot the address may come later: only a warning */
+	if (svc.def.source_ip4.s_addr && hostaddr_check4(svc.def.source_ip4, err, errlen) < 0)
+		log_warn("--source-ip4: %s (yet): its outgoing flows fail until it is", err);
 	rc = nic_start(svc.loop, 1, &svc.ncfg, &svc.nic, err, errlen);
 	if (rc < 0)
 		return rc;

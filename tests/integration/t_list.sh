@@ -42,7 +42,7 @@ rc=0; "$N" list bwgroups --json 2> "$T/err" || rc=$?
 expect_eq "list bwgroups without a VM: usage error" 2 "$rc"
 rc=0; "$N" list nosuch --json 2> "$T/err" || rc=$?
 expect_eq "an unknown kind: usage error" 2 "$rc"
-check "  ... naming the known ones" grep -q "known: vms, runningvms, natnetworks, intnets, hostonlyifs, dhcpservers, bwgroups" "$T/err"
+check "  ... naming the known ones" grep -q "known: dhcpservers, intnets, vms, runningvms, hostonlyifs, natnetworks, bwgroups" "$T/err"
 
 # The world.
 check "modifyvm stored" "$N" modifyvm stored --nic1 nat --attach1 "tap:st$ID"
