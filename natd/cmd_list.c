@@ -336,12 +336,12 @@ static const struct list_kind {
 } kinds[] = {
 	{ "dhcpservers", "DHCP servers of internal networks and host-only interfaces",
 	  list_dhcpservers, json_dhcpservers },
-	{ "intnets", "internal networks that exist now (a VM is on them) and their ports",
+	{ "intnets", "internal networks that exist now (VMs on them), their ports",
 	  list_intnets, json_intnets },
 	{ "vms", "VMs with stored settings (natd modifyvm)", cmd_vm_list_vms, json_vms },
 	{ "runningvms", "VMs a natd run serves now", cmd_vm_list_running, json_runningvms },
-	{ "hostonlyifs", "host-only interfaces: addresses, MAC, status, DHCP server, uplink, "
-	  "VMs", hostonlyif_list, json_hostonlyifs },
+	{ "hostonlyifs", "host-only interfaces: addresses, MAC, DHCP server, uplink, VMs",
+	  hostonlyif_list, json_hostonlyifs },
 	{ "natnetworks", "NAT networks (as natd natnetwork list shows them)",
 	  list_natnetworks, json_natnetworks },
 	{ "bwgroups", "bwgroups VM: the VM's bandwidth groups (natd bandwidthctl)",
@@ -373,6 +373,7 @@ static void help(void)
 	       "  --json             for scripts: the same data as one JSON list, an\n"
 	       "                     object per item (natd.json's fields, and for\n"
 	       "                     running networks their live state)\n"
+	       "\n"
 	       "Fields of the items: vms: name, running; runningvms: name;\n"
 	       "natnetworks: the definition (natd.json's) and running; intnets: the\n"
 	       "switch's status (name, ports, counters, uplink); hostonlyifs: the\n"
