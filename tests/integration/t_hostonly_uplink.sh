@@ -47,7 +47,8 @@ NSA=$(new_netns vma)
 natd_start natd-vma --name vmA --nic1 hostonly --hostonlyadapter1 vboxnet0 --attach1 "tap:ta$ID" \
 	--macaddress1 080027000a01
 PIDA=$NATD_PID
-_pids+=("$(cat "$HDIR/vboxnet0.pid")")
+SWPID=$(cat "$HDIR/vboxnet0.pid")
+_pids+=("$SWPID")
 ln -sf "$HDIR/vboxnet0.log" "$T/natd-switch.log"
 tap_into_ns "ta$ID" "$NSA"
 udhcpc_lease "$NSA" "ta$ID" > "$T/lease.a"
@@ -104,5 +105,9 @@ check "  ... and the old uplink still works" ip netns exec "$NSB" ping -q -c 2 -
 natd_stop "$PIDB"
 natd_stop "$PIDA"
 check "vboxnet0's switch ends with the last VM of host A" wait_for 10 test ! -e "$HDIR/vboxnet0.sock"
+check "  ... the process is gone" wait_for 10 sh -c "! kill -0 $SWPID"
+check "  ... its log ends with a clean stop, no sanitizer report" sh -c "
+	tail -n 1 '$HDIR/vboxnet0.log' | grep -q ': stopped\$' &&
+	! grep -Eq 'Sanitizer|runtime error' '$HDIR/vboxnet0.log'"
 expect_eq "hostonlyif remove" "Interface 'vboxnet0' was successfully removed" "$("$N" hostonlyif remove vboxnet0)"
 done_testing

@@ -54,7 +54,8 @@ check "dhcpserver add --network lab" "$N" dhcpserver add --network=lab --server-
 	--netmask=255.255.255.0 --lower-ip=10.77.0.10 --upper-ip=10.77.0.20 --enable
 expect_eq "hostonlyif create" "Interface 'vboxnet0' was successfully created" "$("$N" hostonlyif create)"
 natd_start natd-run --name runner --nic1 intnet --intnet1 lab --attach1 "tap:ru$ID"
-_pids+=("$(cat "$NATD_HOME/run/intnet/lab.pid")")
+SWPID=$(cat "$NATD_HOME/run/intnet/lab.pid")
+_pids+=("$SWPID")
 
 # vms
 expect_eq "list vms (people)" '"stored"' "$("$N" list vms)"
@@ -110,5 +111,10 @@ bwgroups_1_bytes_per_s=2500000' "$("$N" list bwgroups stored --machinereadable)"
 expect_eq "list bwgroups of a VM without groups --json: []" "[]" "$("$N" list bwgroups runner --json)"
 
 natd_stop "$NATD_PID"
+check "lab's switch ends with its VM" wait_for 10 test ! -e "$NATD_HOME/run/intnet/lab.sock"
+check "  ... the process is gone" wait_for 10 sh -c "! kill -0 $SWPID"
+check "  ... its log ends with a clean stop, no sanitizer report" sh -c "
+	tail -n 1 '$NATD_HOME/run/intnet/lab.log' | grep -q ': stopped\$' &&
+	! grep -Eq 'Sanitizer|runtime error' '$NATD_HOME/run/intnet/lab.log'"
 check "natnetwork stop" natnet_stop n1
 done_testing
