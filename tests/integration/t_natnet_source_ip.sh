@@ -21,8 +21,11 @@ ip addr add 198.51.100.4/24 dev "vh$ID"
 # Servers that answer with the client's address, TCP and UDP.
 bg ip netns exec "$RNS" socat TCP-LISTEN:9302,bind=198.51.100.1,reuseaddr,fork \
 	SYSTEM:'echo \$SOCAT_PEERADDR'
+# (the UDP one reads the datagram first: an echo that exited before socat
+# wrote it to its input made socat fail with EPIPE, now and then, without
+# answering)
 bg ip netns exec "$RNS" socat UDP4-RECVFROM:9303,bind=198.51.100.1,fork \
-	SYSTEM:'echo \$SOCAT_PEERADDR'
+	SYSTEM:'read -r line; echo \$SOCAT_PEERADDR'
 wait_for 10 listening "$RNS" tcp 198.51.100.1:9302 || fail "remote TCP server"
 wait_for 10 listening "$RNS" udp 198.51.100.1:9303 || fail "remote UDP server"
 tcp_src() { ip netns exec "$1" timeout 10 socat -u TCP:198.51.100.1:9302 -; }
