@@ -9,6 +9,9 @@
  */
 #include "modes/nat_mode.h"
 
+#include "base/hostaddr.h"
+#include "base/log.h"
+
 #include "forwarders/dns.h"
 #include "forwarders/portfwd.h"
 #include "forwarders/nic.h"
@@ -17,8 +20,13 @@ static int nat_start(const struct mode_env *env, unsigned x, const struct nic_co
 		     void **state, char *err, size_t errlen)
 {
 	struct nic *nic;
+	char why[256];
 	int rc;
 
+	/* --natbindip<x>: an address the host does not have fails the start */
+	rc = cfg->nat.bind_ip_set ? hostaddr_check4(cfg->nat.bind_ip, why, sizeof(why)) : 0;
+	if (rc < 0)
+		return errfmt(err, errlen, rc, "--natbindip%u: %s", x, why);
 	rc = nic_start(env->loop, x, &cfg->nat, &nic, err, errlen);
 	if (rc < 0)
 		return rc;

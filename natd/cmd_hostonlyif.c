@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_hostonlyif.c - `natd hostonlyif create|ipconfig|remove` and `natd list
- * hostonlyifs`, in VBoxManage hostonlyif's words.
+ * cmd_hostonlyif.c - `natd hostonlyif create|ipconfig|remove`, in VBoxManage
+ * hostonlyif's words (`modify`, natd's own, is natd/cmd_hostonlyif_modify.c;
+ * `natd list hostonlyifs` natd/cmd_hostonlyif_list.c).
  *
  * Every change runs under natd.json's lock and in the same order: check
  * everything (definitions, overlaps, the DHCP server's fit, the
@@ -394,7 +395,8 @@ static int remove_vms(const char *home, const char *name)
 	json_array_foreach(json_object_get(st, "ports"), i, port) {
 		const char *vm = json_string_value(json_object_get(port, "vm"));
 
-		if (json_is_true(json_object_get(port, "host")))
+		if (json_is_true(json_object_get(port, "host")) ||
+		    json_is_true(json_object_get(port, "uplink")))
 			continue;
 		vms++;
 		if (used < sizeof(list) - 1)
@@ -473,96 +475,6 @@ out:
 	return rc;
 }
 
-/* --- list ------------------------------------------------------------------------ */
-
-static void list_vms(const char *home, const char *name)
-{
-	json_t *st = NULL, *port;
-	char err[512];
-	size_t i;
-	int n = 0;
-
-	printf("VMs:             ");
-	if (hostonly_status(home, name, &st, err, sizeof(err)) == 0) {
-		json_array_foreach(json_object_get(st, "ports"), i, port) {
-			const char *vm = json_string_value(json_object_get(port, "vm"));
-
-			if (json_is_true(json_object_get(port, "host")))
-				continue;
-			if (vm && vm[0])
-				printf("%s%s (adapter %lld)", n++ ? ", " : "", vm, (long long)
-				       json_integer_value(json_object_get(port, "adapter")));
-			else
-				printf("%sa VM connected directly", n++ ? ", " : "");
-		}
-	}
-	json_decref(st);
-	printf("%s\n", n ? "" : "none");
-}
-
-static void list_one(const struct hostonly_db *db, const struct hostonly_def *d)
-{
-	char a[INET6_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN], err[512];
-	struct dhcpsrv_def probe;
-	struct hostif_state st;
-	int k = hostif_query(d->name, &st, err, sizeof(err)), s = find_dhcp(db, d->name, &probe);
-	uint8_t mac[6];
-	unsigned len6 = d->prefixlen6;
-
-	hostonly_mac(d, mac);
-	if (k == 1)
-		memcpy(mac, st.mac, 6);
-	printf("Name:            %s\n", d->name);
-	printf("IPAddress:       %s\n", inet_ntop(AF_INET, &d->ip, a, sizeof(a)));
-	printf("NetworkMask:     %s\n", inet_ntop(AF_INET, &d->netmask, a, sizeof(a)));
-	a[0] = '\0';
-	if (d->has_ip6) {
-		inet_ntop(AF_INET6, &d->ip6, a, sizeof(a));
-	} else {
-		for (unsigned j = 0; k == 1 && j < st.n_v6 && !a[0]; j++) {
-			inet_ntop(AF_INET6, &st.v6[j].addr, a, sizeof(a));
-			len6 = st.v6[j].prefixlen;
-		}
-	}
-	printf("IPV6Address:     %s\n", a);
-	printf("IPV6NetworkMaskPrefixLength: %u\n", a[0] ? len6 : 0);
-	printf("HardwareAddress: %02x:%02x:%02x:%02x:%02x:%02x\n", mac[0], mac[1], mac[2],
-	       mac[3], mac[4], mac[5]);
-	printf("MediumType:      Ethernet\n");
-	printf("Wireless:        No\n");
-	printf("Status:          %s\n", k < 0 ? err : k == 0 ? "Absent (recreated by natd "
-	       "hostonlyif create or ipconfig, or at a VM's start)" : !st.is_tap ? "Not natd's "
-	       "(an interface of that name that is not a tap)" : st.up ? "Up" : "Down");
-	printf("VBoxNetworkName: %s%s\n", DHCPSRV_HOSTONLY_PREFIX, d->name);
-	if (s < 0) {
-		printf("DHCPServer:      none\n");
-	} else {
-		const struct dhcpsrv_def *sd = &db->ds.defs[s];
-
-		printf("DHCPServer:      %s, addresses %s to %s, %s\n",
-		       inet_ntop(AF_INET, &sd->server_ip, a, sizeof(a)),
-		       inet_ntop(AF_INET, &sd->lower_ip, b, sizeof(b)),
-		       inet_ntop(AF_INET, &sd->upper_ip, c, sizeof(c)),
-		       sd->enabled ? "enabled" : "disabled");
-	}
-	list_vms(db->st.home, d->name);
-}
-
-int hostonlyif_list(void)
-{
-	struct hostonly_db db;
-
-	if (load("list", &db, false))
-		return 1;
-	for (size_t i = 0; i < db.hs.n; i++) {
-		if (i)
-			printf("\n");
-		list_one(&db, &db.hs.defs[i]);
-	}
-	hostonly_db_release(&db);
-	return 0;
-}
-
 int cmd_hostonlyif(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL;
@@ -585,7 +497,9 @@ int cmd_hostonlyif(int argc, char **argv)
 		return cmd_ipconfig(argc, argv);
 	if (!strcmp(sub, "remove"))
 		return cmd_remove(argc, argv);
-	esc_fprintf(stderr, "natd hostonlyif: unknown subcommand '%s' (create, ipconfig, remove; "
+	if (!strcmp(sub, "modify"))
+		return hostonlyif_modify(argc, argv);
+	esc_fprintf(stderr, "natd hostonlyif: unknown subcommand '%s' (create, ipconfig, modify, remove; "
 		"see natd hostonlyif --help)\n", sub);
 	return 2;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_list.h - `natd list KIND`, VBoxManage list's words: one entry of a
- * table per kind of thing listed (dhcpservers for now).
+ * cmd_list.h - `natd list KIND [--machinereadable|--json]`, VBoxManage
+ * list's words: one entry of a table per kind of thing listed (vms,
+ * runningvms, natnetworks, intnets, hostonlyifs, dhcpservers, bwgroups VM).
  */
 #ifndef NATD_CMD_LIST_H
 #define NATD_CMD_LIST_H

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/hostaddr.h"
 #include "natd/cmd_natnetwork_internal.h"
 #include "natd/config.h"
 #include "natd/hostonly_store.h"
@@ -36,7 +37,7 @@
 #define MAX_OPS 256
 
 enum op_kind { OP_NETWORK, OP_ENABLE, OP_DHCP, OP_IPV6, OP_IPV6_DEFAULT, OP_PF_ADD,
-	       OP_PF_DEL, OP_LOOPBACK, OP_LOOPBACK6, OP_UPLINK };
+	       OP_PF_DEL, OP_LOOPBACK, OP_LOOPBACK6, OP_UPLINK, OP_SOURCE_IP4 };
 
 struct op {
 	enum op_kind kind;
@@ -48,6 +49,7 @@ struct op {
 	struct natnet_loopback lo;
 	uint32_t lo6;             /* OP_LOOPBACK6 */
 	const char *uplink;       /* OP_UPLINK: the text, "" for none */
+	struct in_addr source;    /* OP_SOURCE_IP4: 0 for none */
 };
 
 struct args {
@@ -190,6 +192,11 @@ static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
 					    uplink_parse(v, &u, err, sizeof(err)) < 0))
 				return usage(sub, "--uplink: %s", strlen(v) >= UPLINK_TEXT_MAX ?
 					     "too long" : err);
+		} else if (!strcmp(name, "source-ip4")) {
+			op->kind = OP_SOURCE_IP4;
+			if (*v && strcmp(v, "none") &&
+			    (inet_pton(AF_INET, v, &op->source) != 1 || !op->source.s_addr))
+				return usage(sub, "--source-ip4: '%s' is not an IPv4 address", v);
 		} else if (!strcmp(name, "loopback-6")) {
 			op->kind = OP_LOOPBACK6;
 			if (natnet_parse_loopback6(v, &op->lo6, err, sizeof(err)) < 0)
@@ -212,6 +219,8 @@ static int find_rule(const struct pfrule *set, unsigned n, const char *name)
 /* Applies the options to d in order. 0, or 1 after printing why not. */
 static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d)
 {
+	char err[256];
+
 	for (unsigned i = 0; i < a->n_ops; i++) {
 		const struct op *op = &a->ops[i];
 		struct pfrule *set;
@@ -295,6 +304,14 @@ static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d
 			break;
 		case OP_UPLINK:
 			snprintf(d->uplink, sizeof(d->uplink), "%s", op->uplink);
+			break;
+		case OP_SOURCE_IP4:
+			if (op->source.s_addr && op->source.s_addr != d->source_ip4.s_addr &&
+			    hostaddr_check4(op->source, err, sizeof(err)) < 0) {
+				esc_fprintf(stderr, "natd natnetwork %s: --source-ip4: %s\n", sub, err);
+				return 1;
+			}
+			d->source_ip4 = op->source;
 			break;
 		}
 	}
@@ -601,6 +618,8 @@ static void print_def(const char *home, const struct natnet_def *d)
 			if (natnet_format_rule(&d->rules6[i], t, sizeof(t)) >= 0)
 				printf("        %s\n", t);
 	}
+	if (d->source_ip4.s_addr)
+		printf("Source IPv4:  %s\n", inet_ntop(AF_INET, &d->source_ip4, a1, sizeof(a1)));
 	if (d->uplink[0])
 		print_uplink(d->uplink, json_object_get(status, "uplink"));
 	if (d->lo6) {

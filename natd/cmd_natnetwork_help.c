@@ -95,7 +95,16 @@ const char natnetwork_help[] =
 "                            Frames from the uplink are switched like a\n" \
 "                            VM's; it gets every frame for an address not\n" \
 "                            seen on this host. An LPORT below 1024 needs\n" \
-"                            CAP_NET_BIND_SERVICE when the network starts\n"
+"                            CAP_NET_BIND_SERVICE when the network starts\n" \
+"  --source-ip4 IP|none      the network's outgoing host sockets (TCP\n" \
+"                            connections, UDP, ping) take IP as their source\n" \
+"                            address, an address of this host: the manual's\n" \
+"                            setextradata global NAT/NAME/SourceIp4 (which\n" \
+"                            natd setextradata also takes). Default (none):\n" \
+"                            the kernel picks it by route. Port forwards keep\n" \
+"                            their own host address. An address the host\n" \
+"                            does not have is refused; applied at once to a\n" \
+"                            running network (for new flows)\n"
 
 const char natnetwork_add_help[] =
 "Usage: natd natnetwork add --netname NAME --network CIDR [OPTIONS]\n"

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "natd/bwgroup.h"
 #include "natd/config.h"
+#include "natd/natnet_service.h"
 #include "natd/vm_store.h"
 
 static const char modifyvm_help[] =
@@ -239,19 +240,20 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int cmd_vm_list_running(void)
+json_t *cmd_vm_running_names(void)
 {
 	char home[PATH_MAX], dir[PATH_MAX + 8];
 	char *names[1024];
 	size_t n = 0;
 	struct dirent *e;
+	json_t *arr = json_array();
 	DIR *dp;
 
 	config_default_home(home, sizeof(home));
 	snprintf(dir, sizeof(dir), "%s/run", home);
 	dp = opendir(dir);
 	if (!dp)
-		return 0; /* nothing ever ran */
+		return arr; /* nothing ever ran */
 	while ((e = readdir(dp)) && n < sizeof(names) / sizeof(names[0])) {
 		size_t l = strlen(e->d_name);
 		char name[NATD_NAME_MAX];
@@ -262,6 +264,9 @@ int cmd_vm_list_running(void)
 		name[l - 4] = '\0';
 		if (!config_name_valid(name) || !vm_running(home, name))
 			continue;
+		/* a running NAT network's control socket is run/natnet-NAME.ctl */
+		if (!strncmp(name, "natnet-", 7) && natnet_service_running(home, name + 7, NULL) == 1)
+			continue;
 		names[n] = strdup(name);
 		if (names[n])
 			n++;
@@ -269,9 +274,20 @@ int cmd_vm_list_running(void)
 	closedir(dp);
 	qsort(names, n, sizeof(names[0]), cmp_str);
 	for (size_t i = 0; i < n; i++) {
-		printf("\"%s\"\n", names[i]);
+		json_array_append_new(arr, json_string(names[i]));
 		free(names[i]);
 	}
+	return arr;
+}
+
+int cmd_vm_list_running(void)
+{
+	json_t *arr = cmd_vm_running_names(), *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v)
+		printf("\"%s\"\n", json_string_value(v));
+	json_decref(arr);
 	return 0;
 }
 

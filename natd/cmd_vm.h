@@ -18,6 +18,9 @@ int cmd_unregistervm(int argc, char **argv);
 /* `natd list vms`, `natd list runningvms`. */
 int cmd_vm_list_vms(void);
 int cmd_vm_list_running(void);
+/* The names of the VMs a natd run serves now, sorted: a JSON list of
+ * strings (a new reference; empty when none, NULL when out of memory). */
+json_t *cmd_vm_running_names(void);
 
 /* showvminfo of stored VM vm: its settings (and, when it does not run, its
  * adapters as natd run would start them). 0 and *out (a new reference),

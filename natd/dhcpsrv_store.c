@@ -298,8 +298,7 @@ int dhcpsrv_store_load(struct natnet_store *st, struct dhcpsrv_store *ds, const 
 	return rc;
 }
 
-int dhcpsrv_store_save(struct natnet_store *st, const struct dhcpsrv_store *ds, char *err,
-		       size_t errlen)
+json_t *dhcpsrv_store_to_json(const struct dhcpsrv_store *ds)
 {
 	json_t *arr = json_array();
 
@@ -309,14 +308,13 @@ int dhcpsrv_store_save(struct natnet_store *st, const struct dhcpsrv_store *ds, 
 			arr = NULL;
 		}
 	}
-	/* A new file reads in natnet_store.c's order: version, natnetworks, then us. */
-	if (st->root && !json_object_get(st->root, "version"))
-		json_object_set_new(st->root, "version", json_integer(NATNET_STORE_VERSION));
-	if (st->root && !json_object_get(st->root, "natnetworks"))
-		json_object_set_new(st->root, "natnetworks", json_array());
-	if (!arr || !st->root || json_object_set_new(st->root, "dhcpservers", arr) < 0)
-		return errfmt(err, errlen, -ENOMEM, "%s: out of memory", st->path);
-	return natnet_store_save(st, err, errlen);
+	return arr;
+}
+
+int dhcpsrv_store_save(struct natnet_store *st, const struct dhcpsrv_store *ds, char *err,
+		       size_t errlen)
+{
+	return natnet_store_update_key(st, "dhcpservers", dhcpsrv_store_to_json(ds), err, errlen);
 }
 
 void dhcpsrv_store_release(struct natnet_store *st, struct dhcpsrv_store *ds)

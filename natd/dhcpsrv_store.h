@@ -63,7 +63,11 @@ int dhcpsrv_store_parse(struct dhcpsrv_store *ds, json_t *root, const char *path
 int dhcpsrv_store_load(struct natnet_store *st, struct dhcpsrv_store *ds, const char *home,
 		       bool lock, char *err, size_t errlen);
 
-/* Puts ds into st->root's "dhcpservers" and natnet_store_save()s. */
+/* The JSON list of ds's definitions (a new reference; NULL: out of memory). */
+json_t *dhcpsrv_store_to_json(const struct dhcpsrv_store *ds);
+
+/* Puts ds into st->root's "dhcpservers" and natnet_store_save()s
+ * (natnet_store_update_key). */
 int dhcpsrv_store_save(struct natnet_store *st, const struct dhcpsrv_store *ds, char *err,
 		       size_t errlen);
 

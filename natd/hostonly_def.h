@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "devices/hostif.h"
+#include "l2/uplink.h"
 #include "natd/dhcpsrv_def.h"
 #include "natd/natnet_def.h"
 
@@ -33,6 +34,7 @@ struct hostonly_def {
 	bool has_ip6;
 	struct in6_addr ip6;           /* the host's IPv6 address (--ipv6), if any */
 	unsigned prefixlen6;
+	char uplink[UPLINK_TEXT_MAX];  /* `hostonlyif modify --uplink` (l2/uplink.h); "" none */
 };
 
 /* N of "vboxnetN" (0 .. HOSTONLY_MAX_IFS - 1, no leading zero), or -1. */

@@ -24,6 +24,10 @@ json_t *hostonly_def_to_json(const struct hostonly_def *d)
 	inet_ntop(AF_INET, &d->ip, a, sizeof(a));
 	inet_ntop(AF_INET, &d->netmask, m, sizeof(m));
 	o = json_pack("{s:s, s:s, s:s}", "name", d->name, "ip", a, "netmask", m);
+	if (o && d->uplink[0] && json_object_set_new(o, "uplink", json_string(d->uplink)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	if (o && d->has_ip6) {
 		inet_ntop(AF_INET6, &d->ip6, a, sizeof(a));
 		if (json_object_set_new(o, "ipv6", json_string(a)) < 0 ||
@@ -41,7 +45,7 @@ int hostonly_def_from_json(json_t *o, struct hostonly_def *d, char *err, size_t 
 	const char *ip = json_string_value(json_object_get(o, "ip"));
 	const char *mask = json_string_value(json_object_get(o, "netmask"));
 	const char *ip6 = json_string_value(json_object_get(o, "ipv6"));
-	json_t *len6 = json_object_get(o, "ipv6_prefixlen");
+	json_t *len6 = json_object_get(o, "ipv6_prefixlen"), *up = json_object_get(o, "uplink");
 
 	memset(d, 0, sizeof(*d));
 	if (!json_is_object(o))
@@ -61,6 +65,17 @@ int hostonly_def_from_json(json_t *o, struct hostonly_def *d, char *err, size_t 
 			return errfmt(err, errlen, -EINVAL, "ipv6_prefixlen: expected 8 to 128");
 		d->has_ip6 = true;
 		d->prefixlen6 = (unsigned)json_integer_value(len6);
+	}
+	if (up) {
+		struct uplink u;
+		char why[256];
+
+		if (!json_is_string(up) || strlen(json_string_value(up)) >= sizeof(d->uplink))
+			return errfmt(err, errlen, -EINVAL, "uplink: expected text like "
+				      "udp:LPORT,HOST:PORT or vde:/path/to/switch");
+		if (uplink_parse(json_string_value(up), &u, why, sizeof(why)) < 0)
+			return errfmt(err, errlen, -EINVAL, "uplink: %s", why);
+		snprintf(d->uplink, sizeof(d->uplink), "%s", json_string_value(up));
 	}
 	return hostonly_def_check(d, err, errlen);
 }
@@ -162,6 +177,24 @@ int hostonly_db_load(struct hostonly_db *db, const char *home, bool lock, char *
 	return rc;
 }
 
+int hostonly_store_get(const char *home, const char *name, struct hostonly_def *out,
+		       char *err, size_t errlen)
+{
+	struct hostonly_db db;
+	int i, rc = hostonly_db_load(&db, home, false, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	i = hostonly_store_find(&db.hs, name);
+	if (i >= 0)
+		*out = db.hs.defs[i];
+	else
+		rc = errfmt(err, errlen, -ENOENT, "no host-only interface '%s' in %s", name,
+			    db.st.path);
+	hostonly_db_release(&db);
+	return rc;
+}
+
 int hostonly_db_save(struct hostonly_db *db, char *err, size_t errlen)
 {
 	json_t *arr = json_array();
@@ -173,15 +206,12 @@ int hostonly_db_save(struct hostonly_db *db, char *err, size_t errlen)
 		}
 	}
 	/* A new file reads in order: version, natnetworks, dhcpservers, us. */
-	if (db->st.root && !json_object_get(db->st.root, "version"))
-		json_object_set_new(db->st.root, "version", json_integer(NATNET_STORE_VERSION));
-	if (db->st.root && !json_object_get(db->st.root, "natnetworks"))
-		json_object_set_new(db->st.root, "natnetworks", json_array());
-	if (db->st.root && !json_object_get(db->st.root, "dhcpservers"))
-		json_object_set_new(db->st.root, "dhcpservers", json_array());
-	if (!arr || !db->st.root || json_object_set_new(db->st.root, HOSTONLY_KEY, arr) < 0)
-		return errfmt(err, errlen, -ENOMEM, "%s: out of memory", db->st.path);
-	return dhcpsrv_store_save(&db->st, &db->ds, err, errlen);
+	if (natnet_store_set_key(&db->st, "dhcpservers", dhcpsrv_store_to_json(&db->ds), err,
+				 errlen) < 0) {
+		json_decref(arr);
+		return -ENOMEM;
+	}
+	return natnet_store_update_key(&db->st, HOSTONLY_KEY, arr, err, errlen);
 }
 
 void hostonly_db_release(struct hostonly_db *db)

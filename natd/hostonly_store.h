@@ -7,7 +7,8 @@
  *                      "netmask": "255.255.255.0",
  *                      "ipv6": "fd00:56::1", "ipv6_prefixlen": 64 } ]
  * ("ipv6" and "ipv6_prefixlen" only when the host has an IPv6 address
- * there).
+ * there; "uplink": "udp:5001,host-b:5002" only when the interface's switch
+ * has an uplink, `natd hostonlyif modify IF --uplink`).
  *
  * hostonly_db loads natd.json with everything a host-only command checks
  * against or changes: the NAT networks, the DHCP servers (an interface's
@@ -38,6 +39,10 @@ struct hostonly_store {
  * is for messages. 0 or -EINVAL/-ENOMEM with err. */
 int hostonly_store_parse(struct hostonly_store *hs, json_t *root, const char *path,
 			 char *err, size_t errlen);
+/* The definition of interface name from home's natd.json (no lock). 0,
+ * -ENOENT when it has none, or -errno with err. */
+int hostonly_store_get(const char *home, const char *name, struct hostonly_def *out,
+		       char *err, size_t errlen);
 /* Index of interface name, or -1. */
 int hostonly_store_find(const struct hostonly_store *hs, const char *name);
 /* Adds d or replaces the definition of the same name. 0 or -ENOMEM. */

@@ -3,7 +3,7 @@
  * intnet_client.c - the callers' side of the switch daemons of internal
  * networks and host-only interfaces (natd/intnet_service.c): where their
  * files are, starting a daemon when none runs and waiting for its switch,
- * its secret, its status, and (internal networks) its uplink. See
+ * its secret, its status, and its uplink. See
  * intnet_service.h.
  */
 #include "natd/intnet_service.h"
@@ -225,18 +225,18 @@ int intnet_service_status(const char *home, const char *name, json_t **out, char
 	return switchd_status(SWITCHD_INTNET, home, name, out, err, errlen);
 }
 
-int intnet_service_set_uplink(const char *home, const char *name, const char *uplink,
-			      char *err, size_t errlen)
+int switchd_set_uplink(enum switchd_kind k, const char *home, const char *name,
+		       const char *uplink, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	json_t *args, *res = NULL;
 	int rc;
 
-	if (intnet_run_path(home, name, "pid", path, sizeof(path)) < 0)
+	if (switchd_run_path(k, home, name, "pid", path, sizeof(path)) < 0)
 		return errfmt(err, errlen, -ENAMETOOLONG, "NATD_HOME is too long");
 	if (daemon_running(path, NULL) != 1)
 		return -ESRCH;
-	intnet_run_path(home, name, "ctl", path, sizeof(path));
+	switchd_run_path(k, home, name, "ctl", path, sizeof(path));
 	args = json_pack("{s:s}", "uplink", uplink);
 	if (!args)
 		return errfmt(err, errlen, -ENOMEM, "out of memory");
@@ -244,4 +244,10 @@ int intnet_service_set_uplink(const char *home, const char *name, const char *up
 	json_decref(args);
 	json_decref(res);
 	return rc;
+}
+
+int intnet_service_set_uplink(const char *home, const char *name, const char *uplink,
+			      char *err, size_t errlen)
+{
+	return switchd_set_uplink(SWITCHD_INTNET, home, name, uplink, err, errlen);
 }

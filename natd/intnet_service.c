@@ -42,7 +42,9 @@
  * The same daemon serves a host-only interface (`natd hostonly-switch IF`,
  * files under $NATD_HOME/run/hostonly/): its switch has one more port, the
  * host's interface itself (natd/hostonly_port.h), and its DHCP server is
- * the one of "HostInterfaceNetworking-IF". It too starts with the first VM
+ * the one of "HostInterfaceNetworking-IF"; its uplink, when it has one,
+ * is the interface's (`natd hostonlyif modify IF --uplink`,
+ * natd/hostonly_store.h). It too starts with the first VM
  * and exits after the last one: the interface stays on the host, without
  * carrier meanwhile.
  *
@@ -71,6 +73,7 @@
 #include "natd/daemon.h"
 #include "natd/dhcpsrv_port.h"
 #include "natd/hostonly_port.h"
+#include "natd/hostonly_store.h"
 #include "natd/intnet_dir.h"
 #include "natd/intnet_store.h"
 #include "natd/natnet_store.h"
@@ -332,8 +335,7 @@ static json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 	json_object_set_new(r, "dhcp", isv.dhcp ? dhcpsrv_port_json(isv.dhcp) : json_null());
 	if (isv.hostif)
 		json_object_set_new(r, "hostif", hostonly_port_json(isv.hostif));
-	if (isv.kind == SWITCHD_INTNET)
-		json_object_set_new(r, "uplink", uplink_port_json(isv.sw, isv.uplink));
+	json_object_set_new(r, "uplink", uplink_port_json(isv.sw, isv.uplink));
 	return r;
 }
 
@@ -347,7 +349,8 @@ static void isv_hostif_gone(void *opaque)
 	isv_stop();
 }
 
-/* uplink: {"uplink": "udp:..." | ""} (natd intnet modify). All or nothing. */
+/* uplink: {"uplink": "udp:..." | ""} (natd intnet modify, natd hostonlyif
+ * modify). All or nothing. */
 static json_t *isv_ctl_uplink(void *opaque, json_t *args, char *err, size_t errlen)
 {
 	const char *u = json_string_value(json_object_get(args, "uplink"));
@@ -386,19 +389,27 @@ static int isv_setup(char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	if (isv.kind == SWITCHD_HOSTONLY) {
+		struct hostonly_def h;
+
 		rc = hostonly_port_start(isv.loop, isv.sw, isv.name, isv_hostif_gone, NULL,
 					 &isv.hostif, err, errlen);
+		if (rc == 0)
+			rc = hostonly_store_get(isv.home, isv.name, &h, err, errlen);
 		if (rc < 0)
 			return rc;
+		snprintf(isv.uplink, sizeof(isv.uplink), "%s", h.uplink);
 	} else {
 		struct intnet_def d;
 
 		rc = intnet_store_get(isv.home, isv.name, &d, err, errlen);
-		if (rc == 0 && d.uplink[0])
-			rc = uplink_port_apply(isv.sw, d.uplink, err, errlen);
 		if (rc < 0)
 			return rc;
 		snprintf(isv.uplink, sizeof(isv.uplink), "%s", d.uplink);
+	}
+	if (isv.uplink[0]) {
+		rc = uplink_port_apply(isv.sw, isv.uplink, err, errlen);
+		if (rc < 0)
+			return rc;
 	}
 	switchd_run_path(isv.kind, isv.home, isv.name, "ctl", ctl, sizeof(ctl));
 	rc = ctl_server_start(isv.loop, ctl, &isv.ctl, err, errlen);
@@ -406,8 +417,7 @@ static int isv_setup(char *err, size_t errlen)
 		return rc;
 	ctl_server_register(isv.ctl, "status", isv_ctl_status, NULL);
 	ctl_server_register(isv.ctl, "dhcpserver", isv_ctl_dhcpserver, NULL);
-	if (isv.kind == SWITCHD_INTNET)
-		ctl_server_register(isv.ctl, "uplink", isv_ctl_uplink, NULL);
+	ctl_server_register(isv.ctl, "uplink", isv_ctl_uplink, NULL);
 	switch_set_port_observer(isv.sw, isv_port_observer, NULL);
 	rc = isv_dhcp_start(err, errlen);
 	if (rc < 0)

@@ -41,6 +41,11 @@ int switchd_read_secret(enum switchd_kind k, const char *home, const char *name,
 			uint8_t secret[SWITCH_SECRET_LEN], char *err, size_t errlen);
 int switchd_status(enum switchd_kind k, const char *home, const char *name, json_t **out,
 		   char *err, size_t errlen);
+/* Gives the running switch of name a new uplink ("" for none: natd intnet
+ * modify, natd hostonlyif modify). 0, -ESRCH when it does not run (nothing
+ * to do), -errno with err when its daemon refused (the old uplink stays). */
+int switchd_set_uplink(enum switchd_kind k, const char *home, const char *name,
+		       const char *uplink, char *err, size_t errlen);
 /* `natd intnet-switch NAME` / `natd hostonly-switch IF` (internal). */
 int switchd_main_cmd(enum switchd_kind k, int argc, char **argv);
 

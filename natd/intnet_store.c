@@ -86,11 +86,7 @@ int intnet_store_update(const char *home, const struct intnet_def *d,
 	if (d->uplink[0])
 		json_array_append_new(keep, json_pack("{s:s, s:s}", "name", d->name,
 						      "uplink", d->uplink));
-	if (!st.root || json_object_set_new(st.root, "intnets", keep) < 0) {
-		rc = errfmt(err, errlen, -ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = natnet_store_save(&st, err, errlen);
+	rc = natnet_store_update_key(&st, "intnets", keep, err, errlen);
 out:
 	natnet_store_release(&st);
 	return rc;

@@ -20,6 +20,7 @@
 
 #include "natd/bwgroup.h"
 #include "natd/cmd_bandwidthctl.h"
+#include "natd/cmd_extradata.h"
 #include "natd/cmd_ctl.h"
 #include "natd/cmd_dhcpserver.h"
 #include "natd/cmd_hostonlyif.h"
@@ -82,7 +83,7 @@ static const char main_help[] =
 "  dhcpserver add|modify|remove|start|stop|restart|findlease ...\n"
 "                              DHCP servers of internal networks and host-only\n"
 "                              interfaces (natd dhcpserver --help)\n"
-"  hostonlyif create|ipconfig|remove ...\n"
+"  hostonlyif create|ipconfig|modify|remove ...\n"
 "                              host-only interfaces vboxnetN shared by the\n"
 "                              host and VMs (natd hostonlyif --help)\n"
 "  list dhcpservers|intnets|hostonlyifs|vms|runningvms|bwgroups VM\n"
@@ -92,6 +93,11 @@ static const char main_help[] =
 "  bandwidthctl VM add|set|remove|list ...\n"
 "                              bandwidth groups limiting what a VM sends\n"
 "                              (natd bandwidthctl --help)\n"
+"  setextradata global NAT/NAME/SourceIp4 [IP]\n"
+"  getextradata global NAT/NAME/SourceIp4|enumerate\n"
+"                              a NAT network's source address for its host\n"
+"                              sockets, in the manual's words (natd\n"
+"                              setextradata --help)\n"
 "  help, --help                this text\n"
 "  version, --version          natd's version\n"
 "\n"
@@ -756,6 +762,10 @@ int main(int argc, char **argv)
 		return switchd_main_cmd(SWITCHD_HOSTONLY, argc - 1, argv + 1);
 	if (!strcmp(cmd, "bandwidthctl"))
 		return cmd_bandwidthctl(argc - 1, argv + 1);
+	if (!strcmp(cmd, "setextradata"))
+		return cmd_setextradata(argc - 1, argv + 1);
+	if (!strcmp(cmd, "getextradata"))
+		return cmd_getextradata(argc - 1, argv + 1);
 	esc_fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);
 	return 2;
 }

@@ -288,6 +288,14 @@ int natnet_def_check(const struct natnet_def *d, char *err, size_t errlen)
 	}
 	if (d->lo6 == 1)
 		return errfmt(err, errlen, -EINVAL, "loopback_6: offset 1 is the gateway ::1");
+	if (d->source_ip4.s_addr) {
+		uint32_t h = ntohl(d->source_ip4.s_addr);
+
+		if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) >= 14)
+			return errfmt(err, errlen, -EINVAL, "source_ip4: %s cannot be the "
+				      "source address of outgoing connections (not in 0/8, "
+				      "127/8 or 224/3)", inet_ntoa(d->source_ip4));
+	}
 	if (d->uplink[0]) {
 		struct uplink u;
 		char why[256];

@@ -7,7 +7,8 @@
  * IPv4 network, enabled, DHCP, IPv6 flags, port-forwarding rules (in the
  * NAT-network syntax, forwarders/pfrule.h) and loopback mappings; and
  * natd's own uplink (a UDP tunnel or VDE switch the network's switch joins,
- * so that the network spans hosts). The
+ * so that the network spans hosts) and source address (the manual's
+ * `setextradata global NAT/NAME/SourceIp4`). The
  * checks here (natnet_def_check, and natnet_store_check_def against the
  * other networks in natd/natnet_store.h) are the only validation: the CLI,
  * the loader and the service all use them, so a file that loads is a
@@ -55,6 +56,9 @@ struct natnet_def {
 	uint32_t lo6;           /* --loopback-6: <prefix>::lo6 reaches the host's
 				 * ::1 (with --ipv6 on); 0: none (the default) */
 	char uplink[UPLINK_TEXT_MAX]; /* --uplink (l2/uplink.h); "" for none */
+	struct in_addr source_ip4; /* --source-ip4, the manual's NAT/NAME/SourceIp4:
+				    * the source address of the network's
+				    * outgoing host sockets; 0: the kernel's */
 };
 
 /* The addresses natd uses in a network (network byte order). */

@@ -68,6 +68,7 @@
 #include "natd/uplink_port.h"
 #include "modes/nat_mode.h"
 #include "base/fdlimit.h"
+#include "base/hostaddr.h"
 #include "base/log.h"
 #include "forwarders/nic.h"
 #include "forwarders/nic6.h"
@@ -138,6 +139,8 @@ static void svc_fill_nic_config(void)
 	c->broadcast = a->broadcast;
 	c->gateway = a->gateway;
 	c->dns = a->gateway;          /* the gateway proxies DNS */
+	c->bind_ip_set = d->source_ip4.s_addr != 0; /* --source-ip4 */
+	c->bind_ip = d->source_ip4;
 	c->dns_proxy = false;         /* DHCP: host nameservers minus 127/8, else .1 */
 	c->dhcp_server = a->dhcp_server;
 	c->dhcp_disabled = !d->dhcp;
@@ -459,6 +462,9 @@ static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errle
 		natnet_loopback6_addr(&d, &svc.ncfg.loopback6);
 		nic6_set_loopback6(nic_ip6(svc.nic), d.lo6 ? &svc.ncfg.loopback6 : NULL);
 	}
+	/* New flows bind to the new source address (forwarders/nat.c). */
+	svc.ncfg.bind_ip_set = d.source_ip4.s_addr != 0;
+	svc.ncfg.bind_ip = d.source_ip4;
 	svc.def = d;
 	natnet_def_addrs(&svc.def, &svc.addrs);
 	/* Loopback mappings and DHCP on/off are read from the config per packet. */
@@ -525,6 +531,9 @@ static int svc_setup(char *err, size_t errlen)
 		if (rc < 0)
 			return rc;
 	}
+	/* checked when set; at boot the address may come later: only a warning */
+	if (svc.def.source_ip4.s_addr && hostaddr_check4(svc.def.source_ip4, err, errlen) < 0)
+		log_warn("--source-ip4: %s (yet): its outgoing flows fail until it is", err);
 	rc = nic_start(svc.loop, 1, &svc.ncfg, &svc.nic, err, errlen);
 	if (rc < 0)
 		return rc;

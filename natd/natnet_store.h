@@ -21,14 +21,12 @@
 #include <stddef.h>
 
 #include "natd/natnet_def.h"
+#include "natd/natnet_json.h"
 
 #define NATNET_MAX_NETWORKS 64
 #define NATNET_STORE_VERSION 1
 
-/* JSON form of a definition (a new reference) and back; errors name the
- * field ("network: ..."). natnet_def_from_json also runs natnet_def_check. */
-json_t *natnet_def_to_json(const struct natnet_def *d);
-int natnet_def_from_json(json_t *o, struct natnet_def *d, char *err, size_t errlen);
+/* A definition's JSON form: natnet_def_to_json(), natnet_def_from_json(). */
 
 struct natnet_store {
 	char home[PATH_MAX];
@@ -58,6 +56,22 @@ int natnet_store_load(struct natnet_store *st, const char *home, bool lock,
 
 /* Writes the store back atomically (requires the lock). 0 or -errno. */
 int natnet_store_save(struct natnet_store *st, char *err, size_t errlen);
+
+/*
+ * Sets root's member key (not "version" or "natnetworks": natnet_store_save
+ * writes those) to value, a reference this takes (NULL: out of memory). A
+ * new file gets "version" and "natnetworks" first, so that it reads in that
+ * order. 0 or -ENOMEM with err.
+ */
+int natnet_store_set_key(struct natnet_store *st, const char *key, json_t *value, char *err,
+			 size_t errlen);
+
+/* natnet_store_set_key(), then natnet_store_save() (requires the lock): how
+ * the other parts of natd.json (VMs, DHCP servers, host-only interfaces,
+ * internal networks) write theirs. 0 or -errno with err; nothing written
+ * on failure. */
+int natnet_store_update_key(struct natnet_store *st, const char *key, json_t *value,
+			    char *err, size_t errlen);
 
 /* Frees the store and drops the lock. */
 void natnet_store_release(struct natnet_store *st);

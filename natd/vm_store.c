@@ -477,13 +477,7 @@ int vm_store_save(struct natnet_store *st, const struct vm_store *vs, char *err,
 			arr = NULL;
 		}
 	}
-	if (st->root && !json_object_get(st->root, "version"))
-		json_object_set_new(st->root, "version", json_integer(NATNET_STORE_VERSION));
-	if (st->root && !json_object_get(st->root, "natnetworks"))
-		json_object_set_new(st->root, "natnetworks", json_array());
-	if (!arr || !st->root || json_object_set_new(st->root, "vms", arr) < 0)
-		return errfmt(err, errlen, -ENOMEM, "%s: out of memory", st->path);
-	return natnet_store_save(st, err, errlen);
+	return natnet_store_update_key(st, "vms", arr, err, errlen);
 }
 
 void vm_store_release(struct natnet_store *st, struct vm_store *vs)
