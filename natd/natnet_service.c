@@ -39,6 +39,7 @@
  * handle is closed.
  */
 #include "natd/natnet_service.h"
+#include "natd/sandbox.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -591,6 +592,8 @@ static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
 	uv_signal_start(&svc.sig_term, svc_signal, SIGTERM);
 	err[0] = '\0';
 	rc = svc_setup(err, sizeof(err));
+	if (rc == 0)
+		rc = sandbox_enter_service(err, sizeof(err));
 	if (rc < 0) {
 		snprintf(svc.failure, sizeof(svc.failure), "%s", err[0] ? err : strerror(-rc));
 		log_err("%s", svc.failure);
