@@ -274,6 +274,26 @@ int sandbox_enter(const struct sandbox_opts *o, unsigned caps, const char *const
 	return install_filter(o->mode, err, errlen);
 }
 
+int sandbox_enter_home(const struct sandbox_opts *o, unsigned caps, const char *home,
+		       const char *const *files, char *err, size_t errlen)
+{
+	const char *own[SANDBOX_OWN_MAX + 1];
+	struct stat st;
+	unsigned n = 0;
+
+	if (o->have_user && stat(home, &st) == 0 && st.st_uid == o->uid) {
+		for (unsigned i = 0; files && files[i] && n < SANDBOX_OWN_MAX; i++)
+			own[n++] = files[i];
+	} else if (o->have_user) {
+		log_warn("sandbox: NATD_HOME %s is not %s's: as %s natd cannot remove its "
+			 "files under it when it stops (the next start replaces them) nor "
+			 "write its state there; give --user a NATD_HOME of that user's", home,
+			 o->user, o->user);
+	}
+	own[n] = NULL;
+	return sandbox_enter(o, caps, own, err, errlen);
+}
+
 int sandbox_enter_service(char *err, size_t errlen)
 {
 	struct sandbox_opts o;

@@ -63,6 +63,15 @@ int sandbox_parse_user(const char *spec, struct sandbox_opts *o, char *err, size
 int sandbox_enter(const struct sandbox_opts *o, unsigned caps, const char *const *own,
 		  char *err, size_t errlen);
 
+/*
+ * sandbox_enter() for a process whose state is under NATD_HOME home: files
+ * (NULL-ended, at most SANDBOX_OWN_MAX) become the user's when home is the
+ * user's; otherwise natd warns that it cannot remove or write them later.
+ */
+#define SANDBOX_OWN_MAX 8
+int sandbox_enter_home(const struct sandbox_opts *o, unsigned caps, const char *home,
+		       const char *const *files, char *err, size_t errlen);
+
 /* natd run (natd/sandbox_run.c): sandbox_enter() with cfg's --user and
  * --sandbox, keeping CAP_NET_BIND_SERVICE when an adapter is in NAT mode
  * (run-time port forwards below 1024) and CAP_NET_ADMIN when one is on a tap
@@ -72,8 +81,13 @@ struct natd_config;
 int sandbox_enter_run(const struct natd_config *cfg, const char *run_dir, char *err,
 		      size_t errlen);
 
-/* The NAT-network service and the switch daemons: the filter only, in the
- * mode NATD_SANDBOX says. Returns as sandbox_enter(). */
+/* The NAT-network service NAME (natd/sandbox_run.c): sandbox_enter() with
+ * natnetwork start's --user, keeping CAP_NET_BIND_SERVICE; its files under
+ * run/ become the user's when NATD_HOME is. */
+int sandbox_enter_natnet(const struct sandbox_opts *sb, const char *home, const char *name,
+			 char *err, size_t errlen);
+
+/* The switch daemons: the filter only, in the mode NATD_SANDBOX says. Returns as sandbox_enter(). */
 int sandbox_enter_service(char *err, size_t errlen);
 
 /* The allowlist (natd/sandbox_syscalls.c): system call names, NULL-ended;

@@ -32,7 +32,8 @@ const char *const sandbox_syscalls[] = {
 	"brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "mincore",
 	/* descriptors and files */
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev",
-	"preadv2", "pwritev2", "open", "openat", "close", "close_range", "dup", "dup2",
+	"preadv2", "pwritev2", "open", "openat", "openat2" /* TFTP: RESOLVE_BENEATH */,
+	"close", "close_range", "dup", "dup2",
 	"dup3", "pipe", "pipe2", "fcntl", "flock", "lseek", "fstat", "stat", "lstat",
 	"newfstatat", "statx", "statfs", "fstatfs", "fsync", "fdatasync", "ftruncate",
 	"fallocate", "rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir",

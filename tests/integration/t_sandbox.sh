@@ -7,8 +7,10 @@
 # and CAP_NET_ADMIN and seccomp on, and removes its control socket when it
 # stops; a forbidden system call (execve, made by a library the test
 # preloads, on SIGUSR2) kills natd with SIGSYS, --sandbox trap names it
-# first, --sandbox off lets it through; the NAT-network service runs
-# filtered too; bad --user and --sandbox values are refused.
+# first, --sandbox off lets it through; natd natnetwork start --user nobody
+# runs the service dropped and filtered (a VM joins, leases saved, ping, TCP
+# out, a rule below 1024 added live); bad --user and --sandbox values are
+# refused.
 . "$(dirname "$0")/lib.sh"
 
 command -v dig >/dev/null || fail "dig missing (bind9-dnsutils)"
@@ -156,12 +158,48 @@ NATD_SANDBOX=off NATD_PREFIX="env LD_PRELOAD=$poke" natd_start poke_env --name p
 expect_eq "NATD_SANDBOX=off: /proc Seccomp 0" 0 "$(awk '/^Seccomp:/ {print $2}' /proc/$NATD_PID/status)"
 natd_stop "$NATD_PID"
 
-# ---- the NAT-network service is filtered as well
+# ---- natd natnetwork start --user nobody: the service dropped and filtered,
+# a VM (natd run as root) joining it, leases written, ping, TCP out, a rule
+# below 1024 added while it runs
+set +e
+"$NATD_BIN" natnetwork start --netname x --user no-such-user-natd > "$T/bad6" 2>&1
+rc6=$?
+set -e
+expect_eq "natnetwork start --user unknown: exit 2" 2 "$rc6"
+check "natnetwork start --user unknown: named" grep -q "no user 'no-such-user-natd'" "$T/bad6"
+export NATD_HOME="$T/nethome"
+mkdir -p "$NATD_HOME"
+chown nobody "$NATD_HOME"
 "$NATD_BIN" natnetwork add --netname sbnet --network 10.0.77.0/24 --enable > /dev/null
-natnet_start sbnet
+"$NATD_BIN" natnetwork start --netname sbnet --user nobody
+_pids+=("$(cat "$NATD_HOME/run/natnet-sbnet.pid")")
+ln -sf "$NATD_HOME/run/natnet-sbnet.log" "$T/natd-svc-sbnet.log"
 svc=$(cat "$NATD_HOME/run/natnet-sbnet.pid")
-expect_eq "NAT-network service: /proc Seccomp 2" 2 "$(awk '/^Seccomp:/ {print $2}' /proc/"$svc"/status)"
-check "NAT-network service: log" grep -q "sandbox: seccomp allowlist" "$NATD_HOME/run/natnet-sbnet.log"
+st=/proc/$svc/status
+expect_eq "NAT-network service: uid" "65534 65534 65534 65534" "$(awk '/^Uid:/ {print $2, $3, $4, $5}' "$st")"
+expect_eq "NAT-network service: CapEff = net_bind_service" 0000000000000400 "$(awk '/^CapEff:/ {print $2}' "$st")"
+expect_eq "NAT-network service: Seccomp 2" 2 "$(awk '/^Seccomp:/ {print $2}' "$st")"
+check "NAT-network service: log" grep -q "sandbox: now user nobody .*capabilities kept: net_bind_service" "$NATD_HOME/run/natnet-sbnet.log"
+expect_eq "NAT-network service: its pid file is nobody's" nobody "$(stat -c %U "$NATD_HOME/run/natnet-sbnet.pid")"
+tap2="sn$ID"
+ns2=$(new_netns guest2)
+natd_start natd-vm2 --name vm2 --nic1 natnetwork --nat-network1 sbnet --attach1 "tap:$tap2"
+tap_into_ns "$tap2" "$ns2"
+guest_up "$ns2" "$tap2"
+expect_eq "lease from the service" 10.0.77.4 "$(lease_var "$T/lease.$tap2" ip)"
+check "TCP out through the service" sh -c "ip netns exec '$ns2' curl -sS --max-time 10 http://198.51.100.1:8080/ | grep -q 'hello from the remote'"
+check "ping out through the service" sh -c "ip netns exec '$ns2' ping -c 1 -W 3 198.51.100.1 > /dev/null"
+http_client_echo "$ns2" "TCP-LISTEN:80,bind=10.0.77.4"
+wait_for 10 listening "$ns2" tcp 10.0.77.4:80 || fail "guest 2 HTTP server did not start"
+check "natnetwork modify: a rule on port 82 while it runs" \
+	"$NATD_BIN" natnetwork modify --netname sbnet --port-forward-4 "low:tcp:[]:82:[10.0.77.4]:80"
+expect_eq "the rule works" "client=198.51.100.1" \
+	"$(ip netns exec "$REMOTE_NS" curl -sS --max-time 10 http://198.51.100.2:82/)"
+leases_saved() { [ -s "$NATD_HOME/natnet-sbnet.leases.json" ]; }
+natd_stop "$NATD_PID"
 check "natnetwork stop: a clean stop" natnet_stop sbnet
+check "the leases were saved by the service as nobody" leases_saved
+expect_eq "the lease file is nobody's" nobody "$(stat -c %U "$NATD_HOME/natnet-sbnet.leases.json")"
+check "its pid file removed" test ! -e "$NATD_HOME/run/natnet-sbnet.pid"
 
 done_testing
