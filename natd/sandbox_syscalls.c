@@ -68,7 +68,7 @@ const char *const sandbox_syscalls[] = {
 };
 
 const char *const sandbox_syscalls_sanitizer[] = {
-	"clone", "clone3", "ptrace", "wait4", "waitid", "prctl", "arch_prctl",
+	"clone", "clone3", "ptrace", "wait4", "waitid", "prctl", "arch_prctl", "getdents",
 	"personality", "sched_setaffinity", "process_vm_readv", "fork", "vfork",
 	NULL,
 };
