@@ -96,7 +96,8 @@ static const char main_help[] =
 "  help, --help                this text\n"
 "  version, --version          natd's version\n"
 "\n"
-"Environment: NATD_HOME (state directory), NATD_RESOLV_CONF (resolver file).\n";
+"Environment: NATD_HOME (state directory), NATD_RESOLV_CONF (resolver file),\n"
+"NATD_SANDBOX (on, trap, log or off: the seccomp filter, natd run --help).\n";
 
 static struct {
 	uv_loop_t *loop;

@@ -159,6 +159,14 @@ static void sandbox_sigsys(int sig, siginfo_t *si, void *uc)
 	raise(sig);
 }
 
+/* Set once the filter is loaded: a property of the process, never undone. */
+static bool filter_loaded;
+
+bool sandbox_may_spawn(void)
+{
+	return !filter_loaded;
+}
+
 static int add_list(scmp_filter_ctx ctx, const char *const *names, unsigned *count)
 {
 	for (unsigned i = 0; names[i]; i++) {
@@ -211,6 +219,8 @@ static int install_filter(enum sandbox_mode mode, char *err, size_t errlen)
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
+	if (rc == 0 && mode != SANDBOX_LOG)
+		filter_loaded = true;
 	if (rc < 0) {
 		snprintf(err, errlen, "sandbox: cannot install the seccomp filter: %s (--sandbox "
 			 "off runs without it)", strerror(-rc));
@@ -240,6 +250,8 @@ static int change_user(const struct sandbox_opts *o, unsigned caps, const char *
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_BIND_SERVICE);
 	if (caps & SANDBOX_CAP_NET_ADMIN)
 		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	if (caps & SANDBOX_CAP_NET_RAW)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_RAW);
 	rc = capng_change_id((int)o->uid, (int)o->gid, CAPNG_INIT_SUPP_GRP |
 			     CAPNG_CLEAR_BOUNDING);
 	if (rc < 0) {

@@ -36,6 +36,7 @@ struct sandbox_opts {
 /* Capabilities natd may keep after --user (bit set). */
 #define SANDBOX_CAP_NET_BIND_SERVICE 0x1u
 #define SANDBOX_CAP_NET_ADMIN        0x2u
+#define SANDBOX_CAP_NET_RAW          0x4u
 
 /* Mode from NATD_SANDBOX (on when unset); user none. */
 void sandbox_opts_init(struct sandbox_opts *o);
@@ -89,6 +90,10 @@ int sandbox_enter_natnet(const struct sandbox_opts *sb, const char *home, const 
 
 /* The switch daemons: the filter only, in the mode NATD_SANDBOX says. Returns as sandbox_enter(). */
 int sandbox_enter_service(char *err, size_t errlen);
+
+/* False once this process's filter forbids creating processes (fork,
+ * execve): daemon_spawn() refuses then, with the reason, instead of dying. */
+bool sandbox_may_spawn(void);
 
 /* The allowlist (natd/sandbox_syscalls.c): system call names, NULL-ended;
  * names this architecture lacks are skipped. */

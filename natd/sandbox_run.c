@@ -17,7 +17,9 @@
 /*
  * Kept after --user: CAP_NET_BIND_SERVICE with a NAT adapter (controlvm
  * natpf<x> may add a rule below 1024 at run time), CAP_NET_ADMIN with a tap
- * (setlinkstate<x> sets its carrier). run_dir and the control socket become
+ * (setlinkstate<x> sets its carrier), CAP_NET_RAW with a bridged adapter
+ * (an AF_PACKET socket opened again when its interface comes back).
+ * A feature that needs a capability after start-up adds it here. run_dir and the control socket become
  * the user's when NATD_HOME is the user's, so that natd can still remove its
  * sockets when it stops and reach switch sockets made later.
  */
@@ -39,6 +41,8 @@ int sandbox_enter_run(const struct natd_config *cfg, const char *run_dir, char *
 				caps |= SANDBOX_CAP_NET_BIND_SERVICE;
 			if (!strncmp(nc->attach, "tap:", 4))
 				caps |= SANDBOX_CAP_NET_ADMIN;
+			if (nc->mode == NIC_MODE_BRIDGED)
+				caps |= SANDBOX_CAP_NET_RAW;
 		}
 		if (caps & SANDBOX_CAP_NET_BIND_SERVICE)
 			nat_allow_ping_group(o->gid);

@@ -9,8 +9,9 @@
 # preloads, on SIGUSR2) kills natd with SIGSYS, --sandbox trap names it
 # first, --sandbox off lets it through; natd natnetwork start --user nobody
 # runs the service dropped and filtered (a VM joins, leases saved, ping, TCP
-# out, a rule below 1024 added live); bad --user and --sandbox values are
-# refused.
+# out, a rule below 1024 added live); a sandboxed natd does not fork a new
+# internal-network switch when its daemon died; bad --user and --sandbox
+# values are refused.
 . "$(dirname "$0")/lib.sh"
 
 command -v dig >/dev/null || fail "dig missing (bind9-dnsutils)"
@@ -201,5 +202,25 @@ check "natnetwork stop: a clean stop" natnet_stop sbnet
 check "the leases were saved by the service as nobody" leases_saved
 expect_eq "the lease file is nobody's" nobody "$(stat -c %U "$NATD_HOME/natnet-sbnet.leases.json")"
 check "its pid file removed" test ! -e "$NATD_HOME/run/natnet-sbnet.pid"
+
+# ---- a sandboxed natd whose internal network's switch daemon died does not
+# fork a new one (that would kill it): it says why and goes on; the next natd
+# that starts on the network starts the switch, and the first joins it again.
+export NATD_HOME="$T/home"
+natd_start natd-i1 --name i1 --nic1 intnet --intnet1 sblab --attach1 "stream:$T/i1.sock"
+pid_i1=$NATD_PID
+ipid=$(cat "$NATD_HOME/run/intnet/sblab.pid")
+_pids+=("$ipid")
+check "the switch daemon runs filtered" sh -c "grep -q '^Seccomp:.*2' /proc/$ipid/status"
+kill -KILL "$ipid"
+check "no new switch from a sandboxed natd: the reason logged" \
+	wait_for 10 grep -q "sandbox, which forbids starting processes" "$T/natd-i1.log"
+check "and natd goes on" kill -0 "$pid_i1"
+natd_start natd-i2 --name i2 --nic1 intnet --intnet1 sblab --attach1 "stream:$T/i2.sock"
+_pids+=("$(cat "$NATD_HOME/run/intnet/sblab.pid")")
+joined_again() { [ "$(grep -c 'nic1: joined' "$T/natd-i1.log")" -ge 2 ]; }
+check "the next natd started the switch; the first joined it again" wait_for 10 joined_again
+natd_stop "$pid_i1"
+natd_stop "$NATD_PID"
 
 done_testing
