@@ -7,7 +7,7 @@
 # and CAP_NET_ADMIN and seccomp on, and removes its control socket when it
 # stops; a forbidden system call (execve, made by a library the test
 # preloads, on SIGUSR2) kills natd with SIGSYS, --sandbox trap names it
-# first, --sandbox off lets it through; natd natnetwork start --user nobody
+# first, --sandbox log and off let it through; natd natnetwork start --user nobody
 # runs the service dropped and filtered (a VM joins, leases saved, ping, TCP
 # out, a rule below 1024 added live); a sandboxed natd does not fork a new
 # internal-network switch when its daemon died; bad --user and --sandbox
@@ -146,6 +146,12 @@ prc=$?
 set -e
 expect_eq "sandbox trap: natd dies of SIGSYS too" 159 "$prc"
 check "sandbox trap: the call named in the log" grep -q "sandbox: forbidden system call execve (59)" "$T/poke_trap.log"
+
+poked_run poke_log log
+check "sandbox log: natd still runs after execve" kill -0 "$NATD_PID"
+check "sandbox log: execve was let through" grep -q "sandbox_poke: execve returned -1" "$T/poke_log.log"
+expect_eq "sandbox log: /proc Seccomp 2" 2 "$(awk '/^Seccomp:/ {print $2}' /proc/$NATD_PID/status)"
+natd_stop "$NATD_PID"
 
 poked_run poke_off off
 check "sandbox off: natd still runs after execve" kill -0 "$NATD_PID"
