@@ -487,11 +487,11 @@ void fwd_dgram_close_tag(const void *tag)
 		flow_foreach(nat.flows, dgram_close_tag_one, (void *)tag);
 }
 
-/* As root, lets natd's group open ICMP "ping" sockets. */
-static void dgram_widen_ping_range(void)
+/* As root, lets group gid open ICMP "ping" sockets. */
+void nat_allow_ping_group(gid_t group)
 {
 	const char *path = "/proc/sys/net/ipv4/ping_group_range";
-	unsigned long lo = 1, hi = 0, gid = (unsigned long)getegid();
+	unsigned long lo = 1, hi = 0, gid = (unsigned long)group;
 	FILE *fp;
 
 	fp = fopen(path, "r");
@@ -547,6 +547,6 @@ int fwd_dgram_init(char *err, size_t errlen)
 			raw_recv(nat.raw6[i], fwd_dgram_raw_recv6, NULL);
 		}
 	}
-	dgram_widen_ping_range();
+	nat_allow_ping_group(getegid());
 	return 0;
 }

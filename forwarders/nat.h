@@ -85,6 +85,11 @@ void nat_fit_descriptors(unsigned max_flows[FLOW_PROTO_COUNT], unsigned reserve)
 int nat_init(uv_loop_t *loop, const struct nat_limits *lim, char *err, size_t errlen);
 
 /* Closes every flow and its host sockets; closed(opaque) when all are gone. */
+/* Widens net.ipv4.ping_group_range to take group gid, when natd runs as root
+ * (nat_init() does it for natd's own group; natd run --user for the user's
+ * group before it changes user): ICMP echo flows use "ping" sockets. */
+void nat_allow_ping_group(gid_t gid);
+
 void nat_shutdown(void (*closed)(void *opaque), void *opaque);
 
 void nat_get_counters(struct nat_counters *c);

@@ -58,6 +58,7 @@ struct args {
 	struct op ops[MAX_OPS];
 	unsigned n_ops;
 	const char *pattern;      /* list */
+	const char *user;         /* start --user */
 };
 
 static int usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -141,6 +142,10 @@ static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
 					     "(letters, digits, '.', '_', '-'; up to %d bytes)", v,
 					     NATD_NAME_MAX - 1);
 			a->netname = v;
+			continue;
+		}
+		if (!strcmp(name, "user") && !strcmp(sub, "start")) {
+			a->user = v;
 			continue;
 		}
 		if (!defs_allowed)
@@ -472,6 +477,11 @@ static int cmd_start(const struct args *a)
 	pid_t pid;
 	int rc = 1, r;
 
+	struct sandbox_opts sb;
+
+	sandbox_opts_init(&sb);
+	if (a->user && sandbox_parse_user(a->user, &sb, err, sizeof(err)) < 0)
+		return usage("start", "%s", err);
 	if (load_store("start", &st, true))
 		return 1;
 	d = get_def("start", &st, a->netname);
@@ -490,7 +500,7 @@ static int cmd_start(const struct args *a)
 			"--netname %s --enable)\n", d->name, d->name);
 		goto out;
 	}
-	if (natnet_service_start(st.home, d, err, sizeof(err)) < 0) {
+	if (natnet_service_start(st.home, d, &sb, err, sizeof(err)) < 0) {
 		esc_fprintf(stderr, "natd natnetwork start: %s: %s\n", d->name, err);
 		goto out;
 	}

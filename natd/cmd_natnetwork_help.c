@@ -142,13 +142,24 @@ DEF_OPTIONS
 "Exit status: 0 done, 1 refused (nothing changed), 2 usage error.\n";
 
 const char natnetwork_start_help[] =
-"Usage: natd natnetwork start --netname NAME\n"
+"Usage: natd natnetwork start --netname NAME [--user USER[:GROUP]]\n"
 "\n"
 "Starts the network's service in the background: its switch socket\n"
 "$NATD_HOME/run/natnet-NAME.sock, the gateway, DHCP and DNS, and its\n"
 "port-forwarding rules. Returns once the service is ready, or fails with\n"
 "the reason (log: $NATD_HOME/run/natnet-NAME.log). DHCP leases of an\n"
 "earlier run are restored, so VMs keep their addresses.\n"
+"\n"
+"The service installs natd's seccomp allowlist once it is ready;\n"
+"NATD_SANDBOX (on, trap, log, off) sets its mode, as natd run --sandbox.\n"
+"\n"
+"  --user USER[:GROUP]  started as root: once set up, the service becomes\n"
+"                       USER (GROUP, default USER's login group) and keeps\n"
+"                       only CAP_NET_BIND_SERVICE (rules below port 1024\n"
+"                       added later). It writes its leases under NATD_HOME,\n"
+"                       so NATD_HOME should be USER's; then run/ and the\n"
+"                       service's files there become USER's too. Refused\n"
+"                       when not root (unless USER is natd's own user)\n"
 "\n"
 "Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
 "error.\n";

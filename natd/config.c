@@ -54,6 +54,7 @@ void config_init(struct natd_config *cfg)
 	cfg->max_flows[2] = 256;
 	cfg->udp_timeout = 60;
 	cfg->max_tcp_buffer = NAT_TCP_BUFFER_DEFAULT;
+	sandbox_opts_init(&cfg->sandbox);
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
 		struct nic_config *n = &cfg->nic[i];
 
@@ -179,6 +180,18 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 			    cfg->max_tcp_buffer > CONFIG_TCP_BUFFER_MAX)
 				return fail(err, errlen, "--max-tcp-buffer: expected a size from 1M "
 					    "to 64G (bytes, or with k, M or G), not '%s'", value);
+			continue;
+		}
+		if (!strcmp(name, "user")) {
+			if (sandbox_parse_user(value, &cfg->sandbox, err, errlen) < 0)
+				return -EINVAL;
+			continue;
+		}
+		if (!strcmp(name, "sandbox")) {
+			char why[128];
+
+			if (sandbox_parse_mode(value, &cfg->sandbox.mode, why, sizeof(why)) < 0)
+				return fail(err, errlen, "--sandbox: %s", why);
 			continue;
 		}
 		if (!strcmp(name, "udp-timeout")) {

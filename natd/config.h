@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "modes/adapter.h"
+#include "natd/sandbox.h"
 
 struct natd_config {
 	char name[NATD_NAME_MAX];
@@ -27,6 +28,7 @@ struct natd_config {
 	unsigned udp_timeout;         /* seconds a UDP flow may stay idle */
 	size_t max_tcp_buffer;        /* bytes of host data held for the guest's
 				       * TCP connections, all together */
+	struct sandbox_opts sandbox;  /* --user, --sandbox (natd/sandbox.h) */
 	struct nic_config nic[NATD_MAX_NICS]; /* nic[0] is adapter 1 */
 };
 

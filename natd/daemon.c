@@ -20,6 +20,7 @@
 
 #include "base/log.h"
 #include "natd/natnet_store.h"
+#include "natd/sandbox.h"
 
 void daemon_report(int fd, const char *fmt, ...)
 {
@@ -159,6 +160,10 @@ int daemon_spawn(const char *path, int (*fn)(void *arg, int ready_fd), void *arg
 	int fds[2], rc, status;
 	pid_t pid;
 
+	if (!sandbox_may_spawn())
+		return errfmt(err, errlen, -EPERM, "natd runs in its sandbox, which forbids "
+			      "starting processes: the next natd that needs this service starts "
+			      "it (or run natd with --sandbox off)");
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return errfmt(err, errlen, -errno, "pipe: %s", strerror(errno));
 	fflush(NULL);

@@ -27,7 +27,7 @@
  * timeout_ms for its report. fn returns the daemon's exit status; it calls
  * daemon_ready(ready_fd) once ready, or daemon_report(ready_fd, "error: ...").
  * 0 when it reported ready, else -errno with the reason (and the log's
- * path) in err.
+ * path) in err; -EPERM at once in a process whose sandbox forbids fork.
  */
 int daemon_spawn(const char *log_path, int (*fn)(void *arg, int ready_fd), void *arg,
 		 int timeout_ms, char *err, size_t errlen);

@@ -475,6 +475,8 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 	uv_timer_init(isv.loop, &isv.idle);
 	err[0] = '\0';
 	rc = isv_setup(err, sizeof(err));
+	if (rc == 0)
+		rc = sandbox_enter_service(err, sizeof(err));
 	if (rc < 0) {
 		log_err("%s", err[0] ? err : strerror(-rc));
 		daemon_report(ready_fd, "error: %s", err[0] ? err : strerror(-rc));

@@ -41,6 +41,7 @@
 #include "base/log.h"
 #include "natd/natnet_service.h"
 #include "natd/natnet_store.h"
+#include "natd/sandbox.h"
 #include "natd/nictrace.h"
 #include "natd/vm_store.h"
 #include "devices/device.h"
@@ -101,7 +102,8 @@ static const char main_help[] =
 "  help, --help                this text\n"
 "  version, --version          natd's version\n"
 "\n"
-"Environment: NATD_HOME (state directory), NATD_RESOLV_CONF (resolver file).\n";
+"Environment: NATD_HOME (state directory), NATD_RESOLV_CONF (resolver file),\n"
+"NATD_SANDBOX (on, trap, log or off: the seccomp filter, natd run --help).\n";
 
 static struct {
 	uv_loop_t *loop;
@@ -713,7 +715,14 @@ static int run_vm(int argc, char **argv, bool stored)
 	if (!app.stopping) {
 		uv_signal_start(&app.sig_int, app_signal, SIGINT);
 		uv_signal_start(&app.sig_term, app_signal, SIGTERM);
-		log_info("running (%u adapter%s)", app.open_nics, app.open_nics == 1 ? "" : "s");
+		rc = sandbox_enter_run(cfg, run_dir, err, sizeof(err));
+		if (rc < 0) {
+			log_err("%s", err);
+			app_stop();
+		} else {
+			log_info("running (%u adapter%s)", app.open_nics,
+				 app.open_nics == 1 ? "" : "s");
+		}
 	}
 	uv_run(app.loop, UV_RUN_DEFAULT);
 	uv_loop_close(app.loop);

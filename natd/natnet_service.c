@@ -39,6 +39,7 @@
  * handle is closed.
  */
 #include "natd/natnet_service.h"
+#include "natd/sandbox.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -562,7 +563,8 @@ static int svc_setup(char *err, size_t errlen)
 }
 
 /* The service's main: returns the process's exit status. */
-static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
+static int svc_main(const char *home, const struct natnet_def *d,
+		    const struct sandbox_opts *sb, int ready_fd)
 {
 	char err[512], net[INET_ADDRSTRLEN + 4], gw[INET_ADDRSTRLEN], first[INET_ADDRSTRLEN];
 	int rc;
@@ -600,6 +602,8 @@ static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
 	uv_signal_start(&svc.sig_term, svc_signal, SIGTERM);
 	err[0] = '\0';
 	rc = svc_setup(err, sizeof(err));
+	if (rc == 0)
+		rc = sandbox_enter_natnet(sb, svc.home, svc.def.name, err, sizeof(err));
 	if (rc < 0) {
 		snprintf(svc.failure, sizeof(svc.failure), "%s", err[0] ? err : strerror(-rc));
 		log_err("%s", svc.failure);
@@ -631,21 +635,22 @@ static int svc_main(const char *home, const struct natnet_def *d, int ready_fd)
 struct svc_args {
 	const char *home;
 	const struct natnet_def *d;
+	const struct sandbox_opts *sb;
 };
 
 static int svc_daemon_main(void *arg, int ready_fd)
 {
 	const struct svc_args *a = arg;
 
-	return svc_main(a->home, a->d, ready_fd);
+	return svc_main(a->home, a->d, a->sb, ready_fd);
 }
 
 /* ===================================================================== */
 /* The commands' side                                                     */
 /* ===================================================================== */
 
-int natnet_service_start(const char *home, const struct natnet_def *d, char *err,
-			 size_t errlen)
+int natnet_service_start(const char *home, const struct natnet_def *d,
+			 const struct sandbox_opts *sb, char *err, size_t errlen)
 {
 	char run[PATH_MAX], path[PATH_MAX];
 	struct sockaddr_un sa;
@@ -664,7 +669,7 @@ int natnet_service_start(const char *home, const struct natnet_def *d, char *err
 			      "path may be (%zu bytes): use a shorter NATD_HOME or name", path,
 			      sizeof(sa.sun_path) - 1);
 	natnet_run_path(home, d->name, "log", path, sizeof(path));
-	return daemon_spawn(path, svc_daemon_main, (void *)&(struct svc_args){ home, d },
+	return daemon_spawn(path, svc_daemon_main, (void *)&(struct svc_args){ home, d, sb },
 			    SVC_READY_TIMEOUT_MS, err, errlen);
 }
 

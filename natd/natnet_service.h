@@ -34,10 +34,13 @@ int natnet_service_running(const char *home, const char *name, pid_t *pid);
 /*
  * Starts the service of d in the background (double fork, new session, log
  * in run/natnet-NAME.log) and returns once it is ready to switch frames and
- * serve DHCP, or with the reason it could not start. 0 or -errno with err.
+ * serve DHCP, or with the reason it could not start. sb: its --user and
+ * sandbox mode (natd/sandbox.h), applied once it is set up. 0 or -errno with
+ * err.
  */
-int natnet_service_start(const char *home, const struct natnet_def *d, char *err,
-			 size_t errlen);
+struct sandbox_opts;
+int natnet_service_start(const char *home, const struct natnet_def *d,
+			 const struct sandbox_opts *sb, char *err, size_t errlen);
 
 /* Asks the service to stop (SIGTERM) and waits until it has exited, its
  * listeners closed. 0 or -errno with err (-ESRCH: not running). */

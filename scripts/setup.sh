@@ -4,7 +4,7 @@
 # setup.sh [--tests] - installs what natd needs on Debian 12 and builds it.
 #
 # Installs the missing Debian packages (build: compiler, CMake, libuv, c-ares,
-# jansson, libpcap, Criterion, libvdeplug, dpkg-dev; with --tests also the
+# jansson, libpcap, Criterion, libvdeplug, libseccomp, libcap-ng, dpkg-dev; with --tests also the
 # real peers the tests drive: busybox udhcpc, ISC dhclient, iproute2, ping,
 # socat, rdisc6, tftp-hpa and atftp, QEMU with the iPXE ROMs and OVMF for PXE
 # boots, vde_switch, iperf3), then
@@ -17,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential cmake pkg-config dpkg-dev patch xz-utils
-      libuv1-dev libc-ares-dev libjansson-dev libcriterion-dev libpcap-dev libvdeplug-dev)
+      libuv1-dev libc-ares-dev libjansson-dev libcriterion-dev libpcap-dev libvdeplug-dev
+      libseccomp-dev libcap-ng-dev)
 if [ "${1:-}" = "--tests" ]; then
 	pkgs+=(iproute2 busybox isc-dhcp-client iputils-ping socat procps curl traceroute
 	      dnsmasq-base bind9-dnsutils ndisc6 tftp-hpa atftp qemu-system-x86 ipxe-qemu ovmf ipxe
