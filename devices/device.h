@@ -184,6 +184,14 @@ void device_set_shaper(struct device *dev, struct shaper *s);
  */
 uint32_t device_rx_port(const struct device *dev);
 
+/*
+ * For a "packet:IF" device (natd-internal, modes/bridged.c), asked from inside
+ * the handler's frame callback: the frame's packet type (PACKET_HOST,
+ * PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING of
+ * <linux/if_packet.h>); -1 for every other transport.
+ */
+int device_rx_pkttype(const struct device *dev);
+
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);
 /* The spec the device was opened with. */
