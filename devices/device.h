@@ -73,6 +73,7 @@ struct device_stats {
 	uint64_t tx_oversize;  /* frames to the VM longer than that (not in tx_dropped) */
 	uint64_t rx_calls;     /* dgram: recvmmsg() calls that returned frames */
 	uint64_t tx_calls;     /* dgram: sendmmsg() calls */
+	uint64_t rx_gso;       /* packet: TCP segments longer than the MTU cut into frames */
 	uint64_t peer_errors;  /* dgram: ICMP errors about frames sent (a peer
 				* down or unreachable: those frames were lost) */
 };

@@ -19,7 +19,10 @@
  * by frame in place, and gives it back, so a burst costs no system call
  * per frame. A VLAN tag the kernel took off (TP_STATUS_VLAN_VALID) is put
  * back in. A frame cut by the ring (longer than a block) is dropped and
- * counted.
+ * counted. A TCP segment the host's kernel holds whole (GSO out of IF, GRO
+ * from the NIC, a veth's peer) is cut into frames of IF's MTU, and a
+ * partial checksum (TP_STATUS_CSUMNOTREADY) completed (packet_gso.h), so
+ * that the VM gets frames as the wire carries them.
  *
  * Sending: frames are queued and leave with one sendmmsg() at the next
  * turn of the loop (as dgram.c); a frame IF refuses (longer than its MTU:
@@ -36,11 +39,13 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "devices/hostif.h"
+#include "devices/packet_gso.h"
 
 #define PACKET_BLOCK_SIZE  (256u << 10)  /* one block holds a 64 KiB frame */
 #define PACKET_BLOCKS      16u
@@ -53,6 +58,9 @@ struct packet_priv {
 	size_t ring_len;
 	unsigned block;               /* the next block to look at */
 	bool promisc;
+	char ifname[IF_NAMESIZE];
+	unsigned mtu;                 /* IF's, looked up again for a longer frame */
+	uint8_t seg[DEVICE_MAX_FRAME]; /* one frame of a cut TCP segment */
 	uint8_t frame[DEVICE_MAX_FRAME + 4]; /* a frame whose VLAN tag goes back in */
 	struct mmsghdr smsg[PACKET_TX_BATCH];
 	struct iovec siov[PACKET_TX_BATCH];
@@ -128,6 +136,7 @@ static int packet_open(struct device *dev, const char *arg, char *err, size_t er
 		return -ENOMEM;
 	}
 	p->promisc = promisc;
+	memcpy(p->ifname, name, sizeof(p->ifname));
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (fd < 0) {
 		r = -errno;
@@ -172,6 +181,14 @@ static int packet_open(struct device *dev, const char *arg, char *err, size_t er
 			goto out;
 		}
 	}
+	p->mtu = 1500;
+	{
+		struct ifreq ifr = { 0 };
+
+		memcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
+		if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+			p->mtu = (unsigned)ifr.ifr_mtu;
+	}
 	dev->priv = p;
 	p = NULL;
 	dev->sotype = SOCK_RAW;
@@ -186,6 +203,32 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return r;
+}
+
+static void packet_emit(void *opaque, const uint8_t *f, size_t len)
+{
+	struct device *dev = opaque;
+
+	if (!dev->closing)
+		device_deliver(dev, f, len);
+}
+
+/* A TCP segment longer than IF's MTU (GSO, GRO): cut into frames of the MTU
+ * and delivered; false when it is none (the frame goes as it is). */
+static bool packet_cut(struct device *dev, struct packet_priv *p, const uint8_t *f, size_t len)
+{
+	struct ifreq ifr = { 0 };
+	int n;
+
+	memcpy(ifr.ifr_name, p->ifname, sizeof(ifr.ifr_name));
+	if (ioctl(dev->io_fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+		p->mtu = (unsigned)ifr.ifr_mtu; /* changed since? */
+	if (len <= (size_t)p->mtu + 14)
+		return false;
+	n = packet_tcp_segment(f, len, p->mtu, p->seg, sizeof(p->seg), packet_emit, dev);
+	if (n > 0)
+		dev->st.rx_gso++;
+	return n > 0;
 }
 
 /* One frame of a block: delivered (its VLAN tag back in place), or counted. */
@@ -204,6 +247,12 @@ static void packet_frame(struct device *dev, struct packet_priv *p,
 		return;
 	}
 	dev->rx_pkttype = sll->sll_pkttype;
+	/* The ring is ours until the block goes back: fixed up in place. */
+	if (h->tp_status & TP_STATUS_CSUMNOTREADY)
+		packet_csum_complete((uint8_t *)(uintptr_t)f, len);
+	if (len > (size_t)p->mtu + 14 && !(h->tp_status & TP_STATUS_VLAN_VALID) &&
+	    packet_cut(dev, p, f, len))
+		return;
 	if ((h->tp_status & TP_STATUS_VLAN_VALID) && len + 4 <= sizeof(p->frame)) {
 		uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) && h->hv1.tp_vlan_tpid ?
 				h->hv1.tp_vlan_tpid : ETH_P_8021Q;
@@ -227,8 +276,15 @@ static void packet_io(struct device *dev, int status, int events)
 
 	(void)events;
 	if (status < 0) {
+		/* IF went down (ENETDOWN) or away: the socket's error is read
+		 * (which clears it) and it goes on; the kernel hooks it up again
+		 * when IF comes back up. */
+		int e = 0;
+		socklen_t el = sizeof(e);
+
+		if (getsockopt(dev->io_fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e)
+			log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: %s", dev->spec, strerror(e));
 		device_io_restart(dev);
-		return;
 	}
 	while (p && blocks < PACKET_BLOCKS && !device_rx_throttled(dev)) {
 		struct tpacket_block_desc *b =

@@ -425,11 +425,12 @@ static json_t *bridged_info(void *state, unsigned x, const struct nic_config *cf
 		"frames_link_down", (json_int_t)a->st.link_down,
 		"interface_changes", (json_int_t)a->st.if_changes));
 	json_object_set_new(r, "network", json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"tx_frames", (json_int_t)ds.tx_frames, "tx_bytes", (json_int_t)ds.tx_bytes,
 		"rx_frames", (json_int_t)ds.rx_frames, "rx_bytes", (json_int_t)ds.rx_bytes,
 		"tx_dropped", (json_int_t)ds.tx_dropped, "rx_errors", (json_int_t)ds.rx_errors,
-		"send_calls", (json_int_t)ds.tx_calls, "ring_blocks", (json_int_t)ds.rx_calls));
+		"send_calls", (json_int_t)ds.tx_calls, "ring_blocks", (json_int_t)ds.rx_calls,
+		"segments_cut", (json_int_t)ds.rx_gso));
 	if (a->wireless)
 		json_object_set_new(r, "wireless", json_pack(
 			"{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
