@@ -137,7 +137,9 @@ static int packet_open(struct device *dev, const char *arg, char *err, size_t er
 	}
 	p->promisc = promisc;
 	memcpy(p->ifname, name, sizeof(p->ifname));
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	/* Protocol 0: nothing is received until bind() names IF and ETH_P_ALL,
+	 * so the ring never holds a frame of another interface. */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
 		if (errno == EPERM || errno == EACCES)
