@@ -33,6 +33,7 @@ static const struct device_ops *const device_backends[] = {
 	/* natd-internal: the NAT-network switch's ports (switch.c) */
 	&stream_fd_ops,
 	&inproc_ops,
+	&packet_ops, /* a bridged adapter's host interface (modes/bridged.c) */
 };
 
 
@@ -778,6 +779,11 @@ const char *device_guest_link(const struct device *dev)
 uint32_t device_rx_port(const struct device *dev)
 {
 	return dev ? dev->rx_port : 0;
+}
+
+int device_rx_pkttype(const struct device *dev)
+{
+	return dev && dev->ops == &packet_ops ? dev->rx_pkttype : -1;
 }
 
 bool device_connected(const struct device *dev)

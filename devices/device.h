@@ -73,6 +73,7 @@ struct device_stats {
 	uint64_t tx_oversize;  /* frames to the VM longer than that (not in tx_dropped) */
 	uint64_t rx_calls;     /* dgram: recvmmsg() calls that returned frames */
 	uint64_t tx_calls;     /* dgram: sendmmsg() calls */
+	uint64_t rx_gso;       /* packet: TCP segments longer than the MTU cut into frames */
 	uint64_t peer_errors;  /* dgram: ICMP errors about frames sent (a peer
 				* down or unreachable: those frames were lost) */
 };
@@ -183,6 +184,14 @@ void device_set_shaper(struct device *dev, struct shaper *s);
  * transport (one VM on the other end).
  */
 uint32_t device_rx_port(const struct device *dev);
+
+/*
+ * For a "packet:IF" device (natd-internal, modes/bridged.c), asked from inside
+ * the handler's frame callback: the frame's packet type (PACKET_HOST,
+ * PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING of
+ * <linux/if_packet.h>); -1 for every other transport.
+ */
+int device_rx_pkttype(const struct device *dev);
 
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);

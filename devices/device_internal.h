@@ -140,6 +140,7 @@ struct device {
 	int carrier_rc;		/* ... and returned this */
 	void *priv;		/* inproc: its endpoint; dgram, vde: their state */
 	uint32_t rx_port;	/* inproc: the sender's port during a delivery */
+	uint8_t rx_pkttype;	/* packet: the packet type during a delivery */
 	uv_idle_t flush;	/* ops->flush: runs the flush at the next turn */
 	bool flush_init;
 	struct device_peer_slot peers[DEVICE_MAX_PEERS];
@@ -163,6 +164,7 @@ extern const struct device_ops vde_ops;
 extern const struct device_ops stream_fd_ops;
 extern const struct device_ops inproc_ops;
 extern const struct device_ops vhost_user_ops;
+extern const struct device_ops packet_ops;
 
 /* snprintf into err (if any); returns err for convenience. */
 void device_seterr(char *err, size_t errlen, const char *fmt, ...)

@@ -405,6 +405,8 @@ int hostif_watch_parse(const void *buf, size_t len, int ifindex, struct hostif_l
 			out->gone = true;
 			continue;
 		}
+		out->have_flags = true;
+		out->flags = ifi->ifi_flags;
 		if (rtnl_parse(IFLA_RTA(ifi), nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)),
 			       watch_attr, out) < 0)
 			return -EBADMSG;

@@ -114,6 +114,8 @@ struct hostif_link {
 	uint8_t mac[6];
 	bool have_promiscuity;
 	unsigned promiscuity;
+	bool have_flags;         /* RTM_NEWLINK: ifi_flags (IFF_UP, IFF_LOWER_UP...) */
+	unsigned flags;
 };
 
 /*

@@ -322,6 +322,8 @@ static json_t *nic_json(const struct nic_config *n, unsigned x)
 		json_object_set_new(o, "nat_network", json_string(n->nat_network));
 	if (n->mode == NIC_MODE_HOSTONLY)
 		json_object_set_new(o, "hostonly_adapter", json_string(n->hostonly_adapter));
+	if (n->mode == NIC_MODE_BRIDGED)
+		json_object_set_new(o, "bridge_adapter", json_string(n->bridge_adapter));
 	if (n->mode == NIC_MODE_NAT) {
 		json_t *rules = json_array();
 

@@ -13,6 +13,7 @@
 #include "natd/config_internal.h"
 #include "natd/nictrace.h"
 #include "modes/nic_model.h"
+#include "modes/bridged.h"
 #include "modes/generic.h"
 #include "forwarders/nat.h"
 
@@ -350,7 +351,7 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 	case NIC_MODE_NAT:
 		if (n->promisc_set)
 			return fail(err, errlen, "--nicpromisc%u: a %s adapter is on no switch; "
-				    "promiscuous policies apply to natnetwork, intnet and hostonly "
+				    "promiscuous policies apply to natnetwork, intnet, hostonly and bridged "
 				    "adapters",
 				    x, adapter_mode_name(n->mode));
 		break;
@@ -408,9 +409,28 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 			return rc;
 		break;
 	}
+	case NIC_MODE_BRIDGED: {
+		enum bridged_wireless wl;
+		int rc;
+
+		if (!n->bridge_adapter[0])
+			return fail(err, errlen, "--nic%u bridged needs --bridgeadapter%u IF (the "
+				    "host's interface: ip link shows them)", x, x);
+		if (hostif_name_check(n->bridge_adapter) < 0)
+			return fail(err, errlen, "--bridgeadapter%u: '%s' is not an interface "
+				    "name", x, n->bridge_adapter);
+		if (n->nat.n_natpf || n->nat.natnet_set)
+			return fail(err, errlen, "--%s%u: a bridged adapter has no NAT (the VM is "
+				    "a machine on the interface's LAN)",
+				    n->nat.n_natpf ? "natpf" : "natnet", x);
+		rc = bridged_parse(n, x, &wl, err, errlen);
+		if (rc < 0)
+			return rc;
+		break;
+	}
 	default:
 		return fail(err, errlen, "--nic%u %s: this attachment mode is not supported yet "
-			    "(supported: nat, natnetwork, intnet, hostonly, generic, null, none)", x,
+			    "(supported: nat, natnetwork, intnet, hostonly, bridged, generic, null, none)", x,
 			    adapter_mode_name(n->mode));
 	}
 	/* Every option given must work: settings of another mode are refused. */
@@ -421,14 +441,19 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		return fail(err, errlen, "--nat-network%u: only with --nic%u natnetwork", x, x);
 	if (n->mode != NIC_MODE_INTNET && n->intnet[0])
 		return fail(err, errlen, "--intnet%u: only with --nic%u intnet", x, x);
-	if (n->mode != NIC_MODE_GENERIC && (n->generic_drv[0] || n->n_props))
-		return fail(err, errlen, "--%s%u: only with --nic%u generic",
-			    n->generic_drv[0] ? "nicgenericdrv" : "nicproperty", x, x);
+	if (n->mode != NIC_MODE_GENERIC && n->generic_drv[0])
+		return fail(err, errlen, "--nicgenericdrv%u: only with --nic%u generic", x, x);
+	if (n->mode != NIC_MODE_GENERIC && n->mode != NIC_MODE_BRIDGED && n->n_props)
+		return fail(err, errlen, "--nicproperty%u: only with --nic%u generic or bridged",
+			    x, x);
 	if (n->mode != NIC_MODE_HOSTONLY && n->hostonly_adapter[0])
 		return fail(err, errlen, "--hostonlyadapter%u: only with --nic%u hostonly", x, x);
-	if (n->bridge_adapter[0])
-		return fail(err, errlen, "--bridgeadapter%u: bridged adapters are not supported "
-			    "yet", x);
+	if (n->mode != NIC_MODE_BRIDGED && n->bridge_adapter[0])
+		return fail(err, errlen, "--bridgeadapter%u: only with --nic%u bridged", x, x);
+	if (!strncmp(n->attach, "packet:", 7))
+		return fail(err, errlen, "--attach%u %s: packet: is natd's own side of a bridged "
+			    "adapter, not a VM's transport (--nic%u bridged --bridgeadapter%u IF)",
+			    x, n->attach, x, x);
 	for (unsigned j = 0; j < n->nat.n_natpf; j++) {
 		char why[384];
 

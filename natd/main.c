@@ -549,6 +549,10 @@ static void print_nic_summary(unsigned x, const struct nic_config *n)
 			 n->intnet : n->hostonly_adapter, adapter_promisc_name(n->promisc));
 		return;
 	}
+	if (n->mode == NIC_MODE_BRIDGED) {
+		log_info("nic%u: bridged to the host interface %s", x, n->bridge_adapter);
+		return;
+	}
 	if (n->mode == NIC_MODE_GENERIC) {
 		log_info("nic%u: generic driver %s: the VM's frames go unchanged to it", x,
 			 n->generic_drv);

@@ -29,7 +29,7 @@ expect_refusal "--macaddress1: 'zz' is not a unicast MAC" --nic1 nat --macaddres
 expect_refusal "--natdnsproxy1: expected on or off" --nic1 nat --natdnsproxy1 maybe
 expect_refusal "--natpf1 \"ssh,tcp,,0,,22\": host port '0'" --nic1 nat --natpf1 "ssh,tcp,,0,,22"
 expect_refusal "--natpf1 \"a,udp,,2222,,22\": rule name 'a': a rule with that name exists" --nic1 nat --natpf1 "a,tcp,,2222,,22" --natpf1 "a,udp,,2222,,22"
-expect_refusal "--nic1 bridged: this attachment mode is not supported yet" --nic1 bridged
+expect_refusal "--nic1 bridged needs --bridgeadapter1 IF" --nic1 bridged
 expect_refusal "--natnet1 and --natnet2 overlap" --nic1 nat --nic2 nat --natnet2 10.0.2.0/24
 expect_refusal "--name: '../x' is not a valid VM name" --name ../x
 expect_refusal "--nic1: missing value" --nic1

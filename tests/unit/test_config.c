@@ -418,6 +418,33 @@ Test(config, adapter_one_defaults_to_nat_when_named_by_other_options)
 
 /* Every option given either works or is refused: another mode's settings
  * are refused, naming the option. */
+/* Bridged adapters: their one property, no NAT, no packet: transport. */
+Test(config, bridged_options)
+{
+	cr_assert_eq(run_args("--nic1", "bridged", "--bridgeadapter1", "eth0", "--nicproperty1",
+			      "wireless=on", NULL), 0, "%s", err);
+	cr_assert_str_eq(cfg.nic[0].bridge_adapter, "eth0");
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nic1", "bridged", "--bridgeadapter1", "eth0", "--nicproperty1",
+			      "a=b", NULL), 0);
+	cr_assert(strstr(err, "a bridged adapter has one property"), "%s", err);
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nic1", "bridged", "--bridgeadapter1", "eth0", "--natpf1",
+			      "a,tcp,,8080,,80", NULL), 0);
+	cr_assert(strstr(err, "a bridged adapter has no NAT"), "%s", err);
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nic1", "bridged", "--bridgeadapter1", "eth0", "--attach1",
+			      "packet:eth0", NULL), 0);
+	cr_assert(strstr(err, "not a VM's transport"), "%s", err);
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nic1", "nat", "--attach1", "packet:eth0", NULL), 0);
+	cr_assert(strstr(err, "not a VM's transport"), "%s", err);
+}
+
 Test(config, other_modes_options_refused)
 {
 	static const struct {
@@ -429,10 +456,12 @@ Test(config, other_modes_options_refused)
 		{ { "--nic2", "none", "--natsettings2", "9000" }, "adapter 2 is --nic2 none" },
 		{ { "--nic1", "nat", "--intnet1", "lab" }, "--intnet1: only with --nic1 intnet" },
 		{ { "--nic1", "intnet", "--nat-network1", "n" }, "--nat-network1: only with" },
-		{ { "--nic1", "nat", "--bridgeadapter1", "eth0" }, "bridged adapters are not" },
+		{ { "--nic1", "nat", "--bridgeadapter1", "eth0" }, "--bridgeadapter1: only with --nic1 bridged" },
+		{ { "--nic1", "bridged", "--attach1", "tap:t0" }, "needs --bridgeadapter1" },
+		{ { "--nic1", "bridged", "--bridgeadapter1", "a/b" }, "is not an interface name" },
 		{ { "--nic1", "nat", "--nicpromisc1", "deny" }, "is on no switch" },
 		{ { "--nic1", "nat", "--nicgenericdrv1", "VDE" }, "--nicgenericdrv1: only with --nic1 generic" },
-		{ { "--nic1", "intnet", "--nicproperty1", "a=b" }, "--nicproperty1: only with --nic1 generic" },
+		{ { "--nic1", "intnet", "--nicproperty1", "a=b" }, "--nicproperty1: only with --nic1 generic or bridged" },
 		{ { "--nic1", "generic", "--nicgenericdrv1", "VDE" }, "the VDE driver needs network=" },
 		{ { "--nic1", "generic", "--natpf1", "a,tcp,,8080,,80" }, "a generic adapter has no NAT" },
 	};

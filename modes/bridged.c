@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bridged.c - the bridged mode: a VM's adapter as another machine on the
+ * LAN of the host interface IF.
+ *
+ * Two devices on the loop: the VM's transport (--attach<x>) and a
+ * "packet:IF" AF_PACKET socket bound to IF (devices/packet.c: TPACKET_V3
+ * receive ring, sendmmsg batches). Every VM bridged to IF has its own
+ * socket; the kernel hands each packet socket the frames the others send
+ * out of IF (PACKET_OUTGOING), so VMs bridged to one interface reach each
+ * other without a switch process of natd's, and the host's own frames out
+ * of IF reach them too. Each adapter applies its promiscuous policy to what
+ * its socket sees:
+ *   deny       frames to the VM's MAC and group frames;
+ *   allow-vms  also frames other VMs bridged to IF send (outgoing frames
+ *              whose source is not IF's MAC), whoever they are for;
+ *   allow-all  everything IF carries.
+ *
+ * Wired: frames pass unchanged, IF is promiscuous (PACKET_MR_PROMISC) while
+ * the socket is open (the kernel restores it when the socket closes).
+ * Wireless: every frame goes through l2/wifi_nat.c (IF's MAC out, the VM's
+ * back in for its learnt addresses; only IPv4/ARP and IPv6), IF is not made
+ * promiscuous. Chosen from IF's type, forced with --nicproperty<x>
+ * wireless=on|off.
+ *
+ * The link follows IF (rtnetlink, RTMGRP_LINK): while IF is down or without
+ * carrier, or gone, the VM's link is down (device_set_carrier(): a tap's
+ * carrier; not signalled on stream transports) and frames are dropped; a
+ * vanished IF is looked for by name at each link message and the packet
+ * socket reopened when it is back.
+ */
+#include "modes/bridged.h"
+
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <linux/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "base/log.h"
+#include "devices/device.h"
+#include "devices/hostif.h"
+#include "l2/wifi_nat.h"
+
+struct bridged_adapter {
+	uv_loop_t *loop;
+	unsigned x;
+	const struct nic_config *cfg;
+	char ifname[HOSTIF_NAME_MAX];
+	bool wireless;
+	enum nic_promisc policy;
+	struct device *vm, *net;
+	uint8_t if_mac[6];
+	unsigned if_mtu;
+	int ifindex;
+	bool if_up, if_gone, cable, vm_attached;
+	int nl_fd;
+	uv_poll_t nl;
+	bool nl_init;
+	struct wifi_nat wifi;
+	struct {
+		uint64_t to_network, from_network, filtered, dropped, link_down;
+		uint64_t if_changes;
+	} st;
+	struct log_ratelimit rl;
+	unsigned closes;
+	void (*closed)(void *opaque);
+	void *closed_opaque;
+	uint8_t buf[DEVICE_MAX_FRAME];
+};
+
+bool bridged_if_is_wireless(const char *ifname)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/wireless", ifname);
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/phy80211", ifname);
+	return access(path, F_OK) == 0;
+}
+
+int bridged_parse(const struct nic_config *cfg, unsigned x, enum bridged_wireless *out,
+		  char *err, size_t errlen)
+{
+	*out = BRIDGED_WIRELESS_AUTO;
+	for (unsigned i = 0; i < cfg->n_props; i++) {
+		const char *p = cfg->props[i];
+
+		if (!strcmp(p, "wireless=on"))
+			*out = BRIDGED_WIRELESS_ON;
+		else if (!strcmp(p, "wireless=off"))
+			*out = BRIDGED_WIRELESS_OFF;
+		else if (!strncmp(p, "wireless=", 9))
+			return errfmt(err, errlen, -EINVAL, "--nicproperty%u %s: expected "
+				      "wireless=on or wireless=off", x, p);
+		else
+			return errfmt(err, errlen, -EINVAL, "--nicproperty%u %s: a bridged adapter "
+				      "has one property, wireless=on|off", x, p);
+	}
+	return 0;
+}
+
+static bool bridged_link_ok(const struct bridged_adapter *a)
+{
+	return a->cable && a->if_up && !a->if_gone && a->net;
+}
+
+static void bridged_carrier(struct bridged_adapter *a)
+{
+	if (a->vm)
+		device_set_carrier(a->vm, a->cable && a->if_up && !a->if_gone);
+}
+
+static void bridged_from_vm(void *opaque, const uint8_t *frame, size_t len)
+{
+	struct bridged_adapter *a = opaque;
+	const uint8_t *out = frame;
+
+	if (!bridged_link_ok(a)) {
+		a->st.link_down++;
+		return;
+	}
+	if (a->wireless) {
+		memcpy(a->buf, frame, len);
+		if (wifi_nat_from_vm(&a->wifi, a->buf, len) != WIFI_PASS)
+			return; /* counted there */
+		out = a->buf;
+	}
+	if (device_send(a->net, out, len) < 0) {
+		a->st.dropped++;
+		return;
+	}
+	a->st.to_network++;
+}
+
+/* Wired mode: whether the VM's policy lets it see this frame. */
+static bool bridged_wired_wants(const struct bridged_adapter *a, const uint8_t *f, int pkttype)
+{
+	if ((f[0] & 1) || !memcmp(f, a->cfg->mac, 6))
+		return true;
+	if (a->policy == NIC_PROMISC_ALLOW_ALL)
+		return true;
+	return a->policy == NIC_PROMISC_ALLOW_VMS && pkttype == PACKET_OUTGOING &&
+	       memcmp(f + 6, a->if_mac, 6);
+}
+
+static void bridged_from_net(void *opaque, const uint8_t *frame, size_t len)
+{
+	struct bridged_adapter *a = opaque;
+	const uint8_t *out = frame;
+	int pkttype = device_rx_pkttype(a->net);
+
+	if (!bridged_link_ok(a)) {
+		a->st.link_down++;
+		return;
+	}
+	if (a->wireless) {
+		enum wifi_verdict v;
+
+		memcpy(a->buf, frame, len);
+		v = wifi_nat_to_vm(&a->wifi, a->buf, len);
+		if (v == WIFI_PASS)
+			out = a->buf;
+		else if (!(v == WIFI_NOT_OURS && a->policy == NIC_PROMISC_ALLOW_ALL))
+			return; /* counted there */
+	} else if (!bridged_wired_wants(a, frame, pkttype)) {
+		a->st.filtered++;
+		return;
+	}
+	if (!a->vm || device_send(a->vm, out, len) < 0) {
+		a->st.dropped++;
+		return;
+	}
+	a->st.from_network++;
+}
+
+static void bridged_vm_link(void *opaque, bool up)
+{
+	struct bridged_adapter *a = opaque;
+
+	a->vm_attached = up;
+	log_info("nic%u: VM %s (%s)", a->x, up ? "attached" : "detached", a->cfg->attach);
+}
+
+/* Opens the packet socket on IF (IF exists: a->if_* are its state). */
+static int bridged_open_net(struct bridged_adapter *a, char *err, size_t errlen)
+{
+	struct device_handler h = { .frame = bridged_from_net, .opaque = a };
+	char spec[HOSTIF_NAME_MAX + 32];
+
+	snprintf(spec, sizeof(spec), "packet:%s%s", a->ifname, a->wireless ? "" : ",promisc");
+	return device_open(a->loop, spec, &h, &a->net, err, errlen);
+}
+
+static void bridged_if_state(struct bridged_adapter *a, bool up)
+{
+	if (up == a->if_up)
+		return;
+	a->if_up = up;
+	a->st.if_changes++;
+	log_warn("nic%u: %s is %s: the VM's link is %s", a->x, a->ifname,
+		 up ? "up again" : "down (or without carrier)", up ? "up" : "down");
+	bridged_carrier(a);
+}
+
+static void bridged_if_gone(struct bridged_adapter *a)
+{
+	struct device *net = a->net;
+
+	if (a->if_gone)
+		return;
+	a->if_gone = true;
+	a->net = NULL;
+	a->st.if_changes++;
+	log_warn("nic%u: %s went away: the VM's link is down until it comes back", a->x,
+		 a->ifname);
+	if (net)
+		device_close(net, NULL, NULL);
+	bridged_carrier(a);
+}
+
+/* IF vanished earlier: is it back? */
+static void bridged_if_lookup(struct bridged_adapter *a)
+{
+	struct hostif_state st;
+	char err[256];
+
+	if (hostif_query(a->ifname, &st, err, sizeof(err)) != 1)
+		return;
+	a->ifindex = st.ifindex;
+	memcpy(a->if_mac, st.mac, 6);
+	a->if_mtu = st.mtu;
+	wifi_nat_set_if_mac(&a->wifi, st.mac);
+	if (bridged_open_net(a, err, sizeof(err)) < 0) {
+		log_ratelimited(&a->rl, LOG_LVL_ERR, "nic%u: %s is back but cannot be opened: "
+				"%s", a->x, a->ifname, err);
+		return;
+	}
+	a->if_gone = false;
+	a->if_up = !(st.up && st.carrier); /* so that the next line logs and applies */
+	log_info("nic%u: %s is back", a->x, a->ifname);
+	bridged_if_state(a, st.up && st.carrier);
+}
+
+static void bridged_nl_cb(uv_poll_t *h, int status, int events)
+{
+	struct bridged_adapter *a = h->data;
+	static uint8_t nbuf[16384];
+	struct hostif_link l;
+	bool seen = false;
+	ssize_t n;
+
+	(void)events;
+	if (status < 0)
+		return;
+	while ((n = recv(a->nl_fd, nbuf, sizeof(nbuf), MSG_DONTWAIT)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR || errno == ENOBUFS) {
+				seen = true; /* lost messages: look again below */
+				continue;
+			}
+			break;
+		}
+		seen = true;
+		if (a->if_gone || hostif_watch_parse(nbuf, (size_t)n, a->ifindex, &l) <= 0)
+			continue;
+		if (l.gone) {
+			bridged_if_gone(a);
+			continue;
+		}
+		if (l.have_mac && memcmp(l.mac, a->if_mac, 6)) {
+			memcpy(a->if_mac, l.mac, 6);
+			wifi_nat_set_if_mac(&a->wifi, l.mac);
+		}
+		if (l.have_flags)
+			bridged_if_state(a, (l.flags & IFF_UP) && (l.flags & IFF_LOWER_UP));
+	}
+	if (seen && a->if_gone)
+		bridged_if_lookup(a);
+}
+
+static void bridged_free(struct bridged_adapter *a)
+{
+	if (a->nl_fd >= 0)
+		close(a->nl_fd);
+	free(a);
+}
+
+static int bridged_start(const struct mode_env *env, unsigned x, const struct nic_config *cfg,
+			 void **state, char *err, size_t errlen)
+{
+	struct bridged_adapter *a = calloc(1, sizeof(*a));
+	struct device_handler h;
+	enum bridged_wireless wl;
+	struct hostif_state st;
+	char why[512];
+	int rc;
+
+	if (!a)
+		return errfmt(err, errlen, -ENOMEM, "out of memory");
+	a->nl_fd = -1;
+	a->loop = env->loop;
+	a->x = x;
+	a->cfg = cfg;
+	a->policy = cfg->promisc;
+	a->cable = cfg->cable_connected;
+	snprintf(a->ifname, sizeof(a->ifname), "%.15s", cfg->bridge_adapter);
+	rc = bridged_parse(cfg, x, &wl, err, errlen);
+	if (rc < 0)
+		goto fail;
+	/* Follow IF before the first look at it: no change goes unseen. */
+	rc = hostif_watch_open();
+	if (rc < 0) {
+		errfmt(err, errlen, rc, "--bridgeadapter%u %s: rtnetlink: %s", x, a->ifname,
+		       strerror(-rc));
+		goto fail;
+	}
+	a->nl_fd = rc;
+	rc = hostif_query(a->ifname, &st, why, sizeof(why));
+	if (rc == 0)
+		rc = errfmt(err, errlen, -ENODEV, "--bridgeadapter%u %s: no such network "
+			    "interface (ip link shows the host's interfaces)", x, a->ifname);
+	else if (rc < 0)
+		errfmt(err, errlen, rc, "--bridgeadapter%u %s: %s", x, a->ifname, why);
+	if (rc < 0)
+		goto fail;
+	a->ifindex = st.ifindex;
+	a->if_up = st.up && st.carrier;
+	a->if_mtu = st.mtu;
+	memcpy(a->if_mac, st.mac, 6);
+	a->wireless = wl == BRIDGED_WIRELESS_ON ||
+		      (wl == BRIDGED_WIRELESS_AUTO && bridged_if_is_wireless(a->ifname));
+	wifi_nat_init(&a->wifi, a->if_mac, cfg->mac);
+	rc = bridged_open_net(a, why, sizeof(why));
+	if (rc < 0) {
+		errfmt(err, errlen, rc, "--bridgeadapter%u %s", x, why);
+		goto fail;
+	}
+	h = (struct device_handler){ .frame = bridged_from_vm, .link = bridged_vm_link,
+				     .opaque = a };
+	rc = device_open(a->loop, cfg->attach, &h, &a->vm, err, errlen);
+	if (rc < 0) {
+		device_close(a->net, NULL, NULL);
+		goto fail;
+	}
+	rc = uv_poll_init(a->loop, &a->nl, a->nl_fd);
+	if (rc == 0) {
+		a->nl.data = a;
+		a->nl_init = true;
+		uv_poll_start(&a->nl, UV_READABLE, bridged_nl_cb);
+	} else {
+		log_warn("nic%u: cannot follow %s's state: %s", x, a->ifname, uv_strerror(rc));
+	}
+	bridged_carrier(a);
+	log_info("nic%u: bridged to %s (%s, MTU %u%s), promiscuous policy %s", x, a->ifname,
+		 a->wireless ? "wireless: the VM's frames leave with the interface's MAC" :
+		 "wired, the interface promiscuous", a->if_mtu,
+		 a->if_up ? "" : ", down: the VM's link is down", adapter_promisc_name(a->policy));
+	*state = a;
+	return 0;
+fail:
+	bridged_free(a);
+	return rc;
+}
+
+static void bridged_set_cable(void *state, bool connected)
+{
+	struct bridged_adapter *a = state;
+
+	a->cable = connected;
+	bridged_carrier(a);
+}
+
+static int bridged_set_promisc(void *state, enum nic_promisc p, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	((struct bridged_adapter *)state)->policy = p;
+	return 0;
+}
+
+static struct device *bridged_vm_device(void *state)
+{
+	return ((struct bridged_adapter *)state)->vm;
+}
+
+static json_t *bridged_info(void *state, unsigned x, const struct nic_config *cfg)
+{
+	struct bridged_adapter *a = state;
+	struct device_stats ds = { 0 };
+	json_t *v4 = json_array(), *v6 = json_array(), *r;
+	char mac[18], buf[INET6_ADDRSTRLEN];
+
+	if (a->net)
+		device_get_stats(a->net, &ds);
+	for (unsigned i = 0; i < a->wifi.n_v4; i++)
+		json_array_append_new(v4, json_string(inet_ntop(AF_INET, &a->wifi.v4[i], buf,
+								 sizeof(buf))));
+	for (unsigned i = 0; i < a->wifi.n_v6; i++)
+		json_array_append_new(v6, json_string(inet_ntop(AF_INET6, &a->wifi.v6[i], buf,
+								 sizeof(buf))));
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", a->if_mac[0], a->if_mac[1],
+		 a->if_mac[2], a->if_mac[3], a->if_mac[4], a->if_mac[5]);
+	r = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:s, s:b, s:s}",
+		"adapter", (json_int_t)x, "mode", "bridged", "interface", a->ifname,
+		"bridge_mode", a->wireless ? "wireless" : "wired",
+		"interface_state", a->if_gone ? "gone" : a->if_up ? "up" : "down",
+		"interface_mac", mac, "interface_mtu", (json_int_t)a->if_mtu,
+		"promisc", adapter_promisc_name(a->policy),
+		"interface_promiscuous", !a->wireless && !a->if_gone,
+		"attach", cfg->attach, "vm_attached", a->vm_attached,
+		"guest_link", a->vm ? device_guest_link(a->vm) : "down");
+	json_object_set_new(r, "cable", json_boolean(a->cable));
+	json_object_set_new(r, "counters", json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I}",
+		"frames_to_network", (json_int_t)a->st.to_network,
+		"frames_from_network", (json_int_t)a->st.from_network,
+		"frames_filtered", (json_int_t)a->st.filtered,
+		"frames_dropped", (json_int_t)a->st.dropped,
+		"frames_link_down", (json_int_t)a->st.link_down,
+		"interface_changes", (json_int_t)a->st.if_changes));
+	json_object_set_new(r, "network", json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"tx_frames", (json_int_t)ds.tx_frames, "tx_bytes", (json_int_t)ds.tx_bytes,
+		"rx_frames", (json_int_t)ds.rx_frames, "rx_bytes", (json_int_t)ds.rx_bytes,
+		"tx_dropped", (json_int_t)ds.tx_dropped, "rx_errors", (json_int_t)ds.rx_errors,
+		"send_calls", (json_int_t)ds.tx_calls, "ring_blocks", (json_int_t)ds.rx_calls,
+		"segments_cut", (json_int_t)ds.rx_gso));
+	if (a->wireless)
+		json_object_set_new(r, "wireless", json_pack(
+			"{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"learnt_ipv4", v4, "learnt_ipv6", v6,
+			"rewritten_from_vm", (json_int_t)a->wifi.st.from_vm,
+			"restored_to_vm", (json_int_t)a->wifi.st.to_vm,
+			"dropped_ethertype", (json_int_t)a->wifi.st.bad_type,
+			"dropped_forged", (json_int_t)a->wifi.st.forged,
+			"dropped_malformed", (json_int_t)a->wifi.st.malformed,
+			"not_for_vm", (json_int_t)a->wifi.st.not_ours));
+	else {
+		json_decref(v4);
+		json_decref(v6);
+	}
+	return r;
+}
+
+static void bridged_closed(void *opaque)
+{
+	struct bridged_adapter *a = opaque;
+	void (*closed)(void *) = a->closed;
+	void *closed_opaque = a->closed_opaque;
+
+	if (--a->closes)
+		return;
+	bridged_free(a);
+	if (closed)
+		closed(closed_opaque);
+}
+
+static void bridged_nl_closed(uv_handle_t *h)
+{
+	bridged_closed(h->data);
+}
+
+static void bridged_stop(void *state, void (*closed)(void *opaque), void *opaque)
+{
+	struct bridged_adapter *a = state;
+	struct device *vm = a->vm, *net = a->net;
+
+	a->closed = closed;
+	a->closed_opaque = opaque;
+	a->closes = 1 + (vm != NULL) + (net != NULL) + a->nl_init;
+	a->vm = a->net = NULL;
+	if (vm)
+		device_close(vm, bridged_closed, a);
+	if (net)
+		device_close(net, bridged_closed, a);
+	if (a->nl_init)
+		uv_close((uv_handle_t *)&a->nl, bridged_nl_closed);
+	bridged_closed(a);
+}
+
+const struct mode_ops bridged_mode_ops = {
+	.mode = NIC_MODE_BRIDGED, .name = "bridged",
+	.help = "joined to a host interface at layer 2 (--bridgeadapter<x> IF)",
+	.start = bridged_start, .set_cable = bridged_set_cable,
+	.set_promisc = bridged_set_promisc, .vm_device = bridged_vm_device,
+	.info = bridged_info, .stop = bridged_stop,
+};
