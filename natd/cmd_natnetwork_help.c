@@ -133,7 +133,7 @@ DEF_OPTIONS
 "Exit status: 0 done, 1 refused (nothing changed), 2 usage error.\n";
 
 const char natnetwork_start_help[] =
-"Usage: natd natnetwork start --netname NAME\n"
+"Usage: natd natnetwork start --netname NAME [--foreground]\n"
 "\n"
 "Starts the network's service in the background: its switch socket\n"
 "$NATD_HOME/run/natnet-NAME.sock, the gateway, DHCP and DNS, and its\n"
@@ -141,8 +141,13 @@ const char natnetwork_start_help[] =
 "the reason (log: $NATD_HOME/run/natnet-NAME.log). DHCP leases of an\n"
 "earlier run are restored, so VMs keep their addresses.\n"
 "\n"
-"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
-"error.\n";
+"  --foreground   run the service in this process instead, logging to\n"
+"                 stderr, until SIGINT or SIGTERM; once it is ready it\n"
+"                 tells systemd so (sd_notify READY=1) when it runs as a\n"
+"                 Type=notify unit (natd-natnetwork@NAME.service)\n"
+"\n"
+"Exit status: 0 done (with --foreground: stopped by a signal), 1 refused\n"
+"or failed (the reason on stderr), 2 usage error.\n";
 
 const char natnetwork_stop_help[] =
 "Usage: natd natnetwork stop --netname NAME\n"

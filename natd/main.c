@@ -48,8 +48,7 @@
 #include "modes/nic_model.h"
 #include "forwarders/nic.h"
 #include "stack/stack.h"
-
-#define NATD_VERSION "0.1.0"
+#include "natd_version.h" /* generated: NATD_VERSION, NATD_GIT_DESCRIBE */
 
 static const char main_help[] =
 "Usage: natd COMMAND [ARGS]\n"
@@ -727,7 +726,9 @@ int main(int argc, char **argv)
 		return cmd ? 0 : 2;
 	}
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-		printf("natd %s (lwIP 2.1.3, libuv %s)\n", NATD_VERSION, uv_version_string());
+		printf("natd %s%s%s (lwIP 2.1.3, libuv %s)\n", NATD_VERSION,
+		       NATD_GIT_DESCRIBE[0] ? ", git " : "", NATD_GIT_DESCRIBE,
+		       uv_version_string());
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))
