@@ -118,7 +118,7 @@ class Page:
                 if key in SECTIONS and heading is None:
                     self.sh(SECTIONS[key])
                 elif heading is not None:
-                    self.out += [".PP", f".B {esc(name)}"]
+                    self.out += [".PP", "\\fB" + esc(name) + "\\fR"]
                 else:
                     self.ss(name)
                 i += 1
@@ -148,7 +148,7 @@ class Page:
                 while i < n and lines[i].strip() and indent(lines[i]) >= col:
                     desc.append(lines[i][col:] if indent(lines[i]) > col else lines[i].strip())
                     i += 1
-                self.out += [".TP", f".B {esc(term)}"]
+                self.out += [".TP", "\\fB" + esc(term) + "\\fR"]
                 self.item_body(desc)
                 continue
             if indent(line) > 0:
