@@ -56,7 +56,8 @@ def indent(line):
 def item_at(lines, i):
     """(term, text column, first text or None) when lines[i] starts a tagged
     item: an indented term, then its text after two or more spaces or on
-    the next lines, which are indented deeper than the term by 5 or more."""
+    the next lines, indented deeper than the term by 5 or more and to column
+    16 or more."""
     line = lines[i]
     k = indent(line)
     if k == 0 or k > 6 or line.lstrip().startswith(("natd ", "$ ")):
@@ -67,7 +68,7 @@ def item_at(lines, i):
         col = len(m.group(1)) + len(m.group(2)) + len(m.group(3))
         if nxt <= k or nxt >= col:
             return m.group(2), col, m.group(4)
-    if nxt > k + 4:
+    if nxt > k + 4 and nxt >= 16:
         if len(line) > nxt and line[nxt - 1] == " " and line[nxt] != " ":
             return line[k:nxt].strip(), nxt, line[nxt:]
         return line.strip(), nxt, None
@@ -84,7 +85,7 @@ class Page:
         self.section = name
 
     def ss(self, name):
-        self.out.append(f'.SS "{esc(name)}"')
+        self.out.append('.SS "' + esc(name).replace('"', "\\(dq") + '"')
 
     def verbatim(self, lines, base):
         self.out += [".PP", ".RS 4", ".nf"]
@@ -111,7 +112,7 @@ class Page:
                 i += 1
                 continue
             if indent(line) == 0 and line.endswith(":") and line[0].isupper() and \
-                    (i == 0 or not lines[i - 1].strip()):
+                    ". " not in line and (i == 0 or not lines[i - 1].strip()):
                 flush()
                 name = line[:-1]
                 key = re.sub(r"\s*\(.*\)$", "", name).lower()
@@ -130,7 +131,8 @@ class Page:
                 para.append(m.group(2))
                 i += 1
                 continue
-            if indent(line) > 0 and para and para[-1].rstrip().endswith(":"):
+            if indent(line) > 0 and para and para[-1].rstrip().endswith(":") and \
+                    not item_at(lines, i):
                 block = []
                 while i < n and lines[i].strip() and indent(lines[i]) > 0:
                     block.append(lines[i])
@@ -160,7 +162,7 @@ class Page:
                     block.append(lines[i])
                     i += 1
                 if base <= 2 and not block[0].lstrip().startswith(("natd ", "-", "$")) \
-                        and all(indent(b) == base for b in block):
+                        and all(indent(b) == base and "$ " not in b for b in block):
                     para += block  # indented prose
                 else:
                     self.verbatim(block, base)
