@@ -15,10 +15,17 @@
 #      opens; the completion and the units are where bash-completion and
 #      systemd look; systemd-analyze verify accepts the installed units;
 #   4. dpkg -r leaves no file of the package; dpkg -P forgets it.
+# With --offline, the build is the one of a clean build chroot: lwIP's
+# source goes into the tree as the lwip/ component (copied from
+# NATD_LWIP_CACHE, as a packager's natd_VERSION.orig-lwip.tar.xz would
+# unpack), and dpkg-buildpackage runs in a network namespace of its own
+# (no network at all) with HOME=/nonexistent (no ~/.cache/natd).
 # Refuses to run when a natd package is installed already (it would replace
 # it). Everything it made is removed at exit.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
+offline=0
+[ "${1:-}" = --offline ] && offline=1
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (dpkg -i)"; exit 77; }
 if dpkg-query -W -f='${Status}' natd 2>/dev/null | grep -q installed; then
 	echo "SKIP: a natd package is installed already; not replacing it"
@@ -59,8 +66,19 @@ tree="$T/natd-$upstream"
 mkdir -p "$tree"
 (cd "$src" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$tree")
 echo "# building natd $version in $tree"
-(cd "$tree" && dpkg-buildpackage -us -uc -b > "$T/build.log" 2>&1) ||
-	{ tail -40 "$T/build.log"; fail "dpkg-buildpackage -us -uc -b"; }
+if [ "$offline" = 1 ]; then
+	lw=${NATD_LWIP_CACHE:-$HOME/.cache/natd}/lwip-2.1.3
+	[ -f "$lw/.natd-complete" ] || fail "--offline: no lwIP source in $lw (run a normal build once)"
+	cp -a "$lw" "$tree/lwip"
+	rm -f "$tree/lwip/.natd-complete"
+	(cd "$tree" && HOME=/nonexistent unshare --net -- dpkg-buildpackage -us -uc -b \
+		> "$T/build.log" 2>&1) || { tail -40 "$T/build.log"; fail "offline dpkg-buildpackage"; }
+	grep -q 'fetch-lwip\|apt-get' "$T/build.log" && fail "the offline build tried to fetch lwIP"
+	ok "offline build (no network, no ~/.cache) used the lwip/ component"
+else
+	(cd "$tree" && dpkg-buildpackage -us -uc -b > "$T/build.log" 2>&1) ||
+		{ tail -40 "$T/build.log"; fail "dpkg-buildpackage -us -uc -b"; }
+fi
 deb=$(ls "$T"/natd_"$version"_*.deb)
 ok "dpkg-buildpackage built $(basename "$deb")"
 
