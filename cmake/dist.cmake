@@ -12,14 +12,11 @@ set(NATD_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING
 set(NATD_BASH_COMPLETION_DIR "${CMAKE_INSTALL_DATADIR}/bash-completion/completions"
     CACHE STRING "Where the bash completion goes")
 
-set(NATD_MAN_PAGES natd natd-run natd-modifyvm natd-unregistervm natd-showvminfo
-    natd-controlvm natd-natnetwork natd-intnet natd-dhcpserver natd-hostonlyif
-    natd-list natd-bandwidthctl)
+# One page per command natd --help lists (natd-COMMAND.1) and natd.1: which
+# commands there are is natd's to say, so the pages are installed as a
+# directory and natd.1 stands for all of them in the dependency graph.
 set(NATD_MAN_DIR ${CMAKE_BINARY_DIR}/man)
-set(man_outputs "")
-foreach(p ${NATD_MAN_PAGES})
-  list(APPEND man_outputs ${NATD_MAN_DIR}/${p}.1)
-endforeach()
+set(man_outputs ${NATD_MAN_DIR}/natd.1)
 # The sanitizers' runtime must not turn a --help run into a failure of the
 # build (the test suites check natd under them).
 add_custom_command(OUTPUT ${man_outputs}
@@ -37,6 +34,7 @@ foreach(u natd@.service natd-natnetwork@.service)
 endforeach()
 
 install(TARGETS natd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES ${man_outputs} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(DIRECTORY ${NATD_MAN_DIR}/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
+  FILES_MATCHING PATTERN "*.1")
 install(FILES ${CMAKE_SOURCE_DIR}/dist/bash-completion/natd
   DESTINATION ${NATD_BASH_COMPLETION_DIR})

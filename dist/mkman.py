@@ -288,6 +288,10 @@ def main():
         page.out += [".SH \"SEE ALSO\"", ".BR natd (1)"]
         pages[f"natd-{cmd}"] = page.out
 
+    # a command that went away leaves no page behind
+    for old in os.listdir(outdir):
+        if old.endswith(".1") and old[:-2] not in pages:
+            os.remove(os.path.join(outdir, old))
     for name, lines in pages.items():
         with open(os.path.join(outdir, f"{name}.1"), "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
