@@ -28,6 +28,7 @@
 #include "base/hostaddr.h"
 #include "natd/cmd_natnetwork_internal.h"
 #include "natd/config.h"
+#include "natd/daemon.h"
 #include "natd/hostonly_store.h"
 #include "natd/natnet_leases.h"
 #include "natd/natnet_service.h"
@@ -59,6 +60,7 @@ struct args {
 	unsigned n_ops;
 	const char *pattern;      /* list */
 	const char *user;         /* start --user */
+	bool foreground;          /* start --foreground */
 };
 
 static int usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -118,6 +120,12 @@ static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
 			return usage(sub, "unknown option '%s'", arg);
 		memcpy(name, arg + 2, nlen);
 		name[nlen] = '\0';
+		if (!strcmp(name, "foreground") && !strcmp(sub, "start")) {
+			if (eq)
+				return usage(sub, "--foreground takes no value");
+			a->foreground = true;
+			continue;
+		}
 		if (!strcmp(name, "enable") || !strcmp(name, "disable")) {
 			if (eq)
 				return usage(sub, "--%s takes no value", name);
@@ -469,6 +477,14 @@ out:
 	return rc;
 }
 
+/* start --foreground: the service serves; modify may go on, systemd may
+ * start what depends on it. */
+static void start_ready(void *arg)
+{
+	natnet_store_release(arg);
+	daemon_notify("READY=1");
+}
+
 static int cmd_start(const struct args *a)
 {
 	const struct natnet_def *d;
@@ -498,6 +514,13 @@ static int cmd_start(const struct args *a)
 	if (!d->enabled) {
 		esc_fprintf(stderr, "natd natnetwork start: %s is disabled (natd natnetwork modify "
 			"--netname %s --enable)\n", d->name, d->name);
+		goto out;
+	}
+	if (a->foreground) {
+		r = natnet_service_run(st.home, d, &sb, start_ready, &st, err, sizeof(err));
+		if (r < 0)
+			esc_fprintf(stderr, "natd natnetwork start: %s: %s\n", d->name, err);
+		rc = r < 0 ? 1 : r;
 		goto out;
 	}
 	if (natnet_service_start(st.home, d, &sb, err, sizeof(err)) < 0) {

@@ -143,6 +143,7 @@ DEF_OPTIONS
 
 const char natnetwork_start_help[] =
 "Usage: natd natnetwork start --netname NAME [--user USER[:GROUP]]\n"
+"                           [--foreground]\n"
 "\n"
 "Starts the network's service in the background: its switch socket\n"
 "$NATD_HOME/run/natnet-NAME.sock, the gateway, DHCP and DNS, and its\n"
@@ -161,8 +162,14 @@ const char natnetwork_start_help[] =
 "                       service's files there become USER's too. Refused\n"
 "                       when not root (unless USER is natd's own user)\n"
 "\n"
-"Exit status: 0 done, 1 refused or failed (the reason on stderr), 2 usage\n"
-"error.\n";
+"  --foreground         run the service in this process instead, logging to\n"
+"                       stderr, until SIGINT or SIGTERM; once it is ready\n"
+"                       it tells systemd so (sd_notify READY=1) when it\n"
+"                       runs as a Type=notify unit\n"
+"                       (natd-natnetwork@NAME.service)\n"
+"\n"
+"Exit status: 0 done (with --foreground: stopped by a signal), 1 refused\n"
+"or failed (the reason on stderr), 2 usage error.\n";
 
 const char natnetwork_stop_help[] =
 "Usage: natd natnetwork stop --netname NAME\n"

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <systemd/sd-daemon.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +50,14 @@ void daemon_ready(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
+}
+
+void daemon_notify(const char *state)
+{
+	int rc = sd_notify(0, state);
+
+	if (rc < 0)
+		log_warn("cannot notify systemd (%s): %s", state, strerror(-rc));
 }
 
 int daemon_lock_pid(const char *path, int *out, char *err, size_t errlen)

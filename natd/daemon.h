@@ -38,6 +38,10 @@ void daemon_report(int fd, const char *fmt, ...) __attribute__((format(printf, 2
 /* Reports "ok" and closes *fd (set to -1). */
 void daemon_ready(int *fd);
 
+/* Tells systemd the service's state ("READY=1") when it runs as the main
+ * process of a Type=notify unit (sd_notify); nothing otherwise. */
+void daemon_notify(const char *state);
+
 /* Takes the pid file's lock and writes our pid into it: 0 and *fd (kept
  * open for the process's life), -EBUSY ("already running" in err) when
  * another process holds it, or -errno. */

@@ -50,8 +50,7 @@
 #include "modes/nic_model.h"
 #include "forwarders/nic.h"
 #include "stack/stack.h"
-
-#define NATD_VERSION "0.1.0"
+#include "natd_version.h" /* generated: NATD_VERSION, NATD_GIT_DESCRIBE */
 
 static const char main_help[] =
 "Usage: natd COMMAND [ARGS]\n"
@@ -70,7 +69,7 @@ static const char main_help[] =
 "  showvminfo VM [--machinereadable]\n"
 "                              a running VM's NICs, leases, flows, counters;\n"
 "                              a stored VM's settings\n"
-"  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off\n"
+"  controlvm VM SUBCOMMAND ... change a running VM: setlinkstate<x> on|off,\n"
 "                              natpf<x> RULE, natpf<x> delete NAME,\n"
 "                              nicpromisc<x> deny|allow-vms|allow-all,\n"
 "                              nictrace<x> on|off, nictracefile<x> FILE,\n"
@@ -87,23 +86,48 @@ static const char main_help[] =
 "  hostonlyif create|ipconfig|modify|remove ...\n"
 "                              host-only interfaces vboxnetN shared by the\n"
 "                              host and VMs (natd hostonlyif --help)\n"
-"  list dhcpservers|intnets|hostonlyifs|vms|runningvms|bwgroups VM\n"
-"                              DHCP servers; internal networks that exist now\n"
-"                              and their ports; host-only interfaces; stored\n"
-"                              VMs; running VMs (natd list --help)\n"
+"  list KIND [--json|--machinereadable]\n"
+"                              what natd knows of: dhcpservers, intnets,\n"
+"                              hostonlyifs, natnetworks, vms, runningvms,\n"
+"                              bwgroups VM (natd list --help)\n"
 "  bandwidthctl VM add|set|remove|list ...\n"
 "                              bandwidth groups limiting what a VM sends\n"
 "                              (natd bandwidthctl --help)\n"
 "  setextradata global NAT/NAME/SourceIp4 [IP]\n"
-"  getextradata global NAT/NAME/SourceIp4|enumerate\n"
-"                              a NAT network's source address for its host\n"
-"                              sockets, in the manual's words (natd\n"
+"                              set a NAT network's source address for its\n"
+"                              host sockets, in the manual's words (natd\n"
 "                              setextradata --help)\n"
+"  getextradata global NAT/NAME/SourceIp4|enumerate\n"
+"                              show it (natd getextradata --help)\n"
 "  help, --help                this text\n"
-"  version, --version          natd's version\n"
+"  version, --version          natd's version (and git describe of the build)\n"
 "\n"
-"Environment: NATD_HOME (state directory), NATD_RESOLV_CONF (resolver file),\n"
-"NATD_SANDBOX (on, trap, log or off: the seccomp filter, natd run --help).\n";
+"Environment:\n"
+"  NATD_HOME         state directory (default $XDG_STATE_HOME/natd, i.e.\n"
+"                    ~/.local/state/natd, or /var/lib/natd as root)\n"
+"  NATD_RESOLV_CONF  the host resolver file (default /etc/resolv.conf)\n"
+"  NATD_INTNET_DIR   where internal networks' switches live (natd run --help)\n"
+"  NATD_SANDBOX      on, trap, log or off: the seccomp filter (natd run --help)\n"
+"\n"
+"Files:\n"
+"  $NATD_HOME/natd.json      stored VMs, NAT networks, internal networks'\n"
+"                            uplinks, DHCP servers, host-only interfaces\n"
+"  $NATD_HOME/*.leases.json  DHCP leases of networks, kept across restarts\n"
+"  $NATD_HOME/run/           (mode 0700) VMs' sockets VM.sock and control\n"
+"                            sockets VM.ctl; natnet-NAME.{sock,ctl,pid,log}\n"
+"                            of NAT networks; intnet/ and hostonly/ switches\n"
+"  $NATD_HOME/TFTP/          the default TFTP root\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (the reason on stderr, one line),\n"
+"2 usage error (bad command or option).\n"
+"\n"
+"Examples:\n"
+"  natd run --name vm1 --nic1 nat --attach1 stream:/tmp/vm1.sock\n"
+"  natd modifyvm web --nic1 nat --natpf1 \"http,tcp,,8080,,80\"\n"
+"  natd run --name web\n"
+"  natd showvminfo web\n"
+"  natd natnetwork add --netname lab --network 192.168.15.0/24\n"
+"  natd natnetwork start --netname lab\n";
 
 static struct {
 	uv_loop_t *loop;
@@ -746,7 +770,9 @@ int main(int argc, char **argv)
 		return cmd ? 0 : 2;
 	}
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-		printf("natd %s (lwIP 2.1.3, libuv %s)\n", NATD_VERSION, uv_version_string());
+		printf("natd %s%s%s (lwIP 2.1.3, libuv %s)\n", NATD_VERSION,
+		       NATD_GIT_DESCRIBE[0] ? ", git " : "", NATD_GIT_DESCRIBE,
+		       uv_version_string());
 		return 0;
 	}
 	if (!strcmp(cmd, "run"))

@@ -562,9 +562,15 @@ static int svc_setup(char *err, size_t errlen)
 	return 0;
 }
 
-/* The service's main: returns the process's exit status. */
+/*
+ * The service's main: returns the process's exit status. Once ready it
+ * reports "ok" on ready_fd (daemon_spawn's pipe; -1 in the foreground) and
+ * calls ready(ready_arg) when given (the foreground's caller: its lock, and
+ * systemd's readiness).
+ */
 static int svc_main(const char *home, const struct natnet_def *d,
-		    const struct sandbox_opts *sb, int ready_fd)
+		    const struct sandbox_opts *sb, int ready_fd, void (*ready)(void *),
+		    void *ready_arg)
 {
 	char err[512], net[INET_ADDRSTRLEN + 4], gw[INET_ADDRSTRLEN], first[INET_ADDRSTRLEN];
 	int rc;
@@ -619,6 +625,8 @@ static int svc_main(const char *home, const struct natnet_def *d,
 				 "route %s", pfx, d->ipv6_default ? "advertised" : "not advertised");
 		}
 		daemon_ready(&ready_fd);
+		if (ready)
+			ready(ready_arg);
 	}
 	uv_run(svc.loop, UV_RUN_DEFAULT);
 	uv_loop_close(svc.loop);
@@ -642,15 +650,15 @@ static int svc_daemon_main(void *arg, int ready_fd)
 {
 	const struct svc_args *a = arg;
 
-	return svc_main(a->home, a->d, a->sb, ready_fd);
+	return svc_main(a->home, a->d, a->sb, ready_fd, NULL, NULL);
 }
 
 /* ===================================================================== */
 /* The commands' side                                                     */
 /* ===================================================================== */
 
-int natnet_service_start(const char *home, const struct natnet_def *d,
-			 const struct sandbox_opts *sb, char *err, size_t errlen)
+/* Makes $home/run and checks that the service's socket paths fit. */
+static int svc_prepare(const char *home, const struct natnet_def *d, char *err, size_t errlen)
 {
 	char run[PATH_MAX], path[PATH_MAX];
 	struct sockaddr_un sa;
@@ -668,9 +676,32 @@ int natnet_service_start(const char *home, const struct natnet_def *d,
 		return errfmt(err, errlen, -ENAMETOOLONG, "%s is longer than a UNIX socket "
 			      "path may be (%zu bytes): use a shorter NATD_HOME or name", path,
 			      sizeof(sa.sun_path) - 1);
+	return 0;
+}
+
+int natnet_service_start(const char *home, const struct natnet_def *d,
+			 const struct sandbox_opts *sb, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = svc_prepare(home, d, err, errlen);
+	if (rc < 0)
+		return rc;
 	natnet_run_path(home, d->name, "log", path, sizeof(path));
 	return daemon_spawn(path, svc_daemon_main, (void *)&(struct svc_args){ home, d, sb },
 			    SVC_READY_TIMEOUT_MS, err, errlen);
+}
+
+int natnet_service_run(const char *home, const struct natnet_def *d,
+		       const struct sandbox_opts *sb, void (*ready)(void *), void *arg, char *err,
+		       size_t errlen)
+{
+	int rc = svc_prepare(home, d, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	return svc_main(home, d, sb, -1, ready, arg);
 }
 
 int natnet_service_stop(const char *home, const char *name, char *err, size_t errlen)

@@ -42,6 +42,17 @@ struct sandbox_opts;
 int natnet_service_start(const char *home, const struct natnet_def *d,
 			 const struct sandbox_opts *sb, char *err, size_t errlen);
 
+/*
+ * Runs the service of d in this process, logging to stderr, until SIGINT or
+ * SIGTERM (`natd natnetwork start --foreground`, a systemd unit's main
+ * process). ready(arg) is called once it serves, as natnet_service_start
+ * would return. Returns the exit status (0 stopped, 1 failed: the reason is
+ * logged), or -errno with err when it could not begin.
+ */
+int natnet_service_run(const char *home, const struct natnet_def *d,
+		       const struct sandbox_opts *sb, void (*ready)(void *), void *arg, char *err,
+		       size_t errlen);
+
 /* Asks the service to stop (SIGTERM) and waits until it has exited, its
  * listeners closed. 0 or -errno with err (-ESRCH: not running). */
 int natnet_service_stop(const char *home, const char *name, char *err, size_t errlen);
