@@ -62,6 +62,13 @@ for mtu in (1500, 32000, 65520):
                       "natd<=", 5.0))
         QROWS.append((f"qcpu_{d}_{mtu}hub", f"hub: QEMU CPU per GB, {dn}, MTU {mtu}", "s/GB",
                       None, None))
+# The vm phase: QEMU TCG, virtio-net, MTU 1500.
+for v, vn in (("stream", "natd stream"), ("vhost", "natd vhost-user")):
+    for d, dn in (("g2r", "guest->remote"), ("r2g", "remote->guest")):
+        QROWS.append((f"tput_{d}_vm_{v}", f"VM: TCP {dn}, {vn}", "Gbit/s", None, None))
+        QROWS.append((f"cpu_{d}_vm_{v}", f"VM: natd CPU per GB, {dn}, {vn}", "s/GB", None, None))
+        QROWS.append((f"qcpu_{d}_vm_{v}", f"VM: QEMU CPU per GB, {dn}, {vn}", "s/GB",
+                      None, None))
 OTHER_NAMES = {"slirp4netns": "slirp4netns", "qemuuser": "-netdev user"}
 
 

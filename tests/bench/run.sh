@@ -44,19 +44,22 @@ usage() {
 	                65520, 1500, mixed (NAT MTU 65520, guest MTU 1500;
 	                Python http.server for the connection rate), qemu (QEMU's
 	                stream transport through a hub vs QEMU's -netdev user),
-	                idle
+	                vm (a Debian kernel under QEMU TCG: natd stream, natd
+	                vhost-user, -netdev user), idle
 	Environment: NATD_BENCH_CMAKE_ARGS extra cmake configure arguments;
 	NATD_BENCH_KEEP=1 keeps the temporary directory (logs) after the run;
 	NATD_BENCH_PERF=PREFIX profiles natd (perf record -g) during each of its
 	iperf3 and wrk runs into PREFIX.ROW.data and PREFIX.wrk-MODE-ROW.data;
-	NATD_BENCH_HUB_MTUS the qemu phase's MTUs (default "1500 32000 65520").
+	NATD_BENCH_HUB_MTUS the qemu phase's MTUs (default "1500 32000 65520");
+	NATD_BENCH_VM_DIR the vm phase's kernel and initramfs (a cache, default
+	~/.cache/natd/bench-vm; tests/bench/vm_image.sh builds it).
 	EOF
 }
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$SRC/tests/bench
 REPS=3 DUR=5 IDLE_N=10000 OUT=$BENCH/results/latest.json BUILD=1 QUICK=0
-PHASES=65520,1500,mixed,qemu,idle
+PHASES=65520,1500,mixed,qemu,vm,idle
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 REPS=1 DUR=5 IDLE_N=1000 ;;
@@ -75,8 +78,8 @@ for v in REPS DUR IDLE_N; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: bad number for $v: ${!v}" >&2; exit 2; }
 done
 for ph in ${PHASES//,/ }; do
-	case $ph in 65520|1500|mixed|qemu|idle) ;;
-	*) echo "run.sh: unknown phase '$ph' (65520, 1500, mixed, qemu, idle)" >&2; exit 2 ;;
+	case $ph in 65520|1500|mixed|qemu|vm|idle) ;;
+	*) echo "run.sh: unknown phase '$ph' (65520, 1500, mixed, qemu, vm, idle)" >&2; exit 2 ;;
 	esac
 done
 phase() { [[ ",$PHASES," == *",$1,"* ]]; }
@@ -629,6 +632,162 @@ qemu_phase() {
 	HUB=0 OTHER=slirp4netns
 }
 
+# vm_boot NAME NETDEV... -- DIR: boots the bench VM (tests/bench/vm_image.sh,
+# QEMU TCG, virtio-net on NETDEV) whose /init runs one iperf3 DIR to the
+# remote; sets VM_QPID, VM_OUT (its console), VM_ERR (why not, or empty).
+# Waits at most 240 s for the guest to start iperf3, DUR + 90 s for it to end
+# and 30 s for its output;
+# VM_C0/VM_C1 and VM_Q0/VM_Q1: CPU ticks of natd (NATD_VM_PID, if any) and
+# QEMU at the start and the end of the iperf3 run.
+vm_boot() {
+	local name=$1 dir i
+	shift
+	local nd=()
+	while [ "$1" != -- ]; do nd+=("$1"); shift; done
+	dir=$2
+	VM_OUT=$T/vm-$name-$dir.console VM_ERR=
+	: > "$VM_OUT"
+	local spid
+	timeout $((DUR + 360)) ip netns exec "$NS_REMOTE" iperf3 -s -1 -B $REMOTE -p 5201 \
+		>> "$T/iperf3-server.log" 2>&1 &
+	spid=$!
+	_pids+=("$spid")
+	if ! wait_for 5 sh -c "ip netns exec $NS_REMOTE ss -Hltn 'sport = :5201' | grep -q ."; then
+		VM_ERR="iperf3 server did not start"
+		stop "$spid"
+		return 1
+	fi
+	ip netns exec "$NS_HOST" qemu-system-x86_64 -machine q35 -accel tcg -m 512 -nodefaults \
+		-display none -no-reboot -kernel "$VM_DIR/vmlinuz" -initrd "$VM_DIR/initrd.gz" \
+		-append "console=ttyS0 quiet natd_bench=$REMOTE:$dir:$DUR" -serial "file:$VM_OUT" \
+		"${nd[@]}" -device virtio-net-pci,netdev=n > "$T/qemu-vm-$name.log" 2>&1 &
+	VM_QPID=$!
+	_pids+=("$VM_QPID")
+	for ((i = 0; i < 2400; i++)); do
+		grep -q BENCH-BEGIN "$VM_OUT" && break
+		kill -0 "$VM_QPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q BENCH-BEGIN "$VM_OUT"; then
+		local rc=0
+		if kill -0 "$VM_QPID" 2>/dev/null; then
+			stop "$VM_QPID"
+			VM_ERR="the VM did not start iperf3 within 240 s"
+		else
+			wait "$VM_QPID" || rc=$?
+			_forget "$VM_QPID"
+			VM_ERR="QEMU exited (status $rc$([ "$rc" -gt 128 ] && echo ", signal $((rc - 128))")) before the guest ran iperf3: $(grep -v '^$' "$T/qemu-vm-$name.log" | tail -n1)"
+		fi
+		stop "$spid"
+		return 1
+	fi
+	VM_Q0=$(cpu_ticks "$VM_QPID") VM_C0=0
+	[ -n "${NATD_VM_PID:-}" ] && VM_C0=$(cpu_ticks "$NATD_VM_PID")
+	for ((i = 0; i < (DUR + 90) * 10; i++)); do
+		grep -q BENCH-DONE "$VM_OUT" && break
+		kill -0 "$VM_QPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	VM_Q1=$(cpu_ticks "$VM_QPID" 2>/dev/null || echo "$VM_Q0") VM_C1=0
+	[ -n "${NATD_VM_PID:-}" ] && VM_C1=$(cpu_ticks "$NATD_VM_PID" 2>/dev/null || echo "$VM_C0")
+	for ((i = 0; i < 300; i++)); do
+		grep -q BENCH-END "$VM_OUT" && break
+		kill -0 "$VM_QPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q BENCH-END "$VM_OUT" || VM_ERR="the VM's iperf3 did not finish"
+	stop "$VM_QPID"
+	stop "$spid"
+	[ -z "$VM_ERR" ]
+}
+
+# vm_record ROWSUFFIX SYS: rows of the last vm_boot (Gbit/s, natd's and
+# QEMU's CPU per GB).
+vm_record() {
+	local suf=$1 s=$2 res bps bytes
+	if [ -n "$VM_ERR" ]; then
+		rec_na "tput_$suf" "$s" "$VM_ERR"; rec_na "qcpu_$suf" "$s" "$VM_ERR"
+		[ "$s" = natd ] && rec_na "cpu_$suf" "$s" "$VM_ERR"
+		return 0
+	fi
+	res=$(sed -n '/^BENCH-JSON/,/^BENCH-END/p' "$VM_OUT" | sed '1d;$d' | tr -d '\r' |
+		"$PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    print("ERR no iperf3 JSON from the VM"); sys.exit()
+if d.get("error"):
+    print("ERR iperf3 in the VM: " + d["error"]); sys.exit()
+r = d["end"]["sum_received"]
+print(r["bits_per_second"], r["bytes"])')
+	if [[ $res == ERR* ]]; then
+		rec_na "tput_$suf" "$s" "${res#ERR }"; rec_na "qcpu_$suf" "$s" "${res#ERR }"
+		[ "$s" = natd ] && rec_na "cpu_$suf" "$s" "${res#ERR }"
+		return 0
+	fi
+	read -r bps bytes <<< "$res"
+	rec "tput_$suf" "$s" "$(awk -v b="$bps" 'BEGIN { printf "%.3f", b / 1e9 }')"
+	rec "qcpu_$suf" "$s" "$(awk -v t=$((VM_Q1 - VM_Q0)) -v hz="$CLK_TCK" -v by="$bytes" \
+		'BEGIN { printf "%.4f", (t / hz) / (by / 1e9) }')"
+	[ "$s" = natd ] && rec "cpu_$suf" "$s" "$(awk -v t=$((VM_C1 - VM_C0)) -v hz="$CLK_TCK" \
+		-v by="$bytes" 'BEGIN { printf "%.4f", (t / hz) / (by / 1e9) }')"
+	return 0
+}
+
+# vm_natd ATTACH NAME: a natd for the VM (NAT, virtio) in the bench host
+# namespace; NATD_VM_PID.
+vm_natd() {
+	local log=$T/natd-vm-$2.log i
+	ip netns exec "$NS_HOST" "$NATD" run --name "bench$2" --nic1 nat --attach1 "$1" \
+		--nictype1 virtio > "$log" 2>&1 &
+	NATD_VM_PID=$!
+	_pids+=("$NATD_VM_PID")
+	for ((i = 0; i < 100; i++)); do
+		grep -q ': running (' "$log" && return 0
+		kill -0 "$NATD_VM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	VM_ERR="natd did not report running: $(tail -n1 "$log")"
+	return 1
+}
+
+# vm_phase: the real VM (QEMU TCG, virtio-net, MTU 1500): natd stream, natd
+# vhost-user and -netdev user, one boot per direction and repetition.
+vm_phase() {
+	local r dir
+	VM_DIR=${NATD_BENCH_VM_DIR:-$HOME/.cache/natd/bench-vm}
+	if ! "$BENCH/vm_image.sh" "$VM_DIR" > "$T/vm_image.log" 2>&1; then
+		say "the VM image could not be built: $(tail -n1 "$T/vm_image.log")"
+		return 0
+	fi
+	for ((r = 0; r < REPS; r++)); do
+		for dir in g2r r2g; do
+			rm -f "$T/vm.sock"
+			VM_ERR=
+			if vm_natd "stream:$T/vm.sock" stream; then
+				vm_boot stream -netdev "stream,id=n,server=off,addr.type=unix,addr.path=$T/vm.sock" \
+					-- "$dir" || true
+			fi
+			vm_record "${dir}_vm_stream" natd
+			stop "$NATD_VM_PID"
+			rm -f "$T/vhost.sock"
+			VM_ERR=
+			if vm_natd "vhost-user:$T/vhost.sock" vhost; then
+				vm_boot vhost -object memory-backend-memfd,id=mem,size=512M,share=on \
+					-machine memory-backend=mem -chardev "socket,id=c,path=$T/vhost.sock" \
+					-netdev vhost-user,id=n,chardev=c -- "$dir" || true
+			fi
+			vm_record "${dir}_vm_vhost" natd
+			stop "$NATD_VM_PID"
+			NATD_VM_PID= VM_ERR=
+			vm_boot user -netdev user,id=n,net=10.0.2.0/24 -- "$dir" || true
+			vm_record "${dir}_vm_stream" qemuuser
+			vm_record "${dir}_vm_vhost" qemuuser
+		done
+	done
+}
+
 start_ts=$(date +%s)
 if phase 65520; then
 	# MTU 65520: throughput, CPU per GB, connection rate, latency.
@@ -674,6 +833,11 @@ fi
 if phase qemu; then
 	say "phase qemu: QEMU stream hub (natd) vs QEMU -netdev user"
 	qemu_phase
+fi
+
+if phase vm; then
+	say "phase vm: a Debian kernel under QEMU TCG on virtio-net (natd stream, natd vhost-user, -netdev user)"
+	if command -v qemu-system-x86_64 > /dev/null; then vm_phase; else say "qemu-system-x86_64 missing: phase skipped"; fi
 fi
 
 if phase idle; then
