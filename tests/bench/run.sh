@@ -431,7 +431,9 @@ usable() {
 		REASON[$1]="$1 exited during the run (see its log)"
 		return 1
 	fi
-	if [ -n "${QPID[$1]:-}" ] && ! kill -0 "${QPID[$1]}" 2>/dev/null; then
+	# An exited QEMU not reaped yet is a zombie: kill -0 still finds it.
+	if [ -n "${QPID[$1]:-}" ] && { ! kill -0 "${QPID[$1]}" 2>/dev/null ||
+		grep -q '^State:.*Z' "/proc/${QPID[$1]}/status" 2>/dev/null; }; then
 		REASON[$1]="QEMU exited during the run: $(grep -v 'hub 0 with no nics' \
 			"$T/qemu-$1.log" | tail -n1)"
 		return 1
