@@ -627,6 +627,17 @@ out:
 	return r;
 }
 
+int device_sendv_seg(struct device *dev, const struct iovec *iov, int iovcnt,
+		     unsigned int seg)
+{
+	int r;
+
+	dev->tx_seg = seg;
+	r = device_sendv(dev, iov, iovcnt);
+	dev->tx_seg = 0;
+	return r;
+}
+
 int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt)
 {
 	size_t len = 0;

@@ -109,6 +109,14 @@ int device_open(uv_loop_t *loop, const char *spec, const struct device_handler *
  */
 int device_send(struct device *dev, const uint8_t *frame, size_t len);
 int device_sendv(struct device *dev, const struct iovec *iov, int iovcnt);
+/*
+ * device_sendv() of a TCP segment a transport with offloads
+ * (DEVICE_OFFLOAD_TCP) cuts into segments of at most seg bytes of TCP
+ * payload and options (the guest's MSS) rather than of what the MTU allows;
+ * seg 0 is device_sendv().
+ */
+int device_sendv_seg(struct device *dev, const struct iovec *iov, int iovcnt,
+		     unsigned int seg);
 
 /* TCP checksums and segmentation are left to the transport (both ways). */
 #define DEVICE_OFFLOAD_TCP 0x1u

@@ -115,6 +115,7 @@ struct device {
 	size_t vnet_hdr_len;	/* tap/fd: virtio-net header before each frame, or 0 */
 	bool offload;		/* ... and TCP offloads on (h.offload asked for them) */
 	unsigned int mtu;	/* device_offload(): the link MTU (GSO size) */
+	unsigned int tx_seg;	/* device_sendv_seg(): the frame's segment size, or 0 */
 	size_t max_frame;	/* device_set_max_frame(); DEVICE_MAX_FRAME by default */
 	uint8_t *rxbuf;		/* allocated once at open */
 	size_t rxcap, rxlen;

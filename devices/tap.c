@@ -273,7 +273,7 @@ static int tap_vnet_iov(struct device *dev, struct vnet_tx *t, uint8_t *hdr,
 	int n = 0, i;
 
 	if (dev->offload) {
-		vnet_tx_prepare(t, iov, iovcnt, *len, dev->mtu);
+		vnet_tx_prepare(t, iov, iovcnt, *len, dev->mtu, dev->tx_seg);
 	} else {
 		memset(&t->vh, 0, sizeof(t->vh)); /* an ordinary frame */
 		t->hdrs_len = 0;

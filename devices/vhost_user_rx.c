@@ -267,7 +267,7 @@ int vu_send(struct device *dev, const struct iovec *iov, int iovcnt, size_t len)
 		cnt = vu_slice(fiov, NULL, 0, iov, iovcnt, 0, len);
 		return vu_emit(dev, &zero, fiov, cnt, len);
 	}
-	vnet_tx_prepare(&t, iov, iovcnt, len, dev->mtu);
+	vnet_tx_prepare(&t, iov, iovcnt, len, dev->mtu, dev->tx_seg);
 	if (!t.hdrs_len) {
 		cnt = vu_slice(fiov, NULL, 0, iov, iovcnt, 0, len);
 		return vu_emit(dev, &t.vh, fiov, cnt, len);

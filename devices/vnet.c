@@ -114,7 +114,7 @@ static uint64_t vnet_pseudo_sum(const uint8_t *f, const struct vnet_l4 *l)
 }
 
 void vnet_tx_prepare(struct vnet_tx *t, const struct iovec *iov, int iovcnt, size_t len,
-		     unsigned int mtu)
+		     unsigned int mtu, unsigned int seg)
 {
 	struct vnet_l4 l;
 	size_t n = 0, doff, room, l3hdrs;
@@ -149,6 +149,9 @@ void vnet_tx_prepare(struct vnet_tx *t, const struct iovec *iov, int iovcnt, siz
 	/* Payload one MTU-sized frame holds with these headers. */
 	l3hdrs = l.l4off - VNET_ETH_HLEN + doff;
 	room = mtu > l3hdrs ? mtu - l3hdrs : 0;
+	/* The receiver's MSS counts the TCP options in. */
+	if (seg && seg > doff - 20 && seg - (doff - 20) < room)
+		room = seg - (doff - 20);
 	if (room && room <= 0xffff && l.l4len - doff > room) {
 		t->vh.gso_type = l.family == 4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
 		t->vh.gso_size = (uint16_t)room;

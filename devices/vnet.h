@@ -54,11 +54,14 @@ struct vnet_tx {
 
 /*
  * Prepares t for a frame of len bytes in iov[0..iovcnt) sent on a link of
- * MTU mtu (0: never GSO). When t->hdrs_len is not 0, the frame to write is
- * t->hdrs followed by the caller's bytes from offset t->hdrs_len on.
+ * MTU mtu (0: never GSO). A TCP segment longer than a frame of that MTU
+ * holds goes as GSO frame cut into segments of what the MTU allows, or of
+ * seg bytes (the receiver's MSS, TCP options included) when seg is not 0
+ * and smaller. When t->hdrs_len is not 0, the frame to write is t->hdrs
+ * followed by the caller's bytes from offset t->hdrs_len on.
  */
 void vnet_tx_prepare(struct vnet_tx *t, const struct iovec *iov, int iovcnt, size_t len,
-		     unsigned int mtu);
+		     unsigned int mtu, unsigned int seg);
 
 /*
  * For a receiver that takes no partial checksums (a vhost-user guest that did

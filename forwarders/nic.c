@@ -130,7 +130,7 @@ static err_t nic_linkoutput(struct netif *netif, struct pbuf *p)
 		if (q->tot_len == q->len)
 			break;
 	}
-	rc = device_sendv(nic->dev, iov, n);
+	rc = device_sendv_seg(nic->dev, iov, n, stack_tx_seg(p));
 	if (rc < 0) {
 		nic->ctr.tx_dropped++;
 		return ERR_OK; /* a full or absent transport drops, as a wire would */

@@ -32,6 +32,7 @@
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "base/log.h"
+#include "natd_lwip_hooks.h"
 
 static uv_timer_t stack_timer;
 static uv_prepare_t stack_prepare;
@@ -88,11 +89,36 @@ static void stack_prepare_cb(uv_prepare_t *h)
 		tcp_abandon(tcp_tw_pcbs, 0);
 }
 
+/*
+ * The guest's own MSS of a pcb whose MSS stack_tcp_gso() raised, in an ext
+ * arg slot (0: not raised); the segment that goes out now and its size.
+ */
+static int stack_gso_ext_id = -1;
+static const struct pbuf *stack_out_p;
+static unsigned int stack_out_seg;
+
+u32_t *natd_hook_tcp_out(struct pbuf *p, const struct tcp_pcb *pcb, u32_t *opts)
+{
+	uintptr_t seg = pcb && stack_gso_ext_id >= 0 ?
+		(uintptr_t)tcp_ext_arg_get(pcb, (u8_t)stack_gso_ext_id) : 0;
+
+	stack_out_p = seg ? p : NULL;
+	stack_out_seg = (unsigned int)seg;
+	return opts;
+}
+
+unsigned int stack_tx_seg(const struct pbuf *p)
+{
+	return p && p == stack_out_p ? stack_out_seg : 0;
+}
+
 int stack_init(uv_loop_t *loop)
 {
 	int rc;
 
 	lwip_init();
+	if (stack_gso_ext_id < 0)
+		stack_gso_ext_id = tcp_ext_arg_alloc_id();
 	rc = uv_timer_init(loop, &stack_timer);
 	if (rc < 0)
 		return rc;
@@ -125,9 +151,11 @@ void stack_tcp_gso(struct tcp_pcb *pcb, const struct netif *netif)
 	u16_t hdrs = IP_IS_V6(&pcb->remote_ip) ? 60 : 40;
 	u16_t mss = (u16_t)(STACK_GSO_FRAME - SIZEOF_ETH_HDR - hdrs);
 
-	if (!(netif->flags & NATD_NETIF_FLAG_GSO) || pcb->mss >= mss ||
-	    (u32_t)pcb->mss + hdrs != netif->mtu)
+	if (!(netif->flags & NATD_NETIF_FLAG_GSO) || pcb->mss >= mss || stack_gso_ext_id < 0)
 		return;
+	/* The guest's MSS (at most the MTU's): the size the transport cuts this
+	 * pcb's GSO frames into (stack_tx_seg()), whatever natd's own MTU. */
+	tcp_ext_arg_set(pcb, (u8_t)stack_gso_ext_id, (void *)(uintptr_t)pcb->mss);
 	pcb->mss = mss;
 	/* The first window must hold a segment: lwIP never splits one to fit
 	 * the congestion window, and nothing in flight means no ACK to open it. */

@@ -38,11 +38,21 @@ struct netif;
 
 /*
  * Raises the send MSS of a TCP pcb on netif to 64 KiB when netif's transport
- * sends TCP segments longer than the MTU as GSO frames (NATD_NETIF_FLAG_GSO)
- * and the guest's MSS is the one the MTU allows (the transport cuts frames
- * to the MTU). Call before queueing data; cheap when there is nothing to do.
+ * sends TCP segments longer than the MTU as GSO frames (NATD_NETIF_FLAG_GSO).
+ * The guest's MSS (which its MTU may make smaller than natd's MTU allows) is
+ * kept: the transport cuts the pcb's frames to it (stack_tx_seg()). Call
+ * before queueing data; cheap when there is nothing to do.
  */
 void stack_tcp_gso(struct tcp_pcb *pcb, const struct netif *netif);
+
+struct pbuf;
+
+/*
+ * For the frame p a netif's linkoutput sends: the TCP payload per segment
+ * the guest takes when p is a segment of a pcb stack_tcp_gso() raised, else
+ * 0 (cut to the MTU).
+ */
+unsigned int stack_tx_seg(const struct pbuf *p);
 
 /* Monotonic milliseconds (64-bit; lwIP's sys_now() is its low 32 bits). */
 uint64_t stack_now_ms(void);

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # run.sh [--quick] [--reps N] [--out FILE] [--duration S] [--idle N] [--no-build]
+#        [--phases LIST]
 #
 # natd's benchmark against slirp4netns. Builds natd in release mode
 # (build-release/), installs what it needs (iperf3, wrk, slirp4netns,
@@ -39,14 +40,26 @@ usage() {
 	  --duration S  seconds per iperf3/wrk run (default 5)
 	  --idle N      idle TCP connections for the RSS rows (default 10000)
 	  --no-build    use the existing build-release/natd
+	  --phases LIST comma-separated phases to run (default all):
+	                65520, 1500, mixed (NAT MTU 65520, guest MTU 1500;
+	                Python http.server for the connection rate), qemu (QEMU's
+	                stream transport through a hub vs QEMU's -netdev user),
+	                vm (a Debian kernel under QEMU TCG: natd stream, natd
+	                vhost-user, -netdev user), idle
 	Environment: NATD_BENCH_CMAKE_ARGS extra cmake configure arguments;
-	NATD_BENCH_KEEP=1 keeps the temporary directory (logs) after the run.
+	NATD_BENCH_KEEP=1 keeps the temporary directory (logs) after the run;
+	NATD_BENCH_PERF=PREFIX profiles natd (perf record -g) during each of its
+	iperf3 and wrk runs into PREFIX.ROW.data and PREFIX.wrk-MODE-ROW.data;
+	NATD_BENCH_HUB_MTUS the qemu phase's MTUs (default "1500 32000 65520");
+	NATD_BENCH_VM_DIR the vm phase's kernel and initramfs (a cache, default
+	~/.cache/natd/bench-vm; tests/bench/vm_image.sh builds it).
 	EOF
 }
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$SRC/tests/bench
 REPS=3 DUR=5 IDLE_N=10000 OUT=$BENCH/results/latest.json BUILD=1 QUICK=0
+PHASES=65520,1500,mixed,qemu,vm,idle
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 REPS=1 DUR=5 IDLE_N=1000 ;;
@@ -55,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--duration) DUR=$2; shift ;;
 	--idle) IDLE_N=$2; shift ;;
 	--no-build) BUILD=0 ;;
+	--phases) PHASES=$2; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -63,6 +77,12 @@ done
 for v in REPS DUR IDLE_N; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: bad number for $v: ${!v}" >&2; exit 2; }
 done
+for ph in ${PHASES//,/ }; do
+	case $ph in 65520|1500|mixed|qemu|vm|idle) ;;
+	*) echo "run.sh: unknown phase '$ph' (65520, 1500, mixed, qemu, vm, idle)" >&2; exit 2 ;;
+	esac
+done
+phase() { [[ ",$PHASES," == *",$1,"* ]]; }
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (network namespaces, taps)" >&2; exit 1; }
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 
@@ -112,7 +132,7 @@ T=$(mktemp -d /tmp/natd-bench.XXXXXX)
 chmod 755 "$T"		# nginx workers (nobody) read $T/www
 ID=$(printf '%04x' $(( $$ % 65536 )))
 NS_HOST=natdb-host-$ID NS_REMOTE=natdb-remote-$ID
-NS_GUEST_natd=natdb-gn-$ID NS_GUEST_slirp4netns=natdb-gs-$ID
+NS_GUEST_natd=natdb-gn-$ID NS_GUEST_slirp4netns=natdb-gs-$ID NS_GUEST_qemuuser=natdb-gq-$ID
 REMOTE=198.51.100.1 HOSTADDR=198.51.100.2
 SAMPLES=$T/samples.tsv
 : > "$SAMPLES"
@@ -248,20 +268,23 @@ wait_for 10 grep -q listening "$T/idle-server.log" ||
 	{ echo "run.sh: idle-connection server did not start" >&2; exit 1; }
 
 # ------------------------------------------------------- the two systems
-declare -A PID=() REASON=()
-NATD_STARTS=0
+declare -A PID=() QPID=() REASON=()
+NATD_STARTS=0 HUB=0 OTHER=slirp4netns
 CLK_TCK=$(getconf CLK_TCK)
 
-# start_natd MTU: natd on a tap in the host namespace, tap moved into a fresh
+# start_natd MTU [GUEST_MTU]: natd (--natsettings1 MTU) on a tap in the host namespace, tap moved into a fresh
 # guest namespace, address from natd's DHCP (busybox udhcpc with our script;
 # static 10.0.2.15/24 via 10.0.2.2 if no lease).
 start_natd() {
-	local mtu=$1 g=$NS_GUEST_natd log i
+	local mtu=$1 gmtu=${2:-$1} g=$NS_GUEST_natd log i
 	NATD_STARTS=$((NATD_STARTS + 1))
 	log=$T/natd-$NATD_STARTS.log
 	netns_add "$g"
-	ip netns exec "$NS_HOST" "$NATD" run --name bench --nic1 nat --attach1 tap:nb-tap \
-		--nictype1 virtio --natsettings1 "$mtu" >> "$log" 2>&1 &
+	local attach=(--attach1 tap:nb-tap --nictype1 virtio)
+	[ "$HUB" = 1 ] && attach=(--attach1 "stream:$T/hub.sock" --nictype1 virtio)
+	rm -f "$T/hub.sock"
+	ip netns exec "$NS_HOST" "$NATD" run --name bench --nic1 nat "${attach[@]}" \
+		--natsettings1 "$mtu" >> "$log" 2>&1 &
 	PID[natd]=$!
 	_pids+=("${PID[natd]}")
 	for ((i = 0; i < 100; i++)); do
@@ -273,10 +296,15 @@ start_natd() {
 		REASON[natd]="natd did not report running: $(tail -n1 "$log")"
 		return 1
 	fi
+	if [ "$HUB" = 1 ]; then
+		# QEMU's hub joins tap nb-tap to natd's stream socket.
+		start_hub natd "-netdev stream,id=s,server=off,addr.type=unix,addr.path=$T/hub.sock" ||
+			return 1
+	fi
 	wait_for 5 ip -n "$NS_HOST" link show nb-tap ||
-		{ REASON[natd]="natd's tap nb-tap did not appear"; return 1; }
+		{ REASON[natd]="the tap nb-tap did not appear"; return 1; }
 	ip -n "$NS_HOST" link set nb-tap netns "$g"
-	ip -n "$g" link set nb-tap mtu "$mtu" up
+	ip -n "$g" link set nb-tap mtu "$gmtu" up
 	cat > "$T/udhcpc.sh" <<-'EOF'
 	#!/bin/sh
 	# bench DHCP script: configures the interface only, never resolv.conf.
@@ -299,10 +327,10 @@ start_natd() {
 	return 0
 }
 
-# start_slirp4netns MTU: slirp4netns in the host namespace, its tap in a fresh
+# start_slirp4netns MTU [GUEST_MTU]: slirp4netns (--mtu MTU) in the host namespace, its tap in a fresh
 # guest namespace (--configure: 10.0.2.100/24, default route via 10.0.2.2).
 start_slirp4netns() {
-	local mtu=$1 g=$NS_GUEST_slirp4netns
+	local mtu=$1 gmtu=${2:-$1} g=$NS_GUEST_slirp4netns
 	netns_add "$g"
 	ip netns exec "$NS_HOST" slirp4netns --configure --mtu="$mtu" --disable-host-loopback \
 		--netns-type=path "/run/netns/$g" tap0 >> "$T/slirp4netns.log" 2>&1 &
@@ -312,13 +340,53 @@ start_slirp4netns() {
 		REASON[slirp4netns]="slirp4netns did not configure tap0: $(tail -n1 "$T/slirp4netns.log")"
 		return 1
 	fi
+	[ "$gmtu" = "$mtu" ] || ip -n "$g" link set tap0 mtu "$gmtu"
+	return 0
+}
+
+# start_hub SYS NETDEV: a QEMU process without a machine (the bench host
+# namespace) whose hub joins NETDEV (id s) and a tap nb-tap (no virtio-net
+# header: a hub has no offloads); QPID[SYS] is QEMU's pid.
+start_hub() {
+	local s=$1 nd=$2
+	# shellcheck disable=SC2086
+	ip netns exec "$NS_HOST" qemu-system-x86_64 -machine none -nodefaults \
+		-display none $nd -netdev tap,id=t,ifname=nb-tap,script=no,downscript=no \
+		-netdev hubport,id=h1,hubid=0,netdev=s -netdev hubport,id=h2,hubid=0,netdev=t \
+		>> "$T/qemu-$s.log" 2>&1 &
+	QPID[$s]=$!
+	_pids+=("${QPID[$s]}")
+	if ! wait_for 10 ip -n "$NS_HOST" link show nb-tap; then
+		REASON[$s]="QEMU's hub did not start: $(tail -n1 "$T/qemu-$s.log")"
+		return 1
+	fi
+	return 0
+}
+
+# start_qemuuser MTU: QEMU's own -netdev user (libslirp, 10.0.2.0/24) on the
+# same hub; the guest's tap at MTU (QEMU 7.2 has no MTU option for -netdev
+# user: libslirp's own MTU is 1500, its MSS 1460, whatever the guest's).
+start_qemuuser() {
+	local mtu=$1 g=$NS_GUEST_qemuuser
+	netns_add "$g"
+	start_hub qemuuser "-netdev user,id=s,net=10.0.2.0/24" || return 1
+	PID[qemuuser]=${QPID[qemuuser]}
+	ip -n "$NS_HOST" link set nb-tap netns "$g"
+	ip -n "$g" link set nb-tap mtu "$mtu" up
+	if ! fg timeout 15 ip netns exec "$g" busybox udhcpc -f -q -n -i nb-tap -s "$T/udhcpc.sh" \
+		-t 3 -T 2 >> "$T/udhcpc.log" 2>&1; then
+		say "[qemuuser] no DHCP lease; configuring 10.0.2.15/24 statically"
+		ip -n "$g" addr replace 10.0.2.15/24 dev nb-tap
+		ip -n "$g" route replace default via 10.0.2.2 dev nb-tap
+	fi
 	return 0
 }
 
 stop_system() {
 	local s=$1 g=NS_GUEST_$1
 	[ -n "${PID[$s]:-}" ] && stop "${PID[$s]}"
-	PID[$s]=
+	[ -n "${QPID[$s]:-}" ] && [ "${QPID[$s]}" != "${PID[$s]:-}" ] && stop "${QPID[$s]}"
+	PID[$s]= QPID[$s]=
 	netns_del "${!g}"
 }
 
@@ -345,14 +413,14 @@ precheck() {
 	return 1
 }
 
-# start_both MTU: (re)starts both systems; REASON[s] is empty when s passes
+# start_both MTU [GUEST_MTU]: (re)starts both systems; REASON[s] is empty when s passes
 # traffic, else why not.
 start_both() {
 	local s
-	for s in natd slirp4netns; do
+	for s in natd $OTHER; do
 		REASON[$s]=
-		if start_"$s" "$1"; then precheck "$s" || true; fi
-		if [ -n "${REASON[$s]}" ]; then say "[$s] ${REASON[$s]}"; else say "[$s] up, MTU $1, pre-check passed"; fi
+		if start_"$s" "$@"; then precheck "$s" || true; fi
+		if [ -n "${REASON[$s]}" ]; then say "[$s] ${REASON[$s]}"; else say "[$s] up, MTU $*, pre-check passed"; fi
 	done
 }
 
@@ -361,6 +429,13 @@ usable() {
 	[ -n "${REASON[$1]}" ] && return 1
 	if ! kill -0 "${PID[$1]}" 2>/dev/null; then
 		REASON[$1]="$1 exited during the run (see its log)"
+		return 1
+	fi
+	# An exited QEMU not reaped yet is a zombie: kill -0 still finds it.
+	if [ -n "${QPID[$1]:-}" ] && { ! kill -0 "${QPID[$1]}" 2>/dev/null ||
+		grep -q '^State:.*Z' "/proc/${QPID[$1]}/status" 2>/dev/null; }; then
+		REASON[$1]="QEMU exited during the run: $(grep -v 'hub 0 with no nics' \
+			"$T/qemu-$1.log" | tail -n1)"
 		return 1
 	fi
 	return 0
@@ -373,12 +448,13 @@ vmrss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 # guest sends) or r2g (the remote sends: iperf3 -R). Records Gbit/s received
 # and, with CPUROW, the NAT's CPU seconds per GB received.
 iperf() {
-	local s=$1 dir=$2 p=$3 mtu=$4 cpurow=${5:-} g=NS_GUEST_$1 row="tput_$2_P$3_mtu$4"
-	local rflag=() c0 c1 spid out rc=0 res
+	local s=$1 dir=$2 p=$3 mtu=$4 cpurow=${5:-} qrow=${6:-} g=NS_GUEST_$1 row="tput_$2_P$3_mtu$4"
+	local rflag=() c0 c1 q0=0 q1=0 spid out rc=0 res
 	[ "$dir" = r2g ] && rflag=(-R)
 	if ! usable "$s"; then
 		rec_na "$row" "$s" "${REASON[$s]}"
 		[ -n "$cpurow" ] && rec_na "$cpurow" "$s" "${REASON[$s]}"
+		[ -n "$qrow" ] && rec_na "$qrow" "$s" "${REASON[$s]}"
 		return 0
 	fi
 	timeout $((DUR + 30)) ip netns exec "$NS_REMOTE" iperf3 -s -1 -B $REMOTE -p 5201 \
@@ -389,9 +465,19 @@ iperf() {
 		{ rec_na "$row" "$s" "iperf3 server did not start"; stop "$spid"; return 0; }
 	out=$T/iperf3-$s-$row.json
 	c0=$(cpu_ticks "${PID[$s]}")
+	[ -n "$qrow" ] && q0=$(cpu_ticks "${QPID[$s]}")
+	local perf_pid=
+	if [ -n "${NATD_BENCH_PERF:-}" ] && [ "$s" = natd ]; then
+		timeout $((DUR + 20)) perf record -q -F 999 -g -p "${PID[$s]}" \
+			-o "$NATD_BENCH_PERF.$row.data" -- sleep "$DUR" > /dev/null 2>&1 &
+		perf_pid=$!
+		_pids+=("$perf_pid")
+	fi
 	fg timeout $((DUR + 20)) ip netns exec "${!g}" iperf3 -c $REMOTE -p 5201 -t "$DUR" -P "$p" \
 		"${rflag[@]}" -J > "$out" 2>> "$T/iperf3-client.log" || rc=$?
 	c1=$(cpu_ticks "${PID[$s]}" 2>/dev/null || echo "$c0")
+	[ -n "$qrow" ] && q1=$(cpu_ticks "${QPID[$s]}" 2>/dev/null || echo "$q0")
+	if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; _forget "$perf_pid"; fi
 	stop "$spid"
 	res=$("$PY" - "$out" <<-'EOF'
 	import json, sys
@@ -407,32 +493,47 @@ iperf() {
 	)
 	if [[ $res == ERR* ]]; then
 		[ "$rc" = 124 ] && res="ERR iperf3 client timed out"
+		usable "$s" || res="ERR ${REASON[$s]}"
 		rec_na "$row" "$s" "${res#ERR }"
 		[ -n "$cpurow" ] && rec_na "$cpurow" "$s" "${res#ERR }"
+		[ -n "$qrow" ] && rec_na "$qrow" "$s" "${res#ERR }"
 		return 0
 	fi
 	read -r bps bytes <<< "$res"
 	rec "$row" "$s" "$(awk -v b="$bps" 'BEGIN { printf "%.3f", b / 1e9 }')"
 	[ -n "$cpurow" ] && rec "$cpurow" "$s" \
 		"$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v by="$bytes" 'BEGIN { printf "%.4f", (t / hz) / (by / 1e9) }')"
+	[ -n "$qrow" ] && rec "$qrow" "$s" \
+		"$(awk -v t=$((q1 - q0)) -v hz="$CLK_TCK" -v by="$bytes" 'BEGIN { printf "%.4f", (t / hz) / (by / 1e9) }')"
 	return 0
 }
 
-# wrk_run SYS close|keepalive: new-connection rate (Connection: close, 16
-# connections) or request/response latency (keep-alive, 1 connection).
+# wrk_run SYS close|close1|keepalive [URL ROW]: new-connection rate
+# (Connection: close, 16 connections, or 1 at a time: the set-up latency) or
+# request/response latency (keep-alive, 1 connection); URL default nginx's
+# file, ROW the connection rate's row.
 wrk_run() {
-	local s=$1 mode=$2 g=NS_GUEST_$1 out line r
+	local s=$1 mode=$2 url=${3:-http://$REMOTE/small} crow=${4:-connrate} g=NS_GUEST_$1 out line r
 	local args=(-t1 -c1) rows=(latency_p50 latency_p99)
-	[ "$mode" = close ] && args=(-t1 -c16 -H 'Connection: close') rows=(connrate)
+	[ "$mode" = close ] && args=(-t1 -c16 -H 'Connection: close') rows=("$crow")
+	[ "$mode" = close1 ] && args=(-t1 -c1 -H 'Connection: close') rows=("$crow")
 	if ! usable "$s"; then
 		for r in "${rows[@]}"; do rec_na "$r" "$s" "${REASON[$s]}"; done
 		return 0
 	fi
-	out=$T/wrk-$s-$mode.log
+	out=$T/wrk-$s-$mode-$crow.log
+	local perf_pid=
+	if [ -n "${NATD_BENCH_PERF:-}" ] && [ "$s" = natd ]; then
+		timeout $((DUR + 20)) perf record -q -F 999 -g -p "${PID[$s]}" \
+			-o "$NATD_BENCH_PERF.wrk-$mode-$crow.data" -- sleep "$DUR" > /dev/null 2>&1 &
+		perf_pid=$!
+		_pids+=("$perf_pid")
+	fi
 	# This run's output alone (a run without a WRK line must not reuse the
 	# previous run's), then appended to the log.
 	fg timeout $((DUR + 20)) ip netns exec "${!g}" wrk "${args[@]}" -d"${DUR}s" \
-		-s "$BENCH/wrk.lua" http://$REMOTE/small > "$out.last" 2>&1 || true
+		-s "$BENCH/wrk.lua" "$url" > "$out.last" 2>&1 || true
+	if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; _forget "$perf_pid"; fi
 	cat "$out.last" >> "$out"
 	line=$(grep '^WRK ' "$out.last" | tail -n1 || true)
 	if [ -z "$line" ] || [[ $line == *" requests=0 "* ]]; then
@@ -442,8 +543,8 @@ wrk_run() {
 	# shellcheck disable=SC2086
 	local $(echo "${line#WRK }")	# requests= duration_us= rps= p50_us= p99_us= errors=
 	[ "$errors" != 0 ] && say "[$s] wrk $mode: $errors socket errors"
-	if [ "$mode" = close ]; then
-		rec connrate "$s" "$rps"
+	if [ "$mode" != keepalive ]; then
+		rec "$crow" "$s" "$rps"
 	else
 		rec latency_p50 "$s" "$p50_us"
 		rec latency_p99 "$s" "$p99_us"
@@ -493,13 +594,14 @@ alternate() {
 	shift
 	for ((r = 0; r < REPS; r++)); do
 		"$cmd" natd "$@"
-		"$cmd" slirp4netns "$@"
+		"$cmd" "$OTHER" "$@"
 	done
 }
 
 set_sysctls() {
 	local ns
-	for ns in "$NS_GUEST_natd" "$NS_GUEST_slirp4netns"; do
+	local g=NS_GUEST_$OTHER
+	for ns in "$NS_GUEST_natd" "${!g}"; do
 		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=1 2>/dev/null || true
 		# The connection-rate runs open ~15k connections each: with the
 		# default 28k ephemeral ports, a later run reuses ports whose
@@ -509,37 +611,249 @@ set_sysctls() {
 	done
 }
 
-start_ts=$(date +%s)
-# Phase 1: MTU 65520 - throughput, CPU per GB, connection rate, latency.
-say "phase 1/3: MTU 65520"
-start_both 65520; set_sysctls
-alternate iperf g2r 1 65520 cpu_g2r
-alternate iperf g2r 4 65520
-alternate iperf r2g 1 65520 cpu_r2g
-alternate iperf r2g 4 65520
-alternate wrk_run close
-alternate wrk_run keepalive
-stop_system natd; stop_system slirp4netns
-
-# Phase 2: MTU 1500 - throughput.
-say "phase 2/3: MTU 1500"
-start_both 1500; set_sysctls
-alternate iperf g2r 1 1500
-alternate iperf g2r 4 1500
-alternate iperf r2g 1 1500
-alternate iperf r2g 4 1500
-stop_system natd; stop_system slirp4netns
-
-# Phase 3: idle connections, a fresh process per run (MTU 65520).
-say "phase 3/3: $IDLE_N idle TCP connections"
-for ((r = 0; r < REPS; r++)); do
-	for s in natd slirp4netns; do
-		REASON[$s]=
-		if start_"$s" 65520; then precheck "$s" || true; fi
-		idle "$s"
-		stop_system "$s"
+# qemu_phase: natd's stream transport as QEMU uses it (a QEMU hub joining
+# the guest's tap to natd's socket) against QEMU's -netdev user on the same
+# hub; throughput both ways at MTU 1500, 32000 and 65520 (QEMU 7.2's stream
+# netdev aborts on a frame it writes in part: see the README) with the CPU per GB of the
+# NAT process (natd, or QEMU itself for -netdev user) and of QEMU (the hub;
+# for -netdev user the same process), connection rate at MTU 1500.
+qemu_phase() {
+	local mtu
+	if ! command -v qemu-system-x86_64 > /dev/null; then
+		say "qemu-system-x86_64 missing (apt-get install qemu-system-x86): phase skipped"
+		return 0
+	fi
+	HUB=1 OTHER=qemuuser
+	for mtu in ${NATD_BENCH_HUB_MTUS:-1500 32000 65520}; do
+		start_both "$mtu"; set_sysctls
+		alternate iperf g2r 1 "${mtu}hub" "cpu_g2r_${mtu}hub" "qcpu_g2r_${mtu}hub"
+		alternate iperf r2g 1 "${mtu}hub" "cpu_r2g_${mtu}hub" "qcpu_r2g_${mtu}hub"
+		[ "$mtu" = 1500 ] && alternate wrk_run close "http://$REMOTE/small" connrate_hub
+		stop_system natd; stop_system qemuuser
 	done
-done
+	HUB=0 OTHER=slirp4netns
+}
+
+# vm_boot NAME NETDEV... -- DIR: boots the bench VM (tests/bench/vm_image.sh,
+# QEMU TCG, virtio-net on NETDEV) whose /init runs one iperf3 DIR to the
+# remote; sets VM_QPID, VM_OUT (its console), VM_ERR (why not, or empty).
+# Waits at most 240 s for the guest to start iperf3, DUR + 90 s for it to end
+# and 30 s for its output;
+# VM_C0/VM_C1 and VM_Q0/VM_Q1: CPU ticks of natd (NATD_VM_PID, if any) and
+# QEMU at the start and the end of the iperf3 run.
+vm_boot() {
+	local name=$1 dir i
+	shift
+	local nd=()
+	while [ "$1" != -- ]; do nd+=("$1"); shift; done
+	dir=$2
+	VM_OUT=$T/vm-$name-$dir.console VM_ERR=
+	: > "$VM_OUT"
+	local spid
+	timeout $((DUR + 360)) ip netns exec "$NS_REMOTE" iperf3 -s -1 -B $REMOTE -p 5201 \
+		>> "$T/iperf3-server.log" 2>&1 &
+	spid=$!
+	_pids+=("$spid")
+	if ! wait_for 5 sh -c "ip netns exec $NS_REMOTE ss -Hltn 'sport = :5201' | grep -q ."; then
+		VM_ERR="iperf3 server did not start"
+		stop "$spid"
+		return 1
+	fi
+	ip netns exec "$NS_HOST" qemu-system-x86_64 -machine q35 -accel tcg -m 512 -nodefaults \
+		-display none -no-reboot -kernel "$VM_DIR/vmlinuz" -initrd "$VM_DIR/initrd.gz" \
+		-append "console=ttyS0 quiet natd_bench=$REMOTE:$dir:$DUR" -serial "file:$VM_OUT" \
+		"${nd[@]}" -device virtio-net-pci,netdev=n > "$T/qemu-vm-$name.log" 2>&1 &
+	VM_QPID=$!
+	_pids+=("$VM_QPID")
+	for ((i = 0; i < 2400; i++)); do
+		grep -q BENCH-BEGIN "$VM_OUT" && break
+		kill -0 "$VM_QPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q BENCH-BEGIN "$VM_OUT"; then
+		local rc=0
+		if kill -0 "$VM_QPID" 2>/dev/null; then
+			stop "$VM_QPID"
+			VM_ERR="the VM did not start iperf3 within 240 s"
+		else
+			wait "$VM_QPID" || rc=$?
+			_forget "$VM_QPID"
+			VM_ERR="QEMU exited (status $rc$([ "$rc" -gt 128 ] && echo ", signal $((rc - 128))")) before the guest ran iperf3: $(grep -v '^$' "$T/qemu-vm-$name.log" | tail -n1)"
+		fi
+		stop "$spid"
+		return 1
+	fi
+	VM_Q0=$(cpu_ticks "$VM_QPID") VM_C0=0
+	[ -n "${NATD_VM_PID:-}" ] && VM_C0=$(cpu_ticks "$NATD_VM_PID")
+	for ((i = 0; i < (DUR + 90) * 10; i++)); do
+		grep -q BENCH-DONE "$VM_OUT" && break
+		kill -0 "$VM_QPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	VM_Q1=$(cpu_ticks "$VM_QPID" 2>/dev/null || echo "$VM_Q0") VM_C1=0
+	[ -n "${NATD_VM_PID:-}" ] && VM_C1=$(cpu_ticks "$NATD_VM_PID" 2>/dev/null || echo "$VM_C0")
+	for ((i = 0; i < 300; i++)); do
+		grep -q BENCH-END "$VM_OUT" && break
+		kill -0 "$VM_QPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q BENCH-END "$VM_OUT" || VM_ERR="the VM's iperf3 did not finish"
+	stop "$VM_QPID"
+	stop "$spid"
+	[ -z "$VM_ERR" ]
+}
+
+# vm_record ROWSUFFIX SYS: rows of the last vm_boot (Gbit/s, natd's and
+# QEMU's CPU per GB).
+vm_record() {
+	local suf=$1 s=$2 res bps bytes
+	if [ -n "$VM_ERR" ]; then
+		rec_na "tput_$suf" "$s" "$VM_ERR"; rec_na "qcpu_$suf" "$s" "$VM_ERR"
+		[ "$s" = natd ] && rec_na "cpu_$suf" "$s" "$VM_ERR"
+		return 0
+	fi
+	res=$(sed -n '/^BENCH-JSON/,/^BENCH-END/p' "$VM_OUT" | sed '1d;$d' | tr -d '\r' |
+		"$PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    print("ERR no iperf3 JSON from the VM"); sys.exit()
+if d.get("error"):
+    print("ERR iperf3 in the VM: " + d["error"]); sys.exit()
+r = d["end"]["sum_received"]
+print(r["bits_per_second"], r["bytes"])')
+	if [[ $res == ERR* ]]; then
+		rec_na "tput_$suf" "$s" "${res#ERR }"; rec_na "qcpu_$suf" "$s" "${res#ERR }"
+		[ "$s" = natd ] && rec_na "cpu_$suf" "$s" "${res#ERR }"
+		return 0
+	fi
+	read -r bps bytes <<< "$res"
+	rec "tput_$suf" "$s" "$(awk -v b="$bps" 'BEGIN { printf "%.3f", b / 1e9 }')"
+	rec "qcpu_$suf" "$s" "$(awk -v t=$((VM_Q1 - VM_Q0)) -v hz="$CLK_TCK" -v by="$bytes" \
+		'BEGIN { printf "%.4f", (t / hz) / (by / 1e9) }')"
+	[ "$s" = natd ] && rec "cpu_$suf" "$s" "$(awk -v t=$((VM_C1 - VM_C0)) -v hz="$CLK_TCK" \
+		-v by="$bytes" 'BEGIN { printf "%.4f", (t / hz) / (by / 1e9) }')"
+	return 0
+}
+
+# vm_natd ATTACH NAME: a natd for the VM (NAT, virtio) in the bench host
+# namespace; NATD_VM_PID.
+vm_natd() {
+	local log=$T/natd-vm-$2.log i
+	ip netns exec "$NS_HOST" "$NATD" run --name "bench$2" --nic1 nat --attach1 "$1" \
+		--nictype1 virtio > "$log" 2>&1 &
+	NATD_VM_PID=$!
+	_pids+=("$NATD_VM_PID")
+	for ((i = 0; i < 100; i++)); do
+		grep -q ': running (' "$log" && return 0
+		kill -0 "$NATD_VM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	VM_ERR="natd did not report running: $(tail -n1 "$log")"
+	return 1
+}
+
+# vm_phase: the real VM (QEMU TCG, virtio-net, MTU 1500): natd stream, natd
+# vhost-user and -netdev user, one boot per direction and repetition.
+vm_phase() {
+	local r dir
+	VM_DIR=${NATD_BENCH_VM_DIR:-$HOME/.cache/natd/bench-vm}
+	if ! "$BENCH/vm_image.sh" "$VM_DIR" > "$T/vm_image.log" 2>&1; then
+		say "the VM image could not be built: $(tail -n1 "$T/vm_image.log")"
+		return 0
+	fi
+	for ((r = 0; r < REPS; r++)); do
+		for dir in g2r r2g; do
+			rm -f "$T/vm.sock"
+			VM_ERR=
+			if vm_natd "stream:$T/vm.sock" stream; then
+				vm_boot stream -netdev "stream,id=n,server=off,addr.type=unix,addr.path=$T/vm.sock" \
+					-- "$dir" || true
+			fi
+			vm_record "${dir}_vm_stream" natd
+			stop "$NATD_VM_PID"
+			rm -f "$T/vhost.sock"
+			VM_ERR=
+			if vm_natd "vhost-user:$T/vhost.sock" vhost; then
+				vm_boot vhost -object memory-backend-memfd,id=mem,size=512M,share=on \
+					-machine memory-backend=mem -chardev "socket,id=c,path=$T/vhost.sock" \
+					-netdev vhost-user,id=n,chardev=c -- "$dir" || true
+			fi
+			vm_record "${dir}_vm_vhost" natd
+			stop "$NATD_VM_PID"
+			NATD_VM_PID= VM_ERR=
+			vm_boot user -netdev user,id=n,net=10.0.2.0/24 -- "$dir" || true
+			vm_record "${dir}_vm_stream" qemuuser
+			vm_record "${dir}_vm_vhost" qemuuser
+		done
+	done
+}
+
+start_ts=$(date +%s)
+if phase 65520; then
+	# MTU 65520: throughput, CPU per GB, connection rate, latency.
+	say "phase MTU 65520"
+	start_both 65520; set_sysctls
+	alternate iperf g2r 1 65520 cpu_g2r
+	alternate iperf g2r 4 65520
+	alternate iperf r2g 1 65520 cpu_r2g
+	alternate iperf r2g 4 65520
+	alternate wrk_run close
+	alternate wrk_run keepalive
+	stop_system natd; stop_system slirp4netns
+fi
+
+if phase 1500; then
+	say "phase MTU 1500"
+	start_both 1500; set_sysctls
+	alternate iperf g2r 1 1500
+	alternate iperf g2r 4 1500
+	alternate iperf r2g 1 1500
+	alternate iperf r2g 4 1500
+	stop_system natd; stop_system slirp4netns
+fi
+
+if phase mixed; then
+	# The NAT at MTU 65520, the guest's link then set to 1500 (the guest
+	# advertises MSS 1460 to a NAT whose own MTU is 65520); connection rate
+	# against Python's http.server (HTTP/1.0: the server closes first).
+	say "phase mixed: NAT MTU 65520, guest MTU 1500"
+	timeout 3600 ip netns exec "$NS_REMOTE" "$PY" -m http.server --bind $REMOTE \
+		--directory "$T/www" 8080 > "$T/pyhttp.log" 2>&1 &
+	_pids+=($!)
+	wait_for 10 ip netns exec "$NS_REMOTE" curl -sf -m 2 -o /dev/null http://$REMOTE:8080/small ||
+		say "Python http.server in the remote namespace does not answer"
+	start_both 65520 1500; set_sysctls
+	alternate iperf g2r 1 65520g1500 cpu_g2r_mixed
+	alternate iperf r2g 1 65520g1500 cpu_r2g_mixed
+	alternate wrk_run close http://$REMOTE:8080/small connrate_pyhttp
+	alternate wrk_run close1 http://$REMOTE:8080/small connrate1_pyhttp
+	stop_system natd; stop_system slirp4netns
+fi
+
+if phase qemu; then
+	say "phase qemu: QEMU stream hub (natd) vs QEMU -netdev user"
+	qemu_phase
+fi
+
+if phase vm; then
+	say "phase vm: a Debian kernel under QEMU TCG on virtio-net (natd stream, natd vhost-user, -netdev user)"
+	if command -v qemu-system-x86_64 > /dev/null; then vm_phase; else say "qemu-system-x86_64 missing: phase skipped"; fi
+fi
+
+if phase idle; then
+	# Idle connections, a fresh process per run (MTU 65520).
+	say "phase idle: $IDLE_N idle TCP connections"
+	for ((r = 0; r < REPS; r++)); do
+		for s in natd slirp4netns; do
+			REASON[$s]=
+			if start_"$s" 65520; then precheck "$s" || true; fi
+			idle "$s"
+			stop_system "$s"
+		done
+	done
+fi
 
 # ------------------------------------------------------------------ report
 natd_rev=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct iovec iov[2];
 	struct vnet_tx t;
 	size_t len, cut;
-	unsigned int mtu;
+	unsigned int mtu, seg;
 
 	if (size < VNET_HDR_LEN || size - VNET_HDR_LEN > sizeof(frame))
 		return 0;
@@ -36,22 +36,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	iov[0] = (struct iovec){ .iov_base = frame, .iov_len = cut };
 	iov[1] = (struct iovec){ .iov_base = frame + cut, .iov_len = len - cut };
 	mtu = (unsigned int)(data[1] << 8 | data[2]);
-	vnet_tx_prepare(&t, iov, 2, len, mtu);
+	seg = (unsigned int)(data[3] << 8 | data[4]);
+	vnet_tx_prepare(&t, iov, 2, len, mtu, seg);
 	if (t.hdrs_len > len || t.hdrs_len > sizeof(t.hdrs))
 		abort();
 	if (t.vh.flags && (t.hdrs_len == 0 ||
 			   (size_t)t.vh.csum_start + t.vh.csum_offset + 2 > t.hdrs_len))
 		abort();
 	if (t.vh.gso_type && (t.vh.gso_size == 0 || t.vh.gso_size > mtu ||
+			      (seg && t.vh.gso_size > seg) ||
 			      t.vh.hdr_len != t.hdrs_len))
 		abort();
 	if (t.vh.gso_type) { /* cut for a guest without TSO: only bytes it has */
-		uint8_t seg[VNET_TX_HDRS_MAX];
+		uint8_t hdrs[VNET_TX_HDRS_MAX];
 		size_t off = 0, n;
 
 		if (t.hdrs_len + t.paylen > len)
 			abort();
-		while ((n = vnet_gso_segment(&t, iov, 2, off, seg)) > 0) {
+		while ((n = vnet_gso_segment(&t, iov, 2, off, hdrs)) > 0) {
 			if (n > t.vh.gso_size || off + n > t.paylen)
 				abort();
 			off += n;

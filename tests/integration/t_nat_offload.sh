@@ -118,4 +118,52 @@ check "ICMP echo replies from natd seen" grep -q 'ICMP echo reply' "$T/from-natd
 bad=$(grep -cE 'incorrect|wrong|bad cksum' "$T/cap-plain.txt" || true)
 expect_eq "no wrong IP, TCP, UDP or ICMP checksum on the tap" 0 "$bad"
 natd_stop "$NATD_PID"
+
+# ---- natd at MTU 65520, the guest's link at 1500 -----------------------------
+# The guest advertises MSS 1460 to a natd whose own MTU allows 65480: natd
+# still sends 64 KiB GSO frames (one tap write each rather than one per
+# 1.5 KB), cut to the guest's MSS. Behind a bridge whose veth (MTU 1500)
+# has no offloads the kernel cuts them by that size: with a GSO size from
+# natd's own MTU the client would get ~64 KiB segments.
+tap="nm$ID" mns=$(new_netns mixed) mcns=$(new_netns mixedclient)
+natd_start natd-mixed --name vmmixed --nic1 nat --nictype1 virtio --natsettings1 65520 \
+	--attach1 "tap:$tap"
+tap_into_ns "$tap" "$mns"
+ip link add "vm$ID" netns "$mns" type veth peer name "vn$ID" netns "$mcns"
+ip -n "$mns" link add br0 type bridge
+ip -n "$mns" link set "$tap" master br0
+ip -n "$mns" link set "vm$ID" master br0
+ip netns exec "$mns" ethtool -K "vm$ID" tx off tso off gso off rx off > /dev/null
+ip netns exec "$mcns" ethtool -K "vn$ID" tx off tso off gso off > /dev/null
+ip -n "$mns" link set "$tap" mtu 1500
+ip -n "$mns" link set "vm$ID" mtu 1500 up
+ip -n "$mns" link set br0 up
+ip -n "$mcns" link set "vn$ID" up
+udhcpc_lease "$mcns" "vn$ID" > "$T/lease.mixed" || fail "no lease behind the bridge (MTU 65520)"
+ip -n "$mcns" link set "vn$ID" mtu 1500 # whatever MTU natd's lease offered
+capture "$mns" "$tap" "$T/cap-mixed-tap.txt"
+CAP_TAP=$CAP_PID
+capture "$mcns" "vn$ID" "$T/cap-mixed.txt"
+ip netns exec "$mcns" curl -sS --max-time 60 -o "$T/dl3.bin" http://198.51.100.1:8080/big.bin ||
+	fail "download at guest MTU 1500 from natd at MTU 65520"
+capture_stop
+CAP_PID=$CAP_TAP
+capture_stop
+expect_eq "8 MiB download, natd at MTU 65520, guest link at 1500, byte-exact" \
+	"$(sha256sum < "$T/www/big.bin")" "$(sha256sum < "$T/dl3.bin")"
+awk '/^[0-9:.]+ IP \(/ { match($0, /length [0-9]+\)/); len = substr($0, RSTART + 7, RLENGTH - 8) + 0; next }
+     /^    198\.51\.100\.1\.8080 > / { n++; if ($0 ~ /cksum 0x[0-9a-f]+ \(correct\)/) good++;
+				     if (len > max) max = len }
+     END { printf "%d %d %d\n", n, good, max }' "$T/cap-mixed.txt" > "$T/mixed.sum"
+read -r n good max < "$T/mixed.sum"
+check "the client received natd's segments ($n)" test "$n" -gt 1000
+expect_eq "every segment has a right TCP checksum" "$n" "$good"
+check "every segment fits MTU 1500 (largest $max)" test "$max" -le 1500
+# On the tap itself (before the bridge cuts them) natd's GSO frames.
+tapmax=$(awk '/^[0-9:.]+ IP \(/ { match($0, /length [0-9]+\)/); len = substr($0, RSTART + 7, RLENGTH - 8) + 0 }
+	      /^    198\.51\.100\.1\.8080 > / { if (len > max) max = len } END { print max + 0 }' \
+	"$T/cap-mixed-tap.txt")
+check "natd sent GSO frames longer than the guest's MTU on the tap (largest $tapmax)" \
+	test "$tapmax" -gt 1500
+natd_stop "$NATD_PID"
 done_testing

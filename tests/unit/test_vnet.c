@@ -165,7 +165,7 @@ static void tx_small_segment(int v6)
 	};
 
 	memcpy(copy, frame, len);
-	vnet_tx_prepare(&t, iov, 3, len, 1500);
+	vnet_tx_prepare(&t, iov, 3, len, 1500, 0);
 	cr_assert_eq(t.vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
 	cr_assert_eq(t.vh.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	cr_assert_eq(t.vh.csum_start, l4off);
@@ -196,7 +196,7 @@ static void tx_gso_segment(int v6)
 	struct iovec iov[2] = { { frame, 100 }, { frame + 100, len - 100 } };
 	size_t hdrs = (l4off - 14) + 20;
 
-	vnet_tx_prepare(&t, iov, 2, len, 1500);
+	vnet_tx_prepare(&t, iov, 2, len, 1500, 0);
 	cr_assert_eq(t.vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
 	cr_assert_eq(t.vh.gso_type, v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4);
 	cr_assert_eq(t.vh.gso_size, 1500 - hdrs, "segments fill the MTU exactly");
@@ -226,15 +226,37 @@ Test(vnet, tx_no_gso_without_mtu_or_when_it_fits)
 	size_t l4off, len = mkframe(frame, 0, 6, 1460, false, &l4off);
 	struct iovec iov = { frame, len };
 
-	vnet_tx_prepare(&t, &iov, 1, len, 1500);
+	vnet_tx_prepare(&t, &iov, 1, len, 1500, 0);
 	cr_assert_eq(t.vh.gso_type, VIRTIO_NET_HDR_GSO_NONE, "1460 bytes fit MTU 1500");
 	len = mkframe(frame, 0, 6, 1461, false, &l4off);
 	iov.iov_len = len;
-	vnet_tx_prepare(&t, &iov, 1, len, 1500);
+	vnet_tx_prepare(&t, &iov, 1, len, 1500, 0);
 	cr_assert_eq(t.vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4, "1461 bytes do not");
-	vnet_tx_prepare(&t, &iov, 1, len, 0);
+	vnet_tx_prepare(&t, &iov, 1, len, 0, 0);
 	cr_assert_eq(t.vh.gso_type, VIRTIO_NET_HDR_GSO_NONE, "MTU unknown");
 	cr_assert_eq(t.vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+}
+
+/* natd at MTU 65520, a guest whose MSS is 1460: frames cut to the guest's MSS. */
+Test(vnet, tx_gso_size_guest_mss)
+{
+	struct vnet_tx t;
+	size_t l4off, len = mkframe(frame, 0, 6, 60000, false, &l4off);
+	struct iovec iov = { frame, len };
+
+	vnet_tx_prepare(&t, &iov, 1, len, 65520, 0);
+	cr_assert_eq(t.vh.gso_type, VIRTIO_NET_HDR_GSO_NONE, "60000 bytes fit MTU 65520");
+	vnet_tx_prepare(&t, &iov, 1, len, 65520, 1460);
+	cr_assert_eq(t.vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV4, "the guest takes 1460");
+	cr_assert_eq(t.vh.gso_size, 1460);
+	cr_assert_eq(t.vh.hdr_len, t.hdrs_len);
+	vnet_tx_prepare(&t, &iov, 1, len, 1500, 9000);
+	cr_assert_eq(t.vh.gso_size, 1460, "the MTU's size when it is the smaller");
+	len = mkframe(frame, 1, 6, 60000, false, &l4off);
+	iov.iov_len = len;
+	vnet_tx_prepare(&t, &iov, 1, len, 65520, 1440);
+	cr_assert_eq(t.vh.gso_type, VIRTIO_NET_HDR_GSO_TCPV6);
+	cr_assert_eq(t.vh.gso_size, 1440);
 }
 
 Test(vnet, tx_other_frames_untouched)
@@ -244,21 +266,21 @@ Test(vnet, tx_other_frames_untouched)
 	struct iovec iov = { frame, len };
 	static const struct virtio_net_hdr zero;
 
-	vnet_tx_prepare(&t, &iov, 1, len, 1500);
+	vnet_tx_prepare(&t, &iov, 1, len, 1500, 0);
 	cr_assert(memcmp(&t.vh, &zero, sizeof(zero)) == 0, "UDP: lwIP's checksum");
 	cr_assert_eq(t.hdrs_len, 0);
 	len = mkframe(frame, 0, 6, 1000, false, &l4off);
 	put16(frame + 14 + 6, 0x2000); /* MF: a fragment */
 	iov.iov_len = len;
-	vnet_tx_prepare(&t, &iov, 1, len, 1500);
+	vnet_tx_prepare(&t, &iov, 1, len, 1500, 0);
 	cr_assert(memcmp(&t.vh, &zero, sizeof(zero)) == 0, "IPv4 fragment");
 	memset(frame, 0, 42);
 	put16(frame + 12, 0x0806);
 	iov.iov_len = 42;
-	vnet_tx_prepare(&t, &iov, 1, 42, 1500);
+	vnet_tx_prepare(&t, &iov, 1, 42, 1500, 0);
 	cr_assert(memcmp(&t.vh, &zero, sizeof(zero)) == 0, "ARP");
 	iov.iov_len = 5;
-	vnet_tx_prepare(&t, &iov, 1, 5, 1500);
+	vnet_tx_prepare(&t, &iov, 1, 5, 1500, 0);
 	cr_assert_eq(t.hdrs_len, 0, "runt");
 }
 
@@ -357,7 +379,7 @@ static void tx_csum_complete(int v6)
 	size_t l4off, len = mkframe(frame, v6, 6, 1501, false, &l4off);
 	int n = split_iov(frame, len, iov);
 
-	vnet_tx_prepare(&t, iov, n, len, 0);
+	vnet_tx_prepare(&t, iov, n, len, 0, 0);
 	cr_assert_eq(t.vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
 	vnet_tx_csum(&t, iov, n);
 	cr_assert_eq(t.vh.flags, 0, "an all-zero header after completing");
@@ -384,7 +406,7 @@ static void gso_cut(int v6)
 	size_t off = 0, n, segs = 0;
 	int cnt = split_iov(frame, len, iov);
 
-	vnet_tx_prepare(&t, iov, cnt, len, 1500);
+	vnet_tx_prepare(&t, iov, cnt, len, 1500, 0);
 	cr_assert_neq(t.vh.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	cr_assert_eq(t.paylen, plen);
 	while ((n = vnet_gso_segment(&t, iov, cnt, off, seg)) > 0) {

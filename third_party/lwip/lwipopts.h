@@ -97,7 +97,7 @@
 #define LWIP_TCP_TIMESTAMPS         0
 #define TCP_LISTEN_BACKLOG          0
 #define LWIP_TCP_KEEPALIVE          1
-#define LWIP_TCP_PCB_NUM_EXT_ARGS   1
+#define LWIP_TCP_PCB_NUM_EXT_ARGS   2
 /* init.c's "TCP_SNDLOWAT must be 4*MSS below u16_t overflow" dates from a
  * 16-bit snd_buf; with LWIP_WND_SCALE, snd_buf and the windows are 32-bit
  * (tcpwnd_size_t), so the check cannot hold for an MSS near 64 KiB and does
@@ -148,6 +148,10 @@
  * TCP proxy's are in reference-counted chunks, and this hook (patch 0007)
  * makes the pbuf that holds a reference (forwarders/fwd_tcp_buf.c). */
 #define LWIP_HOOK_TCP_WRITE_REF(data, len) natd_hook_tcp_write_ref(data, len)
+
+/* lwIP's own hook, called as a TCP segment goes out: adds no option; tells
+ * the transport the guest's segment size for a GSO frame (stack/stack.c). */
+#define LWIP_HOOK_TCP_OUT_ADD_TCPOPTS(p, hdr, pcb, opts) natd_hook_tcp_out(p, pcb, opts)
 
 /* Neighbour advertisements of an adapter natd routes for carry the Router
  * flag (patch 0008): without it a guest that confirms fe80::2 by neighbour

@@ -2,7 +2,7 @@
 /*
  * natd_lwip_hooks.h - prototypes of the hooks natd's lwIP patch calls
  * (patches/README.md); included by lwIP's sources through LWIP_HOOK_FILENAME.
- * Implemented in forwarders/nat.c and forwarders/fwd_tcp_buf.c.
+ * Implemented in forwarders/nat.c, forwarders/fwd_tcp_buf.c and stack/stack.c.
  */
 #ifndef NATD_LWIP_HOOKS_H
 #define NATD_LWIP_HOOKS_H
@@ -13,6 +13,7 @@ struct netif;
 struct pbuf;
 struct tcp_hdr;
 struct tcp_pcb_listen;
+struct tcp_pcb;
 struct ip4_addr;
 struct ip6_addr;
 
@@ -24,6 +25,9 @@ int natd_hook_ip6_accept(struct netif *netif, const struct ip6_addr *dest);
 struct pbuf *natd_hook_tcp_write_ref(const void *data, u16_t len);
 int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 			   struct tcp_pcb_listen **lpcb);
+/* A TCP segment (p) of pcb (NULL for a RST without one) leaves: returns
+ * opts (stack/stack.c). */
+u32_t *natd_hook_tcp_out(struct pbuf *p, const struct tcp_pcb *pcb, u32_t *opts);
 /* Non-zero: natd is the IPv6 router on netif (its NAs set the Router flag). */
 int natd_hook_nd6_na_router(struct netif *netif);
 
