@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "natd/ctl_vm.h"
+#include "base/bytes.h"
 #include "base/log.h"
 #include "devices/device.h"
 #include "forwarders/nic.h"
@@ -60,69 +61,6 @@ static json_t *ctl_vm_showvminfo(void *opaque, json_t *args, char *err, size_t e
 	return r;
 }
 
-/*
- * controlvm natpf<x> RULE | natpf<x> delete NAME. An added rule is bound
- * before it is listed; on failure nothing changes.
- */
-static json_t *ctl_vm_natpf(struct ctl_vm *vm, const char *sub, unsigned x, json_t *argv, char *err, size_t errlen)
-{
-	const char *a0 = json_string_value(json_array_get(argv, 0));
-	const char *a1 = json_string_value(json_array_get(argv, 1));
-	size_t argc = json_array_size(argv);
-	struct nic *nic;
-	struct pfrule r;
-	char why[384];
-
-	if (vm->ops[x - 1] != &nat_mode_ops) {
-		snprintf(err, errlen, "%s: VM '%s' has no NAT adapter %u", sub, vm->cfg->name, x);
-		return NULL;
-	}
-	nic = nat_mode_nic(vm->state[x - 1]);
-	if (argc == 2 && a0 && a1 && !strcmp(a0, "delete")) {
-		if (portfwd_delete(nic, a1, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s delete: %s", sub, why);
-			return NULL;
-		}
-		return json_object();
-	}
-	if (argc != 1 || !a0) {
-		snprintf(err, errlen, "%s: expected a rule (name,proto,hostip,hostport,guestip,"
-			 "guestport) or delete NAME", sub);
-		return NULL;
-	}
-	if (pfrule_parse(a0, PFRULE_SYNTAX_VBOX, AF_UNSPEC, &r, why, sizeof(why)) < 0 ||
-	    portfwd_add(nic, &r, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s \"%s\": %s", sub, a0, why);
-		return NULL;
-	}
-	return json_pack("{s:s}", "name", r.name);
-}
-
-/* controlvm nicpromisc<x> POLICY: only modes on a switch have one. */
-static json_t *ctl_vm_nicpromisc(struct ctl_vm *vm, const char *sub, unsigned x, const char *v, size_t argc,
-			      char *err, size_t errlen)
-{
-	struct nic_config *n = &vm->cfg->nic[x - 1];
-	enum nic_promisc p;
-
-	if (argc != 1 || !v || adapter_parse_promisc(v, &p) < 0) {
-		snprintf(err, errlen, "%s: expected deny, allow-vms or allow-all", sub);
-		return NULL;
-	}
-	if (!vm->ops[x - 1]->set_promisc) {
-		snprintf(err, errlen, "%s: adapter %u is in %s mode, which has no switch; "
-			 "promiscuous policies apply to natnetwork, intnet and hostonly "
-			 "adapters", sub, x,
-			 vm->ops[x - 1]->name);
-		return NULL;
-	}
-	if (vm->ops[x - 1]->set_promisc(vm->state[x - 1], p, err, errlen) < 0)
-		return NULL;
-	n->promisc = p;
-	log_info("nic%u: promiscuous policy %s (controlvm)", x, adapter_promisc_name(p));
-	return json_object();
-}
-
 int ctl_vm_set_bwgroup(struct ctl_vm *vm, unsigned x, const char *name, char *err,
 		       size_t errlen)
 {
@@ -164,71 +102,182 @@ static bool sub_adapter(const char *sub, const char *name, unsigned *x)
 	return !strncmp(sub, name, n) && config_parse_adapter(sub + n, x) == 0;
 }
 
+int ctl_vm_parse_sub(json_t *args, struct ctl_vm_cmd *c, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		enum ctl_vm_op op;
+	} subs[] = {
+		/* nictracefile before nictrace, which is its prefix */
+		{ "setlinkstate", CTL_VM_SETLINKSTATE },
+		{ "natpf", CTL_VM_NATPF },
+		{ "nicpromisc", CTL_VM_NICPROMISC },
+		{ "nictracefile", CTL_VM_NICTRACEFILE },
+		{ "nictrace", CTL_VM_NICTRACE },
+		{ "nicbandwidthgroup", CTL_VM_NICBANDWIDTHGROUP },
+	};
+	json_t *argv = json_object_get(args, "argv");
+
+	memset(c, 0, sizeof(*c));
+	c->sub = json_string_value(json_object_get(args, "subcommand"));
+	if (!c->sub)
+		return errfmt(err, errlen, -EINVAL, "controlvm: missing subcommand");
+	c->argc = json_array_size(argv);
+	c->a0 = json_string_value(json_array_get(argv, 0));
+	c->a1 = json_string_value(json_array_get(argv, 1));
+	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
+		if (sub_adapter(c->sub, subs[i].name, &c->x)) {
+			c->op = subs[i].op;
+			return 0;
+		}
+	}
+	return errfmt(err, errlen, -EINVAL, "unknown controlvm subcommand '%s' (natpf<x>, "
+		      "setlinkstate<x>, nicpromisc<x>, nictrace<x>, nictracefile<x>, "
+		      "nicbandwidthgroup<x>)", c->sub);
+}
+
+int ctl_vm_parse_args(struct ctl_vm_cmd *c, char *err, size_t errlen)
+{
+	const char *sub = c->sub, *v = c->a0;
+	char why[384];
+
+	switch (c->op) {
+	case CTL_VM_SETLINKSTATE:
+		if (!v || c->argc != 1 || (strcmp(v, "on") && strcmp(v, "off")))
+			return errfmt(err, errlen, -EINVAL, "%s: expected on or off", sub);
+		c->on = !strcmp(v, "on");
+		return 0;
+	case CTL_VM_NATPF:
+		if (c->argc == 2 && v && c->a1 && !strcmp(v, "delete")) {
+			c->del = true;
+			return 0;
+		}
+		if (c->argc != 1 || !v)
+			return errfmt(err, errlen, -EINVAL, "%s: expected a rule (name,proto,"
+				      "hostip,hostport,guestip,guestport) or delete NAME", sub);
+		if (pfrule_parse(v, PFRULE_SYNTAX_VBOX, AF_UNSPEC, &c->rule, why,
+				 sizeof(why)) < 0)
+			return errfmt(err, errlen, -EINVAL, "%s \"%s\": %s", sub, v, why);
+		return 0;
+	case CTL_VM_NICPROMISC:
+		if (c->argc != 1 || !v || adapter_parse_promisc(v, &c->promisc) < 0)
+			return errfmt(err, errlen, -EINVAL, "%s: expected deny, allow-vms or "
+				      "allow-all", sub);
+		return 0;
+	case CTL_VM_NICTRACEFILE:
+	case CTL_VM_NICTRACE:
+		if (!v || c->argc != 1)
+			return errfmt(err, errlen, -EINVAL, "%s: expected %s", sub,
+				      c->op == CTL_VM_NICTRACEFILE ? "a file name" : "on or off");
+		return 0;
+	case CTL_VM_NICBANDWIDTHGROUP:
+		if (!v || c->argc != 1)
+			return errfmt(err, errlen, -EINVAL, "%s: expected a group name or none",
+				      sub);
+		return 0;
+	}
+	return errfmt(err, errlen, -EINVAL, "%s: unknown subcommand", sub);
+}
+
+/*
+ * controlvm natpf<x> RULE | natpf<x> delete NAME. An added rule is bound
+ * before it is listed; on failure nothing changes.
+ */
+static json_t *ctl_vm_natpf(struct ctl_vm *vm, struct ctl_vm_cmd *c, char *err, size_t errlen)
+{
+	unsigned x = c->x;
+	struct nic *nic;
+	char why[384];
+
+	if (vm->ops[x - 1] != &nat_mode_ops) {
+		snprintf(err, errlen, "%s: VM '%s' has no NAT adapter %u", c->sub, vm->cfg->name,
+			 x);
+		return NULL;
+	}
+	if (ctl_vm_parse_args(c, err, errlen) < 0)
+		return NULL;
+	nic = nat_mode_nic(vm->state[x - 1]);
+	if (c->del) {
+		if (portfwd_delete(nic, c->a1, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s delete: %s", c->sub, why);
+			return NULL;
+		}
+		return json_object();
+	}
+	if (portfwd_add(nic, &c->rule, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s \"%s\": %s", c->sub, c->a0, why);
+		return NULL;
+	}
+	return json_pack("{s:s}", "name", c->rule.name);
+}
+
+/* controlvm nicpromisc<x> POLICY: only modes on a switch have one. */
+static json_t *ctl_vm_nicpromisc(struct ctl_vm *vm, const struct ctl_vm_cmd *c, char *err,
+				 size_t errlen)
+{
+	unsigned x = c->x;
+
+	if (!vm->ops[x - 1]->set_promisc) {
+		snprintf(err, errlen, "%s: adapter %u is in %s mode, which has no switch; "
+			 "promiscuous policies apply to natnetwork, intnet and hostonly "
+			 "adapters", c->sub, x, vm->ops[x - 1]->name);
+		return NULL;
+	}
+	if (vm->ops[x - 1]->set_promisc(vm->state[x - 1], c->promisc, err, errlen) < 0)
+		return NULL;
+	vm->cfg->nic[x - 1].promisc = c->promisc;
+	log_info("nic%u: promiscuous policy %s (controlvm)", x,
+		 adapter_promisc_name(c->promisc));
+	return json_object();
+}
+
 /* controlvm: {"subcommand": "setlinkstate1", "argv": ["off"]}. */
 static json_t *ctl_vm_controlvm(void *opaque, json_t *args, char *err, size_t errlen)
 {
 	struct ctl_vm *vm = opaque;
-	const char *sub = json_string_value(json_object_get(args, "subcommand"));
-	json_t *argv = json_object_get(args, "argv");
-	const char *v = json_string_value(json_array_get(argv, 0));
+	struct ctl_vm_cmd c;
+	char why[PATH_MAX + 128];
 	unsigned x;
 
-	if (!sub) {
-		snprintf(err, errlen, "controlvm: missing subcommand");
+	if (ctl_vm_parse_sub(args, &c, err, errlen) < 0)
+		return NULL;
+	x = c.x;
+	if (c.op == CTL_VM_NATPF)
+		return ctl_vm_natpf(vm, &c, err, errlen); /* its own message for no adapter */
+	if (!vm->ops[x - 1]) {
+		snprintf(err, errlen, "%s: VM '%s' has no adapter %u", c.sub, vm->cfg->name, x);
 		return NULL;
 	}
-	if (sub_adapter(sub, "setlinkstate", &x) || sub_adapter(sub, "nicpromisc", &x) ||
-	    sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x) ||
-	    sub_adapter(sub, "nicbandwidthgroup", &x)) {
-		if (!vm->ops[x - 1]) {
-			snprintf(err, errlen, "%s: VM '%s' has no adapter %u", sub, vm->cfg->name, x);
-			return NULL;
-		}
-	}
-	if (sub_adapter(sub, "setlinkstate", &x)) {
-		if (!v || json_array_size(argv) != 1 || (strcmp(v, "on") && strcmp(v, "off"))) {
-			snprintf(err, errlen, "%s: expected on or off", sub);
-			return NULL;
-		}
-		vm->ops[x - 1]->set_cable(vm->state[x - 1], !strcmp(v, "on"));
-		log_info("nic%u: cable %s (controlvm)", x, !strcmp(v, "on") ? "connected" :
-			 "disconnected");
+	if (ctl_vm_parse_args(&c, err, errlen) < 0)
+		return NULL;
+	switch (c.op) {
+	case CTL_VM_SETLINKSTATE:
+		vm->ops[x - 1]->set_cable(vm->state[x - 1], c.on);
+		log_info("nic%u: cable %s (controlvm)", x, c.on ? "connected" : "disconnected");
 		return json_object();
-	}
-	if (sub_adapter(sub, "natpf", &x))
-		return ctl_vm_natpf(vm, sub, x, argv, err, errlen);
-	if (sub_adapter(sub, "nicpromisc", &x))
-		return ctl_vm_nicpromisc(vm, sub, x, v, json_array_size(argv), err, errlen);
-	if (sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x)) {
-		bool file = !strncmp(sub, "nictracefile", 12);
-		char why[PATH_MAX + 128];
-
-		if (!v || json_array_size(argv) != 1) {
-			snprintf(err, errlen, "%s: expected %s", sub, file ? "a file name" :
-				 "on or off");
-			return NULL;
-		}
+	case CTL_VM_NICPROMISC:
+		return ctl_vm_nicpromisc(vm, &c, err, errlen);
+	case CTL_VM_NICTRACEFILE:
+	case CTL_VM_NICTRACE:
 		if (nictrace_control(&vm->trace[x - 1], vm->loop, &vm->cfg->nic[x - 1], x,
-				     file ? NULL : v, file ? v : NULL, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s: %s", sub, why);
+				     c.op == CTL_VM_NICTRACE ? c.a0 : NULL,
+				     c.op == CTL_VM_NICTRACEFILE ? c.a0 : NULL, why,
+				     sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: %s", c.sub, why);
 			return NULL;
 		}
 		return json_object();
-	}
-	if (sub_adapter(sub, "nicbandwidthgroup", &x)) {
-		if (!v || json_array_size(argv) != 1) {
-			snprintf(err, errlen, "%s: expected a group name or none", sub);
-			return NULL;
-		}
-		if (ctl_vm_set_bwgroup(vm, x, v, err, errlen) < 0)
+	case CTL_VM_NICBANDWIDTHGROUP:
+		if (ctl_vm_set_bwgroup(vm, x, c.a0, err, errlen) < 0)
 			return NULL;
 		snprintf(vm->cfg->nic[x - 1].bandwidth_group,
-			 sizeof(vm->cfg->nic[x - 1].bandwidth_group), "%s", v);
-		log_info("nic%u: bandwidth group %s (controlvm)", x, v);
+			 sizeof(vm->cfg->nic[x - 1].bandwidth_group), "%s", c.a0);
+		log_info("nic%u: bandwidth group %s (controlvm)", x, c.a0);
 		return json_object();
+	case CTL_VM_NATPF:
+		break;
 	}
-	snprintf(err, errlen, "unknown controlvm subcommand '%s' (natpf<x>, setlinkstate<x>, "
-		 "nicpromisc<x>, nictrace<x>, nictracefile<x>, nicbandwidthgroup<x>)", sub);
+	snprintf(err, errlen, "%s: unknown subcommand", c.sub);
 	return NULL;
 }
 
