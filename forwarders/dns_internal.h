@@ -56,6 +56,20 @@ err_t dns_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err);
  * side is gone or its send buffer is full. */
 void dns_tcp_send(struct dns_tcp_conn *c, const uint8_t *a, size_t alen);
 
+/* dns_tcp.c: the next whole message of a DNS-over-TCP stream (RFC 1035
+ * 4.2.2: a two-byte length, then the message) in buf[0..have): 1 with its
+ * length in *len when all of it is in (the message at buf + 2), 0 when more
+ * bytes are needed. */
+int dns_tcp_next(const uint8_t *buf, size_t have, size_t *len);
+
+/* dns_tcp.c: hands each whole query in c->buf to ask() in order while c has
+ * fewer than DNS_TCP_MAX_PENDING in flight, then moves the rest (a partial
+ * query, or queries waiting for answers) to the front. Stops at once,
+ * leaving c->buf as it is, when ask() left c dead. Returns the queries
+ * asked. */
+typedef void (*dns_tcp_ask_fn)(struct dns_tcp_conn *c, const uint8_t *q, size_t len);
+unsigned dns_tcp_drain(struct dns_tcp_conn *c, dns_tcp_ask_fn ask);
+
 /* dns_tcp.c: frees c when it is dead and no query refers to it. */
 void dns_tcp_release(struct dns_tcp_conn *c);
 

@@ -43,10 +43,41 @@ static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb)
 	dns_tcp_release(c);
 }
 
+int dns_tcp_next(const uint8_t *buf, size_t have, size_t *len)
+{
+	if (have < 2)
+		return 0;
+	*len = (size_t)buf[0] << 8 | buf[1];
+	return have - 2 >= *len;
+}
+
+unsigned dns_tcp_drain(struct dns_tcp_conn *c, dns_tcp_ask_fn ask)
+{
+	size_t off = 0, mlen;
+	unsigned asked = 0;
+
+	while (dns_tcp_next(c->buf + off, c->have - off, &mlen) == 1) {
+		if (c->pending >= DNS_TCP_MAX_PENDING)
+			break; /* read on when answers came back */
+		ask(c, c->buf + off + 2, mlen);
+		asked++;
+		off += 2 + mlen;
+		if (c->dead)
+			return asked;
+	}
+	memmove(c->buf, c->buf + off, c->have - off);
+	c->have -= off;
+	return asked;
+}
+
+static void dns_tcp_ask(struct dns_tcp_conn *c, const uint8_t *q, size_t len)
+{
+	dns_query(c->nic, c, NULL, 0, q, len);
+}
+
 static err_t dns_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct dns_tcp_conn *c = arg;
-	size_t off = 0;
 
 	(void)err;
 	if (!c) {
@@ -69,20 +100,7 @@ static err_t dns_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t 
 	c->have += p->tot_len;
 	tcp_recved(pcb, p->tot_len);
 	pbuf_free(p);
-	while (c->have - off >= 2) {
-		size_t mlen = (size_t)c->buf[off] << 8 | c->buf[off + 1];
-
-		if (c->have - off - 2 < mlen)
-			break;
-		if (c->pending >= DNS_TCP_MAX_PENDING)
-			break; /* read on when answers came back */
-		dns_query(c->nic, c, NULL, 0, c->buf + off + 2, mlen);
-		off += 2 + mlen;
-		if (c->dead)
-			return ERR_OK;
-	}
-	memmove(c->buf, c->buf + off, c->have - off);
-	c->have -= off;
+	dns_tcp_drain(c, dns_tcp_ask);
 	return ERR_OK;
 }
 
