@@ -3,8 +3,8 @@
 #
 # gen_corpus.py - writes the seed corpora of fuzz_dhcp_server,
 # fuzz_resolvconf, fuzz_tftp_request, fuzz_frame, fuzz_switch_hello, fuzz_vring
-# fuzz_vhost_user_msg, fuzz_ctl_request, fuzz_dns_tcp, fuzz_fdb and fuzz_icmp_err (run
-# once; the files are committed):
+# fuzz_vhost_user_msg, fuzz_ctl_request, fuzz_dns_tcp, fuzz_fdb, fuzz_icmp_err and
+# fuzz_natnet_options (run once; the files are committed):
 #   python3 tests/fuzz/gen_corpus.py tests/fuzz/corpus
 import os
 import socket
@@ -417,6 +417,31 @@ def icmp_err_seeds():
     }
 
 
+def natnet_opts(sub, *args):
+    return bytes(["add modify start stop remove list".split().index(sub)]) + "\n".join(args).encode()
+
+
+def natnet_options_seeds():
+    return {
+        "add": natnet_opts("add", "--netname", "nn2", "--network", "10.0.9.0/24", "--dhcp", "on",
+                           "--ipv6=on", "--ipv6-default", "off", "--enable"),
+        "add_rules": natnet_opts("add", "--netname=n", "--network=192.168.15.0/24",
+                                 "--port-forward-4", "a:udp:[127.0.0.1]:5353:[192.168.15.5]:53",
+                                 "--port-forward-6", "b:tcp:[]:8080:[fd00::5]:80",
+                                 "--loopback-4", "127.0.0.3=7", "--loopback-6", "9"),
+        "modify": natnet_opts("modify", "--netname", "nn", "--port-forward-4", "delete", "ssh",
+                              "--loopback-4", "127.0.0.2=0", "--uplink", "none", "--disable"),
+        "modify_dup": natnet_opts("modify", "--netname", "nn", "--port-forward-4",
+                                  "ssh:tcp:[]:2223:[10.0.5.5]:22"),
+        "uplink": natnet_opts("modify", "--netname", "nn", "--uplink", "vde:/run/vde.ctl",
+                              "--uplink", "udp:6000,[2001:db8::7]:6001"),
+        "bad": natnet_opts("add", "--netname", "x y", "--network", "10.0.0.0/33", "--what"),
+        "list": natnet_opts("list", "n*"),
+        "start": natnet_opts("start", "--netname", "nn", "--network", "10.0.0.0/24"),
+        "help": natnet_opts("remove", "--help"),
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "corpus"
     for sub, seeds in (("fuzz_dhcp_server", dhcp_seeds()), ("fuzz_resolvconf", RESOLV),
@@ -424,7 +449,8 @@ def main():
                        ("fuzz_switch_hello", hello_seeds()), ("fuzz_vring", vring_seeds()),
                        ("fuzz_vhost_user_msg", vhost_user_seeds()),
                        ("fuzz_ctl_request", ctl_seeds()), ("fuzz_dns_tcp", dns_tcp_seeds()),
-                       ("fuzz_fdb", fdb_seeds()), ("fuzz_icmp_err", icmp_err_seeds())):
+                       ("fuzz_fdb", fdb_seeds()), ("fuzz_icmp_err", icmp_err_seeds()),
+                       ("fuzz_natnet_options", natnet_options_seeds())):
         d = os.path.join(root, sub)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():
