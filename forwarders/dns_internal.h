@@ -31,6 +31,7 @@ struct dns_tcp_conn {
 	unsigned pending;       /* queries in flight */
 	bool dead;              /* the guest side is gone */
 	bool guest_fin;
+	bool draining;          /* in dns_tcp_drain() */
 };
 
 /* The DNS addresses of one NAT adapter: its UDP sockets and TCP listeners. */
@@ -70,7 +71,9 @@ int dns_tcp_next(const uint8_t *buf, size_t have, size_t *len);
 typedef void (*dns_tcp_ask_fn)(struct dns_tcp_conn *c, const uint8_t *q, size_t len);
 unsigned dns_tcp_drain(struct dns_tcp_conn *c, dns_tcp_ask_fn ask);
 
-/* dns_tcp.c: frees c when it is dead and no query refers to it. */
+/* dns_tcp.c: a query of c is done (its pending count lowered): frees c when
+ * it is dead and no query refers to it any more, else hands on the queries
+ * that waited for room in flight. */
 void dns_tcp_release(struct dns_tcp_conn *c);
 
 #endif

@@ -25,10 +25,19 @@ void dns_tcp_send(struct dns_tcp_conn *c, const uint8_t *a, size_t alen)
 	stack_kick();
 }
 
+static void dns_tcp_ask(struct dns_tcp_conn *c, const uint8_t *q, size_t len);
+
 void dns_tcp_release(struct dns_tcp_conn *c)
 {
-	if (c->dead && c->pending == 0)
-		free(c);
+	if (c->dead) {
+		if (c->pending == 0)
+			free(c);
+		return;
+	}
+	/* An answer went out: queries that waited for room in flight go now,
+	 * without waiting for the guest to send more. */
+	if (!c->draining && c->pending < DNS_TCP_MAX_PENDING)
+		dns_tcp_drain(c, dns_tcp_ask);
 }
 
 static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb)
@@ -56,17 +65,21 @@ unsigned dns_tcp_drain(struct dns_tcp_conn *c, dns_tcp_ask_fn ask)
 	size_t off = 0, mlen;
 	unsigned asked = 0;
 
+	c->draining = true; /* an answer sent from ask() does not drain again */
 	while (dns_tcp_next(c->buf + off, c->have - off, &mlen) == 1) {
 		if (c->pending >= DNS_TCP_MAX_PENDING)
-			break; /* read on when answers came back */
+			break; /* read on when answers came back (dns_tcp_release) */
 		ask(c, c->buf + off + 2, mlen);
 		asked++;
 		off += 2 + mlen;
-		if (c->dead)
+		if (c->dead) {
+			c->draining = false;
 			return asked;
+		}
 	}
 	memmove(c->buf, c->buf + off, c->have - off);
 	c->have -= off;
+	c->draining = false;
 	return asked;
 }
 
