@@ -24,6 +24,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_ARGS 32
 
+/* The commands' usage errors go to stderr, thousands a second: to
+ * /dev/null while they run (libFuzzer keeps its own handle on stderr). */
+static FILE *quiet(void)
+{
+	static FILE *null;
+	FILE *saved = stderr;
+
+	if (!null && !(null = fopen("/dev/null", "w")))
+		abort();
+	stderr = null;
+	return saved;
+}
+
+static int parse(const char *sub, int argc, char **argv, bool defs, struct natnet_args *a)
+{
+	FILE *saved = quiet();
+	int rc = natnet_cli_parse(sub, argc, argv, defs, a);
+
+	stderr = saved;
+	return rc;
+}
+
+static int apply(const char *sub, const struct natnet_args *a, struct natnet_def *d)
+{
+	FILE *saved = quiet();
+	int rc = natnet_cli_apply(sub, a, d);
+
+	stderr = saved;
+	return rc;
+}
+
 /* The definition modify starts from: a network as `natnetwork add` leaves it. */
 static void existing(struct natnet_def *d)
 {
@@ -36,8 +67,8 @@ static void existing(struct natnet_def *d)
 	static struct natnet_args a;
 
 	natnet_def_init(d, "nn");
-	if (natnet_cli_parse("add", (int)(sizeof(argv) / sizeof(argv[0])), (char **)argv, true,
-			     &a) != 0 || natnet_cli_apply("add", &a, d) != 0)
+	if (parse("add", (int)(sizeof(argv) / sizeof(argv[0])), (char **)argv, true, &a) != 0 ||
+	    apply("add", &a, d) != 0)
 		abort();
 }
 
@@ -46,18 +77,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const subs[] = { "add", "modify", "start", "stop", "remove", "list" };
 	static struct natnet_args a;
 	static struct natnet_def d;
-	static bool quiet;
 	char text[4096], *argv[MAX_ARGS + 1], err[512];
 	const char *sub;
 	bool defs;
 	int argc = 2, rc;
 
-	if (!quiet) {
-		/* usage errors go to stderr: thousands of them a second */
-		if (!freopen("/dev/null", "w", stderr))
-			abort();
-		quiet = true;
-	}
 	if (size < 1 || size > sizeof(text))
 		return 0;
 	sub = subs[data[0] % 6];
@@ -77,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc] = NULL;
 
-	rc = natnet_cli_parse(sub, argc, argv, defs, &a);
+	rc = parse(sub, argc, argv, defs, &a);
 	if (rc != 0 && rc != 1 && rc != 2)
 		abort();
 	if (rc != 0)
@@ -91,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		natnet_def_init(&d, a.netname);
 	else
 		existing(&d);
-	if (natnet_cli_apply(sub, &a, &d) != 0)
+	if (apply(sub, &a, &d) != 0)
 		return 0;
 	if (d.n_rules4 > NATNET_MAX_RULES || d.n_rules6 > NATNET_MAX_RULES ||
 	    d.n_lo4 > NATNET_MAX_LOOPBACK || !memchr(d.uplink, '\0', sizeof(d.uplink)))
