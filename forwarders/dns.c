@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forwarders/dns_internal.h"
 #include "forwarders/dns_msg.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
@@ -63,8 +64,6 @@
 #include "stack/stack.h"
 
 #define DNS_PORT 53
-#define DNS_TCP_MAX_PENDING 32          /* queries in flight per guest connection */
-#define DNS_TCP_BUF (2 + 65535)
 
 struct dns_chan;
 
@@ -83,16 +82,6 @@ struct dns_chan {
 	bool tcp;
 };
 
-struct dns_tcp_conn {
-	struct tcp_pcb *pcb;
-	struct nic *nic;
-	uint8_t buf[DNS_TCP_BUF];
-	size_t have;
-	unsigned pending;       /* queries in flight */
-	bool dead;              /* the guest side is gone */
-	bool guest_fin;
-};
-
 struct dns_query {
 	struct nic *nic;
 	uint16_t qtype;              /* host resolver mode: A or AAAA */
@@ -105,12 +94,6 @@ struct dns_query {
 	uint8_t *failed;             /* the last such answer (malloc), or NULL */
 	size_t failed_len;
 	uint8_t q[];                 /* the guest's query (for its id and errors) */
-};
-
-struct dns_nic {
-	struct nic *nic;
-	struct udp_pcb *udp, *udp6;
-	struct tcp_pcb *listen, *listen6;
 };
 
 static struct {
@@ -131,6 +114,11 @@ static struct log_ratelimit rl_dns = LOG_RATELIMIT_INIT;
 void dns_get_counters(struct dns_counters *c)
 {
 	*c = dns.ctr;
+}
+
+struct dns_counters *dns_counters_live(void)
+{
+	return &dns.ctr;
 }
 
 /* c-ares on libuv. */
@@ -305,25 +293,10 @@ static void dns_send_udp(struct dns_query *dq, const uint8_t *a, size_t alen)
 	stack_kick();
 }
 
-static void dns_tcp_release(struct dns_tcp_conn *c);
-
-static void dns_send_tcp(struct dns_query *dq, const uint8_t *a, size_t alen)
-{
-	struct dns_tcp_conn *c = dq->conn;
-	uint8_t len[2] = { (uint8_t)(alen >> 8), (uint8_t)alen };
-
-	if (c->dead || !c->pcb || alen > 0xffff || tcp_sndbuf(c->pcb) < alen + 2)
-		return;
-	tcp_write(c->pcb, len, 2, TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE);
-	tcp_write(c->pcb, a, (u16_t)alen, TCP_WRITE_FLAG_COPY);
-	tcp_output(c->pcb);
-	stack_kick();
-}
-
 static void dns_answer(struct dns_query *dq, const uint8_t *a, size_t alen)
 {
 	if (dq->conn)
-		dns_send_tcp(dq, a, alen);
+		dns_tcp_send(dq->conn, a, alen);
 	else
 		dns_send_udp(dq, a, alen);
 }
@@ -450,7 +423,7 @@ static void dns_gai_cb(void *arg, int status, int timeouts, struct ares_addrinfo
 }
 
 /* A guest query: check it, then relay it or answer FORMERR. */
-static void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *guest,
+void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *guest,
 		      u16_t port, const uint8_t *q, size_t len)
 {
 	struct dns_chan *ch = conn ? &dns.tcp : &dns.udp;
@@ -518,99 +491,6 @@ static void dns_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const i
 	len = pbuf_copy_partial(p, buf, sizeof(buf), 0);
 	pbuf_free(p);
 	dns_query(dn->nic, NULL, addr, port, buf, len);
-}
-
-/* Guest TCP connections to port 53. */
-static void dns_tcp_release(struct dns_tcp_conn *c)
-{
-	if (c->dead && c->pending == 0)
-		free(c);
-}
-
-static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb)
-{
-	if (c->pcb) {
-		struct tcp_pcb *pcb = c->pcb;
-
-		c->pcb = NULL;
-		stack_tcp_release(pcb, abort_pcb);
-	}
-	c->dead = true;
-	dns_tcp_release(c);
-}
-
-static err_t dns_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-	struct dns_tcp_conn *c = arg;
-	size_t off = 0;
-
-	(void)err;
-	if (!c) {
-		if (p)
-			pbuf_free(p);
-		return ERR_OK;
-	}
-	if (!p) {
-		/* The guest is done asking; answers still in flight are dropped. */
-		dns_tcp_kill(c, false);
-		return ERR_OK;
-	}
-	if (c->have + p->tot_len > sizeof(c->buf)) {
-		pbuf_free(p);
-		dns.ctr.malformed++;
-		dns_tcp_kill(c, true);
-		return ERR_ABRT;
-	}
-	pbuf_copy_partial(p, c->buf + c->have, p->tot_len, 0);
-	c->have += p->tot_len;
-	tcp_recved(pcb, p->tot_len);
-	pbuf_free(p);
-	while (c->have - off >= 2) {
-		size_t mlen = (size_t)c->buf[off] << 8 | c->buf[off + 1];
-
-		if (c->have - off - 2 < mlen)
-			break;
-		if (c->pending >= DNS_TCP_MAX_PENDING)
-			break; /* read on when answers came back */
-		dns_query(c->nic, c, NULL, 0, c->buf + off + 2, mlen);
-		off += 2 + mlen;
-		if (c->dead)
-			return ERR_OK;
-	}
-	memmove(c->buf, c->buf + off, c->have - off);
-	c->have -= off;
-	return ERR_OK;
-}
-
-static void dns_tcp_err(void *arg, err_t err)
-{
-	struct dns_tcp_conn *c = arg;
-
-	(void)err;
-	if (!c)
-		return;
-	c->pcb = NULL;
-	c->dead = true;
-	dns_tcp_release(c);
-}
-
-static err_t dns_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	struct dns_nic *dn = arg;
-	struct dns_tcp_conn *c;
-
-	if (err != ERR_OK || !pcb)
-		return ERR_VAL;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return ERR_MEM;
-	c->pcb = pcb;
-	c->nic = dn->nic;
-	tcp_arg(pcb, c);
-	tcp_recv(pcb, dns_tcp_recv);
-	tcp_err(pcb, dns_tcp_err);
-	dns.ctr.tcp_connections++;
-	return ERR_OK;
 }
 
 /* kind: 'u' relay over UDP, 't' relay over TCP, 'h' host resolver. */

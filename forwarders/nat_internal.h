@@ -8,12 +8,14 @@
 
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "forwarders/flow.h"
 #include "forwarders/nat.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
+#include "lwip/prot/ip6.h"
 #include "base/closer.h"
 
 struct nic;
@@ -137,6 +139,51 @@ void nat_icmp6_error(struct nic *nic, uint8_t type, uint8_t code, uint32_t info,
 int fwd_dgram_init(char *err, size_t errlen);
 void fwd_dgram_expire(struct flow *f, uint64_t now_ms);
 void fwd_dgram_shutdown_all(void);
+
+/*
+ * The pieces of the above, without a NIC (the fuzz target calls them):
+ * nat_icmp4_error_build() writes the ICMP message (8 + IP_HLEN + at most 8
+ * bytes) into b; nat_icmp6_quote() the guest's packet as k and l4 say into
+ * pkt, returning its length; nat_icmp6_error_build() the ICMPv6 message
+ * quoting orig (cut to NAT_ICMP6_QUOTE_MAX) with its checksum, returning
+ * its length (b has room for 8 + NAT_ICMP6_QUOTE_MAX).
+ */
+#define NAT_ICMP6_QUOTE_MAX (1280 - IP6_HLEN - 8)
+size_t nat_icmp4_error_build(uint8_t *b, uint8_t type, uint8_t code, uint16_t mtu,
+			     const struct flow_key *k, uint8_t ip_proto, const uint8_t *l4,
+			     size_t l4len, uint16_t orig_len);
+size_t nat_icmp6_quote(uint8_t pkt[IP6_HLEN + 8], const struct flow_key *k, uint8_t ip_proto,
+		       const uint8_t *l4, size_t l4len, uint16_t orig_len);
+size_t nat_icmp6_error_build(uint8_t *b, uint8_t type, uint8_t code, uint32_t info,
+			     const uint8_t from[16], const uint8_t to[16], const uint8_t *orig,
+			     size_t orig_len);
+
+/* One ICMP error of a socket's error queue, decoded. */
+struct nat_err {
+	int family;          /* AF_INET (IP_RECVERR) or AF_INET6 (IPV6_RECVERR) */
+	uint8_t type, code;
+	uint32_t info;       /* IPv4: the MTU; IPv6: MTU or pointer, else 0 */
+	uint8_t from[16];    /* the router or host that sent it (IPv4: 4 bytes) */
+};
+
+/*
+ * Decodes one control message of an error queue read (level, type, its
+ * len data bytes: a struct sock_extended_err and the offender's address)
+ * for a flow of family: 1 with *e filled when it is an ICMP error (ICMPv6
+ * for IPv6) from an address of that family, else 0 (not an error to relay,
+ * or too short).
+ */
+int nat_err_decode(int level, int type, const uint8_t *data, size_t len, int family,
+		   struct nat_err *e);
+
+/*
+ * The guest's transport header l4 (l4len bytes) to quote in an error whose
+ * host socket quoted `quoted` (qlen bytes): l4 itself, or out (8 bytes)
+ * with an ICMP echo's sequence number taken from quoted and its checksum
+ * adjusted (RFC 1624).
+ */
+const uint8_t *nat_err_header(uint8_t ip_proto, const uint8_t *l4, size_t l4len,
+			      const uint8_t *quoted, ssize_t qlen, uint8_t out[8]);
 
 /* Reads a socket's error queue (IP_RECVERR, IPV6_RECVERR) and relays each
  * ICMP or ICMPv6 error to the guest as if about flow k. Returns how many

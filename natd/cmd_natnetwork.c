@@ -35,34 +35,6 @@
 #include "natd/natnet_status.h"
 #include "natd/natnet_store.h"
 
-#define MAX_OPS 256
-
-enum op_kind { OP_NETWORK, OP_ENABLE, OP_DHCP, OP_IPV6, OP_IPV6_DEFAULT, OP_PF_ADD,
-	       OP_PF_DEL, OP_LOOPBACK, OP_LOOPBACK6, OP_UPLINK, OP_SOURCE_IP4 };
-
-struct op {
-	enum op_kind kind;
-	int family;               /* OP_PF_*: AF_INET or AF_INET6 */
-	bool on;
-	struct in_addr net;
-	unsigned prefixlen;
-	struct pfrule rule;       /* OP_PF_ADD; OP_PF_DEL: name only */
-	struct natnet_loopback lo;
-	uint32_t lo6;             /* OP_LOOPBACK6 */
-	const char *uplink;       /* OP_UPLINK: the text, "" for none */
-	struct in_addr source;    /* OP_SOURCE_IP4: 0 for none */
-};
-
-struct args {
-	const char *netname;
-	bool network_given;
-	struct op ops[MAX_OPS];
-	unsigned n_ops;
-	const char *pattern;      /* list */
-	const char *user;         /* start --user */
-	bool foreground;          /* start --foreground */
-};
-
 static int usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int usage(const char *sub, const char *fmt, ...)
@@ -90,12 +62,8 @@ static int parse_onoff(const char *v, bool *on)
 	return -EINVAL;
 }
 
-/*
- * Parses the options of add/modify (or only --netname for the others).
- * Returns 0, 1 for --help, or 2 after printing a usage error.
- */
-static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
-		      struct args *a)
+int natnet_cli_parse(const char *sub, int argc, char **argv, bool defs_allowed,
+		     struct natnet_args *a)
 {
 	char err[256];
 
@@ -104,7 +72,7 @@ static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
 		const char *arg = argv[i], *eq, *v;
 		char name[32];
 		size_t nlen;
-		struct op *op;
+		struct natnet_op *op;
 
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
 			return 1;
@@ -131,9 +99,9 @@ static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
 				return usage(sub, "--%s takes no value", name);
 			if (!defs_allowed)
 				return usage(sub, "--%s is not an option of %s", name, sub);
-			if (a->n_ops >= MAX_OPS)
+			if (a->n_ops >= NATNET_MAX_OPS)
 				return usage(sub, "too many options");
-			a->ops[a->n_ops++] = (struct op){ .kind = OP_ENABLE,
+			a->ops[a->n_ops++] = (struct natnet_op){ .kind = OP_ENABLE,
 							  .on = name[0] == 'e' };
 			continue;
 		}
@@ -158,7 +126,7 @@ static int parse_args(const char *sub, int argc, char **argv, bool defs_allowed,
 		}
 		if (!defs_allowed)
 			return usage(sub, "unknown option '--%s'", name);
-		if (a->n_ops >= MAX_OPS)
+		if (a->n_ops >= NATNET_MAX_OPS)
 			return usage(sub, "too many options");
 		op = &a->ops[a->n_ops];
 		memset(op, 0, sizeof(*op));
@@ -229,13 +197,12 @@ static int find_rule(const struct pfrule *set, unsigned n, const char *name)
 	return pfrule_set_find(set, n, name);
 }
 
-/* Applies the options to d in order. 0, or 1 after printing why not. */
-static int apply_ops(const char *sub, const struct args *a, struct natnet_def *d)
+int natnet_cli_apply(const char *sub, const struct natnet_args *a, struct natnet_def *d)
 {
 	char err[256];
 
 	for (unsigned i = 0; i < a->n_ops; i++) {
-		const struct op *op = &a->ops[i];
+		const struct natnet_op *op = &a->ops[i];
 		struct pfrule *set;
 		unsigned *n;
 		int k;
@@ -393,7 +360,7 @@ static int running(const char *sub, const struct natnet_store *st, const char *n
 	return r;
 }
 
-static int cmd_add(const struct args *a)
+static int cmd_add(const struct natnet_args *a)
 {
 	struct natnet_store st;
 	struct natnet_def d;
@@ -410,7 +377,7 @@ static int cmd_add(const struct args *a)
 		goto out;
 	}
 	natnet_def_init(&d, a->netname);
-	if (apply_ops("add", a, &d) || check_def("add", &st, &d))
+	if (natnet_cli_apply("add", a, &d) || check_def("add", &st, &d))
 		goto out;
 	if (natnet_store_put(&st, &d) < 0) {
 		esc_fprintf(stderr, "natd natnetwork add: at most %d NAT networks\n",
@@ -423,7 +390,7 @@ out:
 	return rc;
 }
 
-static int cmd_modify(const struct args *a)
+static int cmd_modify(const struct natnet_args *a)
 {
 	const struct natnet_def *old;
 	struct natnet_store st;
@@ -439,7 +406,7 @@ static int cmd_modify(const struct args *a)
 	if (!old)
 		goto out;
 	d = *old;
-	if (apply_ops("modify", a, &d) || check_def("modify", &st, &d))
+	if (natnet_cli_apply("modify", a, &d) || check_def("modify", &st, &d))
 		goto out;
 	r = running("modify", &st, d.name, NULL);
 	if (r < 0)
@@ -485,7 +452,7 @@ static void start_ready(void *arg)
 	daemon_notify("READY=1");
 }
 
-static int cmd_start(const struct args *a)
+static int cmd_start(const struct natnet_args *a)
 {
 	const struct natnet_def *d;
 	struct natnet_store st;
@@ -533,7 +500,7 @@ out:
 	return rc;
 }
 
-static int cmd_stop(const struct args *a)
+static int cmd_stop(const struct natnet_args *a)
 {
 	char home[PATH_MAX], err[512];
 	int r;
@@ -547,7 +514,7 @@ static int cmd_stop(const struct args *a)
 	return 0;
 }
 
-static int cmd_remove(const struct args *a)
+static int cmd_remove(const struct natnet_args *a)
 {
 	char lp[PATH_MAX];
 	struct natnet_store st;
@@ -676,7 +643,7 @@ static void print_def(const char *home, const struct natnet_def *d)
 	printf("\n");
 }
 
-static int cmd_list(const struct args *a)
+static int cmd_list(const struct natnet_args *a)
 {
 	struct natnet_store st;
 	unsigned shown = 0;
@@ -701,7 +668,7 @@ int cmd_natnetwork(int argc, char **argv)
 		const char *name;
 		const char *help;
 		bool defs;
-		int (*fn)(const struct args *a);
+		int (*fn)(const struct natnet_args *a);
 	} subs[] = {
 		{ "add", natnetwork_add_help, true, cmd_add },
 		{ "modify", natnetwork_modify_help, true, cmd_modify },
@@ -710,7 +677,7 @@ int cmd_natnetwork(int argc, char **argv)
 		{ "remove", natnetwork_remove_help, false, cmd_remove },
 		{ "list", natnetwork_list_help, false, cmd_list },
 	};
-	static struct args a; /* large: not on the stack */
+	static struct natnet_args a; /* large: not on the stack */
 	const char *sub = argc > 1 ? argv[1] : NULL;
 	int rc;
 
@@ -721,7 +688,7 @@ int cmd_natnetwork(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		if (strcmp(sub, subs[i].name))
 			continue;
-		rc = parse_args(sub, argc, argv, subs[i].defs, &a);
+		rc = natnet_cli_parse(sub, argc, argv, subs[i].defs, &a);
 		if (rc == 1) {
 			fputs(subs[i].help, stdout);
 			return 0;

@@ -253,42 +253,58 @@ static struct ctl_cmd *find_cmd(struct ctl_server *s, const char *name)
 	return NULL;
 }
 
+json_t *ctl_request_parse(const char *line, size_t len, const char **command, json_t **args,
+			  char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *req, *v;
+
+	req = json_loadb(line, len, 0, &jerr);
+	if (!req) {
+		errfmt(err, errlen, -EINVAL, "malformed request: %s", jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(req)) {
+		errfmt(err, errlen, -EINVAL, "malformed request: not a JSON object");
+		goto bad;
+	}
+	v = json_object_get(req, "version");
+	if (!json_is_integer(v) || json_integer_value(v) != CTL_PROTOCOL_VERSION) {
+		errfmt(err, errlen, -EPROTO, "unsupported protocol version (this natd speaks %d)",
+		       CTL_PROTOCOL_VERSION);
+		goto bad;
+	}
+	v = json_object_get(req, "command");
+	if (!json_is_string(v)) {
+		errfmt(err, errlen, -EINVAL, "malformed request: no \"command\" string");
+		goto bad;
+	}
+	*command = json_string_value(v);
+	*args = json_object_get(req, "args");
+	if (json_is_null(*args))
+		*args = NULL;
+	return req;
+bad:
+	json_decref(req);
+	return NULL;
+}
+
 /* Answers one request line (without its '\n'). */
 static json_t *handle_line(struct ctl_server *s, const char *line, size_t len)
 {
-	json_error_t jerr;
-	json_t *req, *v, *args, *result, *resp;
+	json_t *req, *args, *result, *resp;
 	const char *command;
 	struct ctl_cmd *cmd;
 	char err[512] = "";
 
-	req = json_loadb(line, len, 0, &jerr);
+	req = ctl_request_parse(line, len, &command, &args, err, sizeof(err));
 	if (!req)
-		return error_response("malformed request: %s", jerr.text);
-	if (!json_is_object(req)) {
-		resp = error_response("malformed request: not a JSON object");
-		goto out;
-	}
-	v = json_object_get(req, "version");
-	if (!json_is_integer(v) || json_integer_value(v) != CTL_PROTOCOL_VERSION) {
-		resp = error_response("unsupported protocol version (this natd speaks %d)",
-				      CTL_PROTOCOL_VERSION);
-		goto out;
-	}
-	v = json_object_get(req, "command");
-	if (!json_is_string(v)) {
-		resp = error_response("malformed request: no \"command\" string");
-		goto out;
-	}
-	command = json_string_value(v);
+		return error_response("%s", err);
 	cmd = find_cmd(s, command);
 	if (!cmd) {
 		resp = error_response("unknown command '%.64s'", command);
 		goto out;
 	}
-	args = json_object_get(req, "args");
-	if (json_is_null(args))
-		args = NULL;
 	result = cmd->fn(cmd->opaque, args, err, sizeof(err));
 	if (!result) {
 		resp = error_response("%s", err[0] ? err : "command failed");

@@ -32,6 +32,15 @@ struct ctl_server;
 typedef json_t *(*ctl_handler)(void *opaque, json_t *args, char *err, size_t errlen);
 
 /*
+ * Checks one request line (without its '\n'): a JSON object of this
+ * protocol's version with a "command" string. Returns the request (a new
+ * reference) with *command and *args borrowed from it (*args NULL when
+ * absent or null), or NULL with a one-line reason in err.
+ */
+json_t *ctl_request_parse(const char *line, size_t len, const char **command, json_t **args,
+			  char *err, size_t errlen);
+
+/*
  * Listens on path (a stale socket file nobody listens on is replaced; a live
  * one is an error: another natd with the same VM name runs). Returns 0 or a
  * negative errno with a one-line reason in err.

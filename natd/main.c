@@ -30,6 +30,7 @@
 #include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
 #include "natd/ctl.h"
+#include "natd/ctl_vm.h"
 #include "natd/daemon.h"
 #include "natd/hostonly.h"
 #include "natd/intnet_service.h"
@@ -143,6 +144,7 @@ static struct {
 	bool nat_started;
 	bool dns_started;
 	struct ctl_server *ctl;
+	struct ctl_vm vm;                          /* the control socket's view */
 	uint64_t started_ms;
 } app;
 
@@ -206,211 +208,6 @@ static void app_stop(void)
 		dns_shutdown(app_dns_closed, NULL);
 	else
 		app_dns_closed(NULL);
-}
-
-static json_t *app_showvminfo(void *opaque, json_t *args, char *err, size_t errlen)
-{
-	json_t *r, *nics = json_array();
-
-	(void)opaque;
-	(void)args;
-	(void)err;
-	(void)errlen;
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
-		json_t *o;
-
-		if (!app.ops[i])
-			continue;
-		o = app.ops[i]->info(app.state[i], i + 1, &app.cfg.nic[i]);
-		if (o && app.ops[i]->vm_device) {
-			json_object_set_new(o, "nic", nic_model_json(app.ops[i]->vm_device(
-						app.state[i]), &app.cfg.nic[i]));
-			json_object_set_new(o, "trace", nictrace_json(&app.trace[i],
-								      &app.cfg.nic[i]));
-		}
-		if (o)
-			json_object_set_new(o, "bandwidth_group", json_string(
-				app.nic_bw[i] ? app.nic_bw[i]->name : "none"));
-		json_array_append_new(nics, o);
-	}
-	r = json_pack("{s:s, s:I, s:I}", "name", app.cfg.name, "pid", (json_int_t)getpid(),
-		      "uptime", (json_int_t)((stack_now_ms() - app.started_ms) / 1000));
-	json_object_set_new(r, "nics", nics);
-	json_object_set_new(r, "bwgroups", bw_table_json(&app.bw));
-	nat_mode_info_globals(r);
-	json_object_set_new(r, "descriptors", nat_mode_info_descriptors());
-	return r;
-}
-
-/*
- * controlvm natpf<x> RULE | natpf<x> delete NAME. An added rule is bound
- * before it is listed; on failure nothing changes.
- */
-static json_t *app_natpf(const char *sub, unsigned x, json_t *argv, char *err, size_t errlen)
-{
-	const char *a0 = json_string_value(json_array_get(argv, 0));
-	const char *a1 = json_string_value(json_array_get(argv, 1));
-	size_t argc = json_array_size(argv);
-	struct nic *nic;
-	struct pfrule r;
-	char why[384];
-
-	if (app.ops[x - 1] != &nat_mode_ops) {
-		snprintf(err, errlen, "%s: VM '%s' has no NAT adapter %u", sub, app.cfg.name, x);
-		return NULL;
-	}
-	nic = nat_mode_nic(app.state[x - 1]);
-	if (argc == 2 && a0 && a1 && !strcmp(a0, "delete")) {
-		if (portfwd_delete(nic, a1, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s delete: %s", sub, why);
-			return NULL;
-		}
-		return json_object();
-	}
-	if (argc != 1 || !a0) {
-		snprintf(err, errlen, "%s: expected a rule (name,proto,hostip,hostport,guestip,"
-			 "guestport) or delete NAME", sub);
-		return NULL;
-	}
-	if (pfrule_parse(a0, PFRULE_SYNTAX_VBOX, AF_UNSPEC, &r, why, sizeof(why)) < 0 ||
-	    portfwd_add(nic, &r, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "%s \"%s\": %s", sub, a0, why);
-		return NULL;
-	}
-	return json_pack("{s:s}", "name", r.name);
-}
-
-/* controlvm nicpromisc<x> POLICY: only modes on a switch have one. */
-static json_t *app_nicpromisc(const char *sub, unsigned x, const char *v, size_t argc,
-			      char *err, size_t errlen)
-{
-	struct nic_config *n = &app.cfg.nic[x - 1];
-	enum nic_promisc p;
-
-	if (argc != 1 || !v || adapter_parse_promisc(v, &p) < 0) {
-		snprintf(err, errlen, "%s: expected deny, allow-vms or allow-all", sub);
-		return NULL;
-	}
-	if (!app.ops[x - 1]->set_promisc) {
-		snprintf(err, errlen, "%s: adapter %u is in %s mode, which has no switch; "
-			 "promiscuous policies apply to natnetwork, intnet and hostonly "
-			 "adapters", sub, x,
-			 app.ops[x - 1]->name);
-		return NULL;
-	}
-	if (app.ops[x - 1]->set_promisc(app.state[x - 1], p, err, errlen) < 0)
-		return NULL;
-	n->promisc = p;
-	log_info("nic%u: promiscuous policy %s (controlvm)", x, adapter_promisc_name(p));
-	return json_object();
-}
-
-/* Puts adapter x in bandwidth group name ("none": in none). */
-static int app_set_bwgroup(unsigned x, const char *name, char *err, size_t errlen)
-{
-	struct bw_group *g = NULL;
-	struct device *dev;
-
-	if (strcmp(name, "none") && !(g = bw_table_find(&app.bw, name)))
-		return errfmt(err, errlen, -ENOENT, "VM '%s' has no bandwidth group '%s' (natd "
-			      "bandwidthctl %s add %s --type network --limit RATE)", app.cfg.name,
-			      name, app.cfg.name, name);
-	dev = app.ops[x - 1] && app.ops[x - 1]->vm_device ?
-	      app.ops[x - 1]->vm_device(app.state[x - 1]) : NULL;
-	if (!dev)
-		return errfmt(err, errlen, -EINVAL, "adapter %u has no transport to shape", x);
-	if (app.nic_bw[x - 1])
-		app.nic_bw[x - 1]->users--;
-	app.nic_bw[x - 1] = g;
-	if (g)
-		g->users++;
-	device_set_shaper(dev, g ? &g->sh : NULL);
-	return 0;
-}
-
-/* bandwidthctl: {"op": ..., "name": ..., "limit": ...} from natd bandwidthctl. */
-static json_t *app_bandwidthctl(void *opaque, json_t *args, char *err, size_t errlen)
-{
-	(void)opaque;
-	if (bw_table_apply(&app.bw, args, err, errlen) < 0)
-		return NULL;
-	return json_object();
-}
-
-/* "name<x>" with x an adapter number as the command line takes it. */
-static bool sub_adapter(const char *sub, const char *name, unsigned *x)
-{
-	size_t n = strlen(name);
-
-	return !strncmp(sub, name, n) && config_parse_adapter(sub + n, x) == 0;
-}
-
-/* controlvm: {"subcommand": "setlinkstate1", "argv": ["off"]}. */
-static json_t *app_controlvm(void *opaque, json_t *args, char *err, size_t errlen)
-{
-	const char *sub = json_string_value(json_object_get(args, "subcommand"));
-	json_t *argv = json_object_get(args, "argv");
-	const char *v = json_string_value(json_array_get(argv, 0));
-	unsigned x;
-
-	(void)opaque;
-	if (!sub) {
-		snprintf(err, errlen, "controlvm: missing subcommand");
-		return NULL;
-	}
-	if (sub_adapter(sub, "setlinkstate", &x) || sub_adapter(sub, "nicpromisc", &x) ||
-	    sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x) ||
-	    sub_adapter(sub, "nicbandwidthgroup", &x)) {
-		if (!app.ops[x - 1]) {
-			snprintf(err, errlen, "%s: VM '%s' has no adapter %u", sub, app.cfg.name, x);
-			return NULL;
-		}
-	}
-	if (sub_adapter(sub, "setlinkstate", &x)) {
-		if (!v || json_array_size(argv) != 1 || (strcmp(v, "on") && strcmp(v, "off"))) {
-			snprintf(err, errlen, "%s: expected on or off", sub);
-			return NULL;
-		}
-		app.ops[x - 1]->set_cable(app.state[x - 1], !strcmp(v, "on"));
-		log_info("nic%u: cable %s (controlvm)", x, !strcmp(v, "on") ? "connected" :
-			 "disconnected");
-		return json_object();
-	}
-	if (sub_adapter(sub, "natpf", &x))
-		return app_natpf(sub, x, argv, err, errlen);
-	if (sub_adapter(sub, "nicpromisc", &x))
-		return app_nicpromisc(sub, x, v, json_array_size(argv), err, errlen);
-	if (sub_adapter(sub, "nictracefile", &x) || sub_adapter(sub, "nictrace", &x)) {
-		bool file = !strncmp(sub, "nictracefile", 12);
-		char why[PATH_MAX + 128];
-
-		if (!v || json_array_size(argv) != 1) {
-			snprintf(err, errlen, "%s: expected %s", sub, file ? "a file name" :
-				 "on or off");
-			return NULL;
-		}
-		if (nictrace_control(&app.trace[x - 1], app.loop, &app.cfg.nic[x - 1], x,
-				     file ? NULL : v, file ? v : NULL, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "%s: %s", sub, why);
-			return NULL;
-		}
-		return json_object();
-	}
-	if (sub_adapter(sub, "nicbandwidthgroup", &x)) {
-		if (!v || json_array_size(argv) != 1) {
-			snprintf(err, errlen, "%s: expected a group name or none", sub);
-			return NULL;
-		}
-		if (app_set_bwgroup(x, v, err, errlen) < 0)
-			return NULL;
-		snprintf(app.cfg.nic[x - 1].bandwidth_group,
-			 sizeof(app.cfg.nic[x - 1].bandwidth_group), "%s", v);
-		log_info("nic%u: bandwidth group %s (controlvm)", x, v);
-		return json_object();
-	}
-	snprintf(err, errlen, "unknown controlvm subcommand '%s' (natpf<x>, setlinkstate<x>, "
-		 "nicpromisc<x>, nictrace<x>, nictracefile<x>, nicbandwidthgroup<x>)", sub);
-	return NULL;
 }
 
 /* Is the NAT network defined and enabled? Reads natd.json without the lock
@@ -482,6 +279,17 @@ static bool app_needs_nat(const struct natd_config *cfg)
 	return false;
 }
 
+/* What the control socket's commands see of the running VM. */
+static struct ctl_vm *app_vm(void)
+{
+	app.vm = (struct ctl_vm){
+		.loop = app.loop, .cfg = &app.cfg, .ops = app.ops, .state = app.state,
+		.trace = app.trace, .bw = &app.bw, .nic_bw = app.nic_bw,
+		.started_ms = &app.started_ms,
+	};
+	return &app.vm;
+}
+
 static int app_start_ctl(const char *run_dir)
 {
 	char path[PATH_MAX], err[512];
@@ -495,9 +303,7 @@ static int app_start_ctl(const char *run_dir)
 		log_err("control socket: %s", err);
 		return rc;
 	}
-	ctl_server_register(app.ctl, "showvminfo", app_showvminfo, NULL);
-	ctl_server_register(app.ctl, "bandwidthctl", app_bandwidthctl, NULL);
-	ctl_server_register(app.ctl, "controlvm", app_controlvm, NULL);
+	ctl_vm_register(app.ctl, app_vm());
 	return 0;
 }
 
@@ -729,7 +535,8 @@ static int run_vm(int argc, char **argv, bool stored)
 			rc = errfmt(err, sizeof(err), -EINVAL, "--nictrace%u: the %s mode has no "
 				    "transport to trace", i + 1, ops->name);
 		if (rc == 0 && n->bandwidth_group[0])
-			rc = app_set_bwgroup(i + 1, n->bandwidth_group, err, sizeof(err));
+			rc = ctl_vm_set_bwgroup(app_vm(), i + 1, n->bandwidth_group, err,
+						sizeof(err));
 		if (rc < 0) {
 			log_err("nic%u: %s", i + 1, err);
 			app_stop();

@@ -39,7 +39,7 @@ for t in "${targets[@]}"; do
 	rc=$?
 	set -e
 	runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$t.log" | grep -o '[0-9]*$' || echo ?)
-	last=$(grep -E '^#[0-9]+' "$work/$t.log" | tail -1)
+	last=$(grep -E '^#[0-9]+' "$work/$t.log" | tail -1 || true)
 	cov=$(grep -o 'cov: [0-9]*' <<< "$last" | grep -o '[0-9]*' || echo ?)
 	ft=$(grep -o 'ft: [0-9]*' <<< "$last" | grep -o '[0-9]*' || echo ?)
 	n=$(find "$work/$t" -type f | wc -l)

@@ -3,7 +3,8 @@
 #
 # gen_corpus.py - writes the seed corpora of fuzz_dhcp_server,
 # fuzz_resolvconf, fuzz_tftp_request, fuzz_frame, fuzz_switch_hello, fuzz_vring
-# and fuzz_vhost_user_msg (run once; the files are committed):
+# fuzz_vhost_user_msg, fuzz_ctl_request, fuzz_dns_tcp, fuzz_fdb, fuzz_icmp_err and
+# fuzz_natnet_options (run once; the files are committed):
 #   python3 tests/fuzz/gen_corpus.py tests/fuzz/corpus
 import os
 import socket
@@ -301,12 +302,155 @@ def vhost_user_seeds():
     }
 
 
+def ctl_req(command, args=None, version=1):
+    import json
+    o = {"version": version, "command": command}
+    if args is not None:
+        o["args"] = args
+    return json.dumps(o).encode()
+
+
+def ctl_seeds():
+    cvm = lambda sub, *argv: ctl_req("controlvm", {"subcommand": sub, "argv": list(argv)})
+    natnet = {"name": "nn", "network": "10.0.5.0/24", "enabled": True, "dhcp": True,
+              "ipv6": False, "port_forward_4": ["ssh,tcp,,2222,10.0.5.4,22"],
+              "port_forward_6": [], "loopback_4": ["127.0.0.1=2"], "loopback_6": 5,
+              "uplink": "udp:5001,localhost:5002"}
+    return {
+        "showvminfo": ctl_req("showvminfo"),
+        "linkstate": cvm("setlinkstate1", "off") + b"\n" + cvm("setlinkstate8", "on"),
+        "linkstate_wrap": cvm("setlinkstate4294967297", "off"),
+        "natpf": cvm("natpf1", "web,tcp,127.0.0.1,18080,,80") + b"\n" +
+        cvm("natpf2", "delete", "web") + b"\n" + cvm("natpf1", "[v6],udp,[::1],53,[fd00::5],53"),
+        "natpf_bad": cvm("natpf1", "a,b,c") + b"\n" + cvm("natpf1") + b"\n" + cvm("natpf0", "x"),
+        "promisc": cvm("nicpromisc3", "allow-all") + b"\n" + cvm("nicpromisc1", "deny", "x"),
+        "trace": cvm("nictracefile1", "/tmp/t.pcap") + b"\n" + cvm("nictrace1", "on"),
+        "bwgroup": cvm("nicbandwidthgroup1", "none") + b"\n" + cvm("nicbandwidthgroupx", "a"),
+        "unknown": cvm("poweroff") + b"\n" + ctl_req("controlvm", {"argv": 3}),
+        "bandwidthctl": b"\n".join(ctl_req("bandwidthctl", a) for a in (
+            {"op": "add", "name": "g1", "limit": "10m"}, {"op": "set", "name": "g1", "limit": "1k"},
+            {"op": "add", "name": "g1", "limit": "5"}, {"op": "remove", "name": "g1"},
+            {"op": "set", "name": "nope", "limit": "x"}, {"op": "add", "name": "g2", "limit": "1G"})),
+        "apply": ctl_req("apply", {"definition": natnet}),
+        "uplink": ctl_req("uplink", {"uplink": "udp:5001,[2001:db8::1]:5002"}) + b"\n" +
+        ctl_req("uplink", {"uplink": "vde:/run/vde.ctl"}) + b"\n" + ctl_req("uplink", {"uplink": ""}),
+        "envelope": b"{}\n[1]\n" + ctl_req("x", version=2) + b"\n{\"version\":1}\n{\"version\":1,",
+    }
+
+
+def dns_q(name, qid=0x1234, qtype=1):
+    q = struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    return q + b"\0" + struct.pack("!HH", qtype, 1)
+
+
+def tcp_seg(data, answers=0, kill=False):
+    return bytes([answers | (0x40 if kill else 0)]) + struct.pack("!H", len(data)) + data
+
+
+def dns_tcp_seeds():
+    msg = lambda q: struct.pack("!H", len(q)) + q
+    qs = [msg(dns_q("h%d.example.test" % i, qid=i)) for i in range(40)]
+    one = qs[0]
+    return {
+        "one": tcp_seg(one),
+        "three_in_one": tcp_seg(b"".join(qs[:3])),
+        "split_prefix": tcp_seg(one[:1]) + tcp_seg(one[1:]),
+        "split_body": tcp_seg(one[:7]) + tcp_seg(one[7:20]) + tcp_seg(one[20:]),
+        "pending_cap": tcp_seg(b"".join(qs)) + tcp_seg(b"", answers=5) + tcp_seg(b"", answers=63),
+        "oversized": tcp_seg(b"\xff\xff" + b"\0" * 1000) + tcp_seg(b"\0" * 65000) +
+        tcp_seg(b"\0" * 1000),
+        "zero_length": tcp_seg(b"\0\0\0\0" + one),
+        "killed": tcp_seg(one + one, kill=True),
+    }
+
+
+def fdb_op(kind, port=0, dt=0, idx=0, group=False):
+    return bytes([kind | port << 2 | (0x40 if group else 0), dt]) + struct.pack("!H", idx)
+
+
+def fdb_seeds():
+    learn_all = b"".join(fdb_op(0, i % 16, 0, i) for i in range(4096))
+    look_all = b"".join(fdb_op(1, 0, 0, i) for i in range(0, 4096, 7))
+    return {
+        "learn_lookup": bytes([30]) + fdb_op(0, 1, 1, 5) + fdb_op(1, 0, 1, 5) + fdb_op(0, 2, 1, 5) +
+        fdb_op(1, 0, 0, 5) + fdb_op(3),
+        "group": bytes([30]) + fdb_op(0, 1, 0, 9, group=True) + fdb_op(1, 0, 0, 9, group=True),
+        "aging": bytes([0]) + fdb_op(0, 3, 0, 1) + fdb_op(1, 0, 2, 1) + fdb_op(1, 0, 1, 1) +
+        fdb_op(0, 3, 0, 1) + fdb_op(3),
+        "forget": bytes([200]) + fdb_op(0, 4, 0, 1) + fdb_op(0, 5, 0, 2) + fdb_op(2, 4) +
+        fdb_op(1, 0, 0, 1) + fdb_op(1, 0, 0, 2) + fdb_op(3),
+        "fill": bytes([255]) + learn_all + look_all + fdb_op(3) + fdb_op(2, 7) + look_all,
+    }
+
+
+def icmp_err_seed(v6, sel, echo, ee_type, ee_code, info, orig_len, l4, quoted, origin=None,
+                  cut=None):
+    if origin is None:
+        origin = 3 if v6 else 2
+    ee = struct.pack("=IBBBBII", 111, origin, ee_type, ee_code, 0, info, 0)
+    if v6:
+        off = struct.pack("=HHI16sI", socket.AF_INET6, 0, 0, socket.inet_pton(socket.AF_INET6, "2001:db8::fe"), 0)
+    else:
+        off = struct.pack("=HH4s8s", socket.AF_INET, 0, socket.inet_aton("203.0.113.9"), b"")
+    c = (ee + off)[:cut]
+    return bytes([int(v6) | sel << 1, int(echo), len(c)]) + c + struct.pack("!H", orig_len) + \
+        bytes([len(l4)]) + l4 + quoted
+
+
+def icmp_err_seeds():
+    udp = struct.pack("!HHHH", 40000, 33434, 20, 0)
+    echo = struct.pack("!BBHHH", 8, 0, 0x1234, 77, 3)
+    kecho = struct.pack("!BBHHH", 8, 0, 0x4321, 99, 9)
+    return {
+        "v4_port_unreach": icmp_err_seed(False, 0, False, 3, 3, 0, 48, udp, udp),
+        "v4_ttl": icmp_err_seed(False, 0, False, 11, 0, 0, 60, udp, udp),
+        "v4_frag_needed": icmp_err_seed(False, 0, False, 3, 4, 1400, 1500, udp, udp),
+        "v4_echo_seq": icmp_err_seed(False, 0, True, 11, 0, 0, 84, echo, kecho),
+        "v6_port_unreach": icmp_err_seed(True, 0, False, 1, 4, 0, 68, udp, udp),
+        "v6_ptb": icmp_err_seed(True, 0, False, 2, 0, 1280, 1500, udp, udp),
+        "v6_echo_seq": icmp_err_seed(True, 0, True, 3, 0, 0, 104, echo, kecho),
+        "wrong_family": icmp_err_seed(False, 1, False, 3, 3, 0, 48, udp, udp),
+        "local_origin": icmp_err_seed(False, 0, False, 3, 3, 0, 48, udp, udp, origin=1),
+        "short": icmp_err_seed(True, 0, False, 1, 4, 0, 68, udp, udp, cut=20),
+    }
+
+
+def natnet_opts(sub, *args):
+    return bytes(["add modify start stop remove list".split().index(sub)]) + "\n".join(args).encode()
+
+
+def natnet_options_seeds():
+    return {
+        "add": natnet_opts("add", "--netname", "nn2", "--network", "10.0.9.0/24", "--dhcp", "on",
+                           "--ipv6=on", "--ipv6-default", "off", "--enable"),
+        "add_rules": natnet_opts("add", "--netname=n", "--network=192.168.15.0/24",
+                                 "--port-forward-4", "a:udp:[127.0.0.1]:5353:[192.168.15.5]:53",
+                                 "--port-forward-6", "b:tcp:[]:8080:[fd00::5]:80",
+                                 "--loopback-4", "127.0.0.3=7", "--loopback-6", "9"),
+        "modify": natnet_opts("modify", "--netname", "nn", "--port-forward-4", "delete", "ssh",
+                              "--loopback-4", "127.0.0.2=0", "--uplink", "none", "--disable"),
+        "modify_dup": natnet_opts("modify", "--netname", "nn", "--port-forward-4",
+                                  "ssh:tcp:[]:2223:[10.0.5.5]:22"),
+        "uplink": natnet_opts("modify", "--netname", "nn", "--uplink", "vde:/run/vde.ctl",
+                              "--uplink", "udp:6000,[2001:db8::7]:6001"),
+        "bad": natnet_opts("add", "--netname", "x y", "--network", "10.0.0.0/33", "--what"),
+        "list": natnet_opts("list", "n*"),
+        "start": natnet_opts("start", "--netname", "nn", "--network", "10.0.0.0/24"),
+        "help": natnet_opts("remove", "--help"),
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "corpus"
     for sub, seeds in (("fuzz_dhcp_server", dhcp_seeds()), ("fuzz_resolvconf", RESOLV),
                        ("fuzz_tftp_request", tftp_seeds()), ("fuzz_frame", frame_seeds()),
                        ("fuzz_switch_hello", hello_seeds()), ("fuzz_vring", vring_seeds()),
-                       ("fuzz_vhost_user_msg", vhost_user_seeds())):
+                       ("fuzz_vhost_user_msg", vhost_user_seeds()),
+                       ("fuzz_ctl_request", ctl_seeds()), ("fuzz_dns_tcp", dns_tcp_seeds()),
+                       ("fuzz_fdb", fdb_seeds()), ("fuzz_icmp_err", icmp_err_seeds()),
+                       ("fuzz_natnet_options", natnet_options_seeds())):
         d = os.path.join(root, sub)
         os.makedirs(d, exist_ok=True)
         for name, data in seeds.items():

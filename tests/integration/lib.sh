@@ -102,6 +102,28 @@ check() {
 expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi
 }
+# expect_refused [--one-line] WHAT STATUS TEXT COMMAND...: COMMAND (at most
+# 30 s) must fail with exit STATUS ("any": any non-zero) and TEXT, a fixed
+# string, in what it wrote on stderr (--one-line: in one line, all it
+# wrote there). Its output is left in $T/refused.out and $T/refused.err.
+# Fails the test otherwise; prints nothing when it holds (the caller's ok).
+expect_refused() {
+	local one=0 what want text rc=0
+	[ "$1" = --one-line ] && { one=1; shift; }
+	what=$1 want=$2 text=$3
+	shift 3
+	timeout 30 "$@" > "$T/refused.out" 2> "$T/refused.err" || rc=$?
+	if [ "$want" = any ]; then
+		[ "$rc" != 0 ] || fail "$what: accepted ($(printf '%q ' "$@"))"
+	else
+		[ "$rc" = "$want" ] ||
+			{ cat "$T/refused.err" >&2; fail "$what: exit status $rc, expected $want"; }
+	fi
+	grep -qF -- "$text" "$T/refused.err" ||
+		{ cat "$T/refused.err" >&2; fail "$what: no '$text' in the message"; }
+	[ "$one" = 0 ] || [ "$(wc -l < "$T/refused.err")" = 1 ] ||
+		{ cat "$T/refused.err" >&2; fail "$what: more than one line"; }
+}
 # wait_for SECONDS COMMAND...: polls every 0.1 s until the command succeeds.
 wait_for() {
 	local secs=$1 i

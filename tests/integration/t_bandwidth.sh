@@ -18,15 +18,10 @@ bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5202
 wait_for 10 listening "$REMOTE_NS" tcp "*:5202" || wait_for 10 listening "$REMOTE_NS" tcp "0.0.0.0:5202" ||
 	wait_for 5 listening "$REMOTE_NS" tcp "[::]:5202" || fail "iperf3 servers did not start"
 
-refused() { # refused DESCRIPTION TEXT ARGS...
-	local what=$1 text=$2 rc
+refused() { # refused DESCRIPTION TEXT ARGS...: natd ARGS fails saying TEXT
+	local what=$1 text=$2
 	shift 2
-	set +e
-	"$N" "$@" > "$T/refused.out" 2>&1
-	rc=$?
-	set -e
-	[ "$rc" != 0 ] || fail "$what: accepted"
-	grep -q -- "$text" "$T/refused.out" || fail "$what: message '$(cat "$T/refused.out")' lacks '$text'"
+	expect_refused "$what" any "$text" "$N" "$@"
 	ok "$what"
 }
 

@@ -6,15 +6,10 @@
 
 # expect_refusal PATTERN ARGS...: natd run ARGS exits 2 with PATTERN on stderr.
 expect_refusal() {
-	local pattern=$1 rc
+	local pattern=$1
 	shift
-	set +e
-	"$NATD_BIN" run "$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	set -e
-	[ "$rc" = 2 ] || fail "natd run $* exited $rc, expected 2 ($(cat "$T/err"))"
-	grep -q -- "$pattern" "$T/err" || fail "natd run $*: expected '$pattern', got '$(cat "$T/err")'"
-	ok "refused: natd run $* -> $(head -n1 "$T/err")"
+	expect_refused "natd run $*" 2 "$pattern" "$NATD_BIN" run "$@"
+	ok "refused: natd run $* -> $(head -n1 "$T/refused.err")"
 }
 
 expect_refusal "unknown option '--bogus1'" --bogus1 x

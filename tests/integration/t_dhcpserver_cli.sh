@@ -16,17 +16,11 @@ MAC=08:00:27:aa:bb:cc
 # refused DESCRIPTION EXPECTED-TEXT EXPECTED-STATUS ARGS...: the command fails
 # with that exit status, says EXPECTED-TEXT on stderr and leaves natd.json
 # byte for byte as it was.
-refused() {
-	local what=$1 text=$2 want=$3 rc
+refused() { # refused DESCRIPTION TEXT STATUS ARGS...: one line, natd.json unchanged
+	local what=$1 text=$2 want=$3
 	shift 3
 	cp "$J" "$T/before.json"
-	set +e
-	"$N" "$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	set -e
-	[ "$rc" = "$want" ] || { cat "$T/err" >&2; fail "$what: exit status $rc, expected $want"; }
-	grep -qF -- "$text" "$T/err" || { cat "$T/err" >&2; fail "$what: no '$text' in the message"; }
-	[ "$(wc -l < "$T/err")" = 1 ] || { cat "$T/err" >&2; fail "$what: more than one line"; }
+	expect_refused --one-line "$what" "$want" "$text" "$N" "$@"
 	cmp -s "$T/before.json" "$J" || fail "$what: natd.json changed"
 	ok "$what"
 }
@@ -251,7 +245,7 @@ cp "$J" "$T/good.json"
 sed -i 's/"upper_ip": "10.101.0.20"/"upper_ip": "10.101.0.0"/' "$J"
 cp "$J" "$T/bad.json"
 refused "list with a bad entry" "$J: dhcpservers[" 1 list dhcpservers
-check "  ... names the entry" grep -q "(c1): upper IP 10.101.0.0 is the network address" "$T/err"
+check "  ... names the entry" grep -q "(c1): upper IP 10.101.0.0 is the network address" "$T/refused.err"
 refused "add with a bad entry" "(c1): upper IP" 1 dhcpserver add --network=z "${A[@]}"
 check "  ... the file is left as it was" cmp -s "$T/bad.json" "$J"
 cp "$T/good.json" "$J"

@@ -12,15 +12,10 @@ J="$NATD_HOME/natd.json"
 
 # refused DESCRIPTION EXPECTED-TEXT EXPECTED-STATUS ARGS...: the command fails
 # with that exit status and says EXPECTED-TEXT on stderr.
-refused() {
-	local what=$1 text=$2 want=$3 rc
+refused() { # refused DESCRIPTION TEXT STATUS ARGS...
+	local what=$1 text=$2 want=$3
 	shift 3
-	set +e
-	"$N" "$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	set -e
-	[ "$rc" = "$want" ] || { cat "$T/err" >&2; fail "$what: exit status $rc, expected $want"; }
-	grep -qF -- "$text" "$T/err" || { cat "$T/err" >&2; fail "$what: no '$text' in the message"; }
+	expect_refused "$what" "$want" "$text" "$N" "$@"
 	ok "$what"
 }
 

@@ -200,15 +200,10 @@ for v in ja jb jc; do natd_stop "${PID[$v]}"; done
 
 # ---- refusals ----------------------------------------------------------------
 refused() { # refused PATTERN ARGS...: natd run exits 2 naming the option
-	local pattern=$1 rc
+	local pattern=$1
 	shift
-	set +e
-	NATD_HOME="$T/fresh" "$N" run "$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	set -e
-	[ "$rc" = 2 ] || fail "natd run $* exited $rc, expected 2 ($(cat "$T/err"))"
-	grep -qF -- "$pattern" "$T/err" || fail "natd run $*: expected '$pattern', got '$(cat "$T/err")'"
-	ok "refused: natd run $* -> $(head -n1 "$T/err")"
+	NATD_HOME="$T/fresh" expect_refused "natd run $*" 2 "$pattern" "$N" run "$@"
+	ok "refused: natd run $* -> $(head -n1 "$T/refused.err")"
 }
 refused "--nictype1: unknown NIC type 'rtl8139'" --nictype1 rtl8139
 refused "--nictype3: unknown NIC type 'e1000'" --nic3 intnet --nictype3 e1000

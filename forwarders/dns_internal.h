@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dns_internal.h - what the DNS proxy's files share: dns.c (the relay,
+ * c-ares on libuv) and dns_tcp.c (the guest's TCP connections to port 53).
+ */
+#ifndef NATD_DNS_INTERNAL_H
+#define NATD_DNS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "forwarders/dns.h"
+#include "lwip/ip_addr.h"
+#include "lwip/tcp.h"
+#include "lwip/udp.h"
+
+struct nic;
+
+#define DNS_TCP_MAX_PENDING 32          /* queries in flight per guest connection */
+#define DNS_TCP_BUF (2 + 65535)
+
+/* One guest TCP connection to port 53: its bytes until a whole
+ * length-prefixed query is in, and the queries it has in flight. Freed
+ * when the guest side is gone and no query refers to it any more. */
+struct dns_tcp_conn {
+	struct tcp_pcb *pcb;
+	struct nic *nic;
+	uint8_t buf[DNS_TCP_BUF];
+	size_t have;
+	unsigned pending;       /* queries in flight */
+	bool dead;              /* the guest side is gone */
+	bool guest_fin;
+	bool draining;          /* in dns_tcp_drain() */
+};
+
+/* The DNS addresses of one NAT adapter: its UDP sockets and TCP listeners. */
+struct dns_nic {
+	struct nic *nic;
+	struct udp_pcb *udp, *udp6;
+	struct tcp_pcb *listen, *listen6;
+};
+
+/* dns.c: relays one query of the guest's (len bytes at q, copied); conn is
+ * its TCP connection, or NULL for UDP with guest and port to answer to. */
+void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *guest,
+	       u16_t port, const uint8_t *q, size_t len);
+
+/* dns.c: the proxy's counters, to count in. */
+struct dns_counters *dns_counters_live(void);
+
+/* dns_tcp.c: lwIP's accept callback of the TCP listeners (arg: the
+ * struct dns_nic). */
+err_t dns_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err);
+
+/* dns_tcp.c: sends an answer on c, length-prefixed; dropped when the guest
+ * side is gone or its send buffer is full. */
+void dns_tcp_send(struct dns_tcp_conn *c, const uint8_t *a, size_t alen);
+
+/* dns_tcp.c: the next whole message of a DNS-over-TCP stream (RFC 1035
+ * 4.2.2: a two-byte length, then the message) in buf[0..have): 1 with its
+ * length in *len when all of it is in (the message at buf + 2), 0 when more
+ * bytes are needed. */
+int dns_tcp_next(const uint8_t *buf, size_t have, size_t *len);
+
+/* dns_tcp.c: hands each whole query in c->buf to ask() in order while c has
+ * fewer than DNS_TCP_MAX_PENDING in flight, then moves the rest (a partial
+ * query, or queries waiting for answers) to the front. Stops at once,
+ * leaving c->buf as it is, when ask() left c dead. Returns the queries
+ * asked. */
+typedef void (*dns_tcp_ask_fn)(struct dns_tcp_conn *c, const uint8_t *q, size_t len);
+unsigned dns_tcp_drain(struct dns_tcp_conn *c, dns_tcp_ask_fn ask);
+
+/* dns_tcp.c: a query of c is done (its pending count lowered): frees c when
+ * it is dead and no query refers to it any more, else hands on the queries
+ * that waited for room in flight. */
+void dns_tcp_release(struct dns_tcp_conn *c);
+
+#endif
