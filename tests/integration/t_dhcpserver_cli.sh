@@ -29,7 +29,7 @@ refused() { # refused DESCRIPTION TEXT STATUS ARGS...: one line, natd.json uncha
 for sub in "" add modify remove start stop restart findlease; do
 	check "natd dhcpserver $sub --help" sh -c "'$N' dhcpserver $sub --help | grep -q '^Usage: natd dhcpserver'"
 done
-check "natd --help mentions dhcpserver and list" sh -c "'$N' --help | grep -q 'dhcpserver add' && '$N' --help | grep -q 'list dhcpservers'"
+check "natd --help mentions dhcpserver and list" sh -c "'$N' --help | grep -q 'dhcpserver add' && '$N' --help | grep -q 'what natd knows of: dhcpservers'"
 check "natd list --help names dhcpservers" sh -c "'$N' list --help | grep -q '^  dhcpservers '"
 check "stop --help says the server stays enabled" sh -c "'$N' dhcpserver stop --help | grep -q 'stays enabled'"
 
