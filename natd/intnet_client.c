@@ -81,6 +81,14 @@ struct isv_exec_args {
 	const char *name;
 };
 
+static char switchd_user[32]; /* "UID:GID" of natd run --user, or "" */
+
+void switchd_set_user(uid_t uid, gid_t gid)
+{
+	snprintf(switchd_user, sizeof(switchd_user), "%lu:%lu", (unsigned long)uid,
+		 (unsigned long)gid);
+}
+
 /* In the daemon_spawn() child: a fresh natd process for the daemon. */
 static int isv_exec(void *arg, int ready_fd)
 {
@@ -96,7 +104,11 @@ static int isv_exec(void *arg, int ready_fd)
 	self[n] = '\0';
 	snprintf(fd, sizeof(fd), "%d", ready_fd);
 	fcntl(ready_fd, F_SETFD, 0); /* the pipe crosses exec */
-	execl(self, "natd", switchd_descs[a->kind].command, a->name, fd, (char *)NULL);
+	if (switchd_user[0])
+		execl(self, "natd", switchd_descs[a->kind].command, a->name, fd, "--user",
+		      switchd_user, (char *)NULL);
+	else
+		execl(self, "natd", switchd_descs[a->kind].command, a->name, fd, (char *)NULL);
 	daemon_report(ready_fd, "error: exec %s: %s", self, strerror(errno));
 	return 1;
 }

@@ -105,6 +105,7 @@ static struct {
 	int pid_fd;
 	char pid_path[PATH_MAX];
 	gid_t share_gid;              /* the group sharing it, or (gid_t)-1 */
+	uid_t owner_uid;              /* whose it is: natd run --user's, or ours */
 	char uplink[UPLINK_TEXT_MAX]; /* the uplink in force, "" for none */
 } isv;
 
@@ -368,7 +369,7 @@ static json_t *isv_ctl_uplink(void *opaque, json_t *args, char *err, size_t errl
 
 static int isv_setup(char *err, size_t errlen)
 {
-	struct switch_config sc = { .owner_uid = geteuid(), .share_gid = isv.share_gid };
+	struct switch_config sc = { .owner_uid = isv.owner_uid, .share_gid = isv.share_gid };
 	char sock[PATH_MAX], ctl[PATH_MAX], key[PATH_MAX], what[NATD_NAME_MAX + 24];
 	int rc;
 
@@ -426,7 +427,35 @@ static int isv_setup(char *err, size_t errlen)
 	return 0;
 }
 
-static int isv_main(enum switchd_kind kind, const char *home, const char *name, int ready_fd)
+/*
+ * The sandbox once the switch is set up: with natd run's --user, the user
+ * change too (the switch's directory and files become the user's when
+ * NATD_HOME is; a host-only switch keeps CAP_NET_ADMIN for its interface),
+ * else the filter only.
+ */
+static int isv_sandbox(const struct sandbox_opts *sb, const char *dir, char *err,
+		       size_t errlen)
+{
+	static const char *const suffixes[] = { "sock", "pid", "key", "log", "ctl" };
+	char paths[5][PATH_MAX];
+	const char *own[7];
+	unsigned n = 0;
+
+	if (!sb->have_user)
+		return sandbox_enter_service(err, errlen);
+	_Static_assert(sizeof(own) / sizeof(own[0]) <= SANDBOX_OWN_MAX + 1, "own");
+	own[n++] = dir;
+	for (unsigned i = 0; i < 5; i++)
+		if (switchd_run_path(isv.kind, isv.home, isv.name, suffixes[i], paths[i],
+				     sizeof(paths[i])) == 0)
+			own[n++] = paths[i];
+	own[n] = NULL;
+	return sandbox_enter_home(sb, isv.kind == SWITCHD_HOSTONLY ? SANDBOX_CAP_NET_ADMIN : 0,
+				  isv.home, own, err, errlen);
+}
+
+static int isv_main(enum switchd_kind kind, const char *home, const char *name, int ready_fd,
+		    const struct sandbox_opts *sb)
 {
 	char err[512], dir[PATH_MAX];
 	int rc;
@@ -444,6 +473,7 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 		daemon_report(ready_fd, "error: %s", err);
 		return 1;
 	}
+	isv.owner_uid = sb->have_user ? sb->uid : geteuid();
 	switchd_run_path(kind, home, name, "pid", isv.pid_path, sizeof(isv.pid_path));
 	rc = daemon_lock_pid(isv.pid_path, &isv.pid_fd, err, sizeof(err));
 	if (rc == -EBUSY) {
@@ -476,7 +506,7 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 	err[0] = '\0';
 	rc = isv_setup(err, sizeof(err));
 	if (rc == 0)
-		rc = sandbox_enter_service(err, sizeof(err));
+		rc = isv_sandbox(sb, dir, err, sizeof(err));
 	if (rc < 0) {
 		log_err("%s", err[0] ? err : strerror(-rc));
 		daemon_report(ready_fd, "error: %s", err[0] ? err : strerror(-rc));
@@ -495,18 +525,28 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 int switchd_main_cmd(enum switchd_kind k, int argc, char **argv)
 {
 	const struct switchd_desc *desc = switchd_desc(k);
-	char home[PATH_MAX];
+	struct sandbox_opts sb;
+	char home[PATH_MAX], err[256];
 	int ready_fd = -1;
 
+	sandbox_opts_init(&sb);
+	if (argc == 5 && !strcmp(argv[3], "--user")) {
+		if (sandbox_parse_user(argv[4], &sb, err, sizeof(err)) < 0) {
+			fprintf(stderr, "natd %s: %s\n", desc->command, err);
+			return 2;
+		}
+		argc = 3;
+	}
 	if (argc < 2 || argc > 3 || !config_name_valid(argv[1])) {
 		fprintf(stderr, "natd %s: internal command of natd run's %s mode: natd %s "
-			"NAME [READY_FD]\n", desc->command, desc->dir, desc->command);
+			"NAME [READY_FD [--user UID:GID]]\n", desc->command, desc->dir,
+			desc->command);
 		return 2;
 	}
 	if (argc == 3)
 		ready_fd = atoi(argv[2]);
 	config_default_home(home, sizeof(home));
-	return isv_main(k, home, argv[1], ready_fd);
+	return isv_main(k, home, argv[1], ready_fd, &sb);
 }
 
 int intnet_service_main_cmd(int argc, char **argv)

@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "l2/switch.h"
 #include "natd/intnet_dir.h"
@@ -37,6 +38,10 @@ int switchd_run_path(enum switchd_kind k, const char *home, const char *name,
 		     const char *suffix, char *out, size_t outlen);
 int switchd_ensure(enum switchd_kind k, const char *home, const char *name, char *err,
 		   size_t errlen);
+/* natd run --user: switch daemons this process starts from now on become
+ * uid:gid too (`natd intnet-switch NAME FD --user UID:GID`), as natd run does
+ * once its adapters are up. */
+void switchd_set_user(uid_t uid, gid_t gid);
 int switchd_read_secret(enum switchd_kind k, const char *home, const char *name,
 			uint8_t secret[SWITCH_SECRET_LEN], char *err, size_t errlen);
 int switchd_status(enum switchd_kind k, const char *home, const char *name, json_t **out,

@@ -505,6 +505,8 @@ static int run_vm(int argc, char **argv, bool stored)
 			app.dns_started = true;
 		}
 	}
+	if (cfg->sandbox.have_user) /* the switches it starts drop to the user too */
+		switchd_set_user(cfg->sandbox.uid, cfg->sandbox.gid);
 	for (unsigned i = 0; i < NATD_MAX_NICS && !app.stopping; i++) {
 		const struct nic_config *n = &cfg->nic[i];
 		const struct mode_ops *ops = mode_ops(n->mode);

@@ -79,7 +79,7 @@ _cleanup() {
 			sed 's/^/#   /' "$f" | tail -n 60
 		done >&2
 	fi
-	rm -rf "$T"
+	[ -n "${NATD_TEST_KEEP:-}" ] && cp -a "$T" "$NATD_TEST_KEEP" 2>/dev/null; rm -rf "$T"
 	exit "$rc"
 }
 trap _cleanup EXIT

@@ -229,4 +229,38 @@ check "the next natd started the switch; the first joined it again" wait_for 10 
 natd_stop "$pid_i1"
 natd_stop "$NATD_PID"
 
+# ---- natd run --user: the internal network's switch daemon it starts drops
+# to the same user (its files become the user's), keeps no capability, and
+# two such VMs reach each other through it.
+export NATD_HOME="$T/uhome"
+mkdir -p "$NATD_HOME"
+chown nobody "$NATD_HOME"
+ut1="su1$ID"
+ut2="su2$ID"
+uns1=$(new_netns ug1)
+uns2=$(new_netns ug2)
+natd_start natd-u1 --name u1 --user nobody --nic1 intnet --intnet1 sbu --attach1 "tap:$ut1"
+pid_u1=$NATD_PID
+natd_start natd-u2 --name u2 --user nobody --nic1 intnet --intnet1 sbu --attach1 "tap:$ut2"
+pid_u2=$NATD_PID
+upid=$(cat "$NATD_HOME/run/intnet/sbu.pid")
+_pids+=("$upid")
+ust=/proc/$upid/status
+expect_eq "switch daemon of natd run --user: uid" "65534 65534 65534 65534" "$(awk '/^Uid:/ {print $2, $3, $4, $5}' "$ust")"
+expect_eq "switch daemon: no capability" 0000000000000000 "$(awk '/^CapEff:/ {print $2}' "$ust")"
+expect_eq "switch daemon: Seccomp 2" 2 "$(awk '/^Seccomp:/ {print $2}' "$ust")"
+expect_eq "switch daemon: its pid file is nobody's" nobody "$(stat -c %U "$NATD_HOME/run/intnet/sbu.pid")"
+expect_eq "switch daemon: its socket is nobody's" nobody "$(stat -c %U "$NATD_HOME/run/intnet/sbu.sock")"
+tap_into_ns "$ut1" "$uns1"
+tap_into_ns "$ut2" "$uns2"
+ip -n "$uns1" addr add 192.0.2.11/24 dev "$ut1"
+ip -n "$uns2" addr add 192.0.2.12/24 dev "$ut2"
+check "VMs of natd run --user reach each other through that switch" \
+	wait_for 10 ip netns exec "$uns1" ping -c 1 -W 1 192.0.2.12
+natd_stop "$pid_u1"
+natd_stop "$pid_u2"
+gone() { ! kill -0 "$upid" 2>/dev/null; }
+check "the switch daemon ends with its last VM" wait_for 15 gone
+check "and removed its pid file as nobody" test ! -e "$NATD_HOME/run/intnet/sbu.pid"
+
 done_testing
