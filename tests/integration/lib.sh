@@ -346,6 +346,14 @@ lease_var() {
 # already exited that write fails with EPIPE and the child may quit before
 # relaying the answer.)
 
+# (A TCP client that only reads what a server sends runs `socat -u ADDRESS -`,
+# never `socat - ADDRESS </dev/null`: that one half-closes at once, and then
+# socat on each side waits only its -t (0.5 s) for the rest, so on a loaded
+# machine a server's answer slower than that is lost ("expected X, got ''",
+# the server's write failing with EPIPE). With -u the client sends nothing;
+# the server's answer, then its close, end the client. Servers for it answer
+# and exit (SYSTEM:'echo ...', no `cat`).)
+
 # http_client_echo NS SOCAT-LISTEN: an HTTP server in NS ("-" for the host's
 # namespace) on socat's listening address (e.g. TCP-LISTEN:80,bind=ADDR)
 # that answers every request with "client=PEER", the address it saw.

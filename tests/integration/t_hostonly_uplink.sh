@@ -73,10 +73,10 @@ expect_eq "  ... without router (host-only)" "" "$(lease_var "$T/lease.b" router
 check "the VM on host B pings host A's vboxnet0 address" \
 	ip netns exec "$NSB" ping -q -c 2 -i 0.2 -W 1 192.168.56.1
 check "  ... and the VM on host A" ip netns exec "$NSB" ping -q -c 2 -i 0.2 -W 1 "$IPA"
-bg socat -T 5 TCP-LISTEN:7100,bind=192.168.56.1,reuseaddr,fork SYSTEM:'echo hello-from-host-a; cat >/dev/null'
+bg socat -T 5 TCP-LISTEN:7100,bind=192.168.56.1,reuseaddr,fork SYSTEM:'echo hello-from-host-a'
 wait_for 10 listening - tcp 192.168.56.1:7100 || fail "server on vboxnet0"
 expect_eq "  ... and talks TCP to a server bound to it" hello-from-host-a \
-	"$(ip netns exec "$NSB" timeout 5 socat -T 3 - TCP:192.168.56.1:7100 </dev/null)"
+	"$(ip netns exec "$NSB" timeout 5 socat -T 3 -u TCP:192.168.56.1:7100 -)"
 "$N" list hostonlyifs > "$T/list"
 check "list hostonlyifs: the uplink is up, via the resolved tunnel" \
 	grep -qx "Uplink:          $UP (up, via dgram:0.0.0.0:$PU,198.51.100.1:$PV)" "$T/list"

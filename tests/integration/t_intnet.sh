@@ -49,10 +49,10 @@ vm vm4 --intnet1 lab
 
 check "vm1 pings vm2 on lab" wait_for 10 pings vm1 vm2
 check "vm2 pings vm1" pings vm2 vm1
-bg ip netns exec "${NS[vm2]}" socat -T 5 "TCP-LISTEN:7000,bind=${IP[vm2]},reuseaddr,fork" SYSTEM:'echo hello-from-vm2; cat >/dev/null'
+bg ip netns exec "${NS[vm2]}" socat -T 5 "TCP-LISTEN:7000,bind=${IP[vm2]},reuseaddr,fork" SYSTEM:'echo hello-from-vm2'
 wait_for 10 listening "${NS[vm2]}" tcp "${IP[vm2]}:7000" || fail "vm2's server did not start"
 expect_eq "TCP vm1 -> vm2" hello-from-vm2 \
-	"$(ip netns exec "${NS[vm1]}" timeout 5 socat -T 3 - "TCP:${IP[vm2]}:7000" </dev/null)"
+	"$(ip netns exec "${NS[vm1]}" timeout 5 socat -T 3 -u "TCP:${IP[vm2]}:7000" -)"
 if pings vm3 vm1 || pings vm3 vm2; then fail "vm3 (network intnet) reached a VM of lab"; fi
 ok "vm3 on another internal network reaches neither vm1 nor vm2"
 check "vm3 has no neighbour entry for vm1 (no ARP answer)" \

@@ -86,10 +86,10 @@ check "the daemon logs that it is shared" grep -q "shared with group $GID" "$SH/
 vm bob b1
 check "bob's VM pings alice's VM over lab" wait_for 10 pings b1 a1
 check "alice's VM pings bob's" pings a1 b1
-bg ip netns exec "${NS[b1]}" socat -T 5 "TCP-LISTEN:7000,bind=${IP[b1]},reuseaddr,fork" SYSTEM:'echo hello-from-bob; cat >/dev/null'
+bg ip netns exec "${NS[b1]}" socat -T 5 "TCP-LISTEN:7000,bind=${IP[b1]},reuseaddr,fork" SYSTEM:'echo hello-from-bob'
 wait_for 10 listening "${NS[b1]}" tcp "${IP[b1]}:7000" || fail "bob's server did not start"
 expect_eq "TCP alice's VM -> bob's VM" hello-from-bob \
-	"$(ip netns exec "${NS[a1]}" timeout 5 socat -T 3 - "TCP:${IP[b1]}:7000" </dev/null)"
+	"$(ip netns exec "${NS[a1]}" timeout 5 socat -T 3 -u "TCP:${IP[b1]}:7000" -)"
 "$T/natd-alice" list intnets > "$T/intnets" 2>&1 || { cat "$T/intnets" >&2; fail "list intnets"; }
 check "alice's list intnets shows lab with a1 and b1" \
 	sh -c "grep -q lab '$T/intnets' && grep -q a1 '$T/intnets' && grep -q b1 '$T/intnets'"

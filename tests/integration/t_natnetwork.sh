@@ -85,8 +85,8 @@ check "vma pings vmb" sh -c "ip netns exec ${NS[vma]} ping -c 1 -W 2 192.168.15.
 check "vmc pings vma" sh -c "ip netns exec ${NS[vmc]} ping -c 1 -W 2 192.168.15.4 >/dev/null"
 bg ip netns exec "${NS[vmb]}" socat TCP-LISTEN:7000,bind=192.168.15.5,reuseaddr,fork SYSTEM:'echo from-vmb'
 wait_for 10 listening "${NS[vmb]}" tcp 192.168.15.5:7000 || fail "vmb's server did not start"
-expect_eq "vma -> vmb TCP" from-vmb "$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 - TCP:192.168.15.5:7000 </dev/null)"
-expect_eq "vmc -> vmb TCP" from-vmb "$(ip netns exec "${NS[vmc]}" timeout 10 socat -T 5 - TCP:192.168.15.5:7000 </dev/null)"
+expect_eq "vma -> vmb TCP" from-vmb "$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 -u TCP:192.168.15.5:7000 -)"
+expect_eq "vmc -> vmb TCP" from-vmb "$(ip netns exec "${NS[vmc]}" timeout 10 socat -T 5 -u TCP:192.168.15.5:7000 -)"
 check "vma pings the gateway" sh -c "ip netns exec ${NS[vma]} ping -c 1 -W 2 192.168.15.1 >/dev/null"
 
 # Each guest reaches the remote namespace through the NAT engine.
@@ -94,7 +94,7 @@ bg ip netns exec "$REMOTE_NS" socat TCP-LISTEN:8000,bind=198.51.100.1,reuseaddr,
 wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:8000 || fail "remote server did not start"
 for vm in vma vmb vmc; do
 	expect_eq "$vm reaches the remote namespace (TCP)" remote-ok \
-		"$(ip netns exec "${NS[$vm]}" timeout 10 socat -T 5 - TCP:198.51.100.1:8000 </dev/null)"
+		"$(ip netns exec "${NS[$vm]}" timeout 10 socat -T 5 -u TCP:198.51.100.1:8000 -)"
 	check "$vm pings the remote namespace" sh -c "ip netns exec ${NS[$vm]} ping -c 1 -W 2 198.51.100.1 >/dev/null"
 done
 
@@ -102,7 +102,7 @@ done
 bg socat TCP-LISTEN:8002,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo host-loopback'
 wait_for 10 listening - tcp 127.0.0.1:8002 || fail "host loopback server did not start"
 expect_eq "192.168.15.2 reaches the host's 127.0.0.1" host-loopback \
-	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 - TCP:192.168.15.2:8002 </dev/null)"
+	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 -u TCP:192.168.15.2:8002 -)"
 
 # Port forwarding into vmb (.5), rules added to the running network.
 bg ip netns exec "${NS[vmb]}" socat TCP-LISTEN:22,bind=192.168.15.5,reuseaddr,fork SYSTEM:'echo "ssh-from=$SOCAT_PEERADDR"'
@@ -116,7 +116,7 @@ check "  ... and a UDP one" \
 check "the forwarded host port listens" listening - tcp "*:1022"
 expect_eq "host -> guest forward keeps the client's address (from the remote namespace)" \
 	"ssh-from=198.51.100.1" \
-	"$(ip netns exec "$REMOTE_NS" timeout 10 socat -T 5 - TCP:198.51.100.2:1022 </dev/null)"
+	"$(ip netns exec "$REMOTE_NS" timeout 10 socat -T 5 -u TCP:198.51.100.2:1022 -)"
 expect_eq "UDP forward" "udp-from=198.51.100.1" \
 	"$(echo hi | ip netns exec "$REMOTE_NS" timeout 10 socat -t 3 -T 5 - UDP:198.51.100.2:1053)"
 check "the rules are in natd.json" grep -q 'ssh:tcp:\[\]:1022:\[192.168.15.5\]:22' "$NATD_HOME/natd.json"
@@ -135,11 +135,11 @@ check "a rule for a guest outside the network is refused" sh -c \
 check "modify --loopback-4 127.0.0.1=0 removes the mapping" \
 	"$N" natnetwork modify --netname natnet1 --loopback-4 127.0.0.1=0
 check "  ... .2 no longer reaches the host's loopback" sh -c \
-	"! ip netns exec ${NS[vma]} timeout 5 socat -T 2 - TCP:192.168.15.2:8002,connect-timeout=2 </dev/null 2>/dev/null | grep -q host-loopback"
+	"! ip netns exec ${NS[vma]} timeout 5 socat -T 2 -u TCP:192.168.15.2:8002,connect-timeout=2 - 2>/dev/null | grep -q host-loopback"
 check "modify --loopback-4 127.0.0.1=2 puts it back" \
 	"$N" natnetwork modify --netname natnet1 --loopback-4 127.0.0.1=2
 expect_eq "  ... .2 reaches it again" host-loopback \
-	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 - TCP:192.168.15.2:8002 </dev/null)"
+	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 -u TCP:192.168.15.2:8002 -)"
 
 check "list shows three VMs attached" sh -c "'$N' natnetwork list | grep -q '3 VMs attached'"
 check "remove of a running network is refused" sh -c "! '$N' natnetwork remove --netname natnet1 2>$T/rm.err"
@@ -152,7 +152,7 @@ check "stopped: vma cannot reach the remote namespace" sh -c "! ip netns exec ${
 check "stopped: vma cannot reach vmb" sh -c "! ip netns exec ${NS[vma]} ping -c 1 -W 1 192.168.15.5 >/dev/null"
 check "stopped: the forwarded port is closed" sh -c "! ss -Hltn 'sport = :1022' | grep -q ."
 check "stopped: connecting to it is refused" sh -c \
-	"! ip netns exec $REMOTE_NS timeout 5 socat -T 2 - TCP:198.51.100.2:1022 </dev/null 2>/dev/null"
+	"! ip netns exec $REMOTE_NS timeout 5 socat -T 2 -u TCP:198.51.100.2:1022 - 2>/dev/null"
 for vm in vma vmb vmc; do
 	check "stopped: sidecar $vm still runs" sh -c "grep -q 'went away' $T/natd-$vm.log"
 done
@@ -166,11 +166,11 @@ done
 ok "all three sidecars rejoined"
 for vm in vma vmb vmc; do
 	expect_eq "after restart, $vm reaches the remote namespace without new DHCP" remote-ok \
-		"$(ip netns exec "${NS[$vm]}" timeout 10 socat -T 5 - TCP:198.51.100.1:8000 </dev/null)"
+		"$(ip netns exec "${NS[$vm]}" timeout 10 socat -T 5 -u TCP:198.51.100.1:8000 -)"
 done
 check "after restart, the persisted forward listens again" listening - tcp "*:1022"
 expect_eq "after restart, the forward reaches vmb again" "ssh-from=198.51.100.1" \
-	"$(ip netns exec "$REMOTE_NS" timeout 10 socat -T 5 - TCP:198.51.100.2:1022 </dev/null)"
+	"$(ip netns exec "$REMOTE_NS" timeout 10 socat -T 5 -u TCP:198.51.100.2:1022 -)"
 check "modify deletes a rule of the running network" \
 	"$N" natnetwork modify --netname natnet1 --port-forward-4 delete ssh
 check "  ... and its port closes at once" sh -c "! ss -Hltn 'sport = :1022' | grep -q ."

@@ -110,7 +110,7 @@ check "vma pings vmb over IPv6" ip netns exec "${NS[vma]}" ping -6 -c 1 -W 2 "${
 bg ip netns exec "${NS[vmb]}" socat TCP6-LISTEN:7000,bind="[${A6[vmb]}]",reuseaddr,fork SYSTEM:'echo from-vmb'
 wait_for 10 listening "${NS[vmb]}" tcp "[${A6[vmb]}]:7000" || fail "vmb's server did not start"
 expect_eq "vma -> vmb TCP over IPv6" from-vmb \
-	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 - "TCP6:[${A6[vmb]}]:7000" </dev/null)"
+	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 -u "TCP6:[${A6[vmb]}]:7000" -)"
 
 # --loopback-6 2: <prefix>::2 reaches the host's ::1 (TCP and UDP); moved
 # to ::7 on the running network.
@@ -119,15 +119,15 @@ bg socat UDP6-RECVFROM:9001,bind=[::1],reuseaddr,fork SYSTEM:'echo host-lo6-udp;
 wait_for 10 listening - tcp "[::1]:9000" || fail "host TCP server on ::1 did not start"
 wait_for 10 listening - udp "[::1]:9001" || fail "host UDP server on ::1 did not start"
 expect_eq "vma reaches the host's ::1 at $PFX::2 (TCP)" host-lo6 \
-	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 - "TCP6:[$PFX::2]:9000" </dev/null)"
+	"$(ip netns exec "${NS[vma]}" timeout 10 socat -T 5 -u "TCP6:[$PFX::2]:9000" -)"
 expect_eq "  ... and over UDP" host-lo6-udp \
 	"$(echo x | ip netns exec "${NS[vma]}" timeout 10 socat -t 3 - "UDP6:[$PFX::2]:9001")"
 check "natd answers ping at $PFX::2" ip netns exec "${NS[vma]}" ping -6 -c 1 -W 2 "$PFX::2"
 check "modify --loopback-6 7 (running)" "$N" natnetwork modify --netname v6net --loopback-6 7
 expect_eq "vmb reaches the host's ::1 at $PFX::7" host-lo6 \
-	"$(ip netns exec "${NS[vmb]}" timeout 10 socat -T 5 - "TCP6:[$PFX::7]:9000" </dev/null)"
+	"$(ip netns exec "${NS[vmb]}" timeout 10 socat -T 5 -u "TCP6:[$PFX::7]:9000" -)"
 check "  ... and $PFX::2 is no longer natd's" sh -c \
-	"! ip netns exec ${NS[vmb]} timeout 6 socat -T 3 - 'TCP6:[$PFX::2]:9000,connect-timeout=3' </dev/null"
+	"! ip netns exec ${NS[vmb]} timeout 6 socat -T 3 -u 'TCP6:[$PFX::2]:9000,connect-timeout=3' -"
 # --ipv6-default on, live: the next RA makes natd the default router.
 check "modify --ipv6-default on (running)" "$N" natnetwork modify --netname v6net --ipv6-default on
 has_default() { ip -n "$1" -6 route show default | grep -q 'via fe80::1'; }
@@ -139,7 +139,7 @@ bg ip netns exec "$REMOTE_NS" socat TCP6-LISTEN:8000,bind="[2001:db8:100::1]",re
 	SYSTEM:"cat '$T/blob'"
 wait_for 10 listening "$REMOTE_NS" tcp "[2001:db8:100::1]:8000" || fail "remote server did not start"
 for vm in vma vmb; do
-	ip netns exec "${NS[$vm]}" timeout 20 socat -T 10 - "TCP6:[2001:db8:100::1]:8000" </dev/null > "$T/got.$vm"
+	ip netns exec "${NS[$vm]}" timeout 20 socat -T 10 -u "TCP6:[2001:db8:100::1]:8000" - > "$T/got.$vm"
 	check "$vm: 300 kB over TCP/IPv6 from the remote namespace, byte-exact" cmp -s "$T/blob" "$T/got.$vm"
 	check "$vm pings the remote namespace over IPv6" \
 		ip netns exec "${NS[$vm]}" ping -6 -c 1 -W 2 2001:db8:100::1

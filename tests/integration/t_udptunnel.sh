@@ -96,10 +96,10 @@ tunnel_case() {
 	vm vmB "$NSB" "$tb" $IPB $PB "$dest" $PA
 	check "[$dest] vmA pings vmB through the tunnel" wait_for 10 ip netns exec "$NSA" ping -q -c 1 -W 1 $IPB
 	check "[$dest] vmB pings vmA" ip netns exec "$NSB" ping -q -c 3 -i 0.2 -W 1 $IPA
-	bg ip netns exec "$NSB" socat -T 10 "TCP-LISTEN:7000,bind=$IPB,reuseaddr,fork" SYSTEM:'echo hello-from-B; cat >/dev/null'
+	bg ip netns exec "$NSB" socat -T 10 "TCP-LISTEN:7000,bind=$IPB,reuseaddr,fork" SYSTEM:'echo hello-from-B'
 	wait_for 10 listening "$NSB" tcp "$IPB:7000" || fail "vmB's server did not start"
 	expect_eq "[$dest] TCP vmA -> vmB" hello-from-B \
-		"$(ip netns exec "$NSA" timeout 5 socat -T 3 - "TCP:$IPB:7000" </dev/null)"
+		"$(ip netns exec "$NSA" timeout 5 socat -T 3 -u "TCP:$IPB:7000" -)"
 	expect_eq "[$dest] showvminfo: mode" generic "$(info vmA nics_1_mode)"
 	expect_eq "[$dest] showvminfo: driver" UDPTunnel "$(info vmA nics_1_driver)"
 	expect_eq "[$dest] showvminfo: property sport" $PA "$(info vmA nics_1_properties_sport)"

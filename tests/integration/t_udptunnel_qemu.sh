@@ -38,14 +38,14 @@ ip -n "$NSA" addr add 203.0.113.1/24 dev "ua$ID"
 
 check "natd's guest pings the guest behind QEMU" wait_for 15 ip netns exec "$NSA" ping -q -c 1 -W 1 203.0.113.2
 check "the guest behind QEMU pings natd's guest" ip netns exec "$NSB" ping -q -c 3 -i 0.2 -W 1 203.0.113.1
-bg ip netns exec "$NSB" socat -T 5 TCP-LISTEN:7000,bind=203.0.113.2,reuseaddr,fork SYSTEM:'echo hello-from-qemu-side; cat >/dev/null'
-bg ip netns exec "$NSA" socat -T 5 TCP-LISTEN:7000,bind=203.0.113.1,reuseaddr,fork SYSTEM:'echo hello-from-natd-side; cat >/dev/null'
+bg ip netns exec "$NSB" socat -T 5 TCP-LISTEN:7000,bind=203.0.113.2,reuseaddr,fork SYSTEM:'echo hello-from-qemu-side'
+bg ip netns exec "$NSA" socat -T 5 TCP-LISTEN:7000,bind=203.0.113.1,reuseaddr,fork SYSTEM:'echo hello-from-natd-side'
 wait_for 10 listening "$NSB" tcp 203.0.113.2:7000 || fail "server B did not start"
 wait_for 10 listening "$NSA" tcp 203.0.113.1:7000 || fail "server A did not start"
 expect_eq "TCP natd side -> QEMU side" hello-from-qemu-side \
-	"$(ip netns exec "$NSA" timeout 5 socat -T 3 - TCP:203.0.113.2:7000 </dev/null)"
+	"$(ip netns exec "$NSA" timeout 5 socat -T 3 -u TCP:203.0.113.2:7000 -)"
 expect_eq "TCP QEMU side -> natd side" hello-from-natd-side \
-	"$(ip netns exec "$NSB" timeout 5 socat -T 3 - TCP:203.0.113.1:7000 </dev/null)"
+	"$(ip netns exec "$NSB" timeout 5 socat -T 3 -u TCP:203.0.113.1:7000 -)"
 "$N" showvminfo vmA --machinereadable > "$T/a.info"
 check "natd saw QEMU's socket as the peer" grep -qx "nics_1_peers_1_address=\"127.0.0.1:$PQ\"" "$T/a.info"
 natd_stop "$PIDA"

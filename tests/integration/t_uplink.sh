@@ -127,9 +127,9 @@ ip -n "$NS2" link set "l2$ID" up
 ip -n "$NS2" addr add 203.0.113.2/24 dev "l2$ID"
 check "lab on host A and lab on host B: the VMs ping each other" wait_for 10 ip netns exec "$NS1" ping -q -c 1 -W 1 203.0.113.2
 check "  ... both ways" ip netns exec "$NS2" ping -q -c 2 -i 0.2 -W 1 203.0.113.1
-bg ip netns exec "$NS2" socat -T 5 TCP-LISTEN:7000,bind=203.0.113.2,reuseaddr,fork SYSTEM:'echo hello-from-host-b; cat >/dev/null'
+bg ip netns exec "$NS2" socat -T 5 TCP-LISTEN:7000,bind=203.0.113.2,reuseaddr,fork SYSTEM:'echo hello-from-host-b'
 wait_for 10 listening "$NS2" tcp 203.0.113.2:7000 || fail "server on host B"
-expect_eq "  ... and talk TCP" hello-from-host-b "$(ip netns exec "$NS1" timeout 5 socat -T 3 - TCP:203.0.113.2:7000 </dev/null)"
+expect_eq "  ... and talk TCP" hello-from-host-b "$(ip netns exec "$NS1" timeout 5 socat -T 3 -u TCP:203.0.113.2:7000 -)"
 "$N" list intnets > "$T/intnets"
 check "list intnets: lab's uplink, up" grep -q "^Uplink:      udp:$QA,198.51.100.1:$QB (up, via dgram:0.0.0.0:$QA,198.51.100.1:$QB)" "$T/intnets"
 check "list intnets: the uplink's port" grep -q "port [0-9]*: the uplink" "$T/intnets"

@@ -54,10 +54,10 @@ vm vm3 "$SW[7]"
 vm vm4 "$SW[8]"
 check "vm1 pings vm2 through the VDE switch" wait_for 10 pings vm1 vm2
 check "vm2 pings vm1" pings vm2 vm1
-bg ip netns exec "${NS[vm2]}" socat -T 5 "TCP-LISTEN:7000,bind=${IP[vm2]},reuseaddr,fork" SYSTEM:'echo hello-from-vm2; cat >/dev/null'
+bg ip netns exec "${NS[vm2]}" socat -T 5 "TCP-LISTEN:7000,bind=${IP[vm2]},reuseaddr,fork" SYSTEM:'echo hello-from-vm2'
 wait_for 10 listening "${NS[vm2]}" tcp "${IP[vm2]}:7000" || fail "vm2's server did not start"
 expect_eq "TCP vm1 -> vm2" hello-from-vm2 \
-	"$(ip netns exec "${NS[vm1]}" timeout 5 socat -T 3 - "TCP:${IP[vm2]}:7000" </dev/null)"
+	"$(ip netns exec "${NS[vm1]}" timeout 5 socat -T 3 -u "TCP:${IP[vm2]}:7000" -)"
 check "vm3 and vm4 (VLAN 10) ping each other" wait_for 10 pings vm3 vm4
 for a in vm3 vm4; do
 	for b in vm1 vm2; do
