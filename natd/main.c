@@ -507,6 +507,7 @@ static int run_vm(int argc, char **argv, bool stored)
 	}
 	if (cfg->sandbox.have_user) /* the switches it starts drop to the user too */
 		switchd_set_user(cfg->sandbox.uid, cfg->sandbox.gid);
+	switchd_set_sandbox(cfg->sandbox.mode); /* and take its --sandbox */
 	for (unsigned i = 0; i < NATD_MAX_NICS && !app.stopping; i++) {
 		const struct nic_config *n = &cfg->nic[i];
 		const struct mode_ops *ops = mode_ops(n->mode);
