@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 # lib_dns.sh - the set-up the DNS proxy's tests share, sourced after lib.sh:
-# dnsmasq upstreams in the remote namespace (198.51.100.1, and .4 as a second
-# nameserver) and a guest namespace behind natd run's NAT adapter, whose DNS
-# proxy is 10.0.2.3.
+# the remote namespace with a second nameserver address (198.51.100.4; the
+# dnsmasq upstreams are lib.sh's dns_upstream) and a guest namespace behind
+# natd run's NAT adapter, whose DNS proxy is 10.0.2.3.
 
 command -v dnsmasq >/dev/null || fail "dnsmasq missing (dnsmasq-base)"
 
@@ -13,18 +13,6 @@ dns_net() {
 	ns=$(new_netns guest)
 	new_remote
 	ip -n "$REMOTE_NS" addr add 198.51.100.4/24 dev "vr$ID"
-}
-
-# dns_upstream CONF: dnsmasq with configuration file CONF in the remote
-# namespace (pid file CONF.pid); waits (10 s) until it listens on UDP port 53
-# of CONF's listen-address.
-dns_upstream() {
-	local conf=$1 addr
-	addr=$(sed -n 's/^listen-address=//p' "$conf")
-	[ -n "$addr" ] || fail "$conf: no listen-address"
-	bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$conf" \
-		--pid-file="$conf.pid" --user=root
-	wait_for 10 listening "$REMOTE_NS" udp "$addr:53" || fail "dnsmasq did not start on $addr ($conf)"
 }
 
 # dns_guest VM RESOLV: NATD_RESOLV_CONF becomes RESOLV (printf %b: \n for
