@@ -2,7 +2,7 @@
 /*
  * dns.c - the DNS proxy on each NAT adapter's DNS addresses (10.0.x.3 and
  * <IPv6 prefix>::3), UDP and TCP port 53, relaying the guest's queries to the
- * host's nameservers with c-ares.
+ * host's nameservers with c-ares (on natd's loop: forwarders/dns_ares.c).
  *
  * Theory of operation
  *
@@ -65,23 +65,6 @@
 
 #define DNS_PORT 53
 
-struct dns_chan;
-
-struct dns_watch {
-	struct dns_watch *next;
-	struct dns_chan *ch;
-	ares_socket_t fd;
-	uv_poll_t poll;
-	bool closing;
-};
-
-struct dns_chan {
-	ares_channel channel;
-	uv_timer_t timer;
-	struct dns_watch *watches;
-	bool tcp;
-};
-
 struct dns_query {
 	struct nic *nic;
 	uint16_t qtype;              /* host resolver mode: A or AAAA */
@@ -96,167 +79,18 @@ struct dns_query {
 	uint8_t q[];                 /* the guest's query (for its id and errors) */
 };
 
-static struct {
-	uv_loop_t *loop;
-	struct dns_chan udp, tcp, host;
-	uv_fs_poll_t watch;
-	bool watching;
-	struct dns_nic nics[NAT_MAX_ADAPTERS];
-	char servers[1024];          /* as given to c-ares, for the log */
-	unsigned n_servers;
-	struct dns_counters ctr;
-	struct closer closer;        /* handles still closing */
-	bool shutting_down;
-} dns;
+struct dns_proxy dns_proxy;
 
 static struct log_ratelimit rl_dns = LOG_RATELIMIT_INIT;
 
 void dns_get_counters(struct dns_counters *c)
 {
-	*c = dns.ctr;
+	*c = dns_proxy.ctr;
 }
 
 struct dns_counters *dns_counters_live(void)
 {
-	return &dns.ctr;
-}
-
-/* c-ares on libuv. */
-static void dns_rearm(struct dns_chan *ch);
-
-static void dns_timer_cb(uv_timer_t *t)
-{
-	struct dns_chan *ch = t->data;
-
-	ares_process_fd(ch->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	dns_rearm(ch);
-}
-
-static void dns_rearm(struct dns_chan *ch)
-{
-	struct timeval tv, *t;
-
-	if (dns.shutting_down)
-		return;
-	t = ares_timeout(ch->channel, NULL, &tv);
-	if (t)
-		uv_timer_start(&ch->timer, dns_timer_cb,
-			       (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000 + 1, 0);
-	else
-		uv_timer_stop(&ch->timer);
-}
-
-static void dns_poll_cb(uv_poll_t *h, int status, int events)
-{
-	struct dns_watch *w = h->data;
-	ares_socket_t rfd = ARES_SOCKET_BAD, wfd = ARES_SOCKET_BAD;
-
-	if (status < 0 || (events & UV_READABLE))
-		rfd = w->fd;
-	if (status < 0 || (events & UV_WRITABLE))
-		wfd = w->fd;
-	ares_process_fd(w->ch->channel, rfd, wfd);
-	dns_rearm(w->ch);
-}
-
-static void dns_watch_closed(uv_handle_t *h)
-{
-	free(h->data);
-	closer_release(&dns.closer);
-}
-
-static void dns_sock_state(void *data, ares_socket_t fd, int readable, int writable)
-{
-	struct dns_chan *ch = data;
-	struct dns_watch **pp, *w = NULL;
-
-	for (pp = &ch->watches; *pp; pp = &(*pp)->next)
-		if ((*pp)->fd == fd && !(*pp)->closing) {
-			w = *pp;
-			break;
-		}
-	if (!readable && !writable) {
-		if (!w)
-			return;
-		*pp = w->next;
-		w->closing = true;
-		closer_hold(&dns.closer);
-		uv_close((uv_handle_t *)&w->poll, dns_watch_closed);
-		return;
-	}
-	if (!w) {
-		w = calloc(1, sizeof(*w));
-		if (!w)
-			return;
-		w->ch = ch;
-		w->fd = fd;
-		if (uv_poll_init_socket(dns.loop, &w->poll, fd) < 0) {
-			free(w);
-			return;
-		}
-		w->poll.data = w;
-		w->next = ch->watches;
-		ch->watches = w;
-	}
-	uv_poll_start(&w->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0),
-		      dns_poll_cb);
-}
-
-/* Loads the nameservers of NATD_RESOLV_CONF into both channels. */
-static void dns_load_servers(void)
-{
-	struct resolvconf rc;
-	char csv[1024] = "";
-	size_t n = 0;
-	int e;
-
-	e = resolvconf_load(resolvconf_path(), &rc);
-	if (e < 0) {
-		log_warn("dns: cannot read %s: %s; queries will fail until it exists",
-			 resolvconf_path(), strerror(-e));
-		rc.n_ns = 0;
-	}
-	for (unsigned i = 0; i < rc.n_ns; i++) {
-		char a[INET6_ADDRSTRLEN];
-		const struct sockaddr_storage *ss = &rc.ns[i];
-		int w;
-
-		if (ss->ss_family == AF_INET) {
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, a, sizeof(a));
-			w = snprintf(csv + n, sizeof(csv) - n, "%s%s:53", n ? "," : "", a);
-		} else {
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, a, sizeof(a));
-			w = snprintf(csv + n, sizeof(csv) - n, "%s[%s]:53", n ? "," : "", a);
-		}
-		if (w < 0 || (size_t)w >= sizeof(csv) - n)
-			break;
-		n += (size_t)w;
-		dns.n_servers = i + 1;
-	}
-	if (n == 0)
-		dns.n_servers = 0;
-	if (strcmp(csv, dns.servers) != 0 || n == 0)
-		log_info("dns: upstream nameservers from %s: %s", resolvconf_path(),
-			 n ? csv : "(none)");
-	snprintf(dns.servers, sizeof(dns.servers), "%s", csv);
-	ares_set_servers_ports_csv(dns.udp.channel, csv);
-	ares_set_servers_ports_csv(dns.tcp.channel, csv);
-	ares_set_servers_ports_csv(dns.host.channel, csv);
-}
-
-static void dns_watch_cb(uv_fs_poll_t *h, int status, const uv_stat_t *prev,
-			 const uv_stat_t *curr)
-{
-	(void)h;
-	(void)prev;
-	(void)curr;
-	(void)status;
-	dns_load_servers();
-	dns.ctr.reloads++;
-	/* DHCP's and the RAs' nameserver and search lists follow the file too */
-	for (unsigned i = 0; i < NAT_MAX_ADAPTERS; i++)
-		if (dns.nics[i].nic)
-			nic_resolvconf_changed(dns.nics[i].nic);
+	return &dns_proxy.ctr;
 }
 
 /* An IPv6 address of natd's (global scope: no zone) as lwIP's. */
@@ -270,7 +104,7 @@ static void dns_addr6(ip_addr_t *a, const struct in6_addr *in6)
 /* Answers to the guest. */
 static void dns_send_udp(struct dns_query *dq, const uint8_t *a, size_t alen)
 {
-	struct dns_nic *dn = &dns.nics[nic_adapter(dq->nic) - 1];
+	struct dns_nic *dn = &dns_proxy.nics[nic_adapter(dq->nic) - 1];
 	struct pbuf *p;
 	ip_addr_t src;
 	struct udp_pcb *pcb = IP_IS_V6(&dq->guest) ? dn->udp6 : dn->udp;
@@ -335,9 +169,9 @@ static void dns_relay(struct dns_query *dq, unsigned char *abuf, size_t alen)
 	abuf[0] = dq->q[0];
 	abuf[1] = dq->q[1];
 	dns_answer(dq, abuf, alen);
-	dns.ctr.answered++;
+	dns_proxy.ctr.answered++;
 	if (dns_rcode_failed(abuf))
-		dns.ctr.relayed_errors++;
+		dns_proxy.ctr.relayed_errors++;
 }
 
 static void dns_ares_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -345,12 +179,12 @@ static void dns_ares_cb(void *arg, int status, int timeouts, unsigned char *abuf
 	struct dns_query *dq = arg;
 
 	(void)timeouts;
-	if (status == ARES_EDESTRUCTION || dns.shutting_down) {
+	if (status == ARES_EDESTRUCTION || dns_proxy.shutting_down) {
 		dns_query_done(dq);
 		return;
 	}
 	if (status == ARES_SUCCESS && abuf && alen >= DNS_HDR_LEN) {
-		if (dns_rcode_failed(abuf) && dq->resends + 1u < dns.n_servers) {
+		if (dns_rcode_failed(abuf) && dq->resends + 1u < dns_proxy.n_servers) {
 			/* Keep this answer and ask the next server. */
 			uint8_t *keep = realloc(dq->failed, (size_t)alen);
 
@@ -359,7 +193,7 @@ static void dns_ares_cb(void *arg, int status, int timeouts, unsigned char *abuf
 				dq->failed = keep;
 				dq->failed_len = (size_t)alen;
 				dq->resends++;
-				ares_send(dq->conn ? dns.tcp.channel : dns.udp.channel, dq->q,
+				ares_send(dq->conn ? dns_proxy.tcp.channel : dns_proxy.udp.channel, dq->q,
 					  (int)dq->len, dns_ares_cb, dq);
 				return; /* our poll or timer callback rearms the channel */
 			}
@@ -370,10 +204,10 @@ static void dns_ares_cb(void *arg, int status, int timeouts, unsigned char *abuf
 		dns_relay(dq, dq->failed, dq->failed_len);
 	} else {
 		log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: no answer from %s: %s",
-				dns.servers[0] ? dns.servers : "(no nameservers)",
+				dns_proxy.servers[0] ? dns_proxy.servers : "(no nameservers)",
 				ares_strerror(status));
 		dns_reply_error(dq, DNS_RCODE_SERVFAIL);
-		dns.ctr.servfail++;
+		dns_proxy.ctr.servfail++;
 	}
 	dns_query_done(dq);
 }
@@ -388,7 +222,7 @@ static void dns_gai_cb(void *arg, int status, int timeouts, struct ares_addrinfo
 	size_t len;
 
 	(void)timeouts;
-	if (status == ARES_EDESTRUCTION || dns.shutting_down) {
+	if (status == ARES_EDESTRUCTION || dns_proxy.shutting_down) {
 		if (res)
 			ares_freeaddrinfo(res);
 		dns_query_done(dq);
@@ -417,7 +251,7 @@ static void dns_gai_cb(void *arg, int status, int timeouts, struct ares_addrinfo
 				 (const uint8_t (*)[16])addrs, n, ttl ? ttl : 60, out, sizeof(out));
 	if (len) {
 		dns_answer(dq, out, len);
-		dns.ctr.answered++;
+		dns_proxy.ctr.answered++;
 	}
 	dns_query_done(dq);
 }
@@ -426,14 +260,14 @@ static void dns_gai_cb(void *arg, int status, int timeouts, struct ares_addrinfo
 void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *guest,
 		      u16_t port, const uint8_t *q, size_t len)
 {
-	struct dns_chan *ch = conn ? &dns.tcp : &dns.udp;
+	struct dns_chan *ch = conn ? &dns_proxy.tcp : &dns_proxy.udp;
 	struct dns_query *dq;
 	int rc;
 
-	dns.ctr.queries++;
+	dns_proxy.ctr.queries++;
 	rc = dns_query_check(q, len);
 	if (rc == -EINVAL || len > 0xffff) {
-		dns.ctr.malformed++;
+		dns_proxy.ctr.malformed++;
 		return;
 	}
 	dq = malloc(sizeof(*dq) + len);
@@ -452,7 +286,7 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 	if (conn)
 		conn->pending++;
 	if (rc < 0) {
-		dns.ctr.malformed++;
+		dns_proxy.ctr.malformed++;
 		dns_reply_error(dq, DNS_RCODE_FORMERR);
 		dns_query_done(dq);
 		return;
@@ -470,9 +304,9 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 
 			dq->qtype = qtype;
 			dq->qend = (uint16_t)qend;
-			dns.ctr.host_resolver++;
-			ares_getaddrinfo(dns.host.channel, name, NULL, &hints, dns_gai_cb, dq);
-			dns_rearm(&dns.host);
+			dns_proxy.ctr.host_resolver++;
+			ares_getaddrinfo(dns_proxy.host.channel, name, NULL, &hints, dns_gai_cb, dq);
+			dns_rearm(&dns_proxy.host);
 			return;
 		}
 	}
@@ -522,7 +356,7 @@ static int dns_chan_init(struct dns_chan *ch, char kind, char *err, size_t errle
 		return -ENOMEM;
 	}
 	ch->tcp = kind == 't';
-	uv_timer_init(dns.loop, &ch->timer);
+	uv_timer_init(dns_proxy.loop, &ch->timer);
 	ch->timer.data = ch;
 	return 0;
 }
@@ -531,24 +365,24 @@ int dns_init(uv_loop_t *loop, char *err, size_t errlen)
 {
 	int rc;
 
-	memset(&dns, 0, sizeof(dns));
-	dns.loop = loop;
+	memset(&dns_proxy, 0, sizeof(dns_proxy));
+	dns_proxy.loop = loop;
 	rc = ares_library_init(ARES_LIB_INIT_ALL);
 	if (rc != ARES_SUCCESS) {
 		snprintf(err, errlen, "dns: c-ares: %s", ares_strerror(rc));
 		return -EIO;
 	}
-	rc = dns_chan_init(&dns.udp, 'u', err, errlen);
+	rc = dns_chan_init(&dns_proxy.udp, 'u', err, errlen);
 	if (rc == 0)
-		rc = dns_chan_init(&dns.tcp, 't', err, errlen);
+		rc = dns_chan_init(&dns_proxy.tcp, 't', err, errlen);
 	if (rc == 0)
-		rc = dns_chan_init(&dns.host, 'h', err, errlen);
+		rc = dns_chan_init(&dns_proxy.host, 'h', err, errlen);
 	if (rc < 0)
 		return rc;
 	dns_load_servers();
-	uv_fs_poll_init(loop, &dns.watch);
-	if (uv_fs_poll_start(&dns.watch, dns_watch_cb, resolvconf_path(), 1000) == 0)
-		dns.watching = true;
+	uv_fs_poll_init(loop, &dns_proxy.watch);
+	if (uv_fs_poll_start(&dns_proxy.watch, dns_watch_cb, resolvconf_path(), 1000) == 0)
+		dns_proxy.watching = true;
 	return 0;
 }
 
@@ -588,7 +422,7 @@ static int dns_listen(struct dns_nic *dn, const ip_addr_t *a, struct udp_pcb **u
 int dns_nic_start(struct nic *nic, char *err, size_t errlen)
 {
 	const struct nat_config *cfg = nic_config(nic);
-	struct dns_nic *dn = &dns.nics[nic_adapter(nic) - 1];
+	struct dns_nic *dn = &dns_proxy.nics[nic_adapter(nic) - 1];
 	ip_addr_t a;
 	int rc;
 
@@ -605,15 +439,15 @@ int dns_nic_start(struct nic *nic, char *err, size_t errlen)
 static void dns_handle_closed(uv_handle_t *h)
 {
 	(void)h;
-	closer_release(&dns.closer);
+	closer_release(&dns_proxy.closer);
 }
 
 void dns_shutdown(void (*closed)(void *opaque), void *opaque)
 {
-	dns.shutting_down = true;
-	closer_arm(&dns.closer, closed, opaque);
+	dns_proxy.shutting_down = true;
+	closer_arm(&dns_proxy.closer, closed, opaque);
 	for (unsigned i = 0; i < NAT_MAX_ADAPTERS; i++) {
-		struct dns_nic *dn = &dns.nics[i];
+		struct dns_nic *dn = &dns_proxy.nics[i];
 
 		if (dn->udp)
 			udp_remove(dn->udp);
@@ -626,25 +460,25 @@ void dns_shutdown(void (*closed)(void *opaque), void *opaque)
 		dn->udp = dn->udp6 = NULL;
 		dn->listen = dn->listen6 = NULL;
 	}
-	if (dns.udp.channel) {
+	if (dns_proxy.udp.channel) {
 		/* Cancels queries (ARES_EDESTRUCTION) and closes c-ares's sockets,
 		 * which removes their watches through dns_sock_state(). */
-		ares_destroy(dns.udp.channel);
-		ares_destroy(dns.tcp.channel);
-		ares_destroy(dns.host.channel);
-		dns.udp.channel = dns.tcp.channel = dns.host.channel = NULL;
-		closer_hold(&dns.closer);
-		closer_hold(&dns.closer);
-		closer_hold(&dns.closer);
-		uv_close((uv_handle_t *)&dns.udp.timer, dns_handle_closed);
-		uv_close((uv_handle_t *)&dns.tcp.timer, dns_handle_closed);
-		uv_close((uv_handle_t *)&dns.host.timer, dns_handle_closed);
+		ares_destroy(dns_proxy.udp.channel);
+		ares_destroy(dns_proxy.tcp.channel);
+		ares_destroy(dns_proxy.host.channel);
+		dns_proxy.udp.channel = dns_proxy.tcp.channel = dns_proxy.host.channel = NULL;
+		closer_hold(&dns_proxy.closer);
+		closer_hold(&dns_proxy.closer);
+		closer_hold(&dns_proxy.closer);
+		uv_close((uv_handle_t *)&dns_proxy.udp.timer, dns_handle_closed);
+		uv_close((uv_handle_t *)&dns_proxy.tcp.timer, dns_handle_closed);
+		uv_close((uv_handle_t *)&dns_proxy.host.timer, dns_handle_closed);
 		ares_library_cleanup();
 	}
-	if (dns.watching) {
-		closer_hold(&dns.closer);
-		uv_close((uv_handle_t *)&dns.watch, dns_handle_closed);
-		dns.watching = false;
+	if (dns_proxy.watching) {
+		closer_hold(&dns_proxy.closer);
+		uv_close((uv_handle_t *)&dns_proxy.watch, dns_handle_closed);
+		dns_proxy.watching = false;
 	}
-	closer_release(&dns.closer);
+	closer_release(&dns_proxy.closer);
 }

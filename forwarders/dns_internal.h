@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dns_internal.h - what the DNS proxy's files share: dns.c (the relay,
- * c-ares on libuv) and dns_tcp.c (the guest's TCP connections to port 53).
+ * dns_internal.h - what the DNS proxy's files share: dns.c (the relay),
+ * dns_ares.c (c-ares on libuv, the nameservers from resolv.conf) and
+ * dns_tcp.c (the guest's TCP connections to port 53).
  */
 #ifndef NATD_DNS_INTERNAL_H
 #define NATD_DNS_INTERNAL_H
@@ -10,7 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ares.h>
+#include <uv.h>
+
+#include "base/closer.h"
 #include "forwarders/dns.h"
+#include "forwarders/nat_config.h"
 #include "lwip/ip_addr.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
@@ -40,6 +46,54 @@ struct dns_nic {
 	struct udp_pcb *udp, *udp6;
 	struct tcp_pcb *listen, *listen6;
 };
+
+struct dns_chan;
+
+struct dns_watch {
+	struct dns_watch *next;
+	struct dns_chan *ch;
+	ares_socket_t fd;
+	uv_poll_t poll;
+	bool closing;
+};
+
+struct dns_chan {
+	ares_channel channel;
+	uv_timer_t timer;
+	struct dns_watch *watches;
+	bool tcp;
+};
+
+/* The proxy's state: one per process (dns_init() fills it). */
+struct dns_proxy {
+	uv_loop_t *loop;
+	struct dns_chan udp, tcp, host;
+	uv_fs_poll_t watch;
+	bool watching;
+	struct dns_nic nics[NAT_MAX_ADAPTERS];
+	char servers[1024];          /* as given to c-ares, for the log */
+	unsigned n_servers;
+	struct dns_counters ctr;
+	struct closer closer;        /* handles still closing */
+	bool shutting_down;
+};
+
+extern struct dns_proxy dns_proxy;
+
+/* dns_ares.c: sets ch's timer to c-ares's next timeout (none while the proxy
+ * shuts down). */
+void dns_rearm(struct dns_chan *ch);
+
+/* dns_ares.c: c-ares's sock_state callback (data: the struct dns_chan): a
+ * uv_poll handle per socket c-ares wants watched. */
+void dns_sock_state(void *data, ares_socket_t fd, int readable, int writable);
+
+/* dns_ares.c: loads the nameservers of NATD_RESOLV_CONF into the channels. */
+void dns_load_servers(void);
+
+/* dns_ares.c: uv_fs_poll callback on NATD_RESOLV_CONF: reloads the
+ * nameservers, and the lists DHCP and the RAs hand out. */
+void dns_watch_cb(uv_fs_poll_t *h, int status, const uv_stat_t *prev, const uv_stat_t *curr);
 
 /* dns.c: relays one query of the guest's (len bytes at q, copied); conn is
  * its TCP connection, or NULL for UDP with guest and port to answer to. */

@@ -79,4 +79,7 @@ int config_parse_adapter(const char *s, unsigned *x);
 /* The text of `natd run --help`. */
 extern const char config_run_help[];
 
+/* The text of `natd --help` (natd/main_help.c). */
+extern const char main_help[];
+
 #endif

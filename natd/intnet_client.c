@@ -82,6 +82,7 @@ struct isv_exec_args {
 };
 
 static char switchd_user[32]; /* "UID:GID" of natd run --user, or "" */
+static const char *switchd_sandbox; /* natd run's --sandbox mode, or NULL */
 
 void switchd_set_user(uid_t uid, gid_t gid)
 {
@@ -89,11 +90,18 @@ void switchd_set_user(uid_t uid, gid_t gid)
 		 (unsigned long)gid);
 }
 
+void switchd_set_sandbox(enum sandbox_mode m)
+{
+	switchd_sandbox = sandbox_mode_name(m);
+}
+
 /* In the daemon_spawn() child: a fresh natd process for the daemon. */
 static int isv_exec(void *arg, int ready_fd)
 {
 	const struct isv_exec_args *a = arg;
 	char fd[16], self[PATH_MAX];
+	char *argv[9];
+	unsigned na = 0;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 	if (n <= 0) {
@@ -104,11 +112,20 @@ static int isv_exec(void *arg, int ready_fd)
 	self[n] = '\0';
 	snprintf(fd, sizeof(fd), "%d", ready_fd);
 	fcntl(ready_fd, F_SETFD, 0); /* the pipe crosses exec */
-	if (switchd_user[0])
-		execl(self, "natd", switchd_descs[a->kind].command, a->name, fd, "--user",
-		      switchd_user, (char *)NULL);
-	else
-		execl(self, "natd", switchd_descs[a->kind].command, a->name, fd, (char *)NULL);
+	argv[na++] = "natd";
+	argv[na++] = (char *)switchd_descs[a->kind].command;
+	argv[na++] = (char *)a->name;
+	argv[na++] = fd;
+	if (switchd_user[0]) {
+		argv[na++] = "--user";
+		argv[na++] = switchd_user;
+	}
+	if (switchd_sandbox) {
+		argv[na++] = "--sandbox";
+		argv[na++] = (char *)switchd_sandbox;
+	}
+	argv[na] = NULL;
+	execv(self, argv);
 	daemon_report(ready_fd, "error: exec %s: %s", self, strerror(errno));
 	return 1;
 }

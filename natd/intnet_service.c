@@ -66,6 +66,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "base/esc.h"
 #include "base/fdlimit.h"
 #include "base/log.h"
 #include "natd/config.h"
@@ -442,7 +443,7 @@ static int isv_sandbox(const struct sandbox_opts *sb, const char *dir, char *err
 	unsigned n = 0;
 
 	if (!sb->have_user)
-		return sandbox_enter_service(err, errlen);
+		return sandbox_enter_service(sb->mode, err, errlen);
 	_Static_assert(sizeof(own) / sizeof(own[0]) <= SANDBOX_OWN_MAX + 1, "own");
 	own[n++] = dir;
 	for (unsigned i = 0; i < 5; i++)
@@ -522,28 +523,71 @@ static int isv_main(enum switchd_kind kind, const char *home, const char *name, 
 	return rc < 0 ? 1 : 0;
 }
 
+/* The internal command's --help (its usage: natd run starts it). */
+static void switchd_help(enum switchd_kind k)
+{
+	const struct switchd_desc *desc = switchd_desc(k);
+
+	printf("Usage: natd %s NAME [READY_FD [--user UID:GID] [--sandbox MODE]]\n"
+	       "\n"
+	       "The switch daemon of the %s NAME: an internal command\n"
+	       "that natd run's %s adapters start (once, shared by every VM on it)\n"
+	       "and that exits after the last VM has left. READY_FD is the pipe it\n"
+	       "reports \"ok\" or an error on once its switch accepts connections.\n"
+	       "\n"
+	       "Options (after READY_FD; natd run passes its own):\n"
+	       "  --user UID:GID   become this user and group once the switch is set up\n"
+	       "                   (natd run --user); %s\n"
+	       "  --sandbox MODE   the seccomp allowlist of system calls installed after\n"
+	       "                   start-up: on (any other call kills the daemon with\n"
+	       "                   SIGSYS), trap (as on, but the call's name is logged\n"
+	       "                   first), log (other calls are allowed and the kernel\n"
+	       "                   logs them), off (no filter). The default comes from\n"
+	       "                   NATD_SANDBOX (on when unset)\n"
+	       "  -h, --help       this text\n",
+	       desc->command, desc->what, desc->dir,
+	       k == SWITCHD_HOSTONLY ? "CAP_NET_ADMIN is kept for the interface"
+				   : "no capability is kept");
+}
+
 int switchd_main_cmd(enum switchd_kind k, int argc, char **argv)
 {
 	const struct switchd_desc *desc = switchd_desc(k);
 	struct sandbox_opts sb;
 	char home[PATH_MAX], err[256];
-	int ready_fd = -1;
+	int ready_fd = -1, i;
 
 	sandbox_opts_init(&sb);
-	if (argc == 5 && !strcmp(argv[3], "--user")) {
-		if (sandbox_parse_user(argv[4], &sb, err, sizeof(err)) < 0) {
-			fprintf(stderr, "natd %s: %s\n", desc->command, err);
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		switchd_help(k);
+		return 0;
+	}
+	for (i = 3; i < argc; i += 2) {
+		if (strcmp(argv[i], "--user") && strcmp(argv[i], "--sandbox"))
+			break;
+		if (i + 1 >= argc) {
+			esc_fprintf(stderr, "natd %s: %s needs a value (see natd %s --help)\n",
+				    desc->command, argv[i], desc->command);
 			return 2;
 		}
-		argc = 3;
+		if (!strcmp(argv[i], "--user") &&
+		    sandbox_parse_user(argv[i + 1], &sb, err, sizeof(err)) < 0) {
+			esc_fprintf(stderr, "natd %s: %s\n", desc->command, err);
+			return 2;
+		}
+		if (!strcmp(argv[i], "--sandbox") &&
+		    sandbox_parse_mode(argv[i + 1], &sb.mode, err, sizeof(err)) < 0) {
+			esc_fprintf(stderr, "natd %s: --sandbox: %s\n", desc->command, err);
+			return 2;
+		}
 	}
-	if (argc < 2 || argc > 3 || !config_name_valid(argv[1])) {
+	if (argc < 2 || i < argc || !config_name_valid(argv[1])) {
 		fprintf(stderr, "natd %s: internal command of natd run's %s mode: natd %s "
-			"NAME [READY_FD [--user UID:GID]]\n", desc->command, desc->dir,
-			desc->command);
+			"NAME [READY_FD [--user UID:GID] [--sandbox MODE]] (see natd %s "
+			"--help)\n", desc->command, desc->dir, desc->command, desc->command);
 		return 2;
 	}
-	if (argc == 3)
+	if (argc >= 3)
 		ready_fd = atoi(argv[2]);
 	config_default_home(home, sizeof(home));
 	return isv_main(k, home, argv[1], ready_fd, &sb);

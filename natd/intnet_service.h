@@ -22,6 +22,7 @@
 
 #include "l2/switch.h"
 #include "natd/intnet_dir.h"
+#include "natd/sandbox.h"
 
 /*
  * The daemon serves host-only interfaces too (--nic<x> hostonly
@@ -42,6 +43,10 @@ int switchd_ensure(enum switchd_kind k, const char *home, const char *name, char
  * uid:gid too (`natd intnet-switch NAME FD --user UID:GID`), as natd run does
  * once its adapters are up. */
 void switchd_set_user(uid_t uid, gid_t gid);
+/* natd run --sandbox (or NATD_SANDBOX's mode): switch daemons this process
+ * starts from now on install their filter in mode m (`... --sandbox MODE`);
+ * without this call they follow NATD_SANDBOX. */
+void switchd_set_sandbox(enum sandbox_mode m);
 int switchd_read_secret(enum switchd_kind k, const char *home, const char *name,
 			uint8_t secret[SWITCH_SECRET_LEN], char *err, size_t errlen);
 int switchd_status(enum switchd_kind k, const char *home, const char *name, json_t **out,
@@ -51,7 +56,8 @@ int switchd_status(enum switchd_kind k, const char *home, const char *name, json
  * to do), -errno with err when its daemon refused (the old uplink stays). */
 int switchd_set_uplink(enum switchd_kind k, const char *home, const char *name,
 		       const char *uplink, char *err, size_t errlen);
-/* `natd intnet-switch NAME` / `natd hostonly-switch IF` (internal). */
+/* `natd intnet-switch NAME [READY_FD [--user UID:GID] [--sandbox MODE]]` /
+ * `natd hostonly-switch IF ...` (internal; --help prints the usage). */
 int switchd_main_cmd(enum switchd_kind k, int argc, char **argv);
 
 

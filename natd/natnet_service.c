@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * natnet_service.c - a NAT network's background service and the commands
- * that start, stop, change and ask it (see natnet_service.h).
+ * that start, stop, change and ask it (see natnet_service.h); its
+ * port-forwarding rules and control-socket requests are in
+ * natd/natnet_service_ctl.c.
  *
  * Theory of operation
  * -------------------
@@ -39,6 +41,7 @@
  * handle is closed.
  */
 #include "natd/natnet_service.h"
+#include "natd/natnet_service_internal.h"
 #include "natd/sandbox.h"
 
 #include <arpa/inet.h>
@@ -104,35 +107,18 @@ int natnet_service_running(const char *home, const char *name, pid_t *pid)
 /* The service process                                                    */
 /* ===================================================================== */
 
-static struct {
-	uv_loop_t *loop;
-	char home[PATH_MAX];
-	struct natnet_def def;
-	struct natnet_addrs addrs;
-	struct nat_config ncfg;
-	char attach[NATD_NAME_MAX + 16]; /* the adapter's transport: the switch's port 0 */
-	struct nic *nic;
-	struct eth_switch *sw;
-	struct ctl_server *ctl;
-	uv_signal_t sig_int, sig_term;
-	struct lease_keeper *leases;  /* natnet-NAME.leases.json */
-	bool nat_started, dns_started, stopping;
-	uint64_t started_ms;
-	int pid_fd;
-	char pid_path[PATH_MAX];
-	char failure[512];        /* why the start failed, for the starting command */
-} svc;
+struct natnet_svc natnet_svc;
 
 /* The adapter's configuration from the network's definition. */
 static void svc_fill_nic_config(void)
 {
-	struct nat_config *c = &svc.ncfg;
-	const struct natnet_def *d = &svc.def;
-	const struct natnet_addrs *a = &svc.addrs;
+	struct nat_config *c = &natnet_svc.ncfg;
+	const struct natnet_def *d = &natnet_svc.def;
+	const struct natnet_addrs *a = &natnet_svc.addrs;
 
 	memset(c, 0, sizeof(*c));
-	snprintf(svc.attach, sizeof(svc.attach), "inproc:natnet-%s", d->name);
-	c->attach = svc.attach;
+	snprintf(natnet_svc.attach, sizeof(natnet_svc.attach), "inproc:natnet-%s", d->name);
+	c->attach = natnet_svc.attach;
 	c->natnet_set = true;
 	c->network = a->network;
 	c->netmask = a->netmask;
@@ -172,86 +158,6 @@ static void svc_fill_nic_config(void)
 	}
 }
 
-/* --- port forwarding ------------------------------------------------------ */
-
-/*
- * Closes the host sockets of the rules in del, then opens those in add
- * (forwarders/portfwd.c); all or nothing: when a rule cannot be added (its
- * host port is taken, or privileged), the ones added are removed and the
- * deleted ones put back. Changed rules are in both lists.
- */
-static int svc_rules_apply(const struct pfrule *del, unsigned n_del,
-			   const struct pfrule *add, unsigned n_add, char *err, size_t errlen)
-{
-	char why[256];
-	unsigned i, j;
-	int rc = 0;
-
-	for (i = 0; i < n_del; i++)
-		portfwd_delete(svc.nic, del[i].name, why, sizeof(why));
-	for (i = 0; i < n_add; i++) {
-		struct pfrule r = add[i];
-
-		rc = portfwd_add(svc.nic, &r, why, sizeof(why));
-		if (rc < 0) {
-			errfmt(err, errlen, rc, "rule '%s': %s", add[i].name, why);
-			break;
-		}
-		log_info("port forward %s:%s:%u -> [%s]:%u", r.name, pfrule_proto_name(r.proto),
-			 r.host_port, pfrule_addr_format(&r.guest, why, sizeof(why)),
-			 r.guest_port);
-	}
-	if (rc == 0) {
-		for (j = 0; j < n_del; j++)
-			if (pfrule_set_find(add, n_add, del[j].name) < 0)
-				log_info("port forward %s removed", del[j].name);
-		return 0;
-	}
-	while (i-- > 0)
-		portfwd_delete(svc.nic, add[i].name, why, sizeof(why));
-	for (j = 0; j < n_del; j++) {
-		struct pfrule r = del[j];
-
-		if (portfwd_add(svc.nic, &r, why, sizeof(why)) < 0)
-			log_err("rule '%s' could not be restored: %s", r.name, why);
-	}
-	return rc;
-}
-
-/* The rules a definition has in force: the IPv4 ones, and the IPv6 ones
- * when IPv6 is on. Returns how many (names are unique across both). */
-static unsigned svc_active_rules(const struct natnet_def *d, struct pfrule *out)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < d->n_rules4; i++)
-		out[n++] = d->rules4[i];
-	for (unsigned i = 0; d->ipv6 && i < d->n_rules6; i++)
-		out[n++] = d->rules6[i];
-	return n;
-}
-
-/* Rules of old that new lacks or changed (del) and rules of new that old
- * lacks or changed (add). */
-static void svc_rules_diff(const struct pfrule *old, unsigned n_old, const struct pfrule *new,
-			   unsigned n_new, struct pfrule *del, unsigned *n_del,
-			   struct pfrule *add, unsigned *n_add)
-{
-	*n_del = *n_add = 0;
-	for (unsigned i = 0; i < n_old; i++) {
-		int k = pfrule_set_find(new, n_new, old[i].name);
-
-		if (k < 0 || memcmp(&new[k], &old[i], sizeof(old[i])))
-			del[(*n_del)++] = old[i];
-	}
-	for (unsigned i = 0; i < n_new; i++) {
-		int k = pfrule_set_find(old, n_old, new[i].name);
-
-		if (k < 0 || memcmp(&old[k], &new[i], sizeof(new[i])))
-			add[(*n_add)++] = new[i];
-	}
-}
-
 /* --- shutdown ------------------------------------------------------------- */
 
 static void svc_handle_closed(uv_handle_t *h)
@@ -262,22 +168,22 @@ static void svc_handle_closed(uv_handle_t *h)
 static void svc_stack_closed(void *opaque)
 {
 	(void)opaque;
-	uv_close((uv_handle_t *)&svc.sig_int, svc_handle_closed);
-	uv_close((uv_handle_t *)&svc.sig_term, svc_handle_closed);
+	uv_close((uv_handle_t *)&natnet_svc.sig_int, svc_handle_closed);
+	uv_close((uv_handle_t *)&natnet_svc.sig_term, svc_handle_closed);
 }
 
 static void svc_switch_closed(void *opaque)
 {
 	(void)opaque;
-	svc.sw = NULL;
+	natnet_svc.sw = NULL;
 	stack_shutdown(svc_stack_closed, NULL);
 }
 
 static void svc_nic_closed(void *opaque)
 {
 	(void)opaque;
-	if (svc.sw)
-		switch_close(svc.sw, svc_switch_closed, NULL);
+	if (natnet_svc.sw)
+		switch_close(natnet_svc.sw, svc_switch_closed, NULL);
 	else
 		svc_switch_closed(NULL);
 }
@@ -285,13 +191,13 @@ static void svc_nic_closed(void *opaque)
 static void svc_nat_closed(void *opaque)
 {
 	(void)opaque;
-	if (svc.nic) {
-		struct nic *nic = svc.nic;
+	if (natnet_svc.nic) {
+		struct nic *nic = natnet_svc.nic;
 
-		if (svc.leases)
-			lease_keeper_stop(svc.leases, !svc.failure[0]);
-		svc.leases = NULL;
-		svc.nic = NULL;
+		if (natnet_svc.leases)
+			lease_keeper_stop(natnet_svc.leases, !natnet_svc.failure[0]);
+		natnet_svc.leases = NULL;
+		natnet_svc.nic = NULL;
 		nic_stop(nic, svc_nic_closed, NULL);
 	} else {
 		svc_nic_closed(NULL);
@@ -301,7 +207,7 @@ static void svc_nat_closed(void *opaque)
 static void svc_dns_closed(void *opaque)
 {
 	(void)opaque;
-	if (svc.nat_started)
+	if (natnet_svc.nat_started)
 		nat_shutdown(svc_nat_closed, NULL);
 	else
 		svc_nat_closed(NULL);
@@ -309,15 +215,15 @@ static void svc_dns_closed(void *opaque)
 
 static void svc_stop(void)
 {
-	if (svc.stopping)
+	if (natnet_svc.stopping)
 		return;
-	svc.stopping = true;
-	if (svc.ctl) {
-		ctl_server_close(svc.ctl, NULL, NULL);
-		svc.ctl = NULL;
+	natnet_svc.stopping = true;
+	if (natnet_svc.ctl) {
+		ctl_server_close(natnet_svc.ctl, NULL, NULL);
+		natnet_svc.ctl = NULL;
 	}
 	/* The rules' host sockets close with the NAT engine (portfwd.c). */
-	if (svc.dns_started)
+	if (natnet_svc.dns_started)
 		dns_shutdown(svc_dns_closed, NULL);
 	else
 		svc_dns_closed(NULL);
@@ -326,160 +232,12 @@ static void svc_stop(void)
 static void svc_signal(uv_signal_t *h, int signum)
 {
 	(void)h;
-	if (svc.stopping) {
+	if (natnet_svc.stopping) {
 		log_warn("second %s: exiting at once", strsignal(signum));
 		exit(1);
 	}
 	log_info("%s: stopping", strsignal(signum));
 	svc_stop();
-}
-
-/* --- control socket ------------------------------------------------------- */
-
-/* At most this many leases in a status answer (the control protocol caps a
- * message at CTL_MAX_MESSAGE bytes); "leases_total" counts them all. */
-#define SVC_STATUS_MAX_LEASES 256
-
-static int svc_lease_json(void *opaque, const struct dhcp_lease_info *l)
-{
-	json_t *arr = opaque;
-	char ip[INET_ADDRSTRLEN], mac[18];
-
-	if (!l->bound || json_array_size(arr) >= SVC_STATUS_MAX_LEASES)
-		return 0;
-	inet_ntop(AF_INET, &l->addr, ip, sizeof(ip));
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", l->mac[0], l->mac[1],
-		 l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
-	json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "ip", ip, "mac", mac,
-					     "hostname", l->hostname, "expires_in",
-					     (json_int_t)((l->expires_ms - stack_now_ms()) / 1000)));
-	return 0;
-}
-
-static int svc_count_one(void *opaque, const struct dhcp_lease_info *l)
-{
-	*(size_t *)opaque += l->bound;
-	return 0;
-}
-
-static size_t svc_count_leases(void)
-{
-	size_t n = 0;
-
-	if (svc.nic)
-		nic_foreach_lease(svc.nic, svc_count_one, &n);
-	return n;
-}
-
-static json_t *svc_ctl_status(void *opaque, json_t *args, char *err, size_t errlen)
-{
-	struct switch_stats ss;
-	json_t *r, *leases = json_array();
-	char net[INET_ADDRSTRLEN + 4];
-
-	(void)opaque;
-	(void)args;
-	(void)err;
-	(void)errlen;
-	switch_get_stats(svc.sw, &ss);
-	if (svc.nic)
-		nic_foreach_lease(svc.nic, svc_lease_json, leases);
-	natnet_format_network(&svc.def, net, sizeof(net));
-	r = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		      "name", svc.def.name, "network", net, "pid", (json_int_t)getpid(),
-		      "uptime", (json_int_t)((stack_now_ms() - svc.started_ms) / 1000),
-		      "vms_attached", (json_int_t)ss.ports,
-		      "addresses_learnt", (json_int_t)ss.fdb_entries,
-		      "frames_switched", (json_int_t)ss.frames,
-		      "frames_flooded", (json_int_t)ss.flooded,
-		      "frames_dropped", (json_int_t)ss.dropped);
-	json_object_set_new(r, "leases", leases);
-	if (svc.nic && nic_ip6(svc.nic)) {
-		ip6_addr_t g[NIC6_MAX_GUEST_ADDRS];
-		json_t *arr = json_array();
-		int n = nic_guest_ip6(svc.nic, g, NIC6_MAX_GUEST_ADDRS);
-
-		for (int i = 0; i < n; i++) {
-			char a[INET6_ADDRSTRLEN];
-
-			inet_ntop(AF_INET6, g[i].addr, a, sizeof(a));
-			json_array_append_new(arr, json_string(a));
-		}
-		json_object_set_new(r, "ipv6_guests", arr);
-	}
-	json_object_set_new(r, "leases_total", json_integer((json_int_t)svc_count_leases()));
-	json_object_set_new(r, "uplink", uplink_port_json(svc.sw, svc.def.uplink));
-	json_object_set_new(r, "descriptors", nat_mode_info_descriptors());
-	nat_mode_info_globals(r);
-	json_object_set_new(r, "guests", nat_mode_info_guests());
-	if (svc.nic)
-		json_object_set_new(r, "dhcp", nat_mode_info_dhcp(svc.nic));
-	json_object_set_new(r, "definition", natnet_def_to_json(&svc.def));
-	return r;
-}
-
-/* `modify` of the running network: {"definition": {...}}. All or nothing. */
-static json_t *svc_ctl_apply(void *opaque, json_t *args, char *err, size_t errlen)
-{
-	static struct pfrule old[2 * NATNET_MAX_RULES], new[2 * NATNET_MAX_RULES];
-	static struct pfrule del[2 * NATNET_MAX_RULES], add[2 * NATNET_MAX_RULES];
-	static struct natnet_def d;
-	unsigned n_old, n_new, n_del, n_add;
-
-	(void)opaque;
-	if (natnet_def_from_json(json_object_get(args, "definition"), &d, err, errlen) < 0)
-		return NULL;
-	if (strcmp(d.name, svc.def.name) || d.network.s_addr != svc.def.network.s_addr ||
-	    d.prefixlen != svc.def.prefixlen) {
-		snprintf(err, errlen, "the network itself cannot change while it runs");
-		return NULL;
-	}
-	if (d.ipv6 != svc.def.ipv6) {
-		snprintf(err, errlen, "--ipv6 cannot change while the network runs");
-		return NULL;
-	}
-	n_old = svc_active_rules(&svc.def, old);
-	n_new = svc_active_rules(&d, new);
-	svc_rules_diff(old, n_old, new, n_new, del, &n_del, add, &n_add);
-	/* The uplink first: when it cannot open, the old one stays. */
-	if (strcmp(d.uplink, svc.def.uplink) &&
-	    uplink_port_apply(svc.sw, d.uplink, err, errlen) < 0)
-		return NULL;
-	if (svc_rules_apply(del, n_del, add, n_add, err, errlen) < 0) {
-		char why[256];
-
-		if (strcmp(d.uplink, svc.def.uplink) &&
-		    uplink_port_apply(svc.sw, svc.def.uplink, why, sizeof(why)) < 0)
-			log_err("the previous uplink could not be restored: %s", why);
-		return NULL;
-	}
-	if (d.ipv6_default != svc.def.ipv6_default && svc.nic && nic_ip6(svc.nic)) {
-		svc.ncfg.ipv6_default = d.ipv6_default ? TRI_ON : TRI_OFF;
-		nic6_readvertise(nic_ip6(svc.nic));
-	}
-	if (d.lo6 != svc.def.lo6 && svc.nic && nic_ip6(svc.nic)) {
-		/* flows to the old address keep their host sockets */
-		svc.ncfg.loopback6_set = d.lo6 != 0;
-		natnet_loopback6_addr(&d, &svc.ncfg.loopback6);
-		nic6_set_loopback6(nic_ip6(svc.nic), d.lo6 ? &svc.ncfg.loopback6 : NULL);
-	}
-	/* New flows bind to the new source address (forwarders/nat.c). */
-	svc.ncfg.bind_ip_set = d.source_ip4.s_addr != 0;
-	svc.ncfg.bind_ip = d.source_ip4;
-	svc.def = d;
-	natnet_def_addrs(&svc.def, &svc.addrs);
-	/* Loopback mappings and DHCP on/off are read from the config per packet. */
-	svc.ncfg.dhcp_disabled = !d.dhcp;
-	svc.ncfg.n_loopback = d.n_lo4;
-	for (unsigned i = 0; i < d.n_lo4; i++) {
-		svc.ncfg.loopback_net[i].s_addr =
-			htonl(ntohl(svc.addrs.network.s_addr) + d.lo4[i].offset);
-		svc.ncfg.loopback_host[i] = d.lo4[i].host;
-	}
-	log_info("definition changed (modify): %u rule%s removed, %u added; DHCP %s; IPv6 "
-		 "default route %s", n_del, n_del == 1 ? "" : "s", n_add, d.dhcp ? "on" : "off",
-		 !d.ipv6 ? "-" : d.ipv6_default ? "on" : "off");
-	return json_object();
 }
 
 /* --- start ---------------------------------------------------------------- */
@@ -493,7 +251,7 @@ static int svc_setup(char *err, size_t errlen)
 	struct nat_limits lim = { .max_flows = { 16384, 4096, 256 }, .udp_timeout_s = 60 };
 	int rc;
 
-	svc.started_ms = stack_now_ms();
+	natnet_svc.started_ms = stack_now_ms();
 	/* The reserve also covers the switch's VM ports. */
 	nat_fit_descriptors(lim.max_flows, NAT_FD_RESERVE + SWITCH_MAX_PORTS);
 	/* Several VMs share the table: each may hold a share of it. */
@@ -501,64 +259,64 @@ static int svc_setup(char *err, size_t errlen)
 		lim.guest_flows[p] = lim.max_flows[p] / NAT_GUEST_SHARE ?
 				     lim.max_flows[p] / NAT_GUEST_SHARE : 1;
 	lim.guest_connecting = NAT_GUEST_CONNECTING;
-	rc = nat_init(svc.loop, &lim, err, errlen);
+	rc = nat_init(natnet_svc.loop, &lim, err, errlen);
 	if (rc < 0)
 		return rc;
-	svc.nat_started = true;
-	rc = dns_init(svc.loop, err, errlen);
+	natnet_svc.nat_started = true;
+	rc = dns_init(natnet_svc.loop, err, errlen);
 	if (rc < 0)
 		return rc;
-	svc.dns_started = true;
+	natnet_svc.dns_started = true;
 
-	natnet_run_path(svc.home, svc.def.name, "sock", sock, sizeof(sock));
-	natnet_run_path(svc.home, svc.def.name, "key", key, sizeof(key));
-	snprintf(name, sizeof(name), "natnet-%s", svc.def.name);
-	snprintf(what, sizeof(what), "NAT network %s", svc.def.name);
+	natnet_run_path(natnet_svc.home, natnet_svc.def.name, "sock", sock, sizeof(sock));
+	natnet_run_path(natnet_svc.home, natnet_svc.def.name, "key", key, sizeof(key));
+	snprintf(name, sizeof(name), "natnet-%s", natnet_svc.def.name);
+	snprintf(what, sizeof(what), "NAT network %s", natnet_svc.def.name);
 	scfg = (struct switch_config){ .sock_path = sock, .name = what,
 				       .owner_uid = geteuid(), .share_gid = (gid_t)-1 };
 	rc = daemon_new_secret(key, scfg.secret, sizeof(scfg.secret), err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = switch_start(svc.loop, &scfg, &svc.sw, err, errlen);
+	rc = switch_start(natnet_svc.loop, &scfg, &natnet_svc.sw, err, errlen);
 	if (rc < 0)
 		return rc;
 	/* The gateway (the NAT adapter): port 0, its MAC pinned. */
-	nic_gateway_mac(&svc.ncfg, mac);
-	rc = switch_add_host_port(svc.sw, name, mac, err, errlen);
+	nic_gateway_mac(&natnet_svc.ncfg, mac);
+	rc = switch_add_host_port(natnet_svc.sw, name, mac, err, errlen);
 	if (rc < 0)
 		return rc;
-	if (svc.def.uplink[0]) {
-		rc = uplink_port_apply(svc.sw, svc.def.uplink, err, errlen);
+	if (natnet_svc.def.uplink[0]) {
+		rc = uplink_port_apply(natnet_svc.sw, natnet_svc.def.uplink, err, errlen);
 		if (rc < 0)
 			return rc;
 	}
 	/* checked when set; at boot the address may come later: only a warning */
-	if (svc.def.source_ip4.s_addr && hostaddr_check4(svc.def.source_ip4, err, errlen) < 0)
+	if (natnet_svc.def.source_ip4.s_addr && hostaddr_check4(natnet_svc.def.source_ip4, err, errlen) < 0)
 		log_warn("--source-ip4: %s (yet): its outgoing flows fail until it is", err);
-	rc = nic_start(svc.loop, 1, &svc.ncfg, &svc.nic, err, errlen);
+	rc = nic_start(natnet_svc.loop, 1, &natnet_svc.ncfg, &natnet_svc.nic, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = dns_nic_start(svc.nic, err, errlen);
+	rc = dns_nic_start(natnet_svc.nic, err, errlen);
 	if (rc < 0)
 		return rc;
-	natnet_leases_path(svc.home, svc.def.name, path, sizeof(path));
-	rc = lease_keeper_start(svc.loop, svc.nic, path, &svc.leases, err, errlen);
+	natnet_leases_path(natnet_svc.home, natnet_svc.def.name, path, sizeof(path));
+	rc = lease_keeper_start(natnet_svc.loop, natnet_svc.nic, path, &natnet_svc.leases, err, errlen);
 	if (rc < 0)
 		return rc;
 	{
 		static struct pfrule none[1], rules[2 * NATNET_MAX_RULES];
-		unsigned n = svc_active_rules(&svc.def, rules);
+		unsigned n = natnet_svc_active_rules(&natnet_svc.def, rules);
 
-		rc = n ? svc_rules_apply(none, 0, rules, n, err, errlen) : 0;
+		rc = n ? natnet_svc_rules_apply(none, 0, rules, n, err, errlen) : 0;
 		if (rc < 0)
 			return rc;
 	}
-	natnet_run_path(svc.home, svc.def.name, "ctl", ctl, sizeof(ctl));
-	rc = ctl_server_start(svc.loop, ctl, &svc.ctl, err, errlen);
+	natnet_run_path(natnet_svc.home, natnet_svc.def.name, "ctl", ctl, sizeof(ctl));
+	rc = ctl_server_start(natnet_svc.loop, ctl, &natnet_svc.ctl, err, errlen);
 	if (rc < 0)
 		return rc;
-	ctl_server_register(svc.ctl, "status", svc_ctl_status, NULL);
-	ctl_server_register(svc.ctl, "apply", svc_ctl_apply, NULL);
+	ctl_server_register(natnet_svc.ctl, "status", natnet_svc_ctl_status, NULL);
+	ctl_server_register(natnet_svc.ctl, "apply", natnet_svc_ctl_apply, NULL);
 	return 0;
 }
 
@@ -575,44 +333,44 @@ static int svc_main(const char *home, const struct natnet_def *d,
 	char err[512], net[INET_ADDRSTRLEN + 4], gw[INET_ADDRSTRLEN], first[INET_ADDRSTRLEN];
 	int rc;
 
-	memset(&svc, 0, sizeof(svc));
-	svc.pid_fd = -1;
-	snprintf(svc.home, sizeof(svc.home), "%s", home);
-	svc.def = *d;
-	natnet_def_addrs(d, &svc.addrs);
-	natnet_run_path(home, d->name, "pid", svc.pid_path, sizeof(svc.pid_path));
+	memset(&natnet_svc, 0, sizeof(natnet_svc));
+	natnet_svc.pid_fd = -1;
+	snprintf(natnet_svc.home, sizeof(natnet_svc.home), "%s", home);
+	natnet_svc.def = *d;
+	natnet_def_addrs(d, &natnet_svc.addrs);
+	natnet_run_path(home, d->name, "pid", natnet_svc.pid_path, sizeof(natnet_svc.pid_path));
 	log_set_prefix(d->name);
-	rc = daemon_lock_pid(svc.pid_path, &svc.pid_fd, err, sizeof(err));
+	rc = daemon_lock_pid(natnet_svc.pid_path, &natnet_svc.pid_fd, err, sizeof(err));
 	if (rc < 0) {
 		daemon_report(ready_fd, "error: %s", err);
 		return 1;
 	}
 	natnet_format_network(d, net, sizeof(net));
-	inet_ntop(AF_INET, &svc.addrs.gateway, gw, sizeof(gw));
-	inet_ntop(AF_INET, &svc.addrs.range_first, first, sizeof(first));
+	inet_ntop(AF_INET, &natnet_svc.addrs.gateway, gw, sizeof(gw));
+	inet_ntop(AF_INET, &natnet_svc.addrs.range_first, first, sizeof(first));
 	log_info("starting NAT network %s (%s), pid %ld", d->name, net, (long)getpid());
 	svc_fill_nic_config();
 
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	fdlimit_raise();
-	svc.loop = uv_default_loop();
-	rc = stack_init(svc.loop);
+	natnet_svc.loop = uv_default_loop();
+	rc = stack_init(natnet_svc.loop);
 	if (rc < 0) {
 		daemon_report(ready_fd, "error: cannot start the stack: %s", uv_strerror(rc));
 		return 1;
 	}
-	uv_signal_init(svc.loop, &svc.sig_int);
-	uv_signal_init(svc.loop, &svc.sig_term);
-	uv_signal_start(&svc.sig_int, svc_signal, SIGINT);
-	uv_signal_start(&svc.sig_term, svc_signal, SIGTERM);
+	uv_signal_init(natnet_svc.loop, &natnet_svc.sig_int);
+	uv_signal_init(natnet_svc.loop, &natnet_svc.sig_term);
+	uv_signal_start(&natnet_svc.sig_int, svc_signal, SIGINT);
+	uv_signal_start(&natnet_svc.sig_term, svc_signal, SIGTERM);
 	err[0] = '\0';
 	rc = svc_setup(err, sizeof(err));
 	if (rc == 0)
-		rc = sandbox_enter_natnet(sb, svc.home, svc.def.name, err, sizeof(err));
+		rc = sandbox_enter_natnet(sb, natnet_svc.home, natnet_svc.def.name, err, sizeof(err));
 	if (rc < 0) {
-		snprintf(svc.failure, sizeof(svc.failure), "%s", err[0] ? err : strerror(-rc));
-		log_err("%s", svc.failure);
+		snprintf(natnet_svc.failure, sizeof(natnet_svc.failure), "%s", err[0] ? err : strerror(-rc));
+		log_err("%s", natnet_svc.failure);
 		svc_stop();
 	} else {
 		log_info("running: gateway and DNS %s, DHCP %s, switch %s/run/natnet-%s.sock",
@@ -628,12 +386,12 @@ static int svc_main(const char *home, const struct natnet_def *d,
 		if (ready)
 			ready(ready_arg);
 	}
-	uv_run(svc.loop, UV_RUN_DEFAULT);
-	uv_loop_close(svc.loop);
+	uv_run(natnet_svc.loop, UV_RUN_DEFAULT);
+	uv_loop_close(natnet_svc.loop);
 	/* The lock goes with the process; remove the file while still holding it. */
-	unlink(svc.pid_path);
-	if (svc.failure[0]) {
-		daemon_report(ready_fd, "error: %s", svc.failure);
+	unlink(natnet_svc.pid_path);
+	if (natnet_svc.failure[0]) {
+		daemon_report(ready_fd, "error: %s", natnet_svc.failure);
 		return 1;
 	}
 	log_info("stopped");

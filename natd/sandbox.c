@@ -306,10 +306,7 @@ int sandbox_enter_home(const struct sandbox_opts *o, unsigned caps, const char *
 	return sandbox_enter(o, caps, own, err, errlen);
 }
 
-int sandbox_enter_service(char *err, size_t errlen)
+int sandbox_enter_service(enum sandbox_mode mode, char *err, size_t errlen)
 {
-	struct sandbox_opts o;
-
-	sandbox_opts_init(&o);
-	return install_filter(o.mode, err, errlen);
+	return install_filter(mode, err, errlen);
 }

@@ -88,8 +88,9 @@ int sandbox_enter_run(const struct natd_config *cfg, const char *run_dir, char *
 int sandbox_enter_natnet(const struct sandbox_opts *sb, const char *home, const char *name,
 			 char *err, size_t errlen);
 
-/* The switch daemons: the filter only, in the mode NATD_SANDBOX says. Returns as sandbox_enter(). */
-int sandbox_enter_service(char *err, size_t errlen);
+/* The switch daemons without --user: the filter only, in mode (their
+ * --sandbox, else NATD_SANDBOX's). Returns as sandbox_enter(). */
+int sandbox_enter_service(enum sandbox_mode mode, char *err, size_t errlen);
 
 /* False once this process's filter forbids creating processes (fork,
  * execve): daemon_spawn() refuses then, with the reason, instead of dying. */

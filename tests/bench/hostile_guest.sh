@@ -73,33 +73,10 @@ stall() {
 	echo "stall: 10 s after the connections closed: VmRSS $after kB (+$((after - base)) kB over the baseline)"
 }
 
-# dns_remote: dnsmasq in the remote namespace answering h.hostile.test, and
-# natd's resolver file naming it.
-dns_remote() {
-	cat > "$T/dnsmasq.conf" <<-EOF2
-	no-resolv
-	no-hosts
-	bind-interfaces
-	listen-address=198.51.100.1
-	host-record=h.hostile.test,192.0.2.7
-	EOF2
-	bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.conf" \
-		--pid-file="$T/dnsmasq.pid" --user=root
-	wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:53 || fail "dnsmasq did not start"
-	printf 'nameserver 198.51.100.1\n' > "$NATD_RESOLV_CONF"
-}
-
 fds() {
-	local n=${1:-200} ns pid t0 t1 rc
-	ns=$(new_netns guest)
-	new_remote
-	dns_remote
-	bg ip netns exec "$REMOTE_NS" "$NATD_TEST_BIN/tcp_hold" listen 198.51.100.1 9300
-	wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9300 || fail "server did not start"
-	NATD_PREFIX="prlimit --nofile=128:128" natd_start natd --name vmfds --nic1 nat --attach1 "tap:$tap"
+	local n=${1:-200} pid t0 t1 rc
+	fd_limit_guest vmfds 128:128 h.hostile.test > /dev/null
 	pid=$NATD_PID
-	tap_into_ns "$tap" "$ns"
-	guest_up "$ns" "$tap" > /dev/null
 	echo "fds: natd's limit: $(awk '/open files/ { print $4 " (soft) " $5 " (hard)" }' /proc/$pid/limits)," \
 		"$(ls /proc/$pid/fd | wc -l) descriptors open after the guest's lease"
 	ip netns exec "$ns" "$NATD_TEST_BIN/tcp_hold" connect 198.51.100.1 9300 "$n" 20 > "$T/hold.out" &

@@ -402,6 +402,39 @@ natnet_stop() {
 	! grep -Eq 'Sanitizer|runtime error' "$log" || { grep -E -A20 'Sanitizer|runtime error' "$log" >&2; return 1; }
 }
 
+# dns_upstream CONF: dnsmasq with configuration file CONF in the remote
+# namespace (pid file CONF.pid); waits (10 s) until it listens on UDP port 53
+# of CONF's listen-address.
+dns_upstream() {
+	local conf=$1 addr
+	addr=$(sed -n 's/^listen-address=//p' "$conf")
+	[ -n "$addr" ] || fail "$conf: no listen-address"
+	bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$conf" \
+		--pid-file="$conf.pid" --user=root
+	wait_for 10 listening "$REMOTE_NS" udp "$addr:53" || fail "dnsmasq did not start on $addr ($conf)"
+}
+
+# fd_limit_guest VM NOFILE NAME: the guest's namespace ($ns, tap $tap) behind
+# natd run --name VM under `prlimit --nofile=NOFILE` (NATD_PID, log
+# $T/natd.log), and a remote namespace serving it: dnsmasq answering NAME
+# with 192.0.2.7 (natd's resolver file names it) and tcp_hold listening on
+# 198.51.100.1:9300. What t_nat_fd_limit and the bench's hostile_guest.sh fds
+# share.
+fd_limit_guest() {
+	tap="nt$ID"
+	ns=$(new_netns guest)
+	new_remote
+	printf '%s\n' no-resolv no-hosts bind-interfaces listen-address=198.51.100.1 \
+		"host-record=$3,192.0.2.7" > "$T/dnsmasq.conf"
+	dns_upstream "$T/dnsmasq.conf"
+	printf 'nameserver 198.51.100.1\n' > "$NATD_RESOLV_CONF"
+	bg ip netns exec "$REMOTE_NS" "$NATD_TEST_BIN/tcp_hold" listen 198.51.100.1 9300
+	wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9300 || fail "tcp_hold did not start"
+	NATD_PREFIX="prlimit --nofile=$2" natd_start natd --name "$1" --nic1 nat --attach1 "tap:$tap"
+	tap_into_ns "$tap" "$ns"
+	guest_up "$ns" "$tap"
+}
+
 done_testing() {
 	echo "# $_checks checks passed"
 }

@@ -5,13 +5,10 @@
 # truncated answer retried over TCP; a dead first nameserver; an edit of the
 # resolver file taking effect without restart; malformed queries.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_dns.sh"
 
 command -v dig >/dev/null || fail "dig missing (bind9-dnsutils)"
-command -v dnsmasq >/dev/null || fail "dnsmasq missing (dnsmasq-base)"
-tap="nt$ID"
-ns=$(new_netns guest)
-new_remote
-ip -n "$REMOTE_NS" addr add 198.51.100.4/24 dev "vr$ID"
+dns_net nt
 
 long=$(printf 'x%.0s' $(seq 200))
 cat > "$T/dnsmasq1.conf" <<EOF2
@@ -26,15 +23,9 @@ mx-host=example.test,mail.example.test,10
 txt-record=big.example.test,"a$long","b$long","c$long"
 EOF2
 sed -e 's/198.51.100.1/198.51.100.4/' -e 's/192.0.2.11/192.0.2.99/' "$T/dnsmasq1.conf" > "$T/dnsmasq2.conf"
-bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq1.conf" --pid-file="$T/d1.pid" --user=root
-bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq2.conf" --pid-file="$T/d2.pid" --user=root
-wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:53 || fail "dnsmasq 1 did not start"
-wait_for 10 listening "$REMOTE_NS" udp 198.51.100.4:53 || fail "dnsmasq 2 did not start"
-
-printf 'nameserver 198.51.100.1\nsearch example.test\n' > "$NATD_RESOLV_CONF"
-natd_start natd --name vmdns --nic1 nat --attach1 "tap:$tap"
-tap_into_ns "$tap" "$ns"
-guest_up "$ns" "$tap"
+dns_upstream "$T/dnsmasq1.conf"
+dns_upstream "$T/dnsmasq2.conf"
+dns_guest vmdns 'nameserver 198.51.100.1\nsearch example.test\n'
 
 q() { ip netns exec "$ns" dig @10.0.2.3 +time=3 +tries=2 "$@"; }
 expect_eq "A over UDP" 192.0.2.11 "$(q +short h.example.test A)"

@@ -7,13 +7,10 @@
 # the query id differs); with two nameservers, one refusing and one
 # answering, natd asks the other before relaying a refusal.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_dns.sh"
 
 command -v dig >/dev/null || fail "dig missing (bind9-dnsutils)"
-command -v dnsmasq >/dev/null || fail "dnsmasq missing (dnsmasq-base)"
-tap="nt$ID"
-ns=$(new_netns guest)
-new_remote
-ip -n "$REMOTE_NS" addr add 198.51.100.4/24 dev "vr$ID"
+dns_net nt
 
 # 198.51.100.1: only the test. domain (everything else: REFUSED, it has no
 # upstream); 198.51.100.4: also www.example.org.
@@ -27,15 +24,9 @@ host-record=h.example.test,192.0.2.11
 EOF2
 sed -e 's/198.51.100.1$/198.51.100.4/' "$T/dm1.conf" > "$T/dm2.conf"
 echo "host-record=www.example.org,192.0.2.80" >> "$T/dm2.conf"
-bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dm1.conf" --pid-file="$T/d1.pid" --user=root
-bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dm2.conf" --pid-file="$T/d2.pid" --user=root
-wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:53 || fail "dnsmasq 1 did not start"
-wait_for 10 listening "$REMOTE_NS" udp 198.51.100.4:53 || fail "dnsmasq 2 did not start"
-
-printf 'nameserver 198.51.100.1\n' > "$NATD_RESOLV_CONF"
-natd_start natd --name vmrcode --nic1 nat --attach1 "tap:$tap"
-tap_into_ns "$tap" "$ns"
-guest_up "$ns" "$tap"
+dns_upstream "$T/dm1.conf"
+dns_upstream "$T/dm2.conf"
+dns_guest vmrcode 'nameserver 198.51.100.1\n'
 
 # answer NS SERVER DIG-ARGS...: dig's report without the query id and timing.
 answer() {

@@ -6,12 +6,10 @@
 # buffered when answers come back, not only when the guest sends more.
 # dnsmasq in the remote namespace is the upstream.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_dns.sh"
 
-command -v dnsmasq >/dev/null || fail "dnsmasq missing (dnsmasq-base)"
 command -v python3 >/dev/null || fail "python3 missing"
-tap="np$ID"
-ns=$(new_netns guest)
-new_remote
+dns_net np
 
 cat > "$T/dnsmasq.conf" <<EOF2
 no-resolv
@@ -20,13 +18,8 @@ bind-interfaces
 listen-address=198.51.100.1
 address=/pipe.test/192.0.2.7
 EOF2
-bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.conf" \
-	--pid-file="$T/d.pid" --user=root
-wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:53 || fail "dnsmasq did not start"
-printf 'nameserver 198.51.100.1\n' > "$NATD_RESOLV_CONF"
-natd_start natd --name vmpipe --nic1 nat --attach1 "tap:$tap"
-tap_into_ns "$tap" "$ns"
-guest_up "$ns" "$tap"
+dns_upstream "$T/dnsmasq.conf"
+dns_guest vmpipe 'nameserver 198.51.100.1\n'
 
 cat > "$T/pipeline.py" <<'EOF2'
 # pipeline.py N: N A queries for qI.pipe.test in one write to 10.0.2.3:53 over

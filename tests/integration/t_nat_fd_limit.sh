@@ -15,29 +15,11 @@ command -v prlimit >/dev/null || fail "prlimit missing (util-linux)"
 HOLD="$NATD_TEST_BIN/tcp_hold"
 [ -x "$HOLD" ] || fail "$HOLD missing (build the tests)"
 N="$NATD_BIN"
-tap="nt$ID"
-ns=$(new_netns guest)
-new_remote
 
-# The nameserver natd's DNS proxy relays to.
-cat > "$T/dnsmasq.conf" <<-EOF
-no-resolv
-no-hosts
-bind-interfaces
-listen-address=198.51.100.1
-host-record=h.fds.test,192.0.2.7
-EOF
-bg ip netns exec "$REMOTE_NS" dnsmasq --keep-in-foreground --conf-file="$T/dnsmasq.conf" \
-	--pid-file="$T/dnsmasq.pid" --user=root
-wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:53 || fail "dnsmasq did not start"
-printf 'nameserver 198.51.100.1\n' > "$NATD_RESOLV_CONF"
-bg ip netns exec "$REMOTE_NS" "$HOLD" listen 198.51.100.1 9300
-wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9300 || fail "server did not start"
-
-NATD_PREFIX="prlimit --nofile=96:128" natd_start natd --name vmfd --nic1 nat --attach1 "tap:$tap"
+# The guest, natd under 96:128 descriptors, a nameserver answering h.fds.test
+# and tcp_hold's server on 198.51.100.1:9300.
+fd_limit_guest vmfd 96:128 h.fds.test
 pid=$NATD_PID
-tap_into_ns "$tap" "$ns"
-guest_up "$ns" "$tap"
 
 check "the soft limit is raised to the hard limit" \
 	grep -q 'descriptors: RLIMIT_NOFILE raised from 96 to 128' "$T/natd.log"

@@ -11,7 +11,8 @@
 # runs the service dropped and filtered (a VM joins, leases saved, ping, TCP
 # out, a rule below 1024 added live); a sandboxed natd does not fork a new
 # internal-network switch when its daemon died; bad --user and --sandbox
-# values are refused.
+# values are refused; the switch daemons natd run --user starts become that
+# user and follow its --sandbox mode (off, on, log).
 . "$(dirname "$0")/lib.sh"
 
 command -v dig >/dev/null || fail "dig missing (bind9-dnsutils)"
@@ -262,5 +263,59 @@ natd_stop "$pid_u2"
 gone() { ! kill -0 "$upid" 2>/dev/null; }
 check "the switch daemon ends with its last VM" wait_for 15 gone
 check "and removed its pid file as nobody" test ! -e "$NATD_HOME/run/intnet/sbu.pid"
+
+# ---- natd run's --sandbox reaches the switch daemons it starts (natd
+# intnet-switch NAME FD --user UID:GID --sandbox MODE), over NATD_SANDBOX:
+# off gives a daemon without a filter, on a filtered one even under
+# NATD_SANDBOX=off, log one that says so; bad values of the internal command
+# are refused.
+export NATD_HOME="$T/sbhome"
+mkdir -p "$NATD_HOME"
+chown nobody "$NATD_HOME"
+sw_mode() { # NAME MODE NETWORK ENV: natd run --user nobody --sandbox MODE on NETWORK,
+	# NATD_SANDBOX as ENV says; sets mpid (the switch daemon's pid)
+	NATD_PREFIX="env $4" natd_start "natd-$1" --name "$1" --user nobody --sandbox "$2" \
+		--nic1 intnet --intnet1 "$3" --attach1 "stream:$T/$1.sock"
+	mpid=$(cat "$NATD_HOME/run/intnet/$3.pid")
+	_pids+=("$mpid")
+}
+sw_gone() { ! kill -0 "$mpid" 2>/dev/null; }
+sw_end() { # NATD-PID: stops it, then its switch daemon ends
+	natd_stop "$1"
+	check "  ... the switch daemon ends with its VM" wait_for 15 sw_gone
+}
+sw_mode m_off off sboff NATD_SANDBOX=on
+expect_eq "natd run --user nobody --sandbox off: its switch daemon's Seccomp 0" 0 \
+	"$(awk '/^Seccomp:/ {print $2}' /proc/$mpid/status)"
+expect_eq "  ... and it is nobody's" "65534 65534 65534 65534" \
+	"$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/$mpid/status)"
+check "  ... its log says sandbox off" grep -q "sandbox: off" "$NATD_HOME/run/intnet/sboff.log"
+sw_end "$NATD_PID"
+sw_mode m_on on sbon NATD_SANDBOX=off
+expect_eq "natd run --user nobody --sandbox on (NATD_SANDBOX=off): the switch's Seccomp 2" 2 \
+	"$(awk '/^Seccomp:/ {print $2}' /proc/$mpid/status)"
+check "  ... its log: others kill it" grep -q "allowlist of [0-9]* system calls installed; others kill natd" "$NATD_HOME/run/intnet/sbon.log"
+sw_end "$NATD_PID"
+sw_mode m_log log sblog NATD_SANDBOX=on
+expect_eq "natd run --user nobody --sandbox log: the switch's Seccomp 2" 2 \
+	"$(awk '/^Seccomp:/ {print $2}' /proc/$mpid/status)"
+check "  ... its log: mode log" grep -q "others are allowed and logged by the kernel (--sandbox log)" "$NATD_HOME/run/intnet/sblog.log"
+sw_end "$NATD_PID"
+set +e
+"$NATD_BIN" intnet-switch sbbad 9 --sandbox maybe > "$T/bad7" 2>&1
+rc7=$?
+"$NATD_BIN" hostonly-switch sbbad 9 --sandbox > "$T/bad8" 2>&1
+rc8=$?
+"$NATD_BIN" intnet-switch sbbad 9 --sandbox off --verbose > "$T/bad9" 2>&1
+rc9=$?
+set -e
+expect_eq "intnet-switch --sandbox maybe: exit 2" 2 "$rc7"
+check "  ... named, one line" sh -c "[ \$(wc -l < '$T/bad7') = 1 ] && grep -q \"^natd intnet-switch: --sandbox: expected on, off, trap or log, not 'maybe'\$\" '$T/bad7'"
+expect_eq "hostonly-switch --sandbox without a value: exit 2" 2 "$rc8"
+check "  ... named, one line" sh -c "[ \$(wc -l < '$T/bad8') = 1 ] && grep -q '^natd hostonly-switch: --sandbox needs a value' '$T/bad8'"
+expect_eq "intnet-switch with an unknown option: exit 2" 2 "$rc9"
+check "  ... the usage, one line" sh -c "[ \$(wc -l < '$T/bad9') = 1 ] && grep -q 'NAME \\[READY_FD \\[--user UID:GID\\] \\[--sandbox MODE\\]\\]' '$T/bad9'"
+check "nothing started for them" test ! -e "$NATD_HOME/run/intnet/sbbad.pid"
+check "intnet-switch --help names --sandbox" sh -c "'$NATD_BIN' intnet-switch --help | grep -q -- '--sandbox MODE'"
 
 done_testing

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: MIT
+# lib_dns.sh - the set-up the DNS proxy's tests share, sourced after lib.sh:
+# the remote namespace with a second nameserver address (198.51.100.4; the
+# dnsmasq upstreams are lib.sh's dns_upstream) and a guest namespace behind
+# natd run's NAT adapter, whose DNS proxy is 10.0.2.3.
+
+command -v dnsmasq >/dev/null || fail "dnsmasq missing (dnsmasq-base)"
+
+# dns_net TAPPREFIX: the guest's namespace ($ns) and tap name ($tap), and the
+# remote namespace (new_remote) with 198.51.100.4/24 as well.
+dns_net() {
+	tap="$1$ID"
+	ns=$(new_netns guest)
+	new_remote
+	ip -n "$REMOTE_NS" addr add 198.51.100.4/24 dev "vr$ID"
+}
+
+# dns_guest VM RESOLV: NATD_RESOLV_CONF becomes RESOLV (printf %b: \n for
+# newlines); natd run --name VM with a NAT adapter on $tap (log: $T/natd.log,
+# NATD_PID), the tap moved into $ns and the guest leased by DHCP.
+dns_guest() {
+	printf '%b' "$2" > "$NATD_RESOLV_CONF"
+	natd_start natd --name "$1" --nic1 nat --attach1 "tap:$tap"
+	tap_into_ns "$tap" "$ns"
+	guest_up "$ns" "$tap"
+}
