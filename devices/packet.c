@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "devices/hostif.h"
+#include "devices/mmsg_tx.h"
 #include "devices/packet_gso.h"
 
 #define PACKET_BLOCK_SIZE  (256u << 10)  /* one block holds a 64 KiB frame */
@@ -62,10 +63,7 @@ struct packet_priv {
 	unsigned mtu;                 /* IF's, looked up again for a longer frame */
 	uint8_t seg[DEVICE_MAX_FRAME]; /* one frame of a cut TCP segment */
 	uint8_t frame[DEVICE_MAX_FRAME + 4]; /* a frame whose VLAN tag goes back in */
-	struct mmsghdr smsg[PACKET_TX_BATCH];
-	struct iovec siov[PACKET_TX_BATCH];
-	unsigned n_tx;
-	size_t txlen;
+	struct mmsg_tx tx;
 	uint8_t txbuf[PACKET_TXBUF];
 };
 
@@ -136,6 +134,7 @@ static int packet_open(struct device *dev, const char *arg, char *err, size_t er
 		return -ENOMEM;
 	}
 	p->promisc = promisc;
+	mmsg_tx_init(&p->tx, PACKET_TX_BATCH, p->txbuf, sizeof(p->txbuf), NULL, 0, 0);
 	memcpy(p->ifname, name, sizeof(p->ifname));
 	/* Protocol 0: nothing is received until bind() names IF and ETH_P_ALL,
 	 * so the ring never holds a frame of another interface. */
@@ -317,73 +316,32 @@ static void packet_io(struct device *dev, int status, int events)
 		dev->h.batch_end(dev->h.opaque);
 }
 
-static void packet_unsend(struct device *dev, size_t len)
+/* A frame IF refused (longer than its MTU, IF down). */
+static void packet_tx_fail(struct device *dev, int err, size_t len)
 {
-	dev->st.tx_frames--;
-	dev->st.tx_bytes -= len;
-	dev->st.tx_dropped++;
+	log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a %zu-byte frame not sent: %s",
+			dev->spec, len, err ? strerror(err) : "nothing sent");
 }
 
 static void packet_flush(struct device *dev)
 {
 	struct packet_priv *p = dev->priv;
-	unsigned done = 0;
 
-	if (!p || p->n_tx == 0)
-		return;
-	while (done < p->n_tx) {
-		int n;
-
-		if (!dev->io_init || dev->io_closing) {
-			for (; done < p->n_tx; done++)
-				packet_unsend(dev, p->siov[done].iov_len);
-			break;
-		}
-		n = sendmmsg(dev->io_fd, p->smsg + done, p->n_tx - done, MSG_DONTWAIT);
-		dev->st.tx_calls++;
-		if (n > 0) {
-			done += (unsigned)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-			for (; done < p->n_tx; done++)
-				packet_unsend(dev, p->siov[done].iov_len);
-			break;
-		}
-		/* This frame fails (longer than IF's MTU, IF down): skip it. */
-		log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a %zu-byte frame not sent: %s",
-				dev->spec, p->siov[done].iov_len,
-				n < 0 ? strerror(errno) : "nothing sent");
-		packet_unsend(dev, p->siov[done].iov_len);
-		done++;
-	}
-	p->n_tx = 0;
-	p->txlen = 0;
+	if (p && p->tx.n)
+		mmsg_tx_flush(&p->tx, dev, packet_tx_fail);
 }
 
 static int packet_send(struct device *dev, const struct iovec *iov, int iovcnt, size_t len)
 {
 	struct packet_priv *p = dev->priv;
-	uint8_t *dst;
 
 	if (!dev->io_init || dev->io_closing || !p)
 		return -ENOTCONN;
 	if (len > PACKET_TXBUF)
 		return -EMSGSIZE;
-	if (p->n_tx == PACKET_TX_BATCH || p->txlen + len > PACKET_TXBUF)
+	if (mmsg_tx_full(&p->tx, len))
 		packet_flush(dev);
-	dst = p->txbuf + p->txlen;
-	for (int i = 0; i < iovcnt; i++) {
-		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
-		dst += iov[i].iov_len;
-	}
-	p->siov[p->n_tx] = (struct iovec){ p->txbuf + p->txlen, len };
-	p->smsg[p->n_tx] = (struct mmsghdr){ .msg_hdr = {
-		.msg_iov = &p->siov[p->n_tx], .msg_iovlen = 1 } };
-	p->n_tx++;
-	p->txlen += len;
+	mmsg_tx_add(&p->tx, iov, iovcnt, len);
 	device_flush_arm(dev);
 	return 0;
 }
