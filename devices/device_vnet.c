@@ -50,17 +50,26 @@ bool device_deliver_vnet(struct device *dev, const uint8_t *frame, size_t len,
 	return r;
 }
 
+/* A frame whose wire frames of len bytes the VM's card does not take. */
+static int device_oversize(struct device *dev, size_t len)
+{
+	if (dev->closing || !dev->connected) {
+		dev->st.tx_dropped++;
+		return -ENOTCONN;
+	}
+	dev->st.tx_oversize++;
+	log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a frame to the VM dropped: its %zu-byte "
+			"wire frames are more than the NIC model takes (%zu)", dev->spec, len,
+			dev->max_frame);
+	return -EMSGSIZE;
+}
+
 /* A frame as it goes on the wire: held to the NIC model's largest frame
  * also where offloads would let device_sendv() pass it. */
 static int device_send_wire(struct device *dev, const uint8_t *f, size_t len)
 {
-	if (len > dev->max_frame && !dev->closing && dev->connected) {
-		dev->st.tx_oversize++;
-		log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a %zu-byte frame to the VM dropped: "
-				"the NIC model takes at most %zu bytes", dev->spec, len,
-				dev->max_frame);
-		return -EMSGSIZE;
-	}
+	if (len > dev->max_frame)
+		return device_oversize(dev, len);
 	return device_send(dev, f, len);
 }
 
@@ -92,7 +101,7 @@ int device_send_vnet(struct device *dev, const struct virtio_net_hdr *vh, const 
 	if (wire == 0)
 		wire = len; /* no GSO this knows (UDP): as it is */
 	if (wire > dev->max_frame)
-		return device_send_wire(dev, f, wire); /* counted and refused there */
+		return device_oversize(dev, wire);
 	if (dev->vnet_pass) {
 		/* A packet socket with PACKET_VNET_HDR: the header as it is. */
 		dev->tx_vnet = vh;
