@@ -146,6 +146,7 @@ static void device_free(struct device *dev)
 
 	free(dev->rxbuf);
 	free(dev->obuf);
+	free(dev->vnet_buf);
 	free(dev->priv);
 	free(dev->spec);
 	free(dev);
@@ -370,8 +371,10 @@ void device_pkt_io(struct device *dev, int status, int events)
 			continue;
 		}
 		/* rxcap is DEVICE_MAX_FRAME + 1: a longer frame shows up as that. */
-		device_deliver_frame(dev, dev->rxbuf, (size_t)n,
-				     dev->offload && vh.gso_type != VIRTIO_NET_HDR_GSO_NONE);
+		if (dev->offload)
+			device_deliver_vnet(dev, dev->rxbuf, (size_t)n, &vh);
+		else
+			device_deliver(dev, dev->rxbuf, (size_t)n);
 		if (dev->closing)
 			return;
 	}
@@ -620,6 +623,7 @@ out:
 			close(dev->listen_fd);
 		free(dev->rxbuf);
 		free(dev->obuf);
+		free(dev->vnet_buf);
 		free(dev->priv);
 		free(dev->spec);
 		free(dev);
@@ -689,7 +693,7 @@ int device_set_guest_mac(struct device *dev, const uint8_t mac[6])
 
 bool device_offloads(const struct device *dev)
 {
-	return dev->offload;
+	return dev->offload || dev->vnet_pass;
 }
 
 void device_set_capture(struct device *dev, struct capture *c)

@@ -58,7 +58,9 @@ struct device_handler {
 	/* The frames end in this process's own TCP/IP stack, which can take TCP
 	 * offloads (device_offload()): a tap then opens with them. false where
 	 * frames are relayed on (a NAT network's switch or sidecar): they must
-	 * stay ordinary frames, whole and with complete checksums. */
+	 * stay ordinary frames, whole and with complete checksums, unless the
+	 * handler relays them with their headers (device_rx_vnet(),
+	 * device_send_vnet()). */
 	bool offload;
 };
 
@@ -73,7 +75,10 @@ struct device_stats {
 	uint64_t tx_oversize;  /* frames to the VM longer than that (not in tx_dropped) */
 	uint64_t rx_calls;     /* dgram: recvmmsg() calls that returned frames */
 	uint64_t tx_calls;     /* dgram: sendmmsg() calls */
-	uint64_t rx_gso;       /* packet: TCP segments longer than the MTU cut into frames */
+	uint64_t rx_gso;       /* packet: TCP segments longer than the MTU received
+				* (whole with PACKET_VNET_HDR, else cut into frames) */
+	uint64_t tx_gso;       /* device_send_vnet(): GSO frames sent whole */
+	uint64_t tx_cut;       /* ... cut into frames here (no offloads) */
 	uint64_t peer_errors;  /* dgram: ICMP errors about frames sent (a peer
 				* down or unreachable: those frames were lost) */
 };
@@ -171,7 +176,8 @@ void device_set_max_frame(struct device *dev, size_t max);
  */
 int device_set_guest_mac(struct device *dev, const uint8_t mac[6]);
 
-/* True while TCP offloads are on (see device_offload()). */
+/* True while TCP offloads are on (see device_offload()); for a "packet:"
+ * device, while it has PACKET_VNET_HDR (device_send_vnet()). */
 bool device_offloads(const struct device *dev);
 
 /* Records the frames to and from the VM in c (devices/capture.h; NULL
@@ -200,6 +206,31 @@ uint32_t device_rx_port(const struct device *dev);
  * <linux/if_packet.h>); -1 for every other transport.
  */
 int device_rx_pkttype(const struct device *dev);
+
+/*
+ * Frames relayed with their offloads (the bridged mode): a GSO TCP segment
+ * of up to 64 KiB, or a frame whose checksum is left partial, goes from one
+ * transport to another whole, with its virtio-net header.
+ *
+ * device_rx_vnet(), asked from inside the handler's frame callback: the
+ * header of the frame being delivered when it is such a frame and the
+ * transport gave it whole (a tap with offloads, vhost-user with them, a
+ * "packet:" device with PACKET_VNET_HDR); NULL for an ordinary frame. Only
+ * NEEDS_CSUM (the TCP checksum partial) and GSO are left in it: a partial
+ * checksum of another protocol is completed before delivery.
+ *
+ * device_send_vnet() sends frame with header vh (NULL: an ordinary frame).
+ * A transport that takes offloads gets it whole (tx_gso); any other gets it
+ * as the wire carries it: a TCP GSO frame cut into segments of gso_size
+ * bytes of payload (tx_cut), a partial checksum completed. The NIC model's
+ * largest frame (device_set_max_frame()) holds per wire frame: a GSO frame
+ * whose segments would be longer is dropped whole (tx_oversize). Returns as
+ * device_send().
+ */
+struct virtio_net_hdr;
+const struct virtio_net_hdr *device_rx_vnet(const struct device *dev);
+int device_send_vnet(struct device *dev, const struct virtio_net_hdr *vh, const uint8_t *frame,
+		     size_t len);
 
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);

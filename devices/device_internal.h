@@ -142,6 +142,12 @@ struct device {
 	void *priv;		/* inproc: its endpoint; dgram, vde: their state */
 	uint32_t rx_port;	/* inproc: the sender's port during a delivery */
 	uint8_t rx_pkttype;	/* packet: the packet type during a delivery */
+	const struct virtio_net_hdr *rx_vnet; /* device_rx_vnet() during a delivery */
+	const struct virtio_net_hdr *tx_vnet; /* device_send_vnet(): the frame's header,
+					       * for a transport with vnet_pass */
+	bool vnet_pass;		/* packet: takes frames with their headers (tx_vnet) */
+	uint8_t *vnet_buf;	/* device_send_vnet(): a frame cut or completed,
+				 * allocated at its first use */
 	uv_idle_t flush;	/* ops->flush: runs the flush at the next turn */
 	bool flush_init;
 	struct device_peer_slot peers[DEVICE_MAX_PEERS];
@@ -182,6 +188,11 @@ bool device_deliver(struct device *dev, const uint8_t *frame, size_t len);
  * segment the transport carries whole (a GSO frame: not held to the NIC
  * model's frame size). */
 bool device_deliver_frame(struct device *dev, const uint8_t *frame, size_t len, bool gso);
+/* The same with the frame's virtio-net header (device_rx_vnet()): a GSO
+ * frame is held to the NIC model's frame size per wire frame (headers plus
+ * gso_size, vnet_wire_len()). */
+bool device_deliver_vnet(struct device *dev, const uint8_t *frame, size_t len,
+			 const struct virtio_net_hdr *vh);
 
 /* Closes a handle of dev the two-phase way (counted in closes_pending). */
 void device_handle_close(struct device *dev, uv_handle_t *handle);

@@ -28,6 +28,7 @@
  * stops the poll handle: it is drained and the handle restarted.
  */
 #include "devices/device_internal.h"
+#include "devices/mmsg_tx.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -180,10 +181,7 @@ struct dgram_priv {
 	struct mmsghdr rmsg[DGRAM_BATCH];
 	struct iovec riov[DGRAM_BATCH];
 	struct sockaddr_storage rfrom[DGRAM_BATCH];
-	struct mmsghdr smsg[DGRAM_BATCH];
-	struct iovec siov[DGRAM_BATCH];
-	unsigned n_tx;
-	size_t txlen;
+	struct mmsg_tx tx;
 	uint8_t txbuf[DGRAM_TXBUF];
 };
 
@@ -228,6 +226,8 @@ static int dgram_open(struct device *dev, const char *arg, char *err, size_t err
 		p->rmsg[i].msg_hdr.msg_iov = &p->riov[i];
 		p->rmsg[i].msg_hdr.msg_iovlen = 1;
 	}
+	mmsg_tx_init(&p->tx, DGRAM_BATCH, p->txbuf, sizeof(p->txbuf), &dev->raddr,
+		     dev->raddrlen, MSG_NOSIGNAL);
 	dev->priv = p;
 	p = NULL;
 	dev->sotype = SOCK_DGRAM;
@@ -336,78 +336,34 @@ static void dgram_io(struct device *dev, int status, int events)
 		dev->h.batch_end(dev->h.opaque);
 }
 
-/* A frame that did not leave after all: counted as dropped, not sent. */
-static void dgram_unsend(struct device *dev, size_t len)
+/* A frame the kernel refused (a pending ICMP error, no route...). */
+static void dgram_tx_fail(struct device *dev, int err, size_t len)
 {
-	dev->st.tx_frames--;
-	dev->st.tx_bytes -= len;
-	dev->st.tx_dropped++;
+	(void)len;
+	if (err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH)
+		dgram_drain_errors(dev);
+	log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: sendmmsg: %s (frame dropped)",
+			dev->spec, err ? strerror(err) : "nothing sent");
 }
 
 static void dgram_flush(struct device *dev)
 {
 	struct dgram_priv *p = dev->priv;
-	unsigned done = 0;
 
-	if (!p || p->n_tx == 0)
-		return;
-	while (done < p->n_tx) {
-		int n;
-
-		if (!dev->io_init || dev->io_closing) {
-			for (; done < p->n_tx; done++)
-				dgram_unsend(dev, p->siov[done].iov_len);
-			break;
-		}
-		n = sendmmsg(dev->io_fd, p->smsg + done, p->n_tx - done,
-			     MSG_NOSIGNAL | MSG_DONTWAIT);
-		dev->st.tx_calls++;
-		if (n > 0) {
-			done += (unsigned)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-			/* The socket is full: the rest is dropped, as a NIC would. */
-			for (; done < p->n_tx; done++)
-				dgram_unsend(dev, p->siov[done].iov_len);
-			break;
-		}
-		/* This frame fails (a pending ICMP error, no route...): skip it. */
-		if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
-			      errno == ENETUNREACH))
-			dgram_drain_errors(dev);
-		log_ratelimited(&dev->rl, LOG_LVL_WARN, "%s: sendmmsg: %s (frame dropped)",
-				dev->spec, n < 0 ? strerror(errno) : "nothing sent");
-		dgram_unsend(dev, p->siov[done].iov_len);
-		done++;
-	}
-	p->n_tx = 0;
-	p->txlen = 0;
+	if (p && p->tx.n)
+		mmsg_tx_flush(&p->tx, dev, dgram_tx_fail);
 }
 
 static int dgram_send(struct device *dev, const struct iovec *iov, int iovcnt,
 		      size_t len)
 {
 	struct dgram_priv *p = dev->priv;
-	uint8_t *dst;
 
 	if (!dev->io_init || dev->io_closing || !p)
 		return -ENOTCONN;
-	if (p->n_tx == DGRAM_BATCH || p->txlen + len > DGRAM_TXBUF)
+	if (mmsg_tx_full(&p->tx, len))
 		dgram_flush(dev);
-	dst = p->txbuf + p->txlen;
-	for (int i = 0; i < iovcnt; i++) {
-		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
-		dst += iov[i].iov_len;
-	}
-	p->siov[p->n_tx] = (struct iovec){ p->txbuf + p->txlen, len };
-	p->smsg[p->n_tx] = (struct mmsghdr){ .msg_hdr = {
-		.msg_name = &dev->raddr, .msg_namelen = dev->raddrlen,
-		.msg_iov = &p->siov[p->n_tx], .msg_iovlen = 1 } };
-	p->n_tx++;
-	p->txlen += len;
+	mmsg_tx_add(&p->tx, iov, iovcnt, len);
 	device_flush_arm(dev);
 	return 0;
 }

@@ -45,7 +45,9 @@
 #include <unistd.h>
 
 #include "devices/hostif.h"
+#include "devices/mmsg_tx.h"
 #include "devices/packet_gso.h"
+#include "devices/vnet.h"
 
 #define PACKET_BLOCK_SIZE  (256u << 10)  /* one block holds a 64 KiB frame */
 #define PACKET_BLOCKS      16u
@@ -58,14 +60,12 @@ struct packet_priv {
 	size_t ring_len;
 	unsigned block;               /* the next block to look at */
 	bool promisc;
+	bool vnet;                    /* PACKET_VNET_HDR: a header before every frame */
 	char ifname[IF_NAMESIZE];
 	unsigned mtu;                 /* IF's, looked up again for a longer frame */
 	uint8_t seg[DEVICE_MAX_FRAME]; /* one frame of a cut TCP segment */
 	uint8_t frame[DEVICE_MAX_FRAME + 4]; /* a frame whose VLAN tag goes back in */
-	struct mmsghdr smsg[PACKET_TX_BATCH];
-	struct iovec siov[PACKET_TX_BATCH];
-	unsigned n_tx;
-	size_t txlen;
+	struct mmsg_tx tx;
 	uint8_t txbuf[PACKET_TXBUF];
 };
 
@@ -106,6 +106,14 @@ static int packet_check(const char *arg, char *err, size_t errlen)
 	return packet_parse(arg, name, &promisc, err, errlen);
 }
 
+/* PACKET_VNET_HDR unless the environment has NATD_PACKET_VNET=0 (or off). */
+static bool packet_want_vnet(void)
+{
+	const char *v = getenv("NATD_PACKET_VNET");
+
+	return !v || (strcmp(v, "0") && strcmp(v, "off"));
+}
+
 static int packet_open(struct device *dev, const char *arg, char *err, size_t errlen)
 {
 	struct tpacket_req3 req = {
@@ -116,7 +124,7 @@ static int packet_open(struct device *dev, const char *arg, char *err, size_t er
 	char name[IF_NAMESIZE];
 	struct packet_priv *p = NULL;
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	int fd = -1, r, v = TPACKET_V3;
+	int fd = -1, r, v = TPACKET_V3, one = 1;
 	bool promisc;
 	unsigned idx;
 
@@ -136,6 +144,7 @@ static int packet_open(struct device *dev, const char *arg, char *err, size_t er
 		return -ENOMEM;
 	}
 	p->promisc = promisc;
+	mmsg_tx_init(&p->tx, PACKET_TX_BATCH, p->txbuf, sizeof(p->txbuf), NULL, 0, 0);
 	memcpy(p->ifname, name, sizeof(p->ifname));
 	/* Protocol 0: nothing is received until bind() names IF and ETH_P_ALL,
 	 * so the ring never holds a frame of another interface. */
@@ -151,6 +160,16 @@ static int packet_open(struct device *dev, const char *arg, char *err, size_t er
 				      strerror(errno));
 		goto out;
 	}
+	/* Before the ring: the kernel refuses PACKET_VNET_HDR on a socket
+	 * that has one (EBUSY), and takes it with TPACKET_V3 (Linux 5.7 on). */
+	p->vnet = packet_want_vnet();
+	if (p->vnet && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) < 0) {
+		log_info("%s: no PACKET_VNET_HDR (%s): TCP segments are cut into frames "
+			 "both ways", name, strerror(errno));
+		p->vnet = false;
+	}
+	if (p->vnet)
+		p->tx.prefix = VNET_HDR_LEN;
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0 ||
 	    setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
 		r = -errno;
@@ -191,6 +210,7 @@ static int packet_open(struct device *dev, const char *arg, char *err, size_t er
 		if (ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
 			p->mtu = (unsigned)ifr.ifr_mtu;
 	}
+	dev->vnet_pass = p->vnet;
 	dev->priv = p;
 	p = NULL;
 	dev->sotype = SOCK_RAW;
@@ -215,22 +235,54 @@ static void packet_emit(void *opaque, const uint8_t *f, size_t len)
 		device_deliver(dev, f, len);
 }
 
+/* IF's MTU looked up again (changed since?): true when it was. */
+static bool packet_mtu(struct device *dev, struct packet_priv *p)
+{
+	struct ifreq ifr = { 0 };
+
+	memcpy(ifr.ifr_name, p->ifname, sizeof(ifr.ifr_name));
+	if (ioctl(dev->io_fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0) {
+		p->mtu = (unsigned)ifr.ifr_mtu;
+		return true;
+	}
+	return false;
+}
+
 /* A TCP segment longer than IF's MTU (GSO, GRO): cut into frames of the MTU
  * and delivered; false when it is none (the frame goes as it is). */
 static bool packet_cut(struct device *dev, struct packet_priv *p, const uint8_t *f, size_t len)
 {
-	struct ifreq ifr = { 0 };
 	int n;
 
-	memcpy(ifr.ifr_name, p->ifname, sizeof(ifr.ifr_name));
-	if (ioctl(dev->io_fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
-		p->mtu = (unsigned)ifr.ifr_mtu; /* changed since? */
+	packet_mtu(dev, p);
 	if (len <= (size_t)p->mtu + 14)
 		return false;
 	n = packet_tcp_segment(f, len, p->mtu, p->seg, sizeof(p->seg), packet_emit, dev);
 	if (n > 0)
 		dev->st.rx_gso++;
 	return n > 0;
+}
+
+/*
+ * A frame with its virtio-net header (PACKET_VNET_HDR: the kernel wrote it
+ * just before the frame). A GSO frame goes on whole with its header
+ * (device_send_vnet() of the handler cuts it for a VM without offloads).
+ * False when the frame is no GSO frame: the caller goes on with it (and
+ * completes a partial checksum in place).
+ */
+static bool packet_frame_vnet(struct device *dev, uint8_t *f, size_t len)
+{
+	struct virtio_net_hdr vh;
+
+	memcpy(&vh, f - VNET_HDR_LEN, sizeof(vh));
+	if (vh.gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return false; /* TP_STATUS_CSUMNOTREADY says NEEDS_CSUM too */
+	dev->st.rx_gso++;
+	vh.flags &= VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	dev->rx_vnet = &vh;
+	device_deliver_frame(dev, f, len, true);
+	dev->rx_vnet = NULL;
+	return true;
 }
 
 /* One frame of a block: delivered (its VLAN tag back in place), or counted. */
@@ -249,6 +301,9 @@ static void packet_frame(struct device *dev, struct packet_priv *p,
 		return;
 	}
 	dev->rx_pkttype = sll->sll_pkttype;
+	if (p->vnet && !(h->tp_status & TP_STATUS_VLAN_VALID) &&
+	    packet_frame_vnet(dev, (uint8_t *)(uintptr_t)f, len))
+		return;
 	/* The ring is ours until the block goes back: fixed up in place. */
 	if (h->tp_status & TP_STATUS_CSUMNOTREADY)
 		packet_csum_complete((uint8_t *)(uintptr_t)f, len);
@@ -317,73 +372,62 @@ static void packet_io(struct device *dev, int status, int events)
 		dev->h.batch_end(dev->h.opaque);
 }
 
-static void packet_unsend(struct device *dev, size_t len)
+/* A frame IF refused (longer than its MTU, IF down). */
+static void packet_tx_fail(struct device *dev, int err, size_t len)
 {
-	dev->st.tx_frames--;
-	dev->st.tx_bytes -= len;
-	dev->st.tx_dropped++;
+	log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a %zu-byte frame not sent: %s",
+			dev->spec, len, err ? strerror(err) : "nothing sent");
 }
 
 static void packet_flush(struct device *dev)
 {
 	struct packet_priv *p = dev->priv;
-	unsigned done = 0;
 
-	if (!p || p->n_tx == 0)
-		return;
-	while (done < p->n_tx) {
-		int n;
-
-		if (!dev->io_init || dev->io_closing) {
-			for (; done < p->n_tx; done++)
-				packet_unsend(dev, p->siov[done].iov_len);
-			break;
-		}
-		n = sendmmsg(dev->io_fd, p->smsg + done, p->n_tx - done, MSG_DONTWAIT);
-		dev->st.tx_calls++;
-		if (n > 0) {
-			done += (unsigned)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
-			for (; done < p->n_tx; done++)
-				packet_unsend(dev, p->siov[done].iov_len);
-			break;
-		}
-		/* This frame fails (longer than IF's MTU, IF down): skip it. */
-		log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a %zu-byte frame not sent: %s",
-				dev->spec, p->siov[done].iov_len,
-				n < 0 ? strerror(errno) : "nothing sent");
-		packet_unsend(dev, p->siov[done].iov_len);
-		done++;
-	}
-	p->n_tx = 0;
-	p->txlen = 0;
+	if (p && p->tx.n)
+		mmsg_tx_flush(&p->tx, dev, packet_tx_fail);
 }
 
+/*
+ * With PACKET_VNET_HDR every frame goes after a header: the one
+ * device_send_vnet() gave (a GSO frame the kernel cuts for IF, a partial
+ * TCP checksum it completes), or an all-zero one. A GSO frame whose
+ * segments IF would refuse (longer than its MTU) is refused here, as IF
+ * refuses such a frame without GSO.
+ */
 static int packet_send(struct device *dev, const struct iovec *iov, int iovcnt, size_t len)
 {
 	struct packet_priv *p = dev->priv;
-	uint8_t *dst;
+	struct virtio_net_hdr zero = { 0 };
+	struct iovec v[DEVICE_IOV_MAX + 1];
+	size_t total = len;
 
 	if (!dev->io_init || dev->io_closing || !p)
 		return -ENOTCONN;
-	if (len > PACKET_TXBUF)
-		return -EMSGSIZE;
-	if (p->n_tx == PACKET_TX_BATCH || p->txlen + len > PACKET_TXBUF)
-		packet_flush(dev);
-	dst = p->txbuf + p->txlen;
-	for (int i = 0; i < iovcnt; i++) {
-		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
-		dst += iov[i].iov_len;
+	if (p->vnet) {
+		const struct virtio_net_hdr *vh = dev->tx_vnet ? dev->tx_vnet : &zero;
+
+		if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE && iovcnt == 1) {
+			size_t wire = vnet_wire_len(vh, iov[0].iov_base, len, NULL);
+
+			if (wire > (size_t)p->mtu + 14 && packet_mtu(dev, p) &&
+			    wire > (size_t)p->mtu + 14) {
+				log_ratelimited(&dev->rl, LOG_LVL_INFO, "%s: a GSO frame not "
+						"sent: its %zu-byte segments are longer than "
+						"the MTU (%u)", dev->spec, wire, p->mtu);
+				return -EMSGSIZE;
+			}
+		}
+		v[0] = (struct iovec){ (void *)(uintptr_t)vh, VNET_HDR_LEN };
+		memcpy(v + 1, iov, (size_t)iovcnt * sizeof(*iov));
+		iov = v;
+		iovcnt++;
+		total += VNET_HDR_LEN;
 	}
-	p->siov[p->n_tx] = (struct iovec){ p->txbuf + p->txlen, len };
-	p->smsg[p->n_tx] = (struct mmsghdr){ .msg_hdr = {
-		.msg_iov = &p->siov[p->n_tx], .msg_iovlen = 1 } };
-	p->n_tx++;
-	p->txlen += len;
+	if (total > PACKET_TXBUF)
+		return -EMSGSIZE;
+	if (mmsg_tx_full(&p->tx, total))
+		packet_flush(dev);
+	mmsg_tx_add(&p->tx, iov, iovcnt, total);
 	device_flush_arm(dev);
 	return 0;
 }

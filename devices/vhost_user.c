@@ -188,7 +188,7 @@ static void vu_deliver(struct device *dev, const struct virtio_net_hdr *vh,
 				"with a bad TCP checksum", dev->spec);
 		return;
 	}
-	device_deliver_frame(dev, frame, len, vh->gso_type != VIRTIO_NET_HDR_GSO_NONE);
+	device_deliver_vnet(dev, frame, len, vh);
 }
 
 void vu_tx(struct device *dev)

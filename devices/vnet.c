@@ -251,6 +251,32 @@ size_t vnet_gso_segment(const struct vnet_tx *t, const struct iovec *iov, int io
 	return n;
 }
 
+size_t vnet_wire_len(const struct virtio_net_hdr *vh, const uint8_t *f, size_t len,
+		     unsigned int *mss)
+{
+	uint8_t type = vh->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+	struct vnet_l4 l;
+	size_t doff, seg;
+
+	if (mss)
+		*mss = 0;
+	if (type == VIRTIO_NET_HDR_GSO_NONE)
+		return len;
+	if ((type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6) ||
+	    !vh->gso_size)
+		return 0;
+	if (vnet_find_l4(f, len, len, &l) < 0 || l.fragment || l.proto != IPPROTO_TCP ||
+	    l.family != (type == VIRTIO_NET_HDR_GSO_TCPV4 ? 4 : 6) || l.l4len < 20)
+		return 0;
+	doff = (size_t)(f[l.l4off + 12] >> 4) * 4;
+	if (doff < 20 || doff > l.l4len)
+		return 0;
+	seg = l.l4off + doff + vh->gso_size;
+	if (mss)
+		*mss = (unsigned int)(vh->gso_size + doff - 20);
+	return seg < len ? seg : len;
+}
+
 bool vnet_rx_writes(const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len)
 {
 	struct vnet_l4 l;

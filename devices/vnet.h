@@ -86,6 +86,20 @@ void vnet_tx_csum(struct vnet_tx *t, const struct iovec *iov, int iovcnt);
 size_t vnet_gso_segment(const struct vnet_tx *t, const struct iovec *iov, int iovcnt,
 			size_t off, uint8_t seg[VNET_TX_HDRS_MAX]);
 
+/*
+ * The longest frame the wire carries of frame[0..len) sent with header vh:
+ * len for a frame without GSO; for a TCP GSO frame (VIRTIO_NET_HDR_GSO_TCPV4
+ * or _TCPV6, with or without the ECN bit) its headers (Ethernet, IP and
+ * extensions, TCP with options) plus gso_size, or len when its payload is
+ * no longer than that. 0 when vh says GSO of a kind this does not know
+ * (UDP), or the frame is no TCP segment of the family vh says, or
+ * gso_size is 0. With mss, *mss is the segments' TCP payload and options
+ * (gso_size plus the options' bytes: the MSS of vnet_tx_prepare()'s seg)
+ * for a TCP GSO frame, else 0.
+ */
+size_t vnet_wire_len(const struct virtio_net_hdr *vh, const uint8_t *frame, size_t len,
+		     unsigned int *mss);
+
 /* True when vnet_rx_prepare() would write into the frame (a checksum other
  * than TCP's left partial): a caller holding the frame in memory it may not
  * write copies it first. */

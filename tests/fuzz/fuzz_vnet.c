@@ -4,7 +4,8 @@
  * (devices/vnet.c): the first 10 bytes are a header as the kernel would put
  * before a frame, the rest the frame. vnet_rx_prepare() must stay inside the
  * frame whatever the header says; vnet_tx_prepare() (fed the same frame in
- * two pieces, MTU from the header's bytes) must describe only bytes it has.
+ * two pieces, MTU from the header's bytes) must describe only bytes it has;
+ * vnet_wire_len() (a relayed frame's longest wire frame) stays within it.
  * Seeds (corpus/fuzz_vnet/): TCP over IPv4 and IPv6 (with a hop-by-hop
  * header), UDP with a partial checksum, a GSO segment, an IPv4 fragment.
  */
@@ -64,5 +65,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memcmp(frame, data + VNET_HDR_LEN, len) != 0)
 		abort(); /* the caller's frame is never written */
 	(void)vnet_rx_writes(&vh, frame, len);
+	{ /* a frame relayed with its header: its wire frames within it */
+		unsigned int mss;
+		size_t wire = vnet_wire_len(&vh, frame, len, &mss);
+
+		if (wire > len || (mss && (!wire || mss > 0xffff + 40u)))
+			abort();
+	}
 	return 0;
 }

@@ -97,7 +97,9 @@ ip netns exec "$G1" curl -sf --max-time 30 -o "$T/got1" http://203.0.113.1:8080/
 check "vm1 fetched 3 MB from the LAN byte-exact" cmp -s "$T/www/blob" "$T/got1"
 check "the LAN pings vm1" ip netns exec "$LAN" ping -c 3 -i 0.2 -W 2 "$IP1"
 check "showvminfo: interface and mode" sh -c "test '$(info vm1 nics_1_interface)' = '$IF' && test '$(info vm1 nics_1_bridge_mode)' = wired"
-check "showvminfo: frames both ways" sh -c "test '$(info vm1 nics_1_counters_frames_to_network)' -gt 100 && test '$(info vm1 nics_1_counters_frames_from_network)' -ge 2000"
+# 82545EM has offloads: the download's segments reach vm1 whole (up to
+# 64 KiB a frame), so bytes, not frames, show the 3 MB.
+check "showvminfo: frames both ways" sh -c "test '$(info vm1 nics_1_counters_frames_to_network)' -gt 20 && test '$(info vm1 nics_1_network_rx_bytes)' -ge 3000000"
 
 # ---- a second guest; the two reach each other -------------------------------
 natd_start natd2 --name vm2 --nic1 bridged --bridgeadapter1 "$IF" --nictype1 Am79C973 \

@@ -139,7 +139,9 @@ sleep 0.5
 tcpdump -n -e -r "$T/lan.pcap" 2>/dev/null > "$T/lan.txt" || true
 srcs=$(awk '{print $2}' "$T/lan.txt" | sort -u | tr '\n' ' ')
 log "source MACs seen in the LAN: $srcs"
-check "the LAN saw frames (capture works)" test "$(wc -l < "$T/lan.txt")" -gt 1000
+# With offloads (virtio) the downloads' TCP segments cross whole, up to
+# 64 KiB a frame: a few hundred frames, not thousands.
+check "the LAN saw frames (capture works)" test "$(wc -l < "$T/lan.txt")" -gt 100
 check "the LAN saw IF's MAC as a source" grep -q " $IFMAC > " "$T/lan.txt"
 check "the LAN never saw wvm1's MAC as a source" sh -c "! grep -q ' $MAC1 > ' '$T/lan.txt'"
 check "the LAN never saw wvm2's MAC as a source" sh -c "! grep -q ' $MAC2 > ' '$T/lan.txt'"

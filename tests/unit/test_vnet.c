@@ -439,3 +439,54 @@ Test(vnet, gso_segments_cut_for_the_guest)
 	gso_cut(0);
 	gso_cut(1);
 }
+
+/* vnet_wire_len(): the longest wire frame of a frame sent with a header. */
+static void wire_len(int v6, bool hbh)
+{
+	struct virtio_net_hdr vh = { 0 };
+	size_t l4off, len = mkframe(frame, v6, 6, 60000, hbh, &l4off);
+	unsigned mss = 99;
+
+	cr_assert_eq(vnet_wire_len(&vh, frame, len, &mss), len, "no GSO: the frame");
+	cr_assert_eq(mss, 0);
+	vh.gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+	vh.gso_size = 1448;
+	cr_assert_eq(vnet_wire_len(&vh, frame, len, &mss), l4off + 20 + 1448);
+	cr_assert_eq(mss, 1448);
+	vh.gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+	cr_assert_eq(vnet_wire_len(&vh, frame, len, NULL), l4off + 20 + 1448, "ECN bit");
+	vh.gso_size = 60000;
+	cr_assert_eq(vnet_wire_len(&vh, frame, len, &mss), len, "one segment: the frame");
+	cr_assert_eq(mss, 60000);
+	vh.gso_size = 0;
+	cr_assert_eq(vnet_wire_len(&vh, frame, len, &mss), 0, "gso_size 0");
+	vh.gso_size = 1448;
+	vh.gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+	cr_assert_eq(vnet_wire_len(&vh, frame, len, &mss), 0, "the other family");
+	cr_assert_eq(mss, 0);
+	vh.gso_type = 5; /* VIRTIO_NET_HDR_GSO_UDP_L4, newer than these headers */
+	cr_assert_eq(vnet_wire_len(&vh, frame, len, NULL), 0, "UDP GSO");
+	/* TCP options count in the headers and the MSS. */
+	vh.gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4;
+	frame[l4off + 12] = 8 << 4;
+	cr_assert_eq(vnet_wire_len(&vh, frame, len, &mss), l4off + 32 + 1448);
+	cr_assert_eq(mss, 1448 + 12);
+	/* Truncated: no TCP header there. */
+	cr_assert_eq(vnet_wire_len(&vh, frame, l4off + 10, NULL), 0);
+}
+
+Test(vnet, wire_len_of_gso_frames)
+{
+	wire_len(0, false);
+	wire_len(1, false);
+	wire_len(1, true);
+}
+
+/* vnet_wire_len() on a UDP frame with a TCP GSO header: no TCP segment. */
+Test(vnet, wire_len_refuses_other_protocols)
+{
+	struct virtio_net_hdr vh = { .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 1000 };
+	size_t l4off, len = mkframe(frame, 0, 17, 5000, false, &l4off);
+
+	cr_assert_eq(vnet_wire_len(&vh, frame, len, NULL), 0);
+}
