@@ -10,8 +10,8 @@
 # through a port forward byte-exact (natd reads its transmit ring); natd
 # restarted: the guest sees its carrier go down and come back as QEMU
 # reconnects (reconnect=1), takes its lease again from the new natd, and the
-# forward works again; QEMU killed and
-# started again: a new VM on the same socket gets its lease and its data.
+# forward works again; QEMU killed and started again: a new VM on the same
+# socket gets its lease and its port forward (64 KiB byte-exact).
 #
 # `vectors=0` on the card: QEMU 7.2 without KVM dereferences a NULL pointer
 # when a guest enables MSI-X on a vhost-user virtio-net-pci device
@@ -53,13 +53,14 @@ qargs=$(grep -o -- "-object memory-backend-memfd.*-device virtio-net-pci,netdev=
 read -r -a qargs <<< "${qargs//size=SIZE/size=256M}"
 ok "natd printed the QEMU arguments"
 
-# qemu_start N: boots the guest (serial console in $T/serial.N); sets QEMU_PID
-# (QEMU's own, from its pid file: $! is timeout's).
+# qemu_start N GUEST-ARGS: boots the guest (serial console in $T/serial.N;
+# GUEST-ARGS for vm_guest.sh's /init); sets QEMU_PID (QEMU's own, from its
+# pid file: $! is timeout's).
 qemu_start() {
 	rm -f "$T/qemu.pid"
 	timeout 280 qemu-system-x86_64 -pidfile "$T/qemu.pid" -machine q35 -accel tcg -m 256 -nodefaults -display none \
 		-no-reboot -kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
-		-append "console=ttyS0 quiet natd_get=198.51.100.1:9000 natd_up=2097152" \
+		-append "console=ttyS0 quiet $2" \
 		-serial "file:$T/serial.$1" "${qargs[@]}" \
 		-global virtio-net-pci.vectors=0 > "$T/qemu.$1.log" 2>&1 &
 	_pids+=("$!")
@@ -71,7 +72,8 @@ qemu_start() {
 serial_has() {
 	[ "$(grep -c -F -- "$2" "$T/serial.$1" 2>/dev/null)" -ge "${3:-1}" ]
 }
-# guest_checks N: lease, download, port forward of boot N.
+# guest_checks N BYTES-UP [BYTES-DOWN]: lease, download (when BYTES-DOWN),
+# port forward of boot N.
 guest_checks() {
 	local n=$1 up got
 	if ! wait_for 150 serial_has "$n" GUEST-READY; then
@@ -83,17 +85,17 @@ guest_checks() {
 		bash -c "! grep -q 'unable to start vhost' '$T/qemu.$n.log'"
 	check "boot $n: the guest's DHCP lease from natd (10.0.2.15, gateway .2, DNS .3)" \
 		serial_has "$n" "GUEST-LEASE ip=10.0.2.15 router=10.0.2.2 dns=10.0.2.3"
-	expect_eq "boot $n: 4 MiB from the remote server byte-exact in the guest" \
-		"GUEST-GET $big_sha 4194304" "$(grep -a -o 'GUEST-GET.*' "$T/serial.$n" | tr -d '\r')"
+	[ -z "${3:-}" ] || expect_eq "boot $n: $3 bytes from the remote server byte-exact in the guest" \
+		"GUEST-GET $big_sha $3" "$(grep -a -o 'GUEST-GET.*' "$T/serial.$n" | tr -d '\r')"
 	up=$(grep -a -o 'GUEST-UP-FILE [0-9a-f]*' "$T/serial.$n" | cut -d' ' -f2)
 	[ -n "$up" ] || fail "boot $n: the guest printed no checksum of its file"
 	got=$(curl -sS --max-time 120 http://127.0.0.1:8089/up.bin | sha256sum | cut -d' ' -f1)
-	expect_eq "boot $n: the guest's 2 MiB through the port forward byte-exact" "$up" "$got"
+	expect_eq "boot $n: the guest's $2 bytes through the port forward byte-exact" "$up" "$got"
 }
 
 # Boot 1.
-qemu_start 1
-guest_checks 1
+qemu_start 1 "natd_get=198.51.100.1:9000 natd_up=2097152"
+guest_checks 1 2097152 4194304
 check "natd offered protocol features and QEMU enabled the rings" \
 	grep -q "SET_VRING_ENABLE" "$T/natd.log"
 check "natd logged the negotiated features" grep -q "vhost-user:$sock: features 0x" "$T/natd.log"
@@ -121,8 +123,8 @@ expect_eq "the port forward reaches the guest again after natd's restart" GUEST-
 kill -KILL "$QEMU_PID"
 wait_for 10 bash -c "! kill -0 $QEMU_PID" || fail "QEMU still there after SIGKILL"
 check "natd saw QEMU go" wait_for 10 grep -q "vhost-user:$sock: VM disconnected" "$T/natd2.log"
-qemu_start 2
-guest_checks 2
+qemu_start 2 "natd_up=65536"
+guest_checks 2 65536
 kill "$QEMU_PID" 2>/dev/null || true
 wait_for 10 bash -c "! kill -0 $QEMU_PID" || true
 natd_stop "$NATD_PID"

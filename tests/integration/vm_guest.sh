@@ -42,7 +42,7 @@ if [ ! -s vmlinuz ] || [ ! -d mods ] || [ ! -x busybox ] ||
 	rm -rf dl k mods bb busybox && mkdir -p dl mods
 	# apt-get download drops privileges to _apt: the directory must be its
 	chmod 0777 dl
-	(cd dl && timeout 600 apt-get download "$kpkg" busybox-static > dl.log 2>&1) ||
+	(cd dl && timeout 150 apt-get download "$kpkg" busybox-static > dl.log 2>&1) ||
 		{ echo "vm_guest.sh: apt-get download $kpkg busybox-static failed: $(tail -n1 dl/dl.log)" >&2; exit 3; }
 	dpkg-deb -x dl/linux-image-*.deb k
 	dpkg-deb -x dl/busybox-static_*.deb bb
