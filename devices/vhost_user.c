@@ -21,7 +21,10 @@
  * at once and, for GET_* requests, answered. Offered features: VERSION_1
  * and MRG_RXBUF, and where the frames end in lwIP (device_handler's
  * offload) CSUM, GUEST_CSUM, HOST_TSO4/6 and GUEST_TSO4/6 (no event index,
- * no indirect descriptors, no protocol features: rings start enabled).
+ * no indirect descriptors). Protocol features (VHOST_USER_F_PROTOCOL_FEATURES)
+ * are offered with none of their own: QEMU needs the bit to send
+ * SET_VRING_ENABLE, without which it does not start a vhost-user net
+ * device; negotiated, a ring carries frames only once enabled.
  * SET_MEM_TABLE maps every region's fd; the rings (SET_VRING_ADDR) are
  * found through it and re-found when the table changes. A queue starts
  * when its kick descriptor arrives and stops at GET_VRING_BASE; the link
@@ -254,7 +257,9 @@ void vu_tx(struct device *dev)
 			memcpy(dev->rxbuf + off, iov[i].iov_base, iov[i].iov_len);
 			off += iov[i].iov_len;
 		}
-		if (frame && len <= dev->rxcap)
+		if (!vu_queue_enabled(vu, VU_TX))
+			; /* a disabled ring's frames are consumed and dropped (the protocol) */
+		else if (frame && len <= dev->rxcap)
 			vu_deliver(dev, &vh, frame, len);
 		else
 			dev->st.rx_errors++;

@@ -20,6 +20,12 @@
 #define VU_F_OFFLOADS ((1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) | \
 		       (1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6) | \
 		       (1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6))
+/* VHOST_USER_F_PROTOCOL_FEATURES: QEMU enables a vhost-user net device's
+ * rings with SET_VRING_ENABLE, which it sends only when this bit was
+ * offered (hw/virtio/vhost-user.c vhost_user_set_vring_enable() fails with
+ * EINVAL otherwise, and vhost_net_start() gives up: "unable to start vhost
+ * net: 22"). Negotiated, rings start disabled until SET_VRING_ENABLE 1. */
+#define VU_F_PROTOCOL_FEATURES (1ull << 30)
 #define VU_RX 0
 #define VU_TX 1
 #define VU_IOV 64
@@ -30,6 +36,7 @@ struct vu_queue {
 	uint64_t desc_uva, avail_uva, used_uva;
 	bool addr_set;
 	bool started;		/* kick descriptor received */
+	bool enabled;		/* SET_VRING_ENABLE 1 (see vu_queue_enabled()) */
 	int call_fd;		/* -1: no interrupts wanted */
 	bool broken_logged;
 };
@@ -62,10 +69,18 @@ static inline struct vhost_user *vu_of(struct device *dev)
 	return dev->priv;
 }
 
+/* A ring is enabled by SET_VRING_ENABLE when protocol features were
+ * negotiated, from the start when they were not (the protocol's rule). */
+static inline bool vu_queue_enabled(const struct vhost_user *vu, unsigned int i)
+{
+	return !(vu->features & VU_F_PROTOCOL_FEATURES) || vu->q[i].enabled;
+}
+
 static inline bool vu_running(const struct vhost_user *vu)
 {
 	return vu->q[VU_RX].started && vu->q[VU_TX].started &&
-	       vu->q[VU_RX].vq.desc && vu->q[VU_TX].vq.desc;
+	       vu->q[VU_RX].vq.desc && vu->q[VU_TX].vq.desc &&
+	       vu_queue_enabled(vu, VU_RX) && vu_queue_enabled(vu, VU_TX);
 }
 
 /* vhost_user_proto.c: the session. */

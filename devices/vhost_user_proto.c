@@ -71,7 +71,7 @@ void vu_reset(struct vhost_user *vu)
 
 static uint64_t vu_offered(const struct device *dev)
 {
-	return VU_F_BASE | (dev->offload ? VU_F_OFFLOADS : 0);
+	return VU_F_BASE | VU_F_PROTOCOL_FEATURES | (dev->offload ? VU_F_OFFLOADS : 0);
 }
 
 static int vu_reply(struct device *dev, const struct vu_msg *m, const void *p, size_t n)
@@ -196,6 +196,7 @@ static int vu_handle(struct device *dev, const struct vu_msg *m)
 	case VU_SET_FEATURES:
 		vu->features = m->p.u64 & vu_offered(dev);
 		vu->hdr_len = vu->features & VU_F_BASE ? 12 : 10;
+		vu_update_link(dev); /* with protocol features: rings disabled until enabled */
 		if (m->p.u64 & ~vu_offered(dev))
 			log_warn("%s: QEMU set features natd did not offer (%#llx); ignored",
 				 dev->spec, (unsigned long long)(m->p.u64 & ~vu_offered(dev)));
@@ -205,8 +206,22 @@ static int vu_handle(struct device *dev, const struct vu_msg *m)
 			 " (natd completes checksums and cuts segments the guest does not take)");
 		break;
 	case VU_SET_OWNER:
-	case VU_SET_PROTOCOL_FEATURES:
-	case VU_SET_VRING_ENABLE: /* no protocol features: rings start enabled */
+	case VU_SET_PROTOCOL_FEATURES: /* none offered */
+		break;
+	case VU_SET_VRING_ENABLE:
+		if (idx > VU_TX) {
+			log_err("%s: SET_VRING_ENABLE for queue %u: natd has one queue pair",
+				dev->spec, idx);
+			return -EINVAL;
+		}
+		vu->q[idx].enabled = m->p.state.num != 0;
+		log_debug("%s: %s queue %s", dev->spec, idx == VU_TX ? "transmit" : "receive",
+			  vu->q[idx].enabled ? "enabled" : "disabled");
+		vu_update_link(dev);
+		if (vu_running(vu)) {
+			vu_rx_drain(dev);
+			vu_tx(dev);
+		}
 		break;
 	case VU_RESET_OWNER:
 		vu_queue_reset(vu, VU_RX);

@@ -138,12 +138,14 @@ check "no frame to that guest longer than the MTU ($rxmax bytes)" test "$rxmax" 
 # HOST/GUEST_TSO4/6, its tap opened with virtio-net headers and the same
 # offloads (as vhost-net does for QEMU). The kernel's TSO frames of up to
 # 64 KiB with partial checksums reach natd whole, natd's GSO frames reach the
-# kernel whole, and UDP with a partial checksum is completed by natd.
+# kernel whole, and UDP with a partial checksum is completed by natd. This
+# frontend also negotiates protocol features, as QEMU does: its rings start
+# disabled and carry frames once SET_VRING_ENABLE enables them.
 stop_peer
-VU_PEER_OFFLOAD=1 start_peer "vo$ID"
+VU_PEER_OFFLOAD=1 VU_PEER_PROTOCOL=1 start_peer "vo$ID"
 guest_up "$ns" "vo$ID"
-check "natd and the frontend agreed on offloads" \
-	grep -q "features 0x100009983 (checksum and TSO offloads both ways)" "$T/natd2.log"
+check "natd and the frontend agreed on offloads and protocol features" \
+	grep -q "features 0x140009983 (checksum and TSO offloads both ways)" "$T/natd2.log"
 ip netns exec "$ns" curl -sS --max-time 60 -o "$T/dl3.bin" http://198.51.100.1:8080/big.bin ||
 	fail "download with offloads"
 expect_eq "offloads: 8 MiB download is byte-exact" \

@@ -25,7 +25,10 @@
  * so the kernel's TSO frames (up to 64 KiB, partial checksums) reach natd
  * whole, and natd's GSO frames reach the kernel whole. SIGUSR1 prints the
  * frames that came merged, the longest frame each way and the GSO frames
- * counted each way. When natd goes away
+ * counted each way. With VU_PEER_PROTOCOL=1 it negotiates
+ * VHOST_USER_F_PROTOCOL_FEATURES as QEMU does (no protocol feature of its
+ * own), so the rings start disabled and it enables them with
+ * SET_VRING_ENABLE after the kicks. When natd goes away
  * the peer reconnects every 200 ms with fresh rings (natd restarting).
  *
  *   vhost_user_peer SOCKET TAP [bad-desc|bad-loop|bad-index]
@@ -85,6 +88,7 @@ static uint32_t rxbuf_len = BUFSZ;
 static uint8_t frame[HDR + 65600];
 static unsigned long merged;	/* frames that came in several buffers */
 static int offload;		/* VU_PEER_OFFLOAD=1: checksums and TSO both ways */
+static int protocol;		/* VU_PEER_PROTOCOL=1: protocol features, SET_VRING_ENABLE */
 /* with offloads: the longest frame each way, and GSO frames from natd */
 static unsigned long tx_max, rx_max, rx_gso, tx_gso;
 
@@ -163,7 +167,16 @@ static int vu_setup(const char *path)
 	rx_avail = rx_used = tx_avail = tx_used = 0;
 	if (vu_send(1, NULL, 0, NULL, 0, &features) < 0 || vu_send(3, NULL, 0, NULL, 0, NULL) < 0)
 		goto fail;
-	features &= (1ull << F_VERSION_1) | (1ull << F_MRG_RXBUF) | (offload ? F_OFFLOADS : 0);
+	features &= (1ull << F_VERSION_1) | (1ull << F_MRG_RXBUF) | (offload ? F_OFFLOADS : 0) |
+		    (protocol ? 1ull << 30 : 0);
+	if (protocol) {
+		uint64_t pf;
+
+		/* GET_PROTOCOL_FEATURES, SET_PROTOCOL_FEATURES (none) */
+		if (!(features & (1ull << 30)) || vu_send(15, NULL, 0, NULL, 0, &pf) < 0 ||
+		    vu_u64(16, 0, NULL, 0) < 0)
+			goto fail;
+	}
 	if (vu_u64(2, features, NULL, 0) < 0)
 		goto fail;
 	region[0] = 0;			/* guest physical address */
@@ -196,6 +209,9 @@ static int vu_setup(const char *path)
 	__atomic_store_n(&avail(0)[1], rx_avail, __ATOMIC_RELEASE);
 	for (q = 0; q < 2; q++)
 		if (vu_u64(12, q, &kick[q], 1) < 0)
+			goto fail;
+	for (q = 0; protocol && q < 2; q++)
+		if (vu_state(18, q, 1) < 0) /* SET_VRING_ENABLE */
 			goto fail;
 	fprintf(stderr, "vhost_user_peer: connected, features %#llx\n",
 		(unsigned long long)features);
@@ -351,6 +367,7 @@ int main(int argc, char **argv)
 		call[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	}
 	offload = getenv("VU_PEER_OFFLOAD") && atoi(getenv("VU_PEER_OFFLOAD"));
+	protocol = getenv("VU_PEER_PROTOCOL") && atoi(getenv("VU_PEER_PROTOCOL"));
 	if (offload)
 		ifr.ifr_flags |= IFF_VNET_HDR;
 	tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
