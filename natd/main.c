@@ -270,6 +270,8 @@ static void print_attach_help(unsigned x, const struct nic_config *n)
 			"-machine memory-backend=mem -chardev socket,id=vu%u,path=%s,reconnect=1 "
 			"-netdev vhost-user,id=nic%u,chardev=vu%u -device virtio-net-pci,netdev=nic%u%s\n",
 			x, spec + 11, x, x, x, mac);
+		log_info("nic%u: without KVM (TCG), add vectors=0 to -device: QEMU 7.2 crashes "
+			 "setting up a vhost-user card's MSI-X vectors without KVM", x);
 	} else if (!strncmp(spec, "dgram:", 6)) {
 		log_info("nic%u: exchanging frames over UDP (%s); QEMU's -netdev dgram takes "
 			 "the two addresses swapped, with:", x, spec + 6);
