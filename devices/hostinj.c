@@ -100,6 +100,33 @@ static int add_redirect(const struct hostinj *h, int to_ifindex, char *err, size
 				 err, errlen) : 0;
 }
 
+/* tc qdisc del dev TAP ingress (its filter goes with it); gone already is fine */
+static int del_ingress(const struct hostinj *h, char *err, size_t errlen)
+{
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = h->ifindex,
+			   .tcm_handle = TC_H_MAKE(TC_H_INGRESS, 0), .tcm_parent = TC_H_INGRESS };
+	struct rtnl_req r;
+	int rc;
+
+	rtnl_req_init(&r, RTM_DELQDISC, NLM_F_ACK, &t, sizeof(t));
+	rc = rtnl_talk(&r, NULL, NULL);
+	if (rc == -ENOENT || rc == -EINVAL)
+		rc = 0;
+	return rc < 0 ? tc_error(rc, h->name, "removing the ingress qdisc", "the ingress qdisc",
+				 err, errlen) : 0;
+}
+
+int hostinj_retarget(struct hostinj *h, int ifindex, char *err, size_t errlen)
+{
+	int rc = del_ingress(h, err, errlen);
+
+	if (rc == 0)
+		rc = add_ingress(h, err, errlen);
+	if (rc == 0)
+		rc = add_redirect(h, ifindex, err, errlen);
+	return rc;
+}
+
 /* Best effort: no IPv6 on the tap, so the host sends nothing out of it. */
 static void no_ipv6(const char *name)
 {

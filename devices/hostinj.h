@@ -45,6 +45,15 @@ int hostinj_open(uv_loop_t *loop, int ifindex, const uint8_t if_mac[6], struct h
  * kernel's queue is full; the frame is dropped). */
 int hostinj_send(struct hostinj *h, const uint8_t *frame, size_t len);
 
+/*
+ * IF was deleted and an interface of its name is back (ifindex): the
+ * redirect is made again towards it, on the same tap (the tap outlives IF;
+ * a process that gave up its privileges could not open /dev/net/tun again,
+ * but with CAP_NET_ADMIN it may change the tap's qdisc). 0 or -errno with
+ * err.
+ */
+int hostinj_retarget(struct hostinj *h, int ifindex, char *err, size_t errlen);
+
 /* IF's MAC changed: the tap follows. 0 or -errno. */
 int hostinj_set_mac(struct hostinj *h, const uint8_t mac[6]);
 

@@ -84,13 +84,27 @@ void bridged_host_open(struct bridged_host *bh, uv_loop_t *loop, unsigned x, boo
 
 void bridged_host_reopen(struct bridged_host *bh, int ifindex, const uint8_t if_mac[6])
 {
-	if (bh->inj) {
+	char err[256];
+	int rc;
+
+	bh->addrs_at = 0;
+	if (ifindex <= 0 || !bh->wanted)
+		return; /* IF gone: the tap stays, its redirect goes nowhere meanwhile */
+	if (!bh->inj) {
+		bridged_host_start(bh, ifindex, if_mac);
+		return;
+	}
+	bridged_host_set_mac(bh, if_mac);
+	rc = hostinj_retarget(bh->inj, ifindex, err, sizeof(err));
+	if (rc < 0) {
+		snprintf(bh->why, sizeof(bh->why), "%s", err);
+		log_warn("nic%u: the host cannot reach this VM: %s (frames between the VM and "
+			 "the LAN are not affected)", bh->x, err);
 		hostinj_close(bh->inj, NULL, NULL);
 		bh->inj = NULL;
+		return;
 	}
-	bh->addrs_at = 0;
-	if (ifindex > 0 && bh->wanted)
-		bridged_host_start(bh, ifindex, if_mac);
+	log_info("nic%u: the host reaches the VM again through %s", bh->x, hostinj_name(bh->inj));
 }
 
 void bridged_host_set_mac(struct bridged_host *bh, const uint8_t if_mac[6])

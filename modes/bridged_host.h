@@ -55,7 +55,9 @@ struct bridged_host {
 void bridged_host_open(struct bridged_host *bh, uv_loop_t *loop, unsigned x, bool wanted,
 		       const char *ifname, int ifindex, const uint8_t if_mac[6]);
 
-/* IF went away (close, counted closes via closed) or came back (open again). */
+/* IF went away (ifindex 0: the tap stays) or is back as ifindex: the
+ * redirect is made again towards it (or the tap opened, when there was
+ * none). */
 void bridged_host_reopen(struct bridged_host *bh, int ifindex, const uint8_t if_mac[6]);
 void bridged_host_set_mac(struct bridged_host *bh, const uint8_t if_mac[6]);
 

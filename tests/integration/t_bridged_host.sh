@@ -190,6 +190,32 @@ check "wireless: the LAN saw frames (capture works)" test "$(wc -l < "$T/lan.txt
 check "wireless: the LAN never saw vm3's or vm4's MAC as a source" \
 	sh -c "! grep -q -e ' $MAC3 > ' -e ' $MAC4 > ' '$T/lan.txt'"
 
+# ---- natd run --user nobody; IF deleted and made again ------------------------------
+G7=$(new_netns g7)
+ip neigh flush dev "$IF"
+natd_start natd7 --name hvm7 --user nobody --nic1 bridged --bridgeadapter1 "$IF" \
+	--macaddress1 "$MAC3" --attach1 "tap:bh7$ID"
+PID7=$NATD_PID
+guest "$G7" "bh7$ID" 51
+check "--user nobody: natd kept CAP_NET_ADMIN for host reach" grep -q "capabilities kept:.*net_admin" "$T/natd7.log"
+check "--user nobody: the host pings the VM" ping -c 3 -i 0.2 -W 2 203.0.113.51
+TAP7=$(info hvm7 nics_1_host_tap)
+make_if() {
+	ip link add "$IF" type veth peer name "$LANIF"
+	ip link set "$LANIF" netns "$LAN"
+	ip -n "$LAN" addr add 203.0.113.1/24 dev "$LANIF"
+	ip -n "$LAN" link set "$LANIF" up
+	ip addr add 203.0.113.2/24 dev "$IF"
+	ip link set "$IF" up
+}
+ip link del "$IF"
+make_if
+check "IF made again: the VM's tap redirects into the new IF" \
+	wait_for 10 sh -c "tc filter show dev '$TAP7' ingress | grep -q 'Ingress Redirect to device $IF'"
+check "  ... and the host pings the VM again (as nobody, in the sandbox)" \
+	wait_for 10 ping -c 1 -W 1 203.0.113.51
+natd_stop "$PID7"
+
 # ---- hostreach=off ---------------------------------------------------------------
 G5=$(new_netns g5)
 ip neigh flush dev "$IF"
