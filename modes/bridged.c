@@ -23,6 +23,10 @@
  * promiscuous. Chosen from IF's type, forced with --nicproperty<x>
  * wireless=on|off.
  *
+ * The host: the VM's frames for it (to IF's MAC; group frames) also go
+ * into IF's own receive path, and the copies of such frames every packet
+ * socket on IF then sees are dropped (modes/bridged_host.c).
+ *
  * The link follows IF (rtnetlink, RTMGRP_LINK): while IF is down or without
  * carrier, or gone, the VM's link is down (device_set_carrier(): a tap's
  * carrier; not signalled on stream transports) and frames are dropped; a
