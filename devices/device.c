@@ -404,6 +404,14 @@ void device_flush_arm(struct device *dev)
 		uv_idle_start(&dev->flush, device_flush_cb); /* no-op when active */
 }
 
+void device_flush(struct device *dev)
+{
+	if (dev->flush_init && !dev->closing && uv_is_active((uv_handle_t *)&dev->flush)) {
+		uv_idle_stop(&dev->flush);
+		dev->ops->flush(dev);
+	}
+}
+
 void device_flush_disarm(struct device *dev)
 {
 	if (dev->flush_init)

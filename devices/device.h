@@ -232,6 +232,15 @@ const struct virtio_net_hdr *device_rx_vnet(const struct device *dev);
 int device_send_vnet(struct device *dev, const struct virtio_net_hdr *vh, const uint8_t *frame,
 		     size_t len);
 
+/*
+ * Sends at once what a batching transport (dgram, packet, stream,
+ * vhost-user) has queued for the next turn of the loop; nothing for the
+ * others. For a caller that must have those frames out before it does
+ * something else (modes/bridged.c: a group frame on the wire before its
+ * copy enters the host's stack).
+ */
+void device_flush(struct device *dev);
+
 /* True while a VM is attached (always true for tap, fd and dgram). */
 bool device_connected(const struct device *dev);
 /* The spec the device was opened with. */

@@ -40,6 +40,23 @@ void rtnl_attr(struct rtnl_req *r, uint16_t type, const void *data, size_t len)
 	r->nh.nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
 }
 
+size_t rtnl_nest_begin(struct rtnl_req *r, uint16_t type)
+{
+	size_t off = NLMSG_ALIGN(r->nh.nlmsg_len);
+
+	rtnl_attr(r, type, NULL, 0);
+	return off;
+}
+
+void rtnl_nest_end(struct rtnl_req *r, size_t nest)
+{
+	struct rtattr *a = (struct rtattr *)(r->buf + nest);
+
+	if (r->overflow)
+		return;
+	a->rta_len = (unsigned short)(r->nh.nlmsg_len - nest);
+}
+
 int rtnl_parse(const struct rtattr *a, size_t len,
 	       void (*fn)(void *opaque, const struct rtattr *a), void *opaque)
 {

@@ -22,7 +22,6 @@ struct rtnl_req {
 		struct nlmsghdr nh;
 		uint8_t buf[RTNL_BUF];
 	};
-	struct rtattr *nest;     /* the attribute rtnl_nest_begin() opened */
 	bool overflow;           /* an attribute did not fit: the request is not sent */
 };
 
@@ -32,6 +31,12 @@ void rtnl_req_init(struct rtnl_req *r, uint16_t type, uint16_t flags, const void
 		   size_t hdrlen);
 /* Appends attribute type with len bytes of data. */
 void rtnl_attr(struct rtnl_req *r, uint16_t type, const void *data, size_t len);
+
+/* Opens a nested attribute of type: the attributes appended until
+ * rtnl_nest_end() go inside it. Returns its offset in the request (for
+ * rtnl_nest_end()); nests may be nested. */
+size_t rtnl_nest_begin(struct rtnl_req *r, uint16_t type);
+void rtnl_nest_end(struct rtnl_req *r, size_t nest);
 
 /*
  * Sends r and reads the answer. For a request with NLM_F_ACK or a plain

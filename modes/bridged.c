@@ -23,6 +23,10 @@
  * promiscuous. Chosen from IF's type, forced with --nicproperty<x>
  * wireless=on|off.
  *
+ * The host: the VM's frames for it (to IF's MAC; group frames) also go
+ * into IF's own receive path, and the copies of such frames every packet
+ * socket on IF then sees are dropped (modes/bridged_host.c).
+ *
  * The link follows IF (rtnetlink, RTMGRP_LINK): while IF is down or without
  * carrier, or gone, the VM's link is down (device_set_carrier(): a tap's
  * carrier; not signalled on stream transports) and frames are dropped; a
@@ -46,6 +50,7 @@
 #include "devices/hostif.h"
 #include "l2/wifi_nat.h"
 #include "modes/nic_model.h"
+#include "modes/bridged_host.h"
 
 struct bridged_adapter {
 	uv_loop_t *loop;
@@ -63,6 +68,7 @@ struct bridged_adapter {
 	uv_poll_t nl;
 	bool nl_init;
 	struct wifi_nat wifi;
+	struct bridged_host host;
 	struct {
 		uint64_t to_network, from_network, filtered, dropped, link_down;
 		uint64_t if_changes;
@@ -85,23 +91,44 @@ bool bridged_if_is_wireless(const char *ifname)
 	return access(path, F_OK) == 0;
 }
 
-int bridged_parse(const struct nic_config *cfg, unsigned x, enum bridged_wireless *out,
+/* "on"/"off" of KEY=VALUE property p; -EINVAL with the message otherwise. */
+static int bridged_onoff(const char *p, size_t klen, unsigned x, bool *v, char *err,
+			 size_t errlen)
+{
+	if (!strcmp(p + klen, "on"))
+		*v = true;
+	else if (!strcmp(p + klen, "off"))
+		*v = false;
+	else
+		return errfmt(err, errlen, -EINVAL, "--nicproperty%u %s: expected %.*son or "
+			      "%.*soff", x, p, (int)klen, p, (int)klen, p);
+	return 0;
+}
+
+int bridged_parse(const struct nic_config *cfg, unsigned x, struct bridged_props *out,
 		  char *err, size_t errlen)
 {
-	*out = BRIDGED_WIRELESS_AUTO;
+	out->wireless = BRIDGED_WIRELESS_AUTO;
+	out->hostreach = true;
 	for (unsigned i = 0; i < cfg->n_props; i++) {
 		const char *p = cfg->props[i];
+		bool v;
+		int rc;
 
-		if (!strcmp(p, "wireless=on"))
-			*out = BRIDGED_WIRELESS_ON;
-		else if (!strcmp(p, "wireless=off"))
-			*out = BRIDGED_WIRELESS_OFF;
-		else if (!strncmp(p, "wireless=", 9))
-			return errfmt(err, errlen, -EINVAL, "--nicproperty%u %s: expected "
-				      "wireless=on or wireless=off", x, p);
-		else
+		if (!strncmp(p, "wireless=", 9)) {
+			rc = bridged_onoff(p, 9, x, &v, err, errlen);
+			if (rc < 0)
+				return rc;
+			out->wireless = v ? BRIDGED_WIRELESS_ON : BRIDGED_WIRELESS_OFF;
+		} else if (!strncmp(p, "hostreach=", 10)) {
+			rc = bridged_onoff(p, 10, x, &out->hostreach, err, errlen);
+			if (rc < 0)
+				return rc;
+		} else {
 			return errfmt(err, errlen, -EINVAL, "--nicproperty%u %s: a bridged adapter "
-				      "has one property, wireless=on|off", x, p);
+				      "has two properties, wireless=on|off and hostreach=on|off", x,
+				      p);
+		}
 	}
 	return 0;
 }
@@ -121,6 +148,8 @@ static void bridged_from_vm(void *opaque, const uint8_t *frame, size_t len)
 {
 	struct bridged_adapter *a = opaque;
 	const uint8_t *out = frame;
+	const struct virtio_net_hdr *vh = device_rx_vnet(a->vm);
+	bool group = len >= 6 && (frame[0] & 1), to_host, to_wire = true;
 
 	if (!bridged_link_ok(a)) {
 		a->st.link_down++;
@@ -132,11 +161,22 @@ static void bridged_from_vm(void *opaque, const uint8_t *frame, size_t len)
 			return; /* counted there */
 		out = a->buf;
 	}
-	if (device_send_vnet(a->net, device_rx_vnet(a->vm), out, len) < 0) {
-		a->st.dropped++;
-		return;
+	/* The host's: unicast to IF's MAC, or a group frame (bridged_host.c). */
+	to_host = (group || (len >= 6 && !memcmp(frame, a->if_mac, 6))) &&
+		  bridged_host_for_host(&a->host, a->wireless, frame, len);
+	if (to_host && !group)
+		to_wire = false;
+	if (to_wire) {
+		if (device_send_vnet(a->net, vh, out, len) < 0)
+			a->st.dropped++;
+		else
+			a->st.to_network++;
 	}
-	a->st.to_network++;
+	if (to_host) {
+		if (group) /* on the wire first: other VMs learn its source before the copy */
+			device_flush(a->net);
+		bridged_host_send(&a->host, vh, frame, len); /* the VM's own MAC */
+	}
 }
 
 /* Wired mode: whether the VM's policy lets it see this frame. */
@@ -160,7 +200,18 @@ static void bridged_from_net(void *opaque, const uint8_t *frame, size_t len)
 		a->st.link_down++;
 		return;
 	}
-	if (a->wireless) {
+	if (len < 14) {
+		a->st.dropped++;
+		return;
+	}
+	if (bridged_host_reflection(&a->host, frame, pkttype, a->cfg->mac, a->if_mac))
+		return; /* counted there */
+	if (pkttype == PACKET_OUTGOING && !(frame[0] & 1) && !memcmp(frame, a->cfg->mac, 6) &&
+	    !memcmp(frame + 6, a->if_mac, 6)) {
+		/* The host answers the VM (wireless: to the VM's own MAC, which
+		 * the host learnt from bridged_host_send()'s frames). */
+		a->host.st.host_to_vm++;
+	} else if (a->wireless) {
 		enum wifi_verdict v;
 
 		memcpy(a->buf, frame, len);
@@ -217,6 +268,7 @@ static void bridged_if_gone(struct bridged_adapter *a)
 		return;
 	a->if_gone = true;
 	a->net = NULL;
+	bridged_host_reopen(&a->host, 0, NULL);
 	a->st.if_changes++;
 	log_warn("nic%u: %s went away: the VM's link is down until it comes back", a->x,
 		 a->ifname);
@@ -245,6 +297,7 @@ static void bridged_if_lookup(struct bridged_adapter *a)
 	a->if_gone = false;
 	a->if_up = !(st.up && st.carrier); /* so that the next line logs and applies */
 	log_info("nic%u: %s is back", a->x, a->ifname);
+	bridged_host_reopen(&a->host, a->ifindex, a->if_mac);
 	bridged_if_state(a, st.up && st.carrier);
 }
 
@@ -277,6 +330,7 @@ static void bridged_nl_cb(uv_poll_t *h, int status, int events)
 		if (l.have_mac && memcmp(l.mac, a->if_mac, 6)) {
 			memcpy(a->if_mac, l.mac, 6);
 			wifi_nat_set_if_mac(&a->wifi, l.mac);
+			bridged_host_set_mac(&a->host, l.mac);
 		}
 		if (l.have_flags)
 			bridged_if_state(a, (l.flags & IFF_UP) && (l.flags & IFF_LOWER_UP));
@@ -297,7 +351,7 @@ static int bridged_start(const struct mode_env *env, unsigned x, const struct ni
 {
 	struct bridged_adapter *a = calloc(1, sizeof(*a));
 	struct device_handler h;
-	enum bridged_wireless wl;
+	struct bridged_props props;
 	struct hostif_state st;
 	char why[512];
 	int rc;
@@ -311,7 +365,7 @@ static int bridged_start(const struct mode_env *env, unsigned x, const struct ni
 	a->policy = cfg->promisc;
 	a->cable = cfg->cable_connected;
 	snprintf(a->ifname, sizeof(a->ifname), "%.15s", cfg->bridge_adapter);
-	rc = bridged_parse(cfg, x, &wl, err, errlen);
+	rc = bridged_parse(cfg, x, &props, err, errlen);
 	if (rc < 0)
 		goto fail;
 	/* Follow IF before the first look at it: no change goes unseen. */
@@ -334,8 +388,8 @@ static int bridged_start(const struct mode_env *env, unsigned x, const struct ni
 	a->if_up = st.up && st.carrier;
 	a->if_mtu = st.mtu;
 	memcpy(a->if_mac, st.mac, 6);
-	a->wireless = wl == BRIDGED_WIRELESS_ON ||
-		      (wl == BRIDGED_WIRELESS_AUTO && bridged_if_is_wireless(a->ifname));
+	a->wireless = props.wireless == BRIDGED_WIRELESS_ON ||
+		      (props.wireless == BRIDGED_WIRELESS_AUTO && bridged_if_is_wireless(a->ifname));
 	wifi_nat_init(&a->wifi, a->if_mac, cfg->mac);
 	rc = bridged_open_net(a, why, sizeof(why));
 	if (rc < 0) {
@@ -351,6 +405,8 @@ static int bridged_start(const struct mode_env *env, unsigned x, const struct ni
 		device_close(a->net, NULL, NULL);
 		goto fail;
 	}
+	/* After the packet socket, before the first frame: never fails. */
+	bridged_host_open(&a->host, a->loop, x, props.hostreach, a->ifname, a->ifindex, a->if_mac);
 	rc = uv_poll_init(a->loop, &a->nl, a->nl_fd);
 	if (rc == 0) {
 		a->nl.data = a;
@@ -419,6 +475,7 @@ static json_t *bridged_info(void *state, unsigned x, const struct nic_config *cf
 		"attach", cfg->attach, "vm_attached", a->vm_attached,
 		"guest_link", a->vm ? device_guest_link(a->vm) : "down");
 	json_object_set_new(r, "cable", json_boolean(a->cable));
+	json_object_set_new(r, "host", bridged_host_info(&a->host));
 	json_object_set_new(r, "counters", json_pack(
 		"{s:I, s:I, s:I, s:I, s:I, s:I}",
 		"frames_to_network", (json_int_t)a->st.to_network,
@@ -482,8 +539,9 @@ static void bridged_stop(void *state, void (*closed)(void *opaque), void *opaque
 
 	a->closed = closed;
 	a->closed_opaque = opaque;
-	a->closes = 1 + (vm != NULL) + (net != NULL) + a->nl_init;
+	a->closes = 1 + (vm != NULL) + (net != NULL) + a->nl_init + (a->host.inj != NULL);
 	a->vm = a->net = NULL;
+	bridged_host_close(&a->host, bridged_closed, a);
 	if (vm)
 		device_close(vm, bridged_closed, a);
 	if (net)

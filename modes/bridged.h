@@ -15,12 +15,17 @@ extern const struct mode_ops bridged_mode_ops;
 
 enum bridged_wireless { BRIDGED_WIRELESS_AUTO, BRIDGED_WIRELESS_ON, BRIDGED_WIRELESS_OFF };
 
+struct bridged_props {
+	enum bridged_wireless wireless;   /* wireless=on|off, default from IF's type */
+	bool hostreach;                   /* hostreach=on|off, default on */
+};
+
 /*
- * Reads adapter x's --nicproperty<x> settings of the bridged mode (only
- * wireless=on|off). 0, or -EINVAL with a one-line message naming the
- * option. Nothing is opened.
+ * Reads adapter x's --nicproperty<x> settings of the bridged mode
+ * (wireless=on|off, hostreach=on|off). 0, or -EINVAL with a one-line
+ * message naming the option. Nothing is opened.
  */
-int bridged_parse(const struct nic_config *cfg, unsigned x, enum bridged_wireless *out,
+int bridged_parse(const struct nic_config *cfg, unsigned x, struct bridged_props *out,
 		  char *err, size_t errlen);
 
 /* Whether the host interface name is a wireless one (/sys/class/net/IF/wireless

@@ -410,7 +410,7 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 		break;
 	}
 	case NIC_MODE_BRIDGED: {
-		enum bridged_wireless wl;
+		struct bridged_props bp;
 		int rc;
 
 		if (!n->bridge_adapter[0])
@@ -423,7 +423,7 @@ static int check_supported(const struct nic_config *n, unsigned x, char *err, si
 			return fail(err, errlen, "--%s%u: a bridged adapter has no NAT (the VM is "
 				    "a machine on the interface's LAN)",
 				    n->nat.n_natpf ? "natpf" : "natnet", x);
-		rc = bridged_parse(n, x, &wl, err, errlen);
+		rc = bridged_parse(n, x, &bp, err, errlen);
 		if (rc < 0)
 			return rc;
 		break;

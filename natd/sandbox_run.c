@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "forwarders/nat.h"
+#include "modes/bridged.h"
 #include "natd/config.h"
 #include "natd/natnet_service.h"
 #include "natd/sandbox.h"
@@ -18,7 +19,9 @@
  * Kept after --user: CAP_NET_BIND_SERVICE with a NAT adapter (controlvm
  * natpf<x> may add a rule below 1024 at run time), CAP_NET_ADMIN with a tap
  * (setlinkstate<x> sets its carrier), CAP_NET_RAW with a bridged adapter
- * (an AF_PACKET socket opened again when its interface comes back).
+ * (an AF_PACKET socket opened again when its interface comes back), and
+ * CAP_NET_ADMIN with one the host reaches (hostreach=on, the default: its
+ * tap and redirect made again then, modes/bridged_host.c).
  * A feature that needs a capability after start-up adds it here. run_dir and the control socket become
  * the user's when NATD_HOME is the user's, so that natd can still remove its
  * sockets when it stops and reach switch sockets made later.
@@ -41,8 +44,14 @@ int sandbox_enter_run(const struct natd_config *cfg, const char *run_dir, char *
 				caps |= SANDBOX_CAP_NET_BIND_SERVICE;
 			if (!strncmp(nc->attach, "tap:", 4))
 				caps |= SANDBOX_CAP_NET_ADMIN;
-			if (nc->mode == NIC_MODE_BRIDGED)
+			if (nc->mode == NIC_MODE_BRIDGED) {
+				struct bridged_props bp;
+				char e[8];
+
 				caps |= SANDBOX_CAP_NET_RAW;
+				if (bridged_parse(nc, i + 1, &bp, e, sizeof(e)) == 0 && bp.hostreach)
+					caps |= SANDBOX_CAP_NET_ADMIN;
+			}
 		}
 		if (caps & SANDBOX_CAP_NET_BIND_SERVICE)
 			nat_allow_ping_group(o->gid);

@@ -120,7 +120,7 @@ check "vm2 fetches from the LAN too" sh -c "ip netns exec '$G2' curl -sf --max-t
 frames_seen() {
 	local ns=$1 ifc=$2 filter=$3 f="$T/cap.$RANDOM.pcap" n
 	shift 3
-	ip netns exec "$ns" timeout 15 tcpdump -n -U -i "$ifc" -w "$f" "$filter" 2>"$f.err" &
+	ip netns exec "$ns" timeout 15 tcpdump --immediate-mode -n -U -i "$ifc" -w "$f" "$filter" 2>"$f.err" &
 	local tp=$!
 	wait_for 10 grep -q "listening on" "$f.err" || fail "tcpdump did not start"
 	"$@" >/dev/null 2>&1 || true

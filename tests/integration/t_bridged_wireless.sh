@@ -111,7 +111,7 @@ check "wvm2 pings wvm1" ip netns exec "$G2" ping -c 3 -i 0.2 -W 2 "$IP1"
 frames_seen() {
 	local ns=$1 ifc=$2 filter=$3 f="$T/cap.$RANDOM.pcap"
 	shift 3
-	ip netns exec "$ns" timeout 15 tcpdump -n -U -i "$ifc" -w "$f" "$filter" 2>"$f.err" &
+	ip netns exec "$ns" timeout 15 tcpdump --immediate-mode -n -U -i "$ifc" -w "$f" "$filter" 2>"$f.err" &
 	local tp=$!
 	wait_for 10 grep -q "listening on" "$f.err" || fail "tcpdump did not start"
 	"$@" >/dev/null 2>&1 || true

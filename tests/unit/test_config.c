@@ -418,17 +418,22 @@ Test(config, adapter_one_defaults_to_nat_when_named_by_other_options)
 
 /* Every option given either works or is refused: another mode's settings
  * are refused, naming the option. */
-/* Bridged adapters: their one property, no NAT, no packet: transport. */
+/* Bridged adapters: their two properties, no NAT, no packet: transport. */
 Test(config, bridged_options)
 {
 	cr_assert_eq(run_args("--nic1", "bridged", "--bridgeadapter1", "eth0", "--nicproperty1",
-			      "wireless=on", NULL), 0, "%s", err);
+			      "wireless=on", "--nicproperty1", "hostreach=off", NULL), 0, "%s", err);
 	cr_assert_str_eq(cfg.nic[0].bridge_adapter, "eth0");
 	teardown();
 	setup();
 	cr_assert_lt(run_args("--nic1", "bridged", "--bridgeadapter1", "eth0", "--nicproperty1",
 			      "a=b", NULL), 0);
-	cr_assert(strstr(err, "a bridged adapter has one property"), "%s", err);
+	cr_assert(strstr(err, "a bridged adapter has two properties"), "%s", err);
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nic1", "bridged", "--bridgeadapter1", "eth0", "--nicproperty1",
+			      "hostreach=yes", NULL), 0);
+	cr_assert(strstr(err, "expected hostreach=on or hostreach=off"), "%s", err);
 	teardown();
 	setup();
 	cr_assert_lt(run_args("--nic1", "bridged", "--bridgeadapter1", "eth0", "--natpf1",
