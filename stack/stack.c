@@ -109,7 +109,14 @@ u32_t *natd_hook_tcp_out(struct pbuf *p, const struct tcp_pcb *pcb, u32_t *opts)
 
 unsigned int stack_tx_seg(const struct pbuf *p)
 {
-	return p && p == stack_out_p ? stack_out_seg : 0;
+	unsigned int seg = p && p == stack_out_p ? stack_out_seg : 0;
+
+	/* Consumed by the first frame that asks, this segment or another (an
+	 * ARP request sent ahead of it): a later frame in a pbuf at the same
+	 * address, once this one is freed, must not find the size again. */
+	stack_out_p = NULL;
+	stack_out_seg = 0;
+	return seg;
 }
 
 int stack_init(uv_loop_t *loop)
