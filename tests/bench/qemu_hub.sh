@@ -82,6 +82,10 @@ bg qemu-system-x86_64 2>/dev/null -machine none -nodefaults -display none \
 tap_into_ns "$tap" "$GNS"
 guest_up "$GNS" "$tap"
 measure "natd stream" "$NATD_PID" "$GNS"
+# natd's frame counters after both runs: drops mean lost segments (lwIP then
+# waits for a retransmission), not a slow reader.
+"$NATD_BIN" showvminfo hub --machinereadable 2>/dev/null |
+	grep -E '^nics_1_(counters|device)_.*(frames|dropped|errors|blocked|batches|calls)' | sed 's/^/# natd /' || true
 
 # QEMU's own -netdev user on the same kind of hub.
 GNS2=$(new_netns guest2)
