@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/csum.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/prot/ethernet.h"
@@ -105,6 +106,11 @@ u32_t *natd_hook_tcp_out(struct pbuf *p, const struct tcp_pcb *pcb, u32_t *opts)
 	stack_out_p = seg ? p : NULL;
 	stack_out_seg = (unsigned int)seg;
 	return opts;
+}
+
+u16_t natd_lwip_chksum(const void *data, int len)
+{
+	return len > 0 ? csum_fold(csum_add(0, data, (size_t)len)) : 0;
 }
 
 unsigned int stack_tx_seg(const struct pbuf *p)
