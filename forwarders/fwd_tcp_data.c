@@ -72,6 +72,12 @@
  * most this much (lwIP's TCP_WND, 4 MiB, otherwise). Enough for the local
  * round trip to the guest at any rate natd moves. */
 #define FWD_TCP_G2H_WND (1024 * 1024)
+/* Guest data of one connection held for the batch's end at most: more is
+ * written at once. Small segments (MTU 1500) share one sendmsg() by the
+ * dozen; 64 KiB segments (offloads) go as they come, and the window the
+ * guest sees never shrinks by more than this while a batch is read (a
+ * batch of 64 KiB segments could otherwise close it). */
+#define FWD_TCP_G2H_BATCH (64 * 1024)
 
 static struct log_ratelimit rl_tcp = LOG_RATELIMIT_INIT;
 
@@ -265,6 +271,7 @@ static void conn_tcp_recved(struct tcp_conn *c, size_t n)
  */
 int fwd_tcp_flush_g2h(struct tcp_conn *c)
 {
+	c->pend_bytes = 0;
 	while (c->g2h) {
 		struct iovec iov[FWD_TCP_MAX_IOV];
 		struct msghdr msg = { .msg_iov = iov };
@@ -467,7 +474,22 @@ static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 	}
 	if (conn_state(c) != TS_ESTABLISHED)
 		return ERR_OK; /* flushed once established */
-	pend_add(c); /* written with the rest of the batch (fwd_tcp_batch_end()) */
+	if (p)
+		c->pend_bytes += p->tot_len;
+	if (p && c->pend_bytes < FWD_TCP_G2H_BATCH) {
+		pend_add(c); /* written with the rest of the batch (fwd_tcp_batch_end()) */
+		return ERR_OK;
+	}
+	/* A batch's worth (or the FIN): written now, so that the window lwIP
+	 * advertises in its ACKs stays open (it reopens only for bytes the
+	 * socket took) and the guest never waits for the batch's end. */
+	pend_unlink(c);
+	if (fwd_tcp_flush_g2h(c) < 0) {
+		fwd_tcp_close(c, true);
+		return ERR_ABRT;
+	}
+	fwd_tcp_update_poll(c);
+	conn_maybe_finish(c);
 	return ERR_OK;
 }
 

@@ -66,6 +66,7 @@ struct tcp_conn {
 	/* On the list of connections whose guest data is written at the end of
 	 * the batch (fwd_tcp_data.c); pend_pprev NULL when not on it. */
 	struct tcp_conn *pend_next, **pend_pprev;
+	size_t pend_bytes;     /* guest data received since the last write try */
 };
 
 static inline void conn_set_state(struct tcp_conn *c, enum conn_state st)
