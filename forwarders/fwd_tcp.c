@@ -574,6 +574,7 @@ static int conn_shutdown_one(void *opaque, struct flow *f)
 void fwd_tcp_shutdown_all(void)
 {
 	flow_foreach(nat.flows, conn_shutdown_one, NULL);
+	fwd_tcp_data_shutdown();
 	if (nat.tcp_listener) {
 		tcp_close((struct tcp_pcb *)nat.tcp_listener);
 		nat.tcp_listener = NULL;

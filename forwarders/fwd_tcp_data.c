@@ -9,9 +9,13 @@
  * Theory of operation
  *
  * Data, with backpressure both ways and no unbounded buffer:
- *   guest -> host: lwIP's recv callback hands us pbufs; they are written to
- *     the socket with sendmsg() and the window is reopened (tcp_recved())
- *     only for bytes the socket took. What it did not take stays queued
+ *   guest -> host: lwIP's recv callback hands us pbufs; they are queued
+ *     and the connection goes on a pending list; at the end of the batch of
+ *     frames the NIC got (fwd_tcp_batch_end(), or an idle handle at the
+ *     loop's next turn when no batch end comes) every pending connection
+ *     writes what it holds with one sendmsg() (gather), so a burst of guest
+ *     segments costs one system call, not one each. The window is reopened
+ *     (tcp_recved()) only for bytes the socket took. What it did not take stays queued
  *     (bounded by the receive window natd offers, FWD_TCP_G2H_WND) and
  *     waits for POLLOUT.
  *   host -> guest: the socket is read into reference-counted chunks that
@@ -68,8 +72,93 @@
  * most this much (lwIP's TCP_WND, 4 MiB, otherwise). Enough for the local
  * round trip to the guest at any rate natd moves. */
 #define FWD_TCP_G2H_WND (1024 * 1024)
+/* Guest data of one connection held for the batch's end at most: more is
+ * written at once. Small segments (MTU 1500) share one sendmsg() by the
+ * dozen; 64 KiB segments (offloads) go as they come, and the window the
+ * guest sees never shrinks by more than this while a batch is read (a
+ * batch of 64 KiB segments could otherwise close it). */
+#define FWD_TCP_G2H_BATCH (64 * 1024)
 
 static struct log_ratelimit rl_tcp = LOG_RATELIMIT_INIT;
+
+/* Connections with guest data queued since the last batch end. */
+static struct tcp_conn *pend_head;
+static uv_idle_t pend_idle;
+static bool pend_idle_init;
+
+static void pend_unlink(struct tcp_conn *c)
+{
+	if (!c->pend_pprev)
+		return;
+	*c->pend_pprev = c->pend_next;
+	if (c->pend_next)
+		c->pend_next->pend_pprev = c->pend_pprev;
+	c->pend_next = NULL;
+	c->pend_pprev = NULL;
+}
+
+static void pend_idle_cb(uv_idle_t *h)
+{
+	(void)h;
+	fwd_tcp_batch_end();
+	stack_kick();
+}
+
+/* c got guest data: written at the batch's end. */
+static void pend_add(struct tcp_conn *c)
+{
+	if (c->pend_pprev)
+		return;
+	c->pend_next = pend_head;
+	if (pend_head)
+		pend_head->pend_pprev = &c->pend_next;
+	c->pend_pprev = &pend_head;
+	pend_head = c;
+	if (!pend_idle_init && !nat.shutting_down && uv_idle_init(nat.loop, &pend_idle) == 0) {
+		pend_idle_init = true;
+		uv_unref((uv_handle_t *)&pend_idle);
+	}
+	if (pend_idle_init)
+		uv_idle_start(&pend_idle, pend_idle_cb); /* no-op when active */
+}
+
+static void conn_maybe_finish(struct tcp_conn *c);
+
+void fwd_tcp_batch_end(void)
+{
+	struct tcp_conn *c;
+
+	while ((c = pend_head)) {
+		pend_unlink(c);
+		if (conn_state(c) != TS_ESTABLISHED)
+			continue; /* flushed once established (fwd_tcp.c) */
+		if (fwd_tcp_flush_g2h(c) < 0) {
+			fwd_tcp_close(c, true);
+			continue;
+		}
+		fwd_tcp_update_poll(c);
+		conn_maybe_finish(c);
+	}
+	if (pend_idle_init)
+		uv_idle_stop(&pend_idle);
+}
+
+static void pend_idle_closed(uv_handle_t *h)
+{
+	(void)h;
+	closer_release(&nat.closer);
+}
+
+void fwd_tcp_data_shutdown(void)
+{
+	while (pend_head)
+		pend_unlink(pend_head);
+	if (!pend_idle_init)
+		return;
+	pend_idle_init = false;
+	closer_hold(&nat.closer);
+	uv_close((uv_handle_t *)&pend_idle, pend_idle_closed);
+}
 
 static void conn_handle_closed(uv_handle_t *h)
 {
@@ -107,6 +196,7 @@ void fwd_tcp_close(struct tcp_conn *c, bool abort_pcb)
 			  (unsigned long long)c->flow->bytes_h2g, abort_pcb ? " reset" : "");
 	}
 	conn_set_state(c, TS_CLOSING);
+	pend_unlink(c);
 	if (c->pcb) {
 		struct tcp_pcb *pcb = c->pcb;
 
@@ -181,6 +271,7 @@ static void conn_tcp_recved(struct tcp_conn *c, size_t n)
  */
 int fwd_tcp_flush_g2h(struct tcp_conn *c)
 {
+	c->pend_bytes = 0;
 	while (c->g2h) {
 		struct iovec iov[FWD_TCP_MAX_IOV];
 		struct msghdr msg = { .msg_iov = iov };
@@ -383,6 +474,16 @@ static err_t conn_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err
 	}
 	if (conn_state(c) != TS_ESTABLISHED)
 		return ERR_OK; /* flushed once established */
+	if (p)
+		c->pend_bytes += p->tot_len;
+	if (p && c->pend_bytes < FWD_TCP_G2H_BATCH) {
+		pend_add(c); /* written with the rest of the batch (fwd_tcp_batch_end()) */
+		return ERR_OK;
+	}
+	/* A batch's worth (or the FIN): written now, so that the window lwIP
+	 * advertises in its ACKs stays open (it reopens only for bytes the
+	 * socket took) and the guest never waits for the batch's end. */
+	pend_unlink(c);
 	if (fwd_tcp_flush_g2h(c) < 0) {
 		fwd_tcp_close(c, true);
 		return ERR_ABRT;

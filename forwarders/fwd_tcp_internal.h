@@ -63,6 +63,10 @@ struct tcp_conn {
 	bool buf_waiting;      /* host reads wait for the buffer cap (fwd_tcp_buf.c) */
 	struct h2g_chunk *fill; /* the chunk host reads append to (one reference) */
 	struct tcp_conn *wait_next, **wait_pprev; /* the buffer's waiting list */
+	/* On the list of connections whose guest data is written at the end of
+	 * the batch (fwd_tcp_data.c); pend_pprev NULL when not on it. */
+	struct tcp_conn *pend_next, **pend_pprev;
+	size_t pend_bytes;     /* guest data received since the last write try */
 };
 
 static inline void conn_set_state(struct tcp_conn *c, enum conn_state st)
@@ -96,6 +100,9 @@ void fwd_tcp_update_poll(struct tcp_conn *c);
  * drained after the guest's FIN). Returns 0 or a negative errno for a dead
  * socket. */
 int fwd_tcp_flush_g2h(struct tcp_conn *c);
+/* Closes (through nat.closer) the idle handle that writes pending guest
+ * data when no batch end came; it is opened on first use. */
+void fwd_tcp_data_shutdown(void);
 /* Lowers pcb's receive window to FWD_TCP_G2H_WND (fwd_tcp_data.c), once
  * lwIP has set it after the SYN's window scale option; it then never grows
  * beyond, since the window is reopened only for bytes the host took. */

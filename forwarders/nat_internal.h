@@ -221,6 +221,9 @@ void portfwd_shutdown_all(void);
  * fwd_tcp_internal.h). */
 int fwd_tcp_init(char *err, size_t errlen);
 void fwd_tcp_shutdown_all(void);
+/* Guest data of this batch of frames to the host sockets (fwd_tcp_data.c):
+ * the NIC calls it at the end of each batch it got. */
+void fwd_tcp_batch_end(void);
 const char *fwd_tcp_state_name(uint8_t state);
 /* The buffer of host data for guests (fwd_tcp_buf.c): its cap in bytes (0:
  * NAT_TCP_BUFFER_DEFAULT); from the one-second sweep, giving freed heap

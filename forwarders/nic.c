@@ -34,11 +34,15 @@
 #include "lwip/etharp.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/prot/ip.h"
+#include "lwip/prot/ip6.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 #include "base/log.h"
 #include "base/resolvconf.h"
 #include "netif/ethernet.h"
+#include "forwarders/nat_internal.h"
 #include "forwarders/nic6.h"
 #include "stack/stack.h"
 #include "tftp/tftp_service.h"
@@ -61,6 +65,7 @@ struct nic {
 	struct nic_counters ctr;
 	struct log_ratelimit rl_drop;
 	uint32_t rx_port;               /* nic_rx_port() */
+	bool tx_full;                   /* the transport refused a TCP segment (-EAGAIN) */
 	dhcp_lease_cb lease_cb;         /* nic_set_lease_observer() */
 	void *lease_opaque;
 	void (*closed)(void *opaque);
@@ -108,6 +113,21 @@ static const char *fmt_mac(const uint8_t m[6], char buf[18])
 	return buf;
 }
 
+/* Whether the frame lwIP sends is a TCP segment (IPv4 or IPv6, no extension
+ * header: lwIP adds none); its headers are in the first pbuf. */
+static bool nic_frame_is_tcp(const struct pbuf *p)
+{
+	const uint8_t *f = p->payload;
+
+	if (p->len < 14 + 40)
+		return false;
+	if (f[12] == 0x08 && f[13] == 0x00)
+		return f[14 + 9] == IP_PROTO_TCP;
+	if (f[12] == 0x86 && f[13] == 0xdd)
+		return f[14 + 6] == IP6_NEXTH_TCP;
+	return false;
+}
+
 /* lwIP -> VM. */
 static err_t nic_linkoutput(struct netif *netif, struct pbuf *p)
 {
@@ -131,6 +151,15 @@ static err_t nic_linkoutput(struct netif *netif, struct pbuf *p)
 			break;
 	}
 	rc = device_sendv_seg(nic->dev, iov, n, stack_tx_seg(p));
+	if (rc == -EAGAIN && nic_frame_is_tcp(p)) {
+		/* The transport is full for now (a QEMU stream socket's output
+		 * ring, no free guest buffer): lwIP keeps a TCP segment unsent
+		 * and sends it when asked again (nic_batch_end(), or the pcb's
+		 * next ACK), so a burst larger than the transport holds costs
+		 * a wait, not a loss and lwIP's recovery from it. */
+		nic->tx_full = true;
+		return ERR_MEM;
+	}
 	if (rc < 0) {
 		nic->ctr.tx_dropped++;
 		return ERR_OK; /* a full or absent transport drops, as a wire would */
@@ -218,7 +247,16 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 
 static void nic_batch_end(void *opaque)
 {
-	(void)opaque;
+	struct nic *nic = opaque;
+
+	/* Frames came from the guest (its ACKs among them): the transport has
+	 * drained some; segments it refused go out now (every pcb lwIP marked
+	 * with TF_NAGLEMEMERR). */
+	if (nic->tx_full) {
+		nic->tx_full = false;
+		tcp_txnow();
+	}
+	fwd_tcp_batch_end(); /* the batch's guest data to the host, one write per flow */
 	stack_kick();
 }
 

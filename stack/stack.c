@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/csum.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/prot/ethernet.h"
@@ -107,9 +108,21 @@ u32_t *natd_hook_tcp_out(struct pbuf *p, const struct tcp_pcb *pcb, u32_t *opts)
 	return opts;
 }
 
+u16_t natd_lwip_chksum(const void *data, int len)
+{
+	return len > 0 ? csum_fold(csum_add(0, data, (size_t)len)) : 0;
+}
+
 unsigned int stack_tx_seg(const struct pbuf *p)
 {
-	return p && p == stack_out_p ? stack_out_seg : 0;
+	unsigned int seg = p && p == stack_out_p ? stack_out_seg : 0;
+
+	/* Consumed by the first frame that asks, this segment or another (an
+	 * ARP request sent ahead of it): a later frame in a pbuf at the same
+	 * address, once this one is freed, must not find the size again. */
+	stack_out_p = NULL;
+	stack_out_seg = 0;
+	return seg;
 }
 
 int stack_init(uv_loop_t *loop)

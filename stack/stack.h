@@ -50,7 +50,8 @@ struct pbuf;
 /*
  * For the frame p a netif's linkoutput sends: the TCP payload per segment
  * the guest takes when p is a segment of a pcb stack_tcp_gso() raised, else
- * 0 (cut to the MTU).
+ * 0 (cut to the MTU). The size is handed out once: the call consumes it,
+ * so ask once per frame sent, from the netif's linkoutput.
  */
 unsigned int stack_tx_seg(const struct pbuf *p);
 

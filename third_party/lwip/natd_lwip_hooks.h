@@ -28,6 +28,9 @@ int natd_hook_tcp_nolisten(struct pbuf *p, struct tcp_hdr *hdr, u8_t flags,
 /* A TCP segment (p) of pcb (NULL for a RST without one) leaves: returns
  * opts (stack/stack.c). */
 u32_t *natd_hook_tcp_out(struct pbuf *p, const struct tcp_pcb *pcb, u32_t *opts);
+/* lwIP's LWIP_CHKSUM: the folded, uncomplemented Internet checksum of len
+ * bytes in host order, as lwip_standard_chksum() (stack/stack.c). */
+u16_t natd_lwip_chksum(const void *data, int len);
 /* Non-zero: natd is the IPv6 router on netif (its NAs set the Router flag). */
 int natd_hook_nd6_na_router(struct netif *netif);
 
