@@ -17,39 +17,16 @@
 #   - the guest's link follows IF (down, up; deleted and made again);
 #   - a missing IF, and no CAP_NET_RAW (setpriv), fail at start with the reason.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_bridged.sh"
 
-N="$NATD_BIN"
 IF="br$ID"
 LANIF="bl$ID"
-info() {
-	local o
-	o=$("$N" showvminfo "$1" --machinereadable) || return 1
-	sed -n "s/^$2=//p" <<< "$o" | tr -d '"'
-}
-promiscuity() { ip -d link show "$1" | sed -n 's/.* promiscuity \([0-9]*\) .*/\1/p'; }
-in_lan_range() { [[ $1 =~ ^203\.0\.113\.1[0-5][0-9]$ ]]; }
 carrier() { cat "/sys/class/net/$1/carrier" 2>/dev/null || echo 0; }
 
 LAN=$(new_netns lan)
-make_lan_link() {
-	ip link add "$IF" type veth peer name "$LANIF"
-	_links+=("$IF")
-	ip link set "$LANIF" netns "$LAN"
-	ip -n "$LAN" addr add 203.0.113.1/24 dev "$LANIF"
-	ip -n "$LAN" link set "$LANIF" up
-	ip link set "$IF" up
-}
-make_lan_link
-mkdir -p "$T/www"
-head -c 3000000 /dev/urandom > "$T/www/blob"
-bg ip netns exec "$LAN" dnsmasq --no-daemon --conf-file=/dev/null --port=0 \
-	--interface="$LANIF" --bind-interfaces --dhcp-authoritative \
-	--dhcp-range=203.0.113.100,203.0.113.150,255.255.255.0,1h \
-	--dhcp-leasefile="$T/dnsmasq.leases" --pid-file="$T/dnsmasq.pid" --log-facility="$T/dnsmasq.log"
-bg ip netns exec "$LAN" python3 -m http.server --bind 203.0.113.1 --directory "$T/www" 8080
-wait_for 10 listening "$LAN" tcp 203.0.113.1:8080 || fail "HTTP server did not start"
-wait_for 10 listening "$LAN" udp 0.0.0.0:67 || wait_for 5 listening "$LAN" udp 203.0.113.1:67 ||
-	fail "dnsmasq did not start"
+bridged_lan_link
+bridged_lan_www 3000000 203.0.113.1
+bridged_lan_dhcp
 
 # ---- errors at start --------------------------------------------------------
 set +e
@@ -176,7 +153,7 @@ check "  ... and the LAN reaches vm1 again" wait_for 10 ip netns exec "$LAN" pin
 ip link del "$IF"
 check "IF deleted: vm1's link goes down" wait_for 5 sh -c "test \"\$(ip netns exec '$G1' cat /sys/class/net/bt1$ID/carrier)\" = 0"
 check "  ... showvminfo: gone" test "$(info vm1 nics_1_interface_state)" = gone
-make_lan_link
+bridged_lan_link
 check "IF made again: vm1's link comes back" wait_for 10 sh -c "test \"\$(ip netns exec '$G1' cat /sys/class/net/bt1$ID/carrier)\" = 1"
 check "  ... and the LAN reaches vm1 through the new IF" wait_for 10 ip netns exec "$LAN" ping -c 1 -W 1 "$IP1"
 check "  ... IF is promiscuous again" test "$(promiscuity "$IF")" -ge 1

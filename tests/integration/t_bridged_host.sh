@@ -21,40 +21,26 @@
 #     capabilities left) natd starts, warns that the host cannot reach the
 #     VM, and the LAN path works.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_bridged.sh"
 
-N="$NATD_BIN"
 IF="br$ID"
 LANIF="bl$ID"
 MAC1=08:00:27:0e:00:01
 MAC2=08:00:27:0e:00:02
 MAC3=08:00:27:0e:00:03
 MAC4=08:00:27:0e:00:04
-info() {
-	local o
-	o=$("$N" showvminfo "$1" --machinereadable) || return 1
-	sed -n "s/^$2=//p" <<< "$o" | tr -d '"'
-}
-mac_of() { ip ${1:+-n "$1"} -o link show dev "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\) .*/\1/p'; }
 
 LAN=$(new_netns lan)
-ip link add "$IF" type veth peer name "$LANIF"
-_links+=("$IF")
-ip link set "$LANIF" netns "$LAN"
-ip -n "$LAN" addr add 203.0.113.1/24 dev "$LANIF"
-ip -n "$LAN" -6 addr add 2001:db8:1::1/64 dev "$LANIF" nodad
-ip -n "$LAN" link set "$LANIF" up
+bridged_lan_link 6
 ip addr add 203.0.113.2/24 dev "$IF"
 ip -6 addr add 2001:db8:1::2/64 dev "$IF" nodad
-ip link set "$IF" up
 IFMAC=$(mac_of "" "$IF")
-mkdir -p "$T/www" "$T/hostwww" "$T/g1www" "$T/g3www"
-head -c 2000000 /dev/urandom > "$T/www/blob"
+bridged_lan_www 2000000 ::
+mkdir -p "$T/hostwww" "$T/g1www" "$T/g3www"
 head -c 2000000 /dev/urandom > "$T/hostwww/blob"
 head -c 2000000 /dev/urandom > "$T/g1www/blob"
 head -c 1000000 /dev/urandom > "$T/g3www/blob"
-bg ip netns exec "$LAN" python3 -m http.server --bind :: --directory "$T/www" 8080
 bg python3 -m http.server --bind 203.0.113.2 --directory "$T/hostwww" 8081
-wait_for 10 listening "$LAN" tcp '[::]:8080' || fail "the LAN's HTTP server did not start"
 wait_for 10 listening - tcp 203.0.113.2:8081 || fail "the host's HTTP server did not start"
 
 # guest NS TAP IPV4-HOST-PART: the guest's interface up with static addresses.

@@ -21,31 +21,15 @@
 #     9000-byte segments are longer than the card takes (1514): dropped whole
 #     and counted, and the download does not complete.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_bridged.sh"
 
-N="$NATD_BIN"
 IF="bo$ID"
 LANIF="bp$ID"
-info() {
-	local o
-	o=$("$N" showvminfo "$1" --machinereadable) || return 1
-	sed -n "s/^$2=//p" <<< "$o" | tr -d '"'
-}
-mac_of() { ip ${1:+-n "$1"} -o link show dev "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\) .*/\1/p'; }
 command -v socat > /dev/null || fail "socat is missing (scripts/setup.sh --tests installs it)"
 
 LAN=$(new_netns lan)
-ip link add "$IF" type veth peer name "$LANIF"
-_links+=("$IF")
-ip link set "$LANIF" netns "$LAN"
-ip -n "$LAN" addr add 203.0.113.1/24 dev "$LANIF"
-ip -n "$LAN" -6 addr add 2001:db8:1::1/64 dev "$LANIF" nodad
-ip -n "$LAN" link set "$LANIF" up
-ip link set "$IF" up
-mkdir -p "$T/www"
-head -c 3000000 /dev/urandom > "$T/www/blob"
-# --bind :: serves IPv4 too (python's http.server is dual-stack there)
-bg ip netns exec "$LAN" python3 -m http.server --bind :: --directory "$T/www" 8080
-wait_for 10 listening "$LAN" tcp '[::]:8080' || fail "HTTP server did not start"
+bridged_lan_link 6
+bridged_lan_www 3000000 ::
 
 # transfers NAME NS IP4 IP6: fetches the file over IPv4 and IPv6 and uploads
 # it to the LAN, each byte-exact.

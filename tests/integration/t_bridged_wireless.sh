@@ -17,41 +17,19 @@
 #     (counted) and is not shown the first one's traffic, which the first
 #     still gets.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_bridged.sh"
 
-N="$NATD_BIN"
 IF="br$ID"
 LANIF="bl$ID"
 MAC1=08:00:27:0c:00:01
 MAC2=08:00:27:0c:00:02
-info() {
-	local o
-	o=$("$N" showvminfo "$1" --machinereadable) || return 1
-	sed -n "s/^$2=//p" <<< "$o" | tr -d '"'
-}
-promiscuity() { ip -d link show "$1" | sed -n 's/.* promiscuity \([0-9]*\) .*/\1/p'; }
-mac_of() { ip ${1:+-n "$1"} -o link show dev "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\) .*/\1/p'; }
-in_lan_range() { [[ $1 =~ ^203\.0\.113\.1[0-5][0-9]$ ]]; }
 
 LAN=$(new_netns lan)
-ip link add "$IF" type veth peer name "$LANIF"
-_links+=("$IF")
-ip link set "$LANIF" netns "$LAN"
-ip -n "$LAN" addr add 203.0.113.1/24 dev "$LANIF"
-ip -n "$LAN" -6 addr add 2001:db8:1::1/64 dev "$LANIF" nodad
-ip -n "$LAN" link set "$LANIF" up
-ip link set "$IF" up
+bridged_lan_link 6
 IFMAC=$(mac_of "" "$IF")
 LANMAC=$(mac_of "$LAN" "$LANIF")
-mkdir -p "$T/www"
-head -c 2000000 /dev/urandom > "$T/www/blob"
-bg ip netns exec "$LAN" dnsmasq --no-daemon --conf-file=/dev/null --port=0 \
-	--interface="$LANIF" --bind-interfaces --dhcp-authoritative \
-	--dhcp-range=203.0.113.100,203.0.113.150,255.255.255.0,1h \
-	--dhcp-leasefile="$T/dnsmasq.leases" --pid-file="$T/dnsmasq.pid" --log-facility="$T/dnsmasq.log"
-# --bind :: serves IPv4 too (python's http.server is dual-stack there)
-bg ip netns exec "$LAN" python3 -m http.server --bind :: --directory "$T/www" 8080
-wait_for 10 listening "$LAN" tcp '[::]:8080' || fail "HTTP server did not start"
-wait_for 10 listening "$LAN" udp 0.0.0.0:67 || fail "dnsmasq did not start"
+bridged_lan_www 2000000 ::
+bridged_lan_dhcp
 ip netns exec "$LAN" tcpdump -n -e -U -i "$LANIF" -w "$T/lan.pcap" 2>"$T/lan.err" &
 _pids+=("$!")
 wait_for 10 grep -q "listening on" "$T/lan.err" || fail "tcpdump in the LAN did not start"
