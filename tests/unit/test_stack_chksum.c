@@ -20,22 +20,7 @@
 #include "lwip/prot/ip.h"
 #include "lwip/pbuf.h"
 #include "natd_lwip_hooks.h"
-
-static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
+#include "csum_ref.h"
 
 static void fill(uint8_t *b, size_t n, unsigned seed)
 {

@@ -23,25 +23,7 @@
 #include "base/csum.h"
 #include "devices/vnet.h"
 #include "base/bytes.h"
-
-/* RFC 1071, big-endian 16-bit words, the obvious way. */
-static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
+#include "csum_ref.h"
 
 /* Pseudo-header sum (not folded) of the L4 packet at l4off, l4len bytes. */
 static uint32_t ref_pseudo(const uint8_t *f, int v6, uint8_t proto, size_t l4len)
