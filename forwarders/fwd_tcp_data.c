@@ -204,7 +204,13 @@ void fwd_tcp_close(struct tcp_conn *c, bool abort_pcb)
 		stack_tcp_release(pcb, abort_pcb);
 	}
 	if (c->g2h) {
-		fwd_tcp_buf_g2h(0, c->g2h->tot_len - c->g2h_off);
+		/* Summed over the chain: lwIP's 16-bit tot_len wraps once more
+		 * than 64 KiB wait for a slow host socket. */
+		size_t queued = 0;
+
+		for (const struct pbuf *q = c->g2h; q; q = q->next)
+			queued += q->len;
+		fwd_tcp_buf_g2h(0, queued - c->g2h_off);
 		pbuf_free(c->g2h);
 		c->g2h = NULL;
 	}

@@ -122,8 +122,9 @@ run_phase() {
 # upload_phase N: N guest connections writing endlessly to a server that
 # never reads: natd holds at most its 1 MiB receive window per connection.
 upload_phase() {
-	local n=$1 pid base peak out held prev=-1 i
+	local n=$1 pid base peak out held prev=-1 i srv
 	bg ip netns exec "$REMOTE_NS" "$NATD_TEST_BIN/tcp_hold" listen-idle 198.51.100.1 9201
+	srv=$!
 	wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9201 || fail "idle server did not start"
 	natd_start natd-vmup --name vmup --nic1 nat --attach1 "tap:$tap"
 	pid=$NATD_PID
@@ -153,6 +154,10 @@ upload_phase() {
 		check "vmup: RSS grew by at most $((n * 1536 + 8192)) kB for $n stalled uploads" \
 			test $((peak - base)) -le $((n * 1536 + 8192))
 	fi
+	# The server goes away: natd lets go of everything it held.
+	kill "$srv" 2>/dev/null || true
+	check "vmup: nothing held once the server is gone" wait_for 30 sh -c \
+		"'$NATD_BIN' showvminfo vmup --machinereadable | grep -qx 'tcp_buffer_guest_bytes=0'"
 	natd_stop "$pid"
 }
 
