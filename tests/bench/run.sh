@@ -601,7 +601,12 @@ alternate() {
 set_sysctls() {
 	local ns
 	local g=NS_GUEST_$OTHER
-	for ns in "$NS_GUEST_natd" "${!g}"; do
+	# The host namespace too: both NATs' host sockets to nginx take their
+	# ports there (shared by natd and slirp4netns). In a quiet run at
+	# ~13k conn/s both fell to ~150 conn/s after the first runs (samples
+	# 13613, 6572, 7773, 155, 114, 177 alternating), the pattern of the
+	# ephemeral ports running out while earlier 4-tuples wait.
+	for ns in "$NS_GUEST_natd" "${!g}" "$NS_HOST"; do
 		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=1 2>/dev/null || true
 		# The connection-rate runs open ~15k connections each: with the
 		# default 28k ephemeral ports, a later run reuses ports whose
