@@ -18,22 +18,13 @@
 # (ttyS0), and powers off.
 set -euo pipefail
 
-DIR=${1:?usage: vm_image.sh DIR}
-SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-. "$(dirname "$SELF")/../integration/lib_vm_guest.sh"
-mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd)
-cd "$DIR"
+. "$(dirname "$0")/../integration/lib_vm_guest.sh"
 
-vmg_fetch "$DIR" 600
-vmg_fresh "$DIR" "$SELF" && exit 0
+guest_root() {
+	vmg_add_binary "$1" /usr/bin/iperf3
+}
 
-R=$DIR/root
-vmg_root "$R" "$DIR" sh mount insmod ip udhcpc sleep cat echo poweroff mkdir ifconfig route \
-	grep sed ls head cut tail
-vmg_add_binary "$R" /usr/bin/iperf3
-{
-	vmg_init_head BENCH-NOTE
+guest_init() {
 	cat <<'EOF'
 arg=$(sed -n 's/.*natd_bench=\([^ ]*\).*/\1/p' /proc/cmdline)
 srv=${arg%%:*}; rest=${arg#*:}; dir=${rest%%:*}; rest=${rest#*:}; secs=${rest%%:*}
@@ -57,6 +48,7 @@ cat /tmp/out.json
 echo BENCH-END
 poweroff -f
 EOF
-} > "$R/init"
-chmod +x "$R/init"
-vmg_pack "$R" "$DIR"
+}
+
+vmg_build "${1:?usage: vm_image.sh DIR}" "$0" 600 BENCH-NOTE sh mount insmod ip udhcpc sleep cat \
+	echo poweroff mkdir ifconfig route grep sed ls head cut tail

@@ -11,6 +11,10 @@
 # initramfs of the host's Debian's busybox-static (fetched the same way),
 # the kernel's virtio modules, a udhcpc script and the caller's /init.
 #
+#   vmg_build DIR SELF TIMEOUT NOTE APPLET...
+#                              all of it: the builder SELF defines guest_root R
+#                              (its files in the root R) and guest_init (the rest
+#                              of its /init, on stdout)
 #   vmg_fetch DIR [TIMEOUT]    the kernel, busybox and modules into the cache DIR
 #   vmg_fresh DIR SELF         DIR/initrd.gz is newer than SELF, this file, the kernel
 #   vmg_root R DIR APPLET...   the initramfs root R: busybox, applets, modules,
@@ -149,4 +153,29 @@ vmg_pack() {
 	(cd "$1" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > "$2/initrd.gz.tmp")
 	mv "$2/initrd.gz.tmp" "$2/initrd.gz"
 	rm -rf "$1"
+}
+
+# vmg_build DIR SELF TIMEOUT NOTE APPLET...: DIR/vmlinuz and DIR/initrd.gz
+# (DIR a cache: rebuilt when the kernel, the builder SELF or this file
+# changed): vmg_fetch with TIMEOUT, a root with busybox and the APPLETs,
+# the caller's guest_root R, an /init of vmg_init_head NOTE and the caller's
+# guest_init, packed.
+vmg_build() {
+	local dir=$1 self=$2 tmo=$3 note=$4 r
+
+	shift 4
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	self=$(cd "$(dirname "$self")" && pwd)/$(basename "$self")
+	vmg_fetch "$dir" "$tmo"
+	vmg_fresh "$dir" "$self" && return 0
+	r=$dir/root
+	vmg_root "$r" "$dir" "$@"
+	guest_root "$r"
+	{
+		vmg_init_head "$note"
+		guest_init
+	} > "$r/init"
+	chmod +x "$r/init"
+	vmg_pack "$r" "$dir"
 }

@@ -26,22 +26,13 @@
 #     network manager does.
 set -euo pipefail
 
-DIR=${1:?usage: vm_guest.sh DIR}
-SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-. "$(dirname "$SELF")/lib_vm_guest.sh"
-mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd)
-cd "$DIR"
+. "$(dirname "$0")/lib_vm_guest.sh"
 
-vmg_fetch "$DIR" 150
-vmg_fresh "$DIR" "$SELF" && exit 0
+guest_root() {
+	mkdir -p "$1/www"
+}
 
-R=$DIR/root
-vmg_root "$R" "$DIR" sh mount insmod ip udhcpc sleep cat echo mkdir grep sed ls head cut tail \
-	wget sha256sum httpd wc tr nc printf
-mkdir -p "$R/www"
-{
-	vmg_init_head GUEST-NOTE
+guest_init() {
 	cat <<'EOF'
 arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 [ -n "$nic" ] || { echo "GUEST-NO-NIC"; exec sleep 100000; }
@@ -75,6 +66,7 @@ while :; do
 	sleep 0.2
 done
 EOF
-} > "$R/init"
-chmod +x "$R/init"
-vmg_pack "$R" "$DIR"
+}
+
+vmg_build "${1:?usage: vm_guest.sh DIR}" "$0" 150 GUEST-NOTE sh mount insmod ip udhcpc sleep cat \
+	echo mkdir grep sed ls head cut tail wget sha256sum httpd wc tr nc printf
