@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * device_internal.h - what device.c shares with its backends (tap.c, stream.c,
- * dgram.c): the ops table every backend implements, the device structure,
- * and the common libuv plumbing (one uv_poll_t for the data fd, one for a
- * listening socket, one timer).
+ * device_internal.h - what device.c (with device_io.c, device_peers.c and
+ * device_vnet.c) shares with its backends (tap.c, stream.c, dgram.c...):
+ * the ops table every backend implements, the device structure, and the
+ * common libuv plumbing (one uv_poll_t for the data fd, one for a listening
+ * socket, one timer).
  *
  * Theory of operation
  * -------------------

@@ -49,7 +49,8 @@
  * carrier meanwhile.
  *
  * The callers' side (starting the daemon, its files, its status) is
- * natd/intnet_client.c.
+ * natd/intnet_client.c; the daemon's DHCP server and its control requests
+ * are natd/intnet_service_ctl.c.
  *
  * Shutdown, on SIGTERM or when idle: control socket, DHCP server, switch
  * (ports, socket file), lwIP, timers and signals; the pid file is removed
@@ -87,28 +88,7 @@
 /* The daemon                                                             */
 /* ===================================================================== */
 
-static struct {
-	uv_loop_t *loop;
-	enum switchd_kind kind;
-	const struct switchd_desc *desc;
-	const char *home, *name;
-	struct eth_switch *sw;
-	struct hostonly_port *hostif; /* host-only: the host's interface */
-	struct ctl_server *ctl;
-	uv_signal_t sig_int, sig_term;
-	uv_timer_t idle;
-	unsigned idle_checks;
-	struct dhcpsrv_port *dhcp;    /* the network's dhcpserver, when enabled */
-	bool dhcp_closing, dhcp_restart;
-	bool stack_started;
-	bool stopping;
-	uint64_t started_ms;
-	int pid_fd;
-	char pid_path[PATH_MAX];
-	gid_t share_gid;              /* the group sharing it, or (gid_t)-1 */
-	uid_t owner_uid;              /* whose it is: natd run --user's, or ours */
-	char uplink[UPLINK_TEXT_MAX]; /* the uplink in force, "" for none */
-} isv;
+struct switchd_svc isv;
 
 static void isv_handle_closed(uv_handle_t *h)
 {
@@ -133,7 +113,7 @@ static void isv_switch_closed(void *opaque)
 }
 
 /* Shutdown order: control socket, DHCP server, switch, lwIP, handles. */
-static void isv_dhcp_closed_stop(void *opaque)
+void isv_dhcp_closed_stop(void *opaque)
 {
 	(void)opaque;
 	isv.dhcp_closing = false;
@@ -168,112 +148,6 @@ static void isv_stop(void)
 	}
 }
 
-/* --- the network's DHCP server (natd dhcpserver --network=NAME) ------------ */
-
-/* Starts the server when natd.json defines one for this network and it is
- * enabled. 0 (also when there is none), or -errno with err. */
-static int isv_dhcp_start(char *err, size_t errlen)
-{
-	enum dhcpsrv_kind kind = isv.kind == SWITCHD_HOSTONLY ? DHCPSRV_KIND_INTERFACE
-							      : DHCPSRV_KIND_NETWORK;
-	struct natnet_store st;
-	struct dhcpsrv_store ds;
-	struct dhcpsrv_def d, which;
-	int i, rc;
-
-	if (isv.dhcp || isv.dhcp_closing || isv.stopping)
-		return 0;
-	if (dhcpsrv_def_init(&which, kind, isv.name, err, errlen) < 0)
-		return -EINVAL;
-	rc = dhcpsrv_store_load(&st, &ds, isv.home, false, err, errlen);
-	if (rc < 0)
-		return rc;
-	i = dhcpsrv_store_find(&ds, which.network);
-	if (i >= 0)
-		d = ds.defs[i];
-	dhcpsrv_store_release(&st, &ds);
-	if (i < 0 || d.kind != kind) {
-		log_info("no DHCP server defined for this network");
-		return 0;
-	}
-	if (!d.enabled) {
-		log_info("its DHCP server is disabled (natd dhcpserver modify --%s=%s "
-			 "--enable)", kind == DHCPSRV_KIND_INTERFACE ? "interface" : "network",
-			 isv.name);
-		return 0;
-	}
-	if (!isv.stack_started) {
-		rc = stack_init(isv.loop);
-		if (rc < 0)
-			return errfmt(err, errlen, rc, "cannot start the stack: %s",
-				      uv_strerror(rc));
-		isv.stack_started = true;
-	}
-	return dhcpsrv_port_start(isv.loop, isv.home, &d, isv.sw, &isv.dhcp, err, errlen);
-}
-
-static void isv_dhcp_stopped(void *opaque)
-{
-	char err[512];
-
-	(void)opaque;
-	isv.dhcp_closing = false;
-	if (isv.stopping) {
-		isv_dhcp_closed_stop(NULL);
-		return;
-	}
-	if (isv.dhcp_restart) {
-		isv.dhcp_restart = false;
-		if (isv_dhcp_start(err, sizeof(err)) < 0)
-			log_err("DHCP server: %s", err);
-	}
-}
-
-static void isv_dhcp_stop(bool restart)
-{
-	struct dhcpsrv_port *p = isv.dhcp;
-
-	isv.dhcp_restart = restart;
-	if (!p)
-		return;
-	isv.dhcp = NULL;
-	isv.dhcp_closing = true;
-	log_info("DHCP server stopped%s", restart ? "; restarting it" : "");
-	dhcpsrv_port_stop(p, isv_dhcp_stopped, NULL);
-}
-
-static void isv_port_observer(void *opaque, const struct switch_port_info *p, bool gone)
-{
-	(void)opaque;
-	if (isv.dhcp && !gone)
-		dhcpsrv_port_port_changed(isv.dhcp, p);
-}
-
-/* dhcpserver: {"action": "start" | "stop" | "restart"} (natd dhcpserver). */
-static json_t *isv_ctl_dhcpserver(void *opaque, json_t *args, char *err, size_t errlen)
-{
-	const char *a = json_string_value(json_object_get(args, "action"));
-
-	(void)opaque;
-	if (!a || (strcmp(a, "start") && strcmp(a, "stop") && strcmp(a, "restart"))) {
-		snprintf(err, errlen, "dhcpserver: action must be start, stop or restart");
-		return NULL;
-	}
-	if (!strcmp(a, "stop")) {
-		isv_dhcp_stop(false);
-	} else if (!strcmp(a, "restart") && (isv.dhcp || isv.dhcp_closing)) {
-		if (isv.dhcp)
-			isv_dhcp_stop(true);
-		else
-			isv.dhcp_restart = true;
-	} else if (isv.dhcp_closing) {
-		isv.dhcp_restart = true; /* start once the old one is gone */
-	} else if (isv_dhcp_start(err, errlen) < 0) {
-		return NULL;
-	}
-	return json_object();
-}
-
 static void isv_signal(uv_signal_t *h, int signum)
 {
 	(void)h;
@@ -296,50 +170,6 @@ static void isv_idle_cb(uv_timer_t *t)
 	}
 }
 
-static int isv_port_json(void *opaque, const struct switch_port_info *p)
-{
-	char mac[18] = "";
-
-	if (p->mac_known)
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0],
-			 p->mac[1], p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
-	json_array_append_new(opaque, json_pack(
-		"{s:I, s:b, s:b, s:b, s:s, s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-		"port", (json_int_t)p->idx, "host", p->host, "hostif", p->hostif, "uplink",
-		p->uplink, "vm", p->vm,
-		"adapter", (json_int_t)p->adapter, "mac", mac,
-		"promisc", switch_policy_name(p->policy), "pid", (json_int_t)p->pid,
-		"rx_frames", (json_int_t)p->rx_frames, "tx_frames", (json_int_t)p->tx_frames,
-		"rx_dropped", (json_int_t)p->rx_dropped, "tx_dropped", (json_int_t)p->tx_dropped));
-	return 0;
-}
-
-static json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errlen)
-{
-	struct switch_stats ss;
-	json_t *r, *ports = json_array();
-
-	(void)opaque;
-	(void)args;
-	(void)err;
-	(void)errlen;
-	switch_get_stats(isv.sw, &ss);
-	switch_foreach_port(isv.sw, isv_port_json, ports);
-	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name", isv.name,
-		      "pid", (json_int_t)getpid(),
-		      "uptime", (json_int_t)((uv_now(isv.loop) - isv.started_ms) / 1000),
-		      "vms_attached", (json_int_t)ss.ports,
-		      "addresses_learnt", (json_int_t)ss.fdb_entries,
-		      "frames_switched", (json_int_t)ss.frames,
-		      "frames_flooded", (json_int_t)ss.flooded,
-		      "frames_dropped", (json_int_t)ss.dropped);
-	json_object_set_new(r, "ports", ports);
-	json_object_set_new(r, "dhcp", isv.dhcp ? dhcpsrv_port_json(isv.dhcp) : json_null());
-	if (isv.hostif)
-		json_object_set_new(r, "hostif", hostonly_port_json(isv.hostif));
-	json_object_set_new(r, "uplink", uplink_port_json(isv.sw, isv.uplink));
-	return r;
-}
 
 
 /* The host-only interface went away under us (ip link del): VMs find the
@@ -351,22 +181,6 @@ static void isv_hostif_gone(void *opaque)
 	isv_stop();
 }
 
-/* uplink: {"uplink": "udp:..." | ""} (natd intnet modify, natd hostonlyif
- * modify). All or nothing. */
-static json_t *isv_ctl_uplink(void *opaque, json_t *args, char *err, size_t errlen)
-{
-	const char *u = json_string_value(json_object_get(args, "uplink"));
-
-	(void)opaque;
-	if (!u || strlen(u) >= sizeof(isv.uplink)) {
-		snprintf(err, errlen, "uplink: expected the uplink as text");
-		return NULL;
-	}
-	if (uplink_port_apply(isv.sw, u, err, errlen) < 0)
-		return NULL;
-	snprintf(isv.uplink, sizeof(isv.uplink), "%s", u);
-	return json_object();
-}
 
 static int isv_setup(char *err, size_t errlen)
 {

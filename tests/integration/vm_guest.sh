@@ -6,7 +6,7 @@
 # linux-image-amd64 depends on, fetched with `apt-get download` and
 # unpacked, never committed) and an initramfs built here from the host's
 # Debian's busybox-static (fetched the same way) and the kernel's virtio
-# modules.
+# modules (lib_vm_guest.sh, shared with the bench's tests/bench/vm_image.sh).
 # Writes DIR/vmlinuz and DIR/initrd.gz; DIR is a cache, kept while the kernel
 # package and this script are unchanged. Exit 3 when the kernel cannot be
 # fetched (no apt lists, archive unreachable): the caller skips.
@@ -26,83 +26,15 @@
 #     network manager does.
 set -euo pipefail
 
-DIR=${1:?usage: vm_guest.sh DIR}
-SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-mkdir -p "$DIR"
-DIR=$(cd "$DIR" && pwd)
-cd "$DIR"
+. "$(dirname "$0")/lib_vm_guest.sh"
 
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-[ -n "$kpkg" ] || { echo "vm_guest.sh: linux-image-amd64 not in the apt lists (apt-get update)" >&2; exit 3; }
-MODS="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio
-	failover net_failover virtio_net"
-if [ ! -s vmlinuz ] || [ ! -d mods ] || [ ! -x busybox ] ||
-	[ "$(cat kernel.pkg 2>/dev/null)" != "$kpkg" ]; then
-	rm -rf dl k mods bb busybox && mkdir -p dl mods
-	# apt-get download drops privileges to _apt: the directory must be its
-	chmod 0777 dl
-	(cd dl && timeout 150 apt-get download "$kpkg" busybox-static > dl.log 2>&1) ||
-		{ echo "vm_guest.sh: apt-get download $kpkg busybox-static failed: $(tail -n1 dl/dl.log)" >&2; exit 3; }
-	dpkg-deb -x dl/linux-image-*.deb k
-	dpkg-deb -x dl/busybox-static_*.deb bb
-	cp bb/bin/busybox busybox
-	all=$(find k/lib/modules -name '*.ko')
-	for m in $MODS; do
-		f=$(echo "$all" | grep "/$m\.ko$" | head -n1)
-		[ -n "$f" ] || { echo "vm_guest.sh: module $m.ko not in $kpkg" >&2; exit 1; }
-		cp "$f" mods/
-	done
-	cp k/boot/vmlinuz-* vmlinuz.tmp && mv vmlinuz.tmp vmlinuz
-	echo "$kpkg" > kernel.pkg
-	rm -rf dl k bb initrd.gz
-fi
-[ -s initrd.gz ] && [ initrd.gz -nt "$SELF" ] && [ initrd.gz -nt kernel.pkg ] && exit 0
+guest_root() {
+	mkdir -p "$1/www"
+}
 
-R=$DIR/root
-rm -rf "$R"
-mkdir -p "$R"/{bin,dev,proc,sys,tmp,etc,www,lib/modules,usr/share/udhcpc}
-cp busybox "$R/bin/busybox"
-for a in sh mount insmod ip udhcpc sleep cat echo mkdir grep sed ls head cut tail wget \
-	sha256sum httpd wc tr nc printf; do
-	ln -sf busybox "$R/bin/$a"
-done
-cp mods/*.ko "$R/lib/modules/"
-cat > "$R/usr/share/udhcpc/default.script" <<'EOF'
-#!/bin/sh
-case "$1" in
-deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
-bound|renew)
-	ip addr flush dev "$interface"
-	ip addr add "$ip/${mask:-24}" dev "$interface"
-	for r in $router; do ip route replace default via "$r" dev "$interface"; break; done
-	echo "GUEST-LEASE ip=$ip router=$router dns=$dns" > /dev/console ;;
-esac
-exit 0
-EOF
-chmod +x "$R/usr/share/udhcpc/default.script"
-cat > "$R/init" <<'EOF'
-#!/bin/sh
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev 2>/dev/null
-exec > /dev/console 2>&1
-# Twice: a module whose dependency is not in yet loads on the second pass.
-for pass in 1 2; do
-	for m in virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
-		virtio_mmio failover net_failover virtio_net; do
-		grep -q "^$m " /proc/modules && continue
-		insmod /lib/modules/$m.ko 2>/dev/null
-	done
-done
+guest_init() {
+	cat <<'EOF'
 arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
-ip link set lo up
-i=0
-while [ $i -lt 100 ]; do
-	nic=$(ls /sys/class/net | grep -v '^lo$' | head -n1)
-	[ -n "$nic" ] && break
-	sleep 0.1; i=$((i + 1))
-done
 [ -n "$nic" ] || { echo "GUEST-NO-NIC"; exec sleep 100000; }
 ip link set "$nic" up
 udhcpc -q -n -i "$nic" -t 10 -T 2 -s /usr/share/udhcpc/default.script > /tmp/udhcpc.log 2>&1 ||
@@ -134,7 +66,7 @@ while :; do
 	sleep 0.2
 done
 EOF
-chmod +x "$R/init"
-(cd "$R" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 > "$DIR/initrd.gz.tmp")
-mv "$DIR/initrd.gz.tmp" "$DIR/initrd.gz"
-rm -rf "$R"
+}
+
+vmg_build "${1:?usage: vm_guest.sh DIR}" "$0" 150 GUEST-NOTE sh mount insmod ip udhcpc sleep cat \
+	echo mkdir grep sed ls head cut tail wget sha256sum httpd wc tr nc printf
