@@ -191,6 +191,20 @@ bg() {
 	_pids+=("$!")
 }
 
+# sniff_end PID OUT [LINE]: ends a capture started in the background (tcpdump
+# -l --immediate-mode writing text to OUT) once LINE, a grep pattern it must
+# show, is in OUT; without LINE 1 s later (what it must not see would have
+# come by then).
+sniff_end() {
+	if [ -n "${3:-}" ]; then
+		wait_for 10 grep -q "$3" "$2" || true
+	else
+		sleep 1
+	fi
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 # guest_up NS TAP: lease over DHCP and configure the guest (default route via
 # the gateway).
 guest_up() {

@@ -94,29 +94,28 @@ expect_eq "TCP vm2 -> vm1" "client=192.168.56.102" "$(curl_in vm2 http://192.168
 # tcpdump on the host's interface. A capture makes it promiscuous, and the
 # switch then gives it every frame: vm1 -> vm2 is seen. With -p (not
 # promiscuous) only what is the host's own (or broadcast) reaches it.
-sniff() { # sniff OUT TCPDUMP-ARGS...: captures ICMP while vm1 pings vm2 and the host
+sniff() { # sniff OUT [-p]: captures ICMP while vm1 pings vm2 and the host
 	local out=$1 tp
 	shift
-	timeout 6 tcpdump -l -n -i vboxnet0 "$@" icmp > "$out" 2>/dev/null &
+	timeout 30 tcpdump -l -n --immediate-mode -i vboxnet0 "$@" icmp > "$out" 2> "$out.err" &
 	tp=$!
-	if [ "${1:-}" = -p ]; then
-		sleep 1
-	else
-		wait_for 5 sh -c "ip -d link show vboxnet0 | grep -q 'promiscuity [1-9]'" ||
-			fail "the capture did not make vboxnet0 promiscuous"
-		sleep 0.5
+	wait_for 10 grep -q "listening on" "$out.err" || fail "tcpdump did not start"
+	if [ "${1:-}" != -p ]; then
+		# the switch hears of it over rtnetlink and logs it
+		wait_for 10 grep -q 'is promiscuous: it gets every frame' "$HDIR/vboxnet0.log" ||
+			fail "the switch did not see vboxnet0 turn promiscuous"
 	fi
 	pings vm1 192.168.56.102 || true
 	pings vm1 192.168.56.1 || true
-	wait "$tp" || true
+	sniff_end "$tp" "$out" "${SNIFF_EXPECT:-}"
 }
-sniff "$T/cap"
+SNIFF_EXPECT='192.168.56.101 > 192.168.56.1: ICMP echo request' sniff "$T/cap"
 check "tcpdump on vboxnet0 sees vm1 -> vm2" grep -q '192.168.56.101 > 192.168.56.102: ICMP echo request' "$T/cap"
 check "... and vm2's reply" grep -q '192.168.56.102 > 192.168.56.101: ICMP echo reply' "$T/cap"
 check "... and vm1 -> the host" grep -q '192.168.56.101 > 192.168.56.1: ICMP echo request' "$T/cap"
 check "the switch saw the promiscuous interface" grep -q 'is promiscuous: it gets every frame' "$HDIR/vboxnet0.log"
 check "... and when the capture ended" wait_for 5 grep -q 'no longer promiscuous' "$HDIR/vboxnet0.log"
-sniff "$T/cap-p" -p
+SNIFF_EXPECT='192.168.56.101 > 192.168.56.1: ICMP echo request' sniff "$T/cap-p" -p
 check "tcpdump -p sees vm1 -> the host" grep -q '192.168.56.101 > 192.168.56.1: ICMP echo request' "$T/cap-p"
 if grep -q '192.168.56.101 > 192.168.56.102' "$T/cap-p"; then
 	fail "a capture without promiscuous mode saw guest-to-guest unicast"
@@ -126,17 +125,18 @@ ok "tcpdump -p does not see vm1 -> vm2 (the interface is not promiscuous)"
 # The VMs' promiscuous policies: vm2 captures (its tap promiscuous, tcpdump
 # -p) while vm1 pings the host. allow-all shows it that traffic, allow-vms
 # does not (it is the host's).
-vm_sniff() {
+vm_sniff() { # vm_sniff OUT [EXPECT]
 	local out=$1 tp
-	ip netns exec "${NS[vm2]}" timeout 4 tcpdump -l -n -p -i "${TAP[vm2]}" icmp > "$out" 2>/dev/null &
+	ip netns exec "${NS[vm2]}" timeout 30 tcpdump -l -n -p --immediate-mode -i "${TAP[vm2]}" \
+		icmp > "$out" 2> "$out.err" &
 	tp=$!
-	sleep 1
+	wait_for 10 grep -q "listening on" "$out.err" || fail "tcpdump did not start"
 	pings vm1 192.168.56.1 || true
-	wait "$tp" || true
+	sniff_end "$tp" "$out" "${2:-}"
 }
 ip -n "${NS[vm2]}" link set "${TAP[vm2]}" promisc on
 check "controlvm vm2 nicpromisc1 allow-all" "$N" controlvm vm2 nicpromisc1 allow-all
-vm_sniff "$T/vm2-all"
+vm_sniff "$T/vm2-all" '192.168.56.101 > 192.168.56.1: ICMP echo request'
 check "vm2 (allow-all) sees vm1 -> the host" grep -q '192.168.56.101 > 192.168.56.1: ICMP echo request' "$T/vm2-all"
 check "controlvm vm2 nicpromisc1 allow-vms" "$N" controlvm vm2 nicpromisc1 allow-vms
 vm_sniff "$T/vm2-vms"

@@ -66,14 +66,18 @@ check "list intnets shows lab with vm1, vm2 and vm4" \
 	sh -c "grep -q 'lab' '$T/intnets' && grep -q 'vm1' '$T/intnets' && grep -q 'vm2' '$T/intnets' && grep -q 'vm4' '$T/intnets'"
 check "list intnets shows intnet with vm3" grep -q 'vm3' "$T/intnets"
 
-# Promiscuous policies: vm4 captures while vm1 pings vm2.
+# Promiscuous policies: vm4 captures while vm1 pings vm2. sniff OUT
+# [EXPECT]: the capture listens before the pings start; it ends once EXPECT
+# (a line vm4 must see) is in OUT, or, when vm4 must see nothing, 1 s after
+# the last ping's answer (frames vm4 should not get would be there by then).
 sniff() {
-	local out=$1
-	ip netns exec "${NS[vm4]}" timeout 4 tcpdump -n -p -i "${TAP[vm4]}" -c 50 icmp > "$out" 2>/dev/null &
+	local out=$1 expect=${2:-}
+	ip netns exec "${NS[vm4]}" timeout 30 tcpdump -l -n -p --immediate-mode -i "${TAP[vm4]}" \
+		icmp > "$out" 2> "$out.err" &
 	local tp=$!
-	sleep 1
+	wait_for 10 grep -q "listening on" "$out.err" || fail "tcpdump did not start"
 	ip netns exec "${NS[vm1]}" ping -c 4 -i 0.2 -W 1 "${IP[vm2]}" >/dev/null 2>&1 || true
-	wait "$tp" || true
+	sniff_end "$tp" "$out" "$expect"
 }
 # -p: tcpdump must not turn on promiscuous mode by itself; the kernel still
 # drops frames for other MACs unless the interface is promiscuous.
@@ -81,7 +85,7 @@ ip -n "${NS[vm4]}" link set "${TAP[vm4]}" promisc on
 sniff "$T/deny.txt"
 check "deny: vm4 does not see vm1 <-> vm2" sh -c "! grep -q '${IP[vm1]} > ${IP[vm2]}' '$T/deny.txt'"
 check "controlvm nicpromisc1 allow-vms" "$N" controlvm vm4 nicpromisc1 allow-vms
-sniff "$T/allow.txt"
+sniff "$T/allow.txt" "${IP[vm2]} > ${IP[vm1]}: ICMP echo reply"
 check "allow-vms: vm4 sees vm1 -> vm2 echo requests" grep -q "${IP[vm1]} > ${IP[vm2]}: ICMP echo request" "$T/allow.txt"
 check "allow-vms: vm4 sees vm2 -> vm1 echo replies" grep -q "${IP[vm2]} > ${IP[vm1]}: ICMP echo reply" "$T/allow.txt"
 check "controlvm nicpromisc1 deny" "$N" controlvm vm4 nicpromisc1 deny
