@@ -279,6 +279,11 @@ static int opt_natsettings(struct nic_config *n, const char *opt, const char *v,
 	}
 	if (vals[0] && (vals[0] < 576 || vals[0] > 65520))
 		return fail(err, errlen, "%s: mtu %u out of range (576 to 65520)", opt, vals[0]);
+	for (unsigned i = 3; i < 5; i++)
+		if (vals[i])
+			return fail(err, errlen, "%s: %s %u: natd's TCP windows are lwIP's, fixed "
+				    "when natd is built (give 0 or leave it empty)", opt, names[i],
+				    vals[i]);
 	n->nat.mtu = vals[0] ? vals[0] : 1500;
 	n->nat.sock_snd = vals[1];
 	n->nat.sock_rcv = vals[2];

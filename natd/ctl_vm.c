@@ -219,8 +219,8 @@ static json_t *ctl_vm_nicpromisc(struct ctl_vm *vm, const struct ctl_vm_cmd *c, 
 
 	if (!vm->ops[x - 1]->set_promisc) {
 		snprintf(err, errlen, "%s: adapter %u is in %s mode, which has no switch; "
-			 "promiscuous policies apply to natnetwork, intnet and hostonly "
-			 "adapters", c->sub, x, vm->ops[x - 1]->name);
+			 "promiscuous policies apply to natnetwork, intnet, hostonly and "
+			 "bridged adapters", c->sub, x, vm->ops[x - 1]->name);
 		return NULL;
 	}
 	if (vm->ops[x - 1]->set_promisc(vm->state[x - 1], c->promisc, err, errlen) < 0)

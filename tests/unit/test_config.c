@@ -90,12 +90,24 @@ Test(config, natnet_and_equals_form)
 Test(config, natsettings_fields)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--nictype1", "82545EM", "--natsettings1",
-			      "9000,64,128,,256", NULL), 0, "%s", err);
+			      "9000,64,128,,0", NULL), 0, "%s", err);
 	cr_assert_eq(cfg.nic[0].nat.mtu, 9000);
 	cr_assert_eq(cfg.nic[0].nat.sock_snd, 64);
 	cr_assert_eq(cfg.nic[0].nat.sock_rcv, 128);
 	cr_assert_eq(cfg.nic[0].nat.tcp_snd, 0);
-	cr_assert_eq(cfg.nic[0].nat.tcp_rcv, 256);
+	cr_assert_eq(cfg.nic[0].nat.tcp_rcv, 0);
+}
+
+/* tcpsnd and tcprcv would be accepted and ignored: lwIP's windows are fixed */
+Test(config, natsettings_rejects_tcp_windows)
+{
+	cr_assert_lt(run_args("--nic1", "nat", "--natsettings1", "1500,64,128,,256", NULL), 0);
+	cr_assert(strstr(err, "--natsettings1: tcprcv 256: natd's TCP windows are lwIP's"),
+		  "%s", err);
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nic1", "nat", "--natsettings1", "1500,,,64", NULL), 0);
+	cr_assert(strstr(err, "tcpsnd 64"), "%s", err);
 }
 
 Test(config, natsettings_rejects)
