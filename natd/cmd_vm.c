@@ -44,7 +44,8 @@ static const char modifyvm_help[] =
 "\n"
 "A running VM is not changed: modifyvm refuses, naming the natd controlvm\n"
 "command for what changes live (natpf<x>, setlinkstate<x>, nicpromisc<x>,\n"
-"nictrace<x>, nictracefile<x>); the rest needs the VM stopped first.\n"
+"nictrace<x>, nictracefile<x>, nicbandwidthgroup<x>); the rest needs the VM\n"
+"stopped first.\n"
 "\n"
 "Exit status: 0 stored, 1 refused (nothing written), 2 usage error.\n";
 
@@ -65,7 +66,7 @@ static void running_hint(const char *vm, const char *arg)
 	static const struct { const char *opt, *sub; } live[] = {
 		{ "natpf", "natpf" }, { "cableconnected", "setlinkstate" },
 		{ "nicpromisc", "nicpromisc" }, { "nictracefile", "nictracefile" },
-		{ "nictrace", "nictrace" },
+		{ "nictrace", "nictrace" }, { "nicbandwidthgroup", "nicbandwidthgroup" },
 	};
 	const char *name = arg + 2;
 

@@ -52,6 +52,8 @@ refused "modifyvm of a running VM: natpf names controlvm" 1 "natd controlvm vm1 
 	modifyvm vm1 --natpf1 "ssh,tcp,,12222,,22"
 refused "modifyvm of a running VM: nictype needs it stopped" 1 "needs VM 'vm1' stopped first" \
 	modifyvm vm1 --nictype1 virtio
+refused "modifyvm of a running VM: nicbandwidthgroup names controlvm" 1 \
+	"natd controlvm vm1 nicbandwidthgroup1" modifyvm vm1 --nicbandwidthgroup1 none
 check "nothing was written" cmp -s "$J" "$T/before.json"
 natd_stop "$NATD_PID"
 check "list runningvms is empty after it stopped" sh -c "[ -z \"\$('$N' list runningvms)\" ]"
