@@ -147,6 +147,10 @@ static int opt_natnet(struct nic_config *n, const char *opt, const char *v, char
 	if (net.s_addr & ~mask)
 		return fail(err, errlen, "%s: '%s' has host bits set (did you mean %s/%u?)",
 			    opt, v, inet_ntoa((struct in_addr){ net.s_addr & mask }), len);
+	if ((ntohl(net.s_addr) >> 24) == 0 || (ntohl(net.s_addr) >> 24) == 127 ||
+	    (ntohl(net.s_addr) >> 28) >= 0xe)
+		return fail(err, errlen, "%s: '%s' is not a unicast network (0/8, 127/8 and "
+			    "224/3 cannot be used)", opt, v);
 	n->nat.natnet_set = true;
 	n->nat.network = net;
 	n->nat.prefixlen = len;

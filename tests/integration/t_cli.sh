@@ -19,6 +19,8 @@ expect_refusal "--nic1: unknown mode 'natt'" --nic1 natt
 expect_refusal "--attach1: " --nic1 nat --attach1 nowhere:x
 expect_refusal "--natnet1: '10.0.2.1/24' has host bits set" --nic1 nat --natnet1 10.0.2.1/24
 expect_refusal "--natnet1: prefix /30 out of range" --nic1 nat --natnet1 10.0.2.0/30
+expect_refusal "--natnet1: '127.1.0.0/24' is not a unicast network" --nic1 nat --natnet1 127.1.0.0/24
+expect_refusal "--natnet1: '224.1.0.0/24' is not a unicast network" --nic1 nat --natnet1 224.1.0.0/24
 expect_refusal "--natsettings1: mtu 70000 out of range" --nic1 nat --natsettings1 70000
 # VirtualBox's TCP windows: natd's are lwIP's, so a value would be ignored
 expect_refusal "--natsettings1: tcprcv 256: natd's TCP windows are lwIP's" --nic1 nat --natsettings1 1500,64,64,,256

@@ -87,6 +87,23 @@ Test(config, natnet_and_equals_form)
 	cr_assert_str_eq(ip(cfg.nic[0].nat.netmask), "255.255.254.0");
 }
 
+/* A NAT adapter's network is unicast: loopback, "this" and multicast are refused */
+Test(config, natnet_rejects_non_unicast)
+{
+	static const char *const bad[] = { "127.1.0.0/24", "224.1.0.0/24", "0.0.0.0/8",
+					   "240.0.0.0/8" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		teardown();
+		setup();
+		cr_assert_lt(run_args("--nic1", "nat", "--natnet1", bad[i], NULL), 0, "%s", bad[i]);
+		cr_assert(strstr(err, "is not a unicast network"), "%s: %s", bad[i], err);
+	}
+	teardown();
+	setup();
+	cr_assert_eq(run_args("--nic1", "nat", "--natnet1", "10.0.0.0/8", NULL), 0, "%s", err);
+}
+
 Test(config, natsettings_fields)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--nictype1", "82545EM", "--natsettings1",
