@@ -252,6 +252,13 @@ static json_t *ctl_vm_controlvm(void *opaque, json_t *args, char *err, size_t er
 		return NULL;
 	switch (c.op) {
 	case CTL_VM_SETLINKSTATE:
+		if (c.on && vm->cfg->nic[x - 1].mode == NIC_MODE_NULL) {
+			/* a null adapter has no cable to plug in: say so, do not ignore it */
+			snprintf(err, errlen, "%s: adapter %u is --nic%u null (not attached): there "
+				 "is no cable to plug in (start it as --nic%u nat, or another mode)",
+				 c.sub, x, x, x);
+			return NULL;
+		}
 		vm->ops[x - 1]->set_cable(vm->state[x - 1], c.on);
 		log_info("nic%u: cable %s (controlvm)", x, c.on ? "connected" : "disconnected");
 		return json_object();
