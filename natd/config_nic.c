@@ -441,3 +441,17 @@ const struct config_nic_opt config_nic_opts[] = {
 };
 
 const size_t config_n_nic_opts = ARRAY_SIZE(config_nic_opts);
+
+void config_nic_defaults(struct nic_config *n)
+{
+	for (unsigned j = 0; j < n->n_props; j++)
+		free(n->props[j]);
+	memset(n, 0, sizeof(*n));
+	n->mode = NIC_MODE_NONE;
+	n->nat.dns_proxy = true;
+	n->nat.ipv6_default = TRI_DEFAULT;
+	n->nat.mtu = 1500;
+	n->type = NIC_TYPE_AM79C973;
+	n->cable_connected = true;
+	n->promisc = NIC_PROMISC_DENY;
+}
