@@ -141,6 +141,9 @@ int ctl_vm_parse_args(struct ctl_vm_cmd *c, char *err, size_t errlen)
 	const char *sub = c->sub, *v = c->a0;
 	char why[384];
 
+	if (c->op != CTL_VM_NATPF && c->argc > 1)
+		return errfmt(err, errlen, -EINVAL, "%s: unexpected argument '%s' (one value: "
+			      "natd controlvm VM %s VALUE)", sub, c->a1 ? c->a1 : "", sub);
 	switch (c->op) {
 	case CTL_VM_SETLINKSTATE:
 		if (!v || c->argc != 1 || (strcmp(v, "on") && strcmp(v, "off")))
