@@ -166,7 +166,7 @@ int cmd_bandwidthctl(int argc, char **argv)
 		      bw_parse_rate(limit, &rate) < 0)) {
 		esc_fprintf(stderr, "natd bandwidthctl: --limit: '%s' is not a rate (a number with k, "
 			"m, g for bits/s or K, M, G for bytes/s)\n", limit);
-		return 1;
+		return 2; /* a usage error, as --type disk is */
 	}
 
 	config_default_home(home, sizeof(home));

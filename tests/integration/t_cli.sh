@@ -46,6 +46,10 @@ check "controlvm --help: nicpromisc<x> on hostonly and bridged adapters too" \
 	grep -q 'intnet, hostonly or' "$T/help"
 "$NATD_BIN" modifyvm --help > "$T/help"
 check "modifyvm --help names --max-tcp-buffer, which it stores" grep -q -- '--max-tcp-buffer' "$T/help"
+# bandwidthctl: a rate that does not parse is a usage error (2), as --type disk is
+set +e; "$NATD_BIN" bandwidthctl vm1 add g --type network --limit 20x 2> "$T/err"; rc=$?; set -e
+expect_eq "bandwidthctl --limit 20x exits 2" 2 "$rc"
+check "  ... naming the rate" grep -q -- "--limit: '20x' is not a rate" "$T/err"
 # natnetwork: an unknown option last on the line is unknown, not "missing value"
 set +e; "$NATD_BIN" natnetwork add --netname x --network 192.168.77.0/24 --bogus 2> "$T/err"; rc=$?; set -e
 expect_eq "natnetwork add --bogus exits 2" 2 "$rc"
