@@ -63,7 +63,8 @@ static unsigned stored_user(const struct vm_def *d, const char *name)
 	return 0;
 }
 
-static int list_groups(const char *vm, bool machine)
+/* prog: the command, for messages ("bandwidthctl", "list bwgroups"). */
+static int list_groups(const char *prog, const char *vm, bool machine)
 {
 	char home[PATH_MAX], err[768];
 	struct natnet_store st;
@@ -72,10 +73,17 @@ static int list_groups(const char *vm, bool machine)
 
 	config_default_home(home, sizeof(home));
 	if (vm_store_load(&st, &vs, home, false, err, sizeof(err)) < 0) {
-		esc_fprintf(stderr, "natd bandwidthctl: %s\n", err);
+		esc_fprintf(stderr, "natd %s: %s\n", prog, err);
 		return 1;
 	}
 	i = vm_store_find(&vs, vm);
+	if (i < 0 && !vm_running(home, vm)) {
+		/* neither stored nor running: a typo, not a VM without groups */
+		esc_fprintf(stderr, "natd %s: no VM '%s' (natd list vms, natd list runningvms)\n",
+			    prog, vm);
+		vm_store_release(&st, &vs);
+		return 1;
+	}
 	for (size_t k = 0; i >= 0 && k < vs.vms[i].n_bw; k++) {
 		const struct vm_bwgroup *g = &vs.vms[i].bw[k];
 		uint64_t rate = 0;
@@ -120,7 +128,7 @@ int cmd_bandwidthctl(int argc, char **argv)
 				return usage("list: unexpected argument '%s'", argv[i]);
 			machine = true;
 		}
-		return list_groups(vm, machine);
+		return list_groups("bandwidthctl", vm, machine);
 	}
 	if (strcmp(op, "add") && strcmp(op, "set") && strcmp(op, "remove"))
 		return usage("unknown subcommand '%s' (add, set, remove, list)", op);
@@ -158,7 +166,7 @@ int cmd_bandwidthctl(int argc, char **argv)
 		      bw_parse_rate(limit, &rate) < 0)) {
 		esc_fprintf(stderr, "natd bandwidthctl: --limit: '%s' is not a rate (a number with k, "
 			"m, g for bits/s or K, M, G for bytes/s)\n", limit);
-		return 1;
+		return 2; /* a usage error, as --type disk is */
 	}
 
 	config_default_home(home, sizeof(home));
@@ -227,5 +235,5 @@ int cmd_bandwidthctl_list(const char *vm, bool machine)
 		esc_fprintf(stderr, "natd list bwgroups: '%s' is not a valid VM name\n", vm);
 		return 2;
 	}
-	return list_groups(vm, machine);
+	return list_groups("list bwgroups", vm, machine);
 }

@@ -16,8 +16,10 @@
 #include <string.h>
 
 #include "base/esc.h"
+#include "base/hostaddr.h"
 #include "natd/cmd_natnetwork.h"
 #include "natd/config.h"
+#include "natd/natnet_def.h"
 #include "natd/natnet_store.h"
 
 #define KEY_PREFIX "NAT/"
@@ -85,6 +87,47 @@ static int parse_common(const char *cmd, int argc, char **argv, int max)
 	return 0;
 }
 
+/*
+ * What natnetwork modify would refuse, said in setextradata's words: a bad
+ * address, no such network, an address the host does not have or cannot
+ * use as a source. 0, or the exit status after the message.
+ */
+static int check_source(const char *name, const char *value)
+{
+	char home[PATH_MAX], err[1024];
+	struct natnet_store st;
+	struct natnet_def d;
+	struct in_addr a = { 0 };
+	int i, rc = 0;
+
+	if (*value && inet_pton(AF_INET, value, &a) != 1) {
+		esc_fprintf(stderr, "natd setextradata: '%s' is not an IPv4 address (see natd "
+			"setextradata --help)\n", value);
+		return 2;
+	}
+	config_default_home(home, sizeof(home));
+	if (natnet_store_load(&st, home, false, err, sizeof(err)) < 0) {
+		esc_fprintf(stderr, "natd setextradata: %s\n", err);
+		return 1;
+	}
+	i = natnet_store_find(&st, name);
+	if (i < 0) {
+		esc_fprintf(stderr, "natd setextradata: no NAT network '%s' (natd natnetwork "
+			"list shows them)\n", name);
+		rc = 1;
+	} else if (a.s_addr) {
+		d = st.defs[i];
+		d.source_ip4 = a;
+		if (natnet_def_check(&d, err, sizeof(err)) < 0 ||
+		    hostaddr_check4(a, err, sizeof(err)) < 0) {
+			esc_fprintf(stderr, "natd setextradata: NAT/%s/SourceIp4: %s\n", name, err);
+			rc = 1;
+		}
+	}
+	natnet_store_release(&st);
+	return rc;
+}
+
 int cmd_setextradata(int argc, char **argv)
 {
 	char name[NATD_NAME_MAX];
@@ -96,6 +139,8 @@ int cmd_setextradata(int argc, char **argv)
 		return 0;
 	}
 	if (rc || (rc = parse_key("setextradata", argv[2], name, sizeof(name))) != 0)
+		return rc;
+	if ((rc = check_source(name, value)) != 0)
 		return rc;
 	{
 		char *args[] = { "natnetwork", "modify", "--netname", name, "--source-ip4",

@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "base/esc.h"
+#include "base/log.h"
 #include "base/bytes.h"
 #include "natd/config.h"
 #include "natd/daemon.h"
@@ -308,8 +310,13 @@ static json_t *json_bwgroups(const char *vm, char *err, size_t errlen)
 	config_default_home(home, sizeof(home));
 	if (vm_store_load(&st, &vs, home, false, err, errlen) < 0)
 		return NULL;
-	arr = json_array();
 	i = vm_store_find(&vs, vm);
+	if (i < 0 && !vm_running(home, vm)) {
+		errfmt(err, errlen, -ENOENT, "no VM '%s' (natd list vms, natd list runningvms)", vm);
+		vm_store_release(&st, &vs);
+		return NULL;
+	}
+	arr = json_array();
 	for (size_t k = 0; i >= 0 && k < vs.vms[i].n_bw; k++) {
 		const struct vm_bwgroup *g = &vs.vms[i].bw[k];
 		uint64_t rate = 0;

@@ -42,6 +42,21 @@ static int parse_onoff(const char *v, bool *on)
 	return -EINVAL;
 }
 
+/* Whether --name is an option that takes a value, so that a last --name
+ * without one is "missing value" and anything else "unknown option". */
+static bool takes_value(const char *name)
+{
+	static const char *const opts[] = {
+		"netname", "user", "network", "dhcp", "ipv6", "ipv6-default", "port-forward-4",
+		"port-forward-6", "loopback-4", "loopback-6", "uplink", "source-ip4",
+	};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strcmp(name, opts[i]))
+			return true;
+	return false;
+}
+
 int natnet_cli_parse(const char *sub, int argc, char **argv, bool defs_allowed,
 		     struct natnet_args *a)
 {
@@ -89,6 +104,8 @@ int natnet_cli_parse(const char *sub, int argc, char **argv, bool defs_allowed,
 			v = eq + 1;
 		} else if (i + 1 < argc) {
 			v = argv[++i];
+		} else if (!takes_value(name)) {
+			return natnet_cli_usage(sub, "unknown option '--%s'", name);
 		} else {
 			return natnet_cli_usage(sub, "--%s: missing value", name);
 		}

@@ -27,9 +27,10 @@ static const char modifyvm_help[] =
 "any per-adapter option of natd run (--nic<x>, --attach<x>, --natpf<x>,\n"
 "--nictype<x>, --macaddress<x>, --cableconnected<x>, --nicpromisc<x>,\n"
 "--nictrace<x>, --intnet<x>, ... see natd run --help) and --max-tcp-flows,\n"
-"--max-udp-flows, --max-icmp-flows, --udp-timeout. natd run --name VM\n"
-"starts from them; options given to run override them for that run\n"
-"(--natpf<x> adds to the stored rules).\n"
+"--max-udp-flows, --max-icmp-flows, --udp-timeout, --max-tcp-buffer. natd\n"
+"run --name VM starts from them; options given to run override them for\n"
+"that run (--natpf<x> adds to the stored rules). natd run's --user and\n"
+"--sandbox are not stored: give them to natd run.\n"
 "\n"
 "A stored option is replaced by a new value, except:\n"
 "  --natpf<x> RULE         adds a rule (a rule of the same name is refused)\n"
@@ -43,7 +44,8 @@ static const char modifyvm_help[] =
 "\n"
 "A running VM is not changed: modifyvm refuses, naming the natd controlvm\n"
 "command for what changes live (natpf<x>, setlinkstate<x>, nicpromisc<x>,\n"
-"nictrace<x>, nictracefile<x>); the rest needs the VM stopped first.\n"
+"nictrace<x>, nictracefile<x>, nicbandwidthgroup<x>); the rest needs the VM\n"
+"stopped first.\n"
 "\n"
 "Exit status: 0 stored, 1 refused (nothing written), 2 usage error.\n";
 
@@ -64,7 +66,7 @@ static void running_hint(const char *vm, const char *arg)
 	static const struct { const char *opt, *sub; } live[] = {
 		{ "natpf", "natpf" }, { "cableconnected", "setlinkstate" },
 		{ "nicpromisc", "nicpromisc" }, { "nictracefile", "nictracefile" },
-		{ "nictrace", "nictrace" },
+		{ "nictrace", "nictrace" }, { "nicbandwidthgroup", "nicbandwidthgroup" },
 	};
 	const char *name = arg + 2;
 

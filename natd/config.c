@@ -56,17 +56,8 @@ void config_init(struct natd_config *cfg)
 	cfg->udp_timeout = 60;
 	cfg->max_tcp_buffer = NAT_TCP_BUFFER_DEFAULT;
 	sandbox_opts_init(&cfg->sandbox);
-	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
-		struct nic_config *n = &cfg->nic[i];
-
-		n->mode = NIC_MODE_NONE;
-		n->nat.dns_proxy = true;
-		n->nat.ipv6_default = TRI_DEFAULT;
-		n->nat.mtu = 1500;
-		n->type = NIC_TYPE_AM79C973;
-		n->cable_connected = true;
-		n->promisc = NIC_PROMISC_DENY;
-	}
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++)
+		config_nic_defaults(&cfg->nic[i]);
 	/* As in VirtualBox, adapter 1 is NAT unless --nic1 says otherwise, so
 	 * that e.g. `--attach1 ... --nattftpprefix1 DIR` alone serves it. */
 	cfg->nic[0].mode = NIC_MODE_NAT;
@@ -125,6 +116,10 @@ int config_parse_size(const char *s, size_t *out)
 int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 		     char *err, size_t errlen)
 {
+	/* per adapter, the first option other than --nic<x> since its last
+	 * --nic<x> none: an adapter that ends up none refuses it */
+	char other[NATD_MAX_NICS][80] = { { 0 } };
+
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 		char name[64];
@@ -246,6 +241,15 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 			rc = config_nic_opts[k].parse(&cfg->nic[adapter - 1], opt, value, err, errlen);
 			if (rc < 0)
 				return rc;
+			if (dpos == 3 && !strncmp(name, "nic", 3)) {
+				/* --nic<x> none drops what was given for x before it */
+				if (cfg->nic[adapter - 1].mode == NIC_MODE_NONE) {
+					config_nic_defaults(&cfg->nic[adapter - 1]);
+					other[adapter - 1][0] = '\0';
+				}
+			} else if (!other[adapter - 1][0]) {
+				snprintf(other[adapter - 1], sizeof(other[0]), "%s", opt);
+			}
 			/* A NAT setting: only a nat adapter takes it (check_supported). */
 			if (!strncmp(name, "nat", 3) && strncmp(name, "nat-network", 11) &&
 			    !cfg->nic[adapter - 1].nat_opt[0])
@@ -255,6 +259,10 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 			break;
 		}
 	}
+	for (unsigned x = 1; x <= NATD_MAX_NICS; x++)
+		if (cfg->nic[x - 1].mode == NIC_MODE_NONE && other[x - 1][0])
+			return fail(err, errlen, "%s given but --nic%u is none (add --nic%u nat, "
+				    "or another mode)", other[x - 1], x, x);
 	return 0;
 }
 

@@ -41,4 +41,9 @@ struct config_nic_opt {
 extern const struct config_nic_opt config_nic_opts[];
 extern const size_t config_n_nic_opts;
 
+/* Puts n back to an adapter's defaults (mode none), freeing what it owns:
+ * config_init's start, and what an explicit --nic<x> none leaves of the
+ * options before it (a stored adapter disabled for one run). */
+void config_nic_defaults(struct nic_config *n);
+
 #endif

@@ -147,6 +147,10 @@ static int opt_natnet(struct nic_config *n, const char *opt, const char *v, char
 	if (net.s_addr & ~mask)
 		return fail(err, errlen, "%s: '%s' has host bits set (did you mean %s/%u?)",
 			    opt, v, inet_ntoa((struct in_addr){ net.s_addr & mask }), len);
+	if ((ntohl(net.s_addr) >> 24) == 0 || (ntohl(net.s_addr) >> 24) == 127 ||
+	    (ntohl(net.s_addr) >> 28) >= 0xe)
+		return fail(err, errlen, "%s: '%s' is not a unicast network (0/8, 127/8 and "
+			    "224/3 cannot be used)", opt, v);
 	n->nat.natnet_set = true;
 	n->nat.network = net;
 	n->nat.prefixlen = len;
@@ -279,6 +283,11 @@ static int opt_natsettings(struct nic_config *n, const char *opt, const char *v,
 	}
 	if (vals[0] && (vals[0] < 576 || vals[0] > 65520))
 		return fail(err, errlen, "%s: mtu %u out of range (576 to 65520)", opt, vals[0]);
+	for (unsigned i = 3; i < 5; i++)
+		if (vals[i])
+			return fail(err, errlen, "%s: %s %u: natd's TCP windows are lwIP's, fixed "
+				    "when natd is built (give 0 or leave it empty)", opt, names[i],
+				    vals[i]);
 	n->nat.mtu = vals[0] ? vals[0] : 1500;
 	n->nat.sock_snd = vals[1];
 	n->nat.sock_rcv = vals[2];
@@ -432,3 +441,17 @@ const struct config_nic_opt config_nic_opts[] = {
 };
 
 const size_t config_n_nic_opts = ARRAY_SIZE(config_nic_opts);
+
+void config_nic_defaults(struct nic_config *n)
+{
+	for (unsigned j = 0; j < n->n_props; j++)
+		free(n->props[j]);
+	memset(n, 0, sizeof(*n));
+	n->mode = NIC_MODE_NONE;
+	n->nat.dns_proxy = true;
+	n->nat.ipv6_default = TRI_DEFAULT;
+	n->nat.mtu = 1500;
+	n->type = NIC_TYPE_AM79C973;
+	n->cable_connected = true;
+	n->promisc = NIC_PROMISC_DENY;
+}

@@ -141,6 +141,9 @@ int ctl_vm_parse_args(struct ctl_vm_cmd *c, char *err, size_t errlen)
 	const char *sub = c->sub, *v = c->a0;
 	char why[384];
 
+	if (c->op != CTL_VM_NATPF && c->argc > 1)
+		return errfmt(err, errlen, -EINVAL, "%s: unexpected argument '%s' (one value: "
+			      "natd controlvm VM %s VALUE)", sub, c->a1 ? c->a1 : "", sub);
 	switch (c->op) {
 	case CTL_VM_SETLINKSTATE:
 		if (!v || c->argc != 1 || (strcmp(v, "on") && strcmp(v, "off")))
@@ -219,8 +222,8 @@ static json_t *ctl_vm_nicpromisc(struct ctl_vm *vm, const struct ctl_vm_cmd *c, 
 
 	if (!vm->ops[x - 1]->set_promisc) {
 		snprintf(err, errlen, "%s: adapter %u is in %s mode, which has no switch; "
-			 "promiscuous policies apply to natnetwork, intnet and hostonly "
-			 "adapters", c->sub, x, vm->ops[x - 1]->name);
+			 "promiscuous policies apply to natnetwork, intnet, hostonly and "
+			 "bridged adapters", c->sub, x, vm->ops[x - 1]->name);
 		return NULL;
 	}
 	if (vm->ops[x - 1]->set_promisc(vm->state[x - 1], c->promisc, err, errlen) < 0)
@@ -252,6 +255,13 @@ static json_t *ctl_vm_controlvm(void *opaque, json_t *args, char *err, size_t er
 		return NULL;
 	switch (c.op) {
 	case CTL_VM_SETLINKSTATE:
+		if (c.on && vm->cfg->nic[x - 1].mode == NIC_MODE_NULL) {
+			/* a null adapter has no cable to plug in: say so, do not ignore it */
+			snprintf(err, errlen, "%s: adapter %u is --nic%u null (not attached): there "
+				 "is no cable to plug in (start it as --nic%u nat, or another mode)",
+				 c.sub, x, x, x);
+			return NULL;
+		}
 		vm->ops[x - 1]->set_cable(vm->state[x - 1], c.on);
 		log_info("nic%u: cable %s (controlvm)", x, c.on ? "connected" : "disconnected");
 		return json_object();

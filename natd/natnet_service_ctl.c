@@ -46,7 +46,11 @@ int natnet_svc_rules_apply(const struct pfrule *del, unsigned n_del,
 
 		rc = portfwd_add(natnet_svc.nic, &r, why, sizeof(why));
 		if (rc < 0) {
-			errfmt(err, errlen, rc, "rule '%s': %s", add[i].name, why);
+			/* portfwd's reasons mostly name the rule already */
+			if (!strncmp(why, "rule '", 6))
+				errfmt(err, errlen, rc, "%s", why);
+			else
+				errfmt(err, errlen, rc, "rule '%s': %s", add[i].name, why);
 			break;
 		}
 		log_info("port forward %s:%s:%u -> [%s]:%u", r.name, pfrule_proto_name(r.proto),

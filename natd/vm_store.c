@@ -99,7 +99,8 @@ static int canon(const char *name, char *out, size_t outlen, unsigned *adapter, 
 	if (!strcmp(name, "name"))
 		return fail(err, errlen, "--name: the VM is named by modifyvm's first argument");
 	return fail(err, errlen, "unknown option '--%s' (modifyvm takes natd run's per-adapter "
-		    "options and --max-*-flows, --udp-timeout; see natd run --help)", name);
+		    "options, --max-*-flows, --udp-timeout and --max-tcp-buffer; see natd run "
+		    "--help)", name);
 }
 
 static int setting_add(struct vm_def *d, const char *opt, const char *value)

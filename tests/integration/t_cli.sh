@@ -19,7 +19,11 @@ expect_refusal "--nic1: unknown mode 'natt'" --nic1 natt
 expect_refusal "--attach1: " --nic1 nat --attach1 nowhere:x
 expect_refusal "--natnet1: '10.0.2.1/24' has host bits set" --nic1 nat --natnet1 10.0.2.1/24
 expect_refusal "--natnet1: prefix /30 out of range" --nic1 nat --natnet1 10.0.2.0/30
+expect_refusal "--natnet1: '127.1.0.0/24' is not a unicast network" --nic1 nat --natnet1 127.1.0.0/24
+expect_refusal "--natnet1: '224.1.0.0/24' is not a unicast network" --nic1 nat --natnet1 224.1.0.0/24
 expect_refusal "--natsettings1: mtu 70000 out of range" --nic1 nat --natsettings1 70000
+# VirtualBox's TCP windows: natd's are lwIP's, so a value would be ignored
+expect_refusal "--natsettings1: tcprcv 256: natd's TCP windows are lwIP's" --nic1 nat --natsettings1 1500,64,64,,256
 expect_refusal "--macaddress1: 'zz' is not a unicast MAC" --nic1 nat --macaddress1 zz
 expect_refusal "--natdnsproxy1: expected on or off" --nic1 nat --natdnsproxy1 maybe
 expect_refusal "--natpf1 \"ssh,tcp,,0,,22\": host port '0'" --nic1 nat --natpf1 "ssh,tcp,,0,,22"
@@ -32,8 +36,26 @@ check "nothing was created in NATD_HOME" test ! -e "$NATD_HOME"
 
 "$NATD_BIN" run --help > "$T/help"
 check "run --help documents --natsettings<x>" grep -q -- '--natsettings<x> mtu,socksnd' "$T/help"
+check "run --help says tcpsnd and tcprcv are refused" grep -q 'tcpsnd, tcprcv (VirtualBox.s TCP windows) are' "$T/help"
 "$NATD_BIN" --help > "$T/help"
 check "natd --help lists run" grep -q '^  run ' "$T/help"
+# controlvm --help lists what controlvm does (natd --help lists it too)
+"$NATD_BIN" controlvm --help > "$T/help"
+check "controlvm --help lists nicbandwidthgroup<x>" grep -q '^  nicbandwidthgroup<x> NAME|none ' "$T/help"
+check "controlvm --help: nicpromisc<x> on hostonly and bridged adapters too" \
+	grep -q 'intnet, hostonly or' "$T/help"
+"$NATD_BIN" modifyvm --help > "$T/help"
+check "modifyvm --help names --max-tcp-buffer, which it stores" grep -q -- '--max-tcp-buffer' "$T/help"
+# bandwidthctl: a rate that does not parse is a usage error (2), as --type disk is
+set +e; "$NATD_BIN" bandwidthctl vm1 add g --type network --limit 20x 2> "$T/err"; rc=$?; set -e
+expect_eq "bandwidthctl --limit 20x exits 2" 2 "$rc"
+check "  ... naming the rate" grep -q -- "--limit: '20x' is not a rate" "$T/err"
+# natnetwork: an unknown option last on the line is unknown, not "missing value"
+set +e; "$NATD_BIN" natnetwork add --netname x --network 192.168.77.0/24 --bogus 2> "$T/err"; rc=$?; set -e
+expect_eq "natnetwork add --bogus exits 2" 2 "$rc"
+check "  ... naming it unknown" grep -q "natd natnetwork add: unknown option '--bogus'" "$T/err"
+set +e; "$NATD_BIN" natnetwork add --netname x --network 2> "$T/err"; rc=$?; set -e
+check "natnetwork add --network without a value: missing value" grep -q -- "--network: missing value" "$T/err"
 set +e; "$NATD_BIN" frobnicate 2> "$T/err"; rc=$?; set -e
 expect_eq "unknown command exits 2" 2 "$rc"
 

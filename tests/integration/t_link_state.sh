@@ -50,9 +50,16 @@ TAP3="lk3$ID"
 natd_start natd3 --name vm3 --nic1 null --attach1 "tap:$TAP3"
 tap_into_ns "$TAP3" "$NS3"
 check "--nic1 null: a card with no cable (carrier 0)" wait_for 2 carrier_is "$NS3" "$TAP3" 0
-"$N" controlvm vm3 setlinkstate1 on >/dev/null 2>&1 || true
-sleep 0.3
-check "... and it stays so after setlinkstate1 on" carrier_is "$NS3" "$TAP3" 0
+expect_refused "setlinkstate1 on of a null adapter" 1 \
+	"setlinkstate1: adapter 1 is --nic1 null (not attached): there is no cable to plug in" \
+	"$N" controlvm vm3 setlinkstate1 on
+ok "setlinkstate1 on of a null adapter is refused, naming it"
+check "... and it stays unplugged" carrier_is "$NS3" "$TAP3" 0
+check "... showvminfo: cable false" info vm3 'nics_1_cable="false"'
+check "setlinkstate1 off of a null adapter: already so, accepted" "$N" controlvm vm3 setlinkstate1 off
+expect_refused "setlinkstate1 with two values" 1 "setlinkstate1: unexpected argument 'now'" \
+	"$N" controlvm vm3 setlinkstate1 off now
+ok "setlinkstate1 off now: the extra word named"
 
 # An internal-network adapter.
 NS4=$(new_netns g4)

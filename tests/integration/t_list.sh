@@ -101,6 +101,14 @@ check "list dhcpservers --machinereadable: lab" grep -qx 'dhcpservers_1_network=
 check "  ... its server" grep -qx 'dhcpservers_1_server_ip="10.77.0.1"' "$T/ds.m"
 check "  ... vboxnet0's" grep -qx 'dhcpservers_2_network="HostInterfaceNetworking-vboxnet0"' "$T/ds.m"
 # bwgroups VM
+rc=0; "$N" list bwgroups nosuchvm 2> "$T/err" || rc=$?
+expect_eq "list bwgroups of a VM neither stored nor running: refused" 1 "$rc"
+check "  ... naming it" grep -qx "natd list bwgroups: no VM 'nosuchvm' (natd list vms, natd list runningvms)" "$T/err"
+rc=0; "$N" list bwgroups nosuchvm --json 2> "$T/err" || rc=$?
+expect_eq "  ... --json too" 1 "$rc"
+rc=0; "$N" bandwidthctl nosuchvm list 2> "$T/err" || rc=$?
+expect_eq "  ... and bandwidthctl VM list" 1 "$rc"
+check "  ... naming it" grep -q "^natd bandwidthctl: no VM 'nosuchvm'" "$T/err"
 expect_eq "list bwgroups stored (people)" "Name: 'Limit', Type: network, Limit: 20m (2500000 bytes/s)" "$("$N" list bwgroups stored)"
 expect_eq "list bwgroups stored --json" "Limit network 20m 2500000" \
 	"$("$N" list bwgroups stored --json | jf name type limit bytes_per_s)"

@@ -51,6 +51,16 @@ check "  ... naming it" grep -q "\-\-source-ip4: '198.51.100.300' is not an IPv4
 rc=0; "$N" setextradata global NAT/srcnet/SourceIp4 203.0.113.77 2> "$T/err" || rc=$?
 expect_eq "setextradata with an address the host does not have: refused" 1 "$rc"
 check "  ... saying so" grep -q "203.0.113.77 is not an address of this host" "$T/err"
+check "  ... in one line, as setextradata" grep -qx \
+	"natd setextradata: NAT/srcnet/SourceIp4: 203.0.113.77 is not an address of this host" "$T/err"
+rc=0; "$N" setextradata global NAT/srcnet/SourceIp4 198.51.100.300 2> "$T/err" || rc=$?
+expect_eq "setextradata with a malformed address: usage error" 2 "$rc"
+check "  ... naming it, as setextradata" grep -q \
+	"^natd setextradata: '198.51.100.300' is not an IPv4 address" "$T/err"
+rc=0; "$N" setextradata global NAT/srcnet/SourceIp4 127.0.0.1 2> "$T/err" || rc=$?
+expect_eq "setextradata with a loopback address: refused" 1 "$rc"
+check "  ... saying why, as setextradata" grep -q \
+	"^natd setextradata: NAT/srcnet/SourceIp4: source_ip4: 127.0.0.1 cannot be" "$T/err"
 rc=0; "$N" setextradata global NAT/srcnet/SourceIp6 198.51.100.3 2> "$T/err" || rc=$?
 expect_eq "setextradata of another key: usage error" 2 "$rc"
 check "  ... naming the key natd knows" grep -q "unknown key 'NAT/srcnet/SourceIp6': natd knows only NAT/NAME/SourceIp4" "$T/err"
@@ -58,7 +68,7 @@ rc=0; "$N" setextradata vm1 NAT/srcnet/SourceIp4 198.51.100.3 2> "$T/err" || rc=
 expect_eq "setextradata for a VM: usage error" 2 "$rc"
 rc=0; "$N" setextradata global NAT/nosuch/SourceIp4 198.51.100.3 2> "$T/err" || rc=$?
 expect_eq "setextradata for a network not defined: refused" 1 "$rc"
-check "  ... naming it" grep -q "no NAT network 'nosuch'" "$T/err"
+check "  ... naming it" grep -q "^natd setextradata: no NAT network 'nosuch'" "$T/err"
 check "natd.json unchanged by all of that" cmp -s "$NATD_HOME/natd.json" "$T/before.json"
 expect_eq "getextradata: no value yet" "No value set!" "$("$N" getextradata global NAT/srcnet/SourceIp4)"
 

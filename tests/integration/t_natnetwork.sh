@@ -127,6 +127,7 @@ cp "$NATD_HOME/natd.json" "$T/before.json"
 check "a rule on a busy host port is refused" sh -c \
 	"! '$N' natnetwork modify --netname natnet1 --port-forward-4 'busy:tcp:[]:1099:[192.168.15.5]:22' 2>$T/busy.err"
 check "  ... naming the reason" grep -q "in use" "$T/busy.err"
+check "  ... and the rule once" grep -q "natnet1: rule 'busy': host tcp port 1099 is already in use" "$T/busy.err"
 check "  ... and natd.json unchanged" cmp -s "$T/before.json" "$NATD_HOME/natd.json"
 check "a rule for a guest outside the network is refused" sh -c \
 	"! '$N' natnetwork modify --netname natnet1 --port-forward-4 'x:tcp:[]:1100:[10.9.9.9]:22' 2>/dev/null"

@@ -52,6 +52,8 @@ refused "modifyvm of a running VM: natpf names controlvm" 1 "natd controlvm vm1 
 	modifyvm vm1 --natpf1 "ssh,tcp,,12222,,22"
 refused "modifyvm of a running VM: nictype needs it stopped" 1 "needs VM 'vm1' stopped first" \
 	modifyvm vm1 --nictype1 virtio
+refused "modifyvm of a running VM: nicbandwidthgroup names controlvm" 1 \
+	"natd controlvm vm1 nicbandwidthgroup1" modifyvm vm1 --nicbandwidthgroup1 none
 check "nothing was written" cmp -s "$J" "$T/before.json"
 natd_stop "$NATD_PID"
 check "list runningvms is empty after it stopped" sh -c "[ -z \"\$('$N' list runningvms)\" ]"
@@ -61,6 +63,20 @@ natd_start natd2 --name vm1 --cableconnected1 off
 check "run --cableconnected1 off overrides (stored: on)" info vm1 'nics_1_cable="false"'
 natd_stop "$NATD_PID"
 check "the stored settings did not change" cmp -s "$J" "$T/before.json"
+# ... --nic<x> none too: a stored adapter disabled for one run (its stored
+# --attach<x> is dropped, not refused)
+check "modifyvm --nic2 nat --attach2 stream:..." \
+	"$N" modifyvm vm1 --nic2 nat --attach2 "stream:$T/vm1-nic2.sock"
+cp "$J" "$T/before.json"
+natd_start natd3 --name vm1 --nic2 none
+check "run --nic2 none overrides (stored: nat): no adapter 2" \
+	sh -c "! '$N' showvminfo vm1 --machinereadable | grep -q nics_2_mode"
+check "  ... adapter 1 still runs" info vm1 'nics_1_mode="nat"'
+natd_stop "$NATD_PID"
+check "  ... and the stored settings did not change" cmp -s "$J" "$T/before.json"
+check "modifyvm --nic2 none" "$N" modifyvm vm1 --nic2 none
+refused "an option of an adapter left none" 1 "--nictype3 given but --nic3 is none" \
+	modifyvm vm1 --nictype3 virtio
 
 check "modifyvm --natpf1 delete web" "$N" modifyvm vm1 --natpf1 delete web
 check "the rule is gone" sh -c "! grep -q 'web,tcp' '$J'"

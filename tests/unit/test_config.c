@@ -87,15 +87,44 @@ Test(config, natnet_and_equals_form)
 	cr_assert_str_eq(ip(cfg.nic[0].nat.netmask), "255.255.254.0");
 }
 
+/* A NAT adapter's network is unicast: loopback, "this" and multicast are refused */
+Test(config, natnet_rejects_non_unicast)
+{
+	static const char *const bad[] = { "127.1.0.0/24", "224.1.0.0/24", "0.0.0.0/8",
+					   "240.0.0.0/8" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		teardown();
+		setup();
+		cr_assert_lt(run_args("--nic1", "nat", "--natnet1", bad[i], NULL), 0, "%s", bad[i]);
+		cr_assert(strstr(err, "is not a unicast network"), "%s: %s", bad[i], err);
+	}
+	teardown();
+	setup();
+	cr_assert_eq(run_args("--nic1", "nat", "--natnet1", "10.0.0.0/8", NULL), 0, "%s", err);
+}
+
 Test(config, natsettings_fields)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--nictype1", "82545EM", "--natsettings1",
-			      "9000,64,128,,256", NULL), 0, "%s", err);
+			      "9000,64,128,,0", NULL), 0, "%s", err);
 	cr_assert_eq(cfg.nic[0].nat.mtu, 9000);
 	cr_assert_eq(cfg.nic[0].nat.sock_snd, 64);
 	cr_assert_eq(cfg.nic[0].nat.sock_rcv, 128);
 	cr_assert_eq(cfg.nic[0].nat.tcp_snd, 0);
-	cr_assert_eq(cfg.nic[0].nat.tcp_rcv, 256);
+	cr_assert_eq(cfg.nic[0].nat.tcp_rcv, 0);
+}
+
+/* tcpsnd and tcprcv would be accepted and ignored: lwIP's windows are fixed */
+Test(config, natsettings_rejects_tcp_windows)
+{
+	cr_assert_lt(run_args("--nic1", "nat", "--natsettings1", "1500,64,128,,256", NULL), 0);
+	cr_assert(strstr(err, "--natsettings1: tcprcv 256: natd's TCP windows are lwIP's"),
+		  "%s", err);
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nic1", "nat", "--natsettings1", "1500,,,64", NULL), 0);
+	cr_assert(strstr(err, "tcpsnd 64"), "%s", err);
 }
 
 Test(config, natsettings_rejects)
@@ -414,6 +443,32 @@ Test(config, adapter_one_defaults_to_nat_when_named_by_other_options)
 	setup();
 	cr_assert_eq(run_args("--nic1", "none", "--nic2", "nat", NULL), 0, "%s", err);
 	cr_assert_eq(cfg.nic[0].mode, NIC_MODE_NONE);
+	/* any option of an adapter left none is refused, not ignored */
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--nictype3", "virtio", NULL), 0, "adapter 3 is none");
+	cr_assert(strstr(err, "--nictype3 given but --nic3 is none"), "%s", err);
+	teardown();
+	setup();
+	cr_assert_lt(run_args("--cableconnected4", "off", NULL), 0, "adapter 4 is none");
+	cr_assert(strstr(err, "--cableconnected4 given but --nic4 is none"), "%s", err);
+}
+
+/* A stored adapter disabled for one run (run --name VM --nic2 none after its
+ * stored settings): what came before --nic2 none is dropped, not refused. */
+Test(config, nic_none_drops_earlier_settings)
+{
+	cr_assert_eq(run_args("--nic2", "nat", "--attach2", "stream:/tmp/y.sock", "--natpf2",
+			      "a,tcp,,8080,,80", "--nictype2", "virtio", "--nic2", "none", NULL),
+		     0, "%s", err);
+	cr_assert_eq(cfg.nic[1].mode, NIC_MODE_NONE);
+	cr_assert_str_eq(cfg.nic[1].attach, "");
+	cr_assert_eq(cfg.nic[1].nat.n_natpf, 0);
+	teardown();
+	setup();
+	cr_assert_eq(run_args("--nic2", "generic", "--nicgenericdrv2", "VDE", "--nicproperty2",
+			      "network=/tmp/sw", "--nic2", "none", NULL), 0, "%s", err);
+	cr_assert_eq(cfg.nic[1].n_props, 0);
 }
 
 /* Every option given either works or is refused: another mode's settings
@@ -458,7 +513,8 @@ Test(config, other_modes_options_refused)
 	} cases[] = {
 		{ { "--nic1", "intnet", "--natdnsproxy1", "off" }, "--natdnsproxy1: a setting of nat" },
 		{ { "--nic1", "null", "--nattftpprefix1", "/tmp" }, "--nattftpprefix1: a setting" },
-		{ { "--nic2", "none", "--natsettings2", "9000" }, "adapter 2 is --nic2 none" },
+		{ { "--nic2", "none", "--natsettings2", "9000" }, "--natsettings2 given but --nic2 is none" },
+		{ { "--nic3", "none", "--nictype3", "virtio" }, "--nictype3 given but --nic3 is none" },
 		{ { "--nic1", "nat", "--intnet1", "lab" }, "--intnet1: only with --nic1 intnet" },
 		{ { "--nic1", "intnet", "--nat-network1", "n" }, "--nat-network1: only with" },
 		{ { "--nic1", "nat", "--bridgeadapter1", "eth0" }, "--bridgeadapter1: only with --nic1 bridged" },
