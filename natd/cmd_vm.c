@@ -7,6 +7,7 @@
  */
 #include "natd/cmd_vm.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +39,11 @@ static const char modifyvm_help[] =
 "  --nicproperty<x> K=V    replaces the property K\n"
 "  --nic<x> none           disables adapter x; its other settings are kept\n"
 "                          for when it is enabled again\n"
+"  --nic<x> MODE           keeps the settings of x's old mode (--natnet<x>,\n"
+"                          --natpf<x>, --intnet<x>, --bridgeadapter<x>...)\n"
+"                          stored and unused until x is of that mode again;\n"
+"                          a setting given that x's mode does not use is\n"
+"                          refused\n"
 "The result must be a configuration natd run accepts; otherwise nothing is\n"
 "written and the reason is printed. The file is rewritten atomically under\n"
 "a lock, like NAT networks'.\n"
@@ -440,7 +446,25 @@ int cmd_vm_run_argv(int argc, char **argv, int *out_argc, char ***out_argv, char
 		return errfmt(err, errlen, -ENOMEM, "out of memory");
 	}
 	n = 1;
-	rc = vm_def_argv(&vs.vms[i], &n, &a);
+	{
+		/* run's --nic<x> picks which stored settings apply */
+		const char *over[NATD_MAX_NICS] = { 0 };
+
+		for (int k = 1; k < argc; k++) {
+			unsigned x;
+
+			if (strncmp(argv[k], "--nic", 5) || !isdigit((unsigned char)argv[k][5]))
+				continue;
+			x = (unsigned)(argv[k][5] - '0');
+			if (x < 1 || x > NATD_MAX_NICS)
+				continue;
+			if (argv[k][6] == '=')
+				over[x - 1] = argv[k] + 7;
+			else if (!argv[k][6] && k + 1 < argc)
+				over[x - 1] = argv[k + 1];
+		}
+		rc = vm_def_argv_modes(&vs.vms[i], over, &n, &a);
+	}
 	vm_store_release(&st, &vs);
 	for (i = 1; rc == 0 && i < argc; i++) {
 		char **b = realloc(a, (size_t)(n + 2) * sizeof(*a));

@@ -196,7 +196,53 @@ static int apply_one(struct vm_def *d, const char *opt, const char *value, const
 	return 0;
 }
 
+static const char *nic_mode_of(const struct vm_def *d, unsigned x);
+static int def_apply(struct vm_def *d, int argc, char **argv, char (*given)[40], int *n_given,
+		     char *err, size_t errlen);
+
+/*
+ * Options given to modifyvm must be settings of their adapter's mode once
+ * everything is applied: stored ones of another mode are kept (and left out
+ * of natd run's options), new ones would be stored and not used.
+ */
+static int check_given(const struct vm_def *d, char (*given)[40], int n, char *err,
+		       size_t errlen)
+{
+	for (int k = 0; k < n; k++) {
+		const char *opt = given[k], *mode;
+		size_t dpos = strlen(opt);
+
+		while (dpos > 0 && isdigit((unsigned char)opt[dpos - 1]))
+			dpos--;
+		if (!opt[dpos] || (dpos == 3 && !strncmp(opt, "nic", 3)))
+			continue;
+		mode = nic_mode_of(d, (unsigned)atoi(opt + dpos));
+		if (!mode || !strcmp(mode, "none") || vm_opt_applies(opt, mode))
+			continue;
+		return fail(err, errlen, "--%s: adapter %s is --nic%s %s, and this is not one of "
+			    "its settings (settings of another mode stay stored, unused, until "
+			    "the adapter is of that mode again)", opt, opt + dpos, opt + dpos,
+			    mode);
+	}
+	return 0;
+}
+
 int vm_def_apply(struct vm_def *d, int argc, char **argv, char *err, size_t errlen)
+{
+	char (*given)[40] = calloc((size_t)argc + 1, sizeof(*given));
+	int n_given = 0, rc;
+
+	if (!given)
+		return fail(err, errlen, "out of memory");
+	rc = def_apply(d, argc, argv, given, &n_given, err, errlen);
+	if (rc == 0)
+		rc = check_given(d, given, n_given, err, errlen);
+	free(given);
+	return rc;
+}
+
+static int def_apply(struct vm_def *d, int argc, char **argv, char (*given)[40], int *n_given,
+		     char *err, size_t errlen)
 {
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i], *eq, *value;
@@ -224,6 +270,8 @@ int vm_def_apply(struct vm_def *d, int argc, char **argv, char *err, size_t errl
 		rc = canon(name, opt, sizeof(opt), &adapter, err, errlen);
 		if (rc < 0)
 			return rc;
+		if (!(!strncmp(opt, "natpf", 5) && !strcmp(value, "delete")))
+			snprintf(given[(*n_given)++], sizeof(given[0]), "%s", opt);
 		if (!strncmp(opt, "nicproperty", 11) && strchr(value, ',')) {
 			/* K=V,K=V: stored one property each, so each is replaced alone */
 			char buf[512], *save = NULL, *tok;
@@ -260,7 +308,45 @@ static const char *nic_mode_of(const struct vm_def *d, unsigned x)
 	return NULL;
 }
 
+bool vm_opt_applies(const char *opt, const char *mode)
+{
+	static const struct {
+		const char *base, *modes[3];
+	} only[] = {
+		{ "nat-network", { "natnetwork" } },
+		{ "intnet", { "intnet" } },
+		{ "nicgenericdrv", { "generic" } },
+		{ "nicproperty", { "generic", "bridged" } },
+		{ "hostonlyadapter", { "hostonly" } },
+		{ "bridgeadapter", { "bridged" } },
+	};
+	size_t dpos = strlen(opt);
+
+	if (!mode)
+		return true;
+	while (dpos > 0 && isdigit((unsigned char)opt[dpos - 1]))
+		dpos--;
+	for (size_t k = 0; k < sizeof(only) / sizeof(only[0]); k++) {
+		if (strlen(only[k].base) != dpos || strncmp(opt, only[k].base, dpos))
+			continue;
+		for (size_t m = 0; m < 3 && only[k].modes[m]; m++)
+			if (!strcmp(mode, only[k].modes[m]))
+				return true;
+		return false;
+	}
+	/* --nat*<x> (not --nat-network<x>): settings of nat adapters */
+	if (dpos >= 3 && !strncmp(opt, "nat", 3))
+		return !strcmp(mode, "nat");
+	return true;
+}
+
 int vm_def_argv(const struct vm_def *d, int *argc, char ***argv)
+{
+	return vm_def_argv_modes(d, NULL, argc, argv);
+}
+
+int vm_def_argv_modes(const struct vm_def *d, const char *const *over, int *argc,
+		      char ***argv)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const char *opt = d->s[i].opt;
@@ -271,9 +357,14 @@ int vm_def_argv(const struct vm_def *d, int *argc, char ***argv)
 		while (dpos > 0 && isdigit((unsigned char)opt[dpos - 1]))
 			dpos--;
 		if (opt[dpos] && !(dpos == 3 && !strncmp(opt, "nic", 3))) {
-			mode = nic_mode_of(d, (unsigned)atoi(opt + dpos));
+			unsigned x = (unsigned)atoi(opt + dpos);
+
+			mode = over && x >= 1 && x <= NATD_MAX_NICS && over[x - 1] ?
+				over[x - 1] : nic_mode_of(d, x);
 			if (mode && !strcmp(mode, "none"))
 				continue; /* kept for when the adapter is enabled again */
+			if (!vm_opt_applies(opt, mode))
+				continue; /* kept for when the adapter is of that mode again */
 		}
 		a = realloc(*argv, (size_t)(*argc + 3) * sizeof(*a));
 		if (!a)

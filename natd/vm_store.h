@@ -85,9 +85,22 @@ void vm_def_free(struct vm_def *d);
 /*
  * The run options d stands for, appended to *argv (a NULL-terminated,
  * malloc'd array of malloc'd strings, *argc entries): "--opt" "value"
- * pairs, leaving out the options of adapters set to none. 0 or -ENOMEM.
+ * pairs, leaving out the options of adapters set to none and, as VirtualBox
+ * keeps them, the stored settings of another mode than the adapter's (the
+ * NAT settings of an adapter now on intnet, say: kept for when it is NAT
+ * again). mode[x - 1], when mode is not NULL and the entry is, is adapter
+ * x's mode for this run (natd run --nic<x> over the stored one). 0 or
+ * -ENOMEM.
  */
 int vm_def_argv(const struct vm_def *d, int *argc, char ***argv);
+int vm_def_argv_modes(const struct vm_def *d, const char *const *mode, int *argc,
+		      char ***argv);
+
+/*
+ * Whether the option opt (canonical BASE<x>, no "--") is a setting of the
+ * adapter mode `mode` (a --nic<x> value; NULL: not set, any applies).
+ */
+bool vm_opt_applies(const char *opt, const char *mode);
 void vm_argv_free(int argc, char **argv);
 
 /* Whether a natd runs VM name now (its control socket answers). */

@@ -87,11 +87,32 @@ check "its other settings are kept" grep -q "tap:$TAP" "$J"
 check "modifyvm --nic1 nat enables it again" "$N" modifyvm vm1 --nic1 nat
 check "with the kept tap" info vm1 "nics_1_attach=\"tap:$TAP\""
 
+# A mode change keeps the old mode's settings stored, unused (as VirtualBox
+# does), and refuses new ones that the adapter's mode would not use.
+check "modifyvm --natnet1 10.0.9.0/24" "$N" modifyvm vm1 --natnet1 10.0.9.0/24
+check "modifyvm --nic1 intnet --intnet1 lan despite the stored --natnet1" \
+	"$N" modifyvm vm1 --nic1 intnet --intnet1 lan
+check "showvminfo: adapter 1 is intnet" info vm1 'nics_1_mode="intnet"'
+check "the NAT network setting stays stored" grep -q '10.0.9.0/24' "$J"
+cp "$J" "$T/before3.json"
+refused "a NAT setting given to an intnet adapter" 1 \
+	"--natpf1: adapter 1 is --nic1 intnet, and this is not one of its settings" \
+	modifyvm vm1 --natpf1 "x,tcp,,12000,,22"
+refused "a bridged setting given to an intnet adapter" 1 \
+	"--bridgeadapter1: adapter 1 is --nic1 intnet" modifyvm vm1 --bridgeadapter1 lo
+check "nothing was written by either" cmp -s "$J" "$T/before3.json"
+natd_start natd4 --name vm1 --nic1 nat
+check "run --nic1 nat over the stored intnet uses the stored --natnet1" \
+	sh -c "'$N' showvminfo vm1 --machinereadable | grep -q '10\.0\.9\.'"
+natd_stop "$NATD_PID"
+check "modifyvm --nic1 nat again" "$N" modifyvm vm1 --nic1 nat
+check "the intnet name stays stored too" grep -q '"lan"' "$J"
+
 # Bad input: refused, nothing written.
 cp "$J" "$T/before2.json"
 refused "an unknown option" 1 "unknown option '--bogus1'" modifyvm vm1 --bogus1 x
 refused "a bad NIC type, naming the option" 1 "--nictype1: unknown NIC type" modifyvm vm1 --nictype1 bogus
-refused "an inconsistent result (intnet with a port forward)" 1 "an internal network has no NAT" \
+refused "an inconsistent result (intnet with a port forward)" 1 "adapter 1 is --nic1 intnet" \
 	modifyvm vm1 --nic1 intnet --natpf1 "x,tcp,,12000,,22"
 refused "a bad VM name" 2 "not a valid VM name" modifyvm "bad/name" --nic1 nat
 refused "a missing value" 1 "missing value" modifyvm vm1 --nic1
