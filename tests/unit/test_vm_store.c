@@ -127,6 +127,57 @@ Test(vm_store, argv_leaves_out_none_adapters)
 	vm_def_free(&d);
 }
 
+static bool argv_has(int argc, char **argv, const char *s)
+{
+	for (int i = 0; i < argc; i++)
+		if (!strcmp(argv[i], s))
+			return true;
+	return false;
+}
+
+Test(vm_store, other_modes_settings_kept_unused)
+{
+	struct vm_def d = { .name = "vm" };
+	char *a1[] = { "--nic1", "nat", "--natnet1", "10.0.9.0/24", "--natpf1", "w,tcp,,80,,80",
+		       "--nictype1", "virtio" };
+	char *a2[] = { "--nic1", "intnet", "--intnet1", "lan" };
+	char *bad[] = { "--natdnsproxy1", "off" };
+	const char *over[NATD_MAX_NICS] = { "nat" };
+	char **argv = NULL, err[256];
+	int argc = 0;
+
+	cr_assert(vm_opt_applies("natnet1", "nat"));
+	cr_assert(!vm_opt_applies("natnet1", "intnet"));
+	cr_assert(vm_opt_applies("nat-network2", "natnetwork"));
+	cr_assert(!vm_opt_applies("nat-network2", "nat"), "nat-network is not a NAT setting");
+	cr_assert(vm_opt_applies("nicproperty1", "bridged"));
+	cr_assert(vm_opt_applies("nicproperty1", "generic"));
+	cr_assert(!vm_opt_applies("nicproperty1", "hostonly"));
+	cr_assert(!vm_opt_applies("bridgeadapter1", "nat"));
+	cr_assert(vm_opt_applies("nictype1", "intnet"), "every mode's settings");
+	cr_assert(vm_opt_applies("natpf1", NULL), "no mode stored: all");
+
+	apply(&d, 8, a1);
+	apply(&d, 4, a2);
+	cr_assert_str_eq(value_of(&d, "natnet1"), "10.0.9.0/24", "kept stored");
+	cr_assert_eq(vm_def_argv(&d, &argc, &argv), 0);
+	cr_assert(!argv_has(argc, argv, "--natnet1"), "left out of run's options");
+	cr_assert(!argv_has(argc, argv, "--natpf1"));
+	cr_assert(argv_has(argc, argv, "--intnet1"));
+	cr_assert(argv_has(argc, argv, "--nictype1"), "a setting of every mode stays");
+	vm_argv_free(argc, argv);
+	argv = NULL;
+	argc = 0;
+	cr_assert_eq(vm_def_argv_modes(&d, over, &argc, &argv), 0);
+	cr_assert(argv_has(argc, argv, "--natnet1"), "run's --nic1 nat: the NAT settings apply");
+	cr_assert(!argv_has(argc, argv, "--intnet1"));
+	vm_argv_free(argc, argv);
+
+	cr_assert_lt(vm_def_apply(&d, 2, bad, err, sizeof(err)), 0, "given, and unused: refused");
+	cr_assert(strstr(err, "--natdnsproxy1: adapter 1 is --nic1 intnet"), "%s", err);
+	vm_def_free(&d);
+}
+
 Test(vm_store, json_round_trip_and_refusals)
 {
 	const char *good = "{\"vms\": [{\"name\": \"a\", \"settings\": [[\"nic1\", \"nat\"]], "
