@@ -259,7 +259,7 @@ static int vu_handle(struct device *dev, const struct vu_msg *m)
 		if (m->req == VU_SET_VRING_NUM) {
 			vu->q[idx].vq.num = m->p.state.num;
 		} else if (m->req == VU_SET_VRING_BASE) {
-			vu->q[idx].vq.last_avail = (uint16_t)m->p.state.num;
+			vq_set_base(&vu->q[idx].vq, (uint16_t)m->p.state.num);
 		} else if (m->req == VU_SET_VRING_ADDR) {
 			struct vu_queue *q = &vu->q[idx];
 

@@ -76,6 +76,7 @@ struct vq {
 	uint16_t *avail;		/* flags, idx, ring[num] */
 	uint8_t *used;			/* flags, idx, {id, len}[num] */
 	uint16_t last_avail;		/* next available entry to take */
+	uint16_t avail_shadow;		/* the available index as last read */
 	uint16_t used_idx;		/* next used entry to fill */
 	uint16_t used_published;	/* used_idx the guest has seen */
 	bool event_idx;			/* VIRTIO_RING_F_EVENT_IDX negotiated */
@@ -113,6 +114,12 @@ int vq_setup(struct vq *vq, const struct vu_mem *m, uint64_t desc_uva,
  */
 int vq_pop(struct vq *vq, const struct vu_mem *m, struct iovec *iov,
 	   unsigned int max, unsigned int *n_out, unsigned int *n_in, uint16_t *head);
+
+/* Sets the next available entry to take (vhost-user SET_VRING_BASE). */
+static inline void vq_set_base(struct vq *vq, uint16_t idx)
+{
+	vq->last_avail = vq->avail_shadow = idx;
+}
 
 /* Gives back the last n chains taken (not yet pushed). */
 void vq_unpop(struct vq *vq, unsigned int n);

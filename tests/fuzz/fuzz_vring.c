@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* desc at 0, avail at 4096, used at 8192 (as a guest lays them out) */
 	if (vq_setup(&vq, &m, UVA, UVA + 4096, UVA + 8192) < 0)
 		abort();
-	vq.last_avail = (uint16_t)(mem[4094] | mem[4095] << 8);
+	vq_set_base(&vq, (uint16_t)(mem[4094] | mem[4095] << 8));
 	for (;;) {
 		r = vq_pop(&vq, &m, iov, max, &nout, &nin, &head);
 		if (r == 0 || r == -EIO)

@@ -405,3 +405,21 @@ Test(vring, indirect_bad_tables)
 	indirect_head(40000, 32, 0);
 	expect_broken("readable descriptor after a writable one");
 }
+
+Test(vring, base_set_near_the_wrap)
+{
+	struct iovec iov[8];
+	unsigned int nout, nin;
+	uint16_t head;
+
+	set_desc(0, 100, 10, 0, 0);
+	vq_set_base(&vq, 65530);
+	avail()[1] = 65530;
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 0, "nothing new at the base");
+	make_avail(0);
+	make_avail(0);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 1);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 1);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 0);
+	cr_assert(!vq.broken);
+}
