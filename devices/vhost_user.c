@@ -20,8 +20,9 @@
  * in a buffer with the descriptors received alongside; each one is handled
  * at once and, for GET_* requests, answered. Offered features: VERSION_1
  * and MRG_RXBUF, and where the frames end in lwIP (device_handler's
- * offload) CSUM, GUEST_CSUM, HOST_TSO4/6 and GUEST_TSO4/6 (no event index,
- * no indirect descriptors). Protocol features (VHOST_USER_F_PROTOCOL_FEATURES)
+ * offload) CSUM, GUEST_CSUM, HOST_TSO4/6 and GUEST_TSO4/6, and the ring
+ * features EVENT_IDX and INDIRECT_DESC (vring.h; taken when QEMU offers
+ * them). Protocol features (VHOST_USER_F_PROTOCOL_FEATURES)
  * are offered with none of their own: QEMU needs the bit to send
  * SET_VRING_ENABLE, without which it does not start a vhost-user net
  * device; negotiated, a ring carries frames only once enabled.
@@ -51,7 +52,8 @@
  * segment to the MTU for a guest that did not negotiate them. When the
  * guest offers no room the frame waits in a backlog drained on the receive
  * queue's kick. Used entries are published and the guest called once per
- * turn of the loop (device_flush_arm()).
+ * turn of the loop (device_flush_arm()), and with the event index only when
+ * the used index passed the guest's used_event.
  *
  * Link (setlinkstate, --cableconnected): see vu_set_carrier(): with the
  * cable out the connection is closed and new ones turned away.

@@ -20,6 +20,9 @@
 #define VU_F_OFFLOADS ((1ull << VIRTIO_NET_F_CSUM) | (1ull << VIRTIO_NET_F_GUEST_CSUM) | \
 		       (1ull << VIRTIO_NET_F_HOST_TSO4) | (1ull << VIRTIO_NET_F_HOST_TSO6) | \
 		       (1ull << VIRTIO_NET_F_GUEST_TSO4) | (1ull << VIRTIO_NET_F_GUEST_TSO6))
+/* Ring features, taken when the frontend offers them (vring.h): the event
+ * index (fewer kicks and interrupts) and indirect descriptor tables. */
+#define VU_F_RING ((1ull << VRING_F_EVENT_IDX) | (1ull << VRING_F_INDIRECT_DESC))
 /* VHOST_USER_F_PROTOCOL_FEATURES: QEMU enables a vhost-user net device's
  * rings with SET_VRING_ENABLE, which it sends only when this bit was
  * offered (hw/virtio/vhost-user.c vhost_user_set_vring_enable() fails with

@@ -71,7 +71,8 @@ void vu_reset(struct vhost_user *vu)
 
 static uint64_t vu_offered(const struct device *dev)
 {
-	return VU_F_BASE | VU_F_PROTOCOL_FEATURES | (dev->offload ? VU_F_OFFLOADS : 0);
+	return VU_F_BASE | VU_F_RING | VU_F_PROTOCOL_FEATURES |
+	       (dev->offload ? VU_F_OFFLOADS : 0);
 }
 
 static int vu_reply(struct device *dev, const struct vu_msg *m, const void *p, size_t n)
@@ -93,6 +94,13 @@ static int vu_reply_u64(struct device *dev, const struct vu_msg *m, uint64_t v)
 	return vu_reply(dev, m, &v, sizeof(v));
 }
 
+/* The ring features negotiated, as queue i's walk (vring.c) uses them. */
+static void vu_queue_features(struct vhost_user *vu, unsigned int i)
+{
+	vu->q[i].vq.event_idx = vu->features & (1ull << VRING_F_EVENT_IDX);
+	vu->q[i].vq.indirect = vu->features & (1ull << VRING_F_INDIRECT_DESC);
+}
+
 /* Re-finds queue i's rings in the current memory table. */
 static void vu_queue_map(struct device *dev, unsigned int i)
 {
@@ -101,6 +109,7 @@ static void vu_queue_map(struct device *dev, unsigned int i)
 	if (!q->addr_set)
 		return;
 	q->broken_logged = false;
+	vu_queue_features(vu_of(dev), i);
 	if (vq_setup(&q->vq, &vu_of(dev)->mem, q->desc_uva, q->avail_uva,
 		     q->used_uva) < 0) {
 		q->vq.broken = true;
@@ -196,6 +205,8 @@ static int vu_handle(struct device *dev, const struct vu_msg *m)
 	case VU_SET_FEATURES:
 		vu->features = m->p.u64 & vu_offered(dev);
 		vu->hdr_len = vu->features & VU_F_BASE ? 12 : 10;
+		vu_queue_features(vu, VU_RX);
+		vu_queue_features(vu, VU_TX);
 		vu_update_link(dev); /* with protocol features: rings disabled until enabled */
 		if (m->p.u64 & ~vu_offered(dev))
 			log_warn("%s: QEMU set features natd did not offer (%#llx); ignored",
@@ -248,7 +259,7 @@ static int vu_handle(struct device *dev, const struct vu_msg *m)
 		if (m->req == VU_SET_VRING_NUM) {
 			vu->q[idx].vq.num = m->p.state.num;
 		} else if (m->req == VU_SET_VRING_BASE) {
-			vu->q[idx].vq.last_avail = (uint16_t)m->p.state.num;
+			vq_set_base(&vu->q[idx].vq, (uint16_t)m->p.state.num);
 		} else if (m->req == VU_SET_VRING_ADDR) {
 			struct vu_queue *q = &vu->q[idx];
 

@@ -9,7 +9,8 @@
  * available index is read with acquire order before the ring entries it
  * covers; used entries are written before the used index is stored with
  * release order; a full fence separates that store from reading the
- * guest's NO_INTERRUPT flag (virtio 1.x, 2.7.7 and 2.7.10).
+ * guest's NO_INTERRUPT flag or used_event, and natd's avail_event store
+ * from reading the available index again (virtio 1.x, 2.7.7 and 2.7.10).
  */
 #include "devices/vring.h"
 
@@ -56,6 +57,7 @@ int vq_setup(struct vq *vq, const struct vu_mem *m, uint64_t desc_uva,
 	vq->desc = NULL;
 	vq->avail = NULL;
 	vq->used = NULL;
+	vq->avail_shadow = vq->last_avail;
 	vq->broken = false;
 	vq->why = NULL;
 	if (n == 0 || n > VRING_MAX_SIZE || (n & (n - 1))) {
@@ -91,17 +93,44 @@ static uint16_t load16(const uint16_t *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
+/*
+ * The available index: the copy read last while chains up to it are left
+ * (one read of the guest's cache line per batch, not per chain: its acquire
+ * load covered them), else read again. With the event index, when it shows
+ * nothing new, avail_event asks the guest to kick at its next chain and the
+ * index is read once more after a full fence: a chain made available while
+ * avail_event was stale is seen here, or the guest sees the new avail_event
+ * and kicks.
+ */
+static uint16_t vq_avail_idx(struct vq *vq)
+{
+	uint16_t idx = vq->avail_shadow;
+
+	if (idx != vq->last_avail && (uint16_t)(idx - vq->last_avail) <= vq->num)
+		return idx;
+	idx = __atomic_load_n(&vq->avail[1], __ATOMIC_ACQUIRE);
+	if (idx == vq->last_avail && vq->event_idx) {
+		__atomic_store_n((uint16_t *)(void *)(vq->used + 4 + 8 * (size_t)vq->num),
+				 vq->last_avail, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		idx = __atomic_load_n(&vq->avail[1], __ATOMIC_ACQUIRE);
+	}
+	vq->avail_shadow = idx;
+	return idx;
+}
+
 int vq_pop(struct vq *vq, const struct vu_mem *m, struct iovec *iov,
 	   unsigned int max, unsigned int *n_out, unsigned int *n_in, uint16_t *head)
 {
-	uint16_t avail_idx, h, i;
-	unsigned int count = 0, nout = 0, nin = 0;
-	bool overflow = false;
+	const struct vring_desc *tab;
+	uint16_t avail_idx, h;
+	unsigned int count = 0, nout = 0, nin = 0, tabn, i;
+	bool overflow = false, in_table = false;
 
 	*n_out = *n_in = 0;
 	if (vq->broken || !vq->desc)
 		return vq->broken ? -EIO : 0;
-	avail_idx = __atomic_load_n(&vq->avail[1], __ATOMIC_ACQUIRE);
+	avail_idx = vq_avail_idx(vq);
 	if (avail_idx == vq->last_avail)
 		return 0;
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num)
@@ -109,16 +138,34 @@ int vq_pop(struct vq *vq, const struct vu_mem *m, struct iovec *iov,
 	h = load16(&vq->avail[2 + (vq->last_avail & (vq->num - 1))]);
 	if (h >= vq->num)
 		return vq_break(vq, "chain head out of range");
+	tab = vq->desc;
+	tabn = vq->num;
 	i = h;
 	for (;;) {
 		struct vring_desc d;
 		void *p;
 
-		if (++count > vq->num)
+		if (++count > tabn)
 			return vq_break(vq, "descriptor chain loops");
-		memcpy(&d, &vq->desc[i], sizeof(d)); /* one read of shared memory */
-		if (d.flags & VRING_DESC_F_INDIRECT)
-			return vq_break(vq, "indirect descriptor (not negotiated)");
+		memcpy(&d, &tab[i], sizeof(d)); /* one read of shared memory */
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			if (!vq->indirect)
+				return vq_break(vq, "indirect descriptor (not negotiated)");
+			if (in_table)
+				return vq_break(vq, "indirect descriptor in an indirect table");
+			if (d.flags & VRING_DESC_F_NEXT)
+				return vq_break(vq, "indirect descriptor with a next one");
+			if (d.len == 0 || d.len % sizeof(d) || d.len / sizeof(d) > VRING_MAX_SIZE)
+				return vq_break(vq, "indirect table of a bad length");
+			tab = vu_gpa_to_va(m, d.addr, d.len);
+			if (!tab)
+				return vq_break(vq, "indirect table outside guest memory");
+			tabn = d.len / sizeof(d);
+			in_table = true;
+			count = 0;
+			i = 0;
+			continue;
+		}
 		p = vu_gpa_to_va(m, d.addr, d.len);
 		if (!p && d.len)
 			return vq_break(vq, "descriptor outside guest memory");
@@ -139,7 +186,7 @@ int vq_pop(struct vq *vq, const struct vu_mem *m, struct iovec *iov,
 		}
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			break;
-		if (d.next >= vq->num)
+		if (d.next >= tabn)
 			return vq_break(vq, "next descriptor out of range");
 		i = d.next;
 	}
@@ -171,13 +218,18 @@ void vq_push(struct vq *vq, uint16_t head, uint32_t len)
 
 bool vq_publish(struct vq *vq)
 {
-	uint16_t flags;
+	uint16_t flags, old = vq->used_published;
 
-	if (!vq->used || vq->used_idx == vq->used_published)
+	if (!vq->used || vq->used_idx == old)
 		return false;
 	__atomic_store_n((uint16_t *)(void *)(vq->used + 2), vq->used_idx, __ATOMIC_RELEASE);
 	vq->used_published = vq->used_idx;
+	/* the used index before the guest's request: a guest that re-enables
+	 * interrupts and then looks at the ring sees the entries, or we see its
+	 * request (virtio 1.x 2.7.10) */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (vq->event_idx)
+		return vq_need_event(load16(&vq->avail[2 + vq->num]), vq->used_idx, old);
 	flags = load16(&vq->avail[0]);
 	return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 }

@@ -4,7 +4,8 @@
  * vhost-user transport does in guest memory (devices/vring.h). The input
  * becomes 64 KiB of "guest memory" (descriptor table, available ring and
  * buffers as the guest would write them); the first byte picks the queue
- * size and the per-chain iovec limit. Chains are taken until none is left
+ * size, the per-chain iovec limit and whether the ring features (indirect
+ * descriptor tables, the event index) are negotiated. Chains are taken until none is left
  * or the queue breaks; every buffer handed out must lie inside the memory
  * (it is written over, so ASan sees any escape), and the queue never hands
  * out more chains than the guest made available.
@@ -36,12 +37,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	vq.num = 1u << (data[0] & 7);		/* 1 .. 128 */
 	max = 1 + ((data[0] >> 3) & 15);	/* 1 .. 16 */
+	vq.indirect = vq.event_idx = data[0] & 0x80;
 	memset(mem, 0, sizeof(mem));
 	memcpy(mem, data + 1, size - 1 < MEMSZ ? size - 1 : MEMSZ);
 	/* desc at 0, avail at 4096, used at 8192 (as a guest lays them out) */
 	if (vq_setup(&vq, &m, UVA, UVA + 4096, UVA + 8192) < 0)
 		abort();
-	vq.last_avail = (uint16_t)(mem[4094] | mem[4095] << 8);
+	vq_set_base(&vq, (uint16_t)(mem[4094] | mem[4095] << 8));
 	for (;;) {
 		r = vq_pop(&vq, &m, iov, max, &nout, &nin, &head);
 		if (r == 0 || r == -EIO)
@@ -65,5 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == -EIO && (!vq.broken || !vq.why))
 		abort();
 	(void)vq_publish(&vq);
+	if (vq.event_idx && !vq.broken && r == 0 &&
+	    (mem[8192 + 4 + 8 * vq.num] | mem[8192 + 5 + 8 * vq.num] << 8) != vq.last_avail)
+		abort(); /* an empty queue asks for a kick at the next chain */
 	return 0;
 }

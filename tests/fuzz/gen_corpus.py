@@ -251,18 +251,22 @@ def hello_seeds():
     }
 
 
-def vring_mem(num_log2, max_iov, descs, avail_ring, avail_idx, last_avail=0):
-    """fuzz_vring input: byte 0 = queue size (log2) | iovec limit << 3, then
-    the memory: descriptor table at 0, available ring at 4096 (flags, idx,
-    ring), used ring at 8192; last_avail at 4094."""
+def vring_mem(num_log2, max_iov, descs, avail_ring, avail_idx, last_avail=0,
+              ring_f=False, itab=()):
+    """fuzz_vring input: byte 0 = queue size (log2) | iovec limit << 3 |
+    0x80 with the ring features (indirect, event index), then the memory:
+    descriptor table at 0, available ring at 4096 (flags, idx, ring), used
+    ring at 8192; last_avail at 4094; an indirect table (itab) at 10240."""
     mem = bytearray(12288)
     for i, (addr, ln, flags, nxt) in enumerate(descs):
         struct.pack_into("<QIHH", mem, 16 * i, addr, ln, flags, nxt)
+    for i, (addr, ln, flags, nxt) in enumerate(itab):
+        struct.pack_into("<QIHH", mem, 10240 + 16 * i, addr, ln, flags, nxt)
     struct.pack_into("<HH", mem, 4096, 0, avail_idx)
     for i, h in enumerate(avail_ring):
         struct.pack_into("<H", mem, 4100 + 2 * i, h)
     struct.pack_into("<H", mem, 4094, last_avail)
-    return bytes([num_log2 | ((max_iov - 1) << 3)]) + bytes(mem)
+    return bytes([num_log2 | ((max_iov - 1) << 3) | (0x80 if ring_f else 0)]) + bytes(mem)
 
 
 def vring_seeds():
@@ -277,6 +281,20 @@ def vring_seeds():
         "indirect": vring_mem(3, 16, [(g + 0x4000, 16, 4, 0)], [0], 1),
         "too_many": vring_mem(3, 1, [(g + 0x4000, 10, 1, 1), (g + 0x4100, 10, 0, 0)], [0], 1),
         "wrap": vring_mem(2, 16, [(g + 0x4000, 10, 0, 0)] * 4, [0, 1, 2, 3], 2, 65534),
+        # with the ring features: indirect tables (at g + 0x2800), event index
+        "ind_ok": vring_mem(3, 16, [(g + 0x2800, 48, 4, 0), (g + 0x4000, 12, 1, 2),
+                                    (g + 0x2800, 48, 4, 0)], [0, 1], 2, ring_f=True,
+                            itab=[(g + 0x4000, 12, 1, 2), (g + 0x6000, 2048, 2, 0),
+                                  (g + 0x5000, 1500, 1, 1)]),
+        "ind_nested": vring_mem(3, 16, [(g + 0x2800, 16, 4, 0)], [0], 1, ring_f=True,
+                                itab=[(g + 0x2800, 16, 4, 0)]),
+        "ind_loop": vring_mem(3, 16, [(g + 0x2800, 32, 4, 0)], [0], 1, ring_f=True,
+                              itab=[(g + 0x4000, 10, 1, 1), (g + 0x4100, 10, 1, 0)]),
+        "ind_len": vring_mem(3, 16, [(g + 0x2800, 24, 4, 0)], [0], 1, ring_f=True),
+        "ind_next": vring_mem(3, 16, [(g + 0x2800, 16, 5, 1)], [0], 1, ring_f=True,
+                              itab=[(g + 0x4000, 10, 0, 0)]),
+        "event_wrap": vring_mem(2, 16, [(g + 0x4000, 10, 0, 0)] * 4, [0, 1, 2, 3], 2, 65534,
+                                ring_f=True),
     }
 
 

@@ -99,6 +99,12 @@ guest_checks 1 2097152 4194304
 check "natd offered protocol features and QEMU enabled the rings" \
 	grep -q "SET_VRING_ENABLE" "$T/natd.log"
 check "natd logged the negotiated features" grep -q "vhost-user:$sock: features 0x" "$T/natd.log"
+# QEMU's virtio-net offers the event index (bit 29) and indirect descriptors
+# (bit 28) by default: the byte-exact transfers above ran with both.
+feat=$(grep -F "vhost-user:$sock: features 0x" "$T/natd.log" | head -n1 | grep -o 'features 0x[0-9a-f]*')
+feat=${feat#features }
+check "QEMU took the event index and indirect descriptors ($feat)" \
+	test $(( ${feat:-0} >> 28 & 3 )) = 3
 check "the guest saw its carrier up" serial_has 1 "GUEST-CARRIER 1"
 
 # natd restarts: QEMU shows the guest the link down, reconnects, link up.

@@ -5,8 +5,11 @@
  * driver would: chains taken in order with their buffers in place, used
  * entries published with or without an interrupt, and every broken rule
  * (buffer outside memory, chain loop, head or next out of range, available
- * index too far ahead, indirect descriptors, rings outside memory) marking
- * the queue broken without touching anything outside the memory.
+ * index too far ahead, indirect descriptors not negotiated or malformed,
+ * rings outside memory) marking the queue broken without touching anything
+ * outside the memory. With the event index: the notify decision
+ * (vq_need_event() across the 16-bit wrap), used_event read and
+ * avail_event written; indirect tables walked in place.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -61,6 +64,18 @@ static void make_avail(uint16_t head)
 	avail()[1] = (uint16_t)(idx + 1);
 }
 
+/* Takes the next chain into iov (8 entries): its head and buffer counts. */
+static void pop_expect(struct iovec *iov, uint16_t head, unsigned int nout, unsigned int nin)
+{
+	unsigned int o, i;
+	uint16_t h;
+
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &o, &i, &h), 1);
+	cr_assert_eq(h, head);
+	cr_assert_eq(o, nout);
+	cr_assert_eq(i, nin);
+}
+
 TestSuite(vring, .init = setup);
 
 Test(vring, chains_in_order_in_place)
@@ -75,10 +90,7 @@ Test(vring, chains_in_order_in_place)
 	set_desc(5, 30000, 4096, VRING_DESC_F_WRITE, 0);	/* a receive buffer */
 	make_avail(0);
 	make_avail(5);
-	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 1);
-	cr_assert_eq(head, 0);
-	cr_assert_eq(nout, 2);
-	cr_assert_eq(nin, 0);
+	pop_expect(iov, 0, 2, 0);
 	cr_assert_eq(iov[0].iov_base, mem + 20000);
 	cr_assert_eq(iov[1].iov_base, mem + 21000);
 	cr_assert_eq(iov[1].iov_len, 1500);
@@ -210,5 +222,206 @@ Test(vring, zero_length_buffers_left_out)
 	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 1);
 	cr_assert_eq(nout, 1);
 	cr_assert_eq(iov[0].iov_base, mem + 100);
+	cr_assert(!vq.broken);
+}
+
+/* --- event index ---------------------------------------------------------- */
+
+Test(vring, need_event_semantics)
+{
+	/* event in [old, new) modulo 2^16 */
+	cr_assert(vq_need_event(0, 1, 0));
+	cr_assert(!vq_need_event(1, 1, 0), "event not passed yet");
+	cr_assert(vq_need_event(5, 10, 0));
+	cr_assert(vq_need_event(9, 10, 0));
+	cr_assert(!vq_need_event(10, 10, 0));
+	cr_assert(!vq_need_event(4, 10, 5), "event before old: already signalled");
+	cr_assert(!vq_need_event(3, 3, 3), "nothing moved");
+	/* across the wrap */
+	cr_assert(vq_need_event(65535, 2, 65534));
+	cr_assert(vq_need_event(0, 2, 65534));
+	cr_assert(vq_need_event(1, 2, 65534));
+	cr_assert(!vq_need_event(2, 2, 65534));
+	cr_assert(!vq_need_event(65533, 2, 65534));
+	/* a full 2^16 - 1 step passes every event but new itself */
+	cr_assert(vq_need_event(7, 6, 7));
+	cr_assert(!vq_need_event(6, 6, 7));
+}
+
+static uint16_t *used_event(void)
+{
+	return &avail()[2 + NUM];
+}
+
+static uint16_t avail_event(void)
+{
+	uint16_t v;
+
+	memcpy(&v, used() + 4 + 8 * NUM, 2);
+	return v;
+}
+
+Test(vring, event_idx_interrupts)
+{
+	vq.event_idx = true;
+	avail()[0] = VRING_AVAIL_F_NO_INTERRUPT; /* ignored with the event index */
+	*used_event() = 0;
+	vq_push(&vq, 0, 0);
+	cr_assert(vq_publish(&vq), "used index 0 -> 1 passes used_event 0");
+	vq_push(&vq, 0, 0);
+	vq_push(&vq, 0, 0);
+	cr_assert(!vq_publish(&vq), "1 -> 3 does not pass used_event 0 again");
+	*used_event() = 4;
+	vq_push(&vq, 0, 0);
+	cr_assert(!vq_publish(&vq), "3 -> 4 does not pass 4");
+	vq_push(&vq, 0, 0);
+	cr_assert(vq_publish(&vq), "4 -> 5 passes 4");
+	/* the used index wraps */
+	vq.used_idx = vq.used_published = 65534;
+	*used_event() = 65535;
+	vq_push(&vq, 0, 0);
+	vq_push(&vq, 0, 0);
+	vq_push(&vq, 0, 0);
+	cr_assert_eq(vq.used_idx, 1);
+	cr_assert(vq_publish(&vq), "65534 -> 1 passes 65535");
+	*used_event() = 65535;
+	vq_push(&vq, 0, 0);
+	cr_assert(!vq_publish(&vq), "1 -> 2 passes nothing the guest asked for");
+}
+
+Test(vring, event_idx_kicks)
+{
+	struct iovec iov[8];
+	unsigned int nout, nin;
+	uint16_t head;
+
+	vq.event_idx = true;
+	memset(used() + 4 + 8 * NUM, 0xff, 2);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 0);
+	cr_assert_eq(avail_event(), 0, "empty: a kick asked for at the next chain");
+	set_desc(0, 100, 10, 0, 0);
+	make_avail(0);
+	make_avail(0);
+	cr_assert(vq_need_event(avail_event(), avail()[1], 0), "the guest kicks");
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 1);
+	cr_assert_eq(avail_event(), 0, "not moved while chains are taken");
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 1);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 0);
+	cr_assert_eq(avail_event(), 2);
+	/* the guest adds two more and reads avail_event 2: one kick at 2 -> 4 */
+	make_avail(0);
+	make_avail(0);
+	cr_assert(vq_need_event(avail_event(), 4, 2));
+	/* without the event index avail_event is never written */
+	setup();
+	memset(used() + 4 + 8 * NUM, 0xff, 2);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 0);
+	cr_assert_eq(avail_event(), 0xffff);
+}
+
+/* --- indirect descriptors -------------------------------------------------- */
+
+/* Entry i of an indirect table at guest offset 40000. */
+static struct vring_desc *itab(unsigned int i)
+{
+	return (struct vring_desc *)(void *)(mem + 40000 + 16 * i);
+}
+
+static void set_itab(unsigned int i, uint32_t off, uint32_t len, uint16_t flags, uint16_t next)
+{
+	*itab(i) = (struct vring_desc){ .addr = GPA + off, .len = len, .flags = flags, .next = next };
+}
+
+Test(vring, indirect_in_place)
+{
+	struct iovec iov[8];
+
+	vq.indirect = true;
+	set_itab(0, 20000, 12, VRING_DESC_F_NEXT, 2);
+	set_itab(2, 21000, 1500, VRING_DESC_F_NEXT, 1);
+	set_itab(1, 30000, 4096, VRING_DESC_F_WRITE, 0);
+	/* the write flag of the descriptor naming the table is ignored */
+	set_desc(3, 40000, 3 * 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_WRITE, 0);
+	make_avail(3);
+	pop_expect(iov, 3, 2, 1);
+	cr_assert_eq(iov[0].iov_base, mem + 20000);
+	cr_assert_eq(iov[1].iov_base, mem + 21000);
+	cr_assert_eq(iov[1].iov_len, 1500);
+	cr_assert_eq(iov[2].iov_base, mem + 30000);
+	/* after direct descriptors (virtio 1.x 2.7.5.3.2) */
+	set_itab(0, 22000, 100, 0, 0);
+	set_desc(4, 20000, 12, VRING_DESC_F_NEXT, 5);
+	set_desc(5, 40000, 16, VRING_DESC_F_INDIRECT, 0);
+	make_avail(4);
+	pop_expect(iov, 4, 2, 0);
+	cr_assert_eq(iov[1].iov_base, mem + 22000);
+	cr_assert_eq(iov[1].iov_len, 100);
+	cr_assert(!vq.broken);
+}
+
+/* Chain 0 = an indirect descriptor for a table of len bytes at off. */
+static void indirect_head(uint32_t off, uint32_t len, uint16_t flags)
+{
+	vq.indirect = true;
+	set_desc(0, off, len, VRING_DESC_F_INDIRECT | flags, 1);
+	set_desc(1, 100, 10, 0, 0);
+	make_avail(0);
+}
+
+Test(vring, indirect_bad_tables)
+{
+	indirect_head(40000, 0, 0);
+	expect_broken("indirect table of a bad length");
+	setup();
+	indirect_head(40000, 24, 0);
+	expect_broken("indirect table of a bad length");
+	setup();
+	indirect_head(MEMSZ - 32, 64, 0);
+	expect_broken("indirect table outside guest memory");
+	setup();
+	indirect_head(40000, 16 * (VRING_MAX_SIZE + 1), 0);
+	expect_broken("indirect table of a bad length");
+	setup();
+	indirect_head(40000, 32, VRING_DESC_F_NEXT);
+	expect_broken("indirect descriptor with a next one");
+	setup();
+	set_itab(0, 100, 10, VRING_DESC_F_INDIRECT, 0);
+	indirect_head(40000, 16, 0);
+	expect_broken("indirect descriptor in an indirect table");
+	setup();
+	set_itab(0, 100, 10, VRING_DESC_F_NEXT, 1);
+	set_itab(1, 100, 10, VRING_DESC_F_NEXT, 0);
+	indirect_head(40000, 32, 0);
+	expect_broken("descriptor chain loops");
+	setup();
+	set_itab(0, 100, 10, VRING_DESC_F_NEXT, 2); /* the table has 2 entries */
+	indirect_head(40000, 32, 0);
+	expect_broken("next descriptor out of range");
+	setup();
+	set_itab(0, MEMSZ - 5, 10, 0, 0);
+	indirect_head(40000, 16, 0);
+	expect_broken("descriptor outside guest memory");
+	setup();
+	set_itab(0, 100, 10, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	set_itab(1, 200, 10, 0, 0);
+	indirect_head(40000, 32, 0);
+	expect_broken("readable descriptor after a writable one");
+}
+
+Test(vring, base_set_near_the_wrap)
+{
+	struct iovec iov[8];
+	unsigned int nout, nin;
+	uint16_t head;
+
+	set_desc(0, 100, 10, 0, 0);
+	vq_set_base(&vq, 65530);
+	avail()[1] = 65530;
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 0, "nothing new at the base");
+	make_avail(0);
+	make_avail(0);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 1);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 1);
+	cr_assert_eq(vq_pop(&vq, &m, iov, 8, &nout, &nin, &head), 0);
 	cr_assert(!vq.broken);
 }
