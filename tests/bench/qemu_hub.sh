@@ -109,7 +109,7 @@ for e in re.split(r"\n(?=\S)", sys.stdin.read()):
     m = re.search(r"bytes_acked:(\d+)", e)
     if m and (not best or int(m.group(1)) > int(re.search(r"bytes_acked:(\d+)", best).group(1))):
         best = e
-print(" ".join(re.findall(r"(?:cwnd|ssthresh|rtt|retrans|rwnd_limited|sndbuf_limited|busy|unacked|delivery_rate|snd_wnd):\S+", best)))
+print(" ".join(re.findall(r"(?<![\w(,])(?:cwnd|ssthresh|rtt|retrans|rwnd_limited|sndbuf_limited|busy|unacked|delivery_rate|snd_wnd):\S+", best)))
 ' > "$T/ss.txt") &
 			ss_pid=$!
 		fi
