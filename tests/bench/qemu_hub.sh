@@ -17,6 +17,10 @@
 #   REPS         repetitions (default 1); every repetition runs each system
 #                once per direction, the systems alternating
 #   DIRS         "g2r r2g" (default), or one of them
+#   MTU          natd's MTU (--natsettings1, with --nictype1 virtio for jumbo
+#                frames) and the guest's, the remote veth's too (default
+#                1500); other than 1500, -netdev user is left out (its MTU is
+#                not set here) and natd is measured alone
 #   DIAG=1       per run: the guest's TCP counters (nstat: out-of-order
 #                queue, ACKs sent...), its tap's drops, and the remote
 #                sender's socket (ss -ti) half-way through
@@ -33,8 +37,13 @@ DUR=${1:-10}
 REPS=${REPS:-1}
 DIRS=${DIRS:-g2r r2g}
 NATD_BINS=${NATD_BINS:-$NATD_BIN}
+MTU=${MTU:-1500}
 command -v iperf3 >/dev/null || fail "iperf3 missing"
 new_remote
+if [ "$MTU" != 1500 ]; then
+	ip link set "vh$ID" mtu "$MTU"
+	ip -n "$REMOTE_NS" link set "vr$ID" mtu "$MTU"
+fi
 bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"
 
@@ -113,7 +122,7 @@ print(" ".join(re.findall(r"(?<![\w(,])(?:cwnd|ssthresh|rtt|retrans|rwnd_limited
 ' > "$T/ss.txt") &
 			ss_pid=$!
 		fi
-		ip netns exec "$ns" iperf3 -c 198.51.100.1 -p 5201 -t "$DUR" $rflag -J > "$T/ip.json" ||
+		timeout $((DUR + 30)) ip netns exec "$ns" iperf3 -c 198.51.100.1 -p 5201 -t "$DUR" $rflag -J > "$T/ip.json" ||
 			fail "iperf3 $label $dname"
 		t1=$(cpu_ticks "$pid")
 		local q1= qcpu= c1 qc1=
@@ -161,7 +170,9 @@ n=0
 natd_pids=() natd_qpids=() natd_ns=() natd_taps=() natd_labels=()
 for bin in $NATD_BINS; do
 	sock="$T/vm$n.sock"
-	NATD_BIN=$bin natd_start "natd$n" --name "hub$n" --nic1 nat --attach1 "stream:$sock"
+	# shellcheck disable=SC2046
+	NATD_BIN=$bin natd_start "natd$n" --name "hub$n" --nic1 nat --attach1 "stream:$sock" \
+		$([ "$MTU" = 1500 ] || echo --natsettings1 "$MTU" --nictype1 virtio)
 	natd_pids+=("$NATD_PID")
 	gns=$(new_netns "g$n")
 	tap=qh$n$ID
@@ -172,6 +183,7 @@ for bin in $NATD_BINS; do
 	natd_qpids+=("${_pids[-1]}")
 	tap_into_ns "$tap" "$gns"
 	guest_up "$gns" "$tap"
+	[ "$MTU" = 1500 ] || ip -n "$gns" link set "$tap" mtu "$MTU"
 	natd_ns+=("$gns") natd_taps+=("$tap")
 	if [ "$(wc -w <<< "$NATD_BINS")" -gt 1 ]; then
 		natd_labels+=("natd$n stream")
@@ -182,23 +194,28 @@ for bin in $NATD_BINS; do
 	n=$((n + 1))
 done
 
-# QEMU's own -netdev user on the same kind of hub.
-GNS2=$(new_netns guest2)
-tap2=qu$ID
-qemu-system-x86_64 -machine none -nodefaults -display none \
-	-netdev "user,id=u,net=10.0.2.0/24" \
-	-netdev "tap,id=t,ifname=$tap2,script=no,downscript=no" \
-	-netdev hubport,id=h1,hubid=0,netdev=u -netdev hubport,id=h2,hubid=0,netdev=t &
-QPID=$!
-_pids+=("$QPID")
-tap_into_ns "$tap2" "$GNS2"
-guest_up "$GNS2" "$tap2"
+# QEMU's own -netdev user on the same kind of hub (at MTU 1500 only).
+USER_NET=1
+[ "$MTU" = 1500 ] || USER_NET=
+if [ -n "$USER_NET" ]; then
+	GNS2=$(new_netns guest2)
+	tap2=qu$ID
+	qemu-system-x86_64 -machine none -nodefaults -display none \
+		-netdev "user,id=u,net=10.0.2.0/24" \
+		-netdev "tap,id=t,ifname=$tap2,script=no,downscript=no" \
+		-netdev hubport,id=h1,hubid=0,netdev=u -netdev hubport,id=h2,hubid=0,netdev=t &
+	QPID=$!
+	_pids+=("$QPID")
+	tap_into_ns "$tap2" "$GNS2"
+	guest_up "$GNS2" "$tap2"
+fi
 
 for ((rep = 1; rep <= REPS; rep++)); do
 	[ "$REPS" -gt 1 ] && log "repetition $rep, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	# alternate the order between repetitions so no system always runs first
 	order=$(seq 0 $((n - 1)))
 	((rep % 2 == 0)) && order="user $(seq $((n - 1)) -1 0)" || order="$order user"
+	[ -n "$USER_NET" ] || order=${order//user/}
 	for s in $order; do
 		if [ "$s" = user ]; then
 			measure user "qemu -netdev user" "$QPID" "$GNS2" "$QPID" "$tap2" "$rep"
