@@ -8,57 +8,133 @@
 # `-netdev user` (libslirp). iperf3 guest -> remote and remote -> guest
 # (198.51.100.1 in a "remote" namespace), MTU 1500. Prints Gbit/s and natd's
 # CPU seconds per GB moved. Runs in namespaces of its own (tests/integration/
-# lib.sh); root needed. NATD_BIN picks the natd binary to measure; with
-# PERF_OUT=PREFIX, natd is profiled (perf record -g) during each of its runs
-# into PREFIX.g2r.data and PREFIX.r2g.data, and the QEMU process (the hub
-# with natd, the NAT itself with -netdev user) into PREFIX.qemu-stream.DIR.data
-# and PREFIX.qemu-user.DIR.data. When perf is installed, natd's
-# system calls (all, and sendmsg alone) are counted per MB moved.
+# lib.sh); root needed.
+#
+# Environment:
+#   NATD_BIN     the natd binary to measure
+#   NATD_BINS    several natd binaries (space-separated) measured in the same
+#                run, each on its own hub and guest: A/B comparisons
+#   REPS         repetitions (default 1); every repetition runs each system
+#                once per direction, the systems alternating
+#   DIRS         "g2r r2g" (default), or one of them
+#   MTU          natd's MTU (--natsettings1, with --nictype1 virtio for jumbo
+#                frames) and the guest's, the remote veth's too (default
+#                1500); other than 1500, -netdev user is left out (its MTU is
+#                not set here) and natd is measured alone
+#   DIAG=1       per run: the guest's TCP counters (nstat: out-of-order
+#                queue, ACKs sent...), its tap's drops, and the remote
+#                sender's socket (ss -ti) half-way through
+#   PERF_OUT     PREFIX: natd is profiled (perf record -g) during each of its
+#                runs into PREFIX.natdN.DIR.data, and each QEMU process (the
+#                hub with natd, the NAT itself with -netdev user) into
+#                PREFIX.qemu-natdN.DIR.data and PREFIX.qemu-user.DIR.data
+# When perf is installed, natd's system calls (all, and sendmsg alone) are
+# counted per MB moved. The end prints medians per system and direction and
+# natd / -netdev user per repetition.
 . "$(dirname "$0")/../integration/lib.sh"
 
 DUR=${1:-10}
+REPS=${REPS:-1}
+DIRS=${DIRS:-g2r r2g}
+NATD_BINS=${NATD_BINS:-$NATD_BIN}
+MTU=${MTU:-1500}
 command -v iperf3 >/dev/null || fail "iperf3 missing"
 new_remote
+if [ "$MTU" != 1500 ]; then
+	ip link set "vh$ID" mtu "$MTU"
+	ip -n "$REMOTE_NS" link set "vr$ID" mtu "$MTU"
+fi
 bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# ctx_switches PID: voluntary context switches of all the process's threads
+# (each one a sleep and a wake-up: what a pipeline of processes pays).
+ctx_switches() { cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ {n += $2} END {print n}'; }
 
-# measure LABEL PID NS: both directions; prints one line per direction.
+# nstat_abs NS: the guest's absolute TCP/IP counters, one "name value" a line.
+nstat_abs() { ip netns exec "$1" nstat -az 2>/dev/null | awk 'NR > 1 {print $1, $2}'; }
+
+# diag_line NS TAP BEFORE AFTER: the counters that tell losses and ACK rates.
+diag_line() {
+	python3 - "$3" "$4" <<'EOF'
+import sys
+def rd(f):
+    d = {}
+    for l in open(f):
+        k, v = l.split()
+        d[k] = int(v)
+    return d
+a, b = rd(sys.argv[1]), rd(sys.argv[2])
+keys = ["TcpInSegs", "TcpOutSegs", "TcpRetransSegs", "TcpExtTCPOFOQueue",
+        "TcpExtDelayedACKs", "TcpExtTCPPureAcks", "TcpExtTCPHPHits",
+        "TcpExtTCPRcvQDrop", "TcpExtTCPBacklogDrop", "IpExtInOctets", "TcpExtTCPFastRetrans",
+        "TcpExtTCPLossProbes", "TcpExtTCPTimeouts", "TcpExtTCPOFODrop", "TcpExtTCPAbortOnData"]
+print("#   guest " + " ".join("%s=%d" % (k, b.get(k, 0) - a.get(k, 0))
+                             for k in keys if b.get(k, 0) - a.get(k, 0)))
+EOF
+}
+
+# measure SYS LABEL PID NS QPID TAP REP: both directions; prints one line per
+# direction and appends "SYS DIR REP GBPS" to $T/results.
 measure() {
-	local label=$1 pid=$2 ns=$3 qpid=${4:-} dir t0 t1 bytes gbps cpu hz
+	local sys=$1 label=$2 pid=$3 ns=$4 qpid=${5:-} tap=$6 rep=$7 dir t0 t1 bytes gbps cpu hz
+	local is_natd=
+	[ "$sys" != user ] && is_natd=1
 	hz=$(getconf CLK_TCK)
-	for dir in "guest->remote" "remote->guest"; do
-		local rflag=
-		[ "$dir" = "remote->guest" ] && rflag=-R
+	for dir in $DIRS; do
+		local rflag= dname="guest->remote"
+		[ "$dir" = r2g ] && rflag=-R && dname="remote->guest"
+		[ -n "${DIAG:-}" ] && { nstat_abs "$ns" > "$T/ns0"; ip -n "$ns" -s link show "$tap" > "$T/tap0"; }
 		t0=$(cpu_ticks "$pid")
-		local q0=
-		[ -n "$qpid" ] && [ "$qpid" != "$pid" ] && q0=$(cpu_ticks "$qpid")
-		local perf_pid= stat_pid=
-		if command -v perf >/dev/null && [ "$label" = "natd stream" ]; then
+		local q0= c0 qc0=
+		c0=$(ctx_switches "$pid")
+		[ -n "$qpid" ] && [ "$qpid" != "$pid" ] && q0=$(cpu_ticks "$qpid") && qc0=$(ctx_switches "$qpid")
+		local perf_pid= stat_pid= qperf_pid= ss_pid=
+		if command -v perf >/dev/null && [ -n "$is_natd" ]; then
 			perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg -p "$pid" \
 				-o "$T/stat.csv" -- sleep "$DUR" > /dev/null 2>&1 &
 			stat_pid=$!
 		fi
-		local qperf_pid=
 		if [ -n "${PERF_OUT:-}" ] && [ -n "$qpid" ]; then
-			perf record -q -F 499 -g -p "$qpid" \
-				-o "$PERF_OUT.qemu-$([ "$label" = "natd stream" ] && echo stream || echo user).$([ -n "$rflag" ] && echo r2g || echo g2r).data" \
+			perf record -q -F 499 -g -p "$qpid" -o "$PERF_OUT.qemu-$sys.$dir.data" \
 				-- sleep "$DUR" > /dev/null 2>&1 &
 			qperf_pid=$!
 		fi
-		if [ -n "${PERF_OUT:-}" ] && [ "$label" = "natd stream" ]; then
-			perf record -q -F 499 -g -p "$pid" -o "$PERF_OUT.$([ -n "$rflag" ] && echo r2g || echo g2r).data" \
+		if [ -n "${PERF_OUT:-}" ] && [ -n "$is_natd" ]; then
+			perf record -q -F 499 -g -p "$pid" -o "$PERF_OUT.$sys.$dir.data" \
 				-- sleep "$DUR" > /dev/null 2>&1 &
 			perf_pid=$!
 		fi
-		ip netns exec "$ns" iperf3 -c 198.51.100.1 -p 5201 -t "$DUR" $rflag -J > "$T/ip.json" ||
-			fail "iperf3 $label $dir"
+		if [ -n "${DIAG:-}" ]; then
+			# the sender's socket half-way: remote's iperf3 (r2g) or the
+			# guest's (g2r); rwnd_limited means its peer read too slowly
+			(sleep "$((DUR / 2))"; ip netns exec "$([ -n "$rflag" ] && echo "$REMOTE_NS" || echo "$ns")" \
+				ss -tinH state established '( sport = :5201 or dport = :5201 )' 2>/dev/null |
+				python3 -c '
+import re, sys
+best = ""
+for e in re.split(r"\n(?=\S)", sys.stdin.read()):
+    m = re.search(r"bytes_acked:(\d+)", e)
+    if m and (not best or int(m.group(1)) > int(re.search(r"bytes_acked:(\d+)", best).group(1))):
+        best = e
+print(" ".join(re.findall(r"(?<![\w(,])(?:cwnd|ssthresh|rtt|retrans|rwnd_limited|sndbuf_limited|busy|unacked|delivery_rate|snd_wnd):\S+", best)))
+' > "$T/ss.txt") &
+			ss_pid=$!
+		fi
+		timeout $((DUR + 30)) ip netns exec "$ns" iperf3 -c 198.51.100.1 -p 5201 -t "$DUR" $rflag -J > "$T/ip.json" ||
+			fail "iperf3 $label $dname"
 		t1=$(cpu_ticks "$pid")
-		local q1= qcpu=
-		[ -n "$q0" ] && q1=$(cpu_ticks "$qpid")
+		local q1= qcpu= c1 qc1=
+		c1=$(ctx_switches "$pid")
+		[ -n "$q0" ] && q1=$(cpu_ticks "$qpid") && qc1=$(ctx_switches "$qpid")
 		[ -n "$perf_pid" ] && wait "$perf_pid"
 		[ -n "$qperf_pid" ] && wait "$qperf_pid"
+		[ -n "$ss_pid" ] && { wait "$ss_pid" || true; }
+		read -r bytes gbps < <(python3 -c '
+import json,sys
+j=json.load(open(sys.argv[1]))["end"]["sum_received"]
+print(j["bytes"], "%.3f" % (j["bits_per_second"]/1e9))' "$T/ip.json")
 		local sc=""
 		if [ -n "$stat_pid" ]; then
 			wait "$stat_pid" || true
@@ -71,47 +147,113 @@ for l in open(sys.argv[1]):
         c[f[2]] = int(f[0])
 mb = int(sys.argv[2]) / 1e6
 print("  %.0f syscalls/MB, %.1f sendmsg/MB" % (c.get("raw_syscalls:sys_enter", 0) / mb,
-      c.get("syscalls:sys_enter_sendmsg", 0) / mb))' "$T/stat.csv" "$(python3 -c '
-import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bytes"])' "$T/ip.json")")
+      c.get("syscalls:sys_enter_sendmsg", 0) / mb))' "$T/stat.csv" "$bytes")
 		fi
-		read -r bytes gbps < <(python3 -c '
-import json,sys
-j=json.load(open(sys.argv[1]))["end"]["sum_received"]
-print(j["bytes"], "%.3f" % (j["bits_per_second"]/1e9))' "$T/ip.json")
 		cpu=$(python3 -c "import sys; print('%.2f' % (($t1-$t0)/$hz / ($bytes/1e9)))")
 		[ -n "$q1" ] && qcpu=$(python3 -c "print(', QEMU hub %.2f CPU-s/GB' % (($q1-$q0)/$hz / ($bytes/1e9)))")
-		printf '%-22s %-14s %7s Gbit/s  %6s CPU-s/GB (%s)%s\n' "$label" "$dir" "$gbps" "$cpu" \
-			"$([ "$label" = "qemu -netdev user" ] && echo qemu || echo natd)$qcpu" "$sc"
+		sc="$sc  $(python3 -c "print('%.1f' % (($c1 - $c0) / ($bytes / 1e6)))") sleeps/MB"
+		[ -n "$qc1" ] && sc="$sc (QEMU hub $(python3 -c "print('%.1f' % (($qc1 - $qc0) / ($bytes / 1e6)))"))"
+		printf '%-22s %-14s %7s Gbit/s  %6s CPU-s/GB (%s)%s\n' "$label" "$dname" "$gbps" "$cpu" \
+			"$([ -n "$is_natd" ] && echo natd || echo qemu)$qcpu" "$sc"
+		echo "$sys $dir $rep $gbps" >> "$T/results"
+		if [ -n "${DIAG:-}" ]; then
+			nstat_abs "$ns" > "$T/ns1"
+			diag_line "$ns" "$tap" "$T/ns0" "$T/ns1"
+			echo "#   tap rx drops: $(ip -n "$ns" -s link show "$tap" | awk '/RX:/ {getline; print $4}' | head -n1) (before: $(awk '/RX:/ {getline; print $4}' "$T/tap0" | head -n1))"
+			echo "#   sender: $(cat "$T/ss.txt" 2>/dev/null)"
+		fi
 	done
 }
 
-# natd on a stream socket, QEMU's hub joining it to tap qh<ID>.
-sock="$T/vm.sock"
-natd_start natd --name hub --nic1 nat --attach1 "stream:$sock"
-GNS=$(new_netns guest)
-tap=qh$ID
-bg qemu-system-x86_64 2>/dev/null -machine none -nodefaults -display none \
-	-netdev "stream,id=s,server=off,addr.type=unix,addr.path=$sock" \
-	-netdev "tap,id=t,ifname=$tap,script=no,downscript=no" \
-	-netdev hubport,id=h1,hubid=0,netdev=s -netdev hubport,id=h2,hubid=0,netdev=t
-tap_into_ns "$tap" "$GNS"
-guest_up "$GNS" "$tap"
-measure "natd stream" "$NATD_PID" "$GNS" "${_pids[-1]}"
-# natd's frame counters after both runs: drops mean lost segments (lwIP then
-# waits for a retransmission), not a slow reader.
-"$NATD_BIN" showvminfo hub --machinereadable 2>/dev/null |
-	grep -E '^nics_1_(counters|device)_.*(frames|dropped|errors|blocked|batches|calls)' | sed 's/^/# natd /' || true
+# natd on a stream socket per binary, QEMU's hub joining it to tap qh<N><ID>.
+n=0
+natd_pids=() natd_qpids=() natd_ns=() natd_taps=() natd_labels=()
+for bin in $NATD_BINS; do
+	sock="$T/vm$n.sock"
+	# shellcheck disable=SC2046
+	NATD_BIN=$bin natd_start "natd$n" --name "hub$n" --nic1 nat --attach1 "stream:$sock" \
+		$([ "$MTU" = 1500 ] || echo --natsettings1 "$MTU" --nictype1 virtio)
+	natd_pids+=("$NATD_PID")
+	gns=$(new_netns "g$n")
+	tap=qh$n$ID
+	bg qemu-system-x86_64 2>/dev/null -machine none -nodefaults -display none \
+		-netdev "stream,id=s,server=off,addr.type=unix,addr.path=$sock" \
+		-netdev "tap,id=t,ifname=$tap,script=no,downscript=no" \
+		-netdev hubport,id=h1,hubid=0,netdev=s -netdev hubport,id=h2,hubid=0,netdev=t
+	natd_qpids+=("${_pids[-1]}")
+	tap_into_ns "$tap" "$gns"
+	guest_up "$gns" "$tap"
+	[ "$MTU" = 1500 ] || ip -n "$gns" link set "$tap" mtu "$MTU"
+	natd_ns+=("$gns") natd_taps+=("$tap")
+	if [ "$(wc -w <<< "$NATD_BINS")" -gt 1 ]; then
+		natd_labels+=("natd$n stream")
+		log "natd$n: $bin"
+	else
+		natd_labels+=("natd stream")
+	fi
+	n=$((n + 1))
+done
 
-# QEMU's own -netdev user on the same kind of hub.
-GNS2=$(new_netns guest2)
-tap2=qu$ID
-qemu-system-x86_64 -machine none -nodefaults -display none \
-	-netdev "user,id=u,net=10.0.2.0/24" \
-	-netdev "tap,id=t,ifname=$tap2,script=no,downscript=no" \
-	-netdev hubport,id=h1,hubid=0,netdev=u -netdev hubport,id=h2,hubid=0,netdev=t &
-QPID=$!
-_pids+=("$QPID")
-tap_into_ns "$tap2" "$GNS2"
-guest_up "$GNS2" "$tap2"
-measure "qemu -netdev user" "$QPID" "$GNS2" "$QPID"
+# QEMU's own -netdev user on the same kind of hub (at MTU 1500 only).
+USER_NET=1
+[ "$MTU" = 1500 ] || USER_NET=
+if [ -n "$USER_NET" ]; then
+	GNS2=$(new_netns guest2)
+	tap2=qu$ID
+	qemu-system-x86_64 -machine none -nodefaults -display none \
+		-netdev "user,id=u,net=10.0.2.0/24" \
+		-netdev "tap,id=t,ifname=$tap2,script=no,downscript=no" \
+		-netdev hubport,id=h1,hubid=0,netdev=u -netdev hubport,id=h2,hubid=0,netdev=t &
+	QPID=$!
+	_pids+=("$QPID")
+	tap_into_ns "$tap2" "$GNS2"
+	guest_up "$GNS2" "$tap2"
+fi
+
+for ((rep = 1; rep <= REPS; rep++)); do
+	[ "$REPS" -gt 1 ] && log "repetition $rep, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	# alternate the order between repetitions so no system always runs first
+	order=$(seq 0 $((n - 1)))
+	((rep % 2 == 0)) && order="user $(seq $((n - 1)) -1 0)" || order="$order user"
+	[ -n "$USER_NET" ] || order=${order//user/}
+	for s in $order; do
+		if [ "$s" = user ]; then
+			measure user "qemu -netdev user" "$QPID" "$GNS2" "$QPID" "$tap2" "$rep"
+		else
+			measure "natd$s" "${natd_labels[$s]}" "${natd_pids[$s]}" "${natd_ns[$s]}" \
+				"${natd_qpids[$s]}" "${natd_taps[$s]}" "$rep"
+		fi
+	done
+done
+
+# natd's frame counters after all runs: drops mean lost segments (lwIP then
+# waits for a retransmission), not a slow reader.
+for ((s = 0; s < n; s++)); do
+	"$NATD_BIN" showvminfo "hub$s" --machinereadable 2>/dev/null |
+		grep -E '^nics_1_(counters|device)_.*(frames|dropped|errors|blocked|batches|calls)' |
+		sed "s/^/# natd$s /" || true
+done
+
+python3 - "$T/results" <<'EOF'
+import sys, statistics as st
+r = {}
+for l in open(sys.argv[1]):
+    s, d, rep, g = l.split()
+    r.setdefault((s, d), {})[int(rep)] = float(g)
+dirs = sorted({d for _, d in r}, key=lambda d: d != "g2r")
+for d in dirs:
+    u = r.get(("user", d), {})
+    for (s, dd), v in sorted(r.items()):
+        if dd != d:
+            continue
+        vals = list(v.values())
+        line = "# %-6s %s Gbit/s median %.3f (min %.3f, max %.3f, %d runs)" % (
+            s, d, st.median(vals), min(vals), max(vals), len(vals))
+        if s != "user" and u:
+            ratios = [v[k] / u[k] for k in v if k in u and u[k] > 0]
+            if ratios:
+                line += "; / -netdev user: median %.2f (%s)" % (
+                    st.median(ratios), ", ".join("%.2f" % x for x in ratios))
+        print(line)
+EOF
 done_testing
