@@ -602,10 +602,11 @@ set_sysctls() {
 	local ns
 	local g=NS_GUEST_$OTHER
 	# The host namespace too: both NATs' host sockets to nginx take their
-	# ports there (shared by natd and slirp4netns). In a quiet run at
-	# ~13k conn/s both fell to ~150 conn/s after the first runs (samples
-	# 13613, 6572, 7773, 155, 114, 177 alternating), the pattern of the
-	# ephemeral ports running out while earlier 4-tuples wait.
+	# ports there (shared by natd and slirp4netns). This did not cure
+	# what it was added for: in quiet runs at 10-15k conn/s both NATs
+	# fall to ~100 conn/s from the third or fourth run of the phase on
+	# (alternating samples 15388, 6711, 10745, 108, 64, 80), cause not
+	# found yet.
 	for ns in "$NS_GUEST_natd" "${!g}" "$NS_HOST"; do
 		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=1 2>/dev/null || true
 		# The connection-rate runs open ~15k connections each: with the
