@@ -601,12 +601,19 @@ alternate() {
 set_sysctls() {
 	local ns
 	local g=NS_GUEST_$OTHER
+	# The guests close first (wrk), so their sockets go to TIME_WAIT for
+	# 60 s, and tcp_tw_reuse cannot reuse them: neither NAT's TCP (lwIP,
+	# libslirp) sends timestamps. In quiet runs at 10-15k conn/s the
+	# ports connect() tries first (one parity, ~32k) were all in TIME_WAIT
+	# after a few runs (ss: 32,2xx in each guest), every connect() then
+	# scanned them, and both NATs fell to ~100 conn/s (samples 15388,
+	# 6711, 10745, 108, 64, 80). A guest keeps at most 4096 sockets in
+	# TIME_WAIT here (the rest close at once), the same for both NATs.
+	for ns in "$NS_GUEST_natd" "${!g}"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_max_tw_buckets=4096 2>/dev/null || true
+	done
 	# The host namespace too: both NATs' host sockets to nginx take their
-	# ports there (shared by natd and slirp4netns). This did not cure
-	# what it was added for: in quiet runs at 10-15k conn/s both NATs
-	# fall to ~100 conn/s from the third or fourth run of the phase on
-	# (alternating samples 15388, 6711, 10745, 108, 64, 80), cause not
-	# found yet.
+	# ports there (shared by natd and slirp4netns).
 	for ns in "$NS_GUEST_natd" "${!g}" "$NS_HOST"; do
 		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=1 2>/dev/null || true
 		# The connection-rate runs open ~15k connections each: with the
