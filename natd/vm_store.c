@@ -64,6 +64,16 @@ int vm_def_copy(struct vm_def *dst, const struct vm_def *src)
 	return 0;
 }
 
+/* The length of option name's base: name less its adapter number. */
+static size_t base_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	while (n > 0 && isdigit((unsigned char)name[n - 1]))
+		n--;
+	return n;
+}
+
 /*
  * The canonical spelling of option name (without "--"): a global option as
  * is, a per-NIC one as BASE<x> with x its adapter number. *adapter is x (0
@@ -72,7 +82,7 @@ int vm_def_copy(struct vm_def *dst, const struct vm_def *src)
 static int canon(const char *name, char *out, size_t outlen, unsigned *adapter, char *err,
 		 size_t errlen)
 {
-	size_t dpos = strlen(name);
+	size_t dpos = base_len(name);
 
 	*adapter = 0;
 	for (size_t i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]); i++) {
@@ -81,8 +91,6 @@ static int canon(const char *name, char *out, size_t outlen, unsigned *adapter, 
 			return 0;
 		}
 	}
-	while (dpos > 0 && isdigit((unsigned char)name[dpos - 1]))
-		dpos--;
 	for (size_t k = 0; k < config_n_nic_opts; k++) {
 		if (strlen(config_nic_opts[k].name) != dpos ||
 		    strncmp(name, config_nic_opts[k].name, dpos))
@@ -210,10 +218,8 @@ static int check_given(const struct vm_def *d, char (*given)[40], int n, char *e
 {
 	for (int k = 0; k < n; k++) {
 		const char *opt = given[k], *mode;
-		size_t dpos = strlen(opt);
+		size_t dpos = base_len(opt);
 
-		while (dpos > 0 && isdigit((unsigned char)opt[dpos - 1]))
-			dpos--;
 		if (!opt[dpos] || (dpos == 3 && !strncmp(opt, "nic", 3)))
 			continue;
 		mode = nic_mode_of(d, (unsigned)atoi(opt + dpos));
@@ -320,12 +326,10 @@ bool vm_opt_applies(const char *opt, const char *mode)
 		{ "hostonlyadapter", { "hostonly" } },
 		{ "bridgeadapter", { "bridged" } },
 	};
-	size_t dpos = strlen(opt);
+	size_t dpos = base_len(opt);
 
 	if (!mode)
 		return true;
-	while (dpos > 0 && isdigit((unsigned char)opt[dpos - 1]))
-		dpos--;
 	for (size_t k = 0; k < sizeof(only) / sizeof(only[0]); k++) {
 		if (strlen(only[k].base) != dpos || strncmp(opt, only[k].base, dpos))
 			continue;
@@ -350,12 +354,10 @@ int vm_def_argv_modes(const struct vm_def *d, const char *const *over, int *argc
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const char *opt = d->s[i].opt;
-		size_t dpos = strlen(opt);
+		size_t dpos = base_len(opt);
 		char **a, flag[48];
 		const char *mode;
 
-		while (dpos > 0 && isdigit((unsigned char)opt[dpos - 1]))
-			dpos--;
 		if (opt[dpos] && !(dpos == 3 && !strncmp(opt, "nic", 3))) {
 			unsigned x = (unsigned)atoi(opt + dpos);
 
