@@ -9,47 +9,24 @@
 #ifndef NATD_TEST_DHCP_SERVER_FIXTURE_H
 #define NATD_TEST_DHCP_SERVER_FIXTURE_H
 
-#include "dhcp/dhcp_server.h"
-#include "dhcp/dhcp_internal.h"
+#include "dhcp_test_util.h"
 
-#include <stddef.h>
 #include <stdint.h>
 
-#define SEC 1000ull
-
-/* ---- composing client messages ---- */
-
-struct msg {
-	uint8_t b[1024];
-	size_t len;
-};
-
+/*
+ * Messages and replies are dhcp_test_util.h's (struct tmsg, struct treply,
+ * t_ip(), t_msg_opt(), t_ropt(): every reply read must end with an end
+ * option). msg_init() sets the transaction id too; msg_end() ends the
+ * options, for send_msg() to send what the test built.
+ */
 extern const uint8_t MAC_A[6];
 extern const uint8_t MAC_B[6];
 extern const uint8_t MAC_C[6];
 
-uint32_t ip(const char *s);
-void msg_init(struct msg *m, uint8_t type, const uint8_t mac[6], uint32_t xid);
-void msg_opt(struct msg *m, uint8_t code, const void *d, uint8_t n);
-void msg_opt_ip(struct msg *m, uint8_t code, const char *a);
-void msg_ciaddr(struct msg *m, const char *a);
-void msg_end(struct msg *m);
-
-/* ---- reading replies ---- */
-
-struct reply {
-	uint8_t b[DHCP_REPLY_MAX];
-	int len;
-	struct dhcp_reply_dest dest;
-};
-
-/* Concatenates every instance of option code (RFC 3396); -1 when absent. */
-int ropt(const struct reply *r, uint8_t code, uint8_t *out, size_t cap);
-int ropt_count(const struct reply *r, uint8_t code);
-uint32_t ropt_u32(const struct reply *r, uint8_t code);
-uint32_t ropt_ip(const struct reply *r, uint8_t code);
-int rtype(const struct reply *r);
-uint32_t ryiaddr(const struct reply *r);
+void msg_init(struct tmsg *m, uint8_t type, const uint8_t mac[6], uint32_t xid);
+void msg_end(struct tmsg *m);
+/* Option code as an address (network order). */
+uint32_t ropt_ip(const struct treply *r, uint8_t code);
 
 /* ---- fixture ---- */
 
@@ -63,14 +40,16 @@ struct ev_log {
 };
 extern struct ev_log evs;
 
+/* t_base_cfg() with MTU 1500, domain example.com, search example.com and
+ * corp.example.net. */
 void base_cfg(struct dhcp_server_config *c);
 void setup(void);
 void teardown(void);
 void restart_with(const struct dhcp_server_config *c);
-void send_msg(struct msg *m, uint64_t now, struct reply *r);
-void discover(const uint8_t mac[6], uint64_t now, struct reply *r);
+void send_msg(struct tmsg *m, uint64_t now, struct treply *r);
+void discover(const uint8_t mac[6], uint64_t now, struct treply *r);
 void request_selecting(const uint8_t mac[6], const char *sid, uint32_t addr,
-		       uint64_t now, struct reply *r);
+		       uint64_t now, struct treply *r);
 /* DISCOVER + REQUEST(selecting); returns the bound address. */
 uint32_t obtain(const uint8_t mac[6], uint64_t now);
 struct dhcp_counters counters(void);

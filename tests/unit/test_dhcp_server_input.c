@@ -15,15 +15,15 @@ TestSuite(dhcp, .init = setup, .fini = teardown);
 
 Test(dhcp, destination_rules)
 {
-	struct msg m;
-	struct reply r;
+	struct tmsg m;
+	struct treply r;
 
 	/* broadcast flag */
 	msg_init(&m, DHCPDISCOVER, MAC_A, 18);
 	m.b[BOOTP_OFF_FLAGS] = 0x80;
 	msg_end(&m);
 	send_msg(&m, 0, &r);
-	cr_assert_eq(rtype(&r), DHCPOFFER);
+	cr_assert_eq(t_rtype(&r), DHCPOFFER);
 	cr_assert(r.dest.broadcast);
 	cr_assert_not(r.dest.to_chaddr);
 	cr_assert_eq(r.dest.ip.s_addr, INADDR_BROADCAST);
@@ -42,13 +42,13 @@ Test(dhcp, destination_rules)
 	discover(MAC_C, 0, &r);
 	cr_assert(r.dest.to_chaddr);
 	cr_assert_not(r.dest.broadcast);
-	cr_assert_eq(r.dest.ip.s_addr, ryiaddr(&r));
+	cr_assert_eq(r.dest.ip.s_addr, t_ryiaddr(&r));
 	cr_assert_eq(memcmp(r.dest.mac, MAC_C, 6), 0);
 }
 
 Test(dhcp, malformed_inputs_are_rejected_and_counted)
 {
-	struct msg m;
+	struct tmsg m;
 	uint8_t out[DHCP_REPLY_MAX];
 	struct dhcp_reply_dest d;
 	uint64_t before;
@@ -89,7 +89,7 @@ Test(dhcp, malformed_inputs_are_rejected_and_counted)
 	/* no option 53 */
 	msg_init(&m, DHCPDISCOVER, MAC_A, 24);
 	m.len = BOOTP_OFF_OPTIONS;
-	msg_opt_ip(&m, DHO_REQUESTED_ADDR, "10.0.2.20");
+	t_msg_opt_ip(&m, DHO_REQUESTED_ADDR, "10.0.2.20");
 	msg_end(&m);
 	cr_assert_lt(dhcp_server_input(srv, m.b, m.len, 0, out, sizeof(out), &d), 0);
 
@@ -118,7 +118,7 @@ Test(dhcp, malformed_inputs_are_rejected_and_counted)
 	/* overload (52) is ignored; options without an end option are fine */
 	before = counters().malformed;
 	msg_init(&m, DHCPDISCOVER, MAC_A, 28);
-	msg_opt(&m, DHO_OVERLOAD, (uint8_t[]){ 3 }, 1);
+	t_msg_opt(&m, DHO_OVERLOAD, (uint8_t[]){ 3 }, 1);
 	rc = dhcp_server_input(srv, m.b, m.len, 0, out, sizeof(out), &d);
 	cr_assert_gt(rc, 0);
 	cr_assert_eq(counters().malformed, before);
@@ -126,8 +126,8 @@ Test(dhcp, malformed_inputs_are_rejected_and_counted)
 
 Test(dhcp, unknown_message_types_are_ignored)
 {
-	struct msg m;
-	struct reply r;
+	struct tmsg m;
+	struct treply r;
 
 	msg_init(&m, DHCPOFFER, MAC_A, 29);
 	msg_end(&m);
@@ -143,7 +143,7 @@ Test(dhcp, unknown_message_types_are_ignored)
 
 Test(dhcp, small_output_buffer_gives_enospc)
 {
-	struct msg m;
+	struct tmsg m;
 	uint8_t out[299];
 	struct dhcp_reply_dest d;
 

@@ -16,24 +16,24 @@ TestSuite(dhcp, .init = setup, .fini = teardown);
 
 Test(dhcp, lease_callback_fires_with_sanitized_hostname)
 {
-	struct msg m;
-	struct reply r;
+	struct tmsg m;
+	struct treply r;
 
 	msg_init(&m, DHCPDISCOVER, MAC_A, 32);
-	msg_opt(&m, DHO_HOSTNAME, "my\001host\n", 9);
+	t_msg_opt(&m, DHO_HOSTNAME, "my\001host\n", 9);
 	msg_end(&m);
 	send_msg(&m, 0, &r);
 	cr_assert_eq(evs.n, 0, "no event for an offer");
 	msg_init(&m, DHCPREQUEST, MAC_A, 33);
-	msg_opt_ip(&m, DHO_SERVER_ID, "10.0.2.2");
-	msg_opt_ip(&m, DHO_REQUESTED_ADDR, "10.0.2.15");
-	msg_opt(&m, DHO_HOSTNAME, "my\001host\n", 9);
+	t_msg_opt_ip(&m, DHO_SERVER_ID, "10.0.2.2");
+	t_msg_opt_ip(&m, DHO_REQUESTED_ADDR, "10.0.2.15");
+	t_msg_opt(&m, DHO_HOSTNAME, "my\001host\n", 9);
 	msg_end(&m);
 	send_msg(&m, 5 * SEC, &r);
-	cr_assert_eq(rtype(&r), DHCPACK);
+	cr_assert_eq(t_rtype(&r), DHCPACK);
 	cr_assert_eq(evs.n, 1);
 	cr_assert_eq(evs.ev[0], DHCP_EV_BOUND);
-	cr_assert_eq(evs.li[0].addr.s_addr, ip("10.0.2.15"));
+	cr_assert_eq(evs.li[0].addr.s_addr, t_ip("10.0.2.15"));
 	cr_assert_eq(memcmp(evs.li[0].mac, MAC_A, 6), 0);
 	cr_assert_str_eq(evs.li[0].hostname, "my_host_");
 	cr_assert(evs.li[0].bound);
@@ -45,11 +45,11 @@ Test(dhcp, lease_callback_fires_with_sanitized_hostname)
 
 		memset(longname, 'h', sizeof(longname));
 		msg_init(&m, DHCPREQUEST, MAC_A, 34);
-		msg_ciaddr(&m, "10.0.2.15");
-		msg_opt(&m, DHO_HOSTNAME, longname, sizeof(longname));
+		t_msg_ciaddr(&m, "10.0.2.15");
+		t_msg_opt(&m, DHO_HOSTNAME, longname, sizeof(longname));
 		msg_end(&m);
 		send_msg(&m, 6 * SEC, &r);
-		cr_assert_eq(rtype(&r), DHCPACK);
+		cr_assert_eq(t_rtype(&r), DHCPACK);
 		cr_assert_eq(evs.n, 2);
 		cr_assert_eq(evs.ev[1], DHCP_EV_BOUND, "renewal reports bound too");
 		cr_assert_eq(strlen(evs.li[1].hostname), 63);
@@ -77,40 +77,40 @@ Test(dhcp, add_lease_foreach_and_lease_by_mac)
 {
 	struct dhcp_lease_info l, got;
 	struct collect col = { 0 };
-	struct reply r;
+	struct treply r;
 
 	memset(&l, 0, sizeof(l));
-	l.addr.s_addr = ip("10.0.2.20");
+	l.addr.s_addr = t_ip("10.0.2.20");
 	memcpy(l.mac, MAC_A, 6);
 	strcpy(l.hostname, "restored");
 	l.expires_ms = 1000 * SEC;
 	l.bound = true;
 	cr_assert_eq(dhcp_server_add_lease(srv, &l), 0);
 	cr_assert_eq(dhcp_server_add_lease(srv, &l), -EEXIST);
-	l.addr.s_addr = ip("10.0.2.21");
+	l.addr.s_addr = t_ip("10.0.2.21");
 	cr_assert_eq(dhcp_server_add_lease(srv, &l), -EEXIST, "mac already has a lease");
 	memcpy(l.mac, MAC_B, 6);
-	l.addr.s_addr = ip("10.0.3.20");
+	l.addr.s_addr = t_ip("10.0.3.20");
 	cr_assert_eq(dhcp_server_add_lease(srv, &l), -ERANGE);
-	l.addr.s_addr = ip("10.0.2.3");
+	l.addr.s_addr = t_ip("10.0.2.3");
 	cr_assert_eq(dhcp_server_add_lease(srv, &l), -ERANGE);
 
 	cr_assert_eq(dhcp_server_lease_by_mac(srv, MAC_A, 0, &got), 1);
-	cr_assert_eq(got.addr.s_addr, ip("10.0.2.20"));
+	cr_assert_eq(got.addr.s_addr, t_ip("10.0.2.20"));
 	cr_assert_str_eq(got.hostname, "restored");
 	cr_assert_eq(dhcp_server_lease_by_mac(srv, MAC_B, 0, &got), 0);
 
 	/* the restored client keeps its address */
 	discover(MAC_A, 0, &r);
-	cr_assert_eq(ryiaddr(&r), ip("10.0.2.20"));
+	cr_assert_eq(t_ryiaddr(&r), t_ip("10.0.2.20"));
 	discover(MAC_B, 0, &r);
-	cr_assert_eq(ryiaddr(&r), ip("10.0.2.15"));
+	cr_assert_eq(t_ryiaddr(&r), t_ip("10.0.2.15"));
 
 	cr_assert_eq(dhcp_server_foreach_lease(srv, collect_fn, &col), 0);
 	cr_assert_eq(col.n, 2);
 	cr_assert_eq(col.bound, 1);
-	cr_assert_eq(col.addrs[0], ip("10.0.2.15"));
-	cr_assert_eq(col.addrs[1], ip("10.0.2.20"));
+	cr_assert_eq(col.addrs[0], t_ip("10.0.2.15"));
+	cr_assert_eq(col.addrs[1], t_ip("10.0.2.20"));
 
 	memset(&col, 0, sizeof(col));
 	col.stop_after = 1;
@@ -121,29 +121,29 @@ Test(dhcp, add_lease_foreach_and_lease_by_mac)
 Test(dhcp, reconfigure_swaps_options_keeps_leases)
 {
 	struct dhcp_server_config c;
-	struct reply r;
+	struct treply r;
 	uint8_t buf[64];
 
 	obtain(MAC_A, 0);
 	base_cfg(&c);
-	c.dns[0].s_addr = ip("192.0.2.53");
-	c.dns[1].s_addr = ip("192.0.2.54");
+	c.dns[0].s_addr = t_ip("192.0.2.53");
+	c.dns[1].s_addr = t_ip("192.0.2.54");
 	c.n_dns = 2;
 	c.domain[0] = '\0';
 	c.n_search = 0;
 	cr_assert_eq(dhcp_server_reconfigure(srv, &c), 0);
 	discover(MAC_A, 1 * SEC, &r);
-	cr_assert_eq(ryiaddr(&r), ip("10.0.2.15"));
-	cr_assert_eq(ropt(&r, DHO_DNS, buf, sizeof(buf)), 8);
+	cr_assert_eq(t_ryiaddr(&r), t_ip("10.0.2.15"));
+	cr_assert_eq(t_ropt(&r, DHO_DNS, buf, sizeof(buf)), 8);
 	cr_assert_eq(memcmp(buf, (uint8_t[]){ 192, 0, 2, 53, 192, 0, 2, 54 }, 8), 0);
-	cr_assert_eq(ropt(&r, DHO_DOMAIN_NAME, buf, sizeof(buf)), -1);
-	cr_assert_eq(ropt(&r, DHO_DOMAIN_SEARCH, buf, sizeof(buf)), -1);
+	cr_assert_eq(t_ropt(&r, DHO_DOMAIN_NAME, buf, sizeof(buf)), -1);
+	cr_assert_eq(t_ropt(&r, DHO_DOMAIN_SEARCH, buf, sizeof(buf)), -1);
 
-	c.range_last.s_addr = ip("10.0.2.100");
+	c.range_last.s_addr = t_ip("10.0.2.100");
 	cr_assert_eq(dhcp_server_reconfigure(srv, &c), -EINVAL);
 	base_cfg(&c);
-	c.netmask.s_addr = ip("255.255.0.0");
-	c.network.s_addr = ip("10.0.0.0");
+	c.netmask.s_addr = t_ip("255.255.0.0");
+	c.network.s_addr = t_ip("10.0.0.0");
 	cr_assert_eq(dhcp_server_reconfigure(srv, &c), -EINVAL);
 	base_cfg(&c);
 	c.n_dns = 5;
@@ -155,17 +155,17 @@ Test(dhcp, inconsistent_configs_are_refused)
 	struct dhcp_server_config c;
 
 	base_cfg(&c);
-	c.netmask.s_addr = ip("255.0.255.0");
+	c.netmask.s_addr = t_ip("255.0.255.0");
 	cr_assert_null(dhcp_server_new(&c));
 	base_cfg(&c);
-	c.range_last.s_addr = ip("10.0.3.20");
+	c.range_last.s_addr = t_ip("10.0.3.20");
 	cr_assert_null(dhcp_server_new(&c));
 	base_cfg(&c);
-	c.range_first.s_addr = ip("10.0.2.100");
-	c.range_last.s_addr = ip("10.0.2.99");
+	c.range_first.s_addr = t_ip("10.0.2.100");
+	c.range_last.s_addr = t_ip("10.0.2.99");
 	cr_assert_null(dhcp_server_new(&c));
 	base_cfg(&c);
-	c.range_last.s_addr = ip("10.0.2.255");
+	c.range_last.s_addr = t_ip("10.0.2.255");
 	cr_assert_null(dhcp_server_new(&c));
 	base_cfg(&c);
 	c.server_id.s_addr = 0;
@@ -191,7 +191,7 @@ Test(dhcp, long_search_list_is_split_per_rfc3396)
 {
 	struct dhcp_server_config c;
 	uint8_t want[300], buf[600];
-	struct reply r;
+	struct treply r;
 	size_t n = 0;
 	unsigned i;
 
@@ -210,9 +210,9 @@ Test(dhcp, long_search_list_is_split_per_rfc3396)
 	cr_assert_eq(n, 272);
 	restart_with(&c);
 	discover(MAC_A, 0, &r);
-	cr_assert_eq(rtype(&r), DHCPOFFER);
-	cr_assert_eq(ropt_count(&r, DHO_DOMAIN_SEARCH), 2);
-	cr_assert_eq(ropt(&r, DHO_DOMAIN_SEARCH, buf, sizeof(buf)), 272);
+	cr_assert_eq(t_rtype(&r), DHCPOFFER);
+	cr_assert_eq(t_ropt_count(&r, DHO_DOMAIN_SEARCH), 2);
+	cr_assert_eq(t_ropt(&r, DHO_DOMAIN_SEARCH, buf, sizeof(buf)), 272);
 	cr_assert_eq(memcmp(buf, want, n), 0);
 }
 
