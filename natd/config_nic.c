@@ -442,6 +442,19 @@ const struct config_nic_opt config_nic_opts[] = {
 
 const size_t config_n_nic_opts = ARRAY_SIZE(config_nic_opts);
 
+const struct config_nic_opt *config_nic_opt_find(const char *name, size_t *base)
+{
+	size_t n = strlen(name);
+
+	while (n > 0 && isdigit((unsigned char)name[n - 1]))
+		n--;
+	*base = n;
+	for (size_t k = 0; k < config_n_nic_opts; k++)
+		if (strlen(config_nic_opts[k].name) == n && !strncmp(name, config_nic_opts[k].name, n))
+			return &config_nic_opts[k];
+	return NULL;
+}
+
 void config_nic_defaults(struct nic_config *n)
 {
 	for (unsigned j = 0; j < n->n_props; j++)

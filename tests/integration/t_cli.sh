@@ -32,6 +32,7 @@ expect_refusal "--nic1 bridged needs --bridgeadapter1 IF" --nic1 bridged
 expect_refusal "--natnet1 and --natnet2 overlap" --nic1 nat --nic2 nat --natnet2 10.0.2.0/24
 expect_refusal "--name: '../x' is not a valid VM name" --name ../x
 expect_refusal "--nic1: missing value" --nic1
+expect_refusal "unknown option '--bogus' (see natd run --help)" --nic1 nat --bogus
 check "nothing was created in NATD_HOME" test ! -e "$NATD_HOME"
 
 "$NATD_BIN" run --help > "$T/help"
@@ -56,6 +57,15 @@ expect_eq "natnetwork add --bogus exits 2" 2 "$rc"
 check "  ... naming it unknown" grep -q "natd natnetwork add: unknown option '--bogus'" "$T/err"
 set +e; "$NATD_BIN" natnetwork add --netname x --network 2> "$T/err"; rc=$?; set -e
 check "natnetwork add --network without a value: missing value" grep -q -- "--network: missing value" "$T/err"
+# the same for intnet and bandwidthctl
+set +e; "$NATD_BIN" intnet modify --network lab --bogus 2> "$T/err"; rc=$?; set -e
+expect_eq "intnet modify --bogus (last) exits 2" 2 "$rc"
+check "  ... naming it unknown" grep -qx "natd intnet modify: unknown option '--bogus' (see natd intnet --help)" "$T/err"
+set +e; "$NATD_BIN" intnet show --network 2> "$T/err"; rc=$?; set -e
+check "intnet show --network without a value: missing value" grep -q -- "--network: missing value" "$T/err"
+set +e; "$NATD_BIN" bandwidthctl vm1 add g --type network --limit 2> "$T/err"; rc=$?; set -e
+expect_eq "bandwidthctl --limit without a value exits 2" 2 "$rc"
+check "  ... saying so" grep -q -- "--limit: missing value" "$T/err"
 set +e; "$NATD_BIN" frobnicate 2> "$T/err"; rc=$?; set -e
 expect_eq "unknown command exits 2" 2 "$rc"
 

@@ -116,6 +116,8 @@ refused "an inconsistent result (intnet with a port forward)" 1 "adapter 1 is --
 	modifyvm vm1 --nic1 intnet --natpf1 "x,tcp,,12000,,22"
 refused "a bad VM name" 2 "not a valid VM name" modifyvm "bad/name" --nic1 nat
 refused "a missing value" 1 "missing value" modifyvm vm1 --nic1
+refused "an unknown option last, without a value: unknown" 1 "unknown option '--bogus1'" \
+	modifyvm vm1 --nic1 nat --bogus1
 check "nothing was written by any of them" cmp -s "$J" "$T/before2.json"
 
 # NAT networks and VMs share natd.json.

@@ -193,6 +193,27 @@ Test(config, refusals_name_the_option)
 	}
 }
 
+/* Last on the line without a value: an unknown option is still unknown,
+ * only a known one lacks its value. */
+Test(config, last_option_unknown_or_missing_value)
+{
+	static const struct { const char *a, *msg; } cases[] = {
+		{ "--frob", "unknown option '--frob' (see natd run --help)" },
+		{ "--frob2", "unknown option '--frob2' (see natd run --help)" },
+		{ "--nictype1", "--nictype1: missing value" },
+		{ "--max-tcp-flows", "--max-tcp-flows: missing value" },
+		{ "--sandbox", "--sandbox: missing value" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup();
+		cr_assert_lt(run_args("--nic1", "nat", cases[i].a, NULL), 0, "%s accepted",
+			     cases[i].a);
+		cr_assert_str_eq(err, cases[i].msg, "%s", cases[i].a);
+		teardown();
+	}
+}
+
 Test(config, natpf_rules)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--natpf1", "web,tcp,,8080,,80",
