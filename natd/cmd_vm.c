@@ -199,9 +199,20 @@ int cmd_unregistervm(int argc, char **argv)
 	struct vm_store vs;
 	int rc;
 
-	if (argc != 2 || is_help(argv[1])) {
-		fputs(unregistervm_help, argc == 2 ? stdout : stderr);
-		return argc == 2 ? 0 : 2;
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(unregistervm_help, stdout);
+			return 0;
+		}
+	}
+	if (argc < 2) {
+		fputs(unregistervm_help, stderr);
+		return 2;
+	}
+	if (argc > 2) {
+		esc_fprintf(stderr, "natd unregistervm: unexpected argument '%s' (natd unregistervm "
+			    "VM)\n", argv[2]);
+		return 2;
 	}
 	if (!config_name_valid(argv[1])) {
 		esc_fprintf(stderr, "natd unregistervm: '%s' is not a valid VM name\n", argv[1]);

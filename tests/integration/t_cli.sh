@@ -66,6 +66,20 @@ check "intnet show --network without a value: missing value" grep -q -- "--netwo
 set +e; "$NATD_BIN" bandwidthctl vm1 add g --type network --limit 2> "$T/err"; rc=$?; set -e
 expect_eq "bandwidthctl --limit without a value exits 2" 2 "$rc"
 check "  ... saying so" grep -q -- "--limit: missing value" "$T/err"
+# commands without arguments refuse one, naming it on one line
+check "natd version prints the version" sh -c "'$NATD_BIN' version | grep -q '^natd '"
+for c in version --version; do
+	expect_refused --one-line "natd $c x" 2 "natd $c: unexpected argument 'x'" "$NATD_BIN" $c x
+	ok "natd $c x refused"
+done
+for k in vms runningvms natnetworks intnets hostonlyifs dhcpservers; do
+	expect_refused --one-line "natd list $k x" 2 "natd list $k: unexpected argument 'x'" \
+		"$NATD_BIN" list $k x
+	ok "natd list $k x refused"
+done
+expect_refused --one-line "natd unregistervm vm1 x" 2 "natd unregistervm: unexpected argument 'x'" \
+	"$NATD_BIN" unregistervm vm1 x
+ok "natd unregistervm vm1 x refused"
 set +e; "$NATD_BIN" frobnicate 2> "$T/err"; rc=$?; set -e
 expect_eq "unknown command exits 2" 2 "$rc"
 
