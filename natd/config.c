@@ -556,6 +556,9 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 	}
 
 	nic_model_default_macs(cfg->nic, NATD_MAX_NICS, cfg->name);
+	rc = config_check_macs(cfg->nic, err, errlen);
+	if (rc < 0)
+		return rc;
 
 	/* Two adapters on one network would make routing ambiguous. */
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {

@@ -21,6 +21,7 @@
 
 #include "devices/device.h"
 #include "base/bytes.h"
+#include "modes/nic_model.h"
 
 int config_parse_cidr(const char *s, struct in_addr *net, unsigned *prefixlen)
 {
@@ -453,6 +454,22 @@ const struct config_nic_opt *config_nic_opt_find(const char *name, size_t *base)
 		if (strlen(config_nic_opts[k].name) == n && !strncmp(name, config_nic_opts[k].name, n))
 			return &config_nic_opts[k];
 	return NULL;
+}
+
+int config_check_macs(const struct nic_config *nics, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		for (unsigned j = i + 1; j < NATD_MAX_NICS && nics[i].mode != NIC_MODE_NONE; j++) {
+			char mac[18];
+
+			if (nics[j].mode == NIC_MODE_NONE || memcmp(nics[i].mac, nics[j].mac, 6))
+				continue;
+			return fail(err, errlen, "--macaddress%u and --macaddress%u are the same "
+				    "(%s): give each adapter its own MAC address", i + 1, j + 1,
+				    nic_model_format_mac(nics[i].mac, mac));
+		}
+	}
+	return 0;
 }
 
 void config_nic_defaults(struct nic_config *n)

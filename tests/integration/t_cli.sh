@@ -32,6 +32,8 @@ expect_refusal "--nic1 bridged needs --bridgeadapter1 IF" --nic1 bridged
 expect_refusal "--natnet1 and --natnet2 overlap" --nic1 nat --nic2 nat --natnet2 10.0.2.0/24
 expect_refusal "--name: '../x' is not a valid VM name" --name ../x
 expect_refusal "--nic1: missing value" --nic1
+expect_refusal "--macaddress1 and --macaddress2 are the same (08:00:27:00:00:11)" \
+	--nic1 nat --nic2 null --macaddress1 080027000011 --macaddress2 08:00:27:00:00:11
 expect_refusal "unknown option '--bogus' (see natd run --help)" --nic1 nat --bogus
 check "nothing was created in NATD_HOME" test ! -e "$NATD_HOME"
 

@@ -118,7 +118,20 @@ refused "a bad VM name" 2 "not a valid VM name" modifyvm "bad/name" --nic1 nat
 refused "a missing value" 1 "missing value" modifyvm vm1 --nic1
 refused "an unknown option last, without a value: unknown" 1 "unknown option '--bogus1'" \
 	modifyvm vm1 --nic1 nat --bogus1
+refused "one MAC on two adapters" 1 \
+	"--macaddress1 and --macaddress2 are the same (08:00:27:00:00:21): give each adapter" \
+	modifyvm vm1 --nic2 null --macaddress1 080027000021 --macaddress2 080027000021
 check "nothing was written by any of them" cmp -s "$J" "$T/before2.json"
+# an adapter left none keeps its MAC stored without counting, until enabled
+check "one MAC on adapter 1 and on adapter 2 left none: stored" "$N" modifyvm mv \
+	--nic1 nat --attach1 "tap:mv$ID" --macaddress1 080027000031 --nic2 none --macaddress2 080027000031
+cp "$J" "$T/before3.json"
+refused "  ... enabling adapter 2 is refused, naming both" 1 \
+	"--macaddress1 and --macaddress2 are the same (08:00:27:00:00:31)" modifyvm mv --nic2 null
+check "  ... and writes nothing" cmp -s "$J" "$T/before3.json"
+check "  ... run refuses it too" sh -c "! '$N' run --name mv --nic2 null 2> '$T/mv.err' &&
+	grep -q -- '--macaddress1 and --macaddress2 are the same' '$T/mv.err'"
+check "unregistervm mv" "$N" unregistervm mv
 
 # NAT networks and VMs share natd.json.
 check "natnetwork add next to the stored VM" "$N" natnetwork add --netname nn --network 10.99.0.0/24
