@@ -133,6 +133,25 @@ check "  ... run refuses it too" sh -c "! '$N' run --name mv --nic2 null 2> '$T/
 	grep -q -- '--macaddress1 and --macaddress2 are the same' '$T/mv.err'"
 check "unregistervm mv" "$N" unregistervm mv
 
+# What exists only on the host is checked at run, not at modifyvm (as
+# VirtualBox does): run fails with one error line naming adapter and thing.
+check "modifyvm --help says host things are checked when the VM starts" \
+	sh -c "'$N' modifyvm --help | grep -q 'checked when the$'"
+missing() { # missing VM TEXT MODIFYVM-ARGS...: stored, then run fails naming it
+	local vm=$1 text=$2 rc=0
+	shift 2
+	check "modifyvm $vm $* (not checked yet): stored" "$N" modifyvm "$vm" "$@"
+	"$N" run --name "$vm" > "$T/$vm.out" 2>&1 || rc=$?
+	expect_eq "  ... natd run --name $vm: start-up failure" 1 "$rc"
+	expect_eq "  ... one error line" 1 "$(grep -c 'error:' "$T/$vm.out")"
+	check "  ... naming the adapter and what is missing" grep -qF "error: nic2: $text" "$T/$vm.out"
+	check "unregistervm $vm" "$N" unregistervm "$vm"
+}
+missing mho "no host-only interface 'vboxnet7'" \
+	--nic2 hostonly --hostonlyadapter2 vboxnet7 --attach2 "tap:mh$ID"
+missing mnn "no NAT network 'nosuchnet'" \
+	--nic2 natnetwork --nat-network2 nosuchnet --attach2 "tap:mn$ID"
+
 # NAT networks and VMs share natd.json.
 check "natnetwork add next to the stored VM" "$N" natnetwork add --netname nn --network 10.99.0.0/24
 check "the VM is still stored" sh -c "'$N' list vms | grep -qx '\"vm1\"'"
