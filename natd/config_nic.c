@@ -459,7 +459,9 @@ const struct config_nic_opt *config_nic_opt_find(const char *name, size_t *base)
 int config_check_macs(const struct nic_config *nics, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
-		for (unsigned j = i + 1; j < NATD_MAX_NICS && nics[i].mode != NIC_MODE_NONE; j++) {
+		if (nics[i].mode == NIC_MODE_NONE)
+			continue;
+		for (unsigned j = i + 1; j < NATD_MAX_NICS; j++) {
 			char mac[18];
 
 			if (nics[j].mode == NIC_MODE_NONE || memcmp(nics[i].mac, nics[j].mac, 6))
