@@ -140,7 +140,9 @@ int cmd_bandwidthctl(int argc, char **argv)
 	for (int i = 4; i < argc; i++) {
 		const char *a = argv[i];
 
-		if ((!strcmp(a, "--type") || !strcmp(a, "--limit")) && i + 1 < argc) {
+		if (!strcmp(a, "--type") || !strcmp(a, "--limit")) {
+			if (i + 1 >= argc)
+				return usage("%s: missing value", a);
 			if (!strcmp(a, "--type"))
 				type = argv[++i];
 			else

@@ -92,31 +92,30 @@ int cmd_intnet(int argc, char **argv)
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i], *v, *eq = strchr(a, '=');
+		const char *a = argv[i], *eq = strchr(a, '=');
 		size_t n = eq ? (size_t)(eq - a) : strlen(a);
+		const char **slot = NULL;
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(intnet_help, stdout);
 			return 0;
 		}
-		if (eq)
-			v = eq + 1;
-		else if (i + 1 < argc && !strncmp(a, "--", 2))
-			v = argv[++i];
-		else {
+		if (n == 9 && !strncmp(a, "--network", 9))
+			slot = &network;
+		else if (n == 8 && !strncmp(a, "--uplink", 8) && !strcmp(sub, "modify"))
+			slot = &uplink;
+		if (!slot) { /* known first: an unknown option last is not "missing value" */
+			esc_fprintf(stderr, "natd intnet %s: %s '%.*s' (see natd intnet --help)\n",
+				sub, strncmp(a, "--", 2) ? "unexpected argument" : "unknown option",
+				(int)n, a);
+			return 2;
+		}
+		if (!eq && i + 1 >= argc) {
 			esc_fprintf(stderr, "natd intnet %s: %s: missing value (see natd intnet "
 				"--help)\n", sub, a);
 			return 2;
 		}
-		if (n == 9 && !strncmp(a, "--network", 9)) {
-			network = v;
-		} else if (n == 8 && !strncmp(a, "--uplink", 8) && !strcmp(sub, "modify")) {
-			uplink = v;
-		} else {
-			esc_fprintf(stderr, "natd intnet %s: unknown option '%.*s' (see natd intnet "
-				"--help)\n", sub, (int)n, a);
-			return 2;
-		}
+		*slot = eq ? eq + 1 : argv[++i];
 	}
 	if (!network || !config_name_valid(network)) {
 		esc_fprintf(stderr, "natd intnet %s: %s (see natd intnet --help)\n", sub,

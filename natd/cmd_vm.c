@@ -48,6 +48,12 @@ static const char modifyvm_help[] =
 "written and the reason is printed. The file is rewritten atomically under\n"
 "a lock, like NAT networks'.\n"
 "\n"
+"What an option names on the host is stored as given and checked when the\n"
+"VM starts, as VirtualBox does: a host-only interface (--hostonlyadapter<x>)\n"
+"or NAT network (--nat-network<x>) not defined yet, a host interface to\n"
+"bridge to (--bridgeadapter<x>) not there. natd run then refuses to start,\n"
+"with one line naming the adapter and what is missing.\n"
+"\n"
 "A running VM is not changed: modifyvm refuses, naming the natd controlvm\n"
 "command for what changes live (natpf<x>, setlinkstate<x>, nicpromisc<x>,\n"
 "nictrace<x>, nictracefile<x>, nicbandwidthgroup<x>); the rest needs the VM\n"
@@ -199,9 +205,20 @@ int cmd_unregistervm(int argc, char **argv)
 	struct vm_store vs;
 	int rc;
 
-	if (argc != 2 || is_help(argv[1])) {
-		fputs(unregistervm_help, argc == 2 ? stdout : stderr);
-		return argc == 2 ? 0 : 2;
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(unregistervm_help, stdout);
+			return 0;
+		}
+	}
+	if (argc < 2) {
+		fputs(unregistervm_help, stderr);
+		return 2;
+	}
+	if (argc > 2) {
+		esc_fprintf(stderr, "natd unregistervm: unexpected argument '%s' (natd unregistervm "
+			    "VM)\n", argv[2]);
+		return 2;
 	}
 	if (!config_name_valid(argv[1])) {
 		esc_fprintf(stderr, "natd unregistervm: '%s' is not a valid VM name\n", argv[1]);

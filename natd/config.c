@@ -113,6 +113,21 @@ int config_parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+/* Whether --name is one of natd run's options other than the per-NIC ones
+ * (config_nic_opts): those config_parse_run() reads by name. */
+static bool run_global(const char *name)
+{
+	static const char *const names[] = {
+		"max-tcp-flows", "max-udp-flows", "max-icmp-flows", "max-tcp-buffer", "user",
+		"sandbox", "udp-timeout", "name",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
 int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 		     char *err, size_t errlen)
 {
@@ -126,7 +141,9 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 		const char *value, *eq;
 		size_t nlen, dpos;
 		unsigned adapter;
-		bool found = false;
+		const struct config_nic_opt *no;
+		char opt[80];
+		int rc;
 
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
 			return 1;
@@ -147,6 +164,9 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 			return fail(err, errlen, "unknown option '%.*s'", (int)nlen, arg);
 		memcpy(name, arg + 2, nlen - 2);
 		name[nlen - 2] = '\0';
+		no = config_nic_opt_find(name, &dpos); /* a per-NIC one: NAME<x>, x = 1..8 */
+		if (!no && !run_global(name)) /* before its value: also when it is last */
+			return fail(err, errlen, "unknown option '--%s' (see natd run --help)", name);
 
 		if (eq) {
 			value = eq + 1;
@@ -211,53 +231,31 @@ int config_parse_run(struct natd_config *cfg, int argc, char **argv,
 			continue;
 		}
 
-		/* Per-NIC: NAME<x>, x = 1..8. */
-		dpos = strlen(name);
-		while (dpos > 0 && isdigit((unsigned char)name[dpos - 1]))
-			dpos--;
-		for (size_t k = 0; k < config_n_nic_opts; k++) {
-			if (strlen(config_nic_opts[k].name) != dpos ||
-			    strncmp(name, config_nic_opts[k].name, dpos))
-				continue;
-			found = true;
-			break;
-		}
-		if (!found)
-			return fail(err, errlen, "unknown option '--%s' (see natd run --help)", name);
 		if (name[dpos] == '\0')
 			return fail(err, errlen, "--%s needs an adapter number 1-%d, as in --%s1",
 				    name, NATD_MAX_NICS, name);
 		if (config_parse_adapter(name + dpos, &adapter) < 0)
 			return fail(err, errlen, "--%s: adapter number must be 1 to %d", name,
 				    NATD_MAX_NICS);
-		for (size_t k = 0; k < config_n_nic_opts; k++) {
-			char opt[80];
-			int rc;
-
-			if (strlen(config_nic_opts[k].name) != dpos ||
-			    strncmp(name, config_nic_opts[k].name, dpos))
-				continue;
-			snprintf(opt, sizeof(opt), "--%s", name);
-			rc = config_nic_opts[k].parse(&cfg->nic[adapter - 1], opt, value, err, errlen);
-			if (rc < 0)
-				return rc;
-			if (dpos == 3 && !strncmp(name, "nic", 3)) {
-				/* --nic<x> none drops what was given for x before it */
-				if (cfg->nic[adapter - 1].mode == NIC_MODE_NONE) {
-					config_nic_defaults(&cfg->nic[adapter - 1]);
-					other[adapter - 1][0] = '\0';
-				}
-			} else if (!other[adapter - 1][0]) {
-				snprintf(other[adapter - 1], sizeof(other[0]), "%s", opt);
+		snprintf(opt, sizeof(opt), "--%s", name);
+		rc = no->parse(&cfg->nic[adapter - 1], opt, value, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (dpos == 3 && !strncmp(name, "nic", 3)) {
+			/* --nic<x> none drops what was given for x before it */
+			if (cfg->nic[adapter - 1].mode == NIC_MODE_NONE) {
+				config_nic_defaults(&cfg->nic[adapter - 1]);
+				other[adapter - 1][0] = '\0';
 			}
-			/* A NAT setting: only a nat adapter takes it (check_supported). */
-			if (!strncmp(name, "nat", 3) && strncmp(name, "nat-network", 11) &&
-			    !cfg->nic[adapter - 1].nat_opt[0])
-				snprintf(cfg->nic[adapter - 1].nat_opt,
-					 sizeof(cfg->nic[adapter - 1].nat_opt), "%.*s", (int)dpos, name);
-			cfg->nic[adapter - 1].configured = true;
-			break;
+		} else if (!other[adapter - 1][0]) {
+			snprintf(other[adapter - 1], sizeof(other[0]), "%s", opt);
 		}
+		/* A NAT setting: only a nat adapter takes it (check_supported). */
+		if (!strncmp(name, "nat", 3) && strncmp(name, "nat-network", 11) &&
+		    !cfg->nic[adapter - 1].nat_opt[0])
+			snprintf(cfg->nic[adapter - 1].nat_opt,
+				 sizeof(cfg->nic[adapter - 1].nat_opt), "%.*s", (int)dpos, name);
+		cfg->nic[adapter - 1].configured = true;
 	}
 	for (unsigned x = 1; x <= NATD_MAX_NICS; x++)
 		if (cfg->nic[x - 1].mode == NIC_MODE_NONE && other[x - 1][0])
@@ -558,6 +556,9 @@ int config_finish(struct natd_config *cfg, char *err, size_t errlen)
 	}
 
 	nic_model_default_macs(cfg->nic, NATD_MAX_NICS, cfg->name);
+	rc = config_check_macs(cfg->nic, err, errlen);
+	if (rc < 0)
+		return rc;
 
 	/* Two adapters on one network would make routing ambiguous. */
 	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {

@@ -41,6 +41,15 @@ struct config_nic_opt {
 extern const struct config_nic_opt config_nic_opts[];
 extern const size_t config_n_nic_opts;
 
+/* The per-NIC option that name (without "--") is, with or without its
+ * adapter number; *base is the length of name less that number. NULL if
+ * none. */
+const struct config_nic_opt *config_nic_opt_find(const char *name, size_t *base);
+
+/* Refuses two adapters (of NATD_MAX_NICS, none left out) with one MAC
+ * address, naming both: 0, or -EINVAL with err. */
+int config_check_macs(const struct nic_config *nics, char *err, size_t errlen);
+
 /* Puts n back to an adapter's defaults (mode none), freeing what it owns:
  * config_init's start, and what an explicit --nic<x> none leaves of the
  * options before it (a stored adapter disabled for one run). */

@@ -21,6 +21,7 @@
 
 #include "devices/device.h"
 #include "base/bytes.h"
+#include "modes/nic_model.h"
 
 int config_parse_cidr(const char *s, struct in_addr *net, unsigned *prefixlen)
 {
@@ -441,6 +442,37 @@ const struct config_nic_opt config_nic_opts[] = {
 };
 
 const size_t config_n_nic_opts = ARRAY_SIZE(config_nic_opts);
+
+const struct config_nic_opt *config_nic_opt_find(const char *name, size_t *base)
+{
+	size_t n = strlen(name);
+
+	while (n > 0 && isdigit((unsigned char)name[n - 1]))
+		n--;
+	*base = n;
+	for (size_t k = 0; k < config_n_nic_opts; k++)
+		if (strlen(config_nic_opts[k].name) == n && !strncmp(name, config_nic_opts[k].name, n))
+			return &config_nic_opts[k];
+	return NULL;
+}
+
+int config_check_macs(const struct nic_config *nics, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < NATD_MAX_NICS; i++) {
+		if (nics[i].mode == NIC_MODE_NONE)
+			continue;
+		for (unsigned j = i + 1; j < NATD_MAX_NICS; j++) {
+			char mac[18];
+
+			if (nics[j].mode == NIC_MODE_NONE || memcmp(nics[i].mac, nics[j].mac, 6))
+				continue;
+			return fail(err, errlen, "--macaddress%u and --macaddress%u are the same "
+				    "(%s): give each adapter its own MAC address", i + 1, j + 1,
+				    nic_model_format_mac(nics[i].mac, mac));
+		}
+	}
+	return 0;
+}
 
 void config_nic_defaults(struct nic_config *n)
 {

@@ -18,6 +18,7 @@
 #include "natd/dhcpsrv_port.h"
 #include "natd/hostonly_port.h"
 #include "natd/natnet_store.h"
+#include "natd/switch_json.h"
 #include "natd/uplink_port.h"
 #include "stack/stack.h"
 
@@ -147,23 +148,16 @@ static int isv_port_json(void *opaque, const struct switch_port_info *p)
 
 json_t *isv_ctl_status(void *opaque, json_t *args, char *err, size_t errlen)
 {
-	struct switch_stats ss;
 	json_t *r, *ports = json_array();
 
 	(void)opaque;
 	(void)args;
 	(void)err;
 	(void)errlen;
-	switch_get_stats(isv.sw, &ss);
 	switch_foreach_port(isv.sw, isv_port_json, ports);
-	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "name", isv.name,
-		      "pid", (json_int_t)getpid(),
-		      "uptime", (json_int_t)((uv_now(isv.loop) - isv.started_ms) / 1000),
-		      "vms_attached", (json_int_t)ss.ports,
-		      "addresses_learnt", (json_int_t)ss.fdb_entries,
-		      "frames_switched", (json_int_t)ss.frames,
-		      "frames_flooded", (json_int_t)ss.flooded,
-		      "frames_dropped", (json_int_t)ss.dropped);
+	r = json_pack("{s:s, s:I, s:I}", "name", isv.name, "pid", (json_int_t)getpid(),
+		      "uptime", (json_int_t)((uv_now(isv.loop) - isv.started_ms) / 1000));
+	switch_stats_json(isv.sw, r);
 	json_object_set_new(r, "ports", ports);
 	json_object_set_new(r, "dhcp", isv.dhcp ? dhcpsrv_port_json(isv.dhcp) : json_null());
 	if (isv.hostif)

@@ -505,6 +505,11 @@ int main(int argc, char **argv)
 		return cmd ? 0 : 2;
 	}
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		if (argc > 2) {
+			esc_fprintf(stderr, "natd %s: unexpected argument '%s' (it takes none)\n", cmd,
+				    argv[2]);
+			return 2;
+		}
 		printf("natd %s%s%s (lwIP 2.1.3, libuv %s)\n", NATD_VERSION,
 		       NATD_GIT_DESCRIBE[0] ? ", git " : "", NATD_GIT_DESCRIBE,
 		       uv_version_string());

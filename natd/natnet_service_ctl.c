@@ -21,6 +21,7 @@
 #include "l2/switch.h"
 #include "modes/nat_mode.h"
 #include "natd/natnet_json.h"
+#include "natd/switch_json.h"
 #include "natd/uplink_port.h"
 #include "stack/stack.h"
 
@@ -147,7 +148,6 @@ static size_t svc_count_leases(void)
 
 json_t *natnet_svc_ctl_status(void *opaque, json_t *args, char *err, size_t errlen)
 {
-	struct switch_stats ss;
 	json_t *r, *leases = json_array();
 	char net[INET_ADDRSTRLEN + 4];
 
@@ -155,18 +155,13 @@ json_t *natnet_svc_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 	(void)args;
 	(void)err;
 	(void)errlen;
-	switch_get_stats(natnet_svc.sw, &ss);
 	if (natnet_svc.nic)
 		nic_foreach_lease(natnet_svc.nic, svc_lease_json, leases);
 	natnet_format_network(&natnet_svc.def, net, sizeof(net));
-	r = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	r = json_pack("{s:s, s:s, s:I, s:I}",
 		      "name", natnet_svc.def.name, "network", net, "pid", (json_int_t)getpid(),
-		      "uptime", (json_int_t)((stack_now_ms() - natnet_svc.started_ms) / 1000),
-		      "vms_attached", (json_int_t)ss.ports,
-		      "addresses_learnt", (json_int_t)ss.fdb_entries,
-		      "frames_switched", (json_int_t)ss.frames,
-		      "frames_flooded", (json_int_t)ss.flooded,
-		      "frames_dropped", (json_int_t)ss.dropped);
+		      "uptime", (json_int_t)((stack_now_ms() - natnet_svc.started_ms) / 1000));
+	switch_stats_json(natnet_svc.sw, r);
 	json_object_set_new(r, "leases", leases);
 	if (natnet_svc.nic && nic_ip6(natnet_svc.nic)) {
 		ip6_addr_t g[NIC6_MAX_GUEST_ADDRS];

@@ -82,7 +82,8 @@ static size_t base_len(const char *name)
 static int canon(const char *name, char *out, size_t outlen, unsigned *adapter, char *err,
 		 size_t errlen)
 {
-	size_t dpos = base_len(name);
+	const struct config_nic_opt *no;
+	size_t dpos;
 
 	*adapter = 0;
 	for (size_t i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]); i++) {
@@ -91,17 +92,15 @@ static int canon(const char *name, char *out, size_t outlen, unsigned *adapter, 
 			return 0;
 		}
 	}
-	for (size_t k = 0; k < config_n_nic_opts; k++) {
-		if (strlen(config_nic_opts[k].name) != dpos ||
-		    strncmp(name, config_nic_opts[k].name, dpos))
-			continue;
+	no = config_nic_opt_find(name, &dpos);
+	if (no) {
 		if (!name[dpos])
 			return fail(err, errlen, "--%s needs an adapter number 1-%d, as in --%s1",
 				    name, NATD_MAX_NICS, name);
 		if (config_parse_adapter(name + dpos, adapter) < 0)
 			return fail(err, errlen, "--%s: adapter number must be 1 to %d", name,
 				    NATD_MAX_NICS);
-		snprintf(out, outlen, "%s%u", config_nic_opts[k].name, *adapter);
+		snprintf(out, outlen, "%s%u", no->name, *adapter);
 		return 0;
 	}
 	if (!strcmp(name, "name"))
@@ -267,15 +266,15 @@ static int def_apply(struct vm_def *d, int argc, char **argv, char (*given)[40],
 			return fail(err, errlen, "unknown option '%s'", arg);
 		memcpy(name, arg + 2, nlen);
 		name[nlen] = '\0';
+		rc = canon(name, opt, sizeof(opt), &adapter, err, errlen);
+		if (rc < 0)
+			return rc; /* an unknown option, also last without a value */
 		if (eq)
 			value = eq + 1;
 		else if (i + 1 < argc)
 			value = argv[++i];
 		else
 			return fail(err, errlen, "%s: missing value", arg);
-		rc = canon(name, opt, sizeof(opt), &adapter, err, errlen);
-		if (rc < 0)
-			return rc;
 		if (!(!strncmp(opt, "natpf", 5) && !strcmp(value, "delete")))
 			snprintf(given[(*n_given)++], sizeof(given[0]), "%s", opt);
 		if (!strncmp(opt, "nicproperty", 11) && strchr(value, ',')) {

@@ -32,6 +32,9 @@ expect_refusal "--nic1 bridged needs --bridgeadapter1 IF" --nic1 bridged
 expect_refusal "--natnet1 and --natnet2 overlap" --nic1 nat --nic2 nat --natnet2 10.0.2.0/24
 expect_refusal "--name: '../x' is not a valid VM name" --name ../x
 expect_refusal "--nic1: missing value" --nic1
+expect_refusal "--macaddress1 and --macaddress2 are the same (08:00:27:00:00:11)" \
+	--nic1 nat --nic2 null --macaddress1 080027000011 --macaddress2 08:00:27:00:00:11
+expect_refusal "unknown option '--bogus' (see natd run --help)" --nic1 nat --bogus
 check "nothing was created in NATD_HOME" test ! -e "$NATD_HOME"
 
 "$NATD_BIN" run --help > "$T/help"
@@ -56,6 +59,29 @@ expect_eq "natnetwork add --bogus exits 2" 2 "$rc"
 check "  ... naming it unknown" grep -q "natd natnetwork add: unknown option '--bogus'" "$T/err"
 set +e; "$NATD_BIN" natnetwork add --netname x --network 2> "$T/err"; rc=$?; set -e
 check "natnetwork add --network without a value: missing value" grep -q -- "--network: missing value" "$T/err"
+# the same for intnet and bandwidthctl
+set +e; "$NATD_BIN" intnet modify --network lab --bogus 2> "$T/err"; rc=$?; set -e
+expect_eq "intnet modify --bogus (last) exits 2" 2 "$rc"
+check "  ... naming it unknown" grep -qx "natd intnet modify: unknown option '--bogus' (see natd intnet --help)" "$T/err"
+set +e; "$NATD_BIN" intnet show --network 2> "$T/err"; rc=$?; set -e
+check "intnet show --network without a value: missing value" grep -q -- "--network: missing value" "$T/err"
+set +e; "$NATD_BIN" bandwidthctl vm1 add g --type network --limit 2> "$T/err"; rc=$?; set -e
+expect_eq "bandwidthctl --limit without a value exits 2" 2 "$rc"
+check "  ... saying so" grep -q -- "--limit: missing value" "$T/err"
+# commands without arguments refuse one, naming it on one line
+check "natd version prints the version" sh -c "'$NATD_BIN' version | grep -q '^natd '"
+for c in version --version; do
+	expect_refused --one-line "natd $c x" 2 "natd $c: unexpected argument 'x'" "$NATD_BIN" $c x
+	ok "natd $c x refused"
+done
+for k in vms runningvms natnetworks intnets hostonlyifs dhcpservers; do
+	expect_refused --one-line "natd list $k x" 2 "natd list $k: unexpected argument 'x'" \
+		"$NATD_BIN" list $k x
+	ok "natd list $k x refused"
+done
+expect_refused --one-line "natd unregistervm vm1 x" 2 "natd unregistervm: unexpected argument 'x'" \
+	"$NATD_BIN" unregistervm vm1 x
+ok "natd unregistervm vm1 x refused"
 set +e; "$NATD_BIN" frobnicate 2> "$T/err"; rc=$?; set -e
 expect_eq "unknown command exits 2" 2 "$rc"
 

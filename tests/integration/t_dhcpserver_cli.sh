@@ -149,6 +149,13 @@ refused "a bad MAC" "--mac-address: 'zz' is not a MAC address" 2 \
 refused "a VBoxManage option natd lacks" "--group is a VBoxManage option natd does not support" 2 \
 	dhcpserver modify --network=lab --group=g1
 refused "an unknown option" "unknown option '--bogus'" 2 dhcpserver modify --network=lab --bogus 1
+refused "an unknown option last: unknown, not missing value" \
+	"natd dhcpserver add: unknown option '--bogus' (see natd dhcpserver add --help)" 2 \
+	dhcpserver add --netname x --bogus
+refused "a VBoxManage option last: unsupported" "--group is a VBoxManage option natd does not support" 2 \
+	dhcpserver modify --network=lab --group
+refused "a known option last: missing value" "natd dhcpserver add: --server-ip: missing value" 2 \
+	dhcpserver add --network=x --server-ip
 refused "modify with nothing to change" "nothing to change" 2 dhcpserver modify --network=lab
 refused "findlease without a MAC" "--mac-address=MAC is required" 2 dhcpserver findlease --network=lab
 refused "an unknown subcommand" "unknown subcommand 'frob'" 2 dhcpserver frob

@@ -77,6 +77,12 @@ check "  ... its rule" grep -qx 'natnetworks_1_port_forward_4_1="ssh:tcp:\[\]:10
 # intnets
 check "list intnets (people)" sh -c "'$N' list intnets | grep -qx 'Name:        lab'"
 expect_eq "list intnets --json: lab, one VM" "lab 1" "$("$N" list intnets --json | jf name vms_attached)"
+check "  ... its switch's counters, in status order, numbers" sh -c "'$N' list intnets --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)[0]
+k = [\"name\", \"pid\", \"uptime\", \"vms_attached\", \"addresses_learnt\", \"frames_switched\",
+     \"frames_flooded\", \"frames_dropped\"]
+sys.exit(0 if list(d)[:8] == k and all(isinstance(d[f], int) for f in k[1:]) else 1)'"
 check "  ... runner's port among its ports" sh -c "'$N' list intnets --json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)

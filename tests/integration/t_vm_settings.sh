@@ -116,7 +116,41 @@ refused "an inconsistent result (intnet with a port forward)" 1 "adapter 1 is --
 	modifyvm vm1 --nic1 intnet --natpf1 "x,tcp,,12000,,22"
 refused "a bad VM name" 2 "not a valid VM name" modifyvm "bad/name" --nic1 nat
 refused "a missing value" 1 "missing value" modifyvm vm1 --nic1
+refused "an unknown option last, without a value: unknown" 1 "unknown option '--bogus1'" \
+	modifyvm vm1 --nic1 nat --bogus1
+refused "one MAC on two adapters" 1 \
+	"--macaddress1 and --macaddress2 are the same (08:00:27:00:00:21): give each adapter" \
+	modifyvm vm1 --nic2 null --macaddress1 080027000021 --macaddress2 080027000021
 check "nothing was written by any of them" cmp -s "$J" "$T/before2.json"
+# an adapter left none keeps its MAC stored without counting, until enabled
+check "one MAC on adapter 1 and on adapter 2 left none: stored" "$N" modifyvm mv \
+	--nic1 nat --attach1 "tap:mv$ID" --macaddress1 080027000031 --nic2 none --macaddress2 080027000031
+cp "$J" "$T/before3.json"
+refused "  ... enabling adapter 2 is refused, naming both" 1 \
+	"--macaddress1 and --macaddress2 are the same (08:00:27:00:00:31)" modifyvm mv --nic2 null
+check "  ... and writes nothing" cmp -s "$J" "$T/before3.json"
+check "  ... run refuses it too" sh -c "! '$N' run --name mv --nic2 null 2> '$T/mv.err' &&
+	grep -q -- '--macaddress1 and --macaddress2 are the same' '$T/mv.err'"
+check "unregistervm mv" "$N" unregistervm mv
+
+# What exists only on the host is checked at run, not at modifyvm (as
+# VirtualBox does): run fails with one error line naming adapter and thing.
+check "modifyvm --help says host things are checked when the VM starts" \
+	sh -c "'$N' modifyvm --help | grep -q 'checked when the$'"
+missing() { # missing VM TEXT MODIFYVM-ARGS...: stored, then run fails naming it
+	local vm=$1 text=$2 rc=0
+	shift 2
+	check "modifyvm $vm $* (not checked yet): stored" "$N" modifyvm "$vm" "$@"
+	"$N" run --name "$vm" > "$T/$vm.out" 2>&1 || rc=$?
+	expect_eq "  ... natd run --name $vm: start-up failure" 1 "$rc"
+	expect_eq "  ... one error line" 1 "$(grep -c 'error:' "$T/$vm.out")"
+	check "  ... naming the adapter and what is missing" grep -qF "error: nic2: $text" "$T/$vm.out"
+	check "unregistervm $vm" "$N" unregistervm "$vm"
+}
+missing mho "no host-only interface 'vboxnet7'" \
+	--nic2 hostonly --hostonlyadapter2 vboxnet7 --attach2 "tap:mh$ID"
+missing mnn "no NAT network 'nosuchnet'" \
+	--nic2 natnetwork --nat-network2 nosuchnet --attach2 "tap:mn$ID"
 
 # NAT networks and VMs share natd.json.
 check "natnetwork add next to the stored VM" "$N" natnetwork add --netname nn --network 10.99.0.0/24

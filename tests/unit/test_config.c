@@ -193,6 +193,41 @@ Test(config, refusals_name_the_option)
 	}
 }
 
+/* Last on the line without a value: an unknown option is still unknown,
+ * only a known one lacks its value. */
+Test(config, last_option_unknown_or_missing_value)
+{
+	static const struct { const char *a, *msg; } cases[] = {
+		{ "--frob", "unknown option '--frob' (see natd run --help)" },
+		{ "--frob2", "unknown option '--frob2' (see natd run --help)" },
+		{ "--nictype1", "--nictype1: missing value" },
+		{ "--max-tcp-flows", "--max-tcp-flows: missing value" },
+		{ "--sandbox", "--sandbox: missing value" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setup();
+		cr_assert_lt(run_args("--nic1", "nat", cases[i].a, NULL), 0, "%s accepted",
+			     cases[i].a);
+		cr_assert_str_eq(err, cases[i].msg, "%s", cases[i].a);
+		teardown();
+	}
+}
+
+/* Two adapters with one MAC: refused naming both; adapters left none do
+ * not count (config_finish sees them as none). */
+Test(config, one_mac_two_adapters)
+{
+	cr_assert_lt(run_args("--nic1", "nat", "--nic3", "null", "--macaddress1", "080027aabbcc",
+			      "--macaddress3", "08:00:27:AA:BB:CC", NULL), 0);
+	cr_assert_str_eq(err, "--macaddress1 and --macaddress3 are the same (08:00:27:aa:bb:cc): "
+			 "give each adapter its own MAC address");
+	teardown();
+	setup();
+	cr_assert_eq(run_args("--nic1", "nat", "--nic2", "null", "--macaddress1", "080027aabbcc",
+			      "--macaddress2", "080027aabbcd", NULL), 0, "%s", err);
+}
+
 Test(config, natpf_rules)
 {
 	cr_assert_eq(run_args("--nic1", "nat", "--natpf1", "web,tcp,,8080,,80",

@@ -93,6 +93,7 @@ Test(vm_store, refusals)
 	char *noadapter[] = { "--nic", "nat" };
 	char *name[] = { "--name", "x" };
 	char *missing[] = { "--nic1" };
+	char *unknown_last[] = { "--nic1", "nat", "--bogus1" };
 	char *bare[] = { "nic1" };
 	char err[256];
 
@@ -105,6 +106,11 @@ Test(vm_store, refusals)
 	cr_assert(strstr(err, "missing value"), "%s", err);
 	cr_assert_eq(vm_def_apply(&d, 1, bare, err, sizeof(err)), -EINVAL);
 	cr_assert_eq(d.n, 0);
+	/* last without a value: still unknown (modifyvm applies to a copy, so
+	 * what came before it is dropped with the copy) */
+	cr_assert_eq(vm_def_apply(&d, 3, unknown_last, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "unknown option '--bogus1'"), "last, without a value: %s", err);
+	vm_def_free(&d);
 }
 
 Test(vm_store, argv_leaves_out_none_adapters)
