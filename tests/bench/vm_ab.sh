@@ -44,11 +44,22 @@ ip link set "vh$ID" mtu "${VETH_MTU:-65520}"
 ip -n "$REMOTE_NS" link set "vr$ID" mtu "${VETH_MTU:-65520}"
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# console_wait FILE MARK TENTHS PID: true once MARK is in FILE; false when
+# TENTHS tenths of a second passed or PID (the VM's QEMU) ended first.
+console_wait() {
+	local t
+	for ((t = 0; t < $3; t++)); do
+		grep -q "$2" "$1" && return 0
+		kill -0 "$4" 2>/dev/null || break
+		sleep 0.1
+	done
+	grep -q "$2" "$1"
+}
 
 # boot BIN N ATT DIR REP: one natd, one VM, one iperf3; appends
 # "N ATT DIR REP GBPS NATD_S/GB QEMU_S/GB" to $T/results.
 boot() {
-	local bin=$1 n=$2 att=$3 dir=$4 rep=$5 out=$T/vm.console spid qpid i
+	local bin=$1 n=$2 att=$3 dir=$4 rep=$5 out=$T/vm.console spid qpid
 	local c0 c1 q0 q1 nd=() perf_pid=
 	rm -f "$T/vm.sock"
 	if [ "$att" = vhost ]; then
@@ -72,23 +83,14 @@ boot() {
 		"${nd[@]}" -device virtio-net-pci,netdev=n,vectors=0 > "$T/qemu.log" 2>&1 &
 	qpid=$!
 	_pids+=("$qpid")
-	for ((i = 0; i < 2400; i++)); do
-		grep -q BENCH-BEGIN "$out" && break
-		kill -0 "$qpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q BENCH-BEGIN "$out" || fail "the VM did not start iperf3: $(tail -n1 "$T/qemu.log")"
+	console_wait "$out" BENCH-BEGIN 2400 "$qpid" || fail "the VM did not start iperf3: $(tail -n1 "$T/qemu.log")"
 	c0=$(cpu_ticks "$NATD_PID") q0=$(cpu_ticks "$qpid")
 	if [ -n "${PERF_OUT:-}" ]; then
 		perf record -q -F 999 -g -p "$NATD_PID" -o "$PERF_OUT.bin$n.$att.$dir.$rep.data" \
 			-- sleep "$((DUR - 2))" > /dev/null 2>&1 &
 		perf_pid=$!
 	fi
-	for ((i = 0; i < (DUR + 90) * 10; i++)); do
-		grep -q BENCH-DONE "$out" && break
-		kill -0 "$qpid" 2>/dev/null || break
-		sleep 0.1
-	done
+	console_wait "$out" BENCH-DONE $(((DUR + 90) * 10)) "$qpid" || true
 	c1=$(cpu_ticks "$NATD_PID") q1=$(cpu_ticks "$qpid")
 	[ -n "$perf_pid" ] && wait "$perf_pid"
 	wait_for 30 grep -q BENCH-END "$out" || fail "the VM's iperf3 did not finish"
