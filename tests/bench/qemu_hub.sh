@@ -18,9 +18,12 @@
 #                once per direction, the systems alternating
 #   DIRS         "g2r r2g" (default), or one of them
 #   MTU          natd's MTU (--natsettings1, with --nictype1 virtio for jumbo
-#                frames) and the guest's, the remote veth's too (default
-#                1500); other than 1500, -netdev user is left out (its MTU is
-#                not set here) and natd is measured alone
+#                frames) and the guest's (default 1500); other than 1500,
+#                -netdev user is left out (its MTU is not set here) and natd
+#                is measured alone
+#   VETH_MTU     the MTU of the veth to the remote (default 65520, as in
+#                run.sh; before stop 27 this script left it at 1500 for MTU
+#                1500, so natd's host sockets received 1448-byte segments)
 #   DIAG=1       per run: the guest's TCP counters (nstat: out-of-order
 #                queue, ACKs sent...), its tap's drops, and the remote
 #                sender's socket (ss -ti) half-way through
@@ -28,9 +31,12 @@
 #                runs into PREFIX.natdN.DIR.data, and each QEMU process (the
 #                hub with natd, the NAT itself with -netdev user) into
 #                PREFIX.qemu-natdN.DIR.data and PREFIX.qemu-user.DIR.data
-# When perf is installed, natd's system calls (all, and sendmsg alone) are
-# counted per MB moved. The end prints medians per system and direction and
-# natd / -netdev user per repetition.
+# When perf is installed, natd's system calls (all, sendmsg, recv and
+# recvmsg) are counted per MB moved. Every run also prints the remote's TCP
+# segments in and out per MB (nstat in the remote namespace; remote -> guest
+# "in" is the ACKs and window updates of the NAT's host socket). The end
+# prints medians per system and direction (Gbit/s, CPU-s/GB of natd and of
+# the hub QEMU) and natd / -netdev user per repetition.
 . "$(dirname "$0")/../integration/lib.sh"
 
 DUR=${1:-10}
@@ -38,12 +44,13 @@ REPS=${REPS:-1}
 DIRS=${DIRS:-g2r r2g}
 NATD_BINS=${NATD_BINS:-$NATD_BIN}
 MTU=${MTU:-1500}
+VETH_MTU=${VETH_MTU:-65520}
 command -v iperf3 >/dev/null || fail "iperf3 missing"
 new_remote
-if [ "$MTU" != 1500 ]; then
-	ip link set "vh$ID" mtu "$MTU"
-	ip -n "$REMOTE_NS" link set "vr$ID" mtu "$MTU"
-fi
+# the remote link at run.sh's MTU (its veth is 65520: natd's host sockets
+# get 64 KiB segments; at 1500 they got ~700 segments per MB)
+ip link set "vh$ID" mtu "$VETH_MTU"
+ip -n "$REMOTE_NS" link set "vr$ID" mtu "$VETH_MTU"
 bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"
 
@@ -86,13 +93,14 @@ measure() {
 		local rflag= dname="guest->remote"
 		[ "$dir" = r2g ] && rflag=-R && dname="remote->guest"
 		[ -n "${DIAG:-}" ] && { nstat_abs "$ns" > "$T/ns0"; ip -n "$ns" -s link show "$tap" > "$T/tap0"; }
+		nstat_abs "$REMOTE_NS" > "$T/rs0"
 		t0=$(cpu_ticks "$pid")
 		local q0= c0 qc0=
 		c0=$(ctx_switches "$pid")
 		[ -n "$qpid" ] && [ "$qpid" != "$pid" ] && q0=$(cpu_ticks "$qpid") && qc0=$(ctx_switches "$qpid")
 		local perf_pid= stat_pid= qperf_pid= ss_pid=
 		if command -v perf >/dev/null && [ -n "$is_natd" ]; then
-			perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg -p "$pid" \
+			perf stat -x, -e raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmsg -p "$pid" \
 				-o "$T/stat.csv" -- sleep "$DUR" > /dev/null 2>&1 &
 			stat_pid=$!
 		fi
@@ -125,6 +133,7 @@ print(" ".join(re.findall(r"(?<![\w(,])(?:cwnd|ssthresh|rtt|retrans|rwnd_limited
 		timeout $((DUR + 30)) ip netns exec "$ns" iperf3 -c 198.51.100.1 -p 5201 -t "$DUR" $rflag -J > "$T/ip.json" ||
 			fail "iperf3 $label $dname"
 		t1=$(cpu_ticks "$pid")
+		nstat_abs "$REMOTE_NS" > "$T/rs1"
 		local q1= qcpu= c1 qc1=
 		c1=$(ctx_switches "$pid")
 		[ -n "$q0" ] && q1=$(cpu_ticks "$qpid") && qc1=$(ctx_switches "$qpid")
@@ -146,16 +155,26 @@ for l in open(sys.argv[1]):
     if len(f) > 2 and f[0].isdigit():
         c[f[2]] = int(f[0])
 mb = int(sys.argv[2]) / 1e6
-print("  %.0f syscalls/MB, %.1f sendmsg/MB" % (c.get("raw_syscalls:sys_enter", 0) / mb,
-      c.get("syscalls:sys_enter_sendmsg", 0) / mb))' "$T/stat.csv" "$bytes")
+print("  %.0f syscalls/MB, %.1f sendmsg/MB, %.1f recv+%.1f recvmsg/MB" % (
+      c.get("raw_syscalls:sys_enter", 0) / mb, c.get("syscalls:sys_enter_sendmsg", 0) / mb,
+      c.get("syscalls:sys_enter_recvfrom", 0) / mb, c.get("syscalls:sys_enter_recvmsg", 0) / mb))' "$T/stat.csv" "$bytes")
 		fi
 		cpu=$(python3 -c "import sys; print('%.2f' % (($t1-$t0)/$hz / ($bytes/1e9)))")
 		[ -n "$q1" ] && qcpu=$(python3 -c "print(', QEMU hub %.2f CPU-s/GB' % (($q1-$q0)/$hz / ($bytes/1e9)))")
 		sc="$sc  $(python3 -c "print('%.1f' % (($c1 - $c0) / ($bytes / 1e6)))") sleeps/MB"
 		[ -n "$qc1" ] && sc="$sc (QEMU hub $(python3 -c "print('%.1f' % (($qc1 - $qc0) / ($bytes / 1e6)))"))"
+		# the remote's TCP segments in and out per MB (remote -> guest: the
+		# ACKs of the NAT's host socket in, the data segments out)
+		sc="$sc  remote $(python3 -c '
+import sys
+def rd(f):
+    return {k: int(v) for k, v in (l.split() for l in open(f))}
+a, b, mb = rd(sys.argv[1]), rd(sys.argv[2]), int(sys.argv[3]) / 1e6
+d = lambda k: (b.get(k, 0) - a.get(k, 0)) / mb
+print("in %.1f out %.1f segs/MB" % (d("TcpInSegs"), d("TcpOutSegs")))' "$T/rs0" "$T/rs1" "$bytes")"
 		printf '%-22s %-14s %7s Gbit/s  %6s CPU-s/GB (%s)%s\n' "$label" "$dname" "$gbps" "$cpu" \
 			"$([ -n "$is_natd" ] && echo natd || echo qemu)$qcpu" "$sc"
-		echo "$sys $dir $rep $gbps" >> "$T/results"
+		echo "$sys $dir $rep $gbps $cpu${qcpu:+ $(grep -o '[0-9.]* CPU' <<< "$qcpu" | cut -d' ' -f1)}" >> "$T/results"
 		if [ -n "${DIAG:-}" ]; then
 			nstat_abs "$ns" > "$T/ns1"
 			diag_line "$ns" "$tap" "$T/ns0" "$T/ns1"
@@ -237,9 +256,12 @@ done
 python3 - "$T/results" <<'EOF'
 import sys, statistics as st
 r = {}
+cpu = {}
 for l in open(sys.argv[1]):
-    s, d, rep, g = l.split()
+    f = l.split()
+    s, d, rep, g = f[:4]
     r.setdefault((s, d), {})[int(rep)] = float(g)
+    cpu.setdefault((s, d), []).append([float(x) for x in f[4:]])
 dirs = sorted({d for _, d in r}, key=lambda d: d != "g2r")
 for d in dirs:
     u = r.get(("user", d), {})
@@ -255,5 +277,15 @@ for d in dirs:
                 line += "; / -netdev user: median %.2f (%s)" % (
                     st.median(ratios), ", ".join("%.2f" % x for x in ratios))
         print(line)
+        c = cpu.get((s, d), [])
+        if c and c[0]:
+            nat = [x[0] for x in c]
+            line = "#        %s CPU-s/GB median %.2f (min %.2f, max %.2f)" % (
+                "natd" if s != "user" else "qemu", st.median(nat), min(nat), max(nat))
+            if len(c[0]) > 1:
+                hub = [x[1] for x in c]
+                line += ", QEMU hub median %.2f (min %.2f, max %.2f)" % (
+                    st.median(hub), min(hub), max(hub))
+            print(line)
 EOF
 done_testing
