@@ -67,6 +67,7 @@
 
 struct dns_query {
 	struct nic *nic;
+	struct dns_nic *dn;          /* its adapter's: counts it in flight */
 	uint16_t qtype;              /* host resolver mode: A or AAAA */
 	uint16_t qend;               /* and where the question ends */
 	struct dns_tcp_conn *conn;   /* TCP; NULL for UDP */
@@ -86,6 +87,9 @@ static struct log_ratelimit rl_dns = LOG_RATELIMIT_INIT;
 void dns_get_counters(struct dns_counters *c)
 {
 	*c = dns_proxy.ctr;
+	c->inflight = 0;
+	for (unsigned i = 0; i < NAT_MAX_ADAPTERS; i++)
+		c->inflight += dns_proxy.nics[i].inflight;
 }
 
 struct dns_counters *dns_counters_live(void)
@@ -101,13 +105,14 @@ static void dns_addr6(ip_addr_t *a, const struct in6_addr *in6)
 	IP_SET_TYPE_VAL(*a, IPADDR_TYPE_V6);
 }
 
-/* Answers to the guest. */
-static void dns_send_udp(struct dns_query *dq, const uint8_t *a, size_t alen)
+/* Answers the guest at guest:port over UDP. */
+static void dns_send_udp(struct nic *nic, const ip_addr_t *guest, u16_t port, const uint8_t *a,
+			 size_t alen)
 {
-	struct dns_nic *dn = &dns_proxy.nics[nic_adapter(dq->nic) - 1];
+	struct dns_nic *dn = &dns_proxy.nics[nic_adapter(nic) - 1];
 	struct pbuf *p;
 	ip_addr_t src;
-	struct udp_pcb *pcb = IP_IS_V6(&dq->guest) ? dn->udp6 : dn->udp;
+	struct udp_pcb *pcb = IP_IS_V6(guest) ? dn->udp6 : dn->udp;
 
 	if (!pcb || alen > 0xffff - 48)
 		return;
@@ -117,12 +122,12 @@ static void dns_send_udp(struct dns_query *dq, const uint8_t *a, size_t alen)
 	pbuf_take(p, a, (u16_t)alen);
 	/* _if_src: the DNS address is not the netif's own (the gateway is), so
 	 * plain udp_sendto() would refuse it as a stale source (ERR_RTE). */
-	if (IP_IS_V6(&dq->guest)) {
-		dns_addr6(&src, &nic_config(dq->nic)->dns6);
+	if (IP_IS_V6(guest)) {
+		dns_addr6(&src, &nic_config(nic)->dns6);
 	} else {
-		ip_addr_set_ip4_u32_val(src, nic_config(dq->nic)->dns.s_addr);
+		ip_addr_set_ip4_u32_val(src, nic_config(nic)->dns.s_addr);
 	}
-	udp_sendto_if_src(pcb, p, &dq->guest, dq->guest_port, nic_netif(dq->nic), &src);
+	udp_sendto_if_src(pcb, p, guest, port, nic_netif(nic), &src);
 	pbuf_free(p);
 	stack_kick();
 }
@@ -132,7 +137,7 @@ static void dns_answer(struct dns_query *dq, const uint8_t *a, size_t alen)
 	if (dq->conn)
 		dns_tcp_send(dq->conn, a, alen);
 	else
-		dns_send_udp(dq, a, alen);
+		dns_send_udp(dq->nic, &dq->guest, dq->guest_port, a, alen);
 }
 
 static void dns_reply_error(struct dns_query *dq, unsigned rcode)
@@ -145,6 +150,8 @@ static void dns_reply_error(struct dns_query *dq, unsigned rcode)
 
 static void dns_query_done(struct dns_query *dq)
 {
+	dq->dn->inflight--;
+	dq->dn->inflight_bytes -= dq->len;
 	if (dq->conn) {
 		dq->conn->pending--;
 		dns_tcp_release(dq->conn);
@@ -261,6 +268,7 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 		      u16_t port, const uint8_t *q, size_t len)
 {
 	struct dns_chan *ch = conn ? &dns_proxy.tcp : &dns_proxy.udp;
+	struct dns_nic *dn = &dns_proxy.nics[nic_adapter(nic) - 1];
 	struct dns_query *dq;
 	int rc;
 
@@ -270,10 +278,28 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 		dns_proxy.ctr.malformed++;
 		return;
 	}
+	if (dn->inflight >= DNS_MAX_INFLIGHT || len > DNS_MAX_INFLIGHT_BYTES - dn->inflight_bytes) {
+		/* A guest flooding the proxy: answered at once, nothing kept. */
+		uint8_t out[512];
+		size_t n = dns_error_answer(q, len, DNS_RCODE_SERVFAIL, out, sizeof(out));
+
+		dns_proxy.ctr.refused_busy++;
+		log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: nic%u: %u queries (%zu bytes) in "
+				"flight: a query answered SERVFAIL", nic_adapter(nic), dn->inflight,
+				dn->inflight_bytes);
+		if (conn)
+			dns_tcp_send(conn, out, n);
+		else if (guest)
+			dns_send_udp(nic, guest, port, out, n);
+		return;
+	}
 	dq = malloc(sizeof(*dq) + len);
 	if (!dq)
 		return;
 	dq->nic = nic;
+	dq->dn = dn;
+	dn->inflight++;
+	dn->inflight_bytes += len;
 	dq->conn = conn;
 	if (guest)
 		ip_addr_copy(dq->guest, *guest);

@@ -25,6 +25,20 @@ struct nic;
 
 #define DNS_TCP_MAX_PENDING 32          /* queries in flight per guest connection */
 #define DNS_TCP_BUF (2 + 65535)
+/* Per adapter, against a guest that floods the proxy (each query is held,
+ * and copied by c-ares, until an upstream answers or c-ares gives up after
+ * its retries, seconds later): queries in flight and their bytes; beyond
+ * either a query is answered SERVFAIL at once (counted as refused_busy). */
+#define DNS_MAX_INFLIGHT 512
+#define DNS_MAX_INFLIGHT_BYTES (2u << 20)
+/* Guest TCP connections at once per adapter (each holds a DNS_TCP_BUF);
+ * more are reset. One with no query in flight and nothing received for
+ * DNS_TCP_IDLE_S seconds is closed (RFC 7766 6.2.3: servers time out
+ * idle connections). */
+#define DNS_TCP_MAX_CONNS 64
+#define DNS_TCP_IDLE_S 30
+
+struct dns_nic;
 
 /* One guest TCP connection to port 53: its bytes until a whole
  * length-prefixed query is in, and the queries it has in flight. Freed
@@ -32,6 +46,8 @@ struct nic;
 struct dns_tcp_conn {
 	struct tcp_pcb *pcb;
 	struct nic *nic;
+	struct dns_nic *dn;     /* its adapter's (counts its connections) */
+	unsigned idle_ticks;    /* lwIP polls (2 s) without a query in flight */
 	uint8_t buf[DNS_TCP_BUF];
 	size_t have;
 	unsigned pending;       /* queries in flight */
@@ -45,6 +61,9 @@ struct dns_nic {
 	struct nic *nic;
 	struct udp_pcb *udp, *udp6;
 	struct tcp_pcb *listen, *listen6;
+	unsigned inflight;           /* queries in flight (UDP and TCP) */
+	size_t inflight_bytes;       /* and their lengths */
+	unsigned tcp_conns;          /* guest TCP connections not freed yet */
 };
 
 struct dns_chan;
