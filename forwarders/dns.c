@@ -68,6 +68,7 @@
 struct dns_query {
 	struct nic *nic;
 	struct dns_nic *dn;          /* its adapter's: counts it in flight */
+	struct dns_guest *g;         /* and its VM's on a NAT network, or NULL */
 	uint16_t qtype;              /* host resolver mode: A or AAAA */
 	uint16_t qend;               /* and where the question ends */
 	struct dns_tcp_conn *conn;   /* TCP; NULL for UDP */
@@ -148,8 +149,37 @@ static void dns_reply_error(struct dns_query *dq, unsigned rcode)
 	dns_answer(dq, out, n);
 }
 
+struct dns_guest *dns_guest_of(struct dns_nic *dn, uint32_t port, bool make, bool *full)
+{
+	struct dns_guest *free_g = NULL;
+
+	*full = false;
+	if (port == 0 || port == NIC_PORT_NONE)
+		return NULL;
+	for (unsigned i = 0; i < DNS_MAX_GUESTS; i++) {
+		struct dns_guest *g = &dn->guests[i];
+
+		if (g->inflight || g->tcp_conns) {
+			if (g->port == port)
+				return g;
+		} else if (!free_g) {
+			free_g = g;
+		}
+	}
+	if (!make)
+		return NULL;
+	if (!free_g) {
+		*full = true;
+		return NULL;
+	}
+	free_g->port = port;
+	return free_g;
+}
+
 static void dns_query_done(struct dns_query *dq)
 {
+	if (dq->g)
+		dq->g->inflight--;
 	dq->dn->inflight--;
 	dq->dn->inflight_bytes -= dq->len;
 	if (dq->conn) {
@@ -269,7 +299,9 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 {
 	struct dns_chan *ch = conn ? &dns_proxy.tcp : &dns_proxy.udp;
 	struct dns_nic *dn = &dns_proxy.nics[nic_adapter(nic) - 1];
+	struct dns_guest *g;
 	struct dns_query *dq;
+	bool full = false;
 	int rc;
 
 	dns_proxy.ctr.queries++;
@@ -278,15 +310,28 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 		dns_proxy.ctr.malformed++;
 		return;
 	}
-	if (dn->inflight >= DNS_MAX_INFLIGHT || len > DNS_MAX_INFLIGHT_BYTES - dn->inflight_bytes) {
+	if (conn) {
+		g = conn->g;
+	} else {
+		g = dns_guest_of(dn, nic_rx_port(nic), true, &full);
+	}
+	if (dn->inflight >= DNS_MAX_INFLIGHT || len > DNS_MAX_INFLIGHT_BYTES - dn->inflight_bytes ||
+	    full || (g && g->inflight >= DNS_MAX_INFLIGHT / DNS_GUEST_SHARE)) {
 		/* A guest flooding the proxy: answered at once, nothing kept. */
 		uint8_t out[512];
 		size_t n = dns_error_answer(q, len, DNS_RCODE_SERVFAIL, out, sizeof(out));
 
 		dns_proxy.ctr.refused_busy++;
-		log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: nic%u: %u queries (%zu bytes) in "
-				"flight: a query answered SERVFAIL", nic_adapter(nic), dn->inflight,
-				dn->inflight_bytes);
+		if (g || full)
+			log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: nic%u: the VM on switch port %u "
+					"is at its share of queries in flight (%u): a query answered "
+					"SERVFAIL", nic_adapter(nic),
+					(unsigned)((g ? g->port : nic_rx_port(nic)) & 0xff),
+					g ? g->inflight : 0);
+		else
+			log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: nic%u: %u queries (%zu bytes) in "
+					"flight: a query answered SERVFAIL", nic_adapter(nic),
+					dn->inflight, dn->inflight_bytes);
 		if (conn)
 			dns_tcp_send(conn, out, n);
 		else if (guest)
@@ -298,6 +343,9 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 		return;
 	dq->nic = nic;
 	dq->dn = dn;
+	dq->g = g;
+	if (g)
+		g->inflight++;
 	dn->inflight++;
 	dn->inflight_bytes += len;
 	dq->conn = conn;

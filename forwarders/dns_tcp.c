@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "forwarders/dns_internal.h"
+#include "forwarders/nic.h"
 #include "stack/stack.h"
 
 void dns_tcp_send(struct dns_tcp_conn *c, const uint8_t *a, size_t alen)
@@ -34,6 +35,8 @@ void dns_tcp_release(struct dns_tcp_conn *c)
 	if (c->dead) {
 		if (c->pending == 0) {
 			c->dn->tcp_conns--;
+			if (c->g)
+				c->g->tcp_conns--;
 			free(c);
 		}
 		return;
@@ -169,10 +172,15 @@ err_t dns_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct dns_nic *dn = arg;
 	struct dns_tcp_conn *c;
+	struct dns_guest *g;
+	bool full;
 
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
-	if (dn->tcp_conns >= DNS_TCP_MAX_CONNS) {
+	/* accept runs on the guest's ACK: nic_rx_port() is its VM's port */
+	g = dns_guest_of(dn, nic_rx_port(dn->nic), true, &full);
+	if (dn->tcp_conns >= DNS_TCP_MAX_CONNS || full ||
+	    (g && g->tcp_conns >= DNS_TCP_MAX_CONNS / DNS_GUEST_SHARE)) {
 		dns_counters_live()->tcp_refused++;
 		return ERR_MEM; /* lwIP resets it */
 	}
@@ -182,6 +190,9 @@ err_t dns_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	c->pcb = pcb;
 	c->nic = dn->nic;
 	c->dn = dn;
+	c->g = g;
+	if (g)
+		g->tcp_conns++;
 	dn->tcp_conns++;
 	tcp_arg(pcb, c);
 	tcp_recv(pcb, dns_tcp_recv);
