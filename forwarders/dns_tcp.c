@@ -42,8 +42,10 @@ void dns_tcp_release(struct dns_tcp_conn *c)
 		return;
 	}
 	/* An answer went out: queries that waited for room in flight go now,
-	 * without waiting for the guest to send more. */
-	if (!c->draining && c->pending < DNS_TCP_MAX_PENDING)
+	 * without waiting for the guest to send more. Not while the proxy shuts
+	 * down: the answers then are ares_destroy() cancelling queries, and a
+	 * query sent from there would go to the channel it is destroying. */
+	if (!c->draining && c->pending < DNS_TCP_MAX_PENDING && !dns_proxy.shutting_down)
 		dns_tcp_drain(c, dns_tcp_ask);
 }
 

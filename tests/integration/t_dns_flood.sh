@@ -95,5 +95,21 @@ print("closed" if c.recv(1) == b"" else "data")
 ' > "$T/idle"
 expect_eq "an idle TCP connection is closed by natd" closed "$(cat "$T/idle")"
 check "  ... counted" test "$(info dns_tcp_idle_closed)" -ge 1
+
+# natd stops while a connection has 32 queries in flight and 8 more waiting
+# for room: cancelling the 32 must not send the 8 (to the channel being
+# destroyed); natd exits cleanly (under ASan: no report).
+ip netns exec "$ns" python3 -c '
+import socket, struct, time
+c = socket.create_connection(("10.0.2.3", 53), timeout=5)
+q = b"\x07example\x03org\x00\x00\x01\x00\x01"
+for i in range(40):
+    m = struct.pack(">HHHHHH", i, 0x0100, 1, 0, 0, 0) + q
+    c.sendall(struct.pack(">H", len(m)) + m)
+time.sleep(30)' &
+_pids+=("$!")
+pipelined() { [ "$(info dns_inflight)" = 32 ]; }
+check "32 queries of one connection in flight" wait_for 10 pipelined
 natd_stop "$NATD_PID"
+check "natd's log holds no sanitizer report" sh -c "! grep -q 'Sanitizer\|runtime error' '$T/natd.log'"
 done_testing
