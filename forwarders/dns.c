@@ -256,7 +256,9 @@ static void dns_gai_cb(void *arg, int status, int timeouts, struct ares_addrinfo
 	uint8_t addrs[32][16], out[1024];
 	unsigned n = 0, rcode = 0;
 	uint32_t ttl = 0;
-	size_t len;
+	/* as many records as fit out after the question (a long name leaves
+	 * room for fewer than 32 AAAA: the answer then has fewer, not none) */
+	size_t len, fit = (sizeof(out) - dq->qend) / (12u + (dq->qtype == DNS_TYPE_A ? 4 : 16));
 
 	(void)timeouts;
 	if (status == ARES_EDESTRUCTION || dns_proxy.shutting_down) {
@@ -266,7 +268,8 @@ static void dns_gai_cb(void *arg, int status, int timeouts, struct ares_addrinfo
 		return;
 	}
 	if (status == ARES_SUCCESS && res) {
-		for (struct ares_addrinfo_node *a = res->nodes; a && n < 32; a = a->ai_next) {
+		for (struct ares_addrinfo_node *a = res->nodes; a && n < 32 && n < fit;
+		     a = a->ai_next) {
 			if (dq->qtype == DNS_TYPE_A && a->ai_family == AF_INET)
 				memcpy(addrs[n], &((struct sockaddr_in *)a->ai_addr)->sin_addr, 4);
 			else if (dq->qtype == DNS_TYPE_AAAA && a->ai_family == AF_INET6)
