@@ -8,6 +8,7 @@
 # meanwhile, gets its answer. The same for TCP connections: vmflood keeps 16
 # (a quarter of 64), vmok still connects and is answered over TCP.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_dns.sh"
 
 N="$NATD_BIN"
 command -v dig >/dev/null || fail "dig missing (bind9-dnsutils)"
@@ -84,26 +85,7 @@ check "vmflood's refusals are logged" \
 	"$NATD_HOME/run/natnet-dnsshare.log"
 
 # vmflood holds TCP connections: 16 stay, the rest are reset; vmok connects.
-ip netns exec "${NS[vmflood]}" python3 -c '
-import socket, time
-conns, reset = [], 0
-for i in range(30):
-    try:
-        conns.append(socket.create_connection(("192.168.21.1", 53), timeout=5))
-    except ConnectionResetError:
-        reset += 1
-time.sleep(1)
-for c in conns:
-    c.setblocking(False)
-    try:
-        if c.recv(1) == b"":
-            reset += 1
-    except BlockingIOError:
-        pass
-    except ConnectionResetError:
-        reset += 1
-print(reset, flush=True)
-time.sleep(20)' > "$T/reset" &
+dns_tcp_hold "${NS[vmflood]}" 192.168.21.1 30 20 > "$T/reset" &
 _pids+=("$!")
 check "vmflood's connections are made" wait_for 30 test -s "$T/reset"
 expect_eq "vmflood keeps 16 TCP connections, 14 reset" 14 "$(cat "$T/reset")"
