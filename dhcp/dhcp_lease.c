@@ -419,7 +419,8 @@ void dhcp_lease_adopt_restored(struct dhcp_server *s, const struct dhcp_req *r)
 /*
  * Whether r's port already holds its limit of offers and leases for other
  * clients, so that a new client of r's may have none (counted and logged).
- */
+ * Its declines count while held back: else DISCOVER + DECLINE from ever new
+ * MACs would take the whole pool out of use. */
 static bool port_full(struct dhcp_server *s, const struct dhcp_req *r)
 {
 	unsigned n = 0;
@@ -429,7 +430,8 @@ static bool port_full(struct dhcp_server *s, const struct dhcp_req *r)
 	for (uint32_t i = 0; i < s->n_slots && n < s->port_leases; i++) {
 		const struct dhcp_slot *sl = &s->slots[i];
 
-		if ((sl->state == SLOT_OFFERED || sl->state == SLOT_BOUND) &&
+		if ((sl->state == SLOT_OFFERED || sl->state == SLOT_BOUND ||
+		     sl->state == SLOT_DECLINED) &&
 		    sl->port == r->port && !key_eq(&sl->key, &r->key))
 			n++;
 	}

@@ -67,6 +67,8 @@
 
 struct dns_query {
 	struct nic *nic;
+	struct dns_nic *dn;          /* its adapter's: counts it in flight */
+	struct dns_guest *g;         /* and its VM's on a NAT network, or NULL */
 	uint16_t qtype;              /* host resolver mode: A or AAAA */
 	uint16_t qend;               /* and where the question ends */
 	struct dns_tcp_conn *conn;   /* TCP; NULL for UDP */
@@ -86,6 +88,9 @@ static struct log_ratelimit rl_dns = LOG_RATELIMIT_INIT;
 void dns_get_counters(struct dns_counters *c)
 {
 	*c = dns_proxy.ctr;
+	c->inflight = 0;
+	for (unsigned i = 0; i < NAT_MAX_ADAPTERS; i++)
+		c->inflight += dns_proxy.nics[i].inflight;
 }
 
 struct dns_counters *dns_counters_live(void)
@@ -101,13 +106,14 @@ static void dns_addr6(ip_addr_t *a, const struct in6_addr *in6)
 	IP_SET_TYPE_VAL(*a, IPADDR_TYPE_V6);
 }
 
-/* Answers to the guest. */
-static void dns_send_udp(struct dns_query *dq, const uint8_t *a, size_t alen)
+/* Answers the guest at guest:port over UDP. */
+static void dns_send_udp(struct nic *nic, const ip_addr_t *guest, u16_t port, const uint8_t *a,
+			 size_t alen)
 {
-	struct dns_nic *dn = &dns_proxy.nics[nic_adapter(dq->nic) - 1];
+	struct dns_nic *dn = &dns_proxy.nics[nic_adapter(nic) - 1];
 	struct pbuf *p;
 	ip_addr_t src;
-	struct udp_pcb *pcb = IP_IS_V6(&dq->guest) ? dn->udp6 : dn->udp;
+	struct udp_pcb *pcb = IP_IS_V6(guest) ? dn->udp6 : dn->udp;
 
 	if (!pcb || alen > 0xffff - 48)
 		return;
@@ -117,12 +123,12 @@ static void dns_send_udp(struct dns_query *dq, const uint8_t *a, size_t alen)
 	pbuf_take(p, a, (u16_t)alen);
 	/* _if_src: the DNS address is not the netif's own (the gateway is), so
 	 * plain udp_sendto() would refuse it as a stale source (ERR_RTE). */
-	if (IP_IS_V6(&dq->guest)) {
-		dns_addr6(&src, &nic_config(dq->nic)->dns6);
+	if (IP_IS_V6(guest)) {
+		dns_addr6(&src, &nic_config(nic)->dns6);
 	} else {
-		ip_addr_set_ip4_u32_val(src, nic_config(dq->nic)->dns.s_addr);
+		ip_addr_set_ip4_u32_val(src, nic_config(nic)->dns.s_addr);
 	}
-	udp_sendto_if_src(pcb, p, &dq->guest, dq->guest_port, nic_netif(dq->nic), &src);
+	udp_sendto_if_src(pcb, p, guest, port, nic_netif(nic), &src);
 	pbuf_free(p);
 	stack_kick();
 }
@@ -132,7 +138,7 @@ static void dns_answer(struct dns_query *dq, const uint8_t *a, size_t alen)
 	if (dq->conn)
 		dns_tcp_send(dq->conn, a, alen);
 	else
-		dns_send_udp(dq, a, alen);
+		dns_send_udp(dq->nic, &dq->guest, dq->guest_port, a, alen);
 }
 
 static void dns_reply_error(struct dns_query *dq, unsigned rcode)
@@ -143,8 +149,39 @@ static void dns_reply_error(struct dns_query *dq, unsigned rcode)
 	dns_answer(dq, out, n);
 }
 
+struct dns_guest *dns_guest_of(struct dns_nic *dn, uint32_t port, bool make, bool *full)
+{
+	struct dns_guest *free_g = NULL;
+
+	*full = false;
+	if (port == 0 || port == NIC_PORT_NONE)
+		return NULL;
+	for (unsigned i = 0; i < DNS_MAX_GUESTS; i++) {
+		struct dns_guest *g = &dn->guests[i];
+
+		if (g->inflight || g->tcp_conns) {
+			if (g->port == port)
+				return g;
+		} else if (!free_g) {
+			free_g = g;
+		}
+	}
+	if (!make)
+		return NULL;
+	if (!free_g) {
+		*full = true;
+		return NULL;
+	}
+	free_g->port = port;
+	return free_g;
+}
+
 static void dns_query_done(struct dns_query *dq)
 {
+	if (dq->g)
+		dq->g->inflight--;
+	dq->dn->inflight--;
+	dq->dn->inflight_bytes -= dq->len;
 	if (dq->conn) {
 		dq->conn->pending--;
 		dns_tcp_release(dq->conn);
@@ -219,7 +256,9 @@ static void dns_gai_cb(void *arg, int status, int timeouts, struct ares_addrinfo
 	uint8_t addrs[32][16], out[1024];
 	unsigned n = 0, rcode = 0;
 	uint32_t ttl = 0;
-	size_t len;
+	/* as many records as fit out after the question (a long name leaves
+	 * room for fewer than 32 AAAA: the answer then has fewer, not none) */
+	size_t len, fit = (sizeof(out) - dq->qend) / (12u + (dq->qtype == DNS_TYPE_A ? 4 : 16));
 
 	(void)timeouts;
 	if (status == ARES_EDESTRUCTION || dns_proxy.shutting_down) {
@@ -229,7 +268,8 @@ static void dns_gai_cb(void *arg, int status, int timeouts, struct ares_addrinfo
 		return;
 	}
 	if (status == ARES_SUCCESS && res) {
-		for (struct ares_addrinfo_node *a = res->nodes; a && n < 32; a = a->ai_next) {
+		for (struct ares_addrinfo_node *a = res->nodes; a && n < 32 && n < fit;
+		     a = a->ai_next) {
 			if (dq->qtype == DNS_TYPE_A && a->ai_family == AF_INET)
 				memcpy(addrs[n], &((struct sockaddr_in *)a->ai_addr)->sin_addr, 4);
 			else if (dq->qtype == DNS_TYPE_AAAA && a->ai_family == AF_INET6)
@@ -261,7 +301,10 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 		      u16_t port, const uint8_t *q, size_t len)
 {
 	struct dns_chan *ch = conn ? &dns_proxy.tcp : &dns_proxy.udp;
+	struct dns_nic *dn = &dns_proxy.nics[nic_adapter(nic) - 1];
+	struct dns_guest *g;
 	struct dns_query *dq;
+	bool full = false;
 	int rc;
 
 	dns_proxy.ctr.queries++;
@@ -270,10 +313,44 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 		dns_proxy.ctr.malformed++;
 		return;
 	}
+	if (conn) {
+		g = conn->g;
+	} else {
+		g = dns_guest_of(dn, nic_rx_port(nic), true, &full);
+	}
+	if (dn->inflight >= DNS_MAX_INFLIGHT || len > DNS_MAX_INFLIGHT_BYTES - dn->inflight_bytes ||
+	    full || (g && g->inflight >= DNS_MAX_INFLIGHT / DNS_GUEST_SHARE)) {
+		/* A guest flooding the proxy: answered at once, nothing kept. */
+		uint8_t out[512];
+		size_t n = dns_error_answer(q, len, DNS_RCODE_SERVFAIL, out, sizeof(out));
+
+		dns_proxy.ctr.refused_busy++;
+		if (g || full)
+			log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: nic%u: the VM on switch port %u "
+					"is at its share of queries in flight (%u): a query answered "
+					"SERVFAIL", nic_adapter(nic),
+					(unsigned)((g ? g->port : nic_rx_port(nic)) & 0xff),
+					g ? g->inflight : 0);
+		else
+			log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: nic%u: %u queries (%zu bytes) in "
+					"flight: a query answered SERVFAIL", nic_adapter(nic),
+					dn->inflight, dn->inflight_bytes);
+		if (conn)
+			dns_tcp_send(conn, out, n);
+		else if (guest)
+			dns_send_udp(nic, guest, port, out, n);
+		return;
+	}
 	dq = malloc(sizeof(*dq) + len);
 	if (!dq)
 		return;
 	dq->nic = nic;
+	dq->dn = dn;
+	dq->g = g;
+	if (g)
+		g->inflight++;
+	dn->inflight++;
+	dn->inflight_bytes += len;
 	dq->conn = conn;
 	if (guest)
 		ip_addr_copy(dq->guest, *guest);

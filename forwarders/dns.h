@@ -18,6 +18,11 @@ struct dns_counters {
 					 answers relayed (servfail: natd's own) */
 	uint64_t tcp_connections, reloads;
 	uint64_t host_resolver;       /* questions answered from the host resolver */
+	uint64_t refused_busy;        /* queries answered SERVFAIL at once: their
+					 adapter at DNS_MAX_INFLIGHT(_BYTES) */
+	uint64_t tcp_refused;         /* TCP connections reset: DNS_TCP_MAX_CONNS */
+	uint64_t tcp_idle_closed;     /* TCP connections closed after DNS_TCP_IDLE_S */
+	uint64_t inflight;            /* now: queries in flight, all adapters */
 };
 
 /* Starts c-ares on loop and reads NATD_RESOLV_CONF. */

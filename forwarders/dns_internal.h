@@ -25,6 +25,27 @@ struct nic;
 
 #define DNS_TCP_MAX_PENDING 32          /* queries in flight per guest connection */
 #define DNS_TCP_BUF (2 + 65535)
+/* Per adapter, against a guest that floods the proxy (each query is held,
+ * and copied by c-ares, until an upstream answers or c-ares gives up after
+ * its retries, seconds later): queries in flight and their bytes; beyond
+ * either a query is answered SERVFAIL at once (counted as refused_busy). */
+#define DNS_MAX_INFLIGHT 512
+#define DNS_MAX_INFLIGHT_BYTES (2u << 20)
+/* On a NAT network one adapter serves every VM: each VM (switch port) may
+ * hold at most a quarter of the adapter's queries in flight and of its TCP
+ * connections, so one flooding VM leaves the others served. Ports with
+ * queries in flight at once: at most DNS_MAX_GUESTS (more: refused). */
+#define DNS_GUEST_SHARE 4
+#define DNS_MAX_GUESTS 64
+/* Guest TCP connections at once per adapter (each holds a DNS_TCP_BUF);
+ * more are reset. One with no query in flight and nothing received for
+ * DNS_TCP_IDLE_S seconds is closed (RFC 7766 6.2.3: servers time out
+ * idle connections). */
+#define DNS_TCP_MAX_CONNS 64
+#define DNS_TCP_IDLE_S 30
+
+struct dns_nic;
+struct dns_guest;
 
 /* One guest TCP connection to port 53: its bytes until a whole
  * length-prefixed query is in, and the queries it has in flight. Freed
@@ -32,6 +53,9 @@ struct nic;
 struct dns_tcp_conn {
 	struct tcp_pcb *pcb;
 	struct nic *nic;
+	struct dns_nic *dn;     /* its adapter's (counts its connections) */
+	struct dns_guest *g;    /* its VM's entry on a NAT network, else NULL */
+	unsigned idle_ticks;    /* lwIP polls (2 s) without a query in flight */
 	uint8_t buf[DNS_TCP_BUF];
 	size_t have;
 	unsigned pending;       /* queries in flight */
@@ -45,6 +69,13 @@ struct dns_nic {
 	struct nic *nic;
 	struct udp_pcb *udp, *udp6;
 	struct tcp_pcb *listen, *listen6;
+	unsigned inflight;           /* queries in flight (UDP and TCP) */
+	size_t inflight_bytes;       /* and their lengths */
+	unsigned tcp_conns;          /* guest TCP connections not freed yet */
+	struct dns_guest {           /* per switch port; free when both are 0 */
+		uint32_t port;
+		unsigned inflight, tcp_conns;
+	} guests[DNS_MAX_GUESTS];
 };
 
 struct dns_chan;
@@ -99,6 +130,11 @@ void dns_watch_cb(uv_fs_poll_t *h, int status, const uv_stat_t *prev, const uv_s
  * its TCP connection, or NULL for UDP with guest and port to answer to. */
 void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *guest,
 	       u16_t port, const uint8_t *q, size_t len);
+
+/* dns.c: the entry of the VM on switch port `port` of dn (make: a free one
+ * for it), or NULL: not a switch port (0, NIC_PORT_NONE: one VM, no shares),
+ * or all DNS_MAX_GUESTS taken (*full set). */
+struct dns_guest *dns_guest_of(struct dns_nic *dn, uint32_t port, bool make, bool *full);
 
 /* dns.c: the proxy's counters, to count in. */
 struct dns_counters *dns_counters_live(void);

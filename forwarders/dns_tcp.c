@@ -5,12 +5,15 @@
  * their two-byte length prefixes and handed to the relay (dns.c) as they
  * complete, at most DNS_TCP_MAX_PENDING in flight per connection; answers
  * written back length-prefixed in completion order. A connection whose
- * unread bytes outgrow one largest query is aborted.
+ * unread bytes outgrow one largest query is aborted. At most
+ * DNS_TCP_MAX_CONNS connections per adapter (more are reset), and one idle
+ * for DNS_TCP_IDLE_S seconds is closed.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "forwarders/dns_internal.h"
+#include "forwarders/nic.h"
 #include "stack/stack.h"
 
 void dns_tcp_send(struct dns_tcp_conn *c, const uint8_t *a, size_t alen)
@@ -30,13 +33,19 @@ static void dns_tcp_ask(struct dns_tcp_conn *c, const uint8_t *q, size_t len);
 void dns_tcp_release(struct dns_tcp_conn *c)
 {
 	if (c->dead) {
-		if (c->pending == 0)
+		if (c->pending == 0) {
+			c->dn->tcp_conns--;
+			if (c->g)
+				c->g->tcp_conns--;
 			free(c);
+		}
 		return;
 	}
 	/* An answer went out: queries that waited for room in flight go now,
-	 * without waiting for the guest to send more. */
-	if (!c->draining && c->pending < DNS_TCP_MAX_PENDING)
+	 * without waiting for the guest to send more. Not while the proxy shuts
+	 * down: the answers then are ares_destroy() cancelling queries, and a
+	 * query sent from there would go to the channel it is destroying. */
+	if (!c->draining && c->pending < DNS_TCP_MAX_PENDING && !dns_proxy.shutting_down)
 		dns_tcp_drain(c, dns_tcp_ask);
 }
 
@@ -111,6 +120,7 @@ static err_t dns_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t 
 	}
 	pbuf_copy_partial(p, c->buf + c->have, p->tot_len, 0);
 	c->have += p->tot_len;
+	c->idle_ticks = 0;
 	tcp_recved(pcb, p->tot_len);
 	pbuf_free(p);
 	dns_tcp_drain(c, dns_tcp_ask);
@@ -129,21 +139,67 @@ static void dns_tcp_err(void *arg, err_t err)
 	dns_tcp_release(c);
 }
 
+#define DNS_TCP_POLL 4 /* lwIP's coarse timer ticks (500 ms): every 2 s */
+
+/* Closes c when it has been idle DNS_TCP_IDLE_S seconds: no query in flight
+ * and nothing received (RFC 7766 6.2.3). */
+static err_t dns_tcp_poll(void *arg, struct tcp_pcb *pcb)
+{
+	struct dns_tcp_conn *c = arg;
+
+	if (!c || c->pending > 0) {
+		if (c)
+			c->idle_ticks = 0;
+		return ERR_OK;
+	}
+	if (++c->idle_ticks * (DNS_TCP_POLL / 2) < DNS_TCP_IDLE_S)
+		return ERR_OK;
+	dns_counters_live()->tcp_idle_closed++;
+	tcp_poll(pcb, NULL, 0);
+	c->pcb = NULL;
+	c->dead = true;
+	dns_tcp_release(c);
+	/* Not stack_tcp_release(): lwIP must hear ERR_ABRT when the pcb is gone. */
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_err(pcb, NULL);
+	if (tcp_close(pcb) != ERR_OK) {
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	return ERR_OK;
+}
+
 err_t dns_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct dns_nic *dn = arg;
 	struct dns_tcp_conn *c;
+	struct dns_guest *g;
+	bool full;
 
 	if (err != ERR_OK || !pcb)
 		return ERR_VAL;
+	/* accept runs on the guest's ACK: nic_rx_port() is its VM's port */
+	g = dns_guest_of(dn, nic_rx_port(dn->nic), true, &full);
+	if (dn->tcp_conns >= DNS_TCP_MAX_CONNS || full ||
+	    (g && g->tcp_conns >= DNS_TCP_MAX_CONNS / DNS_GUEST_SHARE)) {
+		dns_counters_live()->tcp_refused++;
+		return ERR_MEM; /* lwIP resets it */
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return ERR_MEM;
 	c->pcb = pcb;
 	c->nic = dn->nic;
+	c->dn = dn;
+	c->g = g;
+	if (g)
+		g->tcp_conns++;
+	dn->tcp_conns++;
 	tcp_arg(pcb, c);
 	tcp_recv(pcb, dns_tcp_recv);
 	tcp_err(pcb, dns_tcp_err);
+	tcp_poll(pcb, dns_tcp_poll, DNS_TCP_POLL);
 	dns_counters_live()->tcp_connections++;
 	return ERR_OK;
 }

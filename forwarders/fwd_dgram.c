@@ -283,7 +283,10 @@ static int dgram_shared_in(struct nic *nic, int fd, const struct sockaddr *peer,
 		if (!c || c->tag != tag || c->flow->state)
 			return -EADDRINUSE;
 	} else {
-		c = dgram_alloc(nic, key, FLOW_GUEST_NONE);
+		/* A TFTP data flow is its guest's, like the request that made it:
+		 * else a server sending from many ports would fill the table past
+		 * the guest's share, starving the other VMs of a NAT network. */
+		c = dgram_alloc(nic, key, parent ? parent->guest : FLOW_GUEST_NONE);
 		if (!c)
 			return -ENOSPC;
 		c->fd = fd;
@@ -414,6 +417,7 @@ static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *ke
 	}
 	c->flow = f;
 	c->nic = nic;
+	c->guest = port;
 	c->fd = -1;
 	f->owner = c;
 	return c;

@@ -43,6 +43,8 @@ struct dgram_conn {
 	socklen_t peerlen;
 	bool tftp;               /* a TFTP request flow (remote port 69) */
 	struct dgram_conn *parent; /* a TFTP data flow: the request flow */
+	uint32_t guest;          /* the guest whose flow it is (flow_insert_guest()'s
+				  * port; FLOW_GUEST_NONE: a port forward's) */
 };
 
 static inline bool flow_is_udp(const struct flow *f)

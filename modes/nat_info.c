@@ -267,11 +267,14 @@ void nat_mode_info_globals(json_t *root)
 		"waits", (json_int_t)nc.tcp_buffer.waits, "trims", (json_int_t)nc.tcp_buffer.trims,
 		"guest_bytes", (json_int_t)nc.tcp_buffer.guest_bytes));
 	dns_get_counters(&dc);
-	json_object_set_new(root, "dns", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_object_set_new(root, "dns", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"queries", (json_int_t)dc.queries, "answered", (json_int_t)dc.answered,
 		"servfail", (json_int_t)dc.servfail, "relayed_errors", (json_int_t)dc.relayed_errors,
 		"malformed", (json_int_t)dc.malformed,
 		"tcp_connections", (json_int_t)dc.tcp_connections,
 		"resolver_reloads", (json_int_t)dc.reloads,
-		"host_resolver", (json_int_t)dc.host_resolver));
+		"host_resolver", (json_int_t)dc.host_resolver,
+		"inflight", (json_int_t)dc.inflight, "refused_busy", (json_int_t)dc.refused_busy,
+		"tcp_refused", (json_int_t)dc.tcp_refused,
+		"tcp_idle_closed", (json_int_t)dc.tcp_idle_closed));
 }

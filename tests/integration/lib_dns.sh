@@ -24,3 +24,30 @@ dns_guest() {
 	tap_into_ns "$tap" "$ns"
 	guest_up "$ns" "$tap"
 }
+
+# dns_tcp_hold NS ADDR N [HOLD]: N TCP connections from namespace NS to ADDR
+# port 53; prints (flushed) how many the proxy reset or closed within 1 s,
+# then keeps the others open HOLD seconds (default 0) before exiting.
+dns_tcp_hold() {
+	ip netns exec "$1" python3 -c '
+import socket, sys, time
+addr, n, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+conns, reset = [], 0
+for i in range(n):
+    try:
+        conns.append(socket.create_connection((addr, 53), timeout=5))
+    except ConnectionResetError:
+        reset += 1       # the RST came before connect() returned
+time.sleep(1)
+for c in conns:
+    c.setblocking(False)
+    try:
+        if c.recv(1) == b"":
+            reset += 1
+    except BlockingIOError:
+        pass
+    except ConnectionResetError:
+        reset += 1
+print(reset, flush=True)
+time.sleep(hold)' "$2" "$3" "${4:-0}"
+}

@@ -22,6 +22,11 @@ txt-record=t.example.test,"hello dns"
 mx-host=example.test,mail.example.test,10
 txt-record=big.example.test,"a$long","b$long","c$long"
 EOF2
+# A long name with 32 IPv6 addresses: natd's answer in host resolver mode
+# has room for 28 of them after the question (before: no answer at all).
+l60=$(printf 'l%.0s' $(seq 60))
+many="a$l60.b$l60.c$l60.example.test"
+for i in $(seq 1 32); do echo "host-record=$many,2001:db8::$i" >> "$T/dnsmasq1.conf"; done
 sed -e 's/198.51.100.1/198.51.100.4/' -e 's/192.0.2.11/192.0.2.99/' "$T/dnsmasq1.conf" > "$T/dnsmasq2.conf"
 dns_upstream "$T/dnsmasq1.conf"
 dns_upstream "$T/dnsmasq2.conf"
@@ -89,6 +94,8 @@ expect_eq "host resolver: A through the host's nameserver" 192.0.2.11 "$(q +shor
 expect_eq "host resolver: AAAA" 2001:db8::11 "$(q +short h.example.test AAAA)"
 check "host resolver: NXDOMAIN" sh -c "ip netns exec $ns dig @10.0.2.3 +time=3 nosuch.example.test A | grep -q 'status: NXDOMAIN'"
 expect_eq "host resolver: MX relayed" "10 mail.example.test." "$(q +short example.test MX)"
+expect_eq "host resolver: a long name's 32 AAAA cut to the 28 that fit" 28 \
+	"$(q +short "$many" AAAA | grep -c '^2001:db8::')"
 "$NATD_BIN" showvminfo vmdns2 --machinereadable > "$T/info"
 check "questions counted as answered by the host resolver" grep -Eq '^dns_host_resolver=[3-9]' "$T/info"
 natd_stop "$NATD_PID"

@@ -222,3 +222,40 @@ Test(dhcp_port, no_limit_by_default)
 		cr_assert_neq(obtain(PORT_A, mac, 0), 0);
 	}
 }
+
+/* DECLINE an offer, DISCOVER from a new MAC, DECLINE again...: each decline
+ * takes an address out of the pool for 10 minutes. The port's declines count
+ * in its share as long as they hold addresses, so one VM cannot empty the
+ * pool for the others. */
+Test(dhcp_port, declined_addresses_count_in_the_share)
+{
+	uint8_t mac[6];
+	struct treply r;
+	unsigned offered = 0;
+
+	for (unsigned i = 0; i < 200; i++) {
+		struct tmsg m;
+		char a[INET_ADDRSTRLEN];
+		uint32_t y;
+
+		mac_n(mac, i);
+		discover(PORT_A, mac, i, &r);
+		if (r.len <= 0)
+			continue;
+		offered++;
+		y = t_ryiaddr(&r);
+		inet_ntop(AF_INET, &y, a, sizeof(a));
+		t_msg_init(&m, DHCPDECLINE, mac);
+		t_msg_opt_ip(&m, DHO_SERVER_ID, "10.0.2.2");
+		t_msg_opt_ip(&m, DHO_REQUESTED_ADDR, a);
+		send_port(PORT_A, &m, i, &r);
+	}
+	cr_assert_eq(offered, 3, "port A had %u offers to decline, not its share of 3", offered);
+	cr_assert_eq(port_limit_count(), 197);
+	/* another port is served from the untouched pool */
+	mac_n(mac, 500);
+	cr_assert_eq(obtain(PORT_B, mac, 1000), t_ip("10.0.2.18"));
+	/* 10 minutes later the declined addresses and the share are back */
+	mac_n(mac, 501);
+	cr_assert_neq(obtain(PORT_A, mac, 601 * SEC), 0);
+}
