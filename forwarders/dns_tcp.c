@@ -18,14 +18,27 @@
 
 void dns_tcp_send(struct dns_tcp_conn *c, const uint8_t *a, size_t alen)
 {
-	uint8_t len[2] = { (uint8_t)(alen >> 8), (uint8_t)alen };
+	uint8_t *m;
 
-	if (c->dead || !c->pcb || alen > 0xffff || tcp_sndbuf(c->pcb) < alen + 2)
+	/* tcp_write() takes at most 0xffff bytes: answers of 65534 and 65535
+	 * bytes are not sent (c-ares answers are far smaller). A guest that
+	 * does not read loses the answer, not the stream. */
+	if (c->dead || !c->pcb || alen + 2 > 0xffff || tcp_sndbuf(c->pcb) < alen + 2)
 		return;
-	tcp_write(c->pcb, len, 2, TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE);
-	tcp_write(c->pcb, a, (u16_t)alen, TCP_WRITE_FLAG_COPY);
-	tcp_output(c->pcb);
-	stack_kick();
+	/* Length and message in one write: two could leave the length queued
+	 * and the message refused (TCP_SND_QUEUELEN), and every later answer
+	 * would then be read from the wrong offset. */
+	m = malloc(alen + 2);
+	if (!m)
+		return;
+	m[0] = (uint8_t)(alen >> 8);
+	m[1] = (uint8_t)alen;
+	memcpy(m + 2, a, alen);
+	if (tcp_write(c->pcb, m, (u16_t)(alen + 2), TCP_WRITE_FLAG_COPY) == ERR_OK) {
+		tcp_output(c->pcb);
+		stack_kick();
+	}
+	free(m);
 }
 
 static void dns_tcp_ask(struct dns_tcp_conn *c, const uint8_t *q, size_t len);
