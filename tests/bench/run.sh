@@ -32,7 +32,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '3,4p' "$0" | sed 's/^# //'
+	sed -n '4,5p' "$0" | sed 's/^# //'
 	cat <<-'EOF'
 	  --quick       1 repetition, 5 s per iperf3/wrk run, 1000 idle connections
 	  --reps N      repetitions per row and system (default 3)
@@ -904,6 +904,8 @@ import json, sys, time
 json.dump({
     "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     "natd_commit": "$natd_rev",
+    "natd_binary": "$NATD",
+    "natd_b_binary": "$NATD_B",
     "slirp4netns": "$(slirp4netns --version 2>/dev/null | head -n1)",
     "iperf3": "$(iperf3 --version 2>/dev/null | head -n1)",
     "wrk": "$(wrk --version 2>&1 | head -n1 | cut -c1-60)",
