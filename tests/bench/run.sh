@@ -627,8 +627,9 @@ set_sysctls() {
 	local ns
 	local g=NS_GUEST_$OTHER
 	# The guests close first (wrk), so their sockets go to TIME_WAIT for
-	# 60 s, and tcp_tw_reuse cannot reuse them: neither NAT's TCP (lwIP,
-	# libslirp) sends timestamps. In quiet runs at 10-15k conn/s the
+	# 60 s, and tcp_tw_reuse cannot reuse them behind slirp4netns (libslirp
+	# sends no TCP timestamps; natd's lwIP does since stop 27, main's
+	# natd before it did not). In quiet runs at 10-15k conn/s the
 	# ports connect() tries first (one parity, ~32k) were all in TIME_WAIT
 	# after a few runs (ss: 32,2xx in each guest), every connect() then
 	# scanned them, and both NATs fell to ~100 conn/s (samples 15388,
