@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # run.sh [--quick] [--reps N] [--out FILE] [--duration S] [--idle N] [--no-build]
-#        [--phases LIST]
+#        [--phases LIST] [--rows LIST] [--natd BIN] [--natd-b BIN]
 #
 # natd's benchmark against slirp4netns. Builds natd in release mode
 # (build-release/), installs what it needs (iperf3, wrk, slirp4netns,
@@ -32,7 +32,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '3,4p' "$0" | sed 's/^# //'
+	sed -n '4,5p' "$0" | sed 's/^# //'
 	cat <<-'EOF'
 	  --quick       1 repetition, 5 s per iperf3/wrk run, 1000 idle connections
 	  --reps N      repetitions per row and system (default 3)
@@ -46,6 +46,13 @@ usage() {
 	                stream transport through a hub vs QEMU's -netdev user),
 	                vm (a Debian kernel under QEMU TCG: natd stream, natd
 	                vhost-user, -netdev user), idle
+	  --rows LIST   comma-separated rows to run in the tap phases (default
+	                all): iperf rows by name (tput_g2r_P1_mtu1500, ...),
+	                connrate, connrate_pyhttp, connrate1_pyhttp, latency
+	  --natd BIN    the natd binary to measure (implies --no-build)
+	  --natd-b BIN  a second natd (system natd_b, e.g. main's binary) run
+	                in turn with natd and the other in the tap phases: an
+	                A/B in one run (its samples in the .samples.tsv file)
 	Environment: NATD_BENCH_CMAKE_ARGS extra cmake configure arguments;
 	NATD_BENCH_KEEP=1 keeps the temporary directory (logs) after the run;
 	NATD_BENCH_PERF=PREFIX profiles natd (perf record -g) during each of its
@@ -59,7 +66,7 @@ usage() {
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$SRC/tests/bench
 REPS=3 DUR=5 IDLE_N=10000 OUT=$BENCH/results/latest.json BUILD=1 QUICK=0
-PHASES=65520,1500,mixed,qemu,vm,idle
+PHASES=65520,1500,mixed,qemu,vm,idle ROWS= NATD= NATD_B=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 REPS=1 DUR=5 IDLE_N=1000 ;;
@@ -69,6 +76,9 @@ while [ $# -gt 0 ]; do
 	--idle) IDLE_N=$2; shift ;;
 	--no-build) BUILD=0 ;;
 	--phases) PHASES=$2; shift ;;
+	--rows) ROWS=$2; shift ;;
+	--natd) NATD=$(realpath "$2"); BUILD=0; shift ;;
+	--natd-b) NATD_B=$(realpath "$2"); shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -83,6 +93,8 @@ for ph in ${PHASES//,/ }; do
 	esac
 done
 phase() { [[ ",$PHASES," == *",$1,"* ]]; }
+# want ROW: ROW is to be measured (--rows).
+want() { [ -z "$ROWS" ] || [[ ",$ROWS," == *",$1,"* ]]; }
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (network namespaces, taps)" >&2; exit 1; }
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 
@@ -113,7 +125,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # ------------------------------------------------------------------- build
-NATD=$SRC/build-release/natd
+NATD=${NATD:-$SRC/build-release/natd}
 if [ "$BUILD" = 1 ]; then
 	say "building natd (release) in build-release/"
 	(cd "$SRC" && BUILD_DIR=build-release \
@@ -122,6 +134,7 @@ if [ "$BUILD" = 1 ]; then
 		{ tail -n 30 "$SRC/build-release.build.log" >&2; echo "run.sh: build failed" >&2; exit 1; }
 fi
 [ -x "$NATD" ] || { echo "run.sh: $NATD missing (drop --no-build)" >&2; exit 1; }
+[ -z "$NATD_B" ] || [ -x "$NATD_B" ] || { echo "run.sh: $NATD_B missing" >&2; exit 1; }
 
 # -------------------------------------------------------- world & cleanup
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -132,7 +145,7 @@ T=$(mktemp -d /tmp/natd-bench.XXXXXX)
 chmod 755 "$T"		# nginx workers (nobody) read $T/www
 ID=$(printf '%04x' $(( $$ % 65536 )))
 NS_HOST=natdb-host-$ID NS_REMOTE=natdb-remote-$ID
-NS_GUEST_natd=natdb-gn-$ID NS_GUEST_slirp4netns=natdb-gs-$ID NS_GUEST_qemuuser=natdb-gq-$ID
+NS_GUEST_natd=natdb-gn-$ID NS_GUEST_natd_b=natdb-gb-$ID NS_GUEST_slirp4netns=natdb-gs-$ID NS_GUEST_qemuuser=natdb-gq-$ID
 REMOTE=198.51.100.1 HOSTADDR=198.51.100.2
 SAMPLES=$T/samples.tsv
 : > "$SAMPLES"
@@ -275,25 +288,32 @@ CLK_TCK=$(getconf CLK_TCK)
 # start_natd MTU [GUEST_MTU]: natd (--natsettings1 MTU) on a tap in the host namespace, tap moved into a fresh
 # guest namespace, address from natd's DHCP (busybox udhcpc with our script;
 # static 10.0.2.15/24 via 10.0.2.2 if no lease).
-start_natd() {
-	local mtu=$1 gmtu=${2:-$1} g=$NS_GUEST_natd log i
+start_natd() { start_natd_as natd "$NATD" nb-tap "$NATD_HOME" "$@"; }
+# start_natd_b MTU [GUEST_MTU]: the same with --natd-b's binary (system natd_b).
+start_natd_b() { start_natd_as natd_b "$NATD_B" nb-tapb "$T/natd-home-b" "$@"; }
+# start_natd_as SYS BIN TAP HOME MTU [GUEST_MTU]
+start_natd_as() {
+	local s=$1 bin=$2 tap=$3 home=$4
+	shift 4
+	local mtu=$1 gmtu=${2:-$1} g=NS_GUEST_$s log i
+	g=${!g}
 	NATD_STARTS=$((NATD_STARTS + 1))
-	log=$T/natd-$NATD_STARTS.log
+	log=$T/$s-$NATD_STARTS.log
 	netns_add "$g"
-	local attach=(--attach1 tap:nb-tap --nictype1 virtio)
+	local attach=(--attach1 "tap:$tap" --nictype1 virtio)
 	[ "$HUB" = 1 ] && attach=(--attach1 "stream:$T/hub.sock" --nictype1 virtio)
 	rm -f "$T/hub.sock"
-	ip netns exec "$NS_HOST" "$NATD" run --name bench --nic1 nat "${attach[@]}" \
+	NATD_HOME=$home ip netns exec "$NS_HOST" "$bin" run --name bench --nic1 nat "${attach[@]}" \
 		--natsettings1 "$mtu" >> "$log" 2>&1 &
-	PID[natd]=$!
-	_pids+=("${PID[natd]}")
+	PID[$s]=$!
+	_pids+=("${PID[$s]}")
 	for ((i = 0; i < 100; i++)); do
 		grep -q ': running (' "$log" && break
-		kill -0 "${PID[natd]}" 2>/dev/null || break
+		kill -0 "${PID[$s]}" 2>/dev/null || break
 		sleep 0.1
 	done
 	if ! grep -q ': running (' "$log"; then
-		REASON[natd]="natd did not report running: $(tail -n1 "$log")"
+		REASON[$s]="natd did not report running: $(tail -n1 "$log")"
 		return 1
 	fi
 	if [ "$HUB" = 1 ]; then
@@ -301,10 +321,10 @@ start_natd() {
 		start_hub natd "-netdev stream,id=s,server=off,addr.type=unix,addr.path=$T/hub.sock" ||
 			return 1
 	fi
-	wait_for 5 ip -n "$NS_HOST" link show nb-tap ||
-		{ REASON[natd]="the tap nb-tap did not appear"; return 1; }
-	ip -n "$NS_HOST" link set nb-tap netns "$g"
-	ip -n "$g" link set nb-tap mtu "$gmtu" up
+	wait_for 5 ip -n "$NS_HOST" link show "$tap" ||
+		{ REASON[$s]="the tap $tap did not appear"; return 1; }
+	ip -n "$NS_HOST" link set "$tap" netns "$g"
+	ip -n "$g" link set "$tap" mtu "$gmtu" up
 	cat > "$T/udhcpc.sh" <<-'EOF'
 	#!/bin/sh
 	# bench DHCP script: configures the interface only, never resolv.conf.
@@ -318,11 +338,11 @@ start_natd() {
 	exit 0
 	EOF
 	chmod +x "$T/udhcpc.sh"
-	if ! fg timeout 15 ip netns exec "$g" busybox udhcpc -f -q -n -i nb-tap -s "$T/udhcpc.sh" \
+	if ! fg timeout 15 ip netns exec "$g" busybox udhcpc -f -q -n -i "$tap" -s "$T/udhcpc.sh" \
 		-t 3 -T 2 >> "$T/udhcpc.log" 2>&1; then
-		say "[natd] no DHCP lease; configuring 10.0.2.15/24 statically"
-		ip -n "$g" addr replace 10.0.2.15/24 dev nb-tap
-		ip -n "$g" route replace default via 10.0.2.2 dev nb-tap
+		say "[$s] no DHCP lease; configuring 10.0.2.15/24 statically"
+		ip -n "$g" addr replace 10.0.2.15/24 dev "$tap"
+		ip -n "$g" route replace default via 10.0.2.2 dev "$tap"
 	fi
 	return 0
 }
@@ -417,7 +437,9 @@ precheck() {
 # traffic, else why not.
 start_both() {
 	local s
-	for s in natd $OTHER; do
+	local b=
+	[ "$HUB" = 0 ] && b=${NATD_B:+natd_b}
+	for s in natd $b $OTHER; do
 		REASON[$s]=
 		if start_"$s" "$@"; then precheck "$s" || true; fi
 		if [ -n "${REASON[$s]}" ]; then say "[$s] ${REASON[$s]}"; else say "[$s] up, MTU $*, pre-check passed"; fi
@@ -450,6 +472,7 @@ vmrss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 iperf() {
 	local s=$1 dir=$2 p=$3 mtu=$4 cpurow=${5:-} qrow=${6:-} g=NS_GUEST_$1 row="tput_$2_P$3_mtu$4"
 	local rflag=() c0 c1 q0=0 q1=0 spid out rc=0 res
+	want "$row" || return 0
 	[ "$dir" = r2g ] && rflag=(-R)
 	if ! usable "$s"; then
 		rec_na "$row" "$s" "${REASON[$s]}"
@@ -517,6 +540,7 @@ wrk_run() {
 	local args=(-t1 -c1) rows=(latency_p50 latency_p99)
 	[ "$mode" = close ] && args=(-t1 -c16 -H 'Connection: close') rows=("$crow")
 	[ "$mode" = close1 ] && args=(-t1 -c1 -H 'Connection: close') rows=("$crow")
+	if [ "$mode" = keepalive ]; then want latency || return 0; else want "$crow" || return 0; fi
 	if ! usable "$s"; then
 		for r in "${rows[@]}"; do rec_na "$r" "$s" "${REASON[$s]}"; done
 		return 0
@@ -594,6 +618,7 @@ alternate() {
 	shift
 	for ((r = 0; r < REPS; r++)); do
 		"$cmd" natd "$@"
+		[ -n "$NATD_B" ] && [ "$HUB" = 0 ] && "$cmd" natd_b "$@"
 		"$cmd" "$OTHER" "$@"
 	done
 }
@@ -602,19 +627,20 @@ set_sysctls() {
 	local ns
 	local g=NS_GUEST_$OTHER
 	# The guests close first (wrk), so their sockets go to TIME_WAIT for
-	# 60 s, and tcp_tw_reuse cannot reuse them: neither NAT's TCP (lwIP,
-	# libslirp) sends timestamps. In quiet runs at 10-15k conn/s the
+	# 60 s, and tcp_tw_reuse cannot reuse them behind slirp4netns (libslirp
+	# sends no TCP timestamps; natd's lwIP does since stop 27, main's
+	# natd before it did not). In quiet runs at 10-15k conn/s the
 	# ports connect() tries first (one parity, ~32k) were all in TIME_WAIT
 	# after a few runs (ss: 32,2xx in each guest), every connect() then
 	# scanned them, and both NATs fell to ~100 conn/s (samples 15388,
 	# 6711, 10745, 108, 64, 80). A guest keeps at most 4096 sockets in
 	# TIME_WAIT here (the rest close at once), the same for both NATs.
-	for ns in "$NS_GUEST_natd" "${!g}"; do
+	for ns in "$NS_GUEST_natd" "$NS_GUEST_natd_b" "${!g}"; do
 		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_max_tw_buckets=4096 2>/dev/null || true
 	done
 	# The host namespace too: both NATs' host sockets to nginx take their
 	# ports there (shared by natd and slirp4netns).
-	for ns in "$NS_GUEST_natd" "${!g}" "$NS_HOST"; do
+	for ns in "$NS_GUEST_natd" "$NS_GUEST_natd_b" "${!g}" "$NS_HOST"; do
 		ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=1 2>/dev/null || true
 		# The connection-rate runs open ~15k connections each: with the
 		# default 28k ephemeral ports, a later run reuses ports whose
@@ -817,7 +843,7 @@ if phase 65520; then
 	alternate iperf r2g 4 65520
 	alternate wrk_run close
 	alternate wrk_run keepalive
-	stop_system natd; stop_system slirp4netns
+	stop_system natd; stop_system slirp4netns; [ -z "$NATD_B" ] || stop_system natd_b
 fi
 
 if phase 1500; then
@@ -827,7 +853,7 @@ if phase 1500; then
 	alternate iperf g2r 4 1500
 	alternate iperf r2g 1 1500
 	alternate iperf r2g 4 1500
-	stop_system natd; stop_system slirp4netns
+	stop_system natd; stop_system slirp4netns; [ -z "$NATD_B" ] || stop_system natd_b
 fi
 
 if phase mixed; then
@@ -845,7 +871,7 @@ if phase mixed; then
 	alternate iperf r2g 1 65520g1500 cpu_r2g_mixed
 	alternate wrk_run close http://$REMOTE:8080/small connrate_pyhttp
 	alternate wrk_run close1 http://$REMOTE:8080/small connrate1_pyhttp
-	stop_system natd; stop_system slirp4netns
+	stop_system natd; stop_system slirp4netns; [ -z "$NATD_B" ] || stop_system natd_b
 fi
 
 if phase qemu; then
@@ -879,6 +905,8 @@ import json, sys, time
 json.dump({
     "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     "natd_commit": "$natd_rev",
+    "natd_binary": "$NATD",
+    "natd_b_binary": "$NATD_B",
     "slirp4netns": "$(slirp4netns --version 2>/dev/null | head -n1)",
     "iperf3": "$(iperf3 --version 2>/dev/null | head -n1)",
     "wrk": "$(wrk --version 2>&1 | head -n1 | cut -c1-60)",

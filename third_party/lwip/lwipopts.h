@@ -100,7 +100,12 @@ unsigned short natd_lwip_chksum(const void *data, int len); /* u16_t, before arc
 #define TCP_QUEUE_OOSEQ             1
 #define TCP_CALCULATE_EFF_SEND_MSS  1
 #define LWIP_TCP_SACK_OUT           0
-#define LWIP_TCP_TIMESTAMPS         0
+/* Timestamps (RFC 7323), on connections whose SYN carries them: lwIP echoes
+ * the guest's, and a Linux guest can then reuse its TIME_WAIT ports for new
+ * connections (net.ipv4.tcp_tw_reuse=1: it needs the peer's timestamps).
+ * 12 bytes of every segment's payload; a GSO frame's segments are cut with
+ * the options counted in (devices/vnet.c). */
+#define LWIP_TCP_TIMESTAMPS         1
 #define TCP_LISTEN_BACKLOG          0
 #define LWIP_TCP_KEEPALIVE          1
 #define LWIP_TCP_PCB_NUM_EXT_ARGS   2
