@@ -299,6 +299,7 @@ start_natd_as() {
 	g=${!g}
 	NATD_STARTS=$((NATD_STARTS + 1))
 	log=$T/$s-$NATD_STARTS.log
+	: > "$log" # exists before the first grep below, whenever natd opens it
 	netns_add "$g"
 	local attach=(--attach1 "tap:$tap" --nictype1 virtio)
 	[ "$HUB" = 1 ] && attach=(--attach1 "stream:$T/hub.sock" --nictype1 virtio)
