@@ -155,6 +155,9 @@ int ctl_vm_parse_args(struct ctl_vm_cmd *c, char *err, size_t errlen)
 			c->del = true;
 			return 0;
 		}
+		if (c->argc == 1 && v && !strcmp(v, "delete"))
+			return errfmt(err, errlen, -EINVAL, "%s delete: expected the rule's name "
+				      "(natd controlvm VM %s delete NAME)", sub, sub);
 		if (c->argc != 1 || !v)
 			return errfmt(err, errlen, -EINVAL, "%s: expected a rule (name,proto,"
 				      "hostip,hostport,guestip,guestport) or delete NAME", sub);

@@ -124,6 +124,7 @@ refused "host port used by another rule" "already used by rule 'web'" natpf1 "x,
 refused "bad port" "host port '99999'" natpf1 "y,tcp,,99999,,80"
 refused "unknown protocol" "protocol 'sctp'" natpf1 "y,sctp,,9000,,80"
 refused "delete of an unknown rule" "no port-forwarding rule 'nope'" natpf1 delete nope
+refused "delete without a name" "expected the rule's name" natpf1 delete
 refused "adapter without NAT" "no NAT adapter 2" natpf2 "z,tcp,,9001,,80"
 bg socat TCP-LISTEN:9002,bind=127.0.0.1,reuseaddr PIPE
 wait_for 10 listening - tcp 127.0.0.1:9002 || fail "blocker did not start"
