@@ -37,18 +37,6 @@ struct dhcp_server_config cfg;
 struct dhcp_server *srv;
 struct ev_log evs;
 
-static void on_lease(void *opaque, enum dhcp_lease_event_kind ev,
-		     const struct dhcp_lease_info *l)
-{
-	struct ev_log *e = opaque;
-
-	if (e->n < 16) {
-		e->ev[e->n] = ev;
-		e->li[e->n] = *l;
-	}
-	e->n++;
-}
-
 void base_cfg(struct dhcp_server_config *c)
 {
 	t_base_cfg(c);
@@ -65,7 +53,7 @@ void setup(void)
 	srv = dhcp_server_new(&cfg);
 	cr_assert_not_null(srv);
 	memset(&evs, 0, sizeof(evs));
-	dhcp_server_set_lease_cb(srv, on_lease, &evs);
+	dhcp_server_set_lease_cb(srv, t_on_lease, &evs);
 }
 
 void teardown(void)
@@ -79,7 +67,7 @@ void restart_with(const struct dhcp_server_config *c)
 	dhcp_server_free(srv);
 	srv = dhcp_server_new(c);
 	cr_assert_not_null(srv);
-	dhcp_server_set_lease_cb(srv, on_lease, &evs);
+	dhcp_server_set_lease_cb(srv, t_on_lease, &evs);
 }
 
 void send_msg(struct tmsg *m, uint64_t now, struct treply *r)

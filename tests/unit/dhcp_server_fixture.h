@@ -33,11 +33,6 @@ uint32_t ropt_ip(const struct treply *r, uint8_t code);
 extern struct dhcp_server_config cfg;
 extern struct dhcp_server *srv;
 
-struct ev_log {
-	int n;
-	enum dhcp_lease_event_kind ev[16];
-	struct dhcp_lease_info li[16];
-};
 extern struct ev_log evs;
 
 /* t_base_cfg() with MTU 1500, domain example.com, search example.com and

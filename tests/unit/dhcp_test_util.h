@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * dhcp_test_util.h - helpers of the DHCPv4 server's newer unit tests
- * (test_dhcp_fixed.c, test_dhcp_options.c): compose a client message byte by
+ * (test_dhcp_fixed.c, test_dhcp_options.c, test_dhcp_keying.c,
+ * test_dhcp_port_limit.c, the test_dhcp_server_*.c pieces): compose a client message byte by
  * byte, hand it to dhcp_server_input(), and read the reply's options back
  * as a guest's DHCP client would (every instance of a code, RFC 3396).
  */
@@ -262,6 +263,26 @@ static inline uint32_t t_obtain(struct dhcp_server *s, const uint8_t mac[6], uin
 	cr_assert_eq(t_rtype(&r), DHCPACK);
 	cr_assert_eq(t_ryiaddr(&r), y);
 	return y;
+}
+
+/* The lease events a server reported, the first 16 of them kept. */
+struct ev_log {
+	int n;
+	enum dhcp_lease_event_kind ev[16];
+	struct dhcp_lease_info li[16];
+};
+
+/* A dhcp_server_set_lease_cb() callback: opaque is a struct ev_log. */
+static inline void t_on_lease(void *opaque, enum dhcp_lease_event_kind ev,
+			      const struct dhcp_lease_info *l)
+{
+	struct ev_log *e = opaque;
+
+	if (e->n < 16) {
+		e->ev[e->n] = ev;
+		e->li[e->n] = *l;
+	}
+	e->n++;
 }
 
 #endif

@@ -20,24 +20,7 @@ static const uint8_t MAC_D[6] = { 0x52, 0x54, 0x00, 0xdd, 0x00, 0x04 };
 static struct dhcp_server_config cfg;
 static struct dhcp_server *srv;
 
-struct ev_log {
-	int n;
-	enum dhcp_lease_event_kind ev[16];
-	struct dhcp_lease_info li[16];
-};
 static struct ev_log evs;
-
-static void on_lease(void *opaque, enum dhcp_lease_event_kind ev,
-		     const struct dhcp_lease_info *l)
-{
-	struct ev_log *e = opaque;
-
-	if (e->n < 16) {
-		e->ev[e->n] = ev;
-		e->li[e->n] = *l;
-	}
-	e->n++;
-}
 
 static void start(void)
 {
@@ -45,7 +28,7 @@ static void start(void)
 	srv = dhcp_server_new(&cfg);
 	cr_assert_not_null(srv);
 	memset(&evs, 0, sizeof(evs));
-	dhcp_server_set_lease_cb(srv, on_lease, &evs);
+	dhcp_server_set_lease_cb(srv, t_on_lease, &evs);
 }
 
 static void setup(void)
