@@ -60,7 +60,7 @@ struct dns_tcp_conn {
 	size_t have;
 	unsigned pending;       /* queries in flight */
 	bool dead;              /* the guest side is gone */
-	bool guest_fin;
+	bool guest_fin;         /* the guest half-closed: close after the last answer */
 	bool draining;          /* in dns_tcp_drain() */
 };
 

@@ -42,6 +42,7 @@ void dns_tcp_send(struct dns_tcp_conn *c, const uint8_t *a, size_t alen)
 }
 
 static void dns_tcp_ask(struct dns_tcp_conn *c, const uint8_t *q, size_t len);
+static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb);
 
 void dns_tcp_release(struct dns_tcp_conn *c)
 {
@@ -60,6 +61,9 @@ void dns_tcp_release(struct dns_tcp_conn *c)
 	 * query sent from there would go to the channel it is destroying. */
 	if (!c->draining && c->pending < DNS_TCP_MAX_PENDING && !dns_proxy.shutting_down)
 		dns_tcp_drain(c, dns_tcp_ask);
+	/* A guest that half-closed has had its last answer: close our side. */
+	if (c->guest_fin && !c->dead && !c->draining && c->pending == 0)
+		dns_tcp_kill(c, false);
 }
 
 static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb)
@@ -121,8 +125,13 @@ static err_t dns_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t 
 		return ERR_OK;
 	}
 	if (!p) {
-		/* The guest is done asking; answers still in flight are dropped. */
-		dns_tcp_kill(c, false);
+		/* The guest is done asking: a client may shut down its sending
+		 * side after its queries. The answers still in flight go out,
+		 * and the connection closes after the last one
+		 * (dns_tcp_release). */
+		c->guest_fin = true;
+		if (c->pending == 0 && !c->draining)
+			dns_tcp_kill(c, false);
 		return ERR_OK;
 	}
 	if (c->have + p->tot_len > sizeof(c->buf)) {
