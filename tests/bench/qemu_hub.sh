@@ -39,8 +39,8 @@
 # /proc/stat and every process's /proc/PID/stat, before and after): CPU
 # seconds per GB of natd, the QEMU process, the iperf3 server (remote) and
 # client (guest; from iperf3's own figure, it exits before the second
-# snapshot), the kernel threads (ksoftirqd, kworkers...), the machine's
-# busy total and every other process (other sessions' work), and the
+# snapshot), the softirq kernel threads (ksoftirqd, NAPI threads), the machine's
+# busy total and the rest of it (others: other sessions' work), and the
 # machine's idle %. When idle is ~0 for both systems the row is bound by the
 # machine: throughput is then about (cores - others) / (path's CPU-s per GB).
 # When perf is installed, natd's system calls (all, sendmsg, recv and
@@ -129,9 +129,12 @@ for pid, (comm, ppid, t) in b["procs"].items():
         continue
     if pid == srv:
         cat["iperf3 srv"] += d
-    elif ppid == 2 or pid == "2":
+    elif (ppid == 2 or pid == "2") and comm.startswith(("ksoftirqd", "napi/")):
+        # the softirq work deferred to threads (veth's NAPI threads when
+        # threaded): the path's; other kernel threads (kworkers: other
+        # sessions' namespaces going away...) count as others
         cat["kthreads"] += d
-        n = comm.split("/")[0].split("-")[0]
+        n = comm.split("/")[0]
         kth[n] = kth.get(n, 0) + d
     else:
         cat["others"] += d
@@ -151,12 +154,20 @@ out = {"natd": s(cat["natd"]), "qemu": s(cat["qemu"]), "srv": s(cat["iperf3 srv"
        "busy": busy / gb, "idle": 100.0 * idle / total if total else 0,
        "softirq": 100.0 * dt[6] / total if total else 0}
 out["path"] = out["natd"] + out["qemu"] + out["srv"] + out["cli"] + out["kthr"]
+# others: the rest of the machine's busy time, processes that exited during
+# the run (other sessions' compilers...) included; the named ones are a part
+out["others"] = max(out["busy"] - out["path"], 0)
+# cores in use on average over the run (s/GB x GB/s)
+out["path_cores"] = out["path"] * gb / wall
+out["others_cores"] = out["others"] * gb / wall
 print("#   CPU-s/GB: natd %.2f, QEMU %.2f, iperf3 server %.2f (its own figure %.2f), client %.2f, "
       "kthreads %.2f; path %.2f; machine busy %.2f (others %.2f); idle %.1f %%, softirq %.1f %%" % (
       out["natd"], out["qemu"], out["srv"], srv_ipf / gb, out["cli"], out["kthr"], out["path"],
       out["busy"], out["others"], out["idle"], out["softirq"]))
+print("#   cores: path %.2f, others %.2f, idle %.2f (of %d)" % (out["path_cores"], out["others_cores"],
+      ncpu * out["idle"] / 100, ncpu))
 top = lambda h: ", ".join("%s %.2f" % (k, s(v)) for k, v in sorted(h.items(), key=lambda x: -x[1])[:4])
-print("#   kthreads: %s; others: %s" % (top(kth) or "-", top(oth) or "-"))
+print("#   path's kthreads: %s; others still running at the end: %s" % (top(kth) or "-", top(oth) or "-"))
 open(sys.argv[10], "w").write(" ".join("%s=%.3f" % kv for kv in out.items()) + "\n")
 EOF
 }
@@ -412,7 +423,8 @@ print("# CPU-s/GB medians (natd, QEMU, iperf3 server, client, kthreads = path; m
 for (s, d), v in sorted(r.items(), key=lambda x: (x[0][1], x[0][0])):
     m = lambda k: st.median(x[k] for x in v)
     print("# %-6s %s natd %.2f QEMU %.2f srv %.2f cli %.2f kthr %.2f = path %.2f; busy %.2f, others %.2f; "
-          "idle %.1f %% (min %.1f, max %.1f)" % (s, d, m("natd"), m("qemu"), m("srv"), m("cli"), m("kthr"),
-          m("path"), m("busy"), m("others"), m("idle"), min(x["idle"] for x in v), max(x["idle"] for x in v)))
+          "idle %.1f %% (min %.1f, max %.1f); cores: path %.2f, others %.2f" % (
+          s, d, m("natd"), m("qemu"), m("srv"), m("cli"), m("kthr"), m("path"), m("busy"), m("others"),
+          m("idle"), min(x["idle"] for x in v), max(x["idle"] for x in v), m("path_cores"), m("others_cores")))
 EOF
 done_testing
