@@ -35,6 +35,11 @@
 #                process (the hub, or -netdev user's QEMU: the NAT itself in
 #                the HUB slot) and both iperf3s; "-" leaves one unpinned,
 #                e.g. PIN="0 1 -" or PIN="0 0 1"
+#   NICE         N (-20..19): the scheduling weight of this script's
+#                autogroup (kernel.sched_autogroup_enabled=1: every session is
+#                one group, sharing the CPU with other sessions' groups, not
+#                per process); N < 0 approximates a quiet machine on a shared
+#                one. Set back to 0 when the script ends
 # Every run prints where the machine's CPU went while it ran (from
 # /proc/stat and every process's /proc/PID/stat, before and after): CPU
 # seconds per GB of natd, the QEMU process, the iperf3 server (remote) and
@@ -67,6 +72,11 @@ bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
 IPERF_SRV_PID=${_pids[-1]}
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"
 
+if [ -n "${NICE:-}" ] && [ -w /proc/self/autogroup ]; then
+	echo "$NICE" > /proc/self/autogroup || fail "NICE=$NICE: not a nice value"
+	trap '_ag_rc=$?; echo 0 > /proc/self/autogroup 2>/dev/null; (exit $_ag_rc); _cleanup' EXIT
+	log "autogroup: $(cat /proc/self/autogroup)"
+fi
 # PIN: "NATD HUB IPERF" CPU lists
 read -r PIN_NATD PIN_HUB PIN_IPERF <<< "${PIN:-- - -}"
 pin() { # pin LIST PID: every thread of PID
