@@ -74,6 +74,7 @@ wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE
 
 if [ -n "${NICE:-}" ] && [ -w /proc/self/autogroup ]; then
 	echo "$NICE" > /proc/self/autogroup || fail "NICE=$NICE: not a nice value"
+	# shellcheck disable=SC2154 # _ag_rc is set inside the trap string
 	trap '_ag_rc=$?; echo 0 > /proc/self/autogroup 2>/dev/null; (exit $_ag_rc); _cleanup' EXIT
 	log "autogroup: $(cat /proc/self/autogroup)"
 fi
