@@ -31,6 +31,23 @@
 #                runs into PREFIX.natdN.DIR.data, and each QEMU process (the
 #                hub with natd, the NAT itself with -netdev user) into
 #                PREFIX.qemu-natdN.DIR.data and PREFIX.qemu-user.DIR.data
+#   PIN          "NATD HUB IPERF": CPU lists (taskset -c) for natd, the QEMU
+#                process (the hub, or -netdev user's QEMU: the NAT itself in
+#                the HUB slot) and both iperf3s; "-" leaves one unpinned,
+#                e.g. PIN="0 1 -" or PIN="0 0 1"
+#   NICE         N (-20..19): the scheduling weight of this script's
+#                autogroup (kernel.sched_autogroup_enabled=1: every session is
+#                one group, sharing the CPU with other sessions' groups, not
+#                per process); N < 0 approximates a quiet machine on a shared
+#                one. Set back to 0 when the script ends
+# Every run prints where the machine's CPU went while it ran (from
+# /proc/stat and every process's /proc/PID/stat, before and after): CPU
+# seconds per GB of natd, the QEMU process, the iperf3 server (remote) and
+# client (guest; from iperf3's own figure, it exits before the second
+# snapshot), the softirq kernel threads (ksoftirqd, NAPI threads), the machine's
+# busy total and the rest of it (others: other sessions' work), and the
+# machine's idle %. When idle is ~0 for both systems the row is bound by the
+# machine: throughput is then about (cores - others) / (path's CPU-s per GB).
 # When perf is installed, natd's system calls (all, sendmsg, recv and
 # recvmsg) are counted per MB moved. Every run also prints the remote's TCP
 # segments in and out per MB (nstat in the remote namespace; remote -> guest
@@ -52,12 +69,119 @@ new_remote
 ip link set "vh$ID" mtu "$VETH_MTU"
 ip -n "$REMOTE_NS" link set "vr$ID" mtu "$VETH_MTU"
 bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
+IPERF_SRV_PID=${_pids[-1]}
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"
 
+if [ -n "${NICE:-}" ] && [ -w /proc/self/autogroup ]; then
+	echo "$NICE" > /proc/self/autogroup || fail "NICE=$NICE: not a nice value"
+	# shellcheck disable=SC2154 # _ag_rc is set inside the trap string
+	trap '_ag_rc=$?; echo 0 > /proc/self/autogroup 2>/dev/null; (exit $_ag_rc); _cleanup' EXIT
+	log "autogroup: $(cat /proc/self/autogroup)"
+fi
+# PIN: "NATD HUB IPERF" CPU lists
+read -r PIN_NATD PIN_HUB PIN_IPERF <<< "${PIN:-- - -}"
+pin() { # pin LIST PID: every thread of PID
+	[ -n "$1" ] && [ "$1" != - ] && taskset -a -p -c "$1" "$2" > /dev/null
+	return 0
+}
+IPERF_PFX=()
+[ -n "${PIN_IPERF:-}" ] && [ "$PIN_IPERF" != - ] && IPERF_PFX=(taskset -c "$PIN_IPERF")
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # ctx_switches PID: voluntary context switches of all the process's threads
 # (each one a sleep and a wake-up: what a pipeline of processes pays).
 ctx_switches() { cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt_switches/ {n += $2} END {print n}'; }
+
+# cpu_snap FILE: /proc/stat's cpu line and every process's pid, parent,
+# name and CPU ticks (all threads, user + system), for cpu_table.
+cpu_snap() {
+	python3 - "$1" <<'EOF'
+import os, sys, json
+procs = {}
+for d in os.listdir("/proc"):
+    if not d.isdigit():
+        continue
+    try:
+        st = open("/proc/%s/stat" % d).read()
+    except OSError:
+        continue
+    comm = st[st.index("(") + 1:st.rindex(")")]
+    f = st[st.rindex(")") + 2:].split()
+    procs[d] = [comm, int(f[1]), int(f[11]) + int(f[12])]
+cpu = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+json.dump({"cpu": cpu, "procs": procs}, open(sys.argv[1], "w"))
+EOF
+}
+
+# cpu_table BEFORE AFTER BYTES NATD_PID QEMU_PID SERVER_PID IPERF_JSON: where
+# the CPU went, per GB moved; one line, and "KEY=VALUE ..." in $T/cpu.kv.
+cpu_table() {
+	python3 - "$@" "$(getconf CLK_TCK)" "$(nproc)" "$T/cpu.kv" <<'EOF'
+import sys, json
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+gb = int(sys.argv[3]) / 1e9
+natd, qemu, srv = sys.argv[4], sys.argv[5], sys.argv[6]
+hz, ncpu = int(sys.argv[8]), int(sys.argv[9])
+def ticks(pid):
+    if pid in b["procs"] and pid in a["procs"]:
+        return b["procs"][pid][2] - a["procs"][pid][2]
+    return 0
+seen = {natd, qemu}
+cat = {"natd": 0, "qemu": 0, "iperf3 srv": 0, "kthreads": 0, "others": 0}
+kth, oth = {}, {}  # kernel threads / other processes by name
+if natd != qemu:
+    cat["natd"] = ticks(natd)
+cat["qemu"] = ticks(qemu)
+for pid, (comm, ppid, t) in b["procs"].items():
+    if pid in seen:
+        continue
+    t0 = a["procs"][pid][2] if pid in a["procs"] and a["procs"][pid][0] == comm else 0
+    d = t - t0
+    if d <= 0:
+        continue
+    if pid == srv:
+        cat["iperf3 srv"] += d
+    elif (ppid == 2 or pid == "2") and comm.startswith(("ksoftirqd", "napi/")):
+        # the softirq work deferred to threads (veth's NAPI threads when
+        # threaded): the path's; other kernel threads (kworkers: other
+        # sessions' namespaces going away...) count as others
+        cat["kthreads"] += d
+        n = comm.split("/")[0]
+        kth[n] = kth.get(n, 0) + d
+    else:
+        cat["others"] += d
+        oth[comm] = oth.get(comm, 0) + d
+ca, cb = a["cpu"], b["cpu"]
+dt = [y - x for x, y in zip(ca, cb)]
+total = sum(dt[:8])
+idle = dt[3] + dt[4]
+wall = total / ncpu / hz
+j = json.load(open(sys.argv[7]))["end"]["cpu_utilization_percent"]
+cli = j["host_total"] / 100 * wall
+srv_ipf = j["remote_total"] / 100 * wall
+busy = (total - idle) / hz
+s = lambda t: t / hz / gb
+out = {"natd": s(cat["natd"]), "qemu": s(cat["qemu"]), "srv": s(cat["iperf3 srv"]),
+       "cli": cli / gb, "kthr": s(cat["kthreads"]), "others": s(cat["others"]),
+       "busy": busy / gb, "idle": 100.0 * idle / total if total else 0,
+       "softirq": 100.0 * dt[6] / total if total else 0}
+out["path"] = out["natd"] + out["qemu"] + out["srv"] + out["cli"] + out["kthr"]
+# others: the rest of the machine's busy time, processes that exited during
+# the run (other sessions' compilers...) included; the named ones are a part
+out["others"] = max(out["busy"] - out["path"], 0)
+# cores in use on average over the run (s/GB x GB/s)
+out["path_cores"] = out["path"] * gb / wall
+out["others_cores"] = out["others"] * gb / wall
+print("#   CPU-s/GB: natd %.2f, QEMU %.2f, iperf3 server %.2f (its own figure %.2f), client %.2f, "
+      "kthreads %.2f; path %.2f; machine busy %.2f (others %.2f); idle %.1f %%, softirq %.1f %%" % (
+      out["natd"], out["qemu"], out["srv"], srv_ipf / gb, out["cli"], out["kthr"], out["path"],
+      out["busy"], out["others"], out["idle"], out["softirq"]))
+print("#   cores: path %.2f, others %.2f, idle %.2f (of %d)" % (out["path_cores"], out["others_cores"],
+      ncpu * out["idle"] / 100, ncpu))
+top = lambda h: ", ".join("%s %.2f" % (k, s(v)) for k, v in sorted(h.items(), key=lambda x: -x[1])[:4])
+print("#   path's kthreads: %s; others still running at the end: %s" % (top(kth) or "-", top(oth) or "-"))
+open(sys.argv[10], "w").write(" ".join("%s=%.3f" % kv for kv in out.items()) + "\n")
+EOF
+}
 
 # nstat_abs NS: the guest's absolute TCP/IP counters, one "name value" a line.
 nstat_abs() { ip netns exec "$1" nstat -az 2>/dev/null | awk 'NR > 1 {print $1, $2}'; }
@@ -94,6 +218,7 @@ measure() {
 		[ "$dir" = r2g ] && rflag=-R && dname="remote->guest"
 		[ -n "${DIAG:-}" ] && { nstat_abs "$ns" > "$T/ns0"; ip -n "$ns" -s link show "$tap" > "$T/tap0"; }
 		nstat_abs "$REMOTE_NS" > "$T/rs0"
+		cpu_snap "$T/snap0"
 		t0=$(cpu_ticks "$pid")
 		local q0= c0 qc0=
 		c0=$(ctx_switches "$pid")
@@ -130,9 +255,10 @@ print(" ".join(re.findall(r"(?<![\w(,])(?:cwnd|ssthresh|rtt|retrans|rwnd_limited
 ' > "$T/ss.txt") &
 			ss_pid=$!
 		fi
-		timeout $((DUR + 30)) ip netns exec "$ns" iperf3 -c 198.51.100.1 -p 5201 -t "$DUR" $rflag -J > "$T/ip.json" ||
+		timeout $((DUR + 30)) ip netns exec "$ns" "${IPERF_PFX[@]}" iperf3 -c 198.51.100.1 -p 5201 -t "$DUR" $rflag -J > "$T/ip.json" ||
 			fail "iperf3 $label $dname"
 		t1=$(cpu_ticks "$pid")
+		cpu_snap "$T/snap1"
 		nstat_abs "$REMOTE_NS" > "$T/rs1"
 		local q1= qcpu= c1 qc1=
 		c1=$(ctx_switches "$pid")
@@ -175,6 +301,8 @@ print("in %.1f out %.1f segs/MB" % (d("TcpInSegs"), d("TcpOutSegs")))' "$T/rs0" 
 		printf '%-22s %-14s %7s Gbit/s  %6s CPU-s/GB (%s)%s\n' "$label" "$dname" "$gbps" "$cpu" \
 			"$([ -n "$is_natd" ] && echo natd || echo qemu)$qcpu" "$sc"
 		echo "$sys $dir $rep $gbps $cpu${qcpu:+ $(grep -o '[0-9.]* CPU' <<< "$qcpu" | cut -d' ' -f1)}" >> "$T/results"
+		cpu_table "$T/snap0" "$T/snap1" "$bytes" "$pid" "${qpid:-$pid}" "$IPERF_SRV_PID" "$T/ip.json"
+		echo "$sys $dir $rep $gbps $(cat "$T/cpu.kv")" >> "$T/cpu_results"
 		if [ -n "${DIAG:-}" ]; then
 			nstat_abs "$ns" > "$T/ns1"
 			diag_line "$ns" "$tap" "$T/ns0" "$T/ns1"
@@ -193,6 +321,7 @@ for bin in $NATD_BINS; do
 	NATD_BIN=$bin natd_start "natd$n" --name "hub$n" --nic1 nat --attach1 "stream:$sock" \
 		$([ "$MTU" = 1500 ] || echo --natsettings1 "$MTU" --nictype1 virtio)
 	natd_pids+=("$NATD_PID")
+	pin "$PIN_NATD" "$NATD_PID"
 	gns=$(new_netns "g$n")
 	tap=qh$n$ID
 	bg qemu-system-x86_64 2>/dev/null -machine none -nodefaults -display none \
@@ -200,6 +329,7 @@ for bin in $NATD_BINS; do
 		-netdev "tap,id=t,ifname=$tap,script=no,downscript=no" \
 		-netdev hubport,id=h1,hubid=0,netdev=s -netdev hubport,id=h2,hubid=0,netdev=t
 	natd_qpids+=("${_pids[-1]}")
+	pin "$PIN_HUB" "${_pids[-1]}"
 	tap_into_ns "$tap" "$gns"
 	guest_up "$gns" "$tap"
 	[ "$MTU" = 1500 ] || ip -n "$gns" link set "$tap" mtu "$MTU"
@@ -225,9 +355,13 @@ if [ -n "$USER_NET" ]; then
 		-netdev hubport,id=h1,hubid=0,netdev=u -netdev hubport,id=h2,hubid=0,netdev=t &
 	QPID=$!
 	_pids+=("$QPID")
+	pin "$PIN_HUB" "$QPID"
 	tap_into_ns "$tap2" "$GNS2"
 	guest_up "$GNS2" "$tap2"
 fi
+
+pin "$PIN_IPERF" "$IPERF_SRV_PID"
+[ -n "${PIN:-}" ] && log "pinned (taskset -c): natd $PIN_NATD, QEMU $PIN_HUB, iperf3 $PIN_IPERF"
 
 for ((rep = 1; rep <= REPS; rep++)); do
 	[ "$REPS" -gt 1 ] && log "repetition $rep, load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -287,5 +421,21 @@ for d in dirs:
                 line += ", QEMU hub median %.2f (min %.2f, max %.2f)" % (
                     st.median(hub), min(hub), max(hub))
             print(line)
+EOF
+
+# where the CPU went, medians per system and direction
+python3 - "$T/cpu_results" <<'EOF'
+import sys, statistics as st
+r = {}
+for l in open(sys.argv[1]):
+    f = l.split()
+    r.setdefault((f[0], f[1]), []).append(dict((k, float(v)) for k, v in (x.split("=") for x in f[4:])))
+print("# CPU-s/GB medians (natd, QEMU, iperf3 server, client, kthreads = path; machine busy, others; idle %)")
+for (s, d), v in sorted(r.items(), key=lambda x: (x[0][1], x[0][0])):
+    m = lambda k: st.median(x[k] for x in v)
+    print("# %-6s %s natd %.2f QEMU %.2f srv %.2f cli %.2f kthr %.2f = path %.2f; busy %.2f, others %.2f; "
+          "idle %.1f %% (min %.1f, max %.1f); cores: path %.2f, others %.2f" % (
+          s, d, m("natd"), m("qemu"), m("srv"), m("cli"), m("kthr"), m("path"), m("busy"), m("others"),
+          m("idle"), min(x["idle"] for x in v), max(x["idle"] for x in v), m("path_cores"), m("others_cores")))
 EOF
 done_testing
