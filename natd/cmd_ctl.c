@@ -18,6 +18,7 @@
 #include "natd/config.h"
 #include "natd/vm_store.h"
 #include "natd/ctl_client.h"
+#include "natd/ctl_vm.h"
 
 #define CMD_CTL_TIMEOUT_MS 5000
 
@@ -155,6 +156,8 @@ int cmd_showvminfo(int argc, char **argv)
 int cmd_controlvm(int argc, char **argv)
 {
 	json_t *args = NULL, *list, *result = NULL, *msg;
+	struct ctl_vm_cmd cmd;
+	char err[512];
 	int rc;
 
 	if (argc > 1 && is_help(argv[1])) {
@@ -182,6 +185,14 @@ int cmd_controlvm(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
+	}
+	/* the subcommand and its arguments are checked here first, as the VM's
+	 * natd checks them: a bad one is a usage error (2), running VM or not */
+	if (ctl_vm_parse_sub(args, &cmd, err, sizeof(err)) < 0 ||
+	    ctl_vm_parse_args(&cmd, err, sizeof(err)) < 0) {
+		esc_fprintf(stderr, "natd controlvm: %s\n", err);
+		rc = 2;
+		goto out;
 	}
 	rc = call_vm("controlvm", argv[1], "controlvm", args, &result);
 	if (rc == 0) {
