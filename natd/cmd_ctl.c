@@ -14,6 +14,7 @@
 
 #include "base/esc.h"
 #include "natd/cmd_ctl.h"
+#include "natd/cmd_usage.h"
 #include "natd/cmd_vm.h"
 #include "natd/config.h"
 #include "natd/vm_store.h"
@@ -111,9 +112,7 @@ int cmd_showvminfo(int argc, char **argv)
 		if (!strcmp(a, "--machinereadable")) {
 			machine = true;
 		} else if (a[0] == '-' && a[1]) {
-			esc_fprintf(stderr, "natd showvminfo: unknown option '%s' "
-				"(see natd showvminfo --help)\n", a);
-			return 2;
+			return cmd_usage("showvminfo", NULL, "unknown option '%s'", a);
 		} else if (!vm) {
 			vm = a;
 		} else {
