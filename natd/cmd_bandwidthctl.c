@@ -42,7 +42,8 @@ static const char bandwidthctl_help[] =
 "Groups are stored with VM's settings in $NATD_HOME/natd.json (see natd\n"
 "modifyvm); when VM runs, add, set and remove take effect at once. remove\n"
 "is refused while an adapter (stored or running) uses the group. Only\n"
-"--type network exists (VirtualBox's disk groups are not natd's).\n"
+"--type network exists (VirtualBox's disk groups are not natd's). Options\n"
+"may also be written --type=network, --limit=RATE.\n"
 "\n"
 "Exit status: 0 done, 1 refused (nothing changed), 2 usage error.\n";
 

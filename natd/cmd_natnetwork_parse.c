@@ -72,6 +72,9 @@ int natnet_cli_parse(const char *sub, int argc, char **argv, bool defs_allowed,
 			return cmd_usage("natnetwork", sub, "unknown option '%s'", arg);
 		memcpy(name, arg + 2, nlen);
 		name[nlen] = '\0';
+		if (!strcmp(name, "netname") && !strcmp(sub, "list"))
+			return cmd_usage("natnetwork", sub, "--netname is not an option of list "
+					 "(natd natnetwork list [PATTERN])");
 		if (!strcmp(name, "foreground") && !strcmp(sub, "start")) {
 			if (eq)
 				return cmd_usage("natnetwork", sub, "--foreground takes no value");

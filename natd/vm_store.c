@@ -105,6 +105,9 @@ static int canon(const char *name, char *out, size_t outlen, unsigned *adapter, 
 	}
 	if (!strcmp(name, "name"))
 		return fail(err, errlen, "--name: the VM is named by modifyvm's first argument");
+	if (!strcmp(name, "user") || !strcmp(name, "sandbox"))
+		return fail(err, errlen, "--%s is not stored: give it to natd run (natd run --name "
+			    "VM --%s ...)", name, name);
 	return fail(err, errlen, "unknown option '--%s' (modifyvm takes natd run's per-adapter "
 		    "options, --max-*-flows, --udp-timeout and --max-tcp-buffer; see natd run "
 		    "--help)", name);

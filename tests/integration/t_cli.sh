@@ -128,7 +128,15 @@ ok "modifyvm --bogus1: usage error"
 expect_refused --one-line "modifyvm, bad value" 2 "--nic1: unknown mode 'natt'" \
 	"$NATD_BIN" modifyvm vmx --nic1 natt
 ok "modifyvm --nic1 natt: usage error"
+expect_refused --one-line "modifyvm --user" 2 "--user is not stored: give it to natd run" \
+	"$NATD_BIN" modifyvm vmx --user nobody
+ok "modifyvm --user: refused as its help says (not stored)"
 check "nothing was stored by them" test ! -e "$NATD_HOME/natd.json"
+# help and parser agree: natnetwork list takes a PATTERN, not --netname
+expect_refused --one-line "natnetwork list --netname" 2 \
+	"natd natnetwork list: --netname is not an option of list" \
+	"$NATD_BIN" natnetwork list --netname x
+ok "natnetwork list --netname x refused (was accepted and ignored)"
 
 # A transport that cannot be opened: exit 1 with the reason, not a crash.
 set +e
