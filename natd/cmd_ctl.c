@@ -56,8 +56,11 @@ static const char controlvm_help[] =
 "                                                          bandwidthctl), or\n"
 "                                                          leave it\n"
 "\n"
-"Nothing is printed on success. Exit status: 0 done, 1 natd not running or\n"
-"refused the change (nothing applied), 2 usage error.\n";
+"Nothing is printed on success.\n"
+"\n"
+"Exit status: 0 done, 1 natd not running or refused the change (nothing\n"
+"applied), 2 usage error: an unknown subcommand or a bad value, checked\n"
+"before natd is asked.\n";
 
 static bool is_help(const char *a)
 {

@@ -59,7 +59,8 @@ static const char modifyvm_help[] =
 "nictrace<x>, nictracefile<x>, nicbandwidthgroup<x>); the rest needs the VM\n"
 "stopped first.\n"
 "\n"
-"Exit status: 0 stored, 1 refused (nothing written), 2 usage error.\n";
+"Exit status: 0 stored, 1 refused (nothing written), 2 usage error (an\n"
+"unknown option, a missing or bad value; nothing written).\n";
 
 static const char unregistervm_help[] =
 "Usage: natd unregistervm VM\n"

@@ -94,6 +94,16 @@ for c in run modifyvm unregistervm showvminfo controlvm natnetwork intnet dhcpse
 	check "  ... and prints natd $c --help" cmp -s "$T/help1" "$T/help2"
 	check "  ... which starts with its usage" grep -q "^Usage: natd $c" "$T/help1"
 done
+# every command's and subcommand's --help states its exit statuses
+for c in run modifyvm unregistervm showvminfo controlvm intnet list bandwidthctl setextradata \
+	getextradata "natnetwork add" "natnetwork modify" "natnetwork start" "natnetwork stop" \
+	"natnetwork remove" "natnetwork list" "dhcpserver add" "dhcpserver modify" \
+	"dhcpserver remove" "dhcpserver start" "dhcpserver stop" "dhcpserver restart" \
+	"dhcpserver findlease" "hostonlyif create" "hostonlyif ipconfig" "hostonlyif modify" \
+	"hostonlyif remove"; do
+	"$NATD_BIN" $c --help > "$T/help1"
+	check "natd $c --help states the exit statuses" grep -q '^Exit status: 0 ' "$T/help1"
+done
 "$NATD_BIN" help > "$T/help1"
 "$NATD_BIN" --help > "$T/help2"
 check "natd help alone is natd --help" cmp -s "$T/help1" "$T/help2"
