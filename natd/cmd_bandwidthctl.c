@@ -15,6 +15,7 @@
 #include "base/esc.h"
 #include "base/log.h"
 #include "natd/bwgroup.h"
+#include "natd/cmd_usage.h"
 #include "natd/config.h"
 #include "natd/ctl_client.h"
 #include "natd/vm_store.h"
@@ -41,17 +42,10 @@ static const char bandwidthctl_help[] =
 "Groups are stored with VM's settings in $NATD_HOME/natd.json (see natd\n"
 "modifyvm); when VM runs, add, set and remove take effect at once. remove\n"
 "is refused while an adapter (stored or running) uses the group. Only\n"
-"--type network exists (VirtualBox's disk groups are not natd's).\n"
+"--type network exists (VirtualBox's disk groups are not natd's). Options\n"
+"may also be written --type=network, --limit=RATE.\n"
 "\n"
 "Exit status: 0 done, 1 refused (nothing changed), 2 usage error.\n";
-
-static int usage(const char *fmt, const char *a)
-{
-	fputs("natd bandwidthctl: ", stderr);
-	esc_fprintf(stderr, fmt, a);
-	fputs(" (see natd bandwidthctl --help)\n", stderr);
-	return 2;
-}
 
 /* Which stored adapter of d uses group name: its number, or 0. */
 static unsigned stored_user(const struct vm_def *d, const char *name)
@@ -117,32 +111,35 @@ int cmd_bandwidthctl(int argc, char **argv)
 			return 0;
 		}
 	if (argc < 3)
-		return usage("expected a VM and add, set, remove or list%s", "");
+		return cmd_usage("bandwidthctl", NULL,
+				 "expected a VM and add, set, remove or list");
 	vm = argv[1];
 	op = argv[2];
 	if (!config_name_valid(vm))
-		return usage("'%s' is not a valid VM name", vm);
+		return cmd_usage("bandwidthctl", NULL, "'%s' is not a valid VM name", vm);
 	if (!strcmp(op, "list")) {
 		for (int i = 3; i < argc; i++) {
 			if (strcmp(argv[i], "--machinereadable"))
-				return usage("list: unexpected argument '%s'", argv[i]);
+				return cmd_usage("bandwidthctl", NULL,
+						 "list: unexpected argument '%s'", argv[i]);
 			machine = true;
 		}
 		return list_groups("bandwidthctl", vm, machine);
 	}
 	if (strcmp(op, "add") && strcmp(op, "set") && strcmp(op, "remove"))
-		return usage("unknown subcommand '%s' (add, set, remove, list)", op);
+		return cmd_usage("bandwidthctl", NULL,
+				 "unknown subcommand '%s' (add, set, remove, list)", op);
 	if (argc < 4)
-		return usage("%s: which group?", op);
+		return cmd_usage("bandwidthctl", NULL, "%s: which group?", op);
 	name = argv[3];
 	if (!config_name_valid(name))
-		return usage("'%s' is not a valid group name", name);
+		return cmd_usage("bandwidthctl", NULL, "'%s' is not a valid group name", name);
 	for (int i = 4; i < argc; i++) {
 		const char *a = argv[i];
 
 		if (!strcmp(a, "--type") || !strcmp(a, "--limit")) {
 			if (i + 1 >= argc)
-				return usage("%s: missing value", a);
+				return cmd_usage("bandwidthctl", NULL, "%s: missing value", a);
 			if (!strcmp(a, "--type"))
 				type = argv[++i];
 			else
@@ -152,24 +149,25 @@ int cmd_bandwidthctl(int argc, char **argv)
 		} else if (!strncmp(a, "--limit=", 8)) {
 			limit = a + 8;
 		} else {
-			return usage("unexpected argument '%s'", a);
+			return cmd_usage("bandwidthctl", NULL, "unexpected argument '%s'", a);
 		}
 	}
 	if (!strcmp(op, "add") && !type)
-		return usage("add: --type network is required%s", "");
-	if (type && (strcmp(op, "add") || strcmp(type, "network")))
-		return usage(strcmp(op, "add") ? "--type: only with add%s" :
-			     "--type: only network groups exist in natd, not '%s'", type);
+		return cmd_usage("bandwidthctl", NULL, "add: --type network is required");
+	if (type && strcmp(op, "add"))
+		return cmd_usage("bandwidthctl", NULL, "--type: only with add");
+	if (type && strcmp(type, "network"))
+		return cmd_usage("bandwidthctl", NULL,
+				 "--type: only network groups exist in natd, not '%s'", type);
 	if (strcmp(op, "remove") && !limit)
-		return usage("%s: --limit RATE is required", op);
+		return cmd_usage("bandwidthctl", NULL, "%s: --limit RATE is required", op);
 	if (!strcmp(op, "remove") && limit)
-		return usage("remove: unexpected --limit%s", "");
+		return cmd_usage("bandwidthctl", NULL, "remove: unexpected --limit");
 	if (limit && (strlen(limit) >= sizeof(((struct vm_bwgroup *)0)->limit) ||
-		      bw_parse_rate(limit, &rate) < 0)) {
-		esc_fprintf(stderr, "natd bandwidthctl: --limit: '%s' is not a rate (a number with k, "
-			"m, g for bits/s or K, M, G for bytes/s)\n", limit);
-		return 2; /* a usage error, as --type disk is */
-	}
+		      bw_parse_rate(limit, &rate) < 0)) /* a usage error, as --type disk is */
+		return cmd_usage("bandwidthctl", NULL,
+				 "--limit: '%s' is not a rate (a number with k, m, g for "
+				 "bits/s or K, M, G for bytes/s)", limit);
 
 	config_default_home(home, sizeof(home));
 	rc = vm_store_load(&st, &vs, home, true, err, sizeof(err));

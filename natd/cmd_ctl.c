@@ -14,10 +14,12 @@
 
 #include "base/esc.h"
 #include "natd/cmd_ctl.h"
+#include "natd/cmd_usage.h"
 #include "natd/cmd_vm.h"
 #include "natd/config.h"
 #include "natd/vm_store.h"
 #include "natd/ctl_client.h"
+#include "natd/ctl_vm.h"
 
 #define CMD_CTL_TIMEOUT_MS 5000
 
@@ -54,8 +56,11 @@ static const char controlvm_help[] =
 "                                                          bandwidthctl), or\n"
 "                                                          leave it\n"
 "\n"
-"Nothing is printed on success. Exit status: 0 done, 1 natd not running or\n"
-"refused the change (nothing applied), 2 usage error.\n";
+"Nothing is printed on success.\n"
+"\n"
+"Exit status: 0 done, 1 natd not running or refused the change (nothing\n"
+"applied), 2 usage error: an unknown subcommand or a bad value, checked\n"
+"before natd is asked.\n";
 
 static bool is_help(const char *a)
 {
@@ -110,9 +115,7 @@ int cmd_showvminfo(int argc, char **argv)
 		if (!strcmp(a, "--machinereadable")) {
 			machine = true;
 		} else if (a[0] == '-' && a[1]) {
-			esc_fprintf(stderr, "natd showvminfo: unknown option '%s' "
-				"(see natd showvminfo --help)\n", a);
-			return 2;
+			return cmd_usage("showvminfo", NULL, "unknown option '%s'", a);
 		} else if (!vm) {
 			vm = a;
 		} else {
@@ -155,6 +158,8 @@ int cmd_showvminfo(int argc, char **argv)
 int cmd_controlvm(int argc, char **argv)
 {
 	json_t *args = NULL, *list, *result = NULL, *msg;
+	struct ctl_vm_cmd cmd;
+	char err[512];
 	int rc;
 
 	if (argc > 1 && is_help(argv[1])) {
@@ -182,6 +187,14 @@ int cmd_controlvm(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
+	}
+	/* the subcommand and its arguments are checked here first, as the VM's
+	 * natd checks them: a bad one is a usage error (2), running VM or not */
+	if (ctl_vm_parse_sub(args, &cmd, err, sizeof(err)) < 0 ||
+	    ctl_vm_parse_args(&cmd, err, sizeof(err)) < 0) {
+		esc_fprintf(stderr, "natd controlvm: %s\n", err);
+		rc = 2;
+		goto out;
 	}
 	rc = call_vm("controlvm", argv[1], "controlvm", args, &result);
 	if (rc == 0) {

@@ -17,6 +17,7 @@
 #include "base/esc.h"
 #include "natd/cmd_dhcpserver.h"
 #include "natd/cmd_dhcpserver_internal.h"
+#include "natd/cmd_usage.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,20 +38,6 @@
 #include "natd/hostonly_store.h"
 
 #define DAEMON_TIMEOUT_MS 5000
-
-static int refuse(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int refuse(const char *sub, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	esc_fprintf(stderr, "natd dhcpserver %s: %s\n", sub, msg);
-	return 1;
-}
 
 /* Applies the options to d in order. 0, or 1 after printing why not. */
 static int apply_ops(const struct args *a, struct dhcpsrv_def *d)
@@ -85,18 +72,20 @@ static int apply_ops(const struct args *a, struct dhcpsrv_def *d)
 			break;
 		case OP_SET_OPT:
 			if (dhcpsrv_option_set(d, op->code, op->value, op->on, err, sizeof(err)) < 0)
-				return refuse(a->sub, "%s: %s", d->network, err);
+				return cmd_refuse("dhcpserver", a->sub, "%s: %s", d->network, err);
 			break;
 		case OP_UNSET_OPT:
 			if (dhcpsrv_option_unset(d, op->code) < 0)
-				return refuse(a->sub, "the DHCP server of %s has no option %u",
-					      d->network, op->code);
+				return cmd_refuse("dhcpserver", a->sub,
+						  "the DHCP server of %s has no option %u",
+						  d->network, op->code);
 			break;
 		case OP_FIXED_MAC:
 			for (unsigned k = 0; k < n_set; k++)
 				if (!memcmp(set_macs[k], op->mac, 6))
-					return refuse(a->sub, "%s: MAC %s has two reservations",
-						      d->network, mac);
+					return cmd_refuse("dhcpserver", a->sub,
+							  "%s: MAC %s has two reservations",
+							  d->network, mac);
 			memcpy(set_macs[n_set++], op->mac, 6);
 			rc = dhcpsrv_fixed_set(d, op->mac, op->addr);
 			break;
@@ -105,21 +94,23 @@ static int apply_ops(const struct args *a, struct dhcpsrv_def *d)
 			break;
 		case OP_REMOVE_MAC:
 			if (dhcpsrv_fixed_remove(d, op->mac) < 0)
-				return refuse(a->sub, "the DHCP server of %s has no reservation for "
-					      "MAC %s", d->network, mac);
+				return cmd_refuse("dhcpserver", a->sub,
+						  "the DHCP server of %s has no reservation for "
+						  "MAC %s", d->network, mac);
 			break;
 		case OP_REMOVE_VM:
 			if (dhcpsrv_vm_fixed_remove(d, op->vm, op->nic) < 0)
-				return refuse(a->sub, "the DHCP server of %s has no reservation for "
-					      "VM %s NIC %u", d->network, op->vm, op->nic);
+				return cmd_refuse("dhcpserver", a->sub,
+						  "the DHCP server of %s has no reservation for "
+						  "VM %s NIC %u", d->network, op->vm, op->nic);
 			break;
 		}
 		if (rc < 0)
-			return refuse(a->sub, "%s: at most %d reservations", d->network,
-				      DHCP_MAX_FIXED);
+			return cmd_refuse("dhcpserver", a->sub, "%s: at most %d reservations",
+					  d->network, DHCP_MAX_FIXED);
 	}
 	if (dhcpsrv_def_check(d, err, sizeof(err)) < 0)
-		return refuse(a->sub, "%s: %s", d->network, err);
+		return cmd_refuse("dhcpserver", a->sub, "%s: %s", d->network, err);
 	return 0;
 }
 
@@ -131,7 +122,7 @@ static int fits_interface(const struct args *a, const struct natnet_store *st,
 	char err[512];
 
 	if (hostonly_check_dhcpsrv(st->root, st->path, d, err, sizeof(err)) < 0)
-		return refuse(a->sub, "%s: %s", d->network, err);
+		return cmd_refuse("dhcpserver", a->sub, "%s: %s", d->network, err);
 	return 0;
 }
 
@@ -142,7 +133,7 @@ static int load(const struct args *a, struct natnet_store *st, struct dhcpsrv_st
 
 	config_default_home(home, sizeof(home));
 	if (dhcpsrv_store_load(st, ds, home, lock, err, sizeof(err)) < 0)
-		return refuse(a->sub, "%s", err);
+		return cmd_refuse("dhcpserver", a->sub, "%s", err);
 	return 0;
 }
 
@@ -151,7 +142,7 @@ static int save(const struct args *a, struct natnet_store *st, struct dhcpsrv_st
 	char err[512];
 
 	if (dhcpsrv_store_save(st, ds, err, sizeof(err)) < 0)
-		return refuse(a->sub, "%s (nothing changed)", err);
+		return cmd_refuse("dhcpserver", a->sub, "%s (nothing changed)", err);
 	return 0;
 }
 
@@ -163,10 +154,11 @@ static struct dhcpsrv_def *get_def(const struct args *a, const struct dhcpsrv_st
 	if (i >= 0)
 		return &ds->defs[i];
 	if (a->d.kind == DHCPSRV_KIND_INTERFACE)
-		refuse(a->sub, "no DHCP server for host-only interface '%s' (network '%s')",
-		       a->d.interface, a->d.network);
+		cmd_refuse("dhcpserver", a->sub,
+			   "no DHCP server for host-only interface '%s' (network '%s')",
+			   a->d.interface, a->d.network);
 	else
-		refuse(a->sub, "no DHCP server for network '%s'", a->d.network);
+		cmd_refuse("dhcpserver", a->sub, "no DHCP server for network '%s'", a->d.network);
 	return NULL;
 }
 
@@ -177,19 +169,21 @@ static int cmd_add(struct args *a)
 	int rc = 1;
 
 	if (!a->server_ip || !a->netmask || !a->lower || !a->upper)
-		return dhcpsrv_cli_usage("add", "--%s is required",
-					 !a->server_ip ? "server-ip=IP" : !a->netmask ? "netmask=MASK" : !a->lower ? "lower-ip=IP" : "upper-ip=IP");
+		return cmd_usage("dhcpserver", "add", "--%s is required",
+				 !a->server_ip ? "server-ip=IP" : !a->netmask ? "netmask=MASK" :
+				 !a->lower ? "lower-ip=IP" : "upper-ip=IP");
 	if (load(a, &st, &ds, true))
 		return 1;
 	if (dhcpsrv_store_find(&ds, a->d.network) >= 0) {
-		refuse("add", "a DHCP server for network '%s' exists (natd dhcpserver modify "
-		       "changes it)", a->d.network);
+		cmd_refuse("dhcpserver", "add",
+			   "a DHCP server for network '%s' exists (natd dhcpserver modify "
+			   "changes it)", a->d.network);
 		goto out;
 	}
 	if (apply_ops(a, &a->d) || fits_interface(a, &st, &a->d))
 		goto out;
 	if (dhcpsrv_store_put(&ds, &a->d) < 0) {
-		refuse("add", "at most %d DHCP servers", DHCPSRV_MAX_SERVERS);
+		cmd_refuse("dhcpserver", "add", "at most %d DHCP servers", DHCPSRV_MAX_SERVERS);
 		goto out;
 	}
 	rc = save(a, &st, &ds);
@@ -233,7 +227,7 @@ static int cmd_modify(struct args *a)
 	int rc = 1;
 
 	if (a->n_ops == 0)
-		return dhcpsrv_cli_usage("modify", "nothing to change");
+		return cmd_usage("dhcpserver", "modify", "nothing to change");
 	if (load(a, &st, &ds, true))
 		return 1;
 	old = get_def(a, &ds);
@@ -265,7 +259,7 @@ static int tell_daemon(const char *sub, const char *home, const struct dhcpsrv_d
 	int r;
 
 	if (dhcpsrv_ctl_path(home, d, ctl, sizeof(ctl)) < 0)
-		return refuse(sub, "NATD_HOME is too long");
+		return cmd_refuse("dhcpserver", sub, "NATD_HOME is too long");
 	args = json_pack("{s:s}", "action", action);
 	r = args ? ctl_call(ctl, "dhcpserver", args, DAEMON_TIMEOUT_MS, &res, err, sizeof(err))
 		 : -ENOMEM;
@@ -274,8 +268,8 @@ static int tell_daemon(const char *sub, const char *home, const struct dhcpsrv_d
 	if (r == -ENOENT || r == -ECONNREFUSED)
 		return -ENOENT;
 	if (r < 0)
-		return refuse(sub, "%s: %s", where(d, w, sizeof(w)),
-			      r == -ENOMEM ? "out of memory" : err);
+		return cmd_refuse("dhcpserver", sub, "%s: %s", where(d, w, sizeof(w)),
+				  r == -ENOMEM ? "out of memory" : err);
 	return 0;
 }
 
@@ -360,7 +354,7 @@ static int cmd_findlease(struct args *a)
 	int rc = 1, r;
 
 	if (!a->have_mac)
-		return dhcpsrv_cli_usage("findlease", "--mac-address=MAC is required");
+		return cmd_usage("dhcpserver", "findlease", "--mac-address=MAC is required");
 	if (load(a, &st, &ds, false))
 		return 1;
 	d = get_def(a, &ds);
@@ -369,11 +363,12 @@ static int cmd_findlease(struct args *a)
 	dhcpsrv_format_mac(a->mac, mac, sizeof(mac));
 	r = dhcpsrv_leases_find(st.home, d, a->mac, now, &l, err, sizeof(err));
 	if (r < 0) {
-		refuse("findlease", "%s", err);
+		cmd_refuse("dhcpserver", "findlease", "%s", err);
 		goto out;
 	}
 	if (r == 0) {
-		refuse("findlease", "no lease for MAC %s on %s", mac, where(d, w, sizeof(w)));
+		cmd_refuse("dhcpserver", "findlease", "no lease for MAC %s on %s", mac,
+			   where(d, w, sizeof(w)));
 		goto out;
 	}
 	printf("IP Address:  %s\n", inet_ntop(AF_INET, &l.addr, addr, sizeof(addr)));

@@ -43,10 +43,6 @@ struct args {
 	unsigned n_ops;
 };
 
-/* Prints "natd dhcpserver SUB: message (see natd dhcpserver SUB --help)"
- * on stderr; returns 2 (the exit status of a usage error). */
-int dhcpsrv_cli_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Reads argv[2..] of `natd dhcpserver SUB` into a (whose sub and defs the
  * caller sets), in order. Returns 0, 1 for --help, or 2 after printing a
  * usage error. */

@@ -10,28 +10,15 @@
 #include "natd/cmd_dhcpserver_internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/esc.h"
+#include "natd/cmd_usage.h"
 #include "natd/config.h"
 
 enum scope { SCOPE_GLOBAL, SCOPE_MAC, SCOPE_VM };
-
-int dhcpsrv_cli_usage(const char *sub, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	esc_fprintf(stderr, "natd dhcpserver %s: %s (see natd dhcpserver %s --help)\n", sub, msg,
-		    sub);
-	return 2;
-}
 
 static bool name_in(const char *name, const char *const *names, size_t n)
 {
@@ -70,9 +57,9 @@ static int unknown_option(const char *sub, const char *name)
 	};
 
 	if (name_in(name, vbox_only, sizeof(vbox_only) / sizeof(vbox_only[0])))
-		return dhcpsrv_cli_usage(sub, "--%s is a VBoxManage option natd does not support",
-					 name);
-	return dhcpsrv_cli_usage(sub, "unknown option '--%s'", name);
+		return cmd_usage("dhcpserver", sub,
+				 "--%s is a VBoxManage option natd does not support", name);
+	return cmd_usage("dhcpserver", sub, "unknown option '--%s'", name);
 }
 
 static int parse_u32(const char *v, unsigned long min, unsigned long max, uint32_t *out)
@@ -100,8 +87,8 @@ struct parse_state {
 static int end_scope(const char *sub, struct parse_state *ps)
 {
 	if (ps->scope != SCOPE_GLOBAL && !ps->scope_used)
-		return dhcpsrv_cli_usage(sub, "%s: give --fixed-address=IP%s for it", ps->scope_arg,
-					 strcmp(sub, "modify") ? "" : " or --remove-config");
+		return cmd_usage("dhcpserver", sub, "%s: give --fixed-address=IP%s for it",
+				 ps->scope_arg, strcmp(sub, "modify") ? "" : " or --remove-config");
 	ps->scope = SCOPE_GLOBAL;
 	return 0;
 }
@@ -112,10 +99,10 @@ static int set_which(struct args *a, const char *name, const char *v)
 	bool net = !strcmp(name, "network") || !strcmp(name, "netname");
 
 	if ((net && a->interface) || (!net && a->network))
-		return dhcpsrv_cli_usage(a->sub, "either --network or --interface, not both");
+		return cmd_usage("dhcpserver", a->sub, "either --network or --interface, not both");
 	if (dhcpsrv_def_init(&a->d, net ? DHCPSRV_KIND_NETWORK : DHCPSRV_KIND_INTERFACE, v,
 			     err, sizeof(err)) < 0)
-		return dhcpsrv_cli_usage(a->sub, "--%s: %s", name, err);
+		return cmd_usage("dhcpserver", a->sub, "--%s: %s", name, err);
 	*(net ? &a->network : &a->interface) = v;
 	return 0;
 }
@@ -134,10 +121,10 @@ static int parse_def_option(struct args *a, struct parse_state *ps, const char *
 	    !strcmp(name, "unset-opt") || !strcmp(name, "del-opt") ||
 	    !strcmp(name, "lease-time") || !strcmp(name, "default-lease-time")) {
 		if (ps->scope != SCOPE_GLOBAL)
-			return dhcpsrv_cli_usage(a->sub,
-						 "--%s after %s: natd's options apply to the whole "
-						 "server (give them before --mac-address/--vm, or after "
-						 "--global)", name, ps->scope_arg);
+			return cmd_usage("dhcpserver", a->sub,
+					 "--%s after %s: natd's options apply to the whole "
+					 "server (give them before --mac-address/--vm, or after "
+					 "--global)", name, ps->scope_arg);
 	}
 	if (!strcmp(name, "server-ip") || !strcmp(name, "ip") || !strcmp(name, "netmask") ||
 	    !strcmp(name, "lower-ip") || !strcmp(name, "lowerip") ||
@@ -148,17 +135,17 @@ static int parse_def_option(struct args *a, struct parse_state *ps, const char *
 		op->kind = name[0] == 'n' ? OP_NETMASK : name[0] == 'l' ? OP_LOWER :
 			   name[0] == 'u' ? OP_UPPER : OP_SERVER_IP;
 		if (dhcpsrv_parse_ip(v, &op->addr) < 0)
-			return dhcpsrv_cli_usage(a->sub, "--%s: '%s' is not an IPv4 address", name,
-						 v);
+			return cmd_usage("dhcpserver", a->sub, "--%s: '%s' is not an IPv4 address",
+					 name, v);
 		*given = true;
 	} else if (!strcmp(name, "set-opt") || !strcmp(name, "set-opt-hex")) {
 		struct dhcpsrv_def scratch;
 
 		if (parse_u32(v, 1, 254, &n) < 0)
-			return dhcpsrv_cli_usage(a->sub, "--%s: option number 1 to 254, not '%s'",
-						 name, v);
+			return cmd_usage("dhcpserver", a->sub,
+					 "--%s: option number 1 to 254, not '%s'", name, v);
 		if (*i + 1 >= argc)
-			return dhcpsrv_cli_usage(a->sub, "--%s=%u: missing value", name, n);
+			return cmd_usage("dhcpserver", a->sub, "--%s=%u: missing value", name, n);
 		op->kind = OP_SET_OPT;
 		op->code = (uint8_t)n;
 		op->on = name[7] == '-';
@@ -166,24 +153,25 @@ static int parse_def_option(struct args *a, struct parse_state *ps, const char *
 		memset(&scratch, 0, sizeof(scratch));
 		if (dhcpsrv_option_set(&scratch, op->code, op->value, op->on, err,
 				       sizeof(err)) < 0)
-			return dhcpsrv_cli_usage(a->sub, "--%s=%u %s: %s", name, n, op->value, err);
+			return cmd_usage("dhcpserver", a->sub, "--%s=%u %s: %s", name, n, op->value,
+					 err);
 	} else if (!strcmp(name, "unset-opt") || !strcmp(name, "del-opt")) {
 		if (parse_u32(v, 1, 254, &n) < 0)
-			return dhcpsrv_cli_usage(a->sub, "--%s: option number 1 to 254, not '%s'",
-						 name, v);
+			return cmd_usage("dhcpserver", a->sub,
+					 "--%s: option number 1 to 254, not '%s'", name, v);
 		op->kind = OP_UNSET_OPT;
 		op->code = (uint8_t)n;
 	} else if (!strcmp(name, "lease-time") || !strcmp(name, "default-lease-time")) {
 		if (parse_u32(v, 1, UINT32_MAX, &op->lease) < 0)
-			return dhcpsrv_cli_usage(a->sub, "--%s: seconds, 1 to %u, not '%s'", name,
-						 UINT32_MAX, v);
+			return cmd_usage("dhcpserver", a->sub, "--%s: seconds, 1 to %u, not '%s'",
+					 name, UINT32_MAX, v);
 		op->kind = OP_LEASE;
 	} else if (!strcmp(name, "mac-address")) {
 		if (end_scope(a->sub, ps))
 			return 2;
 		if (config_parse_mac(v, ps->mac) < 0)
-			return dhcpsrv_cli_usage(a->sub, "--mac-address: '%s' is not a MAC address",
-						 v);
+			return cmd_usage("dhcpserver", a->sub,
+					 "--mac-address: '%s' is not a MAC address", v);
 		ps->scope = SCOPE_MAC;
 		ps->scope_used = false;
 		ps->scope_arg = "--mac-address";
@@ -192,7 +180,8 @@ static int parse_def_option(struct args *a, struct parse_state *ps, const char *
 		if (end_scope(a->sub, ps))
 			return 2;
 		if (!config_name_valid(v))
-			return dhcpsrv_cli_usage(a->sub, "--vm: '%s' is not a valid VM name", v);
+			return cmd_usage("dhcpserver", a->sub, "--vm: '%s' is not a valid VM name",
+					 v);
 		ps->scope = SCOPE_VM;
 		ps->scope_used = false;
 		ps->scope_arg = "--vm";
@@ -201,24 +190,24 @@ static int parse_def_option(struct args *a, struct parse_state *ps, const char *
 		return 0;
 	} else if (!strcmp(name, "nic")) {
 		if (ps->scope != SCOPE_VM || ps->scope_used)
-			return dhcpsrv_cli_usage(a->sub, "--nic needs a --vm=VM before it");
+			return cmd_usage("dhcpserver", a->sub, "--nic needs a --vm=VM before it");
 		if (parse_u32(v, 1, NATD_MAX_NICS, &n) < 0)
-			return dhcpsrv_cli_usage(a->sub, "--nic: NIC number 1 to %d, not '%s'",
-						 NATD_MAX_NICS, v);
+			return cmd_usage("dhcpserver", a->sub,
+					 "--nic: NIC number 1 to %d, not '%s'", NATD_MAX_NICS, v);
 		ps->nic = n;
 		return 0;
 	} else if (!strcmp(name, "fixed-address") || !strcmp(name, "remove-config")) {
 		bool rm = name[0] == 'r';
 
 		if (ps->scope == SCOPE_GLOBAL)
-			return dhcpsrv_cli_usage(a->sub,
-						 "--%s needs --mac-address=MAC or --vm=VM before it",
-						 name);
+			return cmd_usage("dhcpserver", a->sub,
+					 "--%s needs --mac-address=MAC or --vm=VM before it", name);
 		if (rm && strcmp(a->sub, "modify"))
-			return dhcpsrv_cli_usage(a->sub, "--remove-config applies to modify only");
+			return cmd_usage("dhcpserver", a->sub,
+					 "--remove-config applies to modify only");
 		if (!rm && dhcpsrv_parse_ip(v, &op->addr) < 0)
-			return dhcpsrv_cli_usage(a->sub,
-						 "--fixed-address: '%s' is not an IPv4 address", v);
+			return cmd_usage("dhcpserver", a->sub,
+					 "--fixed-address: '%s' is not an IPv4 address", v);
 		op->kind = ps->scope == SCOPE_MAC ? (rm ? OP_REMOVE_MAC : OP_FIXED_MAC)
 						  : (rm ? OP_REMOVE_VM : OP_FIXED_VM);
 		memcpy(op->mac, ps->mac, 6);
@@ -253,16 +242,16 @@ int dhcpsrv_cli_parse(struct args *a, int argc, char **argv)
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
 			return 1;
 		if (strncmp(arg, "--", 2))
-			return dhcpsrv_cli_usage(a->sub, "unexpected argument '%s'", arg);
+			return cmd_usage("dhcpserver", a->sub, "unexpected argument '%s'", arg);
 		eq = strchr(arg, '=');
 		nlen = eq ? (size_t)(eq - arg) - 2 : strlen(arg) - 2;
 		if (nlen >= sizeof(name))
-			return dhcpsrv_cli_usage(a->sub, "unknown option '%s'", arg);
+			return cmd_usage("dhcpserver", a->sub, "unknown option '%s'", arg);
 		memcpy(name, arg + 2, nlen);
 		name[nlen] = '\0';
 		if (takes_no_value(name)) {
 			if (eq)
-				return dhcpsrv_cli_usage(a->sub, "--%s takes no value", name);
+				return cmd_usage("dhcpserver", a->sub, "--%s takes no value", name);
 		} else if (eq) {
 			v = eq + 1;
 		} else if (i + 1 < argc) {
@@ -270,7 +259,7 @@ int dhcpsrv_cli_parse(struct args *a, int argc, char **argv)
 		} else if (!takes_value(name)) {
 			return unknown_option(a->sub, name);
 		} else {
-			return dhcpsrv_cli_usage(a->sub, "--%s: missing value", name);
+			return cmd_usage("dhcpserver", a->sub, "--%s: missing value", name);
 		}
 		if (!strcmp(name, "network") || !strcmp(name, "netname") ||
 		    !strcmp(name, "interface") || !strcmp(name, "ifname")) {
@@ -281,16 +270,15 @@ int dhcpsrv_cli_parse(struct args *a, int argc, char **argv)
 		}
 		if (!strcmp(a->sub, "findlease") && !strcmp(name, "mac-address")) {
 			if (config_parse_mac(v, a->mac) < 0)
-				return dhcpsrv_cli_usage(a->sub,
-							 "--mac-address: '%s' is not a MAC address",
-							 v);
+				return cmd_usage("dhcpserver", a->sub,
+						 "--mac-address: '%s' is not a MAC address", v);
 			a->have_mac = true;
 			continue;
 		}
 		if (!a->defs)
-			return dhcpsrv_cli_usage(a->sub, "unknown option '--%s'", name);
+			return cmd_usage("dhcpserver", a->sub, "unknown option '--%s'", name);
 		if (a->n_ops >= DHCPSRV_CLI_MAX_OPS)
-			return dhcpsrv_cli_usage(a->sub, "too many options");
+			return cmd_usage("dhcpserver", a->sub, "too many options");
 		if (!strcmp(name, "enable") || !strcmp(name, "disable")) {
 			a->ops[a->n_ops++] = (struct op){ .kind = OP_ENABLE, .on = name[0] == 'e' };
 		} else if (!strcmp(name, "global")) {
@@ -305,6 +293,7 @@ int dhcpsrv_cli_parse(struct args *a, int argc, char **argv)
 	if (a->defs && end_scope(a->sub, &ps))
 		return 2;
 	if (!a->network && !a->interface)
-		return dhcpsrv_cli_usage(a->sub, "--network=NAME or --interface=IF is required");
+		return cmd_usage("dhcpserver", a->sub,
+				 "--network=NAME or --interface=IF is required");
 	return 0;
 }

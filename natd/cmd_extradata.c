@@ -10,6 +10,7 @@
  * changed live, all or nothing) and getextradata reads the definition.
  */
 #include "natd/cmd_extradata.h"
+#include "natd/cmd_usage.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -100,11 +101,8 @@ static int check_source(const char *name, const char *value)
 	struct in_addr a = { 0 };
 	int i, rc = 0;
 
-	if (*value && inet_pton(AF_INET, value, &a) != 1) {
-		esc_fprintf(stderr, "natd setextradata: '%s' is not an IPv4 address (see natd "
-			"setextradata --help)\n", value);
-		return 2;
-	}
+	if (*value && inet_pton(AF_INET, value, &a) != 1)
+		return cmd_usage("setextradata", NULL, "'%s' is not an IPv4 address", value);
 	config_default_home(home, sizeof(home));
 	if (natnet_store_load(&st, home, false, err, sizeof(err)) < 0) {
 		esc_fprintf(stderr, "natd setextradata: %s\n", err);

@@ -23,6 +23,7 @@
 
 #include "base/esc.h"
 #include "devices/hostif.h"
+#include "natd/cmd_usage.h"
 #include "natd/config.h"
 #include "natd/ctl_client.h"
 #include "natd/daemon.h"
@@ -33,40 +34,13 @@
 
 #define DAEMON_TIMEOUT_MS 5000
 
-static int usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int usage(const char *sub, const char *fmt, ...)
-{
-	va_list ap;
-
-	esc_fprintf(stderr, "natd hostonlyif %s: ", sub);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	esc_fprintf(stderr, " (see natd hostonlyif %s --help)\n", sub);
-	return 2;
-}
-
-static int refuse(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int refuse(const char *sub, const char *fmt, ...)
-{
-	va_list ap;
-
-	esc_fprintf(stderr, "natd hostonlyif %s: ", sub);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
 static int need_admin(const char *sub, const char *what)
 {
 	if (hostif_can_admin())
 		return 0;
-	return refuse(sub, "%s needs CAP_NET_ADMIN: run natd as root, or give it the "
-		      "capability (setcap cap_net_admin+ep natd); nothing was changed", what);
+	return cmd_refuse("hostonlyif", sub,
+			  "%s needs CAP_NET_ADMIN: run natd as root, or give it the "
+			  "capability (setcap cap_net_admin+ep natd); nothing was changed", what);
 }
 
 static int load(const char *sub, struct hostonly_db *db, bool lock)
@@ -75,7 +49,7 @@ static int load(const char *sub, struct hostonly_db *db, bool lock)
 
 	config_default_home(home, sizeof(home));
 	if (hostonly_db_load(db, home, lock, err, sizeof(err)) < 0)
-		return refuse(sub, "%s", err);
+		return cmd_refuse("hostonlyif", sub, "%s", err);
 	return 0;
 }
 
@@ -88,7 +62,7 @@ static int restore_all(const char *sub, struct hostonly_db *db)
 		int rc = hostonly_restore(&db->hs.defs[i], err, sizeof(err));
 
 		if (rc < 0)
-			return refuse(sub, "%s (nothing was changed)", err);
+			return cmd_refuse("hostonlyif", sub, "%s (nothing was changed)", err);
 		if (rc == 1)
 			printf("Interface '%s' was recreated (it had vanished)\n",
 			       db->hs.defs[i].name);
@@ -141,8 +115,9 @@ static int cmd_create(void)
 		goto out;
 	n = free_index(&db);
 	if (n < 0) {
-		refuse("create", "all %d host-only interface names (vboxnet0 to vboxnet%d) are "
-		       "taken", HOSTONLY_MAX_IFS, HOSTONLY_MAX_IFS - 1);
+		cmd_refuse("hostonlyif", "create",
+			   "all %d host-only interface names (vboxnet0 to vboxnet%d) are "
+			   "taken", HOSTONLY_MAX_IFS, HOSTONLY_MAX_IFS - 1);
 		goto out;
 	}
 	/* 192.168.(56+N).1/24, or the next /24 in 192.168.56-255 free of others. */
@@ -152,7 +127,7 @@ static int cmd_create(void)
 		found = hostonly_db_check(&db, &d, err, sizeof(err)) == 0;
 	}
 	if (!found) {
-		refuse("create", "vboxnet%d: %s", n, err);
+		cmd_refuse("hostonlyif", "create", "vboxnet%d: %s", n, err);
 		goto out;
 	}
 	if (find_dhcp(&db, d.name, &s) < 0) {
@@ -160,17 +135,18 @@ static int cmd_create(void)
 		if (hostonly_dhcp_layout(&d, &s.server_ip, &s.lower_ip, &s.upper_ip) < 0 ||
 		    dhcpsrv_def_check(&s, err, sizeof(err)) < 0 ||
 		    dhcpsrv_store_put(&db.ds, &s) < 0) {
-			refuse("create", "%s: cannot define its DHCP server", d.name);
+			cmd_refuse("hostonlyif", "create", "%s: cannot define its DHCP server",
+				   d.name);
 			goto out;
 		}
 	}
 	if (hostonly_store_put(&db.hs, &d) < 0) {
-		refuse("create", "out of memory");
+		cmd_refuse("hostonlyif", "create", "out of memory");
 		goto out;
 	}
 	rc = hostonly_restore(&d, err, sizeof(err));
 	if (rc < 0) {
-		rc = refuse("create", "%s (nothing was created)", err);
+		rc = cmd_refuse("hostonlyif", "create", "%s (nothing was created)", err);
 		goto out;
 	}
 	if (hostonly_db_save(&db, err, sizeof(err)) < 0) {
@@ -178,7 +154,7 @@ static int cmd_create(void)
 
 		if (hostif_delete(d.name, why, sizeof(why)) < 0)
 			esc_fprintf(stderr, "natd hostonlyif create: %s\n", why);
-		rc = refuse("create", "%s (nothing was created)", err);
+		rc = cmd_refuse("hostonlyif", "create", "%s (nothing was created)", err);
 		goto out;
 	}
 	printf("Interface '%s' was successfully created\n", d.name);
@@ -207,13 +183,15 @@ static int parse_ipconfig(int argc, char **argv, struct ipconfig_args *a)
 			return 1;
 		if (strncmp(arg, "--", 2)) {
 			if (a->ifname)
-				return usage("ipconfig", "unexpected argument '%s'", arg);
+				return cmd_usage("hostonlyif", "ipconfig",
+						 "unexpected argument '%s'", arg);
 			a->ifname = arg;
 			continue;
 		}
 		if (nlen == 6 && !strncmp(arg, "--dhcp", 6))
-			return usage("ipconfig", "--dhcp is not supported: natd sets the host's "
-				     "address itself (--ip, --ipv6)");
+			return cmd_usage("hostonlyif", "ipconfig",
+					 "--dhcp is not supported: natd sets the host's "
+					 "address itself (--ip, --ipv6)");
 #define OPT(name, field) \
 		if (nlen == strlen(name) && !strncmp(arg, name, nlen)) slot = &a->field
 		OPT("--ip", ip);
@@ -222,24 +200,26 @@ static int parse_ipconfig(int argc, char **argv, struct ipconfig_args *a)
 		OPT("--netmasklengthv6", len6);
 #undef OPT
 		if (!slot)
-			return usage("ipconfig", "unknown option '%.*s'", (int)nlen, arg);
+			return cmd_usage("hostonlyif", "ipconfig", "unknown option '%.*s'",
+					 (int)nlen, arg);
 		if (eq)
 			v = eq + 1;
 		else if (i + 1 < argc)
 			v = argv[++i];
 		else
-			return usage("ipconfig", "%s: missing value", arg);
+			return cmd_usage("hostonlyif", "ipconfig", "%s: missing value", arg);
 		*slot = v;
 	}
 	if (!a->ifname)
-		return usage("ipconfig", "which interface? (natd hostonlyif ipconfig vboxnetN "
-			     "--ip=IP)");
+		return cmd_usage("hostonlyif", "ipconfig",
+				 "which interface? (natd hostonlyif ipconfig vboxnetN "
+				 "--ip=IP)");
 	if (!a->ip && !a->ip6)
-		return usage("ipconfig", "give --ip=IP or --ipv6=ADDR");
+		return cmd_usage("hostonlyif", "ipconfig", "give --ip=IP or --ipv6=ADDR");
 	if (a->mask && !a->ip)
-		return usage("ipconfig", "--netmask goes with --ip");
+		return cmd_usage("hostonlyif", "ipconfig", "--netmask goes with --ip");
 	if (a->len6 && !a->ip6)
-		return usage("ipconfig", "--netmasklengthv6 goes with --ipv6");
+		return cmd_usage("hostonlyif", "ipconfig", "--netmasklengthv6 goes with --ipv6");
 	return 0;
 }
 
@@ -247,18 +227,22 @@ static int parse_ipconfig(int argc, char **argv, struct ipconfig_args *a)
 static int ipconfig_def(const struct ipconfig_args *a, struct hostonly_def *d)
 {
 	if (a->ip && inet_pton(AF_INET, a->ip, &d->ip) != 1)
-		return usage("ipconfig", "--ip: '%s' is not an IPv4 address", a->ip);
+		return cmd_usage("hostonlyif", "ipconfig", "--ip: '%s' is not an IPv4 address",
+				 a->ip);
 	if (a->ip && inet_pton(AF_INET, a->mask ? a->mask : "255.255.255.0", &d->netmask) != 1)
-		return usage("ipconfig", "--netmask: '%s' is not an IPv4 netmask", a->mask);
+		return cmd_usage("hostonlyif", "ipconfig", "--netmask: '%s' is not an IPv4 netmask",
+				 a->mask);
 	if (a->ip6) {
 		char *end;
 		unsigned long len = a->len6 ? strtoul(a->len6, &end, 10) : 64;
 
 		if (inet_pton(AF_INET6, a->ip6, &d->ip6) != 1)
-			return usage("ipconfig", "--ipv6: '%s' is not an IPv6 address", a->ip6);
+			return cmd_usage("hostonlyif", "ipconfig",
+					 "--ipv6: '%s' is not an IPv6 address", a->ip6);
 		if (a->len6 && (*a->len6 < '0' || *a->len6 > '9' || *end || len > 128))
-			return usage("ipconfig", "--netmasklengthv6: '%s' is not a prefix length "
-				     "(8 to 128)", a->len6);
+			return cmd_usage("hostonlyif", "ipconfig",
+					 "--netmasklengthv6: '%s' is not a prefix length "
+					 "(8 to 128)", a->len6);
 		d->has_ip6 = true;
 		d->prefixlen6 = (unsigned)len;
 	}
@@ -286,15 +270,17 @@ static int ipconfig_dhcp(struct hostonly_db *db, const struct hostonly_def *old,
 	if ((s->server_ip.s_addr & m) != net || (s->lower_ip.s_addr & m) != net ||
 	    (s->upper_ip.s_addr & m) != net) {
 		if (hostonly_dhcp_layout(d, &s->server_ip, &s->lower_ip, &s->upper_ip) < 0)
-			return refuse("ipconfig", "%s: no room for its DHCP server in the new "
-				      "subnet next to the host's address (natd dhcpserver remove "
-				      "--interface=%s removes the server)", d->name, d->name);
+			return cmd_refuse("hostonlyif", "ipconfig",
+					  "%s: no room for its DHCP server in the new subnet next to "
+					  "the host's address (natd dhcpserver remove --interface=%s "
+					  "removes the server)", d->name, d->name);
 		*moved = s;
 	}
 	if (dhcpsrv_def_check(s, err, sizeof(err)) < 0)
-		return refuse("ipconfig", "%s: its DHCP server in the new subnet: %s (change it "
-			      "first: natd dhcpserver modify --interface=%s)", d->name, err,
-			      d->name);
+		return cmd_refuse("hostonlyif", "ipconfig",
+				  "%s: its DHCP server in the new subnet: %s (change it "
+				  "first: natd dhcpserver modify --interface=%s)",
+				  d->name, err, d->name);
 	return 0;
 }
 
@@ -339,7 +325,8 @@ static int cmd_ipconfig(int argc, char **argv)
 	rc = 1;
 	i = hostonly_store_find(&db.hs, a.ifname);
 	if (i < 0) {
-		refuse("ipconfig", "no host-only interface '%s' (natd list hostonlyifs)", a.ifname);
+		cmd_refuse("hostonlyif", "ipconfig",
+			   "no host-only interface '%s' (natd list hostonlyifs)", a.ifname);
 		goto out;
 	}
 	old = d = db.hs.defs[i];
@@ -347,13 +334,13 @@ static int cmd_ipconfig(int argc, char **argv)
 		goto out;
 	rc = 1;
 	if (hostonly_db_check(&db, &d, err, sizeof(err)) < 0) {
-		refuse("ipconfig", "%s: %s", d.name, err);
+		cmd_refuse("hostonlyif", "ipconfig", "%s: %s", d.name, err);
 		goto out;
 	}
 	if (restore_all("ipconfig", &db))
 		goto out;
 	if (hostonly_apply(&old, &d, err, sizeof(err)) < 0) {
-		refuse("ipconfig", "%s (nothing was changed)", err);
+		cmd_refuse("hostonlyif", "ipconfig", "%s (nothing was changed)", err);
 		goto out;
 	}
 	db.hs.defs[i] = d;
@@ -362,7 +349,7 @@ static int cmd_ipconfig(int argc, char **argv)
 
 		if (hostonly_apply(&d, &old, why, sizeof(why)) < 0)
 			esc_fprintf(stderr, "natd hostonlyif ipconfig: %s\n", why);
-		refuse("ipconfig", "%s (nothing was changed)", err);
+		cmd_refuse("hostonlyif", "ipconfig", "%s (nothing was changed)", err);
 		goto out;
 	}
 	if (moved) {
@@ -406,15 +393,17 @@ static int remove_vms(const char *home, const char *name)
 	}
 	json_decref(st);
 	if (vms)
-		return refuse("remove", "%s has %u VM%s attached (%s): stop %s or change %s "
-			      "adapter%s first; nothing was removed", name, vms, vms == 1 ? "" : "s",
-			      list, vms == 1 ? "it" : "them", vms == 1 ? "its" : "their",
-			      vms == 1 ? "" : "s");
+		return cmd_refuse("hostonlyif", "remove",
+				  "%s has %u VM%s attached (%s): stop %s or change %s "
+				  "adapter%s first; nothing was removed",
+				  name, vms, vms == 1 ? "" : "s", list, vms == 1 ? "it" : "them",
+				  vms == 1 ? "its" : "their", vms == 1 ? "" : "s");
 	/* The switch is about to exit on its own: stop it now. */
 	if (switchd_run_path(SWITCHD_HOSTONLY, home, name, "pid", pid, sizeof(pid)) == 0 &&
 	    daemon_stop(pid, DAEMON_TIMEOUT_MS, err, sizeof(err)) < 0 &&
 	    daemon_running(pid, NULL) == 1)
-		return refuse("remove", "%s: its switch does not stop: %s", name, err);
+		return cmd_refuse("hostonlyif", "remove", "%s: its switch does not stop: %s", name,
+				  err);
 	return 0;
 }
 
@@ -433,23 +422,26 @@ static int cmd_remove(int argc, char **argv)
 			return 0;
 		}
 		if (argv[j][0] == '-' || name)
-			return usage("remove", "unexpected argument '%s'", argv[j]);
+			return cmd_usage("hostonlyif", "remove", "unexpected argument '%s'",
+					 argv[j]);
 		name = argv[j];
 	}
 	if (!name)
-		return usage("remove", "which interface? (natd hostonlyif remove vboxnetN)");
+		return cmd_usage("hostonlyif", "remove",
+				 "which interface? (natd hostonlyif remove vboxnetN)");
 	if (load("remove", &db, true))
 		return 1;
 	i = hostonly_store_find(&db.hs, name);
 	if (i < 0) {
-		refuse("remove", "no host-only interface '%s' (natd list hostonlyifs)", name);
+		cmd_refuse("hostonlyif", "remove",
+			   "no host-only interface '%s' (natd list hostonlyifs)", name);
 		goto out;
 	}
 	if (remove_vms(db.st.home, name))
 		goto out;
 	k = hostif_query(name, &st, err, sizeof(err));
 	if (k < 0 || (k == 1 && st.is_tap && hostif_delete(name, err, sizeof(err)) < 0)) {
-		refuse("remove", "%s (nothing was removed)", err);
+		cmd_refuse("hostonlyif", "remove", "%s (nothing was removed)", err);
 		goto out;
 	}
 	if (k == 1 && !st.is_tap)
@@ -462,8 +454,9 @@ static int cmd_remove(int argc, char **argv)
 		dhcpsrv_store_remove(&db.ds, probe.network);
 	}
 	if (hostonly_db_save(&db, err, sizeof(err)) < 0) {
-		refuse("remove", "%s (the interface is gone from the host but still defined: "
-		       "the next create or VM start brings it back)", err);
+		cmd_refuse("hostonlyif", "remove",
+			   "%s (the interface is gone from the host but still defined: "
+			   "the next create or VM start brings it back)", err);
 		goto out;
 	}
 	if (lp[0])
@@ -489,7 +482,8 @@ int cmd_hostonlyif(int argc, char **argv)
 				fputs(hostonlyif_create_help, stdout);
 				return 0;
 			}
-			return usage("create", "unexpected argument '%s'", argv[j]);
+			return cmd_usage("hostonlyif", "create", "unexpected argument '%s'",
+					 argv[j]);
 		}
 		return cmd_create();
 	}

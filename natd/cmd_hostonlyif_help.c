@@ -58,7 +58,9 @@ const char hostonlyif_create_help[] =
 "of that server is kept.\n"
 "\n"
 "Interfaces defined in natd.json that do not exist any more are recreated\n"
-"first. Needs CAP_NET_ADMIN; without it, nothing is created.\n";
+"first. Needs CAP_NET_ADMIN; without it, nothing is created.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage error.\n";
 
 const char hostonlyif_ipconfig_help[] =
 "Usage: natd hostonlyif ipconfig IF --ip=IP [--netmask=MASK]\n"
@@ -85,7 +87,9 @@ const char hostonlyif_ipconfig_help[] =
 "in place; on any failure nothing changes. Needs CAP_NET_ADMIN.\n"
 "\n"
 "--dhcp (the host taking its address by DHCP) is not supported: natd sets\n"
-"the host's address itself.\n";
+"the host's address itself.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage error.\n";
 
 const char hostonlyif_remove_help[] =
 "Usage: natd hostonlyif remove IF\n"
@@ -94,7 +98,9 @@ const char hostonlyif_remove_help[] =
 "definition, its DHCP server and that server's leases. While VMs are\n"
 "attached to it the removal is refused, naming them: stop them (or move\n"
 "their adapters elsewhere) first. Its owner needs no capability for this.\n"
-"An interface of that name that is not a tap is left alone.\n";
+"An interface of that name that is not a tap is left alone.\n"
+"\n"
+"Exit status: 0 done, 1 refused or failed (nothing changed), 2 usage error.\n";
 
 const char hostonlyif_modify_help[] =
 "Usage: natd hostonlyif modify IF --uplink SPEC|none\n"

@@ -12,6 +12,7 @@
  */
 #include "natd/cmd_hostonlyif.h"
 #include "natd/cmd_hostonlyif_internal.h"
+#include "natd/cmd_usage.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,24 +34,15 @@ static int parse_modify(int argc, char **argv, const char **ifname, const char *
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			return 1;
 		if (strncmp(a, "--", 2)) {
-			if (*ifname) {
-				esc_fprintf(stderr, "natd hostonlyif modify: unexpected argument '%s' "
-					"(see natd hostonlyif modify --help)\n", a);
-				return 2;
-			}
+			if (*ifname)
+				return cmd_usage("hostonlyif", "modify", "unexpected argument '%s'", a);
 			*ifname = a;
 			continue;
 		}
-		if (n != 8 || strncmp(a, "--uplink", 8)) {
-			esc_fprintf(stderr, "natd hostonlyif modify: unknown option '%.*s' (see natd "
-				"hostonlyif modify --help)\n", (int)n, a);
-			return 2;
-		}
-		if (!eq && i + 1 >= argc) {
-			esc_fprintf(stderr, "natd hostonlyif modify: --uplink: missing value (see "
-				"natd hostonlyif modify --help)\n");
-			return 2;
-		}
+		if (n != 8 || strncmp(a, "--uplink", 8))
+			return cmd_usage("hostonlyif", "modify", "unknown option '%.*s'", (int)n, a);
+		if (!eq && i + 1 >= argc)
+			return cmd_usage("hostonlyif", "modify", "--uplink: missing value");
 		*uplink = eq ? eq + 1 : argv[++i];
 	}
 	if (!*ifname || !*uplink) {
@@ -81,11 +73,9 @@ int hostonlyif_modify(int argc, char **argv)
 	if (!strcmp(uplink, "none"))
 		uplink = "";
 	if (*uplink && (strlen(uplink) >= sizeof(d.uplink) ||
-			uplink_parse(uplink, &u, err, sizeof(err)) < 0)) {
-		esc_fprintf(stderr, "natd hostonlyif modify: --uplink: %s (see natd hostonlyif "
-			"modify --help)\n", strlen(uplink) >= sizeof(d.uplink) ? "too long" : err);
-		return 2;
-	}
+			uplink_parse(uplink, &u, err, sizeof(err)) < 0))
+		return cmd_usage("hostonlyif", "modify", "--uplink: %s",
+				 strlen(uplink) >= sizeof(d.uplink) ? "too long" : err);
 	config_default_home(home, sizeof(home));
 	if (hostonly_db_load(&db, home, true, err, sizeof(err)) < 0) {
 		esc_fprintf(stderr, "natd hostonlyif modify: %s\n", err);

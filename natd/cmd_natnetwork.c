@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "natd/cmd_natnetwork_internal.h"
+#include "natd/cmd_usage.h"
 #include "natd/config.h"
 #include "natd/daemon.h"
 #include "natd/hostonly_store.h"
@@ -102,7 +103,7 @@ static int cmd_add(const struct natnet_args *a)
 	int rc;
 
 	if (!a->network_given)
-		return natnet_cli_usage("add", "--network CIDR is required");
+		return cmd_usage("natnetwork", "add", "--network CIDR is required");
 	if (load_store("add", &st, true))
 		return 1;
 	rc = 1;
@@ -134,7 +135,7 @@ static int cmd_modify(const struct natnet_args *a)
 	int rc = 1, r;
 
 	if (a->n_ops == 0)
-		return natnet_cli_usage("modify", "nothing to change");
+		return cmd_usage("natnetwork", "modify", "nothing to change");
 	if (load_store("modify", &st, true))
 		return 1;
 	old = get_def("modify", &st, a->netname);
@@ -199,7 +200,7 @@ static int cmd_start(const struct natnet_args *a)
 
 	sandbox_opts_init(&sb);
 	if (a->user && sandbox_parse_user(a->user, &sb, err, sizeof(err)) < 0)
-		return natnet_cli_usage("start", "%s", err);
+		return cmd_usage("natnetwork", "start", "%s", err);
 	if (load_store("start", &st, true))
 		return 1;
 	d = get_def("start", &st, a->netname);

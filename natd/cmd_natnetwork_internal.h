@@ -54,9 +54,6 @@ int natnet_cli_parse(const char *sub, int argc, char **argv, bool defs_allowed,
 /* Applies a's options to d in order. 0, or 1 after printing why not. */
 int natnet_cli_apply(const char *sub, const struct natnet_args *a, struct natnet_def *d);
 
-/* Prints "natd natnetwork SUB: MESSAGE (see ... --help)" on stderr; returns 2. */
-int natnet_cli_usage(const char *sub, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 extern const char natnetwork_help[];
 extern const char natnetwork_add_help[];
 extern const char natnetwork_modify_help[];

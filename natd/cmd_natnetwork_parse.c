@@ -9,25 +9,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/esc.h"
 #include "base/hostaddr.h"
+#include "natd/cmd_usage.h"
 #include "natd/config.h"
-int natnet_cli_usage(const char *sub, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	esc_fprintf(stderr, "natd natnetwork %s: %s (see natd natnetwork %s --help)\n", sub, msg, sub);
-	return 2;
-}
 
 static int parse_onoff(const char *v, bool *on)
 {
@@ -76,26 +65,30 @@ int natnet_cli_parse(const char *sub, int argc, char **argv, bool defs_allowed,
 			continue;
 		}
 		if (strncmp(arg, "--", 2))
-			return natnet_cli_usage(sub, "unexpected argument '%s'", arg);
+			return cmd_usage("natnetwork", sub, "unexpected argument '%s'", arg);
 		eq = strchr(arg, '=');
 		nlen = eq ? (size_t)(eq - arg) - 2 : strlen(arg) - 2;
 		if (nlen >= sizeof(name))
-			return natnet_cli_usage(sub, "unknown option '%s'", arg);
+			return cmd_usage("natnetwork", sub, "unknown option '%s'", arg);
 		memcpy(name, arg + 2, nlen);
 		name[nlen] = '\0';
+		if (!strcmp(name, "netname") && !strcmp(sub, "list"))
+			return cmd_usage("natnetwork", sub, "--netname is not an option of list "
+					 "(natd natnetwork list [PATTERN])");
 		if (!strcmp(name, "foreground") && !strcmp(sub, "start")) {
 			if (eq)
-				return natnet_cli_usage(sub, "--foreground takes no value");
+				return cmd_usage("natnetwork", sub, "--foreground takes no value");
 			a->foreground = true;
 			continue;
 		}
 		if (!strcmp(name, "enable") || !strcmp(name, "disable")) {
 			if (eq)
-				return natnet_cli_usage(sub, "--%s takes no value", name);
+				return cmd_usage("natnetwork", sub, "--%s takes no value", name);
 			if (!defs_allowed)
-				return natnet_cli_usage(sub, "--%s is not an option of %s", name, sub);
+				return cmd_usage("natnetwork", sub, "--%s is not an option of %s",
+						 name, sub);
 			if (a->n_ops >= NATNET_MAX_OPS)
-				return natnet_cli_usage(sub, "too many options");
+				return cmd_usage("natnetwork", sub, "too many options");
 			a->ops[a->n_ops++] = (struct natnet_op){ .kind = OP_ENABLE,
 							  .on = name[0] == 'e' };
 			continue;
@@ -105,15 +98,16 @@ int natnet_cli_parse(const char *sub, int argc, char **argv, bool defs_allowed,
 		} else if (i + 1 < argc) {
 			v = argv[++i];
 		} else if (!takes_value(name)) {
-			return natnet_cli_usage(sub, "unknown option '--%s'", name);
+			return cmd_usage("natnetwork", sub, "unknown option '--%s'", name);
 		} else {
-			return natnet_cli_usage(sub, "--%s: missing value", name);
+			return cmd_usage("natnetwork", sub, "--%s: missing value", name);
 		}
 		if (!strcmp(name, "netname")) {
 			if (!config_name_valid(v))
-				return natnet_cli_usage(sub, "--netname: '%s' is not a valid network name "
-					     "(letters, digits, '.', '_', '-'; up to %d bytes)", v,
-					     NATD_NAME_MAX - 1);
+				return cmd_usage("natnetwork", sub,
+						 "--netname: '%s' is not a valid network name "
+						 "(letters, digits, '.', '_', '-'; up to %d bytes)",
+						 v, NATD_NAME_MAX - 1);
 			a->netname = v;
 			continue;
 		}
@@ -122,45 +116,50 @@ int natnet_cli_parse(const char *sub, int argc, char **argv, bool defs_allowed,
 			continue;
 		}
 		if (!defs_allowed)
-			return natnet_cli_usage(sub, "unknown option '--%s'", name);
+			return cmd_usage("natnetwork", sub, "unknown option '--%s'", name);
 		if (a->n_ops >= NATNET_MAX_OPS)
-			return natnet_cli_usage(sub, "too many options");
+			return cmd_usage("natnetwork", sub, "too many options");
 		op = &a->ops[a->n_ops];
 		memset(op, 0, sizeof(*op));
 		if (!strcmp(name, "network")) {
 			op->kind = OP_NETWORK;
 			if (natnet_parse_network(v, &op->net, &op->prefixlen, err, sizeof(err)) < 0)
-				return natnet_cli_usage(sub, "--network: %s", err);
+				return cmd_usage("natnetwork", sub, "--network: %s", err);
 			a->network_given = true;
 		} else if (!strcmp(name, "dhcp") || !strcmp(name, "ipv6") ||
 			   !strcmp(name, "ipv6-default")) {
 			op->kind = !strcmp(name, "dhcp") ? OP_DHCP : !strcmp(name, "ipv6") ?
 				   OP_IPV6 : OP_IPV6_DEFAULT;
 			if (parse_onoff(v, &op->on) < 0)
-				return natnet_cli_usage(sub, "--%s: expected on or off, not '%s'", name, v);
+				return cmd_usage("natnetwork", sub,
+						 "--%s: expected on or off, not '%s'", name, v);
 		} else if (!strcmp(name, "port-forward-4") || !strcmp(name, "port-forward-6")) {
 			op->family = name[13] == '4' ? AF_INET : AF_INET6;
 			if (!strcmp(v, "delete")) {
 				if (strcmp(sub, "modify"))
-					return natnet_cli_usage(sub, "--%s delete: only with modify", name);
+					return cmd_usage("natnetwork", sub,
+							 "--%s delete: only with modify", name);
 				if (i + 1 >= argc)
-					return natnet_cli_usage(sub, "--%s delete: which rule?", name);
+					return cmd_usage("natnetwork", sub,
+							 "--%s delete: which rule?", name);
 				op->kind = OP_PF_DEL;
 				v = argv[++i];
 				if (!*v || strlen(v) >= sizeof(op->rule.name))
-					return natnet_cli_usage(sub, "--%s delete: '%s' is not a rule name",
-						     name, v);
+					return cmd_usage("natnetwork", sub,
+							 "--%s delete: '%s' is not a rule name",
+							 name, v);
 				memcpy(op->rule.name, v, strlen(v) + 1);
 			} else {
 				op->kind = OP_PF_ADD;
 				if (pfrule_parse(v, PFRULE_SYNTAX_NATNET, op->family, &op->rule, err,
 						 sizeof(err)) < 0)
-					return natnet_cli_usage(sub, "--%s '%s': %s", name, v, err);
+					return cmd_usage("natnetwork", sub, "--%s '%s': %s", name,
+							 v, err);
 			}
 		} else if (!strcmp(name, "loopback-4")) {
 			op->kind = OP_LOOPBACK;
 			if (natnet_parse_loopback(v, &op->lo, err, sizeof(err)) < 0)
-				return natnet_cli_usage(sub, "--loopback-4: %s", err);
+				return cmd_usage("natnetwork", sub, "--loopback-4: %s", err);
 		} else if (!strcmp(name, "uplink")) {
 			struct uplink u;
 
@@ -168,24 +167,25 @@ int natnet_cli_parse(const char *sub, int argc, char **argv, bool defs_allowed,
 			op->uplink = !strcmp(v, "none") ? "" : v;
 			if (*op->uplink && (strlen(v) >= UPLINK_TEXT_MAX ||
 					    uplink_parse(v, &u, err, sizeof(err)) < 0))
-				return natnet_cli_usage(sub, "--uplink: %s", strlen(v) >= UPLINK_TEXT_MAX ?
-					     "too long" : err);
+				return cmd_usage("natnetwork", sub, "--uplink: %s",
+						 strlen(v) >= UPLINK_TEXT_MAX ? "too long" : err);
 		} else if (!strcmp(name, "source-ip4")) {
 			op->kind = OP_SOURCE_IP4;
 			if (*v && strcmp(v, "none") &&
 			    (inet_pton(AF_INET, v, &op->source) != 1 || !op->source.s_addr))
-				return natnet_cli_usage(sub, "--source-ip4: '%s' is not an IPv4 address", v);
+				return cmd_usage("natnetwork", sub,
+						 "--source-ip4: '%s' is not an IPv4 address", v);
 		} else if (!strcmp(name, "loopback-6")) {
 			op->kind = OP_LOOPBACK6;
 			if (natnet_parse_loopback6(v, &op->lo6, err, sizeof(err)) < 0)
-				return natnet_cli_usage(sub, "--loopback-6: %s", err);
+				return cmd_usage("natnetwork", sub, "--loopback-6: %s", err);
 		} else {
-			return natnet_cli_usage(sub, "unknown option '--%s'", name);
+			return cmd_usage("natnetwork", sub, "unknown option '--%s'", name);
 		}
 		a->n_ops++;
 	}
 	if (strcmp(sub, "list") && !a->netname)
-		return natnet_cli_usage(sub, "--netname NAME is required");
+		return cmd_usage("natnetwork", sub, "--netname NAME is required");
 	return 0;
 }
 

@@ -59,7 +59,8 @@ static const char modifyvm_help[] =
 "nictrace<x>, nictracefile<x>, nicbandwidthgroup<x>); the rest needs the VM\n"
 "stopped first.\n"
 "\n"
-"Exit status: 0 stored, 1 refused (nothing written), 2 usage error.\n";
+"Exit status: 0 stored, 1 refused (nothing written), 2 usage error (an\n"
+"unknown option, a missing or bad value; nothing written).\n";
 
 static const char unregistervm_help[] =
 "Usage: natd unregistervm VM\n"
@@ -159,6 +160,16 @@ int cmd_modifyvm(int argc, char **argv)
 			return 0;
 		}
 	}
+	/* the command line alone first: a bad option is a usage error (2) even
+	 * when VM runs or natd.json does not load */
+	memset(&copy, 0, sizeof(copy));
+	snprintf(copy.name, sizeof(copy.name), "%s", vm);
+	rc = vm_def_apply(&copy, argc - 2, argv + 2, err, sizeof(err));
+	vm_def_free(&copy);
+	if (rc == -EINVAL) {
+		esc_fprintf(stderr, "natd modifyvm: %s (nothing changed)\n", err);
+		return 2;
+	}
 	config_default_home(home, sizeof(home));
 	if (vm_running(home, vm)) {
 		esc_fprintf(stderr, "natd modifyvm: VM '%s' is running; nothing changed:\n", vm);
@@ -179,13 +190,13 @@ int cmd_modifyvm(int argc, char **argv)
 		return 1;
 	}
 	rc = vm_def_apply(&copy, argc - 2, argv + 2, err, sizeof(err));
-	if (rc == 0)
-		rc = vm_check(&copy, err, sizeof(err));
+	if (rc == 0 && vm_check(&copy, err, sizeof(err)) < 0)
+		rc = -EPERM; /* the stored settings with the new ones: refused */
 	if (rc < 0) {
 		esc_fprintf(stderr, "natd modifyvm: %s (nothing changed)\n", err);
 		vm_def_free(&copy);
 		vm_store_release(&st, &vs);
-		return 1;
+		return rc == -EINVAL ? 2 : 1; /* a bad option or value : refused */
 	}
 	vm_def_free(d);
 	*d = copy;

@@ -496,14 +496,82 @@ static int run_vm(int argc, char **argv, bool stored)
 	return 0;
 }
 
+static int cmd_hostonly_switch(int argc, char **argv)
+{
+	return switchd_main_cmd(SWITCHD_HOSTONLY, argc, argv);
+}
+
+/* natd's commands: argv[0] is the command's name, argv[1] its first
+ * argument. */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "run", cmd_run },
+	{ "showvminfo", cmd_showvminfo },
+	{ "controlvm", cmd_controlvm },
+	{ "natnetwork", cmd_natnetwork },
+	{ "dhcpserver", cmd_dhcpserver },
+	{ "list", cmd_list },
+	{ "modifyvm", cmd_modifyvm },
+	{ "unregistervm", cmd_unregistervm },
+	{ "hostonlyif", cmd_hostonlyif },
+	{ "intnet", cmd_intnet },
+	{ "intnet-switch", intnet_service_main_cmd },  /* internal: started by --nic<x> intnet */
+	{ "hostonly-switch", cmd_hostonly_switch },    /* internal: started by --nic<x> hostonly */
+	{ "bandwidthctl", cmd_bandwidthctl },
+	{ "setextradata", cmd_setextradata },
+	{ "getextradata", cmd_getextradata },
+};
+
+static int (*command_find(const char *name))(int, char **)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return commands[i].fn;
+	return NULL;
+}
+
+/* natd help [CMD]: the main help, or CMD's (as natd CMD --help). */
+static int cmd_help(int argc, char **argv)
+{
+	char help[] = "--help", *sub_argv[3] = { NULL, help, NULL };
+	int (*fn)(int, char **);
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h") || !strcmp(argv[1], "version")) {
+		if (argc > 2)
+			goto extra;
+		fputs(main_help, stdout);
+		return 0;
+	}
+	if (argc > 2)
+		goto extra;
+	fn = command_find(argv[1]);
+	if (!fn) {
+		esc_fprintf(stderr, "natd help: unknown command '%s' (see natd --help)\n",
+			    argv[1]);
+		return 2;
+	}
+	sub_argv[0] = argv[1];
+	return fn(2, sub_argv);
+extra:
+	esc_fprintf(stderr, "natd help: unexpected argument '%s' (natd help [COMMAND])\n",
+		    argv[2]);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	int (*fn)(int, char **);
 
-	if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
-		fputs(main_help, cmd ? stdout : stderr);
-		return cmd ? 0 : 2;
+	if (!cmd) {
+		fputs(main_help, stderr);
+		return 2;
 	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
+		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		if (argc > 2) {
 			esc_fprintf(stderr, "natd %s: unexpected argument '%s' (it takes none)\n", cmd,
@@ -515,36 +583,9 @@ int main(int argc, char **argv)
 		       uv_version_string());
 		return 0;
 	}
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "showvminfo"))
-		return cmd_showvminfo(argc - 1, argv + 1);
-	if (!strcmp(cmd, "controlvm"))
-		return cmd_controlvm(argc - 1, argv + 1);
-	if (!strcmp(cmd, "natnetwork"))
-		return cmd_natnetwork(argc - 1, argv + 1);
-	if (!strcmp(cmd, "dhcpserver"))
-		return cmd_dhcpserver(argc - 1, argv + 1);
-	if (!strcmp(cmd, "list"))
-		return cmd_list(argc - 1, argv + 1);
-	if (!strcmp(cmd, "modifyvm"))
-		return cmd_modifyvm(argc - 1, argv + 1);
-	if (!strcmp(cmd, "unregistervm"))
-		return cmd_unregistervm(argc - 1, argv + 1);
-	if (!strcmp(cmd, "hostonlyif"))
-		return cmd_hostonlyif(argc - 1, argv + 1);
-	if (!strcmp(cmd, "intnet"))
-		return cmd_intnet(argc - 1, argv + 1);
-	if (!strcmp(cmd, "intnet-switch")) /* internal: started by --nic<x> intnet */
-		return intnet_service_main_cmd(argc - 1, argv + 1);
-	if (!strcmp(cmd, "hostonly-switch")) /* internal: started by --nic<x> hostonly */
-		return switchd_main_cmd(SWITCHD_HOSTONLY, argc - 1, argv + 1);
-	if (!strcmp(cmd, "bandwidthctl"))
-		return cmd_bandwidthctl(argc - 1, argv + 1);
-	if (!strcmp(cmd, "setextradata"))
-		return cmd_setextradata(argc - 1, argv + 1);
-	if (!strcmp(cmd, "getextradata"))
-		return cmd_getextradata(argc - 1, argv + 1);
+	fn = command_find(cmd);
+	if (fn)
+		return fn(argc - 1, argv + 1);
 	esc_fprintf(stderr, "natd: unknown command '%s' (see natd --help)\n", cmd);
 	return 2;
 }

@@ -53,7 +53,7 @@ const char main_help[] =
 "                              setextradata --help)\n"
 "  getextradata global NAT/NAME/SourceIp4|enumerate\n"
 "                              show it (natd getextradata --help)\n"
-"  help, --help                this text\n"
+"  help [COMMAND], --help      this text, or COMMAND's (natd COMMAND --help)\n"
 "  version, --version          natd's version (and git describe of the build)\n"
 "\n"
 "Environment:\n"

@@ -105,6 +105,9 @@ static int canon(const char *name, char *out, size_t outlen, unsigned *adapter, 
 	}
 	if (!strcmp(name, "name"))
 		return fail(err, errlen, "--name: the VM is named by modifyvm's first argument");
+	if (!strcmp(name, "user") || !strcmp(name, "sandbox"))
+		return fail(err, errlen, "--%s is not stored: give it to natd run (natd run --name "
+			    "VM --%s ...)", name, name);
 	return fail(err, errlen, "unknown option '--%s' (modifyvm takes natd run's per-adapter "
 		    "options, --max-*-flows, --udp-timeout and --max-tcp-buffer; see natd run "
 		    "--help)", name);
@@ -170,9 +173,11 @@ static int apply_one(struct vm_def *d, const char *opt, const char *value, const
 			found = true;
 			break;
 		}
-		if (!found)
-			return fail(err, errlen, "--%s delete %s: VM '%s' has no such rule", opt,
-				    extra, d->name);
+		if (!found) {
+			fail(err, errlen, "--%s delete %s: VM '%s' has no such rule", opt, extra,
+			     d->name);
+			return -ENOENT;
+		}
 		return 0;
 	}
 	for (size_t i = 0; i < d->n; i++) {
@@ -181,10 +186,12 @@ static int apply_one(struct vm_def *d, const char *opt, const char *value, const
 		if (natpf) {
 			size_t l = rule_name_len(value);
 
-			if (rule_name_len(d->s[i].value) == l && !strncmp(d->s[i].value, value, l))
-				return fail(err, errlen, "--%s: VM '%s' has a rule named '%.*s' "
-					    "already (--%s delete %.*s first)", opt, d->name,
-					    (int)l, value, opt, (int)l, value);
+			if (rule_name_len(d->s[i].value) == l && !strncmp(d->s[i].value, value, l)) {
+				fail(err, errlen, "--%s: VM '%s' has a rule named '%.*s' already "
+				     "(--%s delete %.*s first)", opt, d->name, (int)l, value, opt,
+				     (int)l, value);
+				return -EEXIST;
+			}
 			continue;
 		}
 		if (prop) {
@@ -197,10 +204,49 @@ static int apply_one(struct vm_def *d, const char *opt, const char *value, const
 		break;
 	}
 	rc = setting_add(d, opt, value);
-	if (rc < 0)
-		return fail(err, errlen, "VM '%s': %s", d->name, rc == -ENOSPC ?
-			    "too many settings" : "out of memory");
+	if (rc < 0) {
+		fail(err, errlen, "VM '%s': %s", d->name, rc == -ENOSPC ? "too many settings" :
+		     "out of memory");
+		return rc;
+	}
 	return 0;
+}
+
+/*
+ * Whether value is one natd run takes for opt (canonical, without "--"; of
+ * adapter x, 0 for a global option), checked alone by natd run's own parser
+ * (a per-NIC option on an adapter of mode nat, so that only the value
+ * counts): a bad value is the command line's fault, whatever is stored.
+ * 0, or -EINVAL with err.
+ */
+static int check_value(const char *opt, unsigned x, const char *value, char *err,
+		       size_t errlen)
+{
+	struct natd_config *cfg = calloc(1, sizeof(*cfg));
+	char run[] = "run", nic[16], nat[] = "nat", o[48], *v = strdup(value), *argv[6];
+	int argc = 0, rc;
+
+	if (!cfg || !v) {
+		free(cfg);
+		free(v);
+		return fail(err, errlen, "out of memory");
+	}
+	snprintf(nic, sizeof(nic), "--nic%u", x);
+	snprintf(o, sizeof(o), "--%s", opt);
+	argv[argc++] = run;
+	if (x && strcmp(o, nic)) {
+		argv[argc++] = nic;
+		argv[argc++] = nat;
+	}
+	argv[argc++] = o;
+	argv[argc++] = v;
+	argv[argc] = NULL;
+	config_init(cfg);
+	rc = config_parse_run(cfg, argc, argv, err, errlen);
+	config_free(cfg);
+	free(cfg);
+	free(v);
+	return rc < 0 ? -EINVAL : 0;
 }
 
 static const char *nic_mode_of(const struct vm_def *d, unsigned x);
@@ -224,10 +270,10 @@ static int check_given(const struct vm_def *d, char (*given)[40], int n, char *e
 		mode = nic_mode_of(d, (unsigned)atoi(opt + dpos));
 		if (!mode || !strcmp(mode, "none") || vm_opt_applies(opt, mode))
 			continue;
-		return fail(err, errlen, "--%s: adapter %s is --nic%s %s, and this is not one of "
-			    "its settings (settings of another mode stay stored, unused, until "
-			    "the adapter is of that mode again)", opt, opt + dpos, opt + dpos,
-			    mode);
+		fail(err, errlen, "--%s: adapter %s is --nic%s %s, and this is not one of its "
+		     "settings (settings of another mode stay stored, unused, until the adapter "
+		     "is of that mode again)", opt, opt + dpos, opt + dpos, mode);
+		return -EPERM;
 	}
 	return 0;
 }
@@ -285,14 +331,20 @@ static int def_apply(struct vm_def *d, int argc, char **argv, char (*given)[40],
 				return fail(err, errlen, "--%s: too long", opt);
 			memcpy(buf, value, strlen(value) + 1);
 			for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				rc = apply_one(d, opt, tok, NULL, &used, err, errlen);
+				rc = check_value(opt, adapter, tok, err, errlen);
+				if (rc == 0)
+					rc = apply_one(d, opt, tok, NULL, &used, err, errlen);
 				if (rc < 0)
 					return rc;
 			}
 			continue;
 		}
-		rc = apply_one(d, opt, value, i + 1 < argc ? argv[i + 1] : NULL, &used, err,
-			       errlen);
+		rc = 0;
+		if (strncmp(opt, "natpf", 5) || strcmp(value, "delete"))
+			rc = check_value(opt, adapter, value, err, errlen);
+		if (rc == 0)
+			rc = apply_one(d, opt, value, i + 1 < argc ? argv[i + 1] : NULL, &used,
+				       err, errlen);
 		if (rc < 0)
 			return rc;
 		if (used)

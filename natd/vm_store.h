@@ -73,8 +73,12 @@ int vm_store_remove(struct vm_store *vs, const char *name);
 
 /*
  * Applies modifyvm's options (argv[0..argc-1], "--opt value" or
- * "--opt=value") to d. 0, or -EINVAL with the reason in err (d is then
- * partly changed: apply to a copy).
+ * "--opt=value") to d. 0, or a negative errno with the reason in err (d is
+ * then partly changed: apply to a copy): -EINVAL for a bad command line (an
+ * unknown option, a missing or bad value: natd run's parser checks each
+ * value), -ENOENT, -EEXIST or -EPERM for one that d's settings refuse (a
+ * rule to delete it lacks, a rule's name it has, a setting of another mode
+ * than its adapter's), -ENOSPC or -ENOMEM.
  */
 int vm_def_apply(struct vm_def *d, int argc, char **argv, char *err, size_t errlen);
 

@@ -85,6 +85,69 @@ ok "natd unregistervm vm1 x refused"
 set +e; "$NATD_BIN" frobnicate 2> "$T/err"; rc=$?; set -e
 expect_eq "unknown command exits 2" 2 "$rc"
 
+# natd help CMD is natd CMD --help, byte for byte, exit 0
+for c in run modifyvm unregistervm showvminfo controlvm natnetwork intnet dhcpserver \
+	hostonlyif list bandwidthctl setextradata getextradata; do
+	set +e; "$NATD_BIN" help $c > "$T/help1" 2> "$T/err"; rc=$?; set -e
+	expect_eq "natd help $c exits 0" 0 "$rc"
+	"$NATD_BIN" $c --help > "$T/help2"
+	check "  ... and prints natd $c --help" cmp -s "$T/help1" "$T/help2"
+	check "  ... which starts with its usage" grep -q "^Usage: natd $c" "$T/help1"
+done
+# every command's and subcommand's --help states its exit statuses
+for c in run modifyvm unregistervm showvminfo controlvm intnet list bandwidthctl setextradata \
+	getextradata "natnetwork add" "natnetwork modify" "natnetwork start" "natnetwork stop" \
+	"natnetwork remove" "natnetwork list" "dhcpserver add" "dhcpserver modify" \
+	"dhcpserver remove" "dhcpserver start" "dhcpserver stop" "dhcpserver restart" \
+	"dhcpserver findlease" "hostonlyif create" "hostonlyif ipconfig" "hostonlyif modify" \
+	"hostonlyif remove"; do
+	"$NATD_BIN" $c --help > "$T/help1"
+	check "natd $c --help states the exit statuses" grep -q '^Exit status: 0 ' "$T/help1"
+done
+"$NATD_BIN" help > "$T/help1"
+"$NATD_BIN" --help > "$T/help2"
+check "natd help alone is natd --help" cmp -s "$T/help1" "$T/help2"
+expect_refused --one-line "natd help nosuch" 2 "natd help: unknown command 'nosuch'" \
+	"$NATD_BIN" help nosuch
+ok "natd help nosuch refused"
+expect_refused --one-line "natd help run x" 2 "natd help: unexpected argument 'x'" \
+	"$NATD_BIN" help run x
+ok "natd help run x refused"
+
+# controlvm: a bad subcommand or value is a usage error (2) whether or not
+# the VM runs; a VM that does not run is a failure (1)
+expect_refused --one-line "controlvm, unknown subcommand" 2 \
+	"natd controlvm: unknown controlvm subcommand 'bogus1'" "$NATD_BIN" controlvm nosuchvm bogus1 x
+ok "controlvm nosuchvm bogus1 x: usage error"
+expect_refused --one-line "controlvm, bad value" 2 "natd controlvm: setlinkstate1: expected on or off" \
+	"$NATD_BIN" controlvm nosuchvm setlinkstate1 maybe
+ok "controlvm nosuchvm setlinkstate1 maybe: usage error"
+expect_refused --one-line "controlvm, bad rule" 2 "natpf1 \"a,tcp,,0,,22\": host port '0'" \
+	"$NATD_BIN" controlvm nosuchvm natpf1 "a,tcp,,0,,22"
+ok "controlvm nosuchvm natpf1 with a bad rule: usage error"
+expect_refused --one-line "controlvm, missing value" 2 "natd controlvm: nictrace1: expected on or off" \
+	"$NATD_BIN" controlvm nosuchvm nictrace1
+ok "controlvm nosuchvm nictrace1: usage error"
+expect_refused --one-line "controlvm, VM not running" 1 "no natd is running VM 'nosuchvm'" \
+	"$NATD_BIN" controlvm nosuchvm setlinkstate1 on
+ok "controlvm of a VM that does not run: exit 1"
+# modifyvm: a bad option or value is a usage error (2), VM stored or not
+expect_refused --one-line "modifyvm, unknown option" 2 "unknown option '--bogus1'" \
+	"$NATD_BIN" modifyvm vmx --bogus1 x
+ok "modifyvm --bogus1: usage error"
+expect_refused --one-line "modifyvm, bad value" 2 "--nic1: unknown mode 'natt'" \
+	"$NATD_BIN" modifyvm vmx --nic1 natt
+ok "modifyvm --nic1 natt: usage error"
+expect_refused --one-line "modifyvm --user" 2 "--user is not stored: give it to natd run" \
+	"$NATD_BIN" modifyvm vmx --user nobody
+ok "modifyvm --user: refused as its help says (not stored)"
+check "nothing was stored by them" test ! -e "$NATD_HOME/natd.json"
+# help and parser agree: natnetwork list takes a PATTERN, not --netname
+expect_refused --one-line "natnetwork list --netname" 2 \
+	"natd natnetwork list: --netname is not an option of list" \
+	"$NATD_BIN" natnetwork list --netname x
+ok "natnetwork list --netname x refused (was accepted and ignored)"
+
 # A transport that cannot be opened: exit 1 with the reason, not a crash.
 set +e
 "$NATD_BIN" run --nic1 nat --attach1 "stream:$T/no/such/dir/x.sock" > "$T/out" 2> "$T/err"

@@ -45,18 +45,23 @@ refused 2 "unknown kind 'k\\xc3'" list $'k\xc3'
 refused 2 "network name 'caf\\xe9'" dhcpserver add --network=$'caf\xe9' --server-ip=10.9.0.1 --netmask=255.255.255.0 --lower-ip=10.9.0.10 --upper-ip=10.9.0.20
 refused 2 "network name 'café'" dhcpserver add --network='café' --server-ip=10.9.0.1 --netmask=255.255.255.0 --lower-ip=10.9.0.10 --upper-ip=10.9.0.20
 
-# A running natd: its control socket's error reply, printed by controlvm.
+# A running natd: controlvm's usage errors (checked by controlvm before it
+# asks, exit 2), and its control socket's error reply for a refused change
+# (exit 1), printed by controlvm.
 tap="ne$ID"
 ns=$(new_netns guest)
 mkdir -p "$T/tftp"
 natd_start natd --name vmesc --nic1 nat --attach1 "tap:$tap" --nattftpprefix1 "$T/tftp"
-refused 1 "rule name 'a\\x1b[2J'" controlvm vmesc natpf1 $'a\x1b[2J,tcp,,18080,,80'
-refused 1 "unknown controlvm subcommand 'natpf1\\x0a'" controlvm vmesc $'natpf1\n' "x"
+refused 2 "rule name 'a\\x1b[2J'" controlvm vmesc natpf1 $'a\x1b[2J,tcp,,18080,,80'
+refused 2 "unknown controlvm subcommand 'natpf1\\x0a'" controlvm vmesc $'natpf1\n' "x"
+refused 1 "no bandwidth group 'g\\x1b[2J'" controlvm vmesc nicbandwidthgroup1 $'g\x1b[2J'
 
 # A reply cut to its 512 bytes inside a UTF-8 sequence is still valid JSON:
 # the error is answered, not the connection dropped.
 long=$(printf '\xc3\xa9%.0s' $(seq 400))
-refused 1 'natd controlvm: natpf1 "éé' controlvm vmesc natpf1 "$long,tcp,,18080,,80"
+refused 2 'natd controlvm: natpf1 "éé' controlvm vmesc natpf1 "$long,tcp,,18080,,80"
+refused 1 "natd controlvm: VM 'vmesc' has no bandwidth group 'éé" controlvm vmesc \
+	nicbandwidthgroup1 "$long"
 check "  ... natd had no trouble building it" sh -c "! grep -q 'control socket: out of memory' '$T/natd.log'"
 
 # A guest's TFTP request for a name with such bytes: natd's log line about it.

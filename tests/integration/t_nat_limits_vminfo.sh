@@ -55,7 +55,7 @@ set +e
 "$NATD_BIN" controlvm vmlim bogus1 on 2> "$T/err"
 rc=$?
 set -e
-expect_eq "an unknown controlvm subcommand exits 1" 1 "$rc"
+expect_eq "an unknown controlvm subcommand exits 2 (a usage error)" 2 "$rc"
 check "and says so" grep -q "unknown controlvm subcommand 'bogus1'" "$T/err"
 
 set +e

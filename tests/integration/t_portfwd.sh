@@ -108,27 +108,28 @@ wait "$held" || true
 expect_eq "a connection opened before the delete still works" "HTTP/1.0 200 OK" "$(cat "$T/held.out")"
 check "deleted rule is no longer listed" sh -c "! '$NATD_BIN' showvminfo vmpf | grep -q late"
 
-# Refused changes, and nothing changed by them.
-refused() { # DESCRIPTION EXPECTED-TEXT ARGS...
-	local what=$1 text=$2
-	shift 2
+# Refused changes (exit 1) and usage errors (exit 2), and nothing changed by
+# them.
+refused() { # DESCRIPTION EXIT-STATUS EXPECTED-TEXT ARGS...
+	local what=$1 want=$2 text=$3
+	shift 3
 	set +e
 	"$NATD_BIN" controlvm vmpf "$@" > "$T/ctl.out" 2> "$T/ctl.err"
 	local rc=$?
 	set -e
-	check "$what: exit 1" test "$rc" = 1
+	check "$what: exit $want" test "$rc" = "$want"
 	check "$what: says '$text'" grep -q -- "$text" "$T/ctl.err"
 }
-refused "duplicate name" "rule name 'web'" natpf1 "web,tcp,,9000,,80"
-refused "host port used by another rule" "already used by rule 'web'" natpf1 "x,tcp,127.0.0.1,8080,,80"
-refused "bad port" "host port '99999'" natpf1 "y,tcp,,99999,,80"
-refused "unknown protocol" "protocol 'sctp'" natpf1 "y,sctp,,9000,,80"
-refused "delete of an unknown rule" "no port-forwarding rule 'nope'" natpf1 delete nope
-refused "delete without a name" "expected the rule's name" natpf1 delete
-refused "adapter without NAT" "no NAT adapter 2" natpf2 "z,tcp,,9001,,80"
+refused "duplicate name" 1 "rule name 'web'" natpf1 "web,tcp,,9000,,80"
+refused "host port used by another rule" 1 "already used by rule 'web'" natpf1 "x,tcp,127.0.0.1,8080,,80"
+refused "bad port" 2 "host port '99999'" natpf1 "y,tcp,,99999,,80"
+refused "unknown protocol" 2 "protocol 'sctp'" natpf1 "y,sctp,,9000,,80"
+refused "delete of an unknown rule" 1 "no port-forwarding rule 'nope'" natpf1 delete nope
+refused "delete without a name" 2 "expected the rule's name" natpf1 delete
+refused "adapter without NAT" 1 "no NAT adapter 2" natpf2 "z,tcp,,9001,,80"
 bg socat TCP-LISTEN:9002,bind=127.0.0.1,reuseaddr PIPE
 wait_for 10 listening - tcp 127.0.0.1:9002 || fail "blocker did not start"
-refused "host port taken by another program" "already in use on the host" natpf1 "busy,tcp,,9002,,80"
+refused "host port taken by another program" 1 "already in use on the host" natpf1 "busy,tcp,,9002,,80"
 "$NATD_BIN" showvminfo vmpf --machinereadable > "$T/info2.txt"
 expect_eq "refused changes left 4 rules" 4 "$(grep -c '^nics_1_rules_[0-9]*_name=' "$T/info2.txt")"
 

@@ -110,13 +110,17 @@ check "the intnet name stays stored too" grep -q '"lan"' "$J"
 
 # Bad input: refused, nothing written.
 cp "$J" "$T/before2.json"
-refused "an unknown option" 1 "unknown option '--bogus1'" modifyvm vm1 --bogus1 x
-refused "a bad NIC type, naming the option" 1 "--nictype1: unknown NIC type" modifyvm vm1 --nictype1 bogus
+refused "an unknown option" 2 "unknown option '--bogus1'" modifyvm vm1 --bogus1 x
+refused "a bad NIC type, naming the option" 2 "--nictype1: unknown NIC type" modifyvm vm1 --nictype1 bogus
 refused "an inconsistent result (intnet with a port forward)" 1 "adapter 1 is --nic1 intnet" \
 	modifyvm vm1 --nic1 intnet --natpf1 "x,tcp,,12000,,22"
 refused "a bad VM name" 2 "not a valid VM name" modifyvm "bad/name" --nic1 nat
-refused "a missing value" 1 "missing value" modifyvm vm1 --nic1
-refused "an unknown option last, without a value: unknown" 1 "unknown option '--bogus1'" \
+refused "a missing value" 2 "missing value" modifyvm vm1 --nic1
+refused "a bad value of a global option: a usage error" 2 \
+	"--max-tcp-flows: expected a number from 1 to 1000000, not '0'" modifyvm vm1 --max-tcp-flows 0
+refused "a bad property among good ones: a usage error" 2 \
+	"--nicproperty1: expected key=value, not 'c'" modifyvm vm1 --nicproperty1 a=b,c
+refused "an unknown option last, without a value: unknown" 2 "unknown option '--bogus1'" \
 	modifyvm vm1 --nic1 nat --bogus1
 refused "one MAC on two adapters" 1 \
 	"--macaddress1 and --macaddress2 are the same (08:00:27:00:00:21): give each adapter" \

@@ -53,11 +53,13 @@ static json_t *h_showvminfo(void *opaque, json_t *args, char *err, size_t errlen
 			 "stream:/x");
 }
 
-/* Answers with a message naming what it was asked, or fails on "bad". */
+/* Answers with a message naming what it was asked; fails "natpf1 delete"
+ * (no rules here), answers "setlinkstate1" with nothing, as natd does. */
 static json_t *h_controlvm(void *opaque, json_t *args, char *err, size_t errlen)
 {
 	const char *sub = json_string_value(json_object_get(args, "subcommand"));
 	json_t *argv = json_object_get(args, "argv");
+	const char *a0;
 	char msg[256];
 
 	(void)opaque;
@@ -65,11 +67,12 @@ static json_t *h_controlvm(void *opaque, json_t *args, char *err, size_t errlen)
 		snprintf(err, errlen, "bad args");
 		return NULL;
 	}
-	if (!strcmp(sub, "bad")) {
+	a0 = json_string_value(json_array_get(argv, 0));
+	if (!strcmp(sub, "natpf1") && a0 && !strcmp(a0, "delete")) {
 		snprintf(err, errlen, "natpf1: no rule named 'x'");
 		return NULL;
 	}
-	if (!strcmp(sub, "quiet"))
+	if (!strcmp(sub, "setlinkstate1"))
 		return json_object();
 	snprintf(msg, sizeof(msg), "%s with %zu args, first '%s'", sub, json_array_size(argv),
 		 json_array_size(argv) ? json_string_value(json_array_get(argv, 0)) : "");

@@ -96,21 +96,30 @@ Test(cmd, showvminfo_usage)
 Test(cmd, controlvm_sends_subcommand_and_argv)
 {
 	char *ok[] = { "controlvm", "vm1", "natpf1", "web,tcp,,8080,,80", NULL };
-	char *quiet[] = { "controlvm", "vm1", "quiet", NULL };
-	char *bad[] = { "controlvm", "vm1", "bad", "x", NULL };
+	char *quiet[] = { "controlvm", "vm1", "setlinkstate1", "on", NULL };
+	char *refused[] = { "controlvm", "vm1", "natpf1", "delete", "x", NULL };
 	char *usage[] = { "controlvm", "vm1", NULL };
+	char *unknown[] = { "controlvm", "vm1", "bad", "x", NULL };
+	char *value[] = { "controlvm", "vm1", "setlinkstate1", "maybe", NULL };
 
 	start_with_cli_handlers();
 	cr_assert_eq(cmd_controlvm(4, ok), 0);
-	cr_assert_eq(cmd_controlvm(3, quiet), 0);
-	cr_assert_eq(cmd_controlvm(4, bad), 1);
+	cr_assert_eq(cmd_controlvm(4, quiet), 0);
+	cr_assert_eq(cmd_controlvm(5, refused), 1, "refused by natd: 1");
 	cr_assert_eq(cmd_controlvm(2, usage), 2);
+	/* checked before natd is asked: usage errors, 2 */
+	cr_assert_eq(cmd_controlvm(4, unknown), 2);
+	cr_assert_eq(cmd_controlvm(4, value), 2);
 	fflush(stdout);
 	fflush(stderr);
 	cr_assert_stdout_eq_str("natpf1 with 1 args, first 'web,tcp,,8080,,80'\n");
 	cr_assert_stderr_eq_str("natd controlvm: natpf1: no rule named 'x'\n"
 				"natd controlvm: expected a VM and a subcommand (usage: natd "
-				"controlvm VM SUBCOMMAND [ARGS...])\n");
+				"controlvm VM SUBCOMMAND [ARGS...])\n"
+				"natd controlvm: unknown controlvm subcommand 'bad' (natpf<x>, "
+				"setlinkstate<x>, nicpromisc<x>, nictrace<x>, nictracefile<x>, "
+				"nicbandwidthgroup<x>)\n"
+				"natd controlvm: setlinkstate1: expected on or off\n");
 }
 
 Test(cmd, controlvm_on_a_natd_without_handler)

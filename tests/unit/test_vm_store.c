@@ -57,12 +57,12 @@ Test(vm_store, natpf_add_delete)
 
 	apply(&d, 4, add);
 	cr_assert_eq(d.n, 2);
-	cr_assert_eq(vm_def_apply(&d, 2, dup, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(vm_def_apply(&d, 2, dup, err, sizeof(err)), -EEXIST);
 	cr_assert(strstr(err, "has a rule named 'a' already"), "%s", err);
 	apply(&d, 3, del);
 	cr_assert_eq(d.n, 1);
 	cr_assert_str_eq(d.s[0].value, "b,udp,,1001,,53");
-	cr_assert_eq(vm_def_apply(&d, 3, del_missing, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(vm_def_apply(&d, 3, del_missing, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "no such rule"), "%s", err);
 	vm_def_free(&d);
 }
