@@ -49,6 +49,15 @@
 
 #define NIC_MAX_IOV 64
 #define NIC_MIN_FRAME 60   /* Ethernet's minimum, without the FCS */
+/* Guests' IPv4 addresses and the port (nic_rx_port()) their ARP came from,
+ * for nic_guest_port4(); the least recently heard one makes room. */
+#define NIC_GUESTS4 256
+
+struct nic_guest4 {
+	uint32_t addr;      /* network order; 0: free */
+	uint32_t port;
+	uint64_t seen_ms;
+};
 
 struct nic {
 	unsigned adapter;
@@ -68,6 +77,9 @@ struct nic {
 	bool tx_full;                   /* the transport refused a TCP segment (-EAGAIN) */
 	dhcp_lease_cb lease_cb;         /* nic_set_lease_observer() */
 	void *lease_opaque;
+	nic_guest_namer_fn namer;       /* nic_set_guest_namer() */
+	void *namer_opaque;
+	struct nic_guest4 guests4[NIC_GUESTS4];
 	void (*closed)(void *opaque);
 	void *closed_opaque;
 };
@@ -206,6 +218,76 @@ static bool nic_arp_alias(struct nic *nic, const uint8_t *f, size_t len)
 	return true;
 }
 
+/*
+ * Learns which port a guest's IPv4 address is behind from its ARP (requests
+ * and replies: a guest ARPs for the gateway before it sends anything off its
+ * network): the sender's address, when it is in the adapter's network and
+ * not one of natd's own.
+ */
+static void nic_learn_guest4(struct nic *nic, const uint8_t *f, size_t len, uint32_t port)
+{
+	const uint8_t *arp = f + 14;
+	uint32_t spa, mask = nic->cfg->netmask.s_addr;
+	struct nic_guest4 *slot = NULL, *g;
+
+	if (len < 42 || f[12] != 0x08 || f[13] != 0x06 || port == NIC_PORT_NONE)
+		return;
+	if (arp[0] != 0 || arp[1] != 1 || arp[2] != 0x08 || arp[3] != 0x00 ||
+	    arp[4] != 6 || arp[5] != 4 || arp[6] != 0 || (arp[7] != 1 && arp[7] != 2))
+		return;
+	memcpy(&spa, arp + 14, 4);
+	if (spa == 0 || (spa & mask) != (nic->cfg->gateway.s_addr & mask) ||
+	    (spa & ~mask) == ~mask || spa == nic->cfg->gateway.s_addr ||
+	    nic_is_alias(nic->cfg, spa))
+		return;
+	for (g = nic->guests4; g < nic->guests4 + NIC_GUESTS4; g++) {
+		if (g->addr == spa) {
+			slot = g;
+			break;
+		}
+		if (!slot || (slot->addr && (!g->addr || g->seen_ms < slot->seen_ms)))
+			slot = g;
+	}
+	slot->addr = spa;
+	slot->port = port;
+	slot->seen_ms = stack_now_ms();
+}
+
+uint32_t nic_guest_port4(const struct nic *nic, uint32_t addr)
+{
+	for (unsigned i = 0; i < NIC_GUESTS4; i++)
+		if (nic->guests4[i].addr == addr && addr)
+			return nic->guests4[i].port;
+	return NIC_PORT_NONE;
+}
+
+void nic_set_guest_namer(struct nic *nic, nic_guest_namer_fn fn, void *opaque)
+{
+	nic->namer = fn;
+	nic->namer_opaque = opaque;
+}
+
+char *nic_guest_name(const struct nic *nic, uint32_t port, char *buf, size_t len)
+{
+	char who[96] = "";
+
+	if (port == NIC_PORT_NONE) {
+		snprintf(buf, len, "no VM");
+		return buf;
+	}
+	if (port == 0) {
+		snprintf(buf, len, "the VM");
+		return buf;
+	}
+	if (nic->namer)
+		nic->namer(nic->namer_opaque, port, who, sizeof(who));
+	if (who[0])
+		snprintf(buf, len, "the VM on switch port %u (%s)", (unsigned)(port & 0xff), who);
+	else
+		snprintf(buf, len, "the VM on switch port %u", (unsigned)(port & 0xff));
+	return buf;
+}
+
 /* VM -> lwIP. */
 static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 {
@@ -225,6 +307,7 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 		return;
 	}
 	nic_arp_alias(nic, frame, len);
+	nic_learn_guest4(nic, frame, len, device_rx_port(nic->dev));
 	/* A runt (taps and sockets need not pad to Ethernet's minimum) is padded
 	 * with zeros as on a wire: lwIP reads IP header fields before it checks
 	 * lengths, and must not read past the frame. IP trims the padding. */
