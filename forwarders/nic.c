@@ -59,6 +59,26 @@ struct nic_guest4 {
 	uint64_t seen_ms;
 };
 
+/*
+ * Source addresses pinned to their switch port (a NAT network's adapter):
+ * an address the DHCP server leased belongs to the port the client asked
+ * from (its ACK went out while nic_rx_port() was that port), with the
+ * lease's MAC. IPv4 and ARP from any other port with that source address
+ * are dropped and counted (rx_dropped_spoofed): a VM cannot send, query the
+ * DNS proxy or announce itself in another VM's name. The same MAC from
+ * another port is the VM itself reconnected (a new port tag): the pin
+ * follows it. Released, declined or expired leases are unpinned. Indexed
+ * by the address's low bits (DHCP ranges are contiguous: no two leases of
+ * a range up to NIC_PINS long share a slot; beyond, the later one wins).
+ */
+#define NIC_PINS 1024
+
+struct nic_pin {
+	uint32_t addr;      /* network order; 0: free */
+	uint32_t port;
+	uint8_t mac[6];
+};
+
 struct nic {
 	unsigned adapter;
 	const struct nat_config *cfg;
@@ -80,6 +100,8 @@ struct nic {
 	nic_guest_namer_fn namer;       /* nic_set_guest_namer() */
 	void *namer_opaque;
 	struct nic_guest4 guests4[NIC_GUESTS4];
+	struct nic_pin *pins;           /* NIC_PINS, or NULL (no switch ports seen) */
+	struct log_ratelimit rl_spoof;
 	void (*closed)(void *opaque);
 	void *closed_opaque;
 };
@@ -253,8 +275,77 @@ static void nic_learn_guest4(struct nic *nic, const uint8_t *f, size_t len, uint
 	slot->seen_ms = stack_now_ms();
 }
 
+static struct nic_pin *nic_pin_slot(const struct nic *nic, uint32_t addr)
+{
+	return nic->pins ? &nic->pins[ntohl(addr) & (NIC_PINS - 1)] : NULL;
+}
+
+/* A lease event: pins a bound lease's address to the port it was asked
+ * from, unpins one no longer leased. */
+static void nic_pin_lease(struct nic *nic, enum dhcp_lease_event_kind ev,
+			  const struct dhcp_lease_info *l)
+{
+	uint32_t port = nic->rx_port;
+	struct nic_pin *pin;
+
+	if (ev == DHCP_EV_BOUND) {
+		/* Only on a switch: port 0 is the one VM of an adapter */
+		if (port == NIC_PORT_NONE || port == 0)
+			return;
+		if (!nic->pins)
+			nic->pins = calloc(NIC_PINS, sizeof(*nic->pins));
+		pin = nic_pin_slot(nic, l->addr.s_addr);
+		if (!pin)
+			return; /* out of memory: not pinned, as without a switch */
+		pin->addr = l->addr.s_addr;
+		pin->port = port;
+		memcpy(pin->mac, l->mac, 6);
+		return;
+	}
+	pin = nic_pin_slot(nic, l->addr.s_addr);
+	if (pin && pin->addr == l->addr.s_addr)
+		pin->addr = 0;
+}
+
+/*
+ * False (counted, logged) when the frame from `port` is IPv4 or ARP whose
+ * source address is pinned to another port and comes from another MAC.
+ */
+static bool nic_source_allowed(struct nic *nic, const uint8_t *f, size_t len, uint32_t port)
+{
+	struct nic_pin *pin;
+	uint32_t src;
+	char who[160], owner[160], a[INET_ADDRSTRLEN];
+
+	if (!nic->pins || port == NIC_PORT_NONE || port == 0 || len < 34)
+		return true;
+	if (f[12] == 0x08 && f[13] == 0x00)
+		memcpy(&src, f + 14 + 12, 4);
+	else if (f[12] == 0x08 && f[13] == 0x06 && len >= 42)
+		memcpy(&src, f + 14 + 14, 4);
+	else
+		return true;
+	pin = nic_pin_slot(nic, src);
+	if (!pin || pin->addr != src || src == 0 || pin->port == port)
+		return true;
+	if (!memcmp(f + 6, pin->mac, 6)) {
+		pin->port = port; /* the leased VM, reconnected on another port */
+		return true;
+	}
+	nic->ctr.rx_dropped_spoofed++;
+	inet_ntop(AF_INET, &src, a, sizeof(a));
+	log_ratelimited(&nic->rl_spoof, LOG_LVL_WARN, "nic%u: %s sent from %s, leased to %s: "
+			"dropped", nic->adapter, nic_guest_name(nic, port, who, sizeof(who)), a,
+			nic_guest_name(nic, pin->port, owner, sizeof(owner)));
+	return false;
+}
+
 uint32_t nic_guest_port4(const struct nic *nic, uint32_t addr)
 {
+	const struct nic_pin *pin = nic_pin_slot(nic, addr);
+
+	if (pin && pin->addr == addr && addr)
+		return pin->port;
 	for (unsigned i = 0; i < NIC_GUESTS4; i++)
 		if (nic->guests4[i].addr == addr && addr)
 			return nic->guests4[i].port;
@@ -306,6 +397,8 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 				"(larger than 65535 bytes)", nic->adapter, len);
 		return;
 	}
+	if (!nic_source_allowed(nic, frame, len, device_rx_port(nic->dev)))
+		return;
 	nic_arp_alias(nic, frame, len);
 	nic_learn_guest4(nic, frame, len, device_rx_port(nic->dev));
 	/* A runt (taps and sockets need not pad to Ethernet's minimum) is padded
@@ -389,6 +482,7 @@ static void nic_lease_event(void *opaque, enum dhcp_lease_event_kind ev,
 			 (unsigned)((l->expires_ms - stack_now_ms() + 500) / 1000));
 	else
 		log_info("nic%u: DHCP %s %s (%s)", nic->adapter, what[ev], ip, mac);
+	nic_pin_lease(nic, ev, l);
 	if (nic->lease_cb)
 		nic->lease_cb(nic->lease_opaque, ev, l);
 }
@@ -619,6 +713,7 @@ out:
 		nic6_stop(nic->ip6);
 	if (nic->netif_added)
 		netif_remove(&nic->netif);
+	free(nic->pins);
 	free(nic);
 	return rc;
 }
@@ -782,6 +877,7 @@ static void nic_dev_closed(void *opaque)
 	void (*closed)(void *) = nic->closed;
 	void *closed_opaque = nic->closed_opaque;
 
+	free(nic->pins);
 	free(nic);
 	if (closed)
 		closed(closed_opaque);

@@ -24,6 +24,8 @@ struct tftp_service;
 struct nic_counters {
 	uint64_t rx_frames, rx_dropped_link, rx_dropped_nomem;
 	uint64_t rx_dropped_oversize;  /* over 65535 bytes: more than any IP packet */
+	uint64_t rx_dropped_spoofed;   /* IPv4 or ARP from a switch port with an address
+					* DHCP leased to a VM on another port (nic.c) */
 	uint64_t tx_frames, tx_dropped;
 	uint64_t arp_alias_replies;
 	uint64_t dhcp_sent, dhcp_send_errors;
