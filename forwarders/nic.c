@@ -44,6 +44,7 @@
 #include "netif/ethernet.h"
 #include "forwarders/nat_internal.h"
 #include "forwarders/nic6.h"
+#include "forwarders/srcpin.h"
 #include "stack/stack.h"
 #include "tftp/tftp_service.h"
 
@@ -57,26 +58,6 @@ struct nic_guest4 {
 	uint32_t addr;      /* network order; 0: free */
 	uint32_t port;
 	uint64_t seen_ms;
-};
-
-/*
- * Source addresses pinned to their switch port (a NAT network's adapter):
- * an address the DHCP server leased belongs to the port the client asked
- * from (its ACK went out while nic_rx_port() was that port), with the
- * lease's MAC. IPv4 and ARP from any other port with that source address
- * are dropped and counted (rx_dropped_spoofed): a VM cannot send, query the
- * DNS proxy or announce itself in another VM's name. The same MAC from
- * another port is the VM itself reconnected (a new port tag): the pin
- * follows it. Released, declined or expired leases are unpinned. Indexed
- * by the address's low bits (DHCP ranges are contiguous: no two leases of
- * a range up to NIC_PINS long share a slot; beyond, the later one wins).
- */
-#define NIC_PINS 1024
-
-struct nic_pin {
-	uint32_t addr;      /* network order; 0: free */
-	uint32_t port;
-	uint8_t mac[6];
 };
 
 struct nic {
@@ -100,7 +81,8 @@ struct nic {
 	nic_guest_namer_fn namer;       /* nic_set_guest_namer() */
 	void *namer_opaque;
 	struct nic_guest4 guests4[NIC_GUESTS4];
-	struct nic_pin *pins;           /* NIC_PINS, or NULL (no switch ports seen) */
+	struct srcpin *pins;            /* leased addresses pinned to their switch port
+					 * (srcpin.h); NULL until a lease on a switch port */
 	struct log_ratelimit rl_spoof;
 	void (*closed)(void *opaque);
 	void *closed_opaque;
@@ -248,16 +230,11 @@ static bool nic_arp_alias(struct nic *nic, const uint8_t *f, size_t len)
  */
 static void nic_learn_guest4(struct nic *nic, const uint8_t *f, size_t len, uint32_t port)
 {
-	const uint8_t *arp = f + 14;
 	uint32_t spa, mask = nic->cfg->netmask.s_addr;
 	struct nic_guest4 *slot = NULL, *g;
 
-	if (len < 42 || f[12] != 0x08 || f[13] != 0x06 || port == NIC_PORT_NONE)
+	if (port == NIC_PORT_NONE || srcpin_frame_source(f, len, &spa) != 2)
 		return;
-	if (arp[0] != 0 || arp[1] != 1 || arp[2] != 0x08 || arp[3] != 0x00 ||
-	    arp[4] != 6 || arp[5] != 4 || arp[6] != 0 || (arp[7] != 1 && arp[7] != 2))
-		return;
-	memcpy(&spa, arp + 14, 4);
 	if (spa == 0 || (spa & mask) != (nic->cfg->gateway.s_addr & mask) ||
 	    (spa & ~mask) == ~mask || spa == nic->cfg->gateway.s_addr ||
 	    nic_is_alias(nic->cfg, spa))
@@ -275,77 +252,50 @@ static void nic_learn_guest4(struct nic *nic, const uint8_t *f, size_t len, uint
 	slot->seen_ms = stack_now_ms();
 }
 
-static struct nic_pin *nic_pin_slot(const struct nic *nic, uint32_t addr)
-{
-	return nic->pins ? &nic->pins[ntohl(addr) & (NIC_PINS - 1)] : NULL;
-}
-
-/* A lease event: pins a bound lease's address to the port it was asked
- * from, unpins one no longer leased. */
+/* A lease event: pins a bound lease's address to the switch port it was
+ * asked from (srcpin.h), unpins one no longer leased. */
 static void nic_pin_lease(struct nic *nic, enum dhcp_lease_event_kind ev,
 			  const struct dhcp_lease_info *l)
 {
 	uint32_t port = nic->rx_port;
-	struct nic_pin *pin;
 
 	if (ev == DHCP_EV_BOUND) {
 		/* Only on a switch: port 0 is the one VM of an adapter */
 		if (port == NIC_PORT_NONE || port == 0)
 			return;
 		if (!nic->pins)
-			nic->pins = calloc(NIC_PINS, sizeof(*nic->pins));
-		pin = nic_pin_slot(nic, l->addr.s_addr);
-		if (!pin)
-			return; /* out of memory: not pinned, as without a switch */
-		pin->addr = l->addr.s_addr;
-		pin->port = port;
-		memcpy(pin->mac, l->mac, 6);
-		return;
+			nic->pins = srcpin_new();
+		if (nic->pins) /* out of memory: not pinned, as without a switch */
+			srcpin_lease(nic->pins, l->addr.s_addr, l->mac, port);
+	} else if (nic->pins) {
+		srcpin_unlease(nic->pins, l->addr.s_addr);
 	}
-	pin = nic_pin_slot(nic, l->addr.s_addr);
-	if (pin && pin->addr == l->addr.s_addr)
-		pin->addr = 0;
 }
 
-/*
- * False (counted, logged) when the frame from `port` is IPv4 or ARP whose
- * source address is pinned to another port and comes from another MAC.
- */
+/* False (counted, logged) for IPv4 or ARP from `port` in the name of a VM on
+ * another port (srcpin_check()). */
 static bool nic_source_allowed(struct nic *nic, const uint8_t *f, size_t len, uint32_t port)
 {
-	struct nic_pin *pin;
-	uint32_t src;
 	char who[160], owner[160], a[INET_ADDRSTRLEN];
+	uint32_t src, pinned;
 
-	if (!nic->pins || port == NIC_PORT_NONE || port == 0 || len < 34)
+	if (!nic->pins || port == NIC_PORT_NONE || port == 0 ||
+	    srcpin_check(nic->pins, f, len, port, &src, &pinned) != SRCPIN_SPOOFED)
 		return true;
-	if (f[12] == 0x08 && f[13] == 0x00)
-		memcpy(&src, f + 14 + 12, 4);
-	else if (f[12] == 0x08 && f[13] == 0x06 && len >= 42)
-		memcpy(&src, f + 14 + 14, 4);
-	else
-		return true;
-	pin = nic_pin_slot(nic, src);
-	if (!pin || pin->addr != src || src == 0 || pin->port == port)
-		return true;
-	if (!memcmp(f + 6, pin->mac, 6)) {
-		pin->port = port; /* the leased VM, reconnected on another port */
-		return true;
-	}
 	nic->ctr.rx_dropped_spoofed++;
 	inet_ntop(AF_INET, &src, a, sizeof(a));
 	log_ratelimited(&nic->rl_spoof, LOG_LVL_WARN, "nic%u: %s sent from %s, leased to %s: "
 			"dropped", nic->adapter, nic_guest_name(nic, port, who, sizeof(who)), a,
-			nic_guest_name(nic, pin->port, owner, sizeof(owner)));
+			nic_guest_name(nic, pinned, owner, sizeof(owner)));
 	return false;
 }
 
 uint32_t nic_guest_port4(const struct nic *nic, uint32_t addr)
 {
-	const struct nic_pin *pin = nic_pin_slot(nic, addr);
+	uint32_t pinned = nic->pins ? srcpin_port(nic->pins, addr) : SRCPIN_NONE;
 
-	if (pin && pin->addr == addr && addr)
-		return pin->port;
+	if (pinned != SRCPIN_NONE)
+		return pinned;
 	for (unsigned i = 0; i < NIC_GUESTS4; i++)
 		if (nic->guests4[i].addr == addr && addr)
 			return nic->guests4[i].port;
@@ -713,7 +663,7 @@ out:
 		nic6_stop(nic->ip6);
 	if (nic->netif_added)
 		netif_remove(&nic->netif);
-	free(nic->pins);
+	srcpin_free(nic->pins);
 	free(nic);
 	return rc;
 }
@@ -877,7 +827,7 @@ static void nic_dev_closed(void *opaque)
 	void (*closed)(void *) = nic->closed;
 	void *closed_opaque = nic->closed_opaque;
 
-	free(nic->pins);
+	srcpin_free(nic->pins);
 	free(nic);
 	if (closed)
 		closed(closed_opaque);
