@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: MIT
 # UDP port-forward flows count in their target VM's share on a NAT network.
 # A forward udp rule sends remote peers' datagrams to vmtarget; a remote
-# namespace sends one datagram from each of 1100 source ports, each a flow.
+# namespace sends one datagram from each of 1400 source ports, each a flow.
 # natd makes at most the VM's share of UDP flows (1024, a quarter of 4096)
 # and refuses the rest, logging which VM (switch port, name and adapter)
 # is at its share; vmother, on the same network, still opens its own UDP
-# flows. (Before, forward flows belonged to no VM: all 1100 were made,
+# flows. (Before, forward flows belonged to no VM: all 1400 were made,
 # none refused, and they counted in no VM's share.)
 . "$(dirname "$0")/lib.sh"
 
@@ -51,11 +51,11 @@ wait_for 10 listening "${NS[vmtarget]}" udp 0.0.0.0:7 || fail "vmtarget's reader
 check "a forward udp rule to vmtarget" \
 	"$N" natnetwork modify --netname udpfl --port-forward-4 "flood:udp:[]:11053:[$target]:7"
 
-# The remote peers: one datagram from each of 1100 fresh sockets, paced
+# The remote peers: one datagram from each of 1400 fresh sockets, paced
 # (1 ms every 10) so that the rule's socket buffer drops none on a busy host.
 ip netns exec "$REMOTE_NS" timeout 60 python3 -c '
 import socket, time
-for i in range(1100):
+for i in range(1400):
     d = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     d.bind(("198.51.100.1", 0))
     d.sendto(b"x", ("198.51.100.2", 11053))
