@@ -325,13 +325,16 @@ void dns_query(struct nic *nic, struct dns_tcp_conn *conn, const ip_addr_t *gues
 		size_t n = dns_error_answer(q, len, DNS_RCODE_SERVFAIL, out, sizeof(out));
 
 		dns_proxy.ctr.refused_busy++;
-		if (g || full)
-			log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: nic%u: the VM on switch port %u "
-					"is at its share of queries in flight (%u): a query answered "
-					"SERVFAIL", nic_adapter(nic),
-					(unsigned)((g ? g->port : nic_rx_port(nic)) & 0xff),
+		if (g || full) {
+			char who[160];
+
+			log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: nic%u: %s is at its share of "
+					"queries in flight (%u): a query answered SERVFAIL",
+					nic_adapter(nic),
+					nic_guest_name(nic, g ? g->port : nic_rx_port(nic), who,
+						       sizeof(who)),
 					g ? g->inflight : 0);
-		else
+		} else
 			log_ratelimited(&rl_dns, LOG_LVL_WARN, "dns: nic%u: %u queries (%zu bytes) in "
 					"flight: a query answered SERVFAIL", nic_adapter(nic),
 					dn->inflight, dn->inflight_bytes);

@@ -25,6 +25,12 @@ struct nic;
 
 #define DNS_TCP_MAX_PENDING 32          /* queries in flight per guest connection */
 #define DNS_TCP_BUF (2 + 65535)
+/* The receive window of a guest connection: bytes are acknowledged to lwIP
+ * (tcp_recved()) only once handed on as queries, so what the guest may have
+ * sent and the proxy not yet used never outgrows the buffer. A guest that
+ * pipelines more is flow-controlled. At most the SYN-ACK's 16-bit window,
+ * what the guest was told before the window could be scaled. */
+#define DNS_TCP_WND 65535
 /* Per adapter, against a guest that floods the proxy (each query is held,
  * and copied by c-ares, until an upstream answers or c-ares gives up after
  * its retries, seconds later): queries in flight and their bytes; beyond
@@ -58,6 +64,8 @@ struct dns_tcp_conn {
 	unsigned idle_ticks;    /* lwIP polls (2 s) without a query in flight */
 	uint8_t buf[DNS_TCP_BUF];
 	size_t have;
+	size_t consumed;        /* bytes handed on as queries, not yet given back to
+				 * lwIP's receive window (dns_tcp_drain() adds them) */
 	unsigned pending;       /* queries in flight */
 	bool dead;              /* the guest side is gone */
 	bool guest_fin;         /* the guest half-closed: close after the last answer */
@@ -155,9 +163,9 @@ int dns_tcp_next(const uint8_t *buf, size_t have, size_t *len);
 
 /* dns_tcp.c: hands each whole query in c->buf to ask() in order while c has
  * fewer than DNS_TCP_MAX_PENDING in flight, then moves the rest (a partial
- * query, or queries waiting for answers) to the front. Stops at once,
- * leaving c->buf as it is, when ask() left c dead. Returns the queries
- * asked. */
+ * query, or queries waiting for answers) to the front and adds the bytes
+ * handed on to c->consumed. Stops at once, leaving c->buf as it is, when
+ * ask() left c dead. Returns the queries asked. */
 typedef void (*dns_tcp_ask_fn)(struct dns_tcp_conn *c, const uint8_t *q, size_t len);
 unsigned dns_tcp_drain(struct dns_tcp_conn *c, dns_tcp_ask_fn ask);
 

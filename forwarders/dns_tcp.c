@@ -4,11 +4,14 @@
  * NAT adapter's DNS addresses, lwIP pcbs): queries read from the stream by
  * their two-byte length prefixes and handed to the relay (dns.c) as they
  * complete, at most DNS_TCP_MAX_PENDING in flight per connection; answers
- * written back length-prefixed in completion order. A connection whose
- * unread bytes outgrow one largest query is aborted. At most
+ * written back length-prefixed in completion order. Bytes are given back to
+ * the connection's receive window (DNS_TCP_WND, no more than the buffer)
+ * only as they are handed on as queries: a guest that pipelines more than
+ * the buffer holds waits for the window, it is not reset. At most
  * DNS_TCP_MAX_CONNS connections per adapter (more are reset), and one idle
  * for DNS_TCP_IDLE_S seconds is closed.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,8 +44,36 @@ void dns_tcp_send(struct dns_tcp_conn *c, const uint8_t *a, size_t alen)
 	free(m);
 }
 
+static_assert(DNS_TCP_WND <= DNS_TCP_BUF, "the window must fit the buffer");
+
 static void dns_tcp_ask(struct dns_tcp_conn *c, const uint8_t *q, size_t len);
 static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb);
+
+/* Gives the bytes handed on as queries back to c's receive window. lwIP
+ * sends a window update unasked only when the window grows by
+ * TCP_WND_UPDATE_THRESHOLD, far more than DNS_TCP_WND: a guest that had
+ * (nearly) filled the window would wait for its persist timer, so the
+ * update goes at once then. */
+static void dns_tcp_window(struct dns_tcp_conn *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	bool was_low;
+
+	if (c->dead || !pcb || c->consumed == 0)
+		return;
+	was_low = pcb->rcv_ann_wnd < DNS_TCP_WND / 2;
+	while (c->consumed > 0) {
+		u16_t n = c->consumed > 0xffff ? 0xffff : (u16_t)c->consumed;
+
+		tcp_recved(pcb, n);
+		c->consumed -= n;
+	}
+	if (was_low) {
+		tcp_set_flags(pcb, TF_ACK_NOW);
+		tcp_output(pcb);
+		stack_kick();
+	}
+}
 
 void dns_tcp_release(struct dns_tcp_conn *c)
 {
@@ -59,11 +90,22 @@ void dns_tcp_release(struct dns_tcp_conn *c)
 	 * without waiting for the guest to send more. Not while the proxy shuts
 	 * down: the answers then are ares_destroy() cancelling queries, and a
 	 * query sent from there would go to the channel it is destroying. */
-	if (!c->draining && c->pending < DNS_TCP_MAX_PENDING && !dns_proxy.shutting_down)
+	if (!c->draining && c->pending < DNS_TCP_MAX_PENDING && !dns_proxy.shutting_down) {
 		dns_tcp_drain(c, dns_tcp_ask);
+		dns_tcp_window(c);
+	}
 	/* A guest that half-closed has had its last answer: close our side. */
 	if (c->guest_fin && !c->dead && !c->draining && c->pending == 0)
 		dns_tcp_kill(c, false);
+}
+
+/* Before a graceful close: lwIP resets a connection closed while its window
+ * is short of TCP_WND_MAX (data the application did not take), as the window
+ * held to DNS_TCP_WND always is. What is left then is at most a partial
+ * query, dropped with the connection as it always was. */
+static void dns_tcp_window_full(struct tcp_pcb *pcb)
+{
+	pcb->rcv_wnd = TCP_WND_MAX(pcb);
 }
 
 static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb)
@@ -72,6 +114,8 @@ static void dns_tcp_kill(struct dns_tcp_conn *c, bool abort_pcb)
 		struct tcp_pcb *pcb = c->pcb;
 
 		c->pcb = NULL;
+		if (!abort_pcb)
+			dns_tcp_window_full(pcb);
 		stack_tcp_release(pcb, abort_pcb);
 	}
 	c->dead = true;
@@ -105,6 +149,7 @@ unsigned dns_tcp_drain(struct dns_tcp_conn *c, dns_tcp_ask_fn ask)
 	}
 	memmove(c->buf, c->buf + off, c->have - off);
 	c->have -= off;
+	c->consumed += off;
 	c->draining = false;
 	return asked;
 }
@@ -134,18 +179,18 @@ static err_t dns_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t 
 			dns_tcp_kill(c, false);
 		return ERR_OK;
 	}
-	if (c->have + p->tot_len > sizeof(c->buf)) {
-		pbuf_free(p);
-		dns_counters_live()->malformed++;
-		dns_tcp_kill(c, true);
-		return ERR_ABRT;
-	}
+	/* The window keeps what the guest sent within the buffer (DNS_TCP_WND,
+	 * dns_tcp_accept()); should a segment not fit all the same, lwIP keeps
+	 * it and offers it again later (ERR_MEM: not taken, p stays lwIP's). */
+	(void)pcb;
+	if (c->have + p->tot_len > sizeof(c->buf))
+		return ERR_MEM;
 	pbuf_copy_partial(p, c->buf + c->have, p->tot_len, 0);
 	c->have += p->tot_len;
 	c->idle_ticks = 0;
-	tcp_recved(pcb, p->tot_len);
 	pbuf_free(p);
 	dns_tcp_drain(c, dns_tcp_ask);
+	dns_tcp_window(c);
 	return ERR_OK;
 }
 
@@ -185,6 +230,7 @@ static err_t dns_tcp_poll(void *arg, struct tcp_pcb *pcb)
 	tcp_arg(pcb, NULL);
 	tcp_recv(pcb, NULL);
 	tcp_err(pcb, NULL);
+	dns_tcp_window_full(pcb);
 	if (tcp_close(pcb) != ERR_OK) {
 		tcp_abort(pcb);
 		return ERR_ABRT;
@@ -211,6 +257,16 @@ err_t dns_tcp_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return ERR_MEM;
+	/* Runs before the segment that completed the handshake is read: no data
+	 * is in yet, and the SYN-ACK told the guest at most 65535 bytes (a SYN's
+	 * window is never scaled), though lwIP set TCP_WND (MiBs) with the
+	 * window scale option. Held to DNS_TCP_WND, what the guest may send
+	 * before it hears of room always fits the buffer. */
+	if (pcb->rcv_wnd > DNS_TCP_WND)
+		pcb->rcv_wnd = DNS_TCP_WND;
+	if (pcb->rcv_ann_wnd > DNS_TCP_WND)
+		pcb->rcv_ann_wnd = DNS_TCP_WND;
+	pcb->rcv_ann_right_edge = pcb->rcv_nxt + pcb->rcv_ann_wnd;
 	c->pcb = pcb;
 	c->nic = dn->nic;
 	c->dn = dn;

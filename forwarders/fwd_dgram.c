@@ -251,7 +251,7 @@ static void dgram_to_guest(struct dgram_conn *c, const uint8_t *data, size_t n)
 
 static void dgram_poll_cb(uv_poll_t *h, int status, int events);
 static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key,
-				      uint32_t port);
+				      uint32_t port, bool from_host);
 
 static bool sockaddr_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
@@ -262,6 +262,21 @@ static bool sockaddr_same_host(const struct sockaddr_storage *a, const struct so
 		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
 	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
 		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
+}
+
+/* Whose a port forward's flow to the guest address of key is: the VM that
+ * ARPs with that address (nic_guest_port4()), so that remote peers sending
+ * from many ports fill that VM's share of the table, not the others'.
+ * FLOW_GUEST_NONE (the table's limits only) for an address no VM has
+ * announced yet, and for IPv6. */
+static uint32_t dgram_forward_guest(const struct nic *nic, const struct flow_key *key)
+{
+	uint32_t a;
+
+	if (key->family != AF_INET)
+		return FLOW_GUEST_NONE;
+	memcpy(&a, key->gaddr, 4);
+	return nic_guest_port4(nic, a);
 }
 
 /*
@@ -286,7 +301,8 @@ static int dgram_shared_in(struct nic *nic, int fd, const struct sockaddr *peer,
 		/* A TFTP data flow is its guest's, like the request that made it:
 		 * else a server sending from many ports would fill the table past
 		 * the guest's share, starving the other VMs of a NAT network. */
-		c = dgram_alloc(nic, key, parent ? parent->guest : FLOW_GUEST_NONE);
+		c = dgram_alloc(nic, key, parent ? parent->guest : dgram_forward_guest(nic, key),
+				true);
 		if (!c)
 			return -ENOSPC;
 		c->fd = fd;
@@ -397,17 +413,18 @@ static int dgram_open_host(struct dgram_conn *c)
 	return 0;
 }
 
-/* A flow of guest `port` (FLOW_GUEST_NONE: made from the host side) and its
- * state, not yet with a socket; NULL when refused (counted). */
+/* A flow of guest `port` (FLOW_GUEST_NONE: no guest's) and its state, not
+ * yet with a socket (from_host: made from the host side); NULL when refused
+ * (counted, logged). */
 static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *key,
-				      uint32_t port)
+				      uint32_t port, bool from_host)
 {
 	struct dgram_conn *c;
 	struct flow *f;
 
 	f = flow_insert_guest(nat.flows, key, port, false, stack_now_ms());
 	if (!f) {
-		nat_flow_refused(nic, key, errno);
+		nat_flow_refused_guest(nic, key, port, from_host, errno);
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -438,7 +455,7 @@ struct dgram_conn *fwd_dgram_new(struct nic *nic, const struct flow_key *key, in
 			*err = -EMFILE;
 		return NULL;
 	}
-	c = dgram_alloc(nic, key, nic_rx_port(nic));
+	c = dgram_alloc(nic, key, nic_rx_port(nic), false);
 	if (!c) {
 		fdlimit_give();
 		return NULL;

@@ -44,7 +44,8 @@ struct dgram_conn {
 	bool tftp;               /* a TFTP request flow (remote port 69) */
 	struct dgram_conn *parent; /* a TFTP data flow: the request flow */
 	uint32_t guest;          /* the guest whose flow it is (flow_insert_guest()'s
-				  * port; FLOW_GUEST_NONE: a port forward's) */
+				  * port; a port forward's: the VM with its guest
+				  * address, FLOW_GUEST_NONE when none is known) */
 };
 
 static inline bool flow_is_udp(const struct flow *f)

@@ -94,8 +94,13 @@ void nat_key_addr6(ip6_addr_t *out, const uint8_t *a, struct nic *nic);
 /* A flow finished closing (its handles are closed): frees it. */
 void nat_flow_closed(struct flow *f);
 
-/* flow_insert_guest() refused a flow for a packet from nic with errno err:
- * counts it (a full table, a guest's quota) and logs a quota, rate-limited. */
+/* flow_insert_guest() refused a flow of guest `port` of nic with errno err
+ * (from_host: made from the host side, a port forward's or a TFTP data
+ * flow): counts it (a full table, a guest's quota) and logs a quota,
+ * naming the VM (nic_guest_name()), rate-limited. */
+void nat_flow_refused_guest(struct nic *nic, const struct flow_key *k, uint32_t port,
+			    bool from_host, int err);
+/* The same for a flow the guest of the frame being taken in (nic_rx_port()) opens. */
 void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err);
 
 

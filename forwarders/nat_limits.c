@@ -38,26 +38,26 @@ void nat_fit_descriptors(unsigned max_flows[FLOW_PROTO_COUNT], unsigned reserve)
 			 "natd open %u", (unsigned long long)st.limit, reserve, budget);
 }
 
-void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err)
+void nat_flow_refused_guest(struct nic *nic, const struct flow_key *k, uint32_t port,
+			    bool from_host, int err)
 {
 	static struct log_ratelimit rl = LOG_RATELIMIT_INIT;
-	uint32_t port = nic_rx_port(nic);
-	char r[64];
+	char r[64], who[160];
 
 	if (err == ENOSPC) {
 		nat.drops[NAT_DROP_FLOWS_FULL]++;
 	} else if (err == EDQUOT) {
 		nat.drops[NAT_DROP_GUEST_QUOTA]++;
-		if (port && port != NIC_PORT_NONE)
-			log_ratelimited(&rl, LOG_LVL_WARN, "nic%u: the VM on switch port %u is at its "
-					"share of %s flows or connects under way: a new flow to %s "
-					"refused", nic_adapter(nic), (unsigned)(port & 0xff),
-					flow_proto_name((enum flow_proto)k->proto),
-					flow_key_format_side(k, false, r, sizeof(r)));
-		else
-			log_ratelimited(&rl, LOG_LVL_WARN, "nic%u: the VM is at its share of %s "
-					"flows or connects under way: a new flow to %s refused",
-					nic_adapter(nic), flow_proto_name((enum flow_proto)k->proto),
-					flow_key_format_side(k, false, r, sizeof(r)));
+		log_ratelimited(&rl, LOG_LVL_WARN, "nic%u: %s is at its share of %s flows or "
+				"connects under way: a new flow %s %s refused", nic_adapter(nic),
+				nic_guest_name(nic, port, who, sizeof(who)),
+				flow_proto_name((enum flow_proto)k->proto),
+				from_host ? "from" : "to",
+				flow_key_format_side(k, false, r, sizeof(r)));
 	}
+}
+
+void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err)
+{
+	nat_flow_refused_guest(nic, k, nic_rx_port(nic), false, err);
 }

@@ -44,11 +44,21 @@
 #include "netif/ethernet.h"
 #include "forwarders/nat_internal.h"
 #include "forwarders/nic6.h"
+#include "forwarders/srcpin.h"
 #include "stack/stack.h"
 #include "tftp/tftp_service.h"
 
 #define NIC_MAX_IOV 64
 #define NIC_MIN_FRAME 60   /* Ethernet's minimum, without the FCS */
+/* Guests' IPv4 addresses and the port (nic_rx_port()) their ARP came from,
+ * for nic_guest_port4(); the least recently heard one makes room. */
+#define NIC_GUESTS4 256
+
+struct nic_guest4 {
+	uint32_t addr;      /* network order; 0: free */
+	uint32_t port;
+	uint64_t seen_ms;
+};
 
 struct nic {
 	unsigned adapter;
@@ -68,6 +78,12 @@ struct nic {
 	bool tx_full;                   /* the transport refused a TCP segment (-EAGAIN) */
 	dhcp_lease_cb lease_cb;         /* nic_set_lease_observer() */
 	void *lease_opaque;
+	nic_guest_namer_fn namer;       /* nic_set_guest_namer() */
+	void *namer_opaque;
+	struct nic_guest4 guests4[NIC_GUESTS4];
+	struct srcpin *pins;            /* leased addresses pinned to their switch port
+					 * (srcpin.h); NULL until a lease on a switch port */
+	struct log_ratelimit rl_spoof;
 	void (*closed)(void *opaque);
 	void *closed_opaque;
 };
@@ -206,6 +222,113 @@ static bool nic_arp_alias(struct nic *nic, const uint8_t *f, size_t len)
 	return true;
 }
 
+/*
+ * Learns which port a guest's IPv4 address is behind from its ARP (requests
+ * and replies: a guest ARPs for the gateway before it sends anything off its
+ * network): the sender's address, when it is in the adapter's network and
+ * not one of natd's own.
+ */
+static void nic_learn_guest4(struct nic *nic, const uint8_t *f, size_t len, uint32_t port)
+{
+	uint32_t spa, mask = nic->cfg->netmask.s_addr;
+	struct nic_guest4 *slot = NULL, *g;
+
+	if (port == NIC_PORT_NONE || srcpin_frame_source(f, len, &spa) != 2)
+		return;
+	if (spa == 0 || (spa & mask) != (nic->cfg->gateway.s_addr & mask) ||
+	    (spa & ~mask) == ~mask || spa == nic->cfg->gateway.s_addr ||
+	    nic_is_alias(nic->cfg, spa))
+		return;
+	for (g = nic->guests4; g < nic->guests4 + NIC_GUESTS4; g++) {
+		if (g->addr == spa) {
+			slot = g;
+			break;
+		}
+		if (!slot || (slot->addr && (!g->addr || g->seen_ms < slot->seen_ms)))
+			slot = g;
+	}
+	slot->addr = spa;
+	slot->port = port;
+	slot->seen_ms = stack_now_ms();
+}
+
+/* A lease event: pins a bound lease's address to the switch port it was
+ * asked from (srcpin.h), unpins one no longer leased. */
+static void nic_pin_lease(struct nic *nic, enum dhcp_lease_event_kind ev,
+			  const struct dhcp_lease_info *l)
+{
+	uint32_t port = nic->rx_port;
+
+	if (ev == DHCP_EV_BOUND) {
+		/* Only on a switch: port 0 is the one VM of an adapter */
+		if (port == NIC_PORT_NONE || port == 0)
+			return;
+		if (!nic->pins)
+			nic->pins = srcpin_new();
+		if (nic->pins) /* out of memory: not pinned, as without a switch */
+			srcpin_lease(nic->pins, l->addr.s_addr, l->mac, port);
+	} else if (nic->pins) {
+		srcpin_unlease(nic->pins, l->addr.s_addr);
+	}
+}
+
+/* False (counted, logged) for IPv4 or ARP from `port` in the name of a VM on
+ * another port (srcpin_check()). */
+static bool nic_source_allowed(struct nic *nic, const uint8_t *f, size_t len, uint32_t port)
+{
+	char who[160], owner[160], a[INET_ADDRSTRLEN];
+	uint32_t src, pinned;
+
+	if (!nic->pins || port == NIC_PORT_NONE || port == 0 ||
+	    srcpin_check(nic->pins, f, len, port, &src, &pinned) != SRCPIN_SPOOFED)
+		return true;
+	nic->ctr.rx_dropped_spoofed++;
+	inet_ntop(AF_INET, &src, a, sizeof(a));
+	log_ratelimited(&nic->rl_spoof, LOG_LVL_WARN, "nic%u: %s sent from %s, leased to %s: "
+			"dropped", nic->adapter, nic_guest_name(nic, port, who, sizeof(who)), a,
+			nic_guest_name(nic, pinned, owner, sizeof(owner)));
+	return false;
+}
+
+uint32_t nic_guest_port4(const struct nic *nic, uint32_t addr)
+{
+	uint32_t pinned = nic->pins ? srcpin_port(nic->pins, addr) : SRCPIN_NONE;
+
+	if (pinned != SRCPIN_NONE)
+		return pinned;
+	for (unsigned i = 0; i < NIC_GUESTS4; i++)
+		if (nic->guests4[i].addr == addr && addr)
+			return nic->guests4[i].port;
+	return NIC_PORT_NONE;
+}
+
+void nic_set_guest_namer(struct nic *nic, nic_guest_namer_fn fn, void *opaque)
+{
+	nic->namer = fn;
+	nic->namer_opaque = opaque;
+}
+
+char *nic_guest_name(const struct nic *nic, uint32_t port, char *buf, size_t len)
+{
+	char who[96] = "";
+
+	if (port == NIC_PORT_NONE) {
+		snprintf(buf, len, "no VM");
+		return buf;
+	}
+	if (port == 0) {
+		snprintf(buf, len, "the VM");
+		return buf;
+	}
+	if (nic->namer)
+		nic->namer(nic->namer_opaque, port, who, sizeof(who));
+	if (who[0])
+		snprintf(buf, len, "the VM on switch port %u (%s)", (unsigned)(port & 0xff), who);
+	else
+		snprintf(buf, len, "the VM on switch port %u", (unsigned)(port & 0xff));
+	return buf;
+}
+
 /* VM -> lwIP. */
 static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 {
@@ -224,7 +347,10 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 				"(larger than 65535 bytes)", nic->adapter, len);
 		return;
 	}
+	if (!nic_source_allowed(nic, frame, len, device_rx_port(nic->dev)))
+		return;
 	nic_arp_alias(nic, frame, len);
+	nic_learn_guest4(nic, frame, len, device_rx_port(nic->dev));
 	/* A runt (taps and sockets need not pad to Ethernet's minimum) is padded
 	 * with zeros as on a wire: lwIP reads IP header fields before it checks
 	 * lengths, and must not read past the frame. IP trims the padding. */
@@ -306,6 +432,7 @@ static void nic_lease_event(void *opaque, enum dhcp_lease_event_kind ev,
 			 (unsigned)((l->expires_ms - stack_now_ms() + 500) / 1000));
 	else
 		log_info("nic%u: DHCP %s %s (%s)", nic->adapter, what[ev], ip, mac);
+	nic_pin_lease(nic, ev, l);
 	if (nic->lease_cb)
 		nic->lease_cb(nic->lease_opaque, ev, l);
 }
@@ -536,6 +663,7 @@ out:
 		nic6_stop(nic->ip6);
 	if (nic->netif_added)
 		netif_remove(&nic->netif);
+	srcpin_free(nic->pins);
 	free(nic);
 	return rc;
 }
@@ -699,6 +827,7 @@ static void nic_dev_closed(void *opaque)
 	void (*closed)(void *) = nic->closed;
 	void *closed_opaque = nic->closed_opaque;
 
+	srcpin_free(nic->pins);
 	free(nic);
 	if (closed)
 		closed(closed_opaque);

@@ -24,6 +24,8 @@ struct tftp_service;
 struct nic_counters {
 	uint64_t rx_frames, rx_dropped_link, rx_dropped_nomem;
 	uint64_t rx_dropped_oversize;  /* over 65535 bytes: more than any IP packet */
+	uint64_t rx_dropped_spoofed;   /* IPv4 or ARP from a switch port with an address
+					* DHCP leased to a VM on another port (nic.c) */
 	uint64_t tx_frames, tx_dropped;
 	uint64_t arp_alias_replies;
 	uint64_t dhcp_sent, dhcp_send_errors;
@@ -79,6 +81,23 @@ struct netif *nic_netif(struct nic *nic);
  */
 uint32_t nic_rx_port(const struct nic *nic);
 #define NIC_PORT_NONE UINT32_MAX
+
+/*
+ * The guest (nic_rx_port()'s value) whose ARP last gave addr (IPv4, network
+ * order) as its sender address, or NIC_PORT_NONE when none has: whose a
+ * flow made from the host side to addr (a port forward) is.
+ */
+uint32_t nic_guest_port4(const struct nic *nic, uint32_t addr);
+
+/* Writes a name for the VM behind switch port `port` (a tag, as
+ * nic_rx_port()) into buf, e.g. "vm1 nic2" from the port's hello; leaves it
+ * empty when the port has none. */
+typedef void (*nic_guest_namer_fn)(void *opaque, uint32_t port, char *buf, size_t len);
+/* Who names the ports of a host port adapter's switch (NULL: nobody). */
+void nic_set_guest_namer(struct nic *nic, nic_guest_namer_fn fn, void *opaque);
+/* "the VM" (port 0), "the VM on switch port 3 (vm1 nic2)" (or without a name
+ * when none is known), "no VM" (NIC_PORT_NONE), for logs. Returns buf. */
+char *nic_guest_name(const struct nic *nic, uint32_t port, char *buf, size_t len);
 bool nic_cable(const struct nic *nic);
 /* What the guest's interface shows of the link (devices/device.h). */
 const char *nic_guest_link(const struct nic *nic);

@@ -179,6 +179,36 @@ static void svc_switch_closed(void *opaque)
 	stack_shutdown(svc_stack_closed, NULL);
 }
 
+struct svc_port_name {
+	unsigned idx;
+	char *buf;
+	size_t len;
+};
+
+static int svc_port_name_cb(void *opaque, const struct switch_port_info *p)
+{
+	struct svc_port_name *n = opaque;
+
+	if (p->idx != n->idx)
+		return 0;
+	if (p->vm[0] && p->adapter)
+		snprintf(n->buf, n->len, "%s nic%u", p->vm, p->adapter);
+	else if (p->vm[0])
+		snprintf(n->buf, n->len, "%s", p->vm);
+	return 1;
+}
+
+/* The NAT engine's names for the VMs in its logs (nic_set_guest_namer()):
+ * the VM and adapter of the switch port from its hello. */
+static void svc_guest_name(void *opaque, uint32_t port, char *buf, size_t len)
+{
+	struct svc_port_name n = { .idx = port & 0xff, .buf = buf, .len = len };
+
+	(void)opaque;
+	if (natnet_svc.sw)
+		switch_foreach_port(natnet_svc.sw, svc_port_name_cb, &n);
+}
+
 static void svc_nic_closed(void *opaque)
 {
 	(void)opaque;
@@ -296,6 +326,7 @@ static int svc_setup(char *err, size_t errlen)
 	rc = nic_start(natnet_svc.loop, 1, &natnet_svc.ncfg, &natnet_svc.nic, err, errlen);
 	if (rc < 0)
 		return rc;
+	nic_set_guest_namer(natnet_svc.nic, svc_guest_name, NULL);
 	rc = dns_nic_start(natnet_svc.nic, err, errlen);
 	if (rc < 0)
 		return rc;

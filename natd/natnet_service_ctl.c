@@ -181,8 +181,13 @@ json_t *natnet_svc_ctl_status(void *opaque, json_t *args, char *err, size_t errl
 	json_object_set_new(r, "descriptors", nat_mode_info_descriptors());
 	nat_mode_info_globals(r);
 	json_object_set_new(r, "guests", nat_mode_info_guests());
-	if (natnet_svc.nic)
+	if (natnet_svc.nic) {
+		struct nic_counters c;
+
 		json_object_set_new(r, "dhcp", nat_mode_info_dhcp(natnet_svc.nic));
+		nic_get_counters(natnet_svc.nic, &c);
+		json_object_set_new(r, "source_spoofed", json_integer((json_int_t)c.rx_dropped_spoofed));
+	}
 	json_object_set_new(r, "definition", natnet_def_to_json(&natnet_svc.def));
 	return r;
 }

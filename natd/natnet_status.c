@@ -41,6 +41,8 @@ static void print_limits(json_t *status)
 	       "%lld flows (descriptors)\n", num(status, "drops", "guest_quota"),
 	       num(status, "dhcp", "refused_port_limit"),
 	       num(status, "drops", "descriptor_limit"));
+	printf("Dropped:      %lld frames with another VM's leased address as source\n",
+	       num(status, "source_spoofed", NULL));
 }
 
 void natnet_status_print(json_t *status)

@@ -3,7 +3,7 @@
  * fuzz_dns_tcp.c - libFuzzer target for the DNS proxy's reading of a guest's
  * TCP stream (forwarders/dns_tcp.c: two-byte length prefixes, RFC 1035
  * 4.2.2) as dns_tcp_recv() does it: each segment appended to the
- * connection's buffer (the connection aborted when it does not fit), then
+ * connection's buffer (refused, for lwIP to offer again, when it does not fit), then
  * dns_tcp_drain(). The input is a list of segments, each a control byte, a
  * two-byte length and that many bytes (fewer at the end of the input):
  * control bits 0-5 are answers that came back before the segment (queries
@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c->pending -= answers < c->pending ? answers : c->pending;
 		st.kill_next = ctl & 0x40;
 		if (c->have + len > sizeof(c->buf)) {
-			/* dns_tcp_recv() aborts the connection: only when it is full */
+			/* dns_tcp_recv() refuses the segment: only when it is full */
 			if (c->have + len <= DNS_TCP_BUF)
 				abort();
 			break;

@@ -80,8 +80,8 @@ for i in range(2000):
         time.sleep(0.02)'
 expect_eq "vmok is still answered during vmflood's flood (UDP)" 192.0.2.7 "$(q)"
 expect_eq "  ... and over TCP" 192.0.2.7 "$(q +tcp)"
-check "vmflood's refusals are logged" \
-	grep -q "the VM on switch port [0-9]* is at its share of queries in flight (128)" \
+check "vmflood's refusals are logged, naming it and its adapter" \
+	grep -q "the VM on switch port [0-9]* (vmflood nic1) is at its share of queries in flight (128)" \
 	"$NATD_HOME/run/natnet-dnsshare.log"
 
 # vmflood holds TCP connections: 16 stay, the rest are reset; vmok connects.

@@ -66,8 +66,8 @@ check "natnetwork list shows the limits per VM" \
 check "  ... a VM with 256 connects under way" grep -Eq 'port [0-9]+: 256 0 0, 256, [1-9][0-9]*$' "$T/list"
 check "  ... and vmok's 20 connections" grep -Eq 'port [0-9]+: 20 0 0, 0, 0$' "$T/list"
 check "  ... and the refusals" grep -Eq 'Refused: +[1-9][0-9]* flows \(a VM.s share\)' "$T/list"
-check "the service logs the refusals" \
-	grep -q "the VM on switch port [0-9]* is at its share of tcp flows or connects under way" \
+check "the service logs the refusals, naming the VM and its adapter" \
+	grep -q "the VM on switch port [0-9]* (vmflood nic1) is at its share of tcp flows or connects under way" \
 	"$NATD_HOME/run/natnet-natlim.log"
 kill "$flooder"
 
