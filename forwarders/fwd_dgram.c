@@ -284,7 +284,8 @@ static uint32_t dgram_forward_guest(const struct nic *nic, const struct flow_key
  * (a port forward's rule, or the TFTP request flow `parent`): the flow is
  * found or made, the peer remembered (the latest behind this key gets the
  * guest's replies), the datagram sent to the guest. 0, or -EADDRINUSE when
- * the key is another flow's (the guest's own, or closing), -ENOSPC.
+ * the key is another flow's (the guest's own, or closing), -ENOSPC (the
+ * table is full), -EDQUOT (the flow's VM is at its share).
  */
 static int dgram_shared_in(struct nic *nic, int fd, const struct sockaddr *peer,
 			   socklen_t peerlen, const struct flow_key *key, const void *tag,
@@ -304,7 +305,7 @@ static int dgram_shared_in(struct nic *nic, int fd, const struct sockaddr *peer,
 		c = dgram_alloc(nic, key, parent ? parent->guest : dgram_forward_guest(nic, key),
 				true);
 		if (!c)
-			return -ENOSPC;
+			return errno == EDQUOT ? -EDQUOT : -ENOSPC;
 		c->fd = fd;
 		c->tag = tag;
 		c->parent = parent;
@@ -424,7 +425,10 @@ static struct dgram_conn *dgram_alloc(struct nic *nic, const struct flow_key *ke
 
 	f = flow_insert_guest(nat.flows, key, port, false, stack_now_ms());
 	if (!f) {
-		nat_flow_refused_guest(nic, key, port, from_host, errno);
+		int err = errno;
+
+		nat_flow_refused_guest(nic, key, port, from_host, err);
+		errno = err;
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));

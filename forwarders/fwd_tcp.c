@@ -440,6 +440,8 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 	struct tcp_conn *c;
 	struct flow *f;
 	ip_addr_t lip, gip;
+	uint32_t port;
+	int rc = -ENOMEM;
 	err_t e;
 
 	if (nat.flows == NULL || nat.shutting_down || !nic_cable(nic)) {
@@ -481,13 +483,19 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 	else
 		nat_key4(&key, FLOW_PROTO_TCP, nic, ip_2_ip4(guest), lwip_htons(gport),
 			 ip_2_ip4(src), lwip_htons(pcb->local_port));
-	f = flow_insert(nat.flows, &key, stack_now_ms());
+	/* The connection is its target VM's (the one that ARPs with the guest
+	 * address, nic_guest_port4()), as a UDP forward's flows are: remote
+	 * clients connecting many times fill that VM's share of the table, not
+	 * the other VMs' of a NAT network. */
+	port = IP_IS_V6(guest) ? FLOW_GUEST_NONE :
+				 nic_guest_port4(nic, ip4_addr_get_u32(ip_2_ip4(guest)));
+	f = flow_insert_guest(nat.flows, &key, port, false, stack_now_ms());
+	if (!f) {
+		rc = errno == ENOSPC || errno == EDQUOT ? -errno : -ENOMEM;
+		nat_flow_refused_guest(nic, &key, port, true, errno);
+	}
 	c = f ? calloc(1, sizeof(*c)) : NULL;
 	if (!c || uv_poll_init(nat.loop, &c->poll, fd) < 0) {
-		int rc = !f && errno == ENOSPC ? -ENOSPC : -ENOMEM;
-
-		if (rc == -ENOSPC)
-			nat.drops[NAT_DROP_FLOWS_FULL]++;
 		if (f)
 			flow_remove(nat.flows, f);
 		free(c);

@@ -203,7 +203,9 @@ int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_
  * fwd_tcp_inbound: fd is a host connection accepted on a rule's listener
  * (taken: closed, with a RST, on failure). natd connects to guest:gport
  * from src:sport (the client as the guest will see it; ports in host order;
- * another source port is used when that one is taken). Returns 0 or -errno.
+ * another source port is used when that one is taken). The flow is the VM's
+ * that announced the guest address (nic_guest_port4()). Returns 0 or
+ * -errno: -ENOSPC the flow table is full, -EDQUOT that VM is at its share.
  *
  * fwd_dgram_inbound: a datagram from a host peer arrived on a rule's socket
  * fd (shared by the rule's flows, not taken). The flow (key: the guest side,

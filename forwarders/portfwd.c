@@ -247,7 +247,8 @@ static void pf_tcp_accept(struct pf_entry *e)
 		rc = fwd_tcp_inbound(e->nic, fd, &src, sport, &guest, e->rule.guest_port);
 		if (rc < 0) {
 			pf_refuse_log(e, (struct sockaddr *)&ss, rc == -ENOSPC ?
-				      "too many TCP flows" : strerror(-rc));
+				      "too many TCP flows" : rc == -EDQUOT ?
+				      "the guest's VM is at its share of flows" : strerror(-rc));
 			continue;
 		}
 		e->accepted++;
@@ -289,7 +290,8 @@ static void pf_udp_read(struct pf_entry *e)
 				       pf_buf, (size_t)n);
 		if (rc < 0) {
 			pf_refuse_log(e, (struct sockaddr *)&ss, rc == -ENOSPC ?
-				      "too many UDP flows" : rc == -EADDRINUSE ?
+				      "too many UDP flows" : rc == -EDQUOT ?
+				      "the guest's VM is at its share of flows" : rc == -EADDRINUSE ?
 				      "the guest uses that port pair for a flow of its own" :
 				      strerror(-rc));
 			continue;
@@ -363,8 +365,12 @@ static int pf_open(const struct pfrule *r, char *bound, size_t boundlen, char *e
 	}
 	if (r->proto == PFRULE_TCP)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* The kernel's largest accept queue (net.core.somaxconn): clients of a
+	 * forwarded server arriving in a burst wait there for natd's next
+	 * accepts (64 per wake-up) instead of being dropped after a handshake
+	 * they take as done, as with a queue of 128. */
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
-	    (r->proto == PFRULE_TCP && listen(fd, 128) < 0)) {
+	    (r->proto == PFRULE_TCP && listen(fd, SOMAXCONN) < 0)) {
 		e = errno;
 		close(fd);
 		pfrule_addr_format(&r->host, h, sizeof(h));
