@@ -19,6 +19,12 @@
 # slirp4netns, passt and the QEMU processes are each charged with their own
 # system calls only, alike.
 #
+# TSO goes off on both ends (veth_xmit() hands its peer's NAPI no TCP frame
+# while the sending end has TSO). At the bench's veth MTU, 65520, that costs
+# nothing: a segment is one MSS of ~64 KiB either way. Below that the
+# sender's kernel cuts its segments in software (in the sender's system
+# call): keep such veths in softirq accounting or count that in.
+#
 # veth_threaded DEV [NS]: threaded NAPI on DEV (in namespace NS); the link
 # must be up. Prints the kthreads' PIDs it created, one a line, on stdout.
 # Returns 1 with a message on stderr when the kernel cannot (no veth NAPI

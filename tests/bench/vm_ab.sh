@@ -23,6 +23,9 @@
 #   VETH_MTU    the MTU of the veth to the remote (default 65520, as run.sh)
 #   PERF_OUT    PREFIX: natd is profiled (perf record -g, 999 Hz) during each
 #               iperf3 run into PREFIX.BINn.ATTACH.DIR.REP.data
+#   PERF_STAT=1 natd's system calls (all, epoll_wait, recvfrom, read,
+#               write, sendmsg), context switches and page faults counted (perf stat)
+#               during each iperf3 run, printed per MB moved
 #   ACCOUNTING  "threaded" (default), "softirq", or both (alternated, boot
 #               by boot): how the veth to the remote is accounted
 #               (veth_napi.sh). threaded: the veth's receive runs in its NAPI
@@ -75,7 +78,7 @@ console_wait() {
 # ATT suffixed with the accounting when ACCOUNTING has both.
 boot() {
 	local bin=$1 n=$2 att=$3 dir=$4 rep=$5 out=$T/vm.console spid qpid acc=$6
-	local c0 c1 q0 q1 k0 k1 nd=() perf_pid=
+	local c0 c1 q0 q1 k0 k1 nd=() perf_pid= stat_pid=
 	rm -f "$T/vm.sock"
 	veth_accounting "vh$ID" "" "vr$ID" "$REMOTE_NS" "$acc"
 	[ "$VETH_ACCOUNTING" = "$acc" ] || fail "threaded NAPI not available: run with ACCOUNTING=softirq"
@@ -107,9 +110,20 @@ boot() {
 			-- sleep "$((DUR - 2))" > /dev/null 2>&1 &
 		perf_pid=$!
 	fi
+	if [ "${PERF_STAT:-0}" = 1 ]; then
+		perf stat -x, -o "$T/perf-stat" -p "$NATD_PID" -e raw_syscalls:sys_enter \
+			-e syscalls:sys_enter_epoll_wait,syscalls:sys_enter_recvfrom,syscalls:sys_enter_read \
+			-e syscalls:sys_enter_write,syscalls:sys_enter_sendmsg,context-switches,page-faults \
+			-- sleep "$((DUR - 2))" > /dev/null 2>&1 &
+		stat_pid=$!
+	fi
 	console_wait "$out" BENCH-DONE $(((DUR + 90) * 10)) "$qpid" || true
 	c1=$(cpu_ticks "$NATD_PID") q1=$(cpu_ticks "$qpid") k1=$(napi_ticks)
 	[ -n "$perf_pid" ] && wait "$perf_pid"
+	if [ -n "$stat_pid" ]; then
+		wait "$stat_pid" || true
+		STAT_SECS=$((DUR - 2))
+	fi
 	wait_for 30 grep -q BENCH-END "$out" || fail "the VM's iperf3 did not finish"
 	kill "$qpid" 2>/dev/null || true; wait "$qpid" 2>/dev/null || true
 	kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true
@@ -126,6 +140,13 @@ print(n, att, d, rep, "%.3f" % (r["bits_per_second"] / 1e9), "%.3f" % (int(c) / 
 		"$n" "$att" "$dir" "$rep" $((c1 - c0)) $((q1 - q0)) $((k1 - k0)) "$hz" "$acc" "$both_acc" |
 		tee -a "$T/results" |
 		awk '{printf "bin%s %-15s %s rep %s: %s Gbit/s  natd %s CPU-s/GB  QEMU %s CPU-s/GB  napi %s CPU-s/GB\n", $1, $2, $3, $4, $5, $6, $7, $8}'
+	if [ -n "$stat_pid" ]; then
+		# per MB at the run's mean rate over perf's seconds
+		awk -F, -v g="$(tail -n1 "$T/results" | cut -d' ' -f5)" -v s="$STAT_SECS" '
+			$3 ~ /:|context|faults/ { n = $3; sub(/.*sys_enter_?/, "", n); if (n == "") n = "all"
+				printf "  %s/MB %.1f", n, $1 / (g * 125 * s) }
+			END { print "" }' "$T/perf-stat"
+	fi
 }
 
 : > "$T/results"
