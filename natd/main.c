@@ -10,7 +10,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,14 +338,6 @@ static int cmd_run(int argc, char **argv)
 	char err[512];
 	char **stored_argv = NULL;
 	int stored_argc = 0, rc;
-
-	/* glibc gives the top of the heap back to the kernel once 128 KiB of it
-	 * are free, so a 64 KiB frame from a vhost-user guest (nic.c's pbuf,
-	 * freed after the host send) shrank the heap and the next one grew it
-	 * again: 20-33 page faults per MB guest -> remote, each a fresh zeroed
-	 * page. Up to 16 MiB of free heap is kept instead (bench README,
-	 * "vhost-user CPU per GB, stop 29"). */
-	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 
 	/* A VM with stored settings (natd modifyvm) starts from them. */
 	rc = cmd_vm_run_argv(argc, argv, &stored_argc, &stored_argv, err, sizeof(err));
