@@ -24,6 +24,11 @@
 #   VETH_MTU     the MTU of the veth to the remote (default 65520, as in
 #                run.sh; before stop 27 this script left it at 1500 for MTU
 #                1500, so natd's host sockets received 1448-byte segments)
+#   VETH_SOFTIRQ=1  the veth to the remote without NAPI, as before stop 29:
+#                the remote's TCP runs in the softirq of natd's (or QEMU's)
+#                system calls and is counted as theirs. Default: threaded
+#                NAPI (veth_napi.sh), the remote's work in the veth's kernel
+#                threads
 #   DIAG=1       per run: the guest's TCP counters (nstat: out-of-order
 #                queue, ACKs sent...), its tap's drops, and the remote
 #                sender's socket (ss -ti) half-way through
@@ -55,6 +60,7 @@
 # prints medians per system and direction (Gbit/s, CPU-s/GB of natd and of
 # the hub QEMU) and natd / -netdev user per repetition.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/veth_napi.sh"
 
 DUR=${1:-10}
 REPS=${REPS:-1}
@@ -68,6 +74,10 @@ new_remote
 # get 64 KiB segments; at 1500 they got ~700 segments per MB)
 ip link set "vh$ID" mtu "$VETH_MTU"
 ip -n "$REMOTE_NS" link set "vr$ID" mtu "$VETH_MTU"
+acct=threaded
+[ "${VETH_SOFTIRQ:-0}" = 1 ] && acct=softirq
+veth_accounting "vh$ID" "" "vr$ID" "$REMOTE_NS" "$acct"
+log "veth to the remote: $VETH_ACCOUNTING accounting${VETH_NAPI_PIDS:+ (NAPI kthreads $VETH_NAPI_PIDS)}"
 bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
 IPERF_SRV_PID=${_pids[-1]}
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"

@@ -3,6 +3,7 @@
 #
 # run.sh [--quick] [--reps N] [--out FILE] [--duration S] [--idle N] [--no-build]
 #        [--phases LIST] [--rows LIST] [--natd BIN] [--natd-b BIN]
+#        [--veth-softirq]
 #
 # natd's benchmark against slirp4netns. Builds natd in release mode
 # (build-release/), installs what it needs (iperf3, wrk, slirp4netns,
@@ -32,7 +33,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n '4,5p' "$0" | sed 's/^# //'
+	sed -n '4,6p' "$0" | sed 's/^# //'
 	cat <<-'EOF'
 	  --quick       1 repetition, 5 s per iperf3/wrk run, 1000 idle connections
 	  --reps N      repetitions per row and system (default 3)
@@ -53,6 +54,13 @@ usage() {
 	  --natd-b BIN  a second natd (system natd_b, e.g. main's binary) run
 	                in turn with natd and the other in the tap phases: an
 	                A/B in one run (its samples in the .samples.tsv file)
+	  --veth-softirq  the veth to the remote without NAPI (as before stop
+	                29): the remote's TCP then runs in the softirq of
+	                whichever NAT's system call sent it a packet and is
+	                counted as that NAT's CPU. Default: threaded NAPI
+	                (veth_napi.sh), the remote's receive and transmit in
+	                the veth's own kernel threads, as a remote on a real
+	                network does them on its own machine
 	Environment: NATD_BENCH_CMAKE_ARGS extra cmake configure arguments;
 	NATD_BENCH_KEEP=1 keeps the temporary directory (logs) after the run;
 	NATD_BENCH_PERF=PREFIX profiles natd (perf record -g) during each of its
@@ -66,7 +74,7 @@ usage() {
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$SRC/tests/bench
 REPS=3 DUR=5 IDLE_N=10000 OUT=$BENCH/results/latest.json BUILD=1 QUICK=0
-PHASES=65520,1500,mixed,qemu,vm,idle ROWS= NATD= NATD_B=
+PHASES=65520,1500,mixed,qemu,vm,idle ROWS= NATD= NATD_B= VETH_ACCT=threaded
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 REPS=1 DUR=5 IDLE_N=1000 ;;
@@ -79,6 +87,7 @@ while [ $# -gt 0 ]; do
 	--rows) ROWS=$2; shift ;;
 	--natd) NATD=$(realpath "$2"); BUILD=0; shift ;;
 	--natd-b) NATD_B=$(realpath "$2"); shift ;;
+	--veth-softirq) VETH_ACCT=softirq ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
 	esac
@@ -238,6 +247,10 @@ ip -n "$NS_HOST" link set vb-host mtu 65520 up
 ip -n "$NS_REMOTE" link set vb-remote mtu 65520 up
 ip -n "$NS_HOST" addr add $HOSTADDR/24 dev vb-host
 ip -n "$NS_REMOTE" addr add $REMOTE/24 dev vb-remote
+# How the remote's work is accounted (veth_napi.sh; --veth-softirq).
+. "$BENCH/veth_napi.sh"
+veth_accounting vb-host "$NS_HOST" vb-remote "$NS_REMOTE" "$VETH_ACCT"
+say "veth to the remote: $VETH_ACCOUNTING accounting${VETH_NAPI_PIDS:+ (NAPI kthreads $VETH_NAPI_PIDS)}"
 wait_for 5 ip netns exec "$NS_REMOTE" busybox ping -c1 -W1 $HOSTADDR ||
 	{ echo "run.sh: veth $HOSTADDR <-> $REMOTE does not work" >&2; exit 1; }
 
@@ -919,6 +932,7 @@ json.dump({
     "idle_conns": $IDLE_N,
     "elapsed_s": $(( $(date +%s) - start_ts )),
     "topology": "guest netns -> tap -> NAT (natd | slirp4netns) in a bench host netns -> veth -> remote netns $REMOTE (nginx, iperf3 -s)",
+    "veth_accounting": "$VETH_ACCOUNTING",
 }, open(sys.argv[1], "w"), indent=2)
 EOF
 mkdir -p "$(dirname "$OUT")"

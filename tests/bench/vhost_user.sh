@@ -17,13 +17,24 @@
 # the frontend's (QEMU's or the peer's), from /proc/PID/stat. Runs in
 # namespaces of its own (tests/integration/lib.sh); root needed. NATD_BIN
 # picks the natd binary (the peer is taken from beside it, tests/).
+# VETH_SOFTIRQ=1: the veth to the remote without NAPI (the remote's TCP then
+# runs in natd's softirq and is counted as natd's CPU); default threaded NAPI
+# (veth_napi.sh), the remote's work in the veth's kernel threads.
+# VETH_MTU: the veth's MTU (default 65520 as run.sh's; 1500 before stop 29).
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/veth_napi.sh"
 
 DUR=${1:-10}
 command -v iperf3 >/dev/null || fail "iperf3 missing"
 peer="$NATD_TEST_BIN/vhost_user_peer"
 [ -x "$peer" ] || fail "$peer missing (build with --tests)"
 new_remote
+ip link set "vh$ID" mtu "${VETH_MTU:-65520}"
+ip -n "$REMOTE_NS" link set "vr$ID" mtu "${VETH_MTU:-65520}"
+acct=threaded
+[ "${VETH_SOFTIRQ:-0}" = 1 ] && acct=softirq
+veth_accounting "vh$ID" "" "vr$ID" "$REMOTE_NS" "$acct"
+log "veth to the remote: $VETH_ACCOUNTING accounting${VETH_NAPI_PIDS:+ (NAPI kthreads $VETH_NAPI_PIDS)}"
 bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"
 
