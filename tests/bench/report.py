@@ -48,6 +48,8 @@ ROWS += [
      "ratio>=", 1.5),
     ("connrate1_pyhttp", "new connections one at a time (Python http.server)", "conn/s",
      None, None),
+    ("connrate_pyhttp_q128", "new connections (http.server, listen backlog 128)", "conn/s",
+     None, None),
 ]
 # The QEMU hub phase: natd's stream transport vs QEMU's -netdev user.
 QROWS = []

@@ -49,7 +49,8 @@ usage() {
 	                vhost-user, -netdev user), idle
 	  --rows LIST   comma-separated rows to run in the tap phases (default
 	                all): iperf rows by name (tput_g2r_P1_mtu1500, ...),
-	                connrate, connrate_pyhttp, connrate1_pyhttp, latency
+	                connrate, connrate_pyhttp, connrate1_pyhttp,
+	                connrate_pyhttp_q128 (listen backlog 128), latency
 	  --natd BIN    the natd binary to measure (implies --no-build)
 	  --natd-b BIN  a second natd (system natd_b, e.g. main's binary) run
 	                in turn with natd and the other in the tap phases: an
@@ -880,11 +881,21 @@ if phase mixed; then
 	_pids+=($!)
 	wait_for 10 ip netns exec "$NS_REMOTE" curl -sf -m 2 -o /dev/null http://$REMOTE:8080/small ||
 		say "Python http.server in the remote namespace does not answer"
+	# The same server with a listen backlog of 128 instead of 5 (its
+	# overflows set the row above: README, "tap rows, stop 29").
+	if want connrate_pyhttp_q128; then
+		timeout 3600 ip netns exec "$NS_REMOTE" "$PY" "$BENCH/pyhttp_backlog.py" $REMOTE \
+			8081 "$T/www" 128 > "$T/pyhttp128.log" 2>&1 &
+		_pids+=($!)
+		wait_for 10 ip netns exec "$NS_REMOTE" curl -sf -m 2 -o /dev/null \
+			http://$REMOTE:8081/small || say "pyhttp_backlog.py does not answer"
+	fi
 	start_both 65520 1500; set_sysctls
 	alternate iperf g2r 1 65520g1500 cpu_g2r_mixed
 	alternate iperf r2g 1 65520g1500 cpu_r2g_mixed
 	alternate wrk_run close http://$REMOTE:8080/small connrate_pyhttp
 	alternate wrk_run close1 http://$REMOTE:8080/small connrate1_pyhttp
+	alternate wrk_run close http://$REMOTE:8081/small connrate_pyhttp_q128
 	stop_system natd; stop_system slirp4netns; [ -z "$NATD_B" ] || stop_system natd_b
 fi
 
