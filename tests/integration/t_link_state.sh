@@ -57,7 +57,7 @@ ok "setlinkstate1 on of a null adapter is refused, naming it"
 check "... and it stays unplugged" carrier_is "$NS3" "$TAP3" 0
 check "... showvminfo: cable false" info vm3 'nics_1_cable="false"'
 check "setlinkstate1 off of a null adapter: already so, accepted" "$N" controlvm vm3 setlinkstate1 off
-expect_refused "setlinkstate1 with two values" 1 "setlinkstate1: unexpected argument 'now'" \
+expect_refused "setlinkstate1 with two values" 2 "setlinkstate1: unexpected argument 'now'" \
 	"$N" controlvm vm3 setlinkstate1 off now
 ok "setlinkstate1 off now: the extra word named"
 
