@@ -407,6 +407,25 @@ natnet_start() {
 	ln -sf "$NATD_HOME/run/natnet-$1.log" "$T/natd-svc-$1.log"
 }
 
+# natnet_vms NET TAGPREFIX VM...: each VM joins NAT network NET as a kernel
+# guest: a namespace (NS[VM]), a `natd run --name VM` sidecar on the tap
+# TAGPREFIX<index>$ID (TAP[VM]) moved into it, and a DHCP lease (udhcpc's
+# variables in $T/lease.VM). The caller declares the associative arrays:
+# `declare -A NS TAP`.
+natnet_vms() {
+	local net=$1 pfx=$2 i=0 vm
+	shift 2
+	for vm in "$@"; do
+		TAP[$vm]="$pfx$i$ID"
+		NS[$vm]=$(new_netns "$vm")
+		natd_start "natd-$vm" --name "$vm" --nic1 natnetwork --nat-network1 "$net" \
+			--attach1 "tap:${TAP[$vm]}"
+		tap_into_ns "${TAP[$vm]}" "${NS[$vm]}"
+		udhcpc_lease "${NS[$vm]}" "${TAP[$vm]}" > "$T/lease.$vm"
+		i=$((i + 1))
+	done
+}
+
 # natnet_stop NAME: `natd natnetwork stop`; the service's log must end with a
 # clean stop and hold no sanitizer report.
 natnet_stop() {

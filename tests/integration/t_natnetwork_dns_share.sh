@@ -54,17 +54,8 @@ printf 'nameserver 198.51.100.1\n' > "$NATD_RESOLV_CONF"
 
 check "add dnsshare" "$N" natnetwork add --netname dnsshare --network 192.168.21.0/24 --enable
 check "start dnsshare" natnet_start dnsshare
-declare -A NS
-i=0
-for vm in vmflood vmok; do
-	tap="ds$i$ID"
-	NS[$vm]=$(new_netns "$vm")
-	natd_start "natd-$vm" --name "$vm" --nic1 natnetwork --nat-network1 dnsshare \
-		--attach1 "tap:$tap"
-	tap_into_ns "$tap" "${NS[$vm]}"
-	udhcpc_lease "${NS[$vm]}" "$tap" > "$T/lease.$vm"
-	i=$((i + 1))
-done
+declare -A NS TAP
+natnet_vms dnsshare ds vmflood vmok
 q() { ip netns exec "${NS[vmok]}" dig @192.168.21.1 +time=3 +tries=1 +short "$@" ok.example A; }
 expect_eq "vmok is answered through the gateway's proxy" 192.0.2.7 "$(q)"
 

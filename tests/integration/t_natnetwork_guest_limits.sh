@@ -26,16 +26,7 @@ check "add natlim" "$N" natnetwork add --netname natlim --network 192.168.17.0/2
 check "start natlim" natnet_start natlim
 
 declare -A NS TAP
-i=0
-for vm in vmflood vmok; do
-	TAP[$vm]="nl$i$ID"
-	NS[$vm]=$(new_netns "$vm")
-	natd_start "natd-$vm" --name "$vm" --nic1 natnetwork --nat-network1 natlim \
-		--attach1 "tap:${TAP[$vm]}"
-	tap_into_ns "${TAP[$vm]}" "${NS[$vm]}"
-	udhcpc_lease "${NS[$vm]}" "${TAP[$vm]}" > "$T/lease.$vm"
-	i=$((i + 1))
-done
+natnet_vms natlim nl vmflood vmok
 expect_eq "vmok got its address" 192.168.17.5 "$(lease_var "$T/lease.vmok" ip)"
 
 # vmflood: connects to the black hole, more than the whole TCP table holds

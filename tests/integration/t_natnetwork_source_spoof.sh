@@ -27,16 +27,7 @@ wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:9500 || fail "echo did not s
 check "add spoof" "$N" natnetwork add --netname spoof --network 192.168.22.0/24 --enable
 check "start spoof" natnet_start spoof
 declare -A NS TAP
-i=0
-for vm in vma vmb; do
-	TAP[$vm]="sp$i$ID"
-	NS[$vm]=$(new_netns "$vm")
-	natd_start "natd-$vm" --name "$vm" --nic1 natnetwork --nat-network1 spoof \
-		--attach1 "tap:${TAP[$vm]}"
-	tap_into_ns "${TAP[$vm]}" "${NS[$vm]}"
-	udhcpc_lease "${NS[$vm]}" "${TAP[$vm]}" > "$T/lease.$vm"
-	i=$((i + 1))
-done
+natnet_vms spoof sp vma vmb
 b=$(lease_var "$T/lease.vmb" ip)
 [ -n "$b" ] || fail "vmb got no address"
 # vmb: whatever reaches its port 5555.

@@ -22,17 +22,10 @@ wait_for 10 listening "$REMOTE_NS" tcp 198.51.100.1:9400 || fail "server did not
 check "add tcpfl" "$N" natnetwork add --netname tcpfl --network 192.168.22.0/24 --enable
 check "start tcpfl" natnet_start tcpfl
 declare -A NS TAP
-i=0
+natnet_vms tcpfl tf vmtarget vmother
 for vm in vmtarget vmother; do
-	TAP[$vm]="tf$i$ID"
-	NS[$vm]=$(new_netns "$vm")
-	natd_start "natd-$vm" --name "$vm" --nic1 natnetwork --nat-network1 tcpfl \
-		--attach1 "tap:${TAP[$vm]}"
-	tap_into_ns "${TAP[$vm]}" "${NS[$vm]}"
-	udhcpc_lease "${NS[$vm]}" "${TAP[$vm]}" > "$T/lease.$vm"
 	# As any guest does before it talks: it ARPs for its gateway.
 	ip netns exec "${NS[$vm]}" ping -c 1 -W 2 192.168.22.1 > /dev/null
-	i=$((i + 1))
 done
 target=$(lease_var "$T/lease.vmtarget" ip)
 [ -n "$target" ] || fail "vmtarget got no address"

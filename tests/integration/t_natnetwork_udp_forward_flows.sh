@@ -26,17 +26,10 @@ wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:9500 || fail "echo did not s
 check "add udpfl" "$N" natnetwork add --netname udpfl --network 192.168.21.0/24 --enable
 check "start udpfl" natnet_start udpfl
 declare -A NS TAP
-i=0
+natnet_vms udpfl uf vmtarget vmother
 for vm in vmtarget vmother; do
-	TAP[$vm]="uf$i$ID"
-	NS[$vm]=$(new_netns "$vm")
-	natd_start "natd-$vm" --name "$vm" --nic1 natnetwork --nat-network1 udpfl \
-		--attach1 "tap:${TAP[$vm]}"
-	tap_into_ns "${TAP[$vm]}" "${NS[$vm]}"
-	udhcpc_lease "${NS[$vm]}" "${TAP[$vm]}" > "$T/lease.$vm"
 	# As any guest does before it talks: it ARPs for its gateway.
 	ip netns exec "${NS[$vm]}" ping -c 1 -W 2 192.168.21.1 > /dev/null
-	i=$((i + 1))
 done
 target=$(lease_var "$T/lease.vmtarget" ip)
 [ -n "$target" ] || fail "vmtarget got no address"
