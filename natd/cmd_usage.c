@@ -2,7 +2,8 @@
 /*
  * cmd_usage.c - the one-line usage errors and refusals of natd's commands
  * (cmd_usage.h), printed by their parsers and actions: dhcpserver,
- * natnetwork, hostonlyif, bandwidthctl, showvminfo.
+ * natnetwork, hostonlyif (and its modify), bandwidthctl, showvminfo,
+ * setextradata.
  */
 #include "natd/cmd_usage.h"
 
