@@ -264,21 +264,6 @@ static bool sockaddr_same_host(const struct sockaddr_storage *a, const struct so
 		       &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr));
 }
 
-/* Whose a port forward's flow to the guest address of key is: the VM that
- * ARPs with that address (nic_guest_port4()), so that remote peers sending
- * from many ports fill that VM's share of the table, not the others'.
- * FLOW_GUEST_NONE (the table's limits only) for an address no VM has
- * announced yet, and for IPv6. */
-static uint32_t dgram_forward_guest(const struct nic *nic, const struct flow_key *key)
-{
-	uint32_t a;
-
-	if (key->family != AF_INET)
-		return FLOW_GUEST_NONE;
-	memcpy(&a, key->gaddr, 4);
-	return nic_guest_port4(nic, a);
-}
-
 /*
  * A datagram from a host peer for a flow that shares the socket fd of `tag`
  * (a port forward's rule, or the TFTP request flow `parent`): the flow is
@@ -302,7 +287,7 @@ static int dgram_shared_in(struct nic *nic, int fd, const struct sockaddr *peer,
 		/* A TFTP data flow is its guest's, like the request that made it:
 		 * else a server sending from many ports would fill the table past
 		 * the guest's share, starving the other VMs of a NAT network. */
-		c = dgram_alloc(nic, key, parent ? parent->guest : dgram_forward_guest(nic, key),
+		c = dgram_alloc(nic, key, parent ? parent->guest : nat_forward_guest(nic, key),
 				true);
 		if (!c)
 			return errno == EDQUOT ? -EDQUOT : -ENOSPC;

@@ -483,12 +483,8 @@ int fwd_tcp_inbound(struct nic *nic, int fd, const ip_addr_t *src, uint16_t spor
 	else
 		nat_key4(&key, FLOW_PROTO_TCP, nic, ip_2_ip4(guest), lwip_htons(gport),
 			 ip_2_ip4(src), lwip_htons(pcb->local_port));
-	/* The connection is its target VM's (the one that ARPs with the guest
-	 * address, nic_guest_port4()), as a UDP forward's flows are: remote
-	 * clients connecting many times fill that VM's share of the table, not
-	 * the other VMs' of a NAT network. */
-	port = IP_IS_V6(guest) ? FLOW_GUEST_NONE :
-				 nic_guest_port4(nic, ip4_addr_get_u32(ip_2_ip4(guest)));
+	/* The connection is its target VM's, as a UDP forward's flows are. */
+	port = nat_forward_guest(nic, &key);
 	f = flow_insert_guest(nat.flows, &key, port, false, stack_now_ms());
 	if (!f) {
 		rc = errno == ENOSPC || errno == EDQUOT ? -errno : -ENOMEM;

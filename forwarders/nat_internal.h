@@ -102,6 +102,11 @@ void nat_flow_refused_guest(struct nic *nic, const struct flow_key *k, uint32_t 
 			    bool from_host, int err);
 /* The same for a flow the guest of the frame being taken in (nic_rx_port()) opens. */
 void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err);
+/* Whose a port forward's flow to the guest address of k is: the VM that ARPs
+ * with that address (nic_guest_port4()), so that remote clients fill that
+ * VM's share of the table, not the other VMs'. FLOW_GUEST_NONE (the table's
+ * limits only) for an address no VM has announced yet, and for IPv6. */
+uint32_t nat_forward_guest(const struct nic *nic, const struct flow_key *k);
 
 
 /*

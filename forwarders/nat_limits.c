@@ -8,6 +8,7 @@
 #include "forwarders/nat.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "base/fdlimit.h"
 #include "base/log.h"
@@ -60,4 +61,14 @@ void nat_flow_refused_guest(struct nic *nic, const struct flow_key *k, uint32_t 
 void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err)
 {
 	nat_flow_refused_guest(nic, k, nic_rx_port(nic), false, err);
+}
+
+uint32_t nat_forward_guest(const struct nic *nic, const struct flow_key *k)
+{
+	uint32_t a;
+
+	if (k->family != AF_INET)
+		return FLOW_GUEST_NONE;
+	memcpy(&a, k->gaddr, 4);
+	return nic_guest_port4(nic, a);
 }

@@ -333,6 +333,7 @@ char *nic_guest_name(const struct nic *nic, uint32_t port, char *buf, size_t len
 static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 {
 	struct nic *nic = opaque;
+	uint32_t port = device_rx_port(nic->dev);
 	struct pbuf *p;
 
 	nic->ctr.rx_frames++;
@@ -347,10 +348,10 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 				"(larger than 65535 bytes)", nic->adapter, len);
 		return;
 	}
-	if (!nic_source_allowed(nic, frame, len, device_rx_port(nic->dev)))
+	if (!nic_source_allowed(nic, frame, len, port))
 		return;
 	nic_arp_alias(nic, frame, len);
-	nic_learn_guest4(nic, frame, len, device_rx_port(nic->dev));
+	nic_learn_guest4(nic, frame, len, port);
 	/* A runt (taps and sockets need not pad to Ethernet's minimum) is padded
 	 * with zeros as on a wire: lwIP reads IP header fields before it checks
 	 * lengths, and must not read past the frame. IP trims the padding. */
@@ -365,7 +366,7 @@ static void nic_frame(void *opaque, const uint8_t *frame, size_t len)
 		memset(p->payload, 0, NIC_MIN_FRAME);
 	pbuf_take(p, frame, (u16_t)len);
 	/* lwIP takes the frame in at once (NO_SYS): its guest is known meanwhile */
-	nic->rx_port = device_rx_port(nic->dev);
+	nic->rx_port = port;
 	if (nic->netif.input(p, &nic->netif) != ERR_OK)
 		pbuf_free(p);
 	nic->rx_port = NIC_PORT_NONE;
