@@ -72,12 +72,7 @@ command -v iperf3 >/dev/null || fail "iperf3 missing"
 new_remote
 # the remote link at run.sh's MTU (its veth is 65520: natd's host sockets
 # get 64 KiB segments; at 1500 they got ~700 segments per MB)
-ip link set "vh$ID" mtu "$VETH_MTU"
-ip -n "$REMOTE_NS" link set "vr$ID" mtu "$VETH_MTU"
-acct=threaded
-[ "${VETH_SOFTIRQ:-0}" = 1 ] && acct=softirq
-veth_accounting "vh$ID" "" "vr$ID" "$REMOTE_NS" "$acct"
-log "veth to the remote: $VETH_ACCOUNTING accounting${VETH_NAPI_PIDS:+ (NAPI kthreads $VETH_NAPI_PIDS)}"
+remote_veth "$VETH_MTU"
 bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
 IPERF_SRV_PID=${_pids[-1]}
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"

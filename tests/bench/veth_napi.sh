@@ -82,6 +82,17 @@ veth_accounting() {
 	fi
 }
 
+# remote_veth MTU: lib.sh's new_remote veth (vh$ID, vr$ID in $REMOTE_NS) at
+# MTU, its accounting threaded, or softirq with VETH_SOFTIRQ=1; logged.
+remote_veth() {
+	local acct=threaded
+	ip link set "vh$ID" mtu "$1"
+	ip -n "$REMOTE_NS" link set "vr$ID" mtu "$1"
+	[ "${VETH_SOFTIRQ:-0}" = 1 ] && acct=softirq
+	veth_accounting "vh$ID" "" "vr$ID" "$REMOTE_NS" "$acct"
+	log "veth to the remote: $VETH_ACCOUNTING accounting${VETH_NAPI_PIDS:+ (NAPI kthreads $VETH_NAPI_PIDS)}"
+}
+
 # napi_ticks: CPU ticks (user + system) of the veth's NAPI kthreads so far.
 napi_ticks() {
 	local p n=0

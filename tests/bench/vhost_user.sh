@@ -29,12 +29,7 @@ command -v iperf3 >/dev/null || fail "iperf3 missing"
 peer="$NATD_TEST_BIN/vhost_user_peer"
 [ -x "$peer" ] || fail "$peer missing (build with --tests)"
 new_remote
-ip link set "vh$ID" mtu "${VETH_MTU:-65520}"
-ip -n "$REMOTE_NS" link set "vr$ID" mtu "${VETH_MTU:-65520}"
-acct=threaded
-[ "${VETH_SOFTIRQ:-0}" = 1 ] && acct=softirq
-veth_accounting "vh$ID" "" "vr$ID" "$REMOTE_NS" "$acct"
-log "veth to the remote: $VETH_ACCOUNTING accounting${VETH_NAPI_PIDS:+ (NAPI kthreads $VETH_NAPI_PIDS)}"
+remote_veth "${VETH_MTU:-65520}"
 bg ip netns exec "$REMOTE_NS" iperf3 -s -p 5201 > "$T/iperf3-server.log" 2>&1
 wait_for 10 listening "$REMOTE_NS" tcp "*:5201" || wait_for 5 listening "$REMOTE_NS" tcp "[::]:5201" || fail "iperf3 server"
 
