@@ -407,6 +407,21 @@ natnet_start() {
 	ln -sf "$NATD_HOME/run/natnet-$1.log" "$T/natd-svc-$1.log"
 }
 
+# remote_udp_echo PORT: a UDP echo on 198.51.100.1:PORT in the remote
+# namespace (new_remote), killed at exit; each datagram is also printed, a
+# line each, on its standard output. Waits (10 s) until it listens.
+remote_udp_echo() {
+	bg ip netns exec "$REMOTE_NS" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.51.100.1", int(sys.argv[1])))
+while True:
+    d, peer = s.recvfrom(2048)
+    print(d.decode(errors="replace"), flush=True)
+    s.sendto(d, peer)' "$1"
+	wait_for 10 listening "$REMOTE_NS" udp "198.51.100.1:$1" || fail "UDP echo did not start"
+}
+
 # natnet_vms NET TAGPREFIX VM...: each VM joins NAT network NET as a kernel
 # guest: a namespace (NS[VM]), a `natd run --name VM` sidecar on the tap
 # TAGPREFIX<index>$ID (TAP[VM]) moved into it, and a DHCP lease (udhcpc's

@@ -14,15 +14,7 @@
 N="$NATD_BIN"
 command -v python3 >/dev/null || fail "python3 missing"
 new_remote
-bg ip netns exec "$REMOTE_NS" python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.51.100.1", 9500))
-while True:
-    d, peer = s.recvfrom(2048)
-    print(d.decode(errors="replace"), flush=True)
-    s.sendto(d, peer)' > "$T/remote.out"
-wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:9500 || fail "echo did not start"
+remote_udp_echo 9500 > "$T/remote.out"
 
 check "add spoof" "$N" natnetwork add --netname spoof --network 192.168.22.0/24 --enable
 check "start spoof" natnet_start spoof

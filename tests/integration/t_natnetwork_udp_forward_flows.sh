@@ -14,14 +14,7 @@ N="$NATD_BIN"
 command -v python3 >/dev/null || fail "python3 missing"
 new_remote
 # A UDP echo in the remote namespace, for vmother's own flows.
-bg ip netns exec "$REMOTE_NS" python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("198.51.100.1", 9500))
-while True:
-    d, peer = s.recvfrom(2048)
-    s.sendto(d, peer)'
-wait_for 10 listening "$REMOTE_NS" udp 198.51.100.1:9500 || fail "echo did not start"
+remote_udp_echo 9500 > /dev/null
 
 check "add udpfl" "$N" natnetwork add --netname udpfl --network 192.168.21.0/24 --enable
 check "start udpfl" natnet_start udpfl
