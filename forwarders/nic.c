@@ -284,9 +284,12 @@ static bool nic_source_allowed(struct nic *nic, const uint8_t *f, size_t len, ui
 		return true;
 	nic->ctr.rx_dropped_spoofed++;
 	inet_ntop(AF_INET, &src, a, sizeof(a));
+	if (pinned == SRCPIN_NONE)
+		snprintf(owner, sizeof(owner), "a VM not back since its lease was restored");
+	else
+		nic_guest_name(nic, pinned, owner, sizeof(owner));
 	log_ratelimited(&nic->rl_spoof, LOG_LVL_WARN, "nic%u: %s sent from %s, leased to %s: "
-			"dropped", nic->adapter, nic_guest_name(nic, port, who, sizeof(who)), a,
-			nic_guest_name(nic, pinned, owner, sizeof(owner)));
+			"dropped", nic->adapter, nic_guest_name(nic, port, who, sizeof(who)), a, owner);
 	return false;
 }
 
@@ -813,7 +816,19 @@ void nic_set_lease_observer(struct nic *nic, dhcp_lease_cb cb, void *opaque)
 
 int nic_restore_lease(struct nic *nic, const struct dhcp_lease_info *l)
 {
-	return nic->dhcp ? dhcp_server_add_lease(nic->dhcp, l) : -ENODEV;
+	int r = nic->dhcp ? dhcp_server_add_lease(nic->dhcp, l) : -ENODEV;
+
+	/* Pinned at once, to no port yet: the lease's MAC takes the pin to
+	 * whatever port it comes back on, and until then no other MAC may use
+	 * the address (srcpin.h). On an adapter without a switch (port 0)
+	 * pins are never checked. */
+	if (r == 0 && l->bound) {
+		if (!nic->pins)
+			nic->pins = srcpin_new();
+		if (nic->pins)
+			srcpin_lease(nic->pins, l->addr.s_addr, l->mac, SRCPIN_NONE);
+	}
+	return r;
 }
 
 int nic_foreach_lease(const struct nic *nic,

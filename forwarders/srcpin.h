@@ -6,7 +6,9 @@
  * answered), with the lease's MAC. IPv4 and ARP from another port with that
  * source address are refused, unless they come from the lease's MAC: the
  * VM itself, reconnected on another port (a new port tag), which moves the
- * pin. A lease released, declined or expired unpins its address.
+ * pin. A lease released, declined or expired unpins its address. A lease
+ * restored from disk is pinned to no port (SRCPIN_NONE) until its MAC sends
+ * from one: then the pin moves there, and meanwhile other MACs are refused.
  *
  * Pure (no I/O, no allocation after srcpin_new()): SRCPIN_SLOTS slots
  * indexed by the address's low bits. DHCP ranges are contiguous, so no two
@@ -28,7 +30,8 @@ struct srcpin;
 struct srcpin *srcpin_new(void);
 void srcpin_free(struct srcpin *t);
 
-/* addr (network order, not 0) leased to mac by a client on `port`: pinned. */
+/* addr (network order, not 0) leased to mac by a client on `port`: pinned.
+ * port SRCPIN_NONE: restored, the client not seen yet (see above). */
 void srcpin_lease(struct srcpin *t, uint32_t addr, const uint8_t mac[6], uint32_t port);
 /* addr is no longer leased: unpinned. */
 void srcpin_unlease(struct srcpin *t, uint32_t addr);

@@ -93,5 +93,55 @@ expect_eq "vmb's own UDP flow works (natd still sends to vmb's MAC)" "own-$b" \
 	"$(ip netns exec "${NS[vmb]}" timeout 10 python3 "$T/echo.py" "$b")"
 expect_eq "  ... and vma's" "own-$a" \
 	"$(ip netns exec "${NS[vma]}" timeout 10 python3 "$T/echo.py" "$a")"
+
+# The service restarts and restores both leases from disk; the sidecars
+# rejoin without DHCP. vmb's address is pinned at once, to whatever port
+# vmb's MAC comes back on: vma's spoofing is dropped before vmb has sent
+# anything, then vmb's own traffic takes the pin, and vma is still refused.
+# (Before, restored leases were pinned only at the VM's next DHCP exchange.)
+check "stop spoof" natnet_stop spoof
+check "start spoof again" natnet_start spoof
+for vm in vma vmb; do
+	wait_for 10 grep -q 'joined NAT network spoof again' "$T/natd-$vm.log" || fail "$vm did not rejoin"
+done
+check "both leases restored" grep -q 'restored 2 DHCP leases' "$NATD_HOME/run/natnet-spoof.log"
+spoof_udp() {
+	ip netns exec "${NS[vma]}" timeout 10 python3 - "$b" "$1" <<'EOF2'
+import socket, struct, sys
+src, payload = sys.argv[1], sys.argv[2].encode()
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    s += s >> 16
+    return ~s & 0xffff
+u = struct.pack("!HHHH", 5555, 9500, 8 + len(payload), 0) + payload
+ph = socket.inet_aton(src) + socket.inet_aton("198.51.100.1") + struct.pack("!BBH", 0, 17, len(u))
+u = u[:6] + struct.pack("!H", csum(ph + u) or 0xffff) + u[8:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0,
+                 socket.inet_aton(src), socket.inet_aton("198.51.100.1"))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW).sendto(ip + u, ("198.51.100.1", 0))
+EOF2
+}
+spoof_udp spoofed-after-restart
+sleep 2
+check "after the restart, before vmb sent anything: the spoofed datagram does not reach the remote" \
+	sh -c "! grep -q spoofed-after-restart '$T/remote.out'"
+check "  ... the service logs it against the restored lease" \
+	grep -Eq "nic1: the VM on switch port [0-9]+ \(vma nic1\) sent from $b, leased to a VM not back since its lease was restored: dropped" \
+	"$NATD_HOME/run/natnet-spoof.log"
+expect_eq "vmb's own UDP flow works after the restart (its MAC takes the pin)" "own-$b" \
+	"$(ip netns exec "${NS[vmb]}" timeout 10 python3 "$T/echo.py" "$b")"
+spoof_udp spoofed-again
+sleep 2
+check "  ... and vma's spoofing is still dropped" sh -c "! grep -q spoofed-again '$T/remote.out'"
+check "  ... logged against vmb now" \
+	grep -Eq "nic1: the VM on switch port [0-9]+ \(vma nic1\) sent from $b, leased to the VM on switch port [0-9]+ \(vmb nic1\): dropped" \
+	"$NATD_HOME/run/natnet-spoof.log"
+"$N" natnetwork list > "$T/list"
+check "natnetwork list counts the 2 frames dropped since the restart" \
+	grep -Eq "Dropped: +2 frames with another VM's leased address as source" "$T/list"
 check "stop spoof" natnet_stop spoof
 done_testing
