@@ -234,7 +234,7 @@ int natd_hook_ip6_input(struct pbuf *p, struct netif *inp)
 
 	if (!nic || !nic_ip6(nic))
 		return 0;
-	if (nic6_input(nic_ip6(nic), p, &info))
+	if (nic6_input(nic_ip6(nic), p, &info, nic_rx_port(nic)))
 		return 1; /* taken (and freed) */
 	if (info.proto != IP6_NEXTH_TCP && info.proto != IP6_NEXTH_UDP &&
 	    info.proto != IP6_NEXTH_ICMP6 && info.proto != IP6_NEXTH_NONE &&

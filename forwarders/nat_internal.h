@@ -103,9 +103,11 @@ void nat_flow_refused_guest(struct nic *nic, const struct flow_key *k, uint32_t 
 /* The same for a flow the guest of the frame being taken in (nic_rx_port()) opens. */
 void nat_flow_refused(struct nic *nic, const struct flow_key *k, int err);
 /* Whose a port forward's flow to the guest address of k is: the VM that ARPs
- * with that address (nic_guest_port4()), so that remote clients fill that
- * VM's share of the table, not the other VMs'. FLOW_GUEST_NONE (the table's
- * limits only) for an address no VM has announced yet, and for IPv6. */
+ * with that address (nic_guest_port4()), or for IPv6 the VM the address was
+ * last seen from (as a source, in DAD or a neighbour advertisement:
+ * nic6_guest_port()), so that remote clients fill that VM's share of the
+ * table, not the other VMs'. FLOW_GUEST_NONE (the table's limits only) for
+ * an address no VM has shown yet. */
 uint32_t nat_forward_guest(const struct nic *nic, const struct flow_key *k);
 
 
@@ -209,7 +211,7 @@ int nat_relay_errqueue(int fd, struct nic *nic, const struct flow_key *k, uint8_
  * (taken: closed, with a RST, on failure). natd connects to guest:gport
  * from src:sport (the client as the guest will see it; ports in host order;
  * another source port is used when that one is taken). The flow is the VM's
- * that announced the guest address (nic_guest_port4()). Returns 0 or
+ * that announced the guest address (nat_forward_guest()). Returns 0 or
  * -errno: -ENOSPC the flow table is full, -EDQUOT that VM is at its share.
  *
  * fwd_dgram_inbound: a datagram from a host peer arrived on a rule's socket

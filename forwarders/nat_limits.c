@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "forwarders/nat_internal.h"
 #include "forwarders/nic.h"
+#include "forwarders/nic6.h"
 
 void nat_fit_descriptors(unsigned max_flows[FLOW_PROTO_COUNT], unsigned reserve)
 {
@@ -67,6 +68,8 @@ uint32_t nat_forward_guest(const struct nic *nic, const struct flow_key *k)
 {
 	uint32_t a;
 
+	if (k->family == AF_INET6)
+		return nic_ip6(nic) ? nic6_guest_port(nic_ip6(nic), k->gaddr) : FLOW_GUEST_NONE;
 	if (k->family != AF_INET)
 		return FLOW_GUEST_NONE;
 	memcpy(&a, k->gaddr, 4);

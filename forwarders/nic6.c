@@ -220,7 +220,7 @@ static bool nic6_is_own(const struct nic6 *n, const uint8_t *a)
 	return !memcmp(a, n->cfg->gateway6.s6_addr, 16) || !memcmp(a, n->cfg->dns6.s6_addr, 16);
 }
 
-static void nic6_saw_guest(struct nic6 *n, const uint8_t *a, bool confirmed)
+static void nic6_saw_guest(struct nic6 *n, const uint8_t *a, bool confirmed, uint32_t port)
 {
 	static const uint8_t zero[8];
 	struct nic6_guest_addr *slot = NULL;
@@ -235,6 +235,7 @@ static void nic6_saw_guest(struct nic6 *n, const uint8_t *a, bool confirmed)
 		if (g->last_ms && !memcmp(addr_bytes(&g->addr), a, 16)) {
 			g->last_ms = now;
 			g->confirmed |= confirmed;
+			g->port = port;
 			return;
 		}
 		if (!slot || g->last_ms < slot->last_ms)
@@ -243,6 +244,7 @@ static void nic6_saw_guest(struct nic6 *n, const uint8_t *a, bool confirmed)
 	addr_from_bytes(&slot->addr, a, n->netif);
 	slot->confirmed = confirmed;
 	slot->last_ms = now;
+	slot->port = port;
 	if (log_get_level() >= LOG_LVL_INFO) {
 		char s[INET6_ADDRSTRLEN];
 
@@ -250,6 +252,14 @@ static void nic6_saw_guest(struct nic6 *n, const uint8_t *a, bool confirmed)
 		log_ratelimited(&n->rl, LOG_LVL_INFO, "nic%u: guest IPv6 address %s%s", n->adapter,
 				s, confirmed ? "" : " (duplicate address detection)");
 	}
+}
+
+uint32_t nic6_guest_port(const struct nic6 *n, const uint8_t *a)
+{
+	for (int i = 0; i < NIC6_MAX_GUEST_ADDRS; i++)
+		if (n->guests[i].last_ms && !memcmp(addr_bytes(&n->guests[i].addr), a, 16))
+			return n->guests[i].port;
+	return UINT32_MAX;
 }
 
 int nic6_guest_addrs(const struct nic6 *n, struct nic6_guest_addr *out, int max)
@@ -323,7 +333,7 @@ static void nic6_dhcp6(struct nic6 *n, const uint8_t *pkt, const struct ndp_ip6_
 
 /* ---- input --------------------------------------------------------------------- */
 
-int nic6_input(struct nic6 *n, struct pbuf *p, struct ndp_ip6_info *info)
+int nic6_input(struct nic6 *n, struct pbuf *p, struct ndp_ip6_info *info, uint32_t port)
 {
 	static uint8_t flat[0xffff];
 	const uint8_t *pkt = p->payload;
@@ -337,7 +347,7 @@ int nic6_input(struct nic6 *n, struct pbuf *p, struct ndp_ip6_info *info)
 		n->ctr.dropped[info->bad]++;
 		goto taken;
 	}
-	nic6_saw_guest(n, info->src, true);
+	nic6_saw_guest(n, info->src, true, port);
 	if (info->proto == NDP_PROTO_ICMP6) {
 		switch (info->icmp_type) {
 		case NDP_ICMP6_RS:
@@ -350,10 +360,10 @@ int nic6_input(struct nic6 *n, struct pbuf *p, struct ndp_ip6_info *info)
 			goto taken;
 		case NDP_ICMP6_NS:
 			if (ndp_addr_is_unspecified(info->src))
-				nic6_saw_guest(n, info->nd_target, false); /* DAD */
+				nic6_saw_guest(n, info->nd_target, false, port); /* DAD */
 			break;
 		case NDP_ICMP6_NA:
-			nic6_saw_guest(n, info->nd_target, false);
+			nic6_saw_guest(n, info->nd_target, false, port);
 			break;
 		default:
 			break;

@@ -26,7 +26,7 @@ struct nic6;
 struct netif;
 struct pbuf;
 
-#define NIC6_MAX_GUEST_ADDRS 8
+#define NIC6_MAX_GUEST_ADDRS 32
 
 struct nic6_counters {
 	uint64_t ra_sent, rs_received;
@@ -40,6 +40,7 @@ struct nic6_guest_addr {
 	ip6_addr_t addr;
 	bool confirmed;        /* seen as a packet's source; else only in DAD */
 	uint64_t last_ms;      /* stack_now_ms() when last seen */
+	uint32_t port;         /* the switch port it was last seen from (nic.h) */
 };
 
 /*
@@ -59,8 +60,14 @@ void nic6_link(struct nic6 *n, bool up);
  * lwIP looks at it. Returns 1 when natd took it (p freed): malformed
  * (counted), a router solicitation, a DHCPv6 message, an RA or Redirect from
  * the guest; 0 to let lwIP go on. *info is filled when the packet parsed.
+ * port: the switch port it came from (nic_rx_port()), remembered with the
+ * guest addresses it shows (nic6_guest_port()).
  */
-int nic6_input(struct nic6 *n, struct pbuf *p, struct ndp_ip6_info *info);
+int nic6_input(struct nic6 *n, struct pbuf *p, struct ndp_ip6_info *info, uint32_t port);
+
+/* The switch port guest address a (16 bytes) was last seen from, or
+ * UINT32_MAX (NIC_PORT_NONE) when it was not seen. */
+uint32_t nic6_guest_port(const struct nic6 *n, const uint8_t *a);
 
 /* The guest addresses seen, most recent first. Returns how many (<= max). */
 int nic6_guest_addrs(const struct nic6 *n, struct nic6_guest_addr *out, int max);

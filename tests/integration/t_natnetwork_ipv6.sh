@@ -161,6 +161,29 @@ got=$(curl -sS --max-time 10 "http://[::1]:8080/")
 expect_eq "host loopback client shown to the guest as the gateway ::1" \
 	"client=[fd17:625c:f037:dead:0000:0000:0000:0001]" "$got"
 
+# IPv6 forward connections count in the target VM's share (its switch port),
+# as IPv4 ones do: three held connections through a forward to vmb raise one
+# port's TCP flows by three. (Before, IPv6 forward flows belonged to no VM.)
+port_tcp() { "$N" natnetwork list v6net | awk '/^ +port [0-9]+:/ { print $2, $3 }' | sort; }
+port_tcp > "$T/ports.before"
+bg ip netns exec "${NS[vmb]}" socat "TCP6-LISTEN:81,bind=[${A6[vmb]}],reuseaddr,fork" SYSTEM:'sleep 30'
+wait_for 10 listening "${NS[vmb]}" tcp "[${A6[vmb]}]:81" || fail "vmb's holding server did not start"
+check "a forward tcp rule to vmb's IPv6 address, holding" "$N" natnetwork modify --netname v6net \
+	--port-forward-6 "hold6:tcp:[]:8081:[${A6[vmb]}]:81"
+for i in 1 2 3; do
+	ip netns exec "$REMOTE_NS" timeout 25 socat -u "TCP6:[2001:db8:100::2]:8081" - > /dev/null 2>&1 &
+	_pids+=("$!")
+done
+grew() {
+	port_tcp > "$T/ports.after"
+	join -a 2 "$T/ports.before" "$T/ports.after" |
+		awk 'NF == 3 && $3 - $2 >= 3 { ok = 1 } NF == 2 && $2 >= 3 { ok = 1 } END { exit !ok }'
+}
+wait_for 10 grew || { cat "$T/ports.before" "$T/ports.after"; }
+log "TCP flows per switch port, before: $(tr '\n' ' ' < "$T/ports.before")after: $(tr '\n' ' ' < "$T/ports.after")"
+check "three IPv6 forward connections count in one VM's TCP flows" grew
+check "modify --port-forward-6 delete hold6" "$N" natnetwork modify --netname v6net --port-forward-6 delete hold6
+
 # What cannot change while running, and a bad rule: refused, nothing written.
 cp "$NATD_HOME/natd.json" "$T/before.json"
 set +e
