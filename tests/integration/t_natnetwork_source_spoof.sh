@@ -48,11 +48,9 @@ a=$(lease_var "$T/lease.vma" ip)
 expect_eq "vma's own UDP flow works" "own-$a" \
 	"$(ip netns exec "${NS[vma]}" timeout 10 python3 "$T/echo.py" "$a")"
 
-# vma, with vmb's address as source: UDP to the echo and a DNS query to the
-# gateway (raw IP, its own MAC), then an ARP reply to the gateway claiming it.
-ip netns exec "${NS[vma]}" timeout 10 python3 - "$b" "${TAP[vma]}" <<'EOF2'
-import socket, struct, sys
-src, ifc = sys.argv[1], sys.argv[2]
+# rawudp.py: raw IPv4/UDP datagrams from any source address (vma's raw socket).
+cat > "$T/rawudp.py" <<'EOF2'
+import socket, struct
 def csum(b):
     if len(b) % 2:
         b += b"\0"
@@ -60,17 +58,28 @@ def csum(b):
     s = (s >> 16) + (s & 0xffff)
     s += s >> 16
     return ~s & 0xffff
-def udp(dst, dport, payload):
+def udp(src, dst, dport, payload):
     u = struct.pack("!HHHH", 5555, dport, 8 + len(payload), 0) + payload
     ph = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 17, len(u))
     u = u[:6] + struct.pack("!H", csum(ph + u) or 0xffff) + u[8:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0,
                      socket.inet_aton(src), socket.inet_aton(dst))
     return ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + u
-r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-r.sendto(udp("198.51.100.1", 9500, b"spoofed-by-vma"), ("198.51.100.1", 0))
+def send(src, dst, dport, payload):
+    r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    r.sendto(udp(src, dst, dport, payload), (dst, 0))
+EOF2
+
+# vma, with vmb's address as source: UDP to the echo and a DNS query to the
+# gateway (raw IP, its own MAC), then an ARP reply to the gateway claiming it.
+ip netns exec "${NS[vma]}" timeout 10 python3 - "$b" "${TAP[vma]}" "$T" <<'EOF2'
+import socket, struct, sys
+src, ifc = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from rawudp import send
+send(src, "198.51.100.1", 9500, b"spoofed-by-vma")
 q = struct.pack("!HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0) + b"\x07example\x03com\x00" + struct.pack("!HH", 1, 1)
-r.sendto(udp("192.168.22.1", 53, q), ("192.168.22.1", 0))
+send(src, "192.168.22.1", 53, q)
 p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 p.bind((ifc, 0))
 mac = p.getsockname()[4][:6]
@@ -106,24 +115,9 @@ for vm in vma vmb; do
 done
 check "both leases restored" grep -q 'restored 2 DHCP leases' "$NATD_HOME/run/natnet-spoof.log"
 spoof_udp() {
-	ip netns exec "${NS[vma]}" timeout 10 python3 - "$b" "$1" <<'EOF2'
-import socket, struct, sys
-src, payload = sys.argv[1], sys.argv[2].encode()
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    return ~s & 0xffff
-u = struct.pack("!HHHH", 5555, 9500, 8 + len(payload), 0) + payload
-ph = socket.inet_aton(src) + socket.inet_aton("198.51.100.1") + struct.pack("!BBH", 0, 17, len(u))
-u = u[:6] + struct.pack("!H", csum(ph + u) or 0xffff) + u[8:]
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0,
-                 socket.inet_aton(src), socket.inet_aton("198.51.100.1"))
-ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW).sendto(ip + u, ("198.51.100.1", 0))
-EOF2
+	ip netns exec "${NS[vma]}" timeout 10 python3 -c \
+		'import sys; sys.path.insert(0, sys.argv[1]); from rawudp import send; send(sys.argv[2], "198.51.100.1", 9500, sys.argv[3].encode())' \
+		"$T" "$b" "$1"
 }
 spoof_udp spoofed-after-restart
 sleep 2
