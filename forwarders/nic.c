@@ -252,6 +252,16 @@ static void nic_learn_guest4(struct nic *nic, const uint8_t *f, size_t len, uint
 	slot->seen_ms = stack_now_ms();
 }
 
+/* Pins lease l's address to port (srcpin_lease()), the table made on first
+ * use; out of memory: not pinned, as without a switch. */
+static void nic_pin(struct nic *nic, const struct dhcp_lease_info *l, uint32_t port)
+{
+	if (!nic->pins)
+		nic->pins = srcpin_new();
+	if (nic->pins)
+		srcpin_lease(nic->pins, l->addr.s_addr, l->mac, port);
+}
+
 /* A lease event: pins a bound lease's address to the switch port it was
  * asked from (srcpin.h), unpins one no longer leased. */
 static void nic_pin_lease(struct nic *nic, enum dhcp_lease_event_kind ev,
@@ -263,10 +273,7 @@ static void nic_pin_lease(struct nic *nic, enum dhcp_lease_event_kind ev,
 		/* Only on a switch: port 0 is the one VM of an adapter */
 		if (port == NIC_PORT_NONE || port == 0)
 			return;
-		if (!nic->pins)
-			nic->pins = srcpin_new();
-		if (nic->pins) /* out of memory: not pinned, as without a switch */
-			srcpin_lease(nic->pins, l->addr.s_addr, l->mac, port);
+		nic_pin(nic, l, port);
 	} else if (nic->pins) {
 		srcpin_unlease(nic->pins, l->addr.s_addr);
 	}
@@ -822,12 +829,8 @@ int nic_restore_lease(struct nic *nic, const struct dhcp_lease_info *l)
 	 * whatever port it comes back on, and until then no other MAC may use
 	 * the address (srcpin.h). On an adapter without a switch (port 0)
 	 * pins are never checked. */
-	if (r == 0 && l->bound) {
-		if (!nic->pins)
-			nic->pins = srcpin_new();
-		if (nic->pins)
-			srcpin_lease(nic->pins, l->addr.s_addr, l->mac, SRCPIN_NONE);
-	}
+	if (r == 0 && l->bound)
+		nic_pin(nic, l, SRCPIN_NONE);
 	return r;
 }
 
